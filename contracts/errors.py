@@ -1,0 +1,38 @@
+"""Domain errors: a stable English machine code plus a Chinese message for the person who caused it."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refused command. `code` is stable and machine-readable; `message` is shown to people (Chinese first)."""
+
+    code: str = "domain_error"
+    http_status: int = 422
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
+                 http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if http_status is not None:
+            self.http_status = http_status
+        self.field = field
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    http_status = 404
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    http_status = 403
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    http_status = 409

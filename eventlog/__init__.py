@@ -1,0 +1,1 @@
+"""Shared infrastructure: the event-log client and the projection engine. No domain rules live here."""

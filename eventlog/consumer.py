@@ -1,0 +1,164 @@
+"""Consume topics with offsets stored in PostgreSQL, in the same transaction as the effects.
+
+The handler gets, per poll, the new records of every partition and a connection inside
+an open transaction. Offsets advance only if that transaction commits, so a record's effect
+happens exactly once whatever the redeliveries, crashes and rebalances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.structs import ConsumerRecord
+
+from . import offsets
+from .deadletter import DeadLetter, send_dead_letters
+from .producer import EventPublisher
+from .settings import kafka_bootstrap
+
+log = logging.getLogger(__name__)
+
+Records = dict[TopicPartition, list[ConsumerRecord]]
+# apply(conn, records) runs inside the transaction and returns the poison records it refused.
+ApplyFn = Callable[[asyncpg.Connection, Records], Awaitable[list[DeadLetter]]]
+AfterCommitFn = Callable[[Records], Awaitable[None]]
+
+
+@dataclass
+class ConsumerSpec:
+    name: str                       # owner of the stored offsets, e.g. "quota" or "view:nomination_status"
+    topics: Sequence[str]
+    apply: ApplyFn
+    after_commit: AfterCommitFn | None = None
+    group_id: str | None = None     # None: read every partition alone (rebuilds, single-instance views)
+    max_records: int = 2000
+    consumer_overrides: dict = field(default_factory=dict)
+
+
+class _SeekToStored(ConsumerRebalanceListener):
+    def __init__(self, runner: "StoredOffsetConsumer") -> None:
+        self._runner = runner
+
+    async def on_partitions_revoked(self, revoked) -> None:  # offsets live in PostgreSQL: nothing to flush
+        pass
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        await self._runner.seek_to_stored(list(assigned))
+
+
+class StoredOffsetConsumer:
+    def __init__(self, spec: ConsumerSpec, pool: asyncpg.Pool, dead_letters: EventPublisher,
+                 bootstrap: str | None = None) -> None:
+        self.spec = spec
+        self.pool = pool
+        self.dead_letters = dead_letters
+        self.applied = 0
+        self._must_rewind: set[TopicPartition] = set()
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap or kafka_bootstrap(),
+            group_id=spec.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_max_bytes=32 * 1024 * 1024,
+            **spec.consumer_overrides,
+        )
+
+    @property
+    def kafka(self) -> AIOKafkaConsumer:
+        return self._consumer
+
+    async def start(self) -> None:
+        async with self.pool.acquire() as conn:
+            await offsets.ensure_schema(conn)
+        await self._consumer.start()
+        if self.spec.group_id:
+            self._consumer.subscribe(list(self.spec.topics), listener=_SeekToStored(self))
+        else:
+            tps = [TopicPartition(t, p) for t in self.spec.topics
+                   for p in sorted(await self._partitions_of(t))]
+            self._consumer.assign(tps)
+            await self.seek_to_stored(tps)
+
+    async def _partitions_of(self, topic: str) -> set[int]:
+        for _ in range(100):
+            parts = self._consumer.partitions_for_topic(topic)
+            if parts:
+                return parts
+            await self._consumer._client.force_metadata_update()  # aiokafka has no public wait-for-metadata
+            await asyncio.sleep(0.1)
+        raise RuntimeError(f"topic {topic} has no partitions; run `kczg topics create`")
+
+    async def stop(self) -> None:
+        await self._consumer.stop()
+
+    async def seek_to_stored(self, tps: list[TopicPartition]) -> None:
+        async with self.pool.acquire() as conn:
+            stored = await offsets.load(conn, self.spec.name)
+        for tp in tps:
+            position = stored.get((tp.topic, tp.partition))
+            if position is None:
+                await self._consumer.seek_to_beginning(tp)
+            else:
+                self._consumer.seek(tp, position)
+
+    async def poll_once(self, timeout_ms: int = 500) -> int:
+        """Fetch one batch and apply it in one transaction; returns the number of records applied."""
+        if self._must_rewind:
+            # Never fetch past records whose effect was not committed.
+            await self.seek_to_stored([tp for tp in self._must_rewind if tp in self._consumer.assignment()])
+            self._must_rewind.clear()
+        batch = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=self.spec.max_records)
+        if not batch:
+            return 0
+        try:
+            applied = await self._apply(batch)
+        except Exception:
+            # Nothing committed: rewind so the same records come again once the cause is gone.
+            log.exception("%s: batch failed, rewinding to stored offsets", self.spec.name)
+            self._must_rewind.update(batch)
+            raise
+        if self.spec.after_commit:
+            await self.spec.after_commit(batch)
+        self.applied += applied
+        return applied
+
+    async def _apply(self, batch: Records) -> int:
+        keys = sorted((tp.topic, tp.partition) for tp in batch)
+        async with self.pool.acquire() as conn, conn.transaction():
+            stored = await offsets.lock(conn, self.spec.name, keys)
+            # Skip what this consumer already applied (a redelivery, or another instance won the race).
+            fresh = {tp: [r for r in recs if r.offset >= stored[(tp.topic, tp.partition)]]
+                     for tp, recs in batch.items()}
+            fresh = {tp: recs for tp, recs in fresh.items() if recs}
+            if not fresh:
+                return 0
+            letters = await self.spec.apply(conn, fresh)
+            if letters:
+                await send_dead_letters(self.dead_letters, self.spec.name, letters)
+            await offsets.store(conn, self.spec.name,
+                                {(tp.topic, tp.partition): recs[-1].offset + 1 for tp, recs in fresh.items()})
+            return sum(len(r) for r in fresh.values())
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                await self.poll_once()
+                backoff = 0.1
+            except Exception:
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def lag(self) -> dict[TopicPartition, int]:
+        assigned = list(self._consumer.assignment())
+        if not assigned:
+            return {}
+        ends = await self._consumer.end_offsets(assigned)
+        return {tp: ends[tp] - await self._consumer.position(tp) for tp in assigned}

@@ -1,0 +1,21 @@
+"""Connection settings, from the environment the local stack or docker-compose prints."""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_KAFKA = "127.0.0.1:19092"
+DEFAULT_DATABASE = "postgresql://kczg@127.0.0.1:15432/kczg"
+
+
+def kafka_bootstrap() -> str:
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA)
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
+
+
+def consumer_group(name: str) -> str:
+    """Group ids follow the topic prefix, so isolated topic sets never share a consumer group."""
+    return os.environ.get("KCZG_TOPIC_PREFIX", "") + name

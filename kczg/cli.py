@@ -1,0 +1,31 @@
+"""`kczg`: the one entry point for operators."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from . import services_cli, stack_cli
+
+app = typer.Typer(help="科创中国榜单平台 · operator commands", no_args_is_help=True)
+app.add_typer(stack_cli.app, name="stack", help="Local Kafka + PostgreSQL without Docker.")
+app.command("serve")(services_cli.serve)
+app.command("up")(services_cli.up)
+
+
+topics = typer.Typer(help="Kafka topics.", no_args_is_help=True)
+app.add_typer(topics, name="topics")
+
+
+@topics.command("create")
+def topics_create() -> None:
+    """Create every topic the contracts name (idempotent)."""
+    from eventlog.admin import create_topics
+
+    created = asyncio.run(create_topics())
+    typer.echo(f"created: {', '.join(created)}" if created else "all topics exist")
+
+
+if __name__ == "__main__":
+    app()

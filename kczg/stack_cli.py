@@ -1,0 +1,38 @@
+"""`kczg stack up|down|status|env`: drives deploy/local/stack.py."""
+
+from __future__ import annotations
+
+import typer
+
+from deploy.local import stack
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command()
+def up() -> None:
+    """Start Kafka (KRaft, from Maven Central jars) and PostgreSQL; print the connection settings."""
+    stack.up()
+    _print_env()
+
+
+@app.command()
+def down(purge: bool = typer.Option(False, help="Also delete the data under .stack/.")) -> None:
+    """Stop both cleanly."""
+    stack.down(purge=purge)
+
+
+@app.command()
+def status() -> None:
+    stack.status()
+
+
+@app.command()
+def env() -> None:
+    """Print the connection settings as shell exports."""
+    _print_env()
+
+
+def _print_env() -> None:
+    for name, value in stack.env().items():
+        typer.echo(f"export {name}={value}")

@@ -1,0 +1,82 @@
+"""Where the tests get a real Kafka broker and PostgreSQL from, in this order:
+
+1. KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL already set (CI, a running `kczg stack up`);
+2. testcontainers, where a Docker engine answers;
+3. the project's local stack (deploy/local/stack.py), started here and stopped at the end.
+
+Never an in-memory stand-in: if none of these works the session fails and says how to start one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from contextlib import contextmanager
+from collections.abc import Iterator
+
+HOW_TO_START = (
+    "No Kafka/PostgreSQL for the integration tests. Start the local stack with "
+    "`kczg stack up` (or `python deploy/local/stack.py up`) and export what it prints, "
+    "or run the tests where a Docker engine answers."
+)
+
+
+def docker_answers() -> bool:
+    if not shutil.which("docker"):
+        return False
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@contextmanager
+def real_stack() -> Iterator[dict[str, str]]:
+    given = {k: os.environ[k] for k in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL") if os.environ.get(k)}
+    if len(given) == 2:
+        yield given
+        return
+    if docker_answers():
+        with _containers() as env:
+            yield env
+        return
+    with _local_stack() as env:
+        yield env
+
+
+@contextmanager
+def _local_stack() -> Iterator[dict[str, str]]:
+    from deploy.local import stack
+
+    was_running = stack.is_running()
+    try:
+        stack.up()
+    except Exception as exc:  # the message says what failed; add how to get going
+        raise RuntimeError(f"{HOW_TO_START}\nLocal stack failed: {exc}") from exc
+    try:
+        yield stack.env()
+    finally:
+        if not was_running:
+            stack.down()
+
+
+@contextmanager
+def _containers() -> Iterator[dict[str, str]]:
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
+    from testcontainers.postgres import PostgresContainer
+
+    from deploy import kafka_settings
+
+    port = 9092
+    props = kafka_settings.container_properties(port=port)
+    kafka = DockerContainer(kafka_settings.KAFKA_IMAGE).with_exposed_ports(port)
+    for name, value in kafka_settings.docker_env(props).items():
+        kafka = kafka.with_env(name, value)
+    with kafka, PostgresContainer(kafka_settings.POSTGRES_IMAGE, username="kczg", password="kczg",
+                                  dbname="kczg") as pg:
+        wait_for_logs(kafka, "Kafka Server started", timeout=120)
+        host, mapped = kafka.get_container_host_ip(), kafka.get_exposed_port(port)
+        yield {"KAFKA_BOOTSTRAP_SERVERS": f"{host}:{mapped}",
+               "DATABASE_URL": pg.get_connection_url(driver=None)}
