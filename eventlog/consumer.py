@@ -101,12 +101,15 @@ class StoredOffsetConsumer:
     async def seek_to_stored(self, tps: list[TopicPartition]) -> None:
         async with self.pool.acquire() as conn:
             stored = await offsets.load(conn, self.spec.name)
+        unseen = []
         for tp in tps:
             position = stored.get((tp.topic, tp.partition))
             if position is None:
-                await self._consumer.seek_to_beginning(tp)
+                unseen.append(tp)
             else:
                 self._consumer.seek(tp, position)
+        if unseen:  # one call: each call waits for a fetch round
+            await self._consumer.seek_to_beginning(*unseen)
 
     async def poll_once(self, timeout_ms: int = 500) -> int:
         """Fetch one batch and apply it in one transaction; returns the number of records applied."""

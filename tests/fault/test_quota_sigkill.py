@@ -1,0 +1,78 @@
+"""SIGKILL of the quota service in the middle of 1,000 submissions loses nothing and doubles nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+
+import asyncpg
+import httpx
+
+from contracts.events import QuotaRejected, QuotaReserved, decode_event
+from contracts.topics import QUOTA
+from tests.support.kafka import read_topic
+from tests.support.processes import ServiceProcess, free_port, wait_http_ready
+
+UNITS = 50
+PER_UNIT = 20
+LIMIT = 3
+
+
+async def decided_count(db_url: str) -> int:
+    conn = await asyncpg.connect(db_url)
+    try:
+        return await conn.fetchval("SELECT count(*) FROM intake.nomination_status WHERE decision IS NOT NULL")
+    finally:
+        await conn.close()
+
+
+async def test_sigkill_of_quota_mid_stream_loses_and_doubles_no_decision(env, tmp_path):
+    port = free_port()
+    intake = ServiceProcess("services.intake", env, tmp_path / "intake.log",
+                            extra_env={"INTAKE_PORT": str(port)}).start()
+    quota_env = {"QUOTA_FIXED_LIMIT": str(LIMIT), "QUOTA_MAX_RECORDS": "50"}
+    quota = ServiceProcess("services.quota", env, tmp_path / "quota.log", extra_env=quota_env).start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await asyncio.to_thread(wait_http_ready, base, intake)
+
+        # 1,000 submissions from 50 units, 20 each, posted concurrently.
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            in_flight = asyncio.Semaphore(20)
+
+            async def submit(i: int) -> str:
+                body = {"unit_id": f"unit-{i % UNITS}", "list_code": "emerging_enterprise", "title": f"企业{i}"}
+                async with in_flight:
+                    r = await client.post("/v1/nominations", json=body)
+                assert r.status_code == 202, r.text
+                return r.json()["nomination_id"]
+
+            sender = asyncio.gather(*(submit(i) for i in range(UNITS * PER_UNIT)))
+
+            # Kill the quota service once it has decided some but not all.
+            while await decided_count(env["DATABASE_URL"]) < 100:
+                await asyncio.sleep(0.05)
+            quota.kill9()
+            killed_at = await decided_count(env["DATABASE_URL"])
+            ids = await sender
+
+        # Restart it; it must finish the stream from its stored offsets.
+        quota = ServiceProcess("services.quota", env, tmp_path / "quota2.log", extra_env=quota_env).start()
+        deadline = asyncio.get_running_loop().time() + 120
+        while await decided_count(env["DATABASE_URL"]) < len(ids):
+            assert asyncio.get_running_loop().time() < deadline, quota.log_tail()
+            await asyncio.sleep(0.2)
+    finally:
+        intake.stop()
+        quota.stop()
+
+    assert killed_at < len(ids), "the kill must land mid-stream for this test to mean anything"
+    events = [decode_event(v) for v in await read_topic(QUOTA.name)]
+    decisions = [e for e in events if isinstance(e, (QuotaReserved, QuotaRejected))]
+    # A re-published outbox row repeats the same event id; there is never a second, different decision.
+    distinct = {e.event_id: e for e in decisions}
+    per_nomination = collections.Counter(e.nomination_id for e in distinct.values())
+    assert set(map(str, per_nomination)) == set(ids)
+    assert set(per_nomination.values()) == {1}
+    reserved = collections.Counter(e.unit_id for e in distinct.values() if isinstance(e, QuotaReserved))
+    assert reserved == {f"unit-{u}": LIMIT for u in range(UNITS)}

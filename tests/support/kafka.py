@@ -1,0 +1,38 @@
+"""Reading what is on a topic, for assertions about the log itself."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from eventlog.settings import kafka_bootstrap
+
+
+async def read_topic(topic: str, idle_s: float = 1.0, timeout_s: float = 60) -> list[bytes]:
+    """Every value on `topic` from the beginning up to its current end."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap(), enable_auto_commit=False,
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        parts = consumer.partitions_for_topic(topic) or set()
+        for _ in range(50):
+            if parts:
+                break
+            await consumer._client.force_metadata_update()
+            parts = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in parts]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        values: list[bytes] = []
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"could not read {topic} to its end")
+            batch = await consumer.getmany(timeout_ms=int(idle_s * 1000))
+            for records in batch.values():
+                values.extend(r.value for r in records)
+        return values
+    finally:
+        await consumer.stop()
