@@ -20,9 +20,15 @@ class Topic:
         return os.environ.get("KCZG_TOPIC_PREFIX", "") + self.base
 
 
-# Keyed by campaign:unit so one unit's submissions are serialised on one partition.
-NOMINATIONS = Topic("kczg.nominations", 6, "NominationSubmitted/Amended/Withdrawn, keyed campaign:unit")
+CAMPAIGNS = Topic("kczg.campaigns", 1, "CampaignOpened, CampaignTimelineChanged; keyed by campaign")
+# One unit's stream: registry changes and nominations on one partition, so the quota decision
+# sees the unit's channels and submissions in one order. Keyed campaign:unit.
+NOMINATIONS = Topic("kczg.nominations", 6,
+                    "UnitRegistered/ChannelsChanged, NominationSubmitted/Amended/Withdrawn/Screened")
 QUOTA = Topic("kczg.quota", 6, "QuotaReserved/Rejected/Released, keyed campaign:unit")
+APPLICATIONS = Topic("kczg.applications", 6, "ApplicationSaved/SentToUnit/Returned/Declined, keyed campaign:unit")
+REVIEW = Topic("kczg.review", 6, "review plans, experts, conflicts, scores, prelim results, final decisions")
+PUBLISH = Topic("kczg.publish", 3, "PublicNoticeOpened, ObjectionFiled/Resolved, ListPublished")
 DEADLETTER = Topic("kczg.deadletter", 1, "undecodable or unprocessable records with the reason")
 
-ALL_TOPICS: tuple[Topic, ...] = (NOMINATIONS, QUOTA, DEADLETTER)
+ALL_TOPICS: tuple[Topic, ...] = (CAMPAIGNS, NOMINATIONS, QUOTA, APPLICATIONS, REVIEW, PUBLISH, DEADLETTER)
