@@ -40,3 +40,35 @@ def test_another_unit_has_its_own_quota(services):
         b = client.post("/v1/nominations", json=nomination("unit-b", "B0")).json()["nomination_id"]
         statuses = [wait_for_status(client, i, {"reserved", "rejected"})["status"] for i in [*a, b]]
     assert statuses == ["reserved"] * 4
+
+
+BAD_SUBMISSIONS = [
+    # (raw body, expected status, expected code)
+    (b'{"unit_id": "unit-a", "list_code": ', 400, "malformed_json"),
+    (b'{"unit_id": 7, "list_code": "leading_tech", "domain": "biomedicine", "title": "x"}', 422, "invalid_request"),
+    (b'{"unit_id": "unit-a", "list_code": "no_such_list", "title": "x"}', 422, "unknown_list"),
+    (b'{"unit_id": "unit-a", "list_code": "leading_tech", "domain": "astrology", "title": "x"}', 422, "unknown_domain"),
+    (b'{"unit_id": "unit-a", "list_code": "leading_tech", "title": "x"}', 422, "domain_required"),
+    (b'{"unit_id": "unit-a", "list_code": "leading_tech", "domain": "biomedicine", "title": "' + b"x" * 300 + b'"}',
+     422, "invalid_request"),
+    (b'{"unit_id": "unit-a", "list_code": "emerging_enterprise", "title": "x", "form": {"pad": "'
+     + b"x" * 300_000 + b'"}}', 413, "payload_too_large"),
+]
+
+
+def test_bad_submissions_get_a_clear_4xx_and_put_nothing_on_the_log(services):
+    import asyncio
+
+    from contracts.topics import NOMINATIONS
+    from tests.support.kafka import read_topic
+
+    with httpx.Client(base_url=services["base"], timeout=10) as client:
+        for raw, status, code in BAD_SUBMISSIONS:
+            r = client.post("/v1/nominations", content=raw, headers={"content-type": "application/json"})
+            assert r.status_code == status, (code, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+            problem = r.json()
+            assert problem["code"] == code
+            # Chinese first: the detail shown to the applicant carries CJK text.
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in problem["detail"]), problem
+    assert asyncio.run(read_topic(NOMINATIONS.name)) == []

@@ -22,6 +22,14 @@ HOW_TO_START = (
 )
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def docker_answers() -> bool:
     if not shutil.which("docker"):
         return False
@@ -69,14 +77,14 @@ def _containers() -> Iterator[dict[str, str]]:
 
     from deploy import kafka_settings
 
-    port = 9092
-    props = kafka_settings.container_properties(port=port)
-    kafka = DockerContainer(kafka_settings.KAFKA_IMAGE).with_exposed_ports(port)
+    # Bind a known host port so the broker can advertise an address clients outside reach.
+    host_port = _free_port()
+    props = kafka_settings.container_properties(kafka_settings.CONTAINER_PORT, advertised_port=host_port)
+    kafka = DockerContainer(kafka_settings.KAFKA_IMAGE).with_bind_ports(kafka_settings.CONTAINER_PORT, host_port)
     for name, value in kafka_settings.docker_env(props).items():
         kafka = kafka.with_env(name, value)
     with kafka, PostgresContainer(kafka_settings.POSTGRES_IMAGE, username="kczg", password="kczg",
                                   dbname="kczg") as pg:
         wait_for_logs(kafka, "Kafka Server started", timeout=120)
-        host, mapped = kafka.get_container_host_ip(), kafka.get_exposed_port(port)
-        yield {"KAFKA_BOOTSTRAP_SERVERS": f"{host}:{mapped}",
+        yield {"KAFKA_BOOTSTRAP_SERVERS": f"localhost:{host_port}",
                "DATABASE_URL": pg.get_connection_url(driver=None)}
