@@ -10,6 +10,8 @@ before any project dependency is installed.
 
 from __future__ import annotations
 
+import os
+
 # --- Versions -----------------------------------------------------------------
 
 KAFKA_VERSION = "4.1.1"
@@ -28,9 +30,10 @@ POSTGRES_IMAGE = f"postgres:{POSTGRES_MAJOR}"
 # --- Local defaults -----------------------------------------------------------
 
 LOCAL_HOST = "127.0.0.1"
-KAFKA_PORT = 19092
-KAFKA_CONTROLLER_PORT = 19093
-POSTGRES_PORT = 15432
+# Overridable so a second checkout (e.g. a CI dry run) can run beside a developer's stack.
+KAFKA_PORT = int(os.environ.get("KCZG_KAFKA_PORT", "19092"))
+KAFKA_CONTROLLER_PORT = int(os.environ.get("KCZG_KAFKA_CONTROLLER_PORT", str(KAFKA_PORT + 1)))
+POSTGRES_PORT = int(os.environ.get("KCZG_PG_PORT", "15432"))
 POSTGRES_DB = "kczg"
 POSTGRES_USER = "kczg"
 

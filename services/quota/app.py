@@ -57,7 +57,7 @@ class QuotaDecider:
         for record in records:
             try:
                 event = decode_event(record.value)
-            except (ValidationError, ValueError) as exc:
+            except (ValidationError, ValueError) as exc:  # UnknownEventType and JSON errors are ValueErrors
                 letters.append(DeadLetter(record, f"undecodable: {exc}"))
                 continue
             if isinstance(event, NominationSubmitted):
