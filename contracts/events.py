@@ -27,7 +27,8 @@ Text = Annotated[str, Field(max_length=4000)]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # NaN/inf would encode as null and fail to decode: refuse them at the source.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Actor(_Frozen):

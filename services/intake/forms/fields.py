@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from services.intake.credit_code import CreditCodeError, check_credit_code
@@ -46,7 +46,9 @@ def bounded_text(max_length: int) -> Any:
 CreditCode = Annotated[str, StringConstraints(max_length=64), AfterValidator(_credit_code)]
 
 # money in 万元 (10,000 CNY), up to a trillion 万元 with four decimals (one yuan)
-Amount10k = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4)]
+# (schema pinned: pydantic >= 2.14 otherwise documents Decimal as "number or any string")
+Amount10k = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4),
+                      WithJsonSchema({"type": "number", "minimum": 0})]
 
 # a count of people, projects or items; strict so that true/"12"/12.5 are refused, not coerced
 Count = Annotated[int, Strict(), Field(ge=0, le=100_000_000)]
