@@ -10,9 +10,10 @@ class DomainError(Exception):
     http_status: int = 422
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
-                 http_status: int | None = None) -> None:
+                 http_status: int | None = None, errors: list[dict] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.errors = errors  # per-item details, e.g. every bad row of an import
         if code is not None:
             self.code = code
         if http_status is not None:

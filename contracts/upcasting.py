@@ -26,3 +26,7 @@ def upcast(data: dict[str, Any]) -> dict[str, Any]:
         data = {**step(data), "schema_version": version + 1}
         version += 1
     return data
+
+
+def needs_upcast(data: dict[str, Any]) -> bool:
+    return (data.get("type"), data.get("schema_version", 1)) in UPCASTERS

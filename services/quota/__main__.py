@@ -1,7 +1,5 @@
-"""`python -m services.quota`: run the quota decider until SIGTERM/SIGINT."""
+"""`python -m services.quota`: the quota decider and its HTTP API (QUOTA_HOST, QUOTA_PORT)."""
 
-from eventlog.runner import run_service
+from .main import serve
 
-from .app import run
-
-run_service("quota", run)
+serve()

@@ -1,68 +1,92 @@
-"""Quota service wiring: nominations topic -> load state -> decide -> record + outbox -> relay to Kafka."""
+"""Quota service wiring: the unit stream -> load state -> decide -> record + outbox -> relay to Kafka."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 import asyncpg
 from aiokafka.structs import ConsumerRecord
 from pydantic import ValidationError
 
-from contracts.events import NominationSubmitted, decode_event
+from contracts.campaign import Campaign
+from contracts.events import (
+    Event, NominationAmended, NominationSubmitted, NominationWithdrawn, UnitChannelsChanged, UnitRegistered,
+    decode_event,
+)
 from contracts.topics import NOMINATIONS
 from eventlog.consumer import ConsumerSpec, Records, StoredOffsetConsumer
 from eventlog.deadletter import DeadLetter
-from eventlog.producer import EventPublisher, event_producer
-from eventlog.settings import consumer_group, database_url
+from eventlog.producer import EventPublisher
+from eventlog.settings import consumer_group
 
 from . import store
-from .domain import decide_submission, evolve
-from .limits import LimitPolicy, limit_policy_from_env
+from .domain import QuotaRules, QuotaState, decide, evolve
 
 log = logging.getLogger("quota")
 CONSUMER_NAME = "quota"
+DECIDED = (NominationSubmitted, NominationAmended, NominationWithdrawn)
+REGISTRY = (UnitRegistered, UnitChannelsChanged)
+
+CampaignLookup = Callable[[str], Awaitable[Campaign | None]]
 
 
 class QuotaDecider:
-    def __init__(self, policy: LimitPolicy) -> None:
-        self.policy = policy
+    """Applies one batch of the unit stream inside the consumer's transaction."""
+
+    def __init__(self, campaign_for: CampaignLookup) -> None:
+        self.campaign_for = campaign_for
+        self._rules: dict[str, QuotaRules] = {}
         self.decisions_made = 0
         self.outbox_ready = asyncio.Event()
 
     async def apply(self, conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
-        submissions, letters = self._decode(r for recs in records.values() for r in recs)
+        events, letters = await self._decode(r for recs in records.values() for r in recs)
         state = await store.load_state(
             conn,
-            units={(s.campaign, s.unit_id) for s in submissions},
-            nominations={s.nomination_id for s in submissions},
+            units={(e.campaign, e.unit_id) for _, e in events},
+            nominations={e.nomination_id for _, e in events if isinstance(e, DECIDED)},
         )
-        decisions = []
-        for submitted in submissions:
-            for event in decide_submission(state, submitted, self.policy.limit_for(submitted)):
+        changes, decisions = [], []
+        for _, event in events:
+            if isinstance(event, REGISTRY):
+                changes.append(event)
                 state = evolve(state, event)
-                decisions.append(event)
-        await store.record(conn, decisions)
+                continue
+            for decision in decide(state, event, await self._rules_for(event.campaign)):
+                state = evolve(state, decision)
+                decisions.append(decision)
+        await store.record(conn, state, changes, decisions)
         self.decisions_made += len(decisions)
         return letters
+
+    async def _rules_for(self, code: str) -> QuotaRules:
+        campaign = await self.campaign_for(code)
+        if code not in self._rules or self._rules[code].campaign is not campaign:
+            self._rules[code] = QuotaRules(campaign)
+        return self._rules[code]
 
     async def after_commit(self, records: Records) -> None:
         self.outbox_ready.set()
 
-    @staticmethod
-    def _decode(records: Iterable[ConsumerRecord]) -> tuple[list[NominationSubmitted], list[DeadLetter]]:
-        submissions, letters = [], []
+    async def _decode(self, records: Iterable[ConsumerRecord]) -> tuple[list[tuple[ConsumerRecord, Event]],
+                                                                         list[DeadLetter]]:
+        events, letters = [], []
         for record in records:
             try:
                 event = decode_event(record.value)
-            except (ValidationError, ValueError) as exc:  # UnknownEventType and JSON errors are ValueErrors
+            except (ValidationError, ValueError) as exc:  # unknown types and bad JSON are ValueErrors
                 letters.append(DeadLetter(record, f"undecodable: {exc}"))
                 continue
-            if isinstance(event, NominationSubmitted):
-                submissions.append(event)
-        return submissions, letters
+            if not isinstance(event, DECIDED + REGISTRY):
+                continue
+            if await self.campaign_for(event.campaign) is None:
+                letters.append(DeadLetter(record, f"unknown campaign: {event.campaign}"))
+                continue
+            events.append((record, event))
+        return events, letters
 
 
 async def relay_forever(pool: asyncpg.Pool, publisher: EventPublisher, ready: asyncio.Event,
@@ -89,15 +113,10 @@ async def relay_forever(pool: asyncpg.Pool, publisher: EventPublisher, ready: as
             await asyncio.sleep(1)
 
 
-async def run(stop: asyncio.Event | None = None) -> None:
-    stop = stop or asyncio.Event()
-    pool = await asyncpg.create_pool(database_url(), min_size=2, max_size=4)
-    async with pool.acquire() as conn:
-        await store.ensure_schema(conn)
-    producer = event_producer()
-    await producer.start()
-    publisher = EventPublisher(producer)
-    decider = QuotaDecider(limit_policy_from_env())
+async def run_decider(stop: asyncio.Event, pool: asyncpg.Pool, publisher: EventPublisher,
+                      campaign_for: CampaignLookup) -> None:
+    """Consume the unit stream and relay decisions until `stop` is set."""
+    decider = QuotaDecider(campaign_for)
     consumer = StoredOffsetConsumer(
         ConsumerSpec(name=CONSUMER_NAME, topics=[NOMINATIONS.name], apply=decider.apply,
                      after_commit=decider.after_commit, group_id=consumer_group("quota"),
@@ -105,7 +124,7 @@ async def run(stop: asyncio.Event | None = None) -> None:
         pool, publisher,
     )
     await consumer.start()
-    log.info("quota service consuming %s", NOMINATIONS.name)
+    log.info("quota decider consuming %s", NOMINATIONS.name)
     relay = asyncio.create_task(relay_forever(pool, publisher, decider.outbox_ready, stop))
     try:
         await consumer.run(stop)
@@ -113,5 +132,3 @@ async def run(stop: asyncio.Event | None = None) -> None:
         stop.set()
         await relay
         await consumer.stop()
-        await producer.stop()
-        await pool.close()

@@ -1,18 +1,29 @@
 CREATE SCHEMA IF NOT EXISTS quota;
 
--- One row per nomination ever decided: the exactly-one-decision record.
-CREATE TABLE IF NOT EXISTS quota.decisions (
+-- Registered recommending units and their channels, per campaign (from UnitRegistered/ChannelsChanged).
+CREATE TABLE IF NOT EXISTS quota.units (
+    campaign   text NOT NULL,
+    unit_id    text NOT NULL,
+    name       text NOT NULL,
+    channels   text[] NOT NULL,
+    updated_at timestamptz NOT NULL,
+    PRIMARY KEY (campaign, unit_id)
+);
+
+-- Where every decided nomination stands: one row per nomination, the latest decided revision.
+CREATE TABLE IF NOT EXISTS quota.nominations (
     nomination_id uuid PRIMARY KEY,
     campaign      text NOT NULL,
     unit_id       text NOT NULL,
     list_code     text NOT NULL,
     domain        text NOT NULL,
-    outcome       text NOT NULL CHECK (outcome IN ('reserved', 'rejected')),
+    status        text NOT NULL CHECK (status IN ('reserved', 'rejected', 'released')),
     reason        text,
-    event_id      uuid NOT NULL UNIQUE,
-    decided_at    timestamptz NOT NULL
+    revision      integer NOT NULL,
+    slot          integer,
+    updated_at    timestamptz NOT NULL
 );
-CREATE INDEX IF NOT EXISTS decisions_by_unit ON quota.decisions (campaign, unit_id);
+CREATE INDEX IF NOT EXISTS nominations_by_unit ON quota.nominations (campaign, unit_id);
 
 -- Slots currently held. The primary key makes a double-booked slot impossible even if code were wrong.
 CREATE TABLE IF NOT EXISTS quota.holders (

@@ -1,4 +1,4 @@
-"""asyncpg adapter: loads the quota state a batch needs and records decisions with their outbox rows."""
+"""asyncpg adapter: loads the quota state a batch needs; writes what the batch's events changed."""
 
 from __future__ import annotations
 
@@ -7,66 +7,82 @@ from uuid import UUID
 
 import asyncpg
 
-from contracts.events import Event, QuotaRejected, QuotaReserved, encode_event
+from contracts.events import (
+    Event, QuotaRejected, QuotaReleased, QuotaReserved, UnitChannelsChanged, UnitRegistered, encode_event,
+)
 from contracts.topics import QUOTA
 
-from .domain import Pool, QuotaState, pool_key
+from .domain import NominationQuota, Pool, QuotaState, UnitKey, pool_key
 
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
     await conn.execute(resources.files(__package__).joinpath("schema.sql").read_text())
 
 
-async def load_state(conn: asyncpg.Connection, units: set[tuple[str, str]], nominations: set[UUID]) -> QuotaState:
-    """The pools of the units in a batch and which of its nominations were decided before."""
-    campaigns = [u[0] for u in units]
-    unit_ids = [u[1] for u in units]
+async def load_state(conn: asyncpg.Connection, units: set[UnitKey], nominations: set[UUID]) -> QuotaState:
+    """The channels and pools of the units in a batch, and where its nominations stand."""
+    campaigns, unit_ids = [u[0] for u in units], [u[1] for u in units]
+    in_units = "(campaign, unit_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))"
+    unit_rows = await conn.fetch(f"SELECT campaign, unit_id, channels FROM quota.units WHERE {in_units}",
+                                 campaigns, unit_ids)
     holder_rows = await conn.fetch(
-        """SELECT campaign, unit_id, list_code, domain, slot, nomination_id FROM quota.holders
-           WHERE (campaign, unit_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))""",
-        campaigns, unit_ids,
-    )
+        f"SELECT campaign, unit_id, list_code, domain, slot, nomination_id FROM quota.holders WHERE {in_units}",
+        campaigns, unit_ids)
+    nomination_rows = await conn.fetch(
+        """SELECT nomination_id, unit_id, list_code, domain, status, revision, slot FROM quota.nominations
+           WHERE nomination_id = ANY($1::uuid[])""", list(nominations))
     pools: dict = {}
     for r in holder_rows:
-        key = pool_key(r["campaign"], r["unit_id"], r["list_code"], r["domain"])
-        pools.setdefault(key, {})[r["slot"]] = r["nomination_id"]
-    decided_rows = await conn.fetch(
-        "SELECT nomination_id, outcome FROM quota.decisions WHERE nomination_id = ANY($1::uuid[])",
-        list(nominations),
-    )
+        pools.setdefault(pool_key(r["campaign"], r["unit_id"], r["list_code"], r["domain"]), {})[r["slot"]] = \
+            r["nomination_id"]
     return QuotaState(
         pools={k: Pool(slots=v) for k, v in pools.items()},
-        decided={r["nomination_id"]: r["outcome"] for r in decided_rows},
+        nominations={r["nomination_id"]: NominationQuota(r["unit_id"], r["list_code"], r["domain"] or None,
+                                                         r["status"], r["revision"], r["slot"])
+                     for r in nomination_rows},
+        channels={(r["campaign"], r["unit_id"]): tuple(r["channels"]) for r in unit_rows},
     )
 
 
-async def record(conn: asyncpg.Connection, events: list[Event]) -> None:
-    decisions, holders = [], []
-    for e in events:
-        if isinstance(e, QuotaReserved):
-            decisions.append((e.nomination_id, e.campaign, e.unit_id, e.list_code, e.domain or "", "reserved",
-                              None, e.event_id, e.occurred_at))
-            holders.append((e.campaign, e.unit_id, e.list_code, e.domain or "", e.slot, e.nomination_id))
-        elif isinstance(e, QuotaRejected):
-            decisions.append((e.nomination_id, e.campaign, e.unit_id, e.list_code, e.domain or "", "rejected",
-                              e.reason, e.event_id, e.occurred_at))
-    if decisions:
-        await conn.executemany(
-            """INSERT INTO quota.decisions (nomination_id, campaign, unit_id, list_code, domain, outcome, reason,
-                                            event_id, decided_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)""",
-            decisions,
-        )
-    if holders:
+async def record(conn: asyncpg.Connection, state: QuotaState, changes: list[Event], decisions: list[Event]) -> None:
+    """Write the batch's outcome: registry changes, the final standing of every nomination it decided
+    (taken from the evolved state, so a reserve-then-release in one batch writes once), and the outbox."""
+    if changes:
+        await conn.executemany(  # in log order: the last change of a unit wins
+            """INSERT INTO quota.units (campaign, unit_id, name, channels, updated_at)
+               VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campaign, unit_id) DO UPDATE
+               SET channels = EXCLUDED.channels, updated_at = EXCLUDED.updated_at,
+                   name = CASE WHEN $6 THEN EXCLUDED.name ELSE quota.units.name END""",
+            [(e.campaign, e.unit_id, getattr(e, "name", e.unit_id), list(e.channels), e.occurred_at,
+              isinstance(e, UnitRegistered)) for e in changes])
+    if not decisions:
+        return
+    last = {e.nomination_id: e for e in decisions}
+    standing = [(nid, e.campaign, state.nominations[nid]) for nid, e in last.items()]
+    await conn.executemany(
+        """INSERT INTO quota.nominations (nomination_id, campaign, unit_id, list_code, domain, status, reason,
+                                          revision, slot, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (nomination_id) DO UPDATE
+           SET list_code = EXCLUDED.list_code, domain = EXCLUDED.domain, status = EXCLUDED.status,
+               reason = EXCLUDED.reason, revision = EXCLUDED.revision, slot = EXCLUDED.slot,
+               updated_at = EXCLUDED.updated_at""",
+        [(nid, campaign, n.unit_id, n.list_code, n.domain or "", n.status,
+          None if n.status == "reserved" else _reason(last[nid]), n.revision, n.slot,
+          last[nid].occurred_at) for nid, campaign, n in standing])
+    # Slots: drop what the touched nominations held, then write what they hold now.
+    await conn.execute("DELETE FROM quota.holders WHERE nomination_id = ANY($1::uuid[])", list(last))
+    held = [(campaign, n.unit_id, n.list_code, n.domain or "", n.slot, nid)
+            for nid, campaign, n in standing if n.status == "reserved"]
+    if held:
         await conn.executemany(
             """INSERT INTO quota.holders (campaign, unit_id, list_code, domain, slot, nomination_id)
-               VALUES ($1,$2,$3,$4,$5,$6)""",
-            holders,
-        )
-    if events:
-        await conn.executemany(
-            "INSERT INTO quota.outbox (topic, key, value) VALUES ($1, $2, $3)",
-            [(QUOTA.name, e.key.encode(), encode_event(e)) for e in events],
-        )
+               VALUES ($1, $2, $3, $4, $5, $6)""", held)
+    await conn.executemany("INSERT INTO quota.outbox (topic, key, value) VALUES ($1, $2, $3)",
+                           [(QUOTA.name, e.key.encode(), encode_event(e)) for e in decisions])
+
+
+def _reason(e: Event) -> str | None:
+    return getattr(e, "reason", None) if isinstance(e, (QuotaRejected, QuotaReleased)) else None
 
 
 # Only one relay at a time publishes, so one unit's decisions reach Kafka in decision order.

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from eventlog.settings import kafka_bootstrap
 
 
-async def read_topic(topic: str, idle_s: float = 1.0, timeout_s: float = 60) -> list[bytes]:
-    """Every value on `topic` from the beginning up to its current end."""
+@asynccontextmanager
+async def _assigned(topic: str):
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap(), enable_auto_commit=False,
                                 auto_offset_reset="earliest")
     await consumer.start()
@@ -19,10 +20,23 @@ async def read_topic(topic: str, idle_s: float = 1.0, timeout_s: float = 60) -> 
         for _ in range(50):
             if parts:
                 break
-            await consumer._client.force_metadata_update()
+            await consumer._client.force_metadata_update()  # aiokafka has no public wait-for-metadata
             parts = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in parts]
-        consumer.assign(tps)
+        consumer.assign(tps)  # (stopping an unassigned group-less consumer raises CancelledError in aiokafka)
+        yield consumer, tps
+    finally:
+        await consumer.stop()
+
+
+async def end_offsets(topic: str) -> dict[int, int]:
+    async with _assigned(topic) as (consumer, tps):
+        return {tp.partition: end for tp, end in (await consumer.end_offsets(tps)).items()}
+
+
+async def read_topic(topic: str, idle_s: float = 1.0, timeout_s: float = 60) -> list[bytes]:
+    """Every value on `topic` from the beginning up to its current end."""
+    async with _assigned(topic) as (consumer, tps):
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
         values: list[bytes] = []
@@ -34,5 +48,3 @@ async def read_topic(topic: str, idle_s: float = 1.0, timeout_s: float = 60) -> 
             for records in batch.values():
                 values.extend(r.value for r in records)
         return values
-    finally:
-        await consumer.stop()

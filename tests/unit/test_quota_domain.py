@@ -15,9 +15,10 @@ from contracts.events import (
     Actor, NominationAmended, NominationSubmitted, NominationWithdrawn, QuotaRejected, QuotaReleased,
     QuotaReserved, UnitChannelsChanged, UnitRegistered, unit_key,
 )
-from services.quota.domain import QuotaState, decide, evolve, pool_key
+from services.quota.domain import QuotaRules, QuotaState, decide, evolve, pool_key
 
 CAMPAIGN = load_builtin_campaign("kczg-2022")
+RULES = QuotaRules(CAMPAIGN)
 NOW = datetime(2022, 10, 1, tzinfo=timezone.utc)
 UNIT = "unit-1"
 ENVELOPE = dict(occurred_at=NOW, campaign=CAMPAIGN.code, key=unit_key(CAMPAIGN.code, UNIT),
@@ -36,7 +37,7 @@ def submit(list_code="leading_tech", domain="biomedicine", nomination_id=None) -
 def run(state: QuotaState, *events):
     out = []
     for event in events:
-        for decision in decide(state, event, CAMPAIGN):
+        for decision in decide(state, event, RULES):
             state = evolve(state, decision)
             out.append(decision)
     return state, out

@@ -1,0 +1,68 @@
+"""Errors as RFC 9457 problem+json for every service's HTTP API: a stable English code, a Chinese message.
+
+Shared here so services need not import each other's modules (the intake keeps its own copy).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from contracts.errors import DomainError
+
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "请求格式错误", 401: "未认证", 403: "无权操作", 404: "未找到", 405: "方法不允许", 409: "冲突",
+    413: "请求体过大", 415: "不支持的媒体类型", 422: "内容校验未通过", 500: "服务器内部错误", 503: "服务暂不可用",
+}
+
+_FIELD_MESSAGES = {
+    "missing": "缺少必填字段", "extra_forbidden": "不允许的字段", "string_too_long": "内容过长",
+    "string_too_short": "内容过短或为空", "string_type": "应为文本", "int_type": "应为整数", "int_parsing": "应为整数",
+    "greater_than_equal": "数值过小", "less_than_equal": "数值过大", "dict_type": "应为对象",
+    "uuid_parsing": "应为 UUID", "string_pattern_mismatch": "格式不正确", "literal_error": "取值不在允许范围内",
+    "model_attributes_type": "应为 JSON 对象",
+}
+
+
+def problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": f"urn:kczg:problem:{code}", "title": _TITLES.get(status, "错误"),
+                            "status": status, "code": code, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        kind = err.get("type", "invalid")
+        out.append({"field": ".".join(loc) or "body", "code": kind,
+                    "message": f"{_FIELD_MESSAGES.get(kind, '取值无效')}（{err.get('msg', '')}）"})
+    return out
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            return problem(400, "malformed_json", "请求体不是合法的 JSON。")
+        return problem(422, "invalid_request", "请求参数校验未通过，请按字段提示修改。", _field_errors(exc))
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        errors = [{"field": exc.field, "code": exc.code, "message": exc.message}] if exc.field else None
+        return problem(exc.http_status, exc.code, exc.message, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        messages = {404: "未找到该资源。", 405: "不支持该请求方法。"}
+        return problem(exc.status_code, codes.get(exc.status_code, "http_error"),
+                       messages.get(exc.status_code, str(exc.detail)))

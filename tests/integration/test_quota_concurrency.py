@@ -1,0 +1,59 @@
+"""Stacked quotas hold under a concurrent burst, with one instance and with two and a rebalance."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+
+from contracts.events import QuotaRejected, QuotaReserved
+from tests.integration.quota_support import decisions_on_the_log, start_quota, wait_decided
+from tests.support.events import LogWriter, registered, submitted
+
+CHANNELS = ("national_society", "provincial_cast", "pilot_city_park")  # 3 channels x 3 per domain = 9
+
+
+async def test_a_unit_in_three_channels_gets_exactly_nine_slots_from_200_concurrent_nominations(env, tmp_path):
+    quota = start_quota(env, tmp_path / "quota.log")
+    try:
+        async with LogWriter() as log:
+            await log.open_campaign()
+            await log.unit_stream([registered("unit-3ch", *CHANNELS)])
+            burst = [submitted("unit-3ch") for _ in range(200)]
+            # 200 producers at once, as 200 concurrent requests would.
+            await asyncio.gather(*(log.unit_stream([s]) for s in burst))
+        await wait_decided(env["DATABASE_URL"], 200, quota)
+    finally:
+        quota.stop()
+    decisions = await decisions_on_the_log()
+    reserved = [e for e in decisions if isinstance(e, QuotaReserved)]
+    rejected = [e for e in decisions if isinstance(e, QuotaRejected)]
+    assert len(reserved) == 9 and sorted(e.slot for e in reserved) == list(range(1, 10))
+    assert len(rejected) == 191 and {e.reason for e in rejected} == {"over_quota"}
+    assert collections.Counter(e.nomination_id for e in decisions) == {s.nomination_id: 1 for s in burst}
+
+
+async def test_two_instances_and_a_rebalance_mid_burst_change_nothing(env, tmp_path):
+    units = [f"unit-{i}" for i in range(24)]  # spread over all six partitions
+    first = start_quota(env, tmp_path / "quota-a.log", QUOTA_MAX_RECORDS="20")
+    second = None
+    try:
+        async with LogWriter() as log:
+            await log.open_campaign()
+            await log.unit_stream([registered(u, *CHANNELS) for u in units])
+            burst = [submitted(u) for u in units for _ in range(20)]
+            await log.unit_stream(burst[: len(burst) // 2])
+            # A second instance joins mid-burst: the group rebalances while the first is deciding.
+            second = start_quota(env, tmp_path / "quota-b.log", QUOTA_MAX_RECORDS="20")
+            await log.unit_stream(burst[len(burst) // 2:])
+        await wait_decided(env["DATABASE_URL"], len(burst), first, second)
+    finally:
+        first.stop()
+        if second:
+            second.stop()
+    decisions = await decisions_on_the_log()
+    assert collections.Counter(e.nomination_id for e in decisions) == {s.nomination_id: 1 for s in burst}
+    reserved = collections.Counter(e.unit_id for e in decisions if isinstance(e, QuotaReserved))
+    assert reserved == {u: 9 for u in units}
+    # Both instances did part of the work, so the rebalance really happened mid-burst.
+    logs = [p.read_text() for p in (tmp_path / "quota-a.log", tmp_path / "quota-b.log")]
+    assert all("Setting newly assigned partitions" in text for text in logs)
