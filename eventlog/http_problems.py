@@ -57,7 +57,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        errors = [{"field": exc.field, "code": exc.code, "message": exc.message}] if exc.field else None
+        errors = getattr(exc, "errors", None) or (
+            [{"field": exc.field, "code": exc.code, "message": exc.message}] if exc.field else None)
         return problem(exc.http_status, exc.code, exc.message, errors)
 
     @app.exception_handler(StarletteHTTPException)

@@ -16,6 +16,12 @@ app.command("up")(services_cli.up)
 
 topics = typer.Typer(help="Kafka topics.", no_args_is_help=True)
 app.add_typer(topics, name="topics")
+from . import campaign_cli, contracts_cli  # noqa: E402  (own lines: others edit this file concurrently)
+app.add_typer(campaign_cli.app, name="campaign")
+app.add_typer(contracts_cli.app, name="contracts")
+from . import simulate, token_cli  # noqa: E402  (own lines: others edit this file concurrently)
+app.add_typer(token_cli.app, name="token", help="Development JWTs (local key pair under .stack/keys/).")
+app.command("simulate")(simulate.simulate)
 
 
 @topics.command("create")
