@@ -1,5 +1,5 @@
 """`python -m services.quota`: the quota decider and its HTTP API (QUOTA_HOST, QUOTA_PORT)."""
 
-from .main import serve
+from .api import serve
 
 serve()

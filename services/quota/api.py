@@ -1,104 +1,62 @@
-"""Quota service HTTP API: the unit registry (secretariat) and each unit's quota use (read model)."""
+"""The quota service process: the decider consuming the unit stream, plus its HTTP API."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import asyncio
+import logging
+import os
+from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
-from pydantic import BaseModel, ConfigDict, Field
+import asyncpg
+from fastapi import FastAPI
 
-from contracts.errors import DomainError, NotFound
-from contracts.events import UnitChannelsChanged, UnitRegistered, unit_key
-from contracts.identity import Identity
-from contracts.topics import NOMINATIONS
-from eventlog.auth import requires
+from eventlog.campaign_directory import CampaignDirectory
+from eventlog.http_problems import install as install_problems
+from eventlog.producer import EventPublisher, event_producer
+from eventlog.settings import database_url
 
-from . import usage
-from .registry import ImportRefused, check_registration, parse_sheet
+from . import store
+from .routes import router
+from .app import run_decider
 
-router = APIRouter(prefix="/v1/campaigns/{campaign}")
-secretariat = requires("secretariat")
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-
-
-class UnitRegistration(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"unit_id": "cast-prov-zj", "name": "浙江省科学技术协会", "channels": ["provincial_cast"]}]})
-    unit_id: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=200)
-    channels: list[str] = Field(min_length=1, max_length=20)
+log = logging.getLogger("quota")
 
 
-class ChannelChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    channels: list[str] = Field(min_length=1, max_length=20)
-    reason: str = Field(min_length=1, max_length=500)
-
-
-async def _campaign(request: Request, code: str):
-    found = await request.app.state.campaign_for(code)
-    if found is None:
-        raise NotFound(f"未找到活动：{code}", code="unknown_campaign")
-    return found
-
-
-def _envelope(campaign: str, unit_id: str, caller: Identity) -> dict:
-    return dict(occurred_at=datetime.now(timezone.utc), campaign=campaign, key=unit_key(campaign, unit_id),
-                actor=caller.actor())
-
-
-@router.post("/units", status_code=201, summary="登记推荐单位及其推荐渠道")
-async def register_unit(campaign: str, body: UnitRegistration, request: Request,
-                        caller: Identity = Depends(secretariat)) -> dict:
-    c = await _campaign(request, campaign)
-    reg = check_registration(c, body.unit_id, body.name, body.channels)
-    event = UnitRegistered(unit_id=reg.unit_id, name=reg.name, channels=reg.channels,
-                           **_envelope(campaign, reg.unit_id, caller))
-    await request.app.state.publisher.publish(NOMINATIONS, event)
-    return {"unit_id": reg.unit_id, "channels": list(reg.channels), "event_id": str(event.event_id)}
-
-
-@router.put("/units/{unit_id}/channels", summary="变更推荐单位的推荐渠道")
-async def change_channels(campaign: str, unit_id: str, body: ChannelChange, request: Request,
-                          caller: Identity = Depends(secretariat)) -> dict:
-    c = await _campaign(request, campaign)
-    async with request.app.state.pool.acquire() as conn:
-        if not await usage.unit_exists(conn, campaign, unit_id):
-            raise NotFound(f"推荐单位未登记：{unit_id}", code="unknown_unit")
-    reg = check_registration(c, unit_id, unit_id, body.channels)
-    event = UnitChannelsChanged(unit_id=unit_id, channels=reg.channels, reason=body.reason,
-                                **_envelope(campaign, unit_id, caller))
-    await request.app.state.publisher.publish(NOMINATIONS, event)
-    return {"unit_id": unit_id, "channels": list(reg.channels), "event_id": str(event.event_id)}
-
-
-@router.post("/units/import", status_code=201, summary="批量导入推荐单位（CSV 或 XLSX，全部成功或全部不导入）")
-async def import_units(campaign: str, request: Request, file: UploadFile = File(...),
-                       caller: Identity = Depends(secretariat)) -> dict:
-    c = await _campaign(request, campaign)
-    content = await file.read(MAX_IMPORT_BYTES + 1)
-    if len(content) > MAX_IMPORT_BYTES:
-        raise DomainError("导入文件超过 5 MiB。", code="payload_too_large", http_status=413)
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    pool = await asyncpg.create_pool(database_url(), min_size=2, max_size=8)
+    async with pool.acquire() as conn:
+        await store.ensure_schema(conn)
+    producer = event_producer()
+    await producer.start()
+    campaigns = CampaignDirectory()
+    app.state.pool, app.state.publisher = pool, EventPublisher(producer)
+    app.state.campaign_for = campaigns.get
+    stop = asyncio.Event()
+    decider = asyncio.create_task(run_decider(stop, pool, app.state.publisher, campaigns.get))
     try:
-        registrations = parse_sheet(c, file.filename or "", content)
-    except ImportRefused as refused:
-        raise DomainError(refused.message, code=refused.code, http_status=422, errors=[
-            {"line": p.line, "field": p.field, "message": p.reason} for p in refused.problems]) from None
-    events = [UnitRegistered(unit_id=r.unit_id, name=r.name, channels=r.channels,
-                             **_envelope(campaign, r.unit_id, caller)) for r in registrations]
-    await request.app.state.publisher.publish_many([(NOMINATIONS, e) for e in events])
-    return {"imported": len(events)}
+        yield
+    finally:
+        stop.set()
+        await decider
+        await producer.stop()
+        await pool.close()
 
 
-@router.get("/units/{unit_id}/quota", summary="推荐单位的名额使用情况（每个榜单/领域）")
-async def unit_quota(campaign: str, unit_id: str, request: Request,
-                     caller: Identity = Depends(requires("unit", "secretariat"))) -> dict:
-    if caller.role == "unit" and caller.org != unit_id:
-        raise NotFound("未找到该推荐单位。", code="unknown_unit")  # never confirm another unit exists
-    c = await _campaign(request, campaign)
-    async with request.app.state.pool.acquire() as conn:
-        found = await usage.unit_usage(conn, c, unit_id)
-    if found is None:
-        raise NotFound("未找到该推荐单位。", code="unknown_unit")
-    return found
+app = FastAPI(title="科创中国榜单 · 名额服务 (quota)", version="0.1.0", lifespan=lifespan)
+app.include_router(router)
+install_problems(app)
 
+
+@app.get("/healthz")
+async def healthz() -> dict:
+    return {"status": "ok"}
+
+
+def serve() -> None:
+    import uvicorn
+
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s quota %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(app, host=os.environ.get("QUOTA_HOST", "127.0.0.1"), port=int(os.environ.get("QUOTA_PORT", "8001")),
+                log_level="warning")
