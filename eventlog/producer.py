@@ -49,3 +49,9 @@ class EventPublisher:
         futures = [await self._producer.send(topic, value, key=key) for key, value in records]
         if futures:
             await asyncio.gather(*futures)
+
+    async def publish_rows(self, rows: Iterable[tuple[str, bytes, bytes]]) -> None:
+        """(topic, key, value) rows, e.g. from an outbox; returns once every one is acked."""
+        futures = [await self._producer.send(topic, value, key=key) for topic, key, value in rows]
+        if futures:
+            await asyncio.gather(*futures)

@@ -91,26 +91,23 @@ class QuotaDecider:
 
 async def relay_forever(pool: asyncpg.Pool, publisher: EventPublisher, ready: asyncio.Event,
                         stop: asyncio.Event) -> None:
-    async def publish(rows):
-        by_topic: dict[str, list] = {}
-        for topic, key, value in rows:
-            by_topic.setdefault(topic, []).append((key, value))
-        for topic, recs in by_topic.items():
-            await publisher.publish_raw(topic, recs)
-
-    while not stop.is_set():
+    """Publish outbox rows whenever a batch commits (and every half second), and once more on stop."""
+    while True:
         try:
             await asyncio.wait_for(ready.wait(), timeout=0.5)
         except TimeoutError:
             pass
         ready.clear()
+        stopping = stop.is_set()
         try:
             async with pool.acquire() as conn:
-                while await store.relay_outbox(conn, publish):
+                while await store.relay_outbox(conn, publisher.publish_rows):
                     pass
         except Exception:
             log.exception("outbox relay failed; retrying")
             await asyncio.sleep(1)
+        if stopping:
+            return
 
 
 async def run_decider(stop: asyncio.Event, pool: asyncpg.Pool, publisher: EventPublisher,

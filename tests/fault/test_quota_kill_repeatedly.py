@@ -10,7 +10,7 @@ import asyncpg
 
 from contracts.events import QuotaReleased, QuotaReserved
 from tests.integration.quota_support import (
-    decided, decisions_on_the_log, reserved_per_unit, start_quota, wait_decided,
+    decided, decisions_on_the_log, reserved_per_unit, start_quota, wait_decided, wait_outbox_empty,
 )
 from tests.support.events import LogWriter, registered, submitted, withdrawn
 
@@ -46,7 +46,7 @@ async def test_sigkill_five_times_mid_stream_leaves_one_decision_each_and_exact_
         await producer
     try:
         await wait_decided(env["DATABASE_URL"], len(nominations), quota)
-        await _wait_outbox_empty(env["DATABASE_URL"])
+        await wait_outbox_empty(env["DATABASE_URL"])
     finally:
         quota.stop()
 
@@ -81,15 +81,3 @@ async def _held_per_unit(db_url: str) -> collections.Counter:
     finally:
         await conn.close()
     return collections.Counter({r["unit_id"]: r["n"] for r in rows})
-
-
-async def _wait_outbox_empty(db_url: str, timeout: float = 60) -> None:
-    conn = await asyncpg.connect(db_url)
-    try:
-        for _ in range(int(timeout / 0.2)):
-            if not await conn.fetchval("SELECT count(*) FROM quota.outbox"):
-                return
-            await asyncio.sleep(0.2)
-        raise AssertionError("outbox never drained")
-    finally:
-        await conn.close()

@@ -29,12 +29,14 @@ async def decided(db_url: str) -> int:
 
 
 async def wait_decided(db_url: str, expected: int, *instances: ServiceProcess, timeout: float = 180) -> None:
+    """Until `expected` nominations are decided and every decision is on the log."""
     deadline = asyncio.get_running_loop().time() + timeout
     while (n := await decided(db_url)) < expected:
         if asyncio.get_running_loop().time() > deadline:
             tails = "\n".join(i.log_tail() for i in instances)
             raise AssertionError(f"only {n} of {expected} decided\n{tails}")
         await asyncio.sleep(0.2)
+    await wait_outbox_empty(db_url, timeout)
 
 
 async def decisions_on_the_log() -> list:
@@ -67,5 +69,18 @@ async def wait_caught_up(db_url: str, consumer: str, topic: str, timeout: float 
                 return
             await asyncio.sleep(0.2)
         raise AssertionError(f"{consumer} did not catch up with {topic}: {stored} < {wanted}")
+    finally:
+        await conn.close()
+
+
+async def wait_outbox_empty(db_url: str, timeout: float = 60) -> None:
+    """Until the quota outbox is drained: every committed decision is on the log."""
+    conn = await asyncpg.connect(db_url)
+    try:
+        for _ in range(int(timeout / 0.2)):
+            if not await conn.fetchval("SELECT count(*) FROM quota.outbox"):
+                return
+            await asyncio.sleep(0.2)
+        raise AssertionError("outbox never drained")
     finally:
         await conn.close()
