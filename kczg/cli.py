@@ -7,9 +7,11 @@ import asyncio
 import typer
 
 from . import services_cli, stack_cli
+from . import projections_cli
 
 app = typer.Typer(help="科创中国榜单平台 · operator commands", no_args_is_help=True)
 app.add_typer(stack_cli.app, name="stack", help="Local Kafka + PostgreSQL without Docker.")
+app.add_typer(projections_cli.app, name="projections", help="Views projected from the log: rebuild, verify, status.")
 app.command("serve")(services_cli.serve)
 app.command("up")(services_cli.up)
 

@@ -1,4 +1,4 @@
-"""`python -m services.intake`: serve the intake HTTP API (INTAKE_HOST, INTAKE_PORT)."""
+"""`python -m services.intake`: serve the intake HTTP API (INTAKE_HOST, INTAKE_PORT, INTAKE_WORKERS)."""
 
 import logging
 import os
@@ -7,4 +7,5 @@ import uvicorn
 
 logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
 uvicorn.run("services.intake.api:app", host=os.environ.get("INTAKE_HOST", "127.0.0.1"),
-            port=int(os.environ.get("INTAKE_PORT", "8000")), log_level="warning")
+            port=int(os.environ.get("INTAKE_PORT", "8000")), workers=int(os.environ.get("INTAKE_WORKERS", "1")),
+            log_level="warning", access_log=False)

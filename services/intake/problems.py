@@ -18,29 +18,33 @@ _TITLES = {
     413: "请求体过大", 415: "不支持的媒体类型", 422: "内容校验未通过", 500: "服务器内部错误", 503: "服务暂不可用",
 }
 
+_FIELD_MESSAGES = {
+    "missing": "缺少必填字段", "extra_forbidden": "不允许的字段", "string_too_long": "内容过长",
+    "string_too_short": "内容过短或为空", "string_type": "应为文本", "int_type": "应为整数", "int_parsing": "应为整数",
+    "dict_type": "应为对象", "uuid_parsing": "应为 UUID", "string_pattern_mismatch": "格式不正确",
+    "literal_error": "取值不在允许范围内", "model_attributes_type": "应为 JSON 对象", "list_type": "应为列表",
+    "too_long": "项数过多", "greater_than_equal": "数值过小", "less_than_equal": "数值过大",
+}
 
-def problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+
+def problem_body(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"type": f"urn:kczg:problem:{code}", "title": _TITLES.get(status, "错误"),
                             "status": status, "code": code, "detail": detail}
     if errors:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return body
 
 
-_FIELD_MESSAGES = {
-    "missing": "缺少必填字段",
-    "extra_forbidden": "不允许的字段",
-    "string_too_long": "内容过长",
-    "string_too_short": "内容过短或为空",
-    "string_type": "应为文本",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "dict_type": "应为对象",
-    "uuid_parsing": "应为 UUID",
-    "string_pattern_mismatch": "格式不正确",
-    "literal_error": "取值不在允许范围内",
-    "model_attributes_type": "应为 JSON 对象",
-}
+def domain_problem_body(exc: DomainError) -> dict[str, Any]:
+    errors = getattr(exc, "errors", None) or (
+        [{"field": exc.field, "code": exc.code, "message": exc.message}] if exc.field else None)
+    return problem_body(exc.http_status, exc.code, exc.message, errors)
+
+
+def problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(problem_body(status, code, detail, errors), status_code=status, media_type=PROBLEM_JSON,
+                        headers=headers)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -62,10 +66,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        errors = [{"field": exc.field, "code": exc.code, "message": exc.message}] if exc.field else None
-        return problem(exc.http_status, exc.code, exc.message, errors)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+        return JSONResponse(domain_problem_body(exc), status_code=exc.http_status, media_type=PROBLEM_JSON,
+                            headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed"}
-        return problem(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
+        codes = {404: ("not_found", "请求的地址不存在。"), 405: ("method_not_allowed", "该地址不支持此请求方法。"),
+                 415: ("unsupported_media_type", "不支持的请求内容类型。")}
+        code, detail = codes.get(exc.status_code, ("http_error", f"请求无法处理（{exc.detail}）。"))
+        return problem(exc.status_code, code, detail)

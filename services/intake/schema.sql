@@ -1,7 +1,8 @@
 CREATE SCHEMA IF NOT EXISTS intake;
 
--- Read model behind GET /v1/nominations/{id}. Filled from two topics in any order:
--- submission columns from NominationSubmitted, decision columns from the quota topic.
+-- One row per nomination: its submission (written by the command that made it and by the projection
+-- of the nominations topic; event ids in intake.inbox keep each applied once) and the quota
+-- decision columns (projected from the quota topic, in any order relative to the submission).
 CREATE TABLE IF NOT EXISTS intake.nomination_status (
     nomination_id uuid PRIMARY KEY,
     campaign      text,
@@ -18,4 +19,77 @@ CREATE TABLE IF NOT EXISTS intake.nomination_status (
     used          integer,
     decided_at    timestamptz
 );
+ALTER TABLE intake.nomination_status
+    ADD COLUMN IF NOT EXISTS form jsonb,
+    ADD COLUMN IF NOT EXISTS opinion text,
+    ADD COLUMN IF NOT EXISTS attachments jsonb,
+    ADD COLUMN IF NOT EXISTS revision integer,
+    ADD COLUMN IF NOT EXISTS actor_role text,
+    ADD COLUMN IF NOT EXISTS application_id uuid,
+    ADD COLUMN IF NOT EXISTS withdrawn boolean NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS withdraw_reason text,
+    ADD COLUMN IF NOT EXISTS updated_at timestamptz,
+    ADD COLUMN IF NOT EXISTS decision_revision integer;
 CREATE INDEX IF NOT EXISTS nomination_status_by_unit ON intake.nomination_status (campaign, unit_id);
+
+CREATE TABLE IF NOT EXISTS intake.applications (
+    application_id uuid PRIMARY KEY,
+    campaign       text NOT NULL,
+    applicant_id   text NOT NULL,
+    unit_id        text NOT NULL,
+    list_code      text NOT NULL,
+    domain         text,
+    title          text NOT NULL,
+    form           jsonb NOT NULL,
+    attachments    jsonb NOT NULL,
+    revision       integer NOT NULL,
+    status         text NOT NULL,
+    comments       text NOT NULL DEFAULT '',
+    nomination_id  uuid,
+    ever_sent      boolean NOT NULL DEFAULT false,
+    created_at     timestamptz,
+    updated_at     timestamptz
+);
+CREATE INDEX IF NOT EXISTS applications_by_applicant ON intake.applications (applicant_id, created_at);
+CREATE INDEX IF NOT EXISTS applications_by_unit ON intake.applications (unit_id, status);
+
+-- Registered recommending units, projected from the unit streams.
+CREATE TABLE IF NOT EXISTS intake.units (
+    campaign text NOT NULL,
+    unit_id  text NOT NULL,
+    name     text NOT NULL,
+    channels text[] NOT NULL,
+    PRIMARY KEY (campaign, unit_id)
+);
+
+-- Every intake-owned event already applied, by whichever writer applied it first.
+CREATE TABLE IF NOT EXISTS intake.inbox (
+    event_id uuid PRIMARY KEY
+);
+
+-- Idempotency-Key: the first response per (caller organisation, key), replayed to retries.
+CREATE TABLE IF NOT EXISTS intake.idempotency (
+    org         text NOT NULL,
+    key         text NOT NULL,
+    fingerprint bytea NOT NULL,
+    status      integer NOT NULL,
+    body        bytea NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org, key)
+);
+
+-- Uploaded documents, content-addressed; who uploaded what under which name.
+CREATE TABLE IF NOT EXISTS intake.blobs (
+    sha256     text PRIMARY KEY,
+    media_type text NOT NULL,
+    size       bigint NOT NULL,
+    content    bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS intake.uploads (
+    org         text NOT NULL,
+    sha256      text NOT NULL REFERENCES intake.blobs (sha256),
+    name        text NOT NULL,
+    uploaded_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org, sha256)
+);

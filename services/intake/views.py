@@ -1,67 +1,101 @@
-"""The intake's own read model: each nomination's status, projected from the log."""
+"""Reads, from the intake's own projections only: nominations with live status, quota use, applications."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import asyncpg
-from pydantic import ValidationError
 
-from contracts.events import NominationSubmitted, QuotaRejected, QuotaReserved, decode_event
-from contracts.topics import NOMINATIONS, QUOTA
-from eventlog.consumer import ConsumerSpec, Records
-from eventlog.deadletter import DeadLetter
-
-VIEW_NAME = "intake:nomination_status"
-
-_UPSERT_SUBMITTED = """
-INSERT INTO intake.nomination_status (nomination_id, campaign, unit_id, list_code, domain, title, submitted_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (nomination_id) DO UPDATE SET campaign = EXCLUDED.campaign, unit_id = EXCLUDED.unit_id,
-    list_code = EXCLUDED.list_code, domain = EXCLUDED.domain, title = EXCLUDED.title,
-    submitted_at = EXCLUDED.submitted_at
-"""
-_UPSERT_DECISION = """
-INSERT INTO intake.nomination_status (nomination_id, decision, reason, message, slot, quota_limit, used, decided_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (nomination_id) DO UPDATE SET decision = EXCLUDED.decision, reason = EXCLUDED.reason,
-    message = EXCLUDED.message, slot = EXCLUDED.slot, quota_limit = EXCLUDED.quota_limit,
-    used = EXCLUDED.used, decided_at = EXCLUDED.decided_at
-"""
+from contracts.campaign import Campaign
 
 
-async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
-    submitted, decided, letters = [], [], []
-    for recs in records.values():
-        for record in recs:
-            try:
-                event = decode_event(record.value)
-            except (ValidationError, ValueError) as exc:
-                letters.append(DeadLetter(record, f"undecodable: {exc}"))
-                continue
-            if isinstance(event, NominationSubmitted):
-                submitted.append((event.nomination_id, event.campaign, event.unit_id, event.list_code,
-                                  event.domain, event.title, event.occurred_at))
-            elif isinstance(event, QuotaReserved):
-                decided.append((event.nomination_id, "reserved", None, None, event.slot, event.limit,
-                                event.used, event.occurred_at))
-            elif isinstance(event, QuotaRejected):
-                decided.append((event.nomination_id, "rejected", event.reason, event.message, None, event.limit,
-                                event.used, event.occurred_at))
-    if submitted:
-        await conn.executemany(_UPSERT_SUBMITTED, submitted)
-    if decided:
-        await conn.executemany(_UPSERT_DECISION, decided)
-    return letters
+def live_status(row: asyncpg.Record) -> str:
+    """withdrawn beats the quota decision; before a decision a nomination is just submitted."""
+    if row["withdrawn"]:
+        return "withdrawn"
+    return row["decision"] or "submitted"
 
 
-def spec() -> ConsumerSpec:
-    return ConsumerSpec(name=VIEW_NAME, topics=[NOMINATIONS.name, QUOTA.name], apply=apply)
+def nomination_out(row: asyncpg.Record, detail: bool = True) -> dict[str, Any]:
+    out = {
+        "nomination_id": str(row["nomination_id"]), "campaign": row["campaign"], "unit_id": row["unit_id"],
+        "list_code": row["list_code"], "domain": row["domain"], "title": row["title"], "status": live_status(row),
+        "revision": row["revision"], "reason": row["reason"], "message": row["message"], "slot": row["slot"],
+        "quota_limit": row["quota_limit"], "used": row["used"],
+        "application_id": str(row["application_id"]) if row["application_id"] else None,
+        "submitted_at": row["submitted_at"].isoformat() if row["submitted_at"] else None,
+    }
+    if detail:
+        out.update(form=row["form"], opinion=row["opinion"], attachments=row["attachments"] or [],
+                   withdraw_reason=row["withdraw_reason"] or None)
+    return out
 
 
-async def nomination_status(conn: asyncpg.Connection, nomination_id: UUID) -> asyncpg.Record | None:
-    # A decision seen before its submission is not yet a nomination the caller can read.
-    return await conn.fetchrow(
-        "SELECT * FROM intake.nomination_status WHERE nomination_id = $1 AND submitted_at IS NOT NULL",
-        nomination_id,
-    )
+def application_out(row: asyncpg.Record, detail: bool = True) -> dict[str, Any]:
+    out = {
+        "application_id": str(row["application_id"]), "campaign": row["campaign"],
+        "applicant_id": row["applicant_id"], "unit_id": row["unit_id"], "list_code": row["list_code"],
+        "domain": row["domain"], "title": row["title"], "revision": row["revision"], "status": row["status"],
+        "comments": row["comments"] or None,
+        "nomination_id": str(row["nomination_id"]) if row["nomination_id"] else None,
+        "updated_at": row["updated_at"].isoformat() if row["updated_at"] else None,
+    }
+    if detail:
+        out.update(form=row["form"], attachments=row["attachments"])
+    return out
+
+
+async def nomination(conn: asyncpg.Connection, nomination_id: UUID) -> asyncpg.Record | None:
+    # A decision seen before its submission is not yet a nomination anyone can read.
+    return await conn.fetchrow("SELECT * FROM intake.nomination_status WHERE nomination_id = $1 "
+                               "AND submitted_at IS NOT NULL", nomination_id)
+
+
+async def nominations_of(conn: asyncpg.Connection, unit_id: str, *, campaign: str | None, list_code: str | None,
+                         status: str | None, offset: int, limit: int) -> tuple[list[asyncpg.Record], int]:
+    where = ("unit_id = $1 AND submitted_at IS NOT NULL AND ($2::text IS NULL OR campaign = $2) "
+             "AND ($3::text IS NULL OR list_code = $3) AND ($4::text IS NULL OR "
+             "CASE WHEN withdrawn THEN 'withdrawn' ELSE coalesce(decision, 'submitted') END = $4)")
+    args = (unit_id, campaign, list_code, status)
+    total = await conn.fetchval(f"SELECT count(*) FROM intake.nomination_status WHERE {where}", *args)
+    rows = await conn.fetch(f"SELECT * FROM intake.nomination_status WHERE {where} "
+                            "ORDER BY submitted_at, nomination_id OFFSET $5 LIMIT $6", *args, offset, limit)
+    return rows, total
+
+
+async def quota_use(conn: asyncpg.Connection, campaign: Campaign, unit_id: str) -> dict[str, Any]:
+    """Per list (and domain): the unit's stacked limit from its channels, and the slots its nominations hold."""
+    channels = await conn.fetchval("SELECT channels FROM intake.units WHERE campaign = $1 AND unit_id = $2",
+                                   campaign.code, unit_id) or []
+    rows = await conn.fetch(
+        "SELECT list_code, coalesce(domain, '') AS domain, count(*) FILTER (WHERE decision = 'reserved') AS used, "
+        "count(*) FILTER (WHERE decision IS NULL AND NOT withdrawn) AS pending "
+        "FROM intake.nomination_status WHERE campaign = $1 AND unit_id = $2 AND submitted_at IS NOT NULL "
+        "GROUP BY 1, 2", campaign.code, unit_id)
+    counts = {(r["list_code"], r["domain"]): (r["used"], r["pending"]) for r in rows}
+    pools = []
+    for lst in campaign.lists:
+        if lst.separately_organised:
+            continue
+        for domain in [d.code for d in lst.domains] or [None]:
+            limit = campaign.quota_limit(lst.code, domain, channels)
+            used, pending = counts.get((lst.code, domain or ""), (0, 0))
+            pools.append({"list_code": lst.code, "list_name": lst.name, "domain": domain, "limit": limit,
+                          "used": used, "pending": pending, "free": max((limit or 0) - used, 0)})
+    return {"campaign": campaign.code, "unit_id": unit_id, "channels": list(channels), "pools": pools}
+
+
+async def application(conn: asyncpg.Connection, application_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM intake.applications WHERE application_id = $1", application_id)
+
+
+async def applications_where(conn: asyncpg.Connection, who: str, org: str, *, status: str | None,
+                             offset: int, limit: int) -> tuple[list[asyncpg.Record], int]:
+    """An applicant's own applications (who="applicant") or a unit's queue (who="unit": those sent to it)."""
+    cond = "applicant_id = $1" if who == "applicant" else "unit_id = $1 AND ever_sent"
+    where = f"{cond} AND ($2::text IS NULL OR status = $2)"
+    total = await conn.fetchval(f"SELECT count(*) FROM intake.applications WHERE {where}", org, status)
+    rows = await conn.fetch(f"SELECT * FROM intake.applications WHERE {where} "
+                            "ORDER BY updated_at, application_id OFFSET $3 LIMIT $4", org, status, offset, limit)
+    return rows, total

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import httpx
 
+from services.intake.examples import example_form
 from tests.e2e.conftest import wait_for_status
 
 
 def nomination(unit: str, title: str) -> dict:
+    form = example_form("leading_tech", domain="biomedicine", technology_name=title)
     return {"campaign": "kczg-2022", "unit_id": unit, "list_code": "leading_tech",
-            "domain": "biomedicine", "title": title}
+            "domain": "biomedicine", "title": title, "form": form, "opinion": "同意推荐。"}
+
+
+def as_unit(services, unit: str) -> dict:
+    return services["keys"].headers("unit", unit)
 
 
 def test_within_limit_is_reserved_and_over_limit_is_rejected_with_reason(services):
-    with httpx.Client(base_url=services["base"], timeout=10) as client:
-        # The unit nominates four technologies in one domain; the fixed limit is three.
+    # unit-a belongs to one channel: three per 先导技术榜 domain.
+    services["register"]({"unit-a": ["provincial_cast"]})
+    with httpx.Client(base_url=services["base"], timeout=10, headers=as_unit(services, "unit-a")) as client:
+        # The unit nominates four technologies in one domain; the limit is three.
         ids = []
         for i in range(4):
             r = client.post("/v1/nominations", json=nomination("unit-a", f"技术{i}"))
@@ -34,11 +42,15 @@ def test_within_limit_is_reserved_and_over_limit_is_rejected_with_reason(service
 
 
 def test_another_unit_has_its_own_quota(services):
-    with httpx.Client(base_url=services["base"], timeout=10) as client:
-        a = [client.post("/v1/nominations", json=nomination("unit-a", f"A{i}")).json()["nomination_id"]
+    services["register"]({"unit-a": ["provincial_cast"], "unit-b": ["provincial_cast"]})
+    base = services["base"]
+    with httpx.Client(base_url=base, timeout=10, headers=as_unit(services, "unit-a")) as a_client, \
+            httpx.Client(base_url=base, timeout=10, headers=as_unit(services, "unit-b")) as b_client:
+        a = [a_client.post("/v1/nominations", json=nomination("unit-a", f"A{i}")).json()["nomination_id"]
              for i in range(3)]
-        b = client.post("/v1/nominations", json=nomination("unit-b", "B0")).json()["nomination_id"]
-        statuses = [wait_for_status(client, i, {"reserved", "rejected"})["status"] for i in [*a, b]]
+        b = b_client.post("/v1/nominations", json=nomination("unit-b", "B0")).json()["nomination_id"]
+        statuses = [wait_for_status(a_client, i, {"reserved", "rejected"})["status"] for i in a]
+        statuses.append(wait_for_status(b_client, b, {"reserved", "rejected"})["status"])
     assert statuses == ["reserved"] * 4
 
 
@@ -64,7 +76,8 @@ def test_bad_submissions_get_a_clear_4xx_and_put_nothing_on_the_log(services):
 
     with httpx.Client(base_url=services["base"], timeout=10) as client:
         for raw, status, code in BAD_SUBMISSIONS:
-            r = client.post("/v1/nominations", content=raw, headers={"content-type": "application/json"})
+            r = client.post("/v1/nominations", content=raw,
+                            headers={"content-type": "application/json", **as_unit(services, "unit-a")})
             assert r.status_code == status, (code, r.text)
             assert r.headers["content-type"].startswith("application/problem+json")
             problem = r.json()

@@ -10,6 +10,8 @@ import httpx
 
 from contracts.events import QuotaRejected, QuotaReserved, decode_event
 from contracts.topics import QUOTA
+from services.intake.examples import example_form
+from tests.support.intake import Keys, open_campaign, register_units
 from tests.support.kafka import read_topic
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
 
@@ -26,24 +28,36 @@ async def decided_count(db_url: str) -> int:
         await conn.close()
 
 
+def body(i: int) -> dict:
+    # 先导技术榜 counts per domain: a unit in one channel has LIMIT (3) slots in 生物医药.
+    form = example_form("leading_tech", domain="biomedicine", technology_name=f"技术{i}")
+    return {"list_code": "leading_tech", "domain": "biomedicine", "form": form, "opinion": "同意推荐。"}
+
+
 async def test_sigkill_of_quota_mid_stream_loses_and_doubles_no_decision(env, tmp_path):
+    keys = Keys(tmp_path)
+    await open_campaign()
+    await register_units({f"unit-{u}": ("provincial_cast",) for u in range(UNITS)})
     port = free_port()
+    common = {**keys.env(), "KCZG_CLOCK": "2022-10-15T10:00:00+08:00"}
     intake = ServiceProcess("services.intake", env, tmp_path / "intake.log",
-                            extra_env={"INTAKE_PORT": str(port)}).start()
-    quota_env = {"QUOTA_FIXED_LIMIT": str(LIMIT), "QUOTA_MAX_RECORDS": "50"}
+                            extra_env={**common, "INTAKE_PORT": str(port)}).start()
+    quota_env = {**common, "QUOTA_FIXED_LIMIT": str(LIMIT), "QUOTA_MAX_RECORDS": "50", "QUOTA_PORT": str(free_port())}
     quota = ServiceProcess("services.quota", env, tmp_path / "quota.log", extra_env=quota_env).start()
     base = f"http://127.0.0.1:{port}"
     try:
         await asyncio.to_thread(wait_http_ready, base, intake)
+        tokens = {u: keys.headers("unit", f"unit-{u}") for u in range(UNITS)}
 
         # 1,000 submissions from 50 units, 20 each, posted concurrently.
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            while (await client.get("/v1/campaigns/kczg-2022")).json()["registered_units"] < UNITS:
+                await asyncio.sleep(0.1)  # the intake learns the registry from the log
             in_flight = asyncio.Semaphore(20)
 
             async def submit(i: int) -> str:
-                body = {"unit_id": f"unit-{i % UNITS}", "list_code": "emerging_enterprise", "title": f"企业{i}"}
                 async with in_flight:
-                    r = await client.post("/v1/nominations", json=body)
+                    r = await client.post("/v1/nominations", json=body(i), headers=tokens[i % UNITS])
                 assert r.status_code == 202, r.text
                 return r.json()["nomination_id"]
 

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints a final JSON line with its figures."""

@@ -1,0 +1,167 @@
+"""Accepted submissions per second through the intake HTTP API, with p50/p99 latency, at a fixed
+concurrency, against the real stack; and, in the same run, the raw aiokafka acked-produce rate.
+
+    python bench/intake.py [--workers 2] [--concurrency 64] [--seconds 20]
+
+Needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL. The intake runs as its own process (uvicorn
+workers); the load comes from keep-alive HTTP/1.1 connections driven by a bare asyncio Protocol
+(an httpx client tops out near 350 requests/s on this box). Prints one final JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from eventlog.producer import event_producer
+from services.intake.examples import example_form
+from tests.support.intake import Keys, open_campaign, register_units
+from tests.support.isolation import isolated_env
+from tests.support.processes import ServiceProcess, free_port, wait_http_ready
+
+ALL_CHANNELS = ("national_society", "provincial_cast", "xpcc_cast", "pilot_city_park", "central_enterprise_cast",
+                "consortium_member", "other_unit")
+
+
+def request_bytes(port: int, token: str, n: int) -> bytes:
+    form = example_form("leading_tech", domain="biomedicine", technology_name=f"基准技术{n}")
+    body = orjson.dumps({"list_code": "leading_tech", "domain": "biomedicine", "form": form, "opinion": "同意推荐。"})
+    head = (f"POST /v1/nominations HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+class LoadConnection(asyncio.Protocol):
+    """One keep-alive connection sending the next request as soon as the previous answer is complete.
+    A bare protocol (no stream reader coroutines) so the load generator stays cheap next to the server."""
+
+    def __init__(self, requests: list[bytes], stop_at: float, warm_until: float, stats: dict,
+                 done: asyncio.Future) -> None:
+        self.requests, self.stop_at, self.warm_until, self.stats, self.done = requests, stop_at, warm_until, stats, done
+        self.buffer, self.sent_at, self.i = b"", 0.0, 0
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self._send()
+
+    def _send(self) -> None:
+        self.sent_at = time.perf_counter()
+        if self.sent_at >= self.stop_at:
+            self.transport.close()
+            return
+        self.transport.write(self.requests[self.i % len(self.requests)])
+        self.i += 1
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = self.buffer[:end].lower()
+        at = head.find(b"content-length:")
+        length = int(head[at + 15:head.find(b"\r\n", at) if head.find(b"\r\n", at) > 0 else None]) if at >= 0 else 0
+        if len(self.buffer) < end + 4 + length:
+            return
+        status = self.buffer[9:12]
+        self.buffer = self.buffer[end + 4 + length:]
+        if self.sent_at >= self.warm_until:
+            self.stats["latencies"].append(time.perf_counter() - self.sent_at)
+            self.stats["status"][status] = self.stats["status"].get(status, 0) + 1
+        self._send()
+
+    def connection_lost(self, exc) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+async def http_load(port: int, tokens: list[str], concurrency: int, seconds: float, warmup: float) -> dict:
+    stats = {"latencies": [], "status": {}}
+    loop = asyncio.get_running_loop()
+    per_conn = [[request_bytes(port, tokens[(c + k) % len(tokens)], c * 1000 + k) for k in range(8)]
+                for c in range(concurrency)]
+    start = time.perf_counter()
+    done = [loop.create_future() for _ in range(concurrency)]
+    for c in range(concurrency):
+        await loop.create_connection(lambda c=c: LoadConnection(per_conn[c], start + warmup + seconds,
+                                                                start + warmup, stats, done[c]), "127.0.0.1", port)
+    await asyncio.gather(*done)
+    lat = sorted(stats["latencies"])
+    accepted = stats["status"].get(b"202", 0)
+    return {"accepted_per_s": accepted / seconds, "p50_ms": 1000 * lat[len(lat) // 2],
+            "p99_ms": 1000 * lat[int(len(lat) * 0.99)], "status": {k.decode(): v for k, v in stats["status"].items()}}
+
+
+async def produce_baseline(seconds: float, concurrency: int, size: int) -> float:
+    """Raw aiokafka acked produce (idempotent, acks=all), `concurrency` sends in flight, same value size."""
+    topic = os.environ.get("KCZG_TOPIC_PREFIX", "") + "bench.produce"
+    admin = AIOKafkaAdminClient(bootstrap_servers=os.environ["KAFKA_BOOTSTRAP_SERVERS"])
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, 6, 1)])
+    await admin.close()
+    producer = event_producer()
+    await producer.start()
+    value, done = b"x" * size, 0
+    stop_at = time.perf_counter() + seconds
+
+    async def sender(k: int) -> None:
+        nonlocal done
+        while time.perf_counter() < stop_at:
+            await (await producer.send(topic, value, key=f"k{k}".encode()))
+            done += 1
+
+    try:
+        await asyncio.gather(*(sender(k) for k in range(concurrency)))
+    finally:
+        await producer.stop()
+    return done / seconds
+
+
+async def main(args) -> dict:
+    async with isolated_env({k: os.environ[k] for k in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}) as env:
+        keys = Keys(Path(tempfile.mkdtemp()))
+        units = [f"bench-u{i:03d}" for i in range(args.units)]
+        await open_campaign()
+        await register_units({u: ALL_CHANNELS for u in units})
+        port = free_port()
+        intake = ServiceProcess("services.intake", env, Path(tempfile.mkdtemp()) / "intake.log", extra_env={
+            **keys.env(), "KCZG_CLOCK": "2022-10-15T10:00:00+08:00", "INTAKE_PORT": str(port),
+            "INTAKE_WORKERS": str(args.workers), "LOG_LEVEL": "WARNING"}).start()
+        try:
+            await asyncio.to_thread(wait_http_ready, f"http://127.0.0.1:{port}", intake)
+            await asyncio.sleep(3)  # the projection's consumer group settles across the workers
+            tokens = [keys.token("unit", u, ttl_s=3600) for u in units]
+            load = await http_load(port, tokens, args.concurrency, args.seconds, args.warmup)
+        finally:
+            intake.stop()
+        size = len(request_bytes(port, tokens[0], 0))
+        baseline = await produce_baseline(args.seconds, args.concurrency, size)
+    return {"bench": "intake", "accepted_per_s": round(load["accepted_per_s"], 1), "p50_ms": round(load["p50_ms"], 2),
+            "p99_ms": round(load["p99_ms"], 2), "baseline_produce_per_s": round(baseline, 1),
+            "ratio": round(load["accepted_per_s"] / baseline, 3), "workers": args.workers,
+            "concurrency": args.concurrency, "seconds": args.seconds, "status": load["status"]}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--units", type=int, default=200)
+    try:
+        import uvloop
+        uvloop.install()
+    except ImportError:
+        pass
+    print(orjson.dumps(asyncio.run(main(parser.parse_args()))).decode())

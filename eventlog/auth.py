@@ -1,0 +1,134 @@
+"""Bearer-token verification (PyJWT) and the FastAPI dependencies every HTTP service uses.
+
+Tokens are signed by the public platform with RS256 or EdDSA; only the algorithm family of the
+configured public key is accepted (never HS*, so a public key can never double as an HMAC
+secret). Settings: KCZG_JWT_PUBLIC_KEY (a PEM, or a path to one; default: the development key
+`kczg token issue` creates under .stack/keys/), KCZG_JWT_ISSUER, KCZG_JWT_AUDIENCE.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+
+from contracts.errors import DomainError, Forbidden
+from contracts.identity import ROLE_NAMES, Identity
+
+DEV_KEYS_DIR = Path(__file__).resolve().parents[1] / ".stack" / "keys"
+DEV_PUBLIC_KEY = DEV_KEYS_DIR / "jwt-ed25519.pub.pem"
+DEFAULT_ISSUER = "https://ranking.kczg.cloud"
+DEFAULT_AUDIENCE = "kczg-rankings"
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+    http_status = 401
+
+
+class AuthNotConfigured(DomainError):
+    code = "auth_not_configured"
+    http_status = 503
+
+
+def load_public_key(value: str):
+    """A PEM given inline or as a path."""
+    text = value if "-----BEGIN" in value else Path(value).read_text()
+    return load_pem_public_key(text.encode())
+
+
+class TokenVerifier:
+    """Checks signature, issuer, audience and expiry; caches verified tokens until they expire."""
+
+    def __init__(self, public_key, issuer: str, audience: str, leeway_s: int = 0, cache_size: int = 50_000):
+        if isinstance(public_key, rsa.RSAPublicKey):
+            self.algorithms = ["RS256"]
+        elif isinstance(public_key, ed25519.Ed25519PublicKey):
+            self.algorithms = ["EdDSA"]
+        else:
+            raise ValueError("KCZG_JWT_PUBLIC_KEY must be an RSA or Ed25519 public key")
+        self.public_key, self.issuer, self.audience = public_key, issuer, audience
+        self.leeway_s = leeway_s
+        self._cache: OrderedDict[str, tuple[Identity, float]] = OrderedDict()
+        self._cache_size = cache_size
+
+    def verify(self, token: str) -> Identity:
+        now = time.time()
+        hit = self._cache.get(token)
+        if hit is not None and now < hit[1]:
+            return hit[0]
+        identity, expires = self._decode(token)
+        self._cache[token] = (identity, expires)
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return identity
+
+    def _decode(self, token: str) -> tuple[Identity, float]:
+        try:
+            claims = jwt.decode(token, self.public_key, algorithms=self.algorithms, audience=self.audience,
+                                issuer=self.issuer, leeway=self.leeway_s,
+                                options={"require": ["exp", "iss", "aud", "sub"]})
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("登录凭证已过期，请重新登录。", code="token_expired") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthenticated("登录凭证不是签发给本平台的。", code="token_wrong_audience") from None
+        except jwt.InvalidIssuerError:
+            raise Unauthenticated("登录凭证的签发方不受信任。", code="token_wrong_issuer") from None
+        except jwt.InvalidTokenError:  # bad signature, malformed, wrong algorithm, missing claims
+            raise Unauthenticated("登录凭证无效（签名或格式不正确）。", code="invalid_token") from None
+        try:
+            identity = Identity.model_validate(claims)
+        except ValidationError:
+            raise Unauthenticated("登录凭证缺少角色或所属单位信息。", code="invalid_token_claims") from None
+        return identity, float(claims["exp"]) + self.leeway_s
+
+
+def verifier_from_env() -> TokenVerifier | None:
+    """The configured verifier, or None when no public key is configured (every call then gets 503)."""
+    source = os.environ.get("KCZG_JWT_PUBLIC_KEY") or (str(DEV_PUBLIC_KEY) if DEV_PUBLIC_KEY.exists() else "")
+    if not source:
+        return None
+    return TokenVerifier(load_public_key(source), os.environ.get("KCZG_JWT_ISSUER", DEFAULT_ISSUER),
+                         os.environ.get("KCZG_JWT_AUDIENCE", DEFAULT_AUDIENCE),
+                         leeway_s=int(os.environ.get("KCZG_JWT_LEEWAY_S", "0")))
+
+
+_bearer = HTTPBearer(auto_error=False, description="公共平台签发的 JWT（RS256 或 EdDSA）")
+
+
+def _verifier(request: Request) -> TokenVerifier | None:
+    state = request.app.state
+    if not hasattr(state, "token_verifier"):
+        state.token_verifier = verifier_from_env()
+    return state.token_verifier
+
+
+async def current_identity(request: Request,
+                           credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Identity:
+    """FastAPI dependency: the verified caller, or a 401 problem (async: no thread hop per request)."""
+    verifier = _verifier(request)
+    if verifier is None:
+        raise AuthNotConfigured("服务未配置身份验证公钥（KCZG_JWT_PUBLIC_KEY）。")
+    if credentials is None or not credentials.credentials:
+        raise Unauthenticated("请先登录：请求须携带 Authorization: Bearer 登录凭证。", code="missing_token")
+    return verifier.verify(credentials.credentials)
+
+
+def requires(*roles: str):
+    """FastAPI dependency factory: the caller, who must hold one of `roles`, else a 403 problem."""
+    allowed = "、".join(ROLE_NAMES.get(r, r) for r in roles)
+
+    async def dependency(identity: Identity = Depends(current_identity)) -> Identity:
+        if identity.role not in roles:
+            raise Forbidden(f"该操作仅限{allowed}。", code="role_not_allowed")
+        return identity
+
+    return dependency

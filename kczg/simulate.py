@@ -1,0 +1,212 @@
+"""`kczg simulate --scale N`: a 2022-sized campaign (2,281 nominations) times N through the real HTTP APIs.
+
+Registers the units through the quota service's registry API, loads the campaign if it is not open,
+then drives the intake as units, review bodies and applicants would (some late — through the
+X-Kczg-Clock header the intake accepts in demos —, invalid, over quota and withdrawn), waits for the
+quota decisions, and prints what happened next to what the intake's views show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from contracts.campaign import CAMPAIGNS_DIR
+from contracts.events import Actor
+from eventlog.auth import DEV_KEYS_DIR
+from kczg.simulate_plan import Intent, Unit, plan
+from kczg.simulate_report import report
+from kczg.token_cli import ensure_key_pair, mint
+from services.intake.examples import example_form
+
+IN_WINDOW, LATE = "2022-10-20T10:00:00+08:00", "2022-11-01T09:00:00+08:00"
+console = Console(stderr=True)
+
+
+class Driver:
+    def __init__(self, intake: str, quota: str, campaign: str, private_pem: bytes, tag: str, concurrency: int):
+        self.http = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=concurrency))
+        self.intake, self.quota, self.campaign, self.tag = intake, quota, campaign, tag
+        self._pem, self._tokens, self.clock_header = private_pem, {}, False
+        self.gate = asyncio.Semaphore(concurrency)
+        self.outcomes: collections.Counter = collections.Counter()
+        self.accepted: dict[str, Intent] = {}
+
+    def auth(self, role: str, org: str, late: bool = False) -> dict[str, str]:
+        if (role, org) not in self._tokens:
+            self._tokens[(role, org)] = mint(self._pem, role=role, org=org, ttl_s=24 * 3600)
+        headers = {"Authorization": f"Bearer {self._tokens[(role, org)]}"}
+        if self.clock_header:
+            headers["X-Kczg-Clock"] = LATE if late else IN_WINDOW
+        return headers
+
+    async def call(self, method: str, url: str, **kw) -> httpx.Response:
+        """One request; writes carry an Idempotency-Key, so a dropped connection is simply retried."""
+        if method != "GET":
+            kw["headers"] = {**kw.get("headers", {}), "Idempotency-Key": uuid.uuid4().hex}
+        for attempt in range(4):
+            try:
+                async with self.gate:
+                    return await self.http.request(method, url, **kw)
+            except httpx.TransportError:
+                self.outcomes["transport_retries"] += 1
+                if attempt == 3:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    async def ensure_campaign(self) -> None:
+        self.clock_header = (await self.http.get(f"{self.intake}/v1/clock")).json().get("header_override", False)
+        if (await self.http.get(f"{self.intake}/v1/campaigns/{self.campaign}")).status_code == 404:
+            from kczg.campaign_cli import load_file
+
+            path = str(CAMPAIGNS_DIR / f"{self.campaign}.yaml")
+            await load_file(path, Actor(role="secretariat", id="simulator"), datetime.now(UTC))
+            console.print(f"loaded campaign {self.campaign} from {path}")
+        await self._until(lambda body: True)
+
+    async def _until(self, ok, timeout_s: float = 120) -> dict:
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            r = await self.http.get(f"{self.intake}/v1/campaigns/{self.campaign}")
+            if r.status_code == 200 and ok(r.json()):
+                return r.json()
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"intake never showed the campaign state wanted: {r.text[:300]}")
+            await asyncio.sleep(0.2)
+
+    async def register(self, units: list[Unit], progress: Progress) -> None:
+        task = progress.add_task("registering units", total=len(units))
+        before = (await self._until(lambda body: True))["registered_units"]
+        secretariat = self.auth("secretariat", "kczg_secretariat")
+
+        async def one(unit: Unit) -> None:
+            r = await self.call("POST", f"{self.quota}/v1/campaigns/{self.campaign}/units", headers=secretariat,
+                                json={"unit_id": unit.unit_id, "name": unit.name, "channels": list(unit.channels)})
+            if r.status_code not in (200, 201, 409):
+                raise RuntimeError(f"registering {unit.unit_id} failed: {r.status_code} {r.text[:300]}")
+            progress.advance(task)
+
+        await asyncio.gather(*(one(u) for u in units))
+        await self._until(lambda body: body["registered_units"] >= before + len(units))
+
+    def _body(self, intent: Intent) -> dict:
+        form = example_form(intent.list_code)
+        title = f"模拟{intent.seq:06d}"
+        for name in ("technology_name", "enterprise_name", "organisation_name", "nominee_name", "project_name"):
+            if name in form:
+                form[name] = title
+        if intent.domain:
+            form["domain"] = intent.domain
+        if intent.kind == "invalid":
+            form.pop(next(k for k in form if k not in ("list_code", "domain")))  # a required field left out
+        body = {"campaign": self.campaign, "list_code": intent.list_code, "form": form}
+        if intent.domain:
+            body["domain"] = intent.domain
+        if intent.role == "unit":
+            body["opinion"] = "经本单位评审，同意推荐。"
+        return body
+
+    async def submit(self, intent: Intent) -> None:
+        body, late = self._body(intent), intent.kind == "late"
+        if intent.via_application:
+            r = await self._via_application(intent, body)
+        else:
+            r = await self.call("POST", f"{self.intake}/v1/nominations", json=body,
+                                headers=self.auth(intent.role, intent.org, late))
+        if r.status_code == 202:
+            self.outcomes["accepted"] += 1
+            self.accepted[r.json()["nomination_id"]] = intent
+        else:
+            self.outcomes[f"refused:{r.json().get('code', r.status_code)}"] += 1
+
+    async def _via_application(self, intent: Intent, body: dict) -> httpx.Response:
+        applicant = self.auth("applicant", f"sim-{self.tag}-a{intent.seq:06d}")
+        opinion = body.pop("opinion")
+        body["form"].pop("recommending_opinion", None)
+        r = await self.call("POST", f"{self.intake}/v1/applications", json={**body, "unit_id": intent.org},
+                            headers=applicant)
+        if r.status_code != 201:
+            return r
+        url = f"{self.intake}/v1/applications/{r.json()['application_id']}"
+        r = await self.call("POST", f"{url}/send", headers=applicant)
+        if r.status_code != 200:
+            return r
+        return await self.call("POST", f"{url}/recommend", json={"opinion": opinion},
+                               headers=self.auth("unit", intent.org))
+
+    async def withdraw(self, nomination_id: str, intent: Intent) -> None:
+        r = await self.call("POST", f"{self.intake}/v1/nominations/{nomination_id}/withdraw",
+                            json={"reason": "推荐单位复核后撤回"}, headers=self.auth(intent.role, intent.org))
+        self.outcomes["withdrawn" if r.status_code == 200 else f"withdraw_refused:{r.json().get('code')}"] += 1
+
+    async def views(self, orgs: dict[str, str], timeout_s: float = 300) -> dict[str, dict]:
+        """Every nomination as the intake's views show it, once none awaits a quota decision."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            shown = {}
+            for rows in await asyncio.gather(*(self._listing(org, role) for org, role in orgs.items())):
+                shown.update(rows)
+            pending = [n for n in shown.values() if n["status"] == "submitted"]
+            if (not pending and len(shown) >= len(self.accepted)) or asyncio.get_running_loop().time() > deadline:
+                return shown
+            await asyncio.sleep(1)
+
+    async def _listing(self, org: str, role: str) -> dict[str, dict]:
+        rows, page = {}, 1
+        while True:
+            r = await self.call("GET", f"{self.intake}/v1/nominations", headers=self.auth(role, org),
+                                params={"campaign": self.campaign, "page": page, "page_size": 100})
+            body = r.json()
+            rows.update({n["nomination_id"]: n for n in body["items"]})
+            if page * 100 >= body["total"]:
+                return rows
+            page += 1
+
+
+async def simulate_async(scale: float, intake: str, quota: str, campaign: str, seed: int, concurrency: int,
+                         keys_dir: Path) -> dict:
+    tag = uuid.uuid4().hex[:6]
+    units, intents = plan(scale, seed, tag)
+    private, _ = ensure_key_pair(keys_dir)
+    driver = Driver(intake.rstrip("/"), quota.rstrip("/"), campaign, private.read_bytes(), tag, concurrency)
+    started = asyncio.get_running_loop().time()
+    try:
+        await driver.ensure_campaign()
+        with Progress(console=console) as progress:
+            await driver.register(units, progress)
+            task = progress.add_task("submitting", total=len(intents))
+
+            async def one(intent: Intent) -> None:
+                await driver.submit(intent)
+                progress.advance(task)
+
+            await asyncio.gather(*(one(i) for i in intents))
+            withdrawals = [(nid, i) for nid, i in driver.accepted.items() if i.kind == "withdrawn"]
+            await asyncio.gather(*(driver.withdraw(nid, i) for nid, i in withdrawals))
+        orgs = {u.unit_id: "unit" for u in units} | {i.org: "review_body" for i in intents if i.role == "review_body"}
+        shown = await driver.views(orgs)
+        return report(driver, shown, len(intents), asyncio.get_running_loop().time() - started)
+    finally:
+        await driver.http.aclose()
+
+
+def simulate(scale: float = typer.Option(1.0, min=0.001, help="times the 2022 campaign (2,281 nominations)"),
+             intake: str = typer.Option("http://127.0.0.1:8000", help="intake base URL"),
+             quota: str = typer.Option("http://127.0.0.1:8001", help="quota service base URL"),
+             campaign: str = typer.Option("kczg-2022"), seed: int = typer.Option(20221031),
+             concurrency: int = typer.Option(32), keys_dir: Path = typer.Option(DEV_KEYS_DIR)) -> None:
+    """Simulate a whole campaign against running services and print what happened."""
+    summary = asyncio.run(simulate_async(scale, intake, quota, campaign, seed, concurrency, keys_dir))
+    typer.echo(json.dumps({"simulate": summary}, ensure_ascii=False))
+    if not summary["consistent"]:
+        raise typer.Exit(1)

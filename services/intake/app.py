@@ -1,0 +1,77 @@
+"""Wiring: the FastAPI app with its pool, producer, campaign book, projection and routes.
+
+Any number of these processes may run (uvicorn workers, several machines): the command path holds
+no process state that matters (row locks and idempotency keys live in PostgreSQL), and the
+projection is one consumer group across all of them, so each partition is projected once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from contextlib import asynccontextmanager
+
+import asyncpg
+from fastapi import FastAPI
+
+from eventlog.auth import TokenVerifier, verifier_from_env
+from eventlog.consumer import StoredOffsetConsumer
+from eventlog.producer import EventPublisher, event_producer
+from eventlog.settings import database_url
+
+from . import problems, projection, store
+from .campaigns import CampaignSource
+from .clock import Clock, clock_from_env
+from .limits import BodySizeLimit
+from .routes import applications, attachments, meta, nominations
+from .service import IntakeService
+
+log = logging.getLogger("intake")
+MAX_BODY_BYTES = int(os.environ.get("INTAKE_MAX_BODY_BYTES", str(256 * 1024)))
+
+DESCRIPTION = """科创中国系列榜单公共平台的申报服务：申报单位填写、保存、报送申报；推荐单位审核、退回、
+不予推荐或推荐（即形成推荐，进入名额审核）；截止前修改、撤回。所有请求须携带公共平台签发的
+Bearer JWT；错误以 application/problem+json 返回，`code` 为稳定的机器可读代码，`detail` 为中文说明。
+写操作可带 `Idempotency-Key` 头，重试只生效一次并返回首次的结果。"""
+
+
+def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None, run_projection: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        pool = await asyncpg.create_pool(database_url(), min_size=2, max_size=int(os.environ.get("INTAKE_DB_POOL", "10")),
+                                         init=store.init_connection, connection_class=store.PooledConnection)
+        async with pool.acquire() as conn:
+            await store.ensure_schema(conn)
+        producer = event_producer()
+        await producer.start()
+        publisher = EventPublisher(producer)
+        campaigns = CampaignSource()
+        await campaigns.start()
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(campaigns.follow(stop))]
+        views = StoredOffsetConsumer(projection.spec(), pool, publisher) if run_projection else None
+        if views is not None:
+            await views.start()
+            tasks.append(asyncio.create_task(views.run(stop)))
+        app.state.intake = IntakeService(pool, publisher, campaigns, clock or clock_from_env())
+        app.state.token_verifier = verifier if verifier is not None else verifier_from_env()
+        app.state.views = views
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if views is not None:
+                await views.stop()
+            await campaigns.stop()
+            await producer.stop()
+            await pool.close()
+
+    app = FastAPI(title="科创中国榜单 · 申报服务 (intake)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES,
+                       per_path={"/v1/attachments": attachments.MAX_ATTACHMENT_BYTES + 64 * 1024})
+    problems.install(app)
+    for module in (meta, nominations, applications, attachments):
+        app.include_router(module.router)
+    return app

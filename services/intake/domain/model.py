@@ -1,0 +1,102 @@
+"""What the intake decides on: an application's and a nomination's state, folded from their events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from contracts.events import (
+    ApplicationDeclined,
+    ApplicationReturned,
+    ApplicationSaved,
+    ApplicationSentToUnit,
+    AttachmentRef,
+    Event,
+    NominationAmended,
+    NominationSubmitted,
+    NominationWithdrawn,
+)
+
+ApplicationStatus = Literal["draft", "sent", "returned", "declined", "recommended"]
+
+
+@dataclass(frozen=True)
+class ApplicationState:
+    application_id: UUID
+    campaign: str
+    applicant_id: str
+    unit_id: str
+    list_code: str
+    domain: str | None
+    title: str
+    form: dict[str, Any]
+    attachments: tuple[AttachmentRef, ...]
+    revision: int
+    status: ApplicationStatus
+    comments: str = ""                 # the unit's last return comments or decline reason
+    nomination_id: UUID | None = None  # set once the unit recommends it
+    ever_sent: bool = False            # the unit sees an application from its first sending on
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NominationState:
+    nomination_id: UUID
+    campaign: str
+    unit_id: str                 # the recommending unit, or the review body of a separately organised list
+    list_code: str
+    domain: str | None
+    title: str
+    form: dict[str, Any]
+    opinion: str
+    attachments: tuple[AttachmentRef, ...]
+    revision: int
+    actor_role: str
+    application_id: UUID | None = None
+    withdrawn: bool = False
+    withdraw_reason: str = ""
+    submitted_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def evolve_application(state: ApplicationState | None, event: Event) -> ApplicationState | None:
+    match event:
+        case ApplicationSaved():
+            base = dict(campaign=event.campaign, applicant_id=event.applicant_id, unit_id=event.unit_id,
+                        list_code=event.list_code, domain=event.domain, title=event.title, form=event.form,
+                        attachments=event.attachments, updated_at=event.occurred_at)
+            if state is None:
+                return ApplicationState(application_id=event.application_id, revision=event.revision,
+                                        status="draft", created_at=event.occurred_at, **base)
+            return replace(state, revision=max(state.revision, event.revision), status="draft", **base)
+        case ApplicationSentToUnit() if state is not None:
+            return replace(state, status="sent", ever_sent=True, updated_at=event.occurred_at)
+        case ApplicationReturned() if state is not None:
+            return replace(state, status="returned", comments=event.comments, updated_at=event.occurred_at)
+        case ApplicationDeclined() if state is not None:
+            return replace(state, status="declined", comments=event.reason, updated_at=event.occurred_at)
+        case NominationSubmitted() if state is not None and event.application_id == state.application_id:
+            return replace(state, status="recommended", nomination_id=event.nomination_id,
+                           updated_at=event.occurred_at)
+    return state
+
+
+def evolve_nomination(state: NominationState | None, event: Event) -> NominationState | None:
+    match event:
+        case NominationSubmitted() if state is None:
+            return NominationState(
+                nomination_id=event.nomination_id, campaign=event.campaign, unit_id=event.unit_id,
+                list_code=event.list_code, domain=event.domain, title=event.title, form=event.form,
+                opinion=event.opinion, attachments=event.attachments, revision=event.revision,
+                actor_role=event.actor.role, application_id=event.application_id,
+                submitted_at=event.occurred_at, updated_at=event.occurred_at)
+        case NominationAmended() if state is not None and event.revision > state.revision:
+            opinion = event.form.get("recommending_opinion") or state.opinion
+            return replace(state, revision=event.revision, list_code=event.list_code, domain=event.domain,
+                           title=event.title, form=event.form, opinion=opinion, updated_at=event.occurred_at)
+        case NominationWithdrawn() if state is not None:
+            return replace(state, withdrawn=True, withdraw_reason=event.reason, updated_at=event.occurred_at)
+    return state

@@ -1,0 +1,108 @@
+"""The intake's rules, pure: deadline, who may nominate to which list, form, eligibility, opinion."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from contracts.campaign import Campaign
+from contracts.errors import DomainError, Forbidden
+from contracts.identity import Identity
+from services.intake.clock import Clock
+from services.intake.forms import form_errors_zh, parse_form
+
+# The field that names what is nominated, per form: the nomination's default title.
+_TITLE_FIELDS = ("technology_name", "enterprise_name", "organisation_name", "nominee_name", "person_name",
+                 "project_name")
+
+
+class SubmissionClosed(DomainError):
+    code = "submission_closed"
+    http_status = 422
+
+
+class FormInvalid(DomainError):
+    code = "invalid_form"
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__(f"申报表填写有误：{errors[0]['message']}" + (f"等{len(errors)}处" if len(errors) > 1 else ""),
+                         field=errors[0]["field"] and f"form.{errors[0]['field']}")
+        self.errors = [{**e, "field": f"form.{e['field']}" if e["field"] else "form"} for e in errors]
+
+
+def deadline_text(campaign: Campaign) -> str:
+    """The submission deadline as people write it, in the campaign's time zone (an exclusive end at
+    midnight reads as 24:00 of the day before, as the notice writes 10月31日24时)."""
+    end = campaign.timeline.submission_closes_at.astimezone(campaign.tz)
+    if (end.hour, end.minute, end.second) == (0, 0, 0):
+        day = end - timedelta(days=1)
+        return f"{day.year}年{day.month}月{day.day}日24:00（北京时间）"
+    return f"{end.year}年{end.month}月{end.day}日{end:%H:%M}（北京时间）"
+
+
+def check_open(campaign: Campaign, clock: Clock) -> datetime:
+    """The current instant, if submissions are still open; else refuse naming the deadline."""
+    now = clock.now()
+    if now < campaign.timeline.collection_opens_at:
+        raise SubmissionClosed(f"{campaign.title}尚未开始征集。", code="collection_not_open")
+    if not campaign.submissions_open(now):
+        raise SubmissionClosed(f"{campaign.title}网上申报已于{deadline_text(campaign)}截止，不再受理提交、修改或撤回。")
+    return now
+
+
+def check_nominator(campaign: Campaign, identity: Identity, list_code: str, domain: str | None) -> None:
+    """Units recommend to channel lists; a separately organised list takes nominations only from its own body."""
+    lst = campaign.ranking_list(list_code)
+    campaign.check_target(list_code, domain)
+    bodies = campaign.review_bodies(list_code, domain)
+    if lst.separately_organised:
+        if identity.role != "review_body" or identity.org not in {b.code for b in bodies}:
+            names = "、".join(b.name for b in bodies)
+            raise Forbidden(f"{lst.name}已另行组织，推荐由其评审机构（{names}）受理录入。", code="separately_organised")
+    elif identity.role != "unit":
+        raise Forbidden(f"{lst.name}的推荐须由推荐单位提交。", code="role_not_allowed")
+
+
+def parse_nomination_form(list_code: str, domain: str | None, form: dict[str, Any]) -> BaseModel:
+    """The typed form of the list; the request's list and domain fill in the form's own."""
+    data = {**form}
+    for key, value in (("list_code", list_code), ("domain", domain)):
+        if key == "domain" and list_code != "leading_tech":
+            continue
+        if data.setdefault(key, value) != value:
+            raise DomainError(f"申报表中的{key}（{data[key]}）与所选的（{value}）不一致。", code="form_mismatch",
+                              field=f"form.{key}")
+    try:
+        return parse_form(data)
+    except ValidationError as exc:
+        raise FormInvalid(form_errors_zh(exc)) from None
+
+
+def form_title(form: BaseModel, given: str | None) -> str:
+    if given:
+        return given
+    return next((str(getattr(form, f)) for f in _TITLE_FIELDS if getattr(form, f, None)), "未命名")[:200]
+
+
+def check_eligibility(campaign: Campaign, list_code: str, form: BaseModel) -> None:
+    rule = campaign.eligibility(list_code)
+    founded: date | None = getattr(form, "founded_on", None)
+    if rule is not None and founded is not None:
+        after, before = rule.founded_on_or_after, rule.founded_on_or_before
+        if (after and founded < after) or (before and founded > before):
+            window = f"{after or '不限'}至{before or '不限'}"
+            note = f"（{rule.note}）" if rule.note else ""
+            raise DomainError(f"{campaign.ranking_list(list_code).name}要求成立日期在{window}之间，"
+                              f"所填成立日期为{founded}{note}", code="ineligible", field="form.founded_on")
+
+
+def require_opinion(campaign: Campaign, list_code: str, opinion: str | None) -> str:
+    """Lists with channel quotas need the recommending unit's opinion (推荐意见) when it recommends."""
+    text = (opinion or "").strip()
+    if not text and campaign.ranking_list(list_code).quota_per_unit is not None:
+        raise DomainError("推荐时须填写推荐单位意见（推荐意见）。", code="opinion_required", field="opinion")
+    if len(text) > 1000:
+        raise DomainError("推荐意见不能超过1000字。", code="too_long", field="opinion")
+    return text

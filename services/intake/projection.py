@@ -1,0 +1,100 @@
+"""The intake's projection of the log: its own events (repairing what a crashed command left
+unwritten), the quota decisions, and the unit registry. Offsets are stored with the rows."""
+
+from __future__ import annotations
+
+import asyncpg
+from pydantic import ValidationError
+
+from contracts.events import (
+    ApplicationDeclined,
+    ApplicationReturned,
+    ApplicationSaved,
+    ApplicationSentToUnit,
+    NominationAmended,
+    NominationSubmitted,
+    NominationWithdrawn,
+    QuotaRejected,
+    QuotaReleased,
+    QuotaReserved,
+    UnitChannelsChanged,
+    UnitRegistered,
+    decode_event,
+)
+from contracts.topics import APPLICATIONS, NOMINATIONS, QUOTA
+from eventlog.consumer import ConsumerSpec, Records
+from eventlog.deadletter import DeadLetter
+from eventlog.settings import consumer_group
+
+from . import store
+
+VIEW_NAME = "intake:views"
+OWN = (ApplicationSaved, ApplicationSentToUnit, ApplicationReturned, ApplicationDeclined,
+       NominationSubmitted, NominationAmended, NominationWithdrawn)
+
+# A decision applies only if it is about the same or a later revision than the one shown.
+_DECISION = """
+INSERT INTO intake.nomination_status (nomination_id, decision, reason, message, slot, quota_limit, used,
+                                      decided_at, decision_revision)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (nomination_id) DO UPDATE SET decision = EXCLUDED.decision, reason = EXCLUDED.reason,
+    message = EXCLUDED.message, slot = EXCLUDED.slot, quota_limit = EXCLUDED.quota_limit, used = EXCLUDED.used,
+    decided_at = EXCLUDED.decided_at, decision_revision = EXCLUDED.decision_revision
+WHERE coalesce(intake.nomination_status.decision_revision, 0) <= EXCLUDED.decision_revision
+"""
+_KEEP_PREVIOUS = """
+UPDATE intake.nomination_status SET message = $2, reason = $3 WHERE nomination_id = $1
+"""
+# A channel change of a unit not seen registered keeps its id as the name until the registration shows.
+_UNIT = """
+INSERT INTO intake.units (campaign, unit_id, name, channels) VALUES ($1, $2, coalesce($3, $2), $4)
+ON CONFLICT (campaign, unit_id) DO UPDATE SET name = coalesce($3, intake.units.name), channels = EXCLUDED.channels
+"""
+
+
+def _decision_row(e) -> tuple | None:
+    if isinstance(e, QuotaReserved):
+        return (e.nomination_id, "reserved", None, None, e.slot, e.limit, e.used, e.occurred_at, e.revision)
+    if isinstance(e, QuotaRejected) and not e.keeps_previous:
+        return (e.nomination_id, "rejected", e.reason, e.message, None, e.limit, e.used, e.occurred_at, e.revision)
+    if isinstance(e, QuotaReleased) and e.reason != "moved":
+        return (e.nomination_id, "released", e.reason, None, None, None, e.used, e.occurred_at, e.revision)
+    return None
+
+
+async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
+    own, decisions, kept, letters = [], [], [], []
+    units: dict[tuple[str, str], list] = {}
+    for recs in records.values():
+        for record in recs:
+            try:
+                event = decode_event(record.value)
+            except (ValidationError, ValueError) as exc:
+                letters.append(DeadLetter(record, f"undecodable: {exc}"))
+                continue
+            if isinstance(event, OWN):
+                own.append(event)
+            elif (row := _decision_row(event)) is not None:
+                decisions.append(row)
+            elif isinstance(event, QuotaRejected):  # an amendment's move refused: the old slot stands
+                kept.append((event.nomination_id, event.message, event.reason))
+            elif isinstance(event, UnitRegistered):
+                units[(event.campaign, event.unit_id)] = [event.name, list(event.channels)]
+            elif isinstance(event, UnitChannelsChanged):
+                name = units.get((event.campaign, event.unit_id), [None])[0]
+                units[(event.campaign, event.unit_id)] = [name, list(event.channels)]
+    if own and (fresh := await store.claim_events(conn, own)):
+        await store.apply_events(conn, fresh)
+    if decisions:
+        await conn.executemany(_DECISION, decisions)
+    if kept:
+        await conn.executemany(_KEEP_PREVIOUS, kept)
+    if units:
+        await conn.executemany(_UNIT, [(c, u, name, channels) for (c, u), (name, channels) in units.items()])
+    return letters
+
+
+def spec() -> ConsumerSpec:
+    # One consumer group across every intake worker process: each partition is projected once.
+    return ConsumerSpec(name=VIEW_NAME, topics=[APPLICATIONS.name, NOMINATIONS.name, QUOTA.name], apply=apply,
+                        group_id=consumer_group("intake-views"))

@@ -1,0 +1,84 @@
+"""The command path: one unit of work per request.
+
+lock the aggregate's row -> pure decide -> publish (acks=all) -> fold into the row -> commit.
+The event is on Kafka before the row commits, so a 2xx always means "on the log"; if the process
+dies between the ack and the commit, the projection applies the event from the log instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+import asyncpg
+
+from contracts.campaign import Campaign
+from contracts.errors import DomainError
+from contracts.events import Event
+from contracts.topics import Topic
+from eventlog.producer import EventPublisher
+
+from . import idempotency, store
+from .campaigns import CampaignSource
+from .clock import Clock
+from .idempotency import IdempotentRequest, Reply
+from .problems import domain_problem_body
+
+Work = Callable[[asyncpg.Connection], Awaitable[Reply]]
+
+
+class EventLogUnavailable(DomainError):
+    code = "event_log_unavailable"
+    http_status = 503
+
+
+class IntakeService:
+    def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher, campaigns: CampaignSource,
+                 clock: Clock) -> None:
+        self.pool, self.publisher, self.campaigns, self.clock = pool, publisher, campaigns, clock
+        self._known_units: set[tuple[str, str]] = set()  # registrations never disappear: a hit stays true
+
+    def campaign(self, code: str) -> Campaign:
+        return self.campaigns.get(code)
+
+    async def unit_known(self, conn: asyncpg.Connection, campaign: str, unit_id: str) -> bool:
+        if (campaign, unit_id) in self._known_units:
+            return True
+        if await store.unit_registered(conn, campaign, unit_id):
+            self._known_units.add((campaign, unit_id))
+            return True
+        return False
+
+    async def publish(self, topic: Topic, events: Sequence[Event]) -> None:
+        try:
+            await self.publisher.publish_many([(topic, e) for e in events])
+        except Exception as exc:  # broker down or timed out: nothing is committed, the caller may retry
+            raise EventLogUnavailable("事件日志暂不可用，本次提交未生效，请稍后重试。") from exc
+
+    async def record(self, conn: asyncpg.Connection, topic: Topic, events: Sequence[Event],
+                     known: tuple[dict, dict], *, claim: bool = True) -> None:
+        """Claim the events (inside the command's transaction), publish them, fold them into the rows."""
+        if claim:
+            await store.claim_events(conn, events)
+        await self.publish(topic, events)
+        await store.apply_events(conn, events, known)
+
+    async def run(self, work: Work, idem: IdempotentRequest | None = None, *, transaction: bool = True) -> Reply:
+        """Run `work` in one transaction (with the Idempotency-Key claimed in it, if any).
+
+        A refused command (DomainError) is answered as a problem; with a key, that answer is remembered too.
+        """
+        async with self.pool.acquire() as conn:
+            if not transaction and idem is None:  # a brand-new aggregate: nothing to lock or replay
+                return await work(conn)
+            async with conn.transaction():
+                if idem is not None and (replay := await idempotency.claim(conn, idem)) is not None:
+                    return replay
+                try:
+                    reply = await work(conn)
+                except DomainError as exc:
+                    if idem is None or exc.http_status >= 500:  # a 5xx is not an answer: the retry redoes it
+                        raise
+                    reply = Reply(exc.http_status, domain_problem_body(exc))
+                if idem is not None:
+                    await idempotency.remember(conn, idem, reply)
+                return reply

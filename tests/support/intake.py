@@ -1,0 +1,179 @@
+"""Helpers for the intake tests: signing keys and tokens, an opened campaign, registered units, the
+intake app in-process (real Kafka and PostgreSQL) with a clock the test moves, and topic offsets."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from contracts.campaign import load_builtin_campaign
+from contracts.campaign_decisions import decide_open
+from contracts.campaign_state import CampaignBook
+from contracts.events import Actor, Event, UnitRegistered, unit_key
+from contracts.topics import ALL_TOPICS, CAMPAIGNS, NOMINATIONS
+from eventlog.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, TokenVerifier
+from eventlog.producer import EventPublisher, event_producer
+from eventlog.settings import kafka_bootstrap
+from kczg.token_cli import mint
+from services.intake.clock import FixedClock
+
+IN_COLLECTION = datetime.fromisoformat("2022-10-15T10:00:00+08:00")
+SECRETARIAT = Actor(role="secretariat", id="kczg_secretariat")
+
+
+class Keys:
+    """A fresh Ed25519 key pair; tokens signed with it; the verifier and env that trust it."""
+
+    def __init__(self, directory: Path) -> None:
+        key = ed25519.Ed25519PrivateKey.generate()
+        self.private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                             serialization.NoEncryption())
+        self.public_path = directory / "jwt-test.pub.pem"
+        self.public_path.write_bytes(key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        self.public_key = key.public_key()
+
+    def token(self, role: str, org: str, ttl_s: int = 3600, **kw) -> str:
+        return mint(self.private_pem, role=role, org=org, ttl_s=ttl_s, **kw)
+
+    def headers(self, role: str, org: str, **kw) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, org, **kw)}"}
+
+    def verifier(self) -> TokenVerifier:
+        return TokenVerifier(self.public_key, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
+
+    def env(self) -> dict[str, str]:
+        return {"KCZG_JWT_PUBLIC_KEY": str(self.public_path)}
+
+
+async def publish(*items: tuple) -> None:
+    producer = event_producer()
+    await producer.start()
+    try:
+        await EventPublisher(producer).publish_many(items)
+    finally:
+        await producer.stop()
+
+
+async def open_campaign(code: str = "kczg-2022") -> None:
+    events = decide_open(CampaignBook(), load_builtin_campaign(code), actor=SECRETARIAT,
+                         at=datetime(2022, 9, 1, tzinfo=UTC), source=f"{code}.yaml")
+    await publish(*((CAMPAIGNS, e) for e in events))
+
+
+def unit_registered(unit_id: str, channels: tuple[str, ...], campaign: str = "kczg-2022") -> UnitRegistered:
+    return UnitRegistered(occurred_at=datetime(2022, 9, 2, tzinfo=UTC), campaign=campaign,
+                          key=unit_key(campaign, unit_id), actor=SECRETARIAT, unit_id=unit_id,
+                          name=f"测试推荐单位{unit_id}", channels=channels)
+
+
+async def register_units(units: dict[str, tuple[str, ...]], campaign: str = "kczg-2022") -> None:
+    await publish(*((NOMINATIONS, unit_registered(u, ch, campaign)) for u, ch in units.items()))
+
+
+@asynccontextmanager
+async def intake_in_process(keys: Keys, clock: FixedClock):
+    """The intake app with its lifespan (pool, producer, campaign book, projection), over ASGI."""
+    from services.intake.app import create_app
+
+    app = create_app(clock=clock, verifier=keys.verifier())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake", timeout=30) as client:
+            client.app = app
+            yield client
+
+
+async def wait_for(check, timeout_s: float = 30, interval_s: float = 0.05):
+    """Poll an async `check` until it returns something truthy."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met in {timeout_s}s; last: {result!r}")
+        await asyncio.sleep(interval_s)
+
+
+class OffsetWatch:
+    """The end offset of every partition of every topic: unchanged means nothing was written."""
+
+    async def __aenter__(self) -> OffsetWatch:
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap())
+        await self._consumer.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self._consumer.stop()
+
+    async def ends(self) -> dict[tuple[str, int], int]:
+        tps = [TopicPartition(t.name, p) for t in ALL_TOPICS for p in range(t.partitions)]
+        return {(tp.topic, tp.partition): n for tp, n in (await self._consumer.end_offsets(tps)).items()}
+
+
+async def end_offsets() -> dict[tuple[str, int], int]:
+    async with OffsetWatch() as watch:
+        return await watch.ends()
+
+
+def events_of(values: list[bytes], *types: type[Event]) -> list[Event]:
+    from contracts.events import decode_event
+
+    decoded = [decode_event(v) for v in values]
+    return [e for e in decoded if not types or isinstance(e, types)]
+
+
+UNITS = {"unit-a": ("provincial_cast",), "unit-b": ("national_society", "provincial_cast")}
+
+
+@pytest.fixture
+async def intake(env, tmp_path):
+    """The intake in-process on the test's own database and topics: campaign kczg-2022 open, units
+    unit-a (one channel) and unit-b (two channels) registered, the clock at 2022-10-15 10:00 Beijing."""
+    keys = Keys(tmp_path)
+    await open_campaign()
+    await register_units(UNITS)
+    clock = FixedClock(IN_COLLECTION)
+    async with intake_in_process(keys, clock) as client:
+        client.keys, client.clock = keys, clock
+        await wait_for(lambda: units_seen(client, len(UNITS)))
+        yield client
+
+
+async def units_seen(client, n: int) -> bool:
+    async with client.app.state.intake.pool.acquire() as conn:
+        return await conn.fetchval("SELECT count(*) FROM intake.units") >= n
+
+
+def nomination_body(list_code: str = "leading_tech", domain: str | None = "advanced_materials",
+                    opinion: str | None = "同意推荐。", **form_changes) -> dict:
+    from services.intake.examples import example_form
+
+    form = example_form(list_code, **form_changes)
+    body = {"campaign": "kczg-2022", "list_code": list_code, "form": form}
+    if opinion is not None:
+        body["opinion"] = opinion
+    if list_code == "leading_tech":
+        body["domain"] = form["domain"] = domain
+    return body
+
+
+def application_body(unit_id: str = "unit-a", list_code: str = "emerging_enterprise", **form_changes) -> dict:
+    from services.intake.examples import example_form
+
+    form = example_form(list_code, **form_changes)
+    form.pop("recommending_opinion", None)
+    body = {"campaign": "kczg-2022", "unit_id": unit_id, "list_code": list_code, "form": form}
+    if list_code == "leading_tech":
+        body["domain"] = form["domain"]
+    return body
