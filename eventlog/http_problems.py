@@ -1,7 +1,5 @@
-"""Errors as RFC 9457 problem+json for every service's HTTP API: a stable English code, a Chinese message.
-
-Shared here so services need not import each other's modules (the intake keeps its own copy).
-"""
+"""HTTP errors as RFC 9457 problem+json for every service: a stable English code, a Chinese message,
+and per-field details. Shared here so services never import each other."""
 
 from __future__ import annotations
 
@@ -24,18 +22,30 @@ _TITLES = {
 _FIELD_MESSAGES = {
     "missing": "缺少必填字段", "extra_forbidden": "不允许的字段", "string_too_long": "内容过长",
     "string_too_short": "内容过短或为空", "string_type": "应为文本", "int_type": "应为整数", "int_parsing": "应为整数",
-    "greater_than_equal": "数值过小", "less_than_equal": "数值过大", "dict_type": "应为对象",
-    "uuid_parsing": "应为 UUID", "string_pattern_mismatch": "格式不正确", "literal_error": "取值不在允许范围内",
-    "model_attributes_type": "应为 JSON 对象",
+    "dict_type": "应为对象", "uuid_parsing": "应为 UUID", "string_pattern_mismatch": "格式不正确",
+    "literal_error": "取值不在允许范围内", "model_attributes_type": "应为 JSON 对象", "list_type": "应为列表",
+    "too_long": "项数过多", "greater_than_equal": "数值过小", "less_than_equal": "数值过大",
 }
 
 
-def problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+def problem_body(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"type": f"urn:kczg:problem:{code}", "title": _TITLES.get(status, "错误"),
                             "status": status, "code": code, "detail": detail}
     if errors:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return body
+
+
+def domain_problem_body(exc: DomainError) -> dict[str, Any]:
+    errors = getattr(exc, "errors", None) or (
+        [{"field": exc.field, "code": exc.code, "message": exc.message}] if exc.field else None)
+    return problem_body(exc.http_status, exc.code, exc.message, errors)
+
+
+def problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(problem_body(status, code, detail, errors), status_code=status, media_type=PROBLEM_JSON,
+                        headers=headers)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -53,17 +63,17 @@ def install(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
             return problem(400, "malformed_json", "请求体不是合法的 JSON。")
-        return problem(422, "invalid_request", "请求参数校验未通过，请按字段提示修改。", _field_errors(exc))
+        return problem(422, "invalid_request", "请求内容校验未通过，请按字段提示修改。", _field_errors(exc))
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        errors = getattr(exc, "errors", None) or (
-            [{"field": exc.field, "code": exc.code, "message": exc.message}] if exc.field else None)
-        return problem(exc.http_status, exc.code, exc.message, errors)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+        return JSONResponse(domain_problem_body(exc), status_code=exc.http_status, media_type=PROBLEM_JSON,
+                            headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed"}
-        messages = {404: "未找到该资源。", 405: "不支持该请求方法。"}
-        return problem(exc.status_code, codes.get(exc.status_code, "http_error"),
-                       messages.get(exc.status_code, str(exc.detail)))
+        codes = {404: ("not_found", "请求的地址不存在。"), 405: ("method_not_allowed", "该地址不支持此请求方法。"),
+                 415: ("unsupported_media_type", "不支持的请求内容类型。")}
+        code, detail = codes.get(exc.status_code, ("http_error", f"请求无法处理（{exc.detail}）。"))
+        return problem(exc.status_code, code, detail)

@@ -15,12 +15,13 @@ from contextlib import asynccontextmanager
 import asyncpg
 from fastapi import FastAPI
 
+from eventlog import http_problems
 from eventlog.auth import TokenVerifier, verifier_from_env
 from eventlog.consumer import StoredOffsetConsumer
 from eventlog.producer import EventPublisher, event_producer
 from eventlog.settings import database_url
 
-from . import problems, projection, store
+from . import projection, store
 from .campaigns import CampaignSource
 from .clock import Clock, clock_from_env
 from .limits import BodySizeLimit
@@ -71,7 +72,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     app = FastAPI(title="科创中国榜单 · 申报服务 (intake)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES,
                        per_path={"/v1/attachments": attachments.MAX_ATTACHMENT_BYTES + 64 * 1024})
-    problems.install(app)
+    http_problems.install(app)
     for module in (meta, nominations, applications, attachments):
         app.include_router(module.router)
     return app

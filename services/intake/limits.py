@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import problem
+from eventlog.http_problems import problem
 
 
 class BodySizeLimit:

@@ -21,7 +21,7 @@ from . import idempotency, store
 from .campaigns import CampaignSource
 from .clock import Clock
 from .idempotency import IdempotentRequest, Reply
-from .problems import domain_problem_body
+from eventlog.http_problems import domain_problem_body
 
 Work = Callable[[asyncpg.Connection], Awaitable[Reply]]
 

@@ -19,7 +19,7 @@ from services.intake.clock import (
     parse_instant,
 )
 from services.intake.idempotency import IdempotentRequest, Reply, idempotent_request
-from services.intake.problems import PROBLEM_JSON
+from eventlog.http_problems import PROBLEM_JSON
 from services.intake.service import IntakeService
 
 
