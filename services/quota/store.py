@@ -58,27 +58,37 @@ async def record(conn: asyncpg.Connection, state: QuotaState, changes: list[Even
     if not decisions:
         return
     last = {e.nomination_id: e for e in decisions}
-    standing = [(nid, e.campaign, state.nominations[nid]) for nid, e in last.items()]
-    await conn.executemany(
+    standing = [(nid, e, state.nominations[nid]) for nid, e in last.items()]
+    # One statement per table over arrays (unnest): far cheaper than a row-by-row executemany.
+    await conn.execute(
         """INSERT INTO quota.nominations (nomination_id, campaign, unit_id, list_code, domain, status, reason,
                                           revision, slot, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (nomination_id) DO UPDATE
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                $7::text[], $8::int[], $9::int[], $10::timestamptz[])
+           ON CONFLICT (nomination_id) DO UPDATE
            SET list_code = EXCLUDED.list_code, domain = EXCLUDED.domain, status = EXCLUDED.status,
                reason = EXCLUDED.reason, revision = EXCLUDED.revision, slot = EXCLUDED.slot,
                updated_at = EXCLUDED.updated_at""",
-        [(nid, campaign, n.unit_id, n.list_code, n.domain or "", n.status,
-          None if n.status == "reserved" else _reason(last[nid]), n.revision, n.slot,
-          last[nid].occurred_at) for nid, campaign, n in standing])
+        *_columns([(nid, e.campaign, n.unit_id, n.list_code, n.domain or "", n.status,
+                    None if n.status == "reserved" else _reason(e), n.revision, n.slot, e.occurred_at)
+                   for nid, e, n in standing], 10))
     # Slots: drop what the touched nominations held, then write what they hold now.
     await conn.execute("DELETE FROM quota.holders WHERE nomination_id = ANY($1::uuid[])", list(last))
-    held = [(campaign, n.unit_id, n.list_code, n.domain or "", n.slot, nid)
-            for nid, campaign, n in standing if n.status == "reserved"]
+    held = [(e.campaign, n.unit_id, n.list_code, n.domain or "", n.slot, nid)
+            for nid, e, n in standing if n.status == "reserved"]
     if held:
-        await conn.executemany(
+        await conn.execute(
             """INSERT INTO quota.holders (campaign, unit_id, list_code, domain, slot, nomination_id)
-               VALUES ($1, $2, $3, $4, $5, $6)""", held)
-    await conn.executemany("INSERT INTO quota.outbox (topic, key, value) VALUES ($1, $2, $3)",
-                           [(QUOTA.name, e.key.encode(), encode_event(e)) for e in decisions])
+               SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::uuid[])""",
+            *_columns(held, 6))
+    await conn.execute(
+        """INSERT INTO quota.outbox (topic, key, value)
+           SELECT $1, k, v FROM unnest($2::bytea[], $3::bytea[]) WITH ORDINALITY AS x(k, v, n) ORDER BY n""",
+        QUOTA.name, [e.key.encode() for e in decisions], [encode_event(e) for e in decisions])
+
+
+def _columns(rows: list[tuple], width: int) -> list[list]:
+    return [list(column) for column in zip(*rows)] if rows else [[] for _ in range(width)]
 
 
 def _reason(e: Event) -> str | None:
