@@ -59,7 +59,7 @@ class StoredOffsetConsumer:
         self.dead_letters = dead_letters
         self.applied = 0
         self._must_rewind: set[TopicPartition] = set()
-        self._consumer = AIOKafkaConsumer(
+        settings = dict(
             bootstrap_servers=bootstrap or kafka_bootstrap(),
             group_id=spec.group_id,
             enable_auto_commit=False,
@@ -67,8 +67,9 @@ class StoredOffsetConsumer:
             isolation_level="read_committed",
             max_partition_fetch_bytes=4 * 1024 * 1024,
             fetch_max_bytes=32 * 1024 * 1024,
-            **spec.consumer_overrides,
         )
+        settings.update(spec.consumer_overrides)  # overrides may replace any default above
+        self._consumer = AIOKafkaConsumer(**settings)
 
     @property
     def kafka(self) -> AIOKafkaConsumer:
@@ -92,6 +93,8 @@ class StoredOffsetConsumer:
             if parts:
                 return parts
             await self._consumer._client.force_metadata_update()  # aiokafka has no public wait-for-metadata
+            if self._consumer.partitions_for_topic(topic):
+                continue  # known now: no need to wait
             await asyncio.sleep(0.1)
         raise RuntimeError(f"topic {topic} has no partitions; run `kczg topics create`")
 
@@ -113,26 +116,37 @@ class StoredOffsetConsumer:
 
     async def poll_once(self, timeout_ms: int = 500) -> int:
         """Fetch one batch and apply it in one transaction; returns the number of records applied."""
+        batch = await self.fetch(timeout_ms)
+        if not batch:
+            return 0
+        applied = await self.commit(batch)
+        if self.spec.after_commit:
+            await self.spec.after_commit(batch)
+        return applied
+
+    async def fetch(self, timeout_ms: int = 500, max_records: int | None = None,
+                    partitions: Sequence[TopicPartition] = ()) -> Records:
+        """The next records of `partitions` (default: every assigned, unpaused one); nothing applied yet."""
         if self._must_rewind:
             # Never fetch past records whose effect was not committed.
             await self.seek_to_stored([tp for tp in self._must_rewind if tp in self._consumer.assignment()])
             self._must_rewind.clear()
-        batch = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=self.spec.max_records)
-        if not batch:
-            return 0
+        return await self._consumer.getmany(*partitions, timeout_ms=timeout_ms,
+                                            max_records=max_records or self.spec.max_records)
+
+    async def commit(self, batch: Records, apply: ApplyFn | None = None) -> int:
+        """Apply `batch` (with `apply`, default the spec's) and store the offsets, in one transaction."""
         try:
-            applied = await self._apply(batch)
+            applied = await self._apply(batch, apply or self.spec.apply)
         except Exception:
             # Nothing committed: rewind so the same records come again once the cause is gone.
             log.exception("%s: batch failed, rewinding to stored offsets", self.spec.name)
             self._must_rewind.update(batch)
             raise
-        if self.spec.after_commit:
-            await self.spec.after_commit(batch)
         self.applied += applied
         return applied
 
-    async def _apply(self, batch: Records) -> int:
+    async def _apply(self, batch: Records, apply: ApplyFn) -> int:
         keys = sorted((tp.topic, tp.partition) for tp in batch)
         async with self.pool.acquire() as conn, conn.transaction():
             stored = await offsets.lock(conn, self.spec.name, keys)
@@ -142,7 +156,7 @@ class StoredOffsetConsumer:
             fresh = {tp: recs for tp, recs in fresh.items() if recs}
             if not fresh:
                 return 0
-            letters = await self.spec.apply(conn, fresh)
+            letters = await apply(conn, fresh)
             if letters:
                 await send_dead_letters(self.dead_letters, self.spec.name, letters)
             await offsets.store(conn, self.spec.name,
@@ -165,3 +179,19 @@ class StoredOffsetConsumer:
             return {}
         ends = await self._consumer.end_offsets(assigned)
         return {tp: ends[tp] - await self._consumer.position(tp) for tp in assigned}
+
+    async def end_offsets(self) -> dict[TopicPartition, int]:
+        """Where the log ends now on every assigned partition: the target of a catch-up run."""
+        assigned = list(self._consumer.assignment())
+        return dict(await self._consumer.end_offsets(assigned)) if assigned else {}
+
+    async def reached(self, targets: dict[TopicPartition, int]) -> bool:
+        return all([await self._consumer.position(tp) >= end for tp, end in targets.items()])
+
+    async def run_until(self, targets: dict[TopicPartition, int], stop: asyncio.Event | None = None) -> None:
+        """Catch-up mode: apply batches until every partition reached `targets` (e.g. `end_offsets()`
+        captured at start), then return. Errors propagate: the caller decides whether to retry."""
+        while not await self.reached(targets):
+            if stop is not None and stop.is_set():
+                return
+            await self.poll_once(timeout_ms=200)

@@ -1,0 +1,128 @@
+"""The fields of each event the ranking views read; everything else in the event is skipped unparsed.
+
+Ids stay text as the contracts write them (canonical UUIDs): the view tables check the form of
+every key they store, and event ids only break ties. UUID objects would cost more than the fold.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from eventlog.event_decoding import ViewEvent
+
+
+class UnitRegistered(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    campaign: str
+    unit_id: str
+    name: str
+    channels: tuple[str, ...]
+
+
+class UnitChannelsChanged(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    campaign: str
+    unit_id: str
+    channels: tuple[str, ...]
+
+
+class NominationSubmitted(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    campaign: str
+    nomination_id: str
+    unit_id: str
+    list_code: str
+    domain: str | None = None
+    title: str
+    revision: int = 1
+
+
+class NominationAmended(ViewEvent, kw_only=True):
+    event_id: str
+    campaign: str
+    nomination_id: str
+    unit_id: str
+    list_code: str
+    domain: str | None = None
+    title: str
+    revision: int
+
+
+class NominationWithdrawn(ViewEvent, kw_only=True):
+    occurred_at: datetime
+    nomination_id: str
+
+
+class NominationScreened(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    nomination_id: str
+    passed: bool
+
+
+class QuotaReserved(ViewEvent, kw_only=True):
+    event_id: str
+    nomination_id: str
+    slot: int
+    limit: int | None = None
+    used: int
+    revision: int = 1
+
+
+class QuotaRejected(ViewEvent, kw_only=True):
+    event_id: str
+    nomination_id: str
+    reason: str
+    limit: int
+    used: int
+    revision: int = 1
+    keeps_previous: bool = False
+
+
+class QuotaReleased(ViewEvent, kw_only=True):
+    event_id: str
+    nomination_id: str
+    used: int
+    reason: str
+    revision: int = 1
+
+
+class PrelimScored(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    nomination_id: str
+    aggregate: float
+    raw_sum: float
+    rank: int
+    expert_count: int
+    method: str
+
+
+class PrelimResultsSubmitted(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    body_code: str
+    ranked: tuple[str, ...]
+    late: bool = False
+
+
+class FinalDecisionRecorded(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    nomination_id: str
+    selected: bool
+    note: str = ""
+
+
+class PublishedEntry(msgspec.Struct, gc=False):
+    nomination_id: str
+
+
+class ListPublished(ViewEvent, kw_only=True):
+    published_at: datetime
+    entries: tuple[PublishedEntry, ...]
