@@ -45,10 +45,13 @@ APP_IMAGE = "kczg-rankings:local"
 
 
 def app_environment() -> dict[str, str]:
-    """Connection settings of every application container."""
+    """Connection settings of every application container; HTTP listens on all interfaces inside it."""
     return {
         "KAFKA_BOOTSTRAP_SERVERS": f"{KAFKA_HOST}:{S.CONTAINER_PORT}",
         "DATABASE_URL": f"postgresql://{S.POSTGRES_USER}@{POSTGRES_HOST}:5432/{S.POSTGRES_DB}",
+        "INTAKE_HOST": "0.0.0.0",
+        "QUOTA_HOST": "0.0.0.0",
+        "PUBLISH_HOST": "0.0.0.0",
     }
 
 
@@ -122,7 +125,16 @@ def compose() -> dict:
             "intake": app_service(
                 ["kczg", "serve", "intake"], ready, ports=["8000:8000"], restart="unless-stopped"
             ),
-            "quota": app_service(["kczg", "serve", "quota"], ready, restart="unless-stopped"),
+            # One-shot: open the 2022 campaign (a no-op when it is already open).
+            "campaign": app_service(
+                ["kczg", "campaign", "load", "contracts/campaigns/kczg-2022.yaml"], ready, restart="no"
+            ),
+            "quota": app_service(
+                ["kczg", "serve", "quota"], ready, ports=["8001:8001"], restart="unless-stopped"
+            ),
+            "publish": app_service(
+                ["kczg", "serve", "publish"], ready, ports=["8002:8002"], restart="unless-stopped"
+            ),
         },
         "volumes": {"kafka-data": {}, "pg-data": {}},
     }

@@ -46,6 +46,23 @@ async def isolated_env(stack_env: dict[str, str]) -> AsyncIterator[dict[str, str
             else:
                 os.environ[k] = v
         await _drop_database(stack_env["DATABASE_URL"], db_name)
+        await _delete_topics(stack_env["KAFKA_BOOTSTRAP_SERVERS"], prefix)
+
+
+async def _delete_topics(bootstrap: str, prefix: str) -> None:
+    """Thousands of leftover topic sets slow every metadata request on the shared broker."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        names = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if names:
+            await admin.delete_topics(names)
+    except Exception:  # best effort: a leftover topic costs speed, never correctness
+        pass
+    finally:
+        await admin.close()
 
 
 async def _drop_database(url: str, name: str) -> None:
