@@ -23,7 +23,7 @@ from eventlog.producer import EventPublisher
 from eventlog.settings import consumer_group
 
 from . import store
-from .domain import QuotaRules, QuotaState, decide, evolve
+from .domain import QuotaRules, decide, evolve
 
 log = logging.getLogger("quota")
 CONSUMER_NAME = "quota"

@@ -8,7 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from contracts.events import (
-    Event, QuotaRejected, QuotaReleased, QuotaReserved, UnitChannelsChanged, UnitRegistered, encode_event,
+    Event, QuotaRejected, QuotaReleased, UnitRegistered, encode_event,
 )
 from contracts.topics import QUOTA
 
