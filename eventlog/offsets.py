@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 import asyncpg
+
+from .ddl import apply_sql_file
 
 TopicPartitionKey = tuple[str, int]
 
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
-    await conn.execute(resources.files(__package__).joinpath("offsets.sql").read_text())
+    await apply_sql_file(conn, __package__, "offsets.sql")
 
 
 async def load(conn: asyncpg.Connection, consumer: str) -> dict[TopicPartitionKey, int]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import TYPE_CHECKING
 
 import asyncpg
 
 from . import offsets
+from .ddl import apply_sql_file
 
 if TYPE_CHECKING:
     from .projection import FoldedBatch, Projection
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
     await offsets.ensure_schema(conn)
-    await conn.execute(resources.files(__package__).joinpath("projection.sql").read_text())
+    await apply_sql_file(conn, __package__, "projection.sql")
 
 
 async def write_batch(conn: asyncpg.Connection, projection: Projection, schema: str, consumer: str,

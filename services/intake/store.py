@@ -9,13 +9,13 @@ first, waits for that command's commit instead of racing it (and never holds a l
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from importlib import resources
 from uuid import UUID
 
 import asyncpg
 import orjson
 
 from contracts.events import AttachmentRef, Event, NominationSubmitted
+from eventlog.ddl import apply_sql_file
 from services.intake.domain.model import (
     ApplicationState,
     NominationState,
@@ -23,7 +23,6 @@ from services.intake.domain.model import (
     evolve_nomination,
 )
 
-SCHEMA_LOCK = 0x6B637A67_696E7461  # "kczginta"
 _NOMINATION_COLS = ("nomination_id", "campaign", "unit_id", "list_code", "domain", "title", "form", "opinion",
                     "attachments", "revision", "actor_role", "application_id", "withdrawn", "withdraw_reason",
                     "submitted_at", "updated_at")
@@ -49,9 +48,7 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
-    async with conn.transaction():  # several worker processes start at once
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", SCHEMA_LOCK)
-        await conn.execute(resources.files(__package__).joinpath("schema.sql").read_text())
+    await apply_sql_file(conn, __package__, "schema.sql")
 
 
 def _upsert(table: str, cols: Sequence[str], key: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from uuid import UUID
 
 import asyncpg
@@ -11,12 +10,13 @@ from contracts.events import (
     Event, QuotaRejected, QuotaReleased, UnitRegistered, encode_event,
 )
 from contracts.topics import QUOTA
+from eventlog.ddl import apply_sql_file
 
 from .domain import NominationQuota, Pool, QuotaState, UnitKey, pool_key
 
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
-    await conn.execute(resources.files(__package__).joinpath("schema.sql").read_text())
+    await apply_sql_file(conn, __package__, "schema.sql")
 
 
 async def load_state(conn: asyncpg.Connection, units: set[UnitKey], nominations: set[UUID]) -> QuotaState:
