@@ -79,6 +79,14 @@ async def submit_nomination(body: NominationRequest, request: Request, who: Iden
     return answer(await svc.run(work, idem, transaction=False))
 
 
+async def _own_nomination(conn, nomination_id: UUID, who: Identity):
+    """The caller's own nomination, locked for this command; another unit's is as good as absent."""
+    state = (await store.load_nominations(conn, [nomination_id], lock=True)).get(nomination_id)
+    if state is None or state.unit_id != who.org:
+        raise NotFound("未找到该推荐。", code="nomination_not_found")
+    return state
+
+
 @router.put("/v1/nominations/{nomination_id}", responses=problems(404, 409, 422, 503), summary="修改推荐（截止前）")
 async def amend_nomination(nomination_id: UUID, body: AmendRequest, request: Request,
                            who: Identity = Depends(nominator)):
@@ -86,9 +94,7 @@ async def amend_nomination(nomination_id: UUID, body: AmendRequest, request: Req
     svc, clock, idem = service(request), clock_for(request), await idempotency_of(request, who)
 
     async def work(conn) -> Reply:
-        state = (await store.load_nominations(conn, [nomination_id], lock=True)).get(nomination_id)
-        if state is None or state.unit_id != who.org:
-            raise NotFound("未找到该推荐。", code="nomination_not_found")
+        state = await _own_nomination(conn, nomination_id, who)
         cmd = AmendNomination(by=who, nomination_id=nomination_id, list_code=body.list_code, domain=body.domain,
                               title=body.title, form=body.form)
         events = decide_amend(state, cmd, svc.campaign(state.campaign), clock)
@@ -106,9 +112,7 @@ async def withdraw_nomination(nomination_id: UUID, body: ReasonRequest, request:
     svc, clock, idem = service(request), clock_for(request), await idempotency_of(request, who)
 
     async def work(conn) -> Reply:
-        state = (await store.load_nominations(conn, [nomination_id], lock=True)).get(nomination_id)
-        if state is None or state.unit_id != who.org:
-            raise NotFound("未找到该推荐。", code="nomination_not_found")
+        state = await _own_nomination(conn, nomination_id, who)
         events = decide_withdraw(state, WithdrawNomination(who, nomination_id, body.reason),
                                  svc.campaign(state.campaign), clock)
         await svc.record(conn, NOMINATIONS, events, ({nomination_id: state}, {}))
