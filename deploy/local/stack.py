@@ -21,6 +21,7 @@ the generated docker-compose.yml.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -36,7 +37,23 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 STACK_DIR = PROJECT_ROOT / ".stack"
 KAFKA_DIR = STACK_DIR / "kafka"
-PG_DIR = STACK_DIR / "pg"
+
+
+def _pg_dir() -> Path:
+    """.stack/pg, unless the cluster's owner ('postgres', when we are root) cannot reach it.
+
+    A checkout under a private directory (mktemp -d is mode 0700) is unreachable for another user;
+    then the cluster lives under /var/tmp, in a folder named after the checkout.
+    """
+    inside = STACK_DIR / "pg"
+    reachable = all(os.stat(p).st_mode & 0o001 for p in inside.parents if p.exists())
+    if os.geteuid() != 0 or reachable:
+        return inside
+    digest = hashlib.sha1(str(PROJECT_ROOT).encode()).hexdigest()[:12]
+    return Path("/var/tmp/kczg-stack") / digest / "pg"
+
+
+PG_DIR = _pg_dir()
 POM_FILE = Path(__file__).resolve().parent / "kafka-pom.xml"
 
 KAFKA_READY_TIMEOUT = 90.0
@@ -598,6 +615,8 @@ def start_postgres() -> None:
         raise StackError(f"port {S.POSTGRES_PORT} is taken by another process")
     bindir = pg_bindir()
     PG_DIR.mkdir(parents=True, exist_ok=True)
+    for parent in [p for p in PG_DIR.parents if str(p).startswith("/var/tmp/kczg-stack")]:
+        os.chmod(parent, 0o755)  # the cluster's owner must traverse them
     init_pg_cluster(bindir)
     log("starting postgres")
     # -w: pg_ctl returns once the server accepts connections (after crash recovery).
@@ -678,9 +697,10 @@ def down(purge: bool = False) -> None:
     """Stop both components; ``purge`` also deletes all data under .stack/."""
     stop_kafka()
     stop_postgres()
-    if purge and STACK_DIR.exists():
-        shutil.rmtree(STACK_DIR)
-        log(f"deleted {STACK_DIR}")
+    for folder in {STACK_DIR, PG_DIR.parent}:
+        if purge and folder.exists():
+            shutil.rmtree(folder)
+            log(f"deleted {folder}")
 
 
 def is_running() -> bool:
