@@ -56,8 +56,17 @@ async def test_sigkill_of_quota_mid_stream_loses_and_doubles_no_decision(env, tm
             in_flight = asyncio.Semaphore(20)
 
             async def submit(i: int) -> str:
+                # A keep-alive connection the server just closed fails the send; the Idempotency-Key
+                # makes the retry safe: the same nomination, never a second one.
+                headers = {**tokens[i % UNITS], "Idempotency-Key": f"sigkill-{i}"}
                 async with in_flight:
-                    r = await client.post("/v1/nominations", json=body(i), headers=tokens[i % UNITS])
+                    for attempt in range(3):
+                        try:
+                            r = await client.post("/v1/nominations", json=body(i), headers=headers)
+                            break
+                        except httpx.TransportError:
+                            if attempt == 2:
+                                raise
                 assert r.status_code == 202, r.text
                 return r.json()["nomination_id"]
 
