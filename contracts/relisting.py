@@ -4,6 +4,8 @@ campaign says so (rules.previously_listed_not_renominable, with rules.previously
 Decided from the log. `ListedRegistry` folds ListPublished (what was listed), NominationSubmitted /
 NominationAmended (the forms, for credit codes) and CampaignOpened (campaign titles, for messages).
 The registry is an accumulator (`apply` mutates) because it folds every nomination of every year.
+It serves tools and tests; the intake keeps the same facts in its PostgreSQL views (a national
+platform's every year would not fit in memory) and asks `refuse_if_listed` with what it found.
 
 Identity of an item — one normalised key, scoped by list code (an enterprise on 新锐企业榜 may
 still appear on 融通创新组织榜):
@@ -19,7 +21,7 @@ same answer once the same events are in.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -83,7 +85,7 @@ class ListedRegistry:
 
     def key_of(self, listing: Listing) -> str:
         form = self._forms.get(listing.nomination_id, (0, None))[1]
-        return identity_key(listing.list_code, form, listing.title)
+        return listing_key(credit_key(listing.list_code, form), listing.title)
 
     def listings(self, list_code: str, key: str) -> list[Listing]:
         """Every listing of `list_code` whose item has identity `key`, in publication order."""
@@ -94,6 +96,17 @@ class ListedRegistry:
 
 class PreviouslyListed(DomainError):
     code = "previously_listed"
+
+
+def credit_key(list_code: str, form: Mapping[str, Any] | None) -> str | None:
+    """The item's credit-code identity, if its list names an organisation and the form carries a code."""
+    key = identity_key(list_code, form, "")
+    return key if key.startswith("credit:") else None
+
+
+def listing_key(credit: str | None, listed_title: str) -> str:
+    """A listing's identity: its nomination's credit key when the form had one, else the listed title's."""
+    return credit or "title:" + normalise_title(listed_title)
 
 
 def check_renominable(campaign: Campaign, registry: ListedRegistry, list_code: str,
@@ -108,11 +121,18 @@ def check_renominable(campaign: Campaign, registry: ListedRegistry, list_code: s
     key = identity_key(list_code, form, title)
     earlier = [item for item in registry.listings(list_code, key)
                if item.campaign != campaign.code and (at is None or item.published_at <= at)]
-    if not earlier:
+    refuse_if_listed(campaign, earlier, key, registry.campaign_titles)
+
+
+def refuse_if_listed(campaign: Campaign, earlier: Sequence[Listing], key: str,
+                     campaign_titles: Mapping[str, str]) -> None:
+    """The rule itself, over the earlier campaigns' listings of the same item (however they were found):
+    the first of them is named in the refusal."""
+    if not campaign.rules.previously_listed_not_renominable or not earlier:
         return
     first = earlier[0]
-    campaign_title = registry.campaign_titles.get(first.campaign, first.campaign)
-    list_name = campaign.ranking_list(list_code).name
+    campaign_title = campaign_titles.get(first.campaign, first.campaign)
+    list_name = campaign.ranking_list(first.list_code).name
     what = f"“{first.title}”" + ("（统一社会信用代码相同）" if key.startswith("credit:") else "")
     raise PreviouslyListed(
         f"{what}已入选{campaign_title}（{first.campaign}）{list_name}，不能再次推荐："

@@ -27,6 +27,10 @@ class CampaignSource:
         """The campaign as it stands now; raises UnknownCampaign (code unknown_campaign) if never opened."""
         return self.book.as_of(code)
 
+    def titles(self) -> dict[str, str]:
+        """Every opened campaign's title by code (as it stands now), for messages naming other campaigns."""
+        return {code: self.book.as_of(code).title for code in self.book.codes}
+
     def _fold(self, records) -> None:
         for record in records:
             try:

@@ -1,5 +1,6 @@
 """The intake's projection of the log: its own events (repairing what a crashed command left
-unwritten), the quota decisions, and the unit registry. Offsets are stored with the rows."""
+unwritten), the quota decisions, the unit registry, and every campaign's published lists (for the
+previously-listed rule). Offsets are stored with the rows."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from contracts.events import (
     ApplicationReturned,
     ApplicationSaved,
     ApplicationSentToUnit,
+    ListPublished,
     NominationAmended,
     NominationSubmitted,
     NominationWithdrawn,
@@ -21,12 +23,12 @@ from contracts.events import (
     UnitRegistered,
     decode_event,
 )
-from contracts.topics import APPLICATIONS, NOMINATIONS, QUOTA
+from contracts.topics import APPLICATIONS, NOMINATIONS, PUBLISH, QUOTA
 from eventlog.consumer import ConsumerSpec, Records
 from eventlog.deadletter import DeadLetter
 from eventlog.settings import consumer_group
 
-from . import store
+from . import listings, store
 
 VIEW_NAME = "intake:views"
 OWN = (ApplicationSaved, ApplicationSentToUnit, ApplicationReturned, ApplicationDeclined,
@@ -65,6 +67,7 @@ def _decision_row(e) -> tuple | None:
 async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
     own, decisions, kept, letters = [], [], [], []
     units: dict[tuple[str, str], list] = {}
+    published: list[ListPublished] = []
     for recs in records.values():
         for record in recs:
             try:
@@ -83,6 +86,8 @@ async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
             elif isinstance(event, UnitChannelsChanged):
                 name = units.get((event.campaign, event.unit_id), [None])[0]
                 units[(event.campaign, event.unit_id)] = [name, list(event.channels)]
+            elif isinstance(event, ListPublished):
+                published.append(event)
     if own and (fresh := await store.claim_events(conn, own)):
         await store.apply_events(conn, fresh)
     if decisions:
@@ -91,10 +96,12 @@ async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
         await conn.executemany(_KEEP_PREVIOUS, kept)
     if units:
         await conn.executemany(_UNIT, [(c, u, name, channels) for (c, u), (name, channels) in units.items()])
+    for event in published:
+        await listings.save_published_list(conn, event)
     return letters
 
 
 def spec() -> ConsumerSpec:
     # One consumer group across every intake worker process: each partition is projected once.
-    return ConsumerSpec(name=VIEW_NAME, topics=[APPLICATIONS.name, NOMINATIONS.name, QUOTA.name], apply=apply,
+    return ConsumerSpec(name=VIEW_NAME, topics=[APPLICATIONS.name, NOMINATIONS.name, QUOTA.name, PUBLISH.name], apply=apply,
                         group_id=consumer_group("intake-views"))

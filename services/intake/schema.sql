@@ -93,3 +93,27 @@ CREATE TABLE IF NOT EXISTS intake.uploads (
     uploaded_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (org, sha256)
 );
+
+-- The previously-listed rule's facts (contracts/relisting.py): every published list of every campaign
+-- (a list published again for its campaign replaces the earlier one), and the credit-code identity of
+-- each nomination on an organisation list (filled with the nomination's row, in any order to these).
+ALTER TABLE intake.nomination_status ADD COLUMN IF NOT EXISTS credit_key text;
+CREATE TABLE IF NOT EXISTS intake.published_lists (
+    campaign     text NOT NULL,
+    list_code    text NOT NULL,
+    published_at timestamptz NOT NULL,
+    PRIMARY KEY (campaign, list_code)
+);
+CREATE TABLE IF NOT EXISTS intake.listings (
+    campaign      text NOT NULL,
+    list_code     text NOT NULL,
+    nomination_id uuid NOT NULL,
+    title         text NOT NULL,
+    title_key     text NOT NULL,
+    unit_id       text NOT NULL,
+    published_at  timestamptz NOT NULL,
+    PRIMARY KEY (campaign, list_code, nomination_id)
+);
+CREATE INDEX IF NOT EXISTS listings_by_list ON intake.listings (list_code, title_key);
+CREATE INDEX IF NOT EXISTS nomination_status_by_credit ON intake.nomination_status (credit_key)
+    WHERE credit_key IS NOT NULL;

@@ -13,11 +13,12 @@ import asyncpg
 
 from contracts.campaign import Campaign
 from contracts.errors import DomainError
-from contracts.events import Event
+from contracts.events import ApplicationSentToUnit, Event, NominationAmended, NominationSubmitted
+from contracts.relisting import identity_key, refuse_if_listed
 from contracts.topics import Topic
 from eventlog.producer import EventPublisher
 
-from . import idempotency, store
+from . import idempotency, listings, store
 from .campaigns import CampaignSource
 from .clock import Clock
 from .idempotency import IdempotentRequest, Reply
@@ -48,6 +49,24 @@ class IntakeService:
             return True
         return False
 
+    async def refuse_relisting(self, conn: asyncpg.Connection, events: Sequence[Event],
+                               applications: dict) -> None:
+        """The previously-listed rule (contracts/relisting.py) for what these events put forward: a
+        nomination (new or amended), or an application sent to its unit (told early, before the unit acts)."""
+        for e in events:
+            if isinstance(e, (NominationSubmitted, NominationAmended)):
+                campaign_code, list_code, form, title = e.campaign, e.list_code, e.form, e.title
+            elif isinstance(e, ApplicationSentToUnit) and (app := applications.get(e.application_id)) is not None:
+                campaign_code, list_code, form, title = app.campaign, app.list_code, app.form, app.title
+            else:
+                continue
+            campaign = self.campaign(campaign_code)
+            if not campaign.rules.previously_listed_not_renominable:
+                continue
+            key = identity_key(list_code, form, title)
+            earlier = await listings.earlier_listings(conn, campaign.code, list_code, key)
+            refuse_if_listed(campaign, earlier, key, self.campaigns.titles())
+
     async def publish(self, topic: Topic, events: Sequence[Event]) -> None:
         try:
             await self.publisher.publish_many([(topic, e) for e in events])
@@ -56,7 +75,9 @@ class IntakeService:
 
     async def record(self, conn: asyncpg.Connection, topic: Topic, events: Sequence[Event],
                      known: tuple[dict, dict], *, claim: bool = True) -> None:
-        """Claim the events (inside the command's transaction), publish them, fold them into the rows."""
+        """Check the cross-campaign rule, claim the events (inside the command's transaction), publish
+        them, fold them into the rows."""
+        await self.refuse_relisting(conn, events, known[1])
         if claim:
             await store.claim_events(conn, events)
         await self.publish(topic, events)

@@ -15,6 +15,7 @@ import asyncpg
 import orjson
 
 from contracts.events import AttachmentRef, Event, NominationSubmitted
+from contracts.relisting import credit_key
 from eventlog.ddl import apply_sql_file
 from services.intake.domain.model import (
     ApplicationState,
@@ -61,7 +62,8 @@ def _upsert(table: str, cols: Sequence[str], key: str) -> str:
             f"ON CONFLICT ({key}) DO UPDATE SET {sets}")
 
 
-_SAVE_NOMINATIONS = _upsert("intake.nomination_status", _NOMINATION_COLS, "nomination_id")
+# credit_key is derived from the form (the previously-listed rule's identity), saved beside the state
+_SAVE_NOMINATIONS = _upsert("intake.nomination_status", (*_NOMINATION_COLS, "credit_key"), "nomination_id")
 _SAVE_APPLICATIONS = _upsert("intake.applications", _APPLICATION_COLS, "application_id")
 
 
@@ -135,7 +137,8 @@ async def apply_events(conn, events: Sequence[Event], known: tuple[dict, dict] |
     if saved_a:
         await conn.execute(_SAVE_APPLICATIONS, *_columns(saved_a, _APPLICATION_COLS))
     if saved_n:
-        await conn.execute(_SAVE_NOMINATIONS, *_columns(saved_n, _NOMINATION_COLS))
+        await conn.execute(_SAVE_NOMINATIONS, *_columns(saved_n, _NOMINATION_COLS),
+                           [credit_key(n.list_code, n.form) for n in saved_n])
 
 
 async def unit_registered(conn, campaign: str, unit_id: str) -> bool:
