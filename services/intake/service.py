@@ -3,6 +3,8 @@
 lock the aggregate's row -> pure decide -> publish (acks=all) -> fold into the row -> commit.
 The event is on Kafka before the row commits, so a 2xx always means "on the log"; if the process
 dies between the ack and the commit, the projection applies the event from the log instead.
+A brand-new nomination has no row to lock: it is decided on a connection it then gives back, so
+no connection waits on the broker, and its row joins the next group commit (group_commit.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from eventlog.producer import EventPublisher
 from . import idempotency, listings, store
 from .campaigns import CampaignSource
 from .clock import Clock
+from .group_commit import NewRowWriter
 from .idempotency import IdempotentRequest, Reply
 from eventlog.http_problems import domain_problem_body
 
@@ -36,6 +39,7 @@ class IntakeService:
     def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher, campaigns: CampaignSource,
                  clock: Clock) -> None:
         self.pool, self.publisher, self.campaigns, self.clock = pool, publisher, campaigns, clock
+        self.new_rows = NewRowWriter(pool)
         self._known_units: set[tuple[str, str]] = set()  # registrations never disappear: a hit stays true
 
     def campaign(self, code: str) -> Campaign:
@@ -50,13 +54,13 @@ class IntakeService:
         return False
 
     async def refuse_relisting(self, conn: asyncpg.Connection, events: Sequence[Event],
-                               applications: dict) -> None:
+                               applications: dict | None = None) -> None:
         """The previously-listed rule (contracts/relisting.py) for what these events put forward: a
         nomination (new or amended), or an application sent to its unit (told early, before the unit acts)."""
         for e in events:
             if isinstance(e, (NominationSubmitted, NominationAmended)):
                 campaign_code, list_code, form, title = e.campaign, e.list_code, e.form, e.title
-            elif isinstance(e, ApplicationSentToUnit) and (app := applications.get(e.application_id)) is not None:
+            elif isinstance(e, ApplicationSentToUnit) and (app := (applications or {}).get(e.application_id)):
                 campaign_code, list_code, form, title = app.campaign, app.list_code, app.form, app.title
             else:
                 continue
@@ -74,32 +78,35 @@ class IntakeService:
             raise EventLogUnavailable("事件日志暂不可用，本次提交未生效，请稍后重试。") from exc
 
     async def record(self, conn: asyncpg.Connection, topic: Topic, events: Sequence[Event],
-                     known: tuple[dict, dict], *, claim: bool = True) -> None:
-        """Check the cross-campaign rule, claim the events (inside the command's transaction), publish
-        them, fold them into the rows."""
-        await self.refuse_relisting(conn, events, known[1])
-        if claim:
-            await store.claim_events(conn, events)
+                     known: tuple[dict, dict], *, check: bool = True) -> None:
+        """Check the cross-campaign rule (unless the caller did), claim the events (inside the command's
+        transaction), publish them, fold them into the rows."""
+        if check:
+            await self.refuse_relisting(conn, events, known[1])
+        await store.claim_events(conn, events)
         await self.publish(topic, events)
         await store.apply_events(conn, events, known)
 
-    async def run(self, work: Work, idem: IdempotentRequest | None = None, *, transaction: bool = True) -> Reply:
+    async def record_new(self, topic: Topic, events: Sequence[Event]) -> None:
+        """A brand-new aggregate's events, decided already: published, then its row saved by group
+        commit. Nothing to claim: re-applying a first event is a no-op (evolve ignores a second one)."""
+        await self.publish(topic, events)
+        await self.new_rows.save(events)
+
+    async def run(self, work: Work, idem: IdempotentRequest | None = None) -> Reply:
         """Run `work` in one transaction (with the Idempotency-Key claimed in it, if any).
 
         A refused command (DomainError) is answered as a problem; with a key, that answer is remembered too.
         """
-        async with self.pool.acquire() as conn:
-            if not transaction and idem is None:  # a brand-new aggregate: nothing to lock or replay
-                return await work(conn)
-            async with conn.transaction():
-                if idem is not None and (replay := await idempotency.claim(conn, idem)) is not None:
-                    return replay
-                try:
-                    reply = await work(conn)
-                except DomainError as exc:
-                    if idem is None or exc.http_status >= 500:  # a 5xx is not an answer: the retry redoes it
-                        raise
-                    reply = Reply(exc.http_status, domain_problem_body(exc))
-                if idem is not None:
-                    await idempotency.remember(conn, idem, reply)
-                return reply
+        async with self.pool.acquire() as conn, conn.transaction():
+            if idem is not None and (replay := await idempotency.claim(conn, idem)) is not None:
+                return replay
+            try:
+                reply = await work(conn)
+            except DomainError as exc:
+                if idem is None or exc.http_status >= 500:  # a 5xx is not an answer: the retry redoes it
+                    raise
+                reply = Reply(exc.http_status, domain_problem_body(exc))
+            if idem is not None:
+                await idempotency.remember(conn, idem, reply)
+            return reply

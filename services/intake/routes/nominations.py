@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Depends, Query, Request
 
 from contracts.errors import Forbidden, NotFound
+from contracts.events import Event
 from contracts.identity import Identity
 from contracts.topics import NOMINATIONS
 from eventlog.auth import requires
@@ -59,24 +60,32 @@ async def submit_nomination(body: NominationRequest, request: Request, who: Iden
     svc, clock, idem = service(request), clock_for(request), await idempotency_of(request, who)
     nomination_id = idem.derived_id("nomination") if idem else uuid4()
 
-    async def work(conn) -> Reply:
-        campaign = svc.campaign(body.campaign)
-        if idem is not None:  # a first attempt that reached the log but not its answer: that is the result
-            existing = (await store.load_nominations(conn, [nomination_id], lock=True)).get(nomination_id)
-            if existing is not None:
-                return Reply(202, _accepted(nomination_id))
+    async def decide(conn) -> list[Event]:
         cmd = SubmitNomination(
             by=who, nomination_id=nomination_id, campaign=body.campaign, list_code=body.list_code,
             domain=body.domain, title=body.title, form=body.form, opinion=body.opinion,
             attachments=await attachments.resolve(conn, who.org, body.attachments),
             event_id=idem.derived_id("submitted") if idem else None)
         known = who.role != "unit" or await svc.unit_known(conn, body.campaign, who.org)
-        events = decide_submit(None, cmd, campaign, clock, known)
-        # A brand-new nomination outside a transaction: nothing to claim (re-applying it is a no-op).
-        await svc.record(conn, NOMINATIONS, events, ({nomination_id: None}, {}), claim=idem is not None)
+        events = decide_submit(None, cmd, svc.campaign(body.campaign), clock, known)
+        await svc.refuse_relisting(conn, events)
+        return events
+
+    if idem is None:  # brand-new: nothing to lock, and no connection held while the broker acks
+        async with svc.pool.acquire() as conn:
+            events = await decide(conn)
+        await svc.record_new(NOMINATIONS, events)
+        return answer(Reply(202, _accepted(nomination_id)))
+
+    async def work(conn) -> Reply:
+        # A first attempt that reached the log but not its answer: that is the result.
+        if nomination_id in await store.load_nominations(conn, [nomination_id], lock=True):
+            return Reply(202, _accepted(nomination_id))
+        events = await decide(conn)
+        await svc.record(conn, NOMINATIONS, events, ({nomination_id: None}, {}), check=False)
         return Reply(202, _accepted(nomination_id))
 
-    return answer(await svc.run(work, idem, transaction=False))
+    return answer(await svc.run(work, idem))
 
 
 async def _own_nomination(conn, nomination_id: UUID, who: Identity):

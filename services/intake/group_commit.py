@@ -1,0 +1,59 @@
+"""Group commit for brand-new nominations' rows.
+
+A new nomination's row is written after its event is acked, only so the unit reads its own write at
+once (the projection of the log would write the same row moments later). Written one statement per
+request, those rows cost PostgreSQL a round trip and a parse/plan each; here the rows of every request
+that finishes publishing while a write is in flight go out together in the next one.
+
+A row that fails to write is still on the log: the request has its answer (its event is acked) and
+the projection writes the row from the log, so a failure here is logged, never raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import asyncpg
+
+from contracts.events import Event
+
+from . import store
+
+log = logging.getLogger(__name__)
+
+
+class NewRowWriter:
+    def __init__(self, pool: asyncpg.Pool, max_batch: int = 1000) -> None:
+        self.pool, self.max_batch = pool, max_batch
+        self._queue: list[tuple[Sequence[Event], asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
+
+    async def save(self, events: Sequence[Event]) -> None:
+        """Returns once the row is written (or its write failed and the projection will write it)."""
+        done = asyncio.get_running_loop().create_future()
+        self._queue.append((events, done))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._drain())
+        await asyncio.shield(done)  # a client gone away must not cancel the others' write
+
+    async def _drain(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+                await self._write(batch)
+        finally:
+            self._writer = None
+
+    async def _write(self, batch: list[tuple[Sequence[Event], asyncio.Future]]) -> None:
+        events = [e for evs, _ in batch for e in evs]
+        try:
+            async with self.pool.acquire() as conn:
+                await store.apply_events(conn, events, ({e.nomination_id: None for e in events}, {}))
+        except Exception:  # noqa: BLE001 — see the module docstring: the log has them, the projection writes them
+            log.warning("writing %d new nomination rows failed; the projection will write them from the log",
+                        len(events), exc_info=True)
+        for _, done in batch:
+            if not done.done():
+                done.set_result(None)
