@@ -5,7 +5,8 @@ once (the projection of the log would write the same row moments later). Written
 request, those rows cost PostgreSQL a round trip and a parse/plan each; here the rows of every request
 that finishes publishing while a write is in flight go out together in the next one.
 
-A row that fails to write is still on the log: the request has its answer (its event is acked) and
+The rows are written with their event ids claimed in intake.inbox, as every writer does, so the
+projection does not write them a second time. A row that fails to write is still on the log: the request has its answer (its event is acked) and
 the projection writes the row from the log, so a failure here is logged, never raised.
 """
 
@@ -49,8 +50,13 @@ class NewRowWriter:
     async def _write(self, batch: list[tuple[Sequence[Event], asyncio.Future]]) -> None:
         events = [e for evs, _ in batch for e in evs]
         try:
-            async with self.pool.acquire() as conn:
-                await store.apply_events(conn, events, ({e.nomination_id: None for e in events}, {}))
+            async with self.pool.acquire() as conn, conn.transaction():
+                # Rebuildable from the log, so no need to wait for the WAL flush.
+                await conn.execute("SET LOCAL synchronous_commit = off")
+                # Claimed like any writer's: what the projection already applied from the log is skipped
+                # here, and the projection skips what is written here.
+                fresh = await store.claim_events(conn, events)
+                await store.apply_events(conn, fresh, ({e.nomination_id: None for e in fresh}, {}))
         except Exception:  # noqa: BLE001 — see the module docstring: the log has them, the projection writes them
             log.warning("writing %d new nomination rows failed; the projection will write them from the log",
                         len(events), exc_info=True)

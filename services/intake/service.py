@@ -88,8 +88,7 @@ class IntakeService:
         await store.apply_events(conn, events, known)
 
     async def record_new(self, topic: Topic, events: Sequence[Event]) -> None:
-        """A brand-new aggregate's events, decided already: published, then its row saved by group
-        commit. Nothing to claim: re-applying a first event is a no-op (evolve ignores a second one)."""
+        """A brand-new aggregate's events, decided already: published, then its row saved by group commit."""
         await self.publish(topic, events)
         await self.new_rows.save(events)
 

@@ -3,7 +3,8 @@
 The same `apply_events` serves the command path and the projection of the log, so a row is the
 same function of the log whichever wrote it first; intake.inbox makes each event count once. A
 command claims its event ids before publishing, so the projection, seeing the event on the log
-first, waits for that command's commit instead of racing it (and never holds a lock it needs).
+first, waits for that command's commit instead of racing it (and never holds a lock it needs); a
+brand-new nomination's row is claimed after the ack, by the group commit (group_commit.py).
 """
 
 from __future__ import annotations
@@ -107,16 +108,15 @@ async def load_applications(conn, ids: Iterable[UUID], lock: bool = False) -> di
 
 async def claim_events(conn, events: Sequence[Event]) -> list[Event]:
     """Mark events applied and return those no writer applied before (waits for a writer still in flight)."""
-    claimed = {r["event_id"] for r in await conn.fetch(
+    claimed = {r["event_id"] for r in await conn.fetch(  # ids in order, as rows are: no lock-order deadlock
         "INSERT INTO intake.inbox (event_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id",
-        [e.event_id for e in events])}
+        sorted(e.event_id for e in events))}
     return [e for e in events if e.event_id in claimed]
 
 
 async def apply_events(conn, events: Sequence[Event], known: tuple[dict, dict] | None = None) -> None:
     """Fold intake events into their rows and save them; `known` = states already loaded (and locked).
-    Callers claim the events first (claim_events), except a brand-new nomination's submission, whose
-    re-application is a no-op (evolve ignores a second NominationSubmitted)."""
+    Callers pass only events they claimed (claim_events), so each is applied once."""
     nominations, applications = known or ({}, {})
     nom_ids = {e.nomination_id for e in events if hasattr(e, "nomination_id")} - set(nominations)
     app_ids = {e.application_id for e in events
@@ -124,16 +124,21 @@ async def apply_events(conn, events: Sequence[Event], known: tuple[dict, dict] |
     nominations = {**nominations, **(await load_nominations(conn, nom_ids) if nom_ids else {})}
     applications = {**applications, **(await load_applications(conn, app_ids) if app_ids else {})}
     touched_n, touched_a = set(), set()
-    for e in events:
+    for e in events:  # a state evolve hands back unchanged (e.g. a submission seen again) is not re-saved
         if hasattr(e, "nomination_id"):
-            nominations[e.nomination_id] = evolve_nomination(nominations.get(e.nomination_id), e)
-            touched_n.add(e.nomination_id)
+            before = nominations.get(e.nomination_id)
+            if (after := evolve_nomination(before, e)) is not before:
+                nominations[e.nomination_id] = after
+                touched_n.add(e.nomination_id)
         if getattr(e, "application_id", None) is not None and (
                 not isinstance(e, NominationSubmitted) or e.application_id in applications):
-            applications[e.application_id] = evolve_application(applications.get(e.application_id), e)
-            touched_a.add(e.application_id)
-    saved_n = [nominations[i] for i in touched_n if nominations.get(i) is not None]
-    saved_a = [applications[i] for i in touched_a if applications.get(i) is not None]
+            before = applications.get(e.application_id)
+            if (after := evolve_application(before, e)) is not before:
+                applications[e.application_id] = after
+                touched_a.add(e.application_id)
+    # Rows in key order: two writers upserting overlapping rows then lock them in the same order.
+    saved_n = [nominations[i] for i in sorted(touched_n) if nominations.get(i) is not None]
+    saved_a = [applications[i] for i in sorted(touched_a) if applications.get(i) is not None]
     if saved_a:
         await conn.execute(_SAVE_APPLICATIONS, *_columns(saved_a, _APPLICATION_COLS))
     if saved_n:
