@@ -24,6 +24,7 @@ from eventlog.settings import database_url
 from . import projection, store
 from .campaigns import CampaignSource
 from .clock import Clock, clock_from_env
+from .fast_lane import NominationFastLane
 from .limits import BodySizeLimit
 from .routes import applications, attachments, meta, nominations
 from .service import IntakeService
@@ -72,6 +73,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
             await pool.close()
 
     app = FastAPI(title="科创中国榜单 · 申报服务 (intake)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)
+    app.add_middleware(NominationFastLane, service_app=app)  # inside the size limit, added next
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES,
                        per_path={"/v1/attachments": attachments.MAX_ATTACHMENT_BYTES + 64 * 1024})
     http_problems.install(app)

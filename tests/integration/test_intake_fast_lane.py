@@ -1,0 +1,62 @@
+"""The fast lane for POST /v1/nominations (services/intake/fast_lane.py): it answers the ordinary
+request exactly as the FastAPI route does, and hands everything else to the route untouched."""
+
+from __future__ import annotations
+
+from contracts.events import NominationSubmitted
+from contracts.topics import NOMINATIONS
+from tests.support.intake import events_of, intake, nomination_body  # noqa: F401
+from tests.support.kafka import read_topic
+
+
+def lane(intake):
+    return intake.app.state.fast_lane
+
+
+async def test_an_ordinary_nomination_is_answered_by_the_lane_as_the_route_would(intake):
+    headers = intake.keys.headers("unit", "unit-a")
+    fast = await intake.post("/v1/nominations", json=nomination_body(), headers=headers)
+    assert lane(intake).answered == 1
+    # The same request with an Idempotency-Key is the route's.
+    routed = await intake.post("/v1/nominations", json=nomination_body(technology_name="另一项技术"),
+                               headers={**headers, "Idempotency-Key": "lane-key-0001"})
+    assert lane(intake).answered == 1
+    assert fast.status_code == routed.status_code == 202
+    assert fast.headers["content-type"] == routed.headers["content-type"]
+    assert fast.json().keys() == routed.json().keys() and fast.json()["status"] == "submitted"
+    submitted = events_of(await read_topic(NOMINATIONS.name), NominationSubmitted)
+    assert sorted(e.title for e in submitted) == sorted(["另一项技术", nomination_body()["form"]["technology_name"]])
+    # Read-your-write through the lane too.
+    got = await intake.get(f"/v1/nominations/{fast.json()['nomination_id']}", headers=headers)
+    assert got.status_code == 200 and got.json()["unit_id"] == "unit-a"
+
+
+async def test_a_refusal_in_the_lane_reads_exactly_as_the_routes(intake):
+    headers = intake.keys.headers("unit", "unit-a")
+    body = {**nomination_body(), "domain": "no_such_domain"}
+    body["form"]["domain"] = "no_such_domain"
+    fast = await intake.post("/v1/nominations", json=body, headers=headers)
+    assert lane(intake).answered == 1
+    routed = await intake.post("/v1/nominations", json=body, headers={**headers, "Idempotency-Key": "lane-key-0002"})
+    assert fast.status_code == routed.status_code == 422
+    assert fast.json() == routed.json() and fast.json()["code"] == "unknown_domain"
+    assert fast.headers["content-type"] == routed.headers["content-type"] == "application/problem+json"
+
+
+async def test_what_the_lane_does_not_understand_goes_to_the_route(intake):
+    unit_a = intake.keys.headers("unit", "unit-a")
+    cases = [
+        ({}, nomination_body(), 401, "missing_token"),
+        ({"Authorization": "Bearer not.a.token"}, nomination_body(), 401, "invalid_token"),
+        (intake.keys.headers("applicant", "org-x"), nomination_body(), 403, "role_not_allowed"),
+        (unit_a, {**nomination_body(), "list_code": 7}, 422, "invalid_request"),
+        (unit_a, {**nomination_body(), "surprise": True}, 422, "invalid_request"),
+    ]
+    for headers, body, status, code in cases:
+        r = await intake.post("/v1/nominations", json=body, headers=headers)
+        assert (r.status_code, r.json()["code"]) == (status, code), r.text
+    r = await intake.post("/v1/nominations", content=b'{"campaign": "kczg-2022",',
+                          headers={**unit_a, "Content-Type": "application/json"})
+    assert (r.status_code, r.json()["code"]) == (400, "malformed_json")
+    assert lane(intake).answered == 0
+    assert events_of(await read_topic(NOMINATIONS.name), NominationSubmitted) == []
