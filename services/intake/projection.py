@@ -4,7 +4,10 @@ previously-listed rule). Offsets are stored with the rows."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import asyncpg
+import msgspec
 from pydantic import ValidationError
 
 from contracts.events import (
@@ -64,20 +67,56 @@ def _decision_row(e) -> tuple | None:
     return None
 
 
+class _Envelope(msgspec.Struct):
+    event_id: UUID
+    type: str
+
+
+_peek = msgspec.json.Decoder(_Envelope).decode
+_OWN_TYPES = frozenset(cls.__name__ for cls in OWN)
+
+
+def _own_event_id(raw: bytes | None) -> UUID | None:
+    """The id of one of the intake's own events, read without decoding the rest (most were applied by
+    the command that made them, so most need no decoding at all); None for anything else."""
+    try:
+        envelope = _peek(raw or b"")
+    except (msgspec.MsgspecError, ValueError):
+        return None  # the full decode says what is wrong with it
+    return envelope.event_id if envelope.type in _OWN_TYPES else None
+
+
+async def _apply_own(conn: asyncpg.Connection, own: dict[UUID, object], letters: list[DeadLetter]) -> None:
+    """Claim the ids, then decode and apply only the events no writer applied before."""
+    fresh = await store.claim_ids(conn, own)
+    events = []
+    for event_id, record in own.items():
+        if event_id not in fresh:
+            continue
+        try:
+            events.append(decode_event(record.value))
+        except (ValidationError, ValueError) as exc:
+            letters.append(DeadLetter(record, f"undecodable: {exc}"))
+    if events:
+        await store.apply_events(conn, events)
+
+
 async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
-    own, decisions, kept, letters = [], [], [], []
+    own: dict[UUID, object] = {}  # event id -> record, first delivery only
+    decisions, kept, letters = [], [], []
     units: dict[tuple[str, str], list] = {}
     published: list[ListPublished] = []
     for recs in records.values():
         for record in recs:
+            if (event_id := _own_event_id(record.value)) is not None:
+                own.setdefault(event_id, record)
+                continue
             try:
                 event = decode_event(record.value)
             except (ValidationError, ValueError) as exc:
                 letters.append(DeadLetter(record, f"undecodable: {exc}"))
                 continue
-            if isinstance(event, OWN):
-                own.append(event)
-            elif (row := _decision_row(event)) is not None:
+            if (row := _decision_row(event)) is not None:
                 decisions.append(row)
             elif isinstance(event, QuotaRejected):  # an amendment's move refused: the old slot stands
                 kept.append((event.nomination_id, event.message, event.reason))
@@ -88,8 +127,8 @@ async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
                 units[(event.campaign, event.unit_id)] = [name, list(event.channels)]
             elif isinstance(event, ListPublished):
                 published.append(event)
-    if own and (fresh := await store.claim_events(conn, own)):
-        await store.apply_events(conn, fresh)
+    if own:
+        await _apply_own(conn, own, letters)
     if decisions:
         await conn.executemany(_DECISION, decisions)
     if kept:

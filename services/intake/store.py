@@ -108,10 +108,16 @@ async def load_applications(conn, ids: Iterable[UUID], lock: bool = False) -> di
 
 async def claim_events(conn, events: Sequence[Event]) -> list[Event]:
     """Mark events applied and return those no writer applied before (waits for a writer still in flight)."""
-    claimed = {r["event_id"] for r in await conn.fetch(  # ids in order, as rows are: no lock-order deadlock
-        "INSERT INTO intake.inbox (event_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id",
-        sorted(e.event_id for e in events))}
+    claimed = await claim_ids(conn, [e.event_id for e in events])
     return [e for e in events if e.event_id in claimed]
+
+
+async def claim_ids(conn, event_ids: Iterable[UUID]) -> set[UUID]:
+    """The ids of `event_ids` no writer claimed before, claimed now (in order, as rows are: no
+    lock-order deadlock between two writers)."""
+    return {r["event_id"] for r in await conn.fetch(
+        "INSERT INTO intake.inbox (event_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id",
+        sorted(set(event_ids)))}
 
 
 async def apply_events(conn, events: Sequence[Event], known: tuple[dict, dict] | None = None) -> None:
