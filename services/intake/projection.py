@@ -57,6 +57,10 @@ ON CONFLICT (campaign, unit_id) DO UPDATE SET name = coalesce($3, intake.units.n
 """
 
 
+def _row_key(row: tuple) -> UUID:
+    return row[0]
+
+
 def _decision_row(e) -> tuple | None:
     if isinstance(e, QuotaReserved):
         return (e.nomination_id, "reserved", None, None, e.slot, e.limit, e.used, e.occurred_at, e.revision)
@@ -129,10 +133,12 @@ async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
                 published.append(event)
     if own:
         await _apply_own(conn, own, letters)
+    # Rows in key order (stable: one nomination's decisions keep theirs), as the command path's group
+    # commit writes them, so the two never wait on each other in opposite orders.
     if decisions:
-        await conn.executemany(_DECISION, decisions)
+        await conn.executemany(_DECISION, sorted(decisions, key=_row_key))
     if kept:
-        await conn.executemany(_KEEP_PREVIOUS, kept)
+        await conn.executemany(_KEEP_PREVIOUS, sorted(kept, key=_row_key))
     if units:
         await conn.executemany(_UNIT, [(c, u, name, channels) for (c, u), (name, channels) in units.items()])
     for event in published:
