@@ -8,6 +8,7 @@ projection is one consumer group across all of them, so each partition is projec
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -61,6 +62,9 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
         app.state.intake = IntakeService(pool, publisher, campaigns, clock or clock_from_env())
         app.state.token_verifier = verifier if verifier is not None else verifier_from_env()
         app.state.views = views
+        # What start-up built (modules, the campaign book, pools) lives as long as the process: keep it
+        # out of the collector's full passes, which otherwise walk it again and again under load.
+        gc.freeze()
         try:
             yield
         finally:
