@@ -5,7 +5,9 @@ concurrency, against the real stack; and, in the same run, the raw aiokafka acke
 
 Needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL. The intake runs as its own process (uvicorn
 workers); the load comes from keep-alive HTTP/1.1 connections driven by a bare asyncio Protocol
-(an httpx client tops out near 350 requests/s on this box). Prints one final JSON line.
+(an httpx client tops out near 350 requests/s on this box). Prints one final JSON line; besides
+the figures the issue asks for, the intake's CPU per request (its whole process tree) and how many
+cores the machine was busy over the same window — on a saturated machine the first says what to cut.
 """
 
 from __future__ import annotations
@@ -98,8 +100,51 @@ async def http_load(port: int, tokens: list[str], concurrency: int, seconds: flo
     await asyncio.gather(*done)
     lat = sorted(stats["latencies"])
     accepted = stats["status"].get(b"202", 0)
-    return {"accepted_per_s": accepted / seconds, "p50_ms": 1000 * lat[len(lat) // 2],
+    return {"accepted_per_s": accepted / seconds, "requests": len(lat), "p50_ms": 1000 * lat[len(lat) // 2],
             "p99_ms": 1000 * lat[int(len(lat) * 0.99)], "status": {k.decode(): v for k, v in stats["status"].items()}}
+
+
+class CpuMeter:
+    """CPU seconds used by a process tree, and busy cores of the whole machine, between start and stop
+    (Linux /proc), so the figures say where the time went: the intake, or everything else."""
+
+    def __init__(self, root_pid: int) -> None:
+        self.root_pid = root_pid
+
+    def _tree(self) -> list[int]:
+        pids, frontier = [self.root_pid], [self.root_pid]
+        while frontier:
+            pid = frontier.pop()
+            try:
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except OSError:
+                continue
+            pids += map(int, children)
+            frontier += map(int, children)
+        return pids
+
+    def _tree_seconds(self) -> float:
+        total = 0
+        for pid in self._tree():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _machine() -> tuple[float, float]:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = values[3] + values[4]  # idle + iowait
+        return (sum(values) - idle) / os.sysconf("SC_CLK_TCK"), time.monotonic()
+
+    def start(self) -> None:
+        self._tree0, (self._busy0, self._t0) = self._tree_seconds(), self._machine()
+
+    def stop(self) -> dict:
+        busy, t = self._machine()
+        return {"intake_cpu_s": self._tree_seconds() - self._tree0, "machine_busy_cores": (busy - self._busy0) / (t - self._t0)}
 
 
 async def produce_baseline(seconds: float, concurrency: int, size: int) -> float:
@@ -141,14 +186,20 @@ async def main(args) -> dict:
             await asyncio.to_thread(wait_http_ready, f"http://127.0.0.1:{port}", intake)
             await asyncio.sleep(3)  # the projection's consumer group settles across the workers
             tokens = [keys.token("unit", u, ttl_s=3600) for u in units]
+            cpu = CpuMeter(intake.proc.pid)
+            loop = asyncio.get_running_loop()
+            loop.call_later(args.warmup, cpu.start)  # measured over the same window as the requests
             load = await http_load(port, tokens, args.concurrency, args.seconds, args.warmup)
+            used = cpu.stop()
         finally:
             intake.stop()
         size = len(request_bytes(port, tokens[0], 0))
         baseline = await produce_baseline(args.seconds, args.concurrency, size)
     return {"bench": "intake", "accepted_per_s": round(load["accepted_per_s"], 1), "p50_ms": round(load["p50_ms"], 2),
             "p99_ms": round(load["p99_ms"], 2), "baseline_produce_per_s": round(baseline, 1),
-            "ratio": round(load["accepted_per_s"] / baseline, 3), "workers": args.workers,
+            "ratio": round(load["accepted_per_s"] / baseline, 3),
+            "intake_cpu_us_per_request": round(1e6 * used["intake_cpu_s"] / max(1, load["requests"]), 1),
+            "machine_busy_cores": round(used["machine_busy_cores"], 2), "workers": args.workers,
             "concurrency": args.concurrency, "seconds": args.seconds, "status": load["status"]}
 
 

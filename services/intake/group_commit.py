@@ -37,7 +37,7 @@ class NewRowWriter:
         self._queue.append((events, done))
         if self._writer is None:
             self._writer = asyncio.create_task(self._drain())
-        await asyncio.shield(done)  # a client gone away must not cancel the others' write
+        await done  # cancelled (client gone): only this future is, the batch is written all the same
 
     async def _drain(self) -> None:
         try:
