@@ -60,6 +60,7 @@ class NewRowWriter:
         except Exception:  # noqa: BLE001 — see the module docstring: the log has them, the projection writes them
             log.warning("writing %d new nomination rows failed; the projection will write them from the log",
                         len(events), exc_info=True)
-        for _, done in batch:
-            if not done.done():
-                done.set_result(None)
+        finally:  # even cancelled (shutting down): every waiter gets its answer, the events are acked
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)

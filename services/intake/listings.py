@@ -9,7 +9,8 @@ from contracts.events import ListPublished
 from contracts.relisting import Listing, normalise_title
 
 # A list published again for its campaign (a correction) replaces the earlier one; an older one arriving
-# late changes nothing. Equal times re-apply the same list (a redelivery).
+# late changes nothing. Equal times re-apply the same list (a redelivery). An entry listed twice in one
+# list counts once (ON CONFLICT below) rather than stopping the projection.
 _CLAIM_LIST = """
 INSERT INTO intake.published_lists (campaign, list_code, published_at) VALUES ($1, $2, $3)
 ON CONFLICT (campaign, list_code) DO UPDATE SET published_at = EXCLUDED.published_at
@@ -20,6 +21,7 @@ _SAVE_ENTRIES = """
 INSERT INTO intake.listings (campaign, list_code, nomination_id, title, title_key, unit_id, published_at)
 SELECT $1, $2, x.nomination_id, x.title, x.title_key, x.unit_id, $3
 FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[]) AS x(nomination_id, title, title_key, unit_id)
+ON CONFLICT DO NOTHING
 """
 # A listing is the same item as the one asked about when its nomination's credit code matches, or,
 # for a nomination without one, when the listed titles match after normalisation.
@@ -27,7 +29,7 @@ _EARLIER = """
 SELECT l.campaign, l.list_code, l.nomination_id, l.title, l.unit_id, l.published_at
 FROM intake.listings l LEFT JOIN intake.nomination_status n ON n.nomination_id = l.nomination_id
 WHERE l.list_code = $1 AND l.campaign <> $2 AND coalesce(n.credit_key, l.title_key) = $3
-ORDER BY l.published_at, l.campaign
+ORDER BY l.published_at, l.campaign, l.nomination_id
 """
 
 

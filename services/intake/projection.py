@@ -93,7 +93,7 @@ def _own_event_id(raw: bytes | None) -> UUID | None:
 async def _apply_own(conn: asyncpg.Connection, own: dict[UUID, object], letters: list[DeadLetter]) -> None:
     """Claim the ids, then decode and apply only the events no writer applied before."""
     fresh = await store.claim_ids(conn, own)
-    events = []
+    events, unread = [], []
     for event_id, record in own.items():
         if event_id not in fresh:
             continue
@@ -101,6 +101,9 @@ async def _apply_own(conn: asyncpg.Connection, own: dict[UUID, object], letters:
             events.append(decode_event(record.value))
         except (ValidationError, ValueError) as exc:
             letters.append(DeadLetter(record, f"undecodable: {exc}"))
+            unread.append(event_id)
+    if unread:  # not applied, so not claimed: a replay after a fix (or by a newer worker) still applies it
+        await conn.execute("DELETE FROM intake.inbox WHERE event_id = ANY($1::uuid[])", unread)
     if events:
         await store.apply_events(conn, events)
 
@@ -120,7 +123,9 @@ async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
             except (ValidationError, ValueError) as exc:
                 letters.append(DeadLetter(record, f"undecodable: {exc}"))
                 continue
-            if (row := _decision_row(event)) is not None:
+            if isinstance(event, OWN):  # an envelope only the full decoder reads (e.g. an upcast type)
+                own.setdefault(event.event_id, record)
+            elif (row := _decision_row(event)) is not None:
                 decisions.append(row)
             elif isinstance(event, QuotaRejected):  # an amendment's move refused: the old slot stands
                 kept.append((event.nomination_id, event.message, event.reason))

@@ -16,7 +16,7 @@ import asyncpg
 import orjson
 
 from contracts.events import AttachmentRef, Event, NominationSubmitted
-from contracts.relisting import credit_key
+from contracts.relisting import ORGANISATION_LISTS, credit_key
 from eventlog.ddl import apply_sql_file
 from services.intake.domain.model import (
     ApplicationState,
@@ -51,6 +51,19 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
     await apply_sql_file(conn, __package__, "schema.sql")
+    await _backfill_credit_keys(conn)
+
+
+async def _backfill_credit_keys(conn: asyncpg.Connection) -> None:
+    """Rows saved before nominations carried credit_key get it from their form (once: a row with a
+    credit code in its form never stays NULL), so the previously-listed rule sees every year."""
+    rows = await conn.fetch("SELECT nomination_id, list_code, form FROM intake.nomination_status "
+                            "WHERE credit_key IS NULL AND list_code = ANY($1::text[]) AND form ? 'credit_code'",
+                            sorted(ORGANISATION_LISTS))
+    keys = [(r["nomination_id"], key) for r in rows if (key := credit_key(r["list_code"], r["form"]))]
+    if keys:
+        await conn.executemany("UPDATE intake.nomination_status SET credit_key = $2 WHERE nomination_id = $1",
+                               sorted(keys))
 
 
 def _upsert(table: str, cols: Sequence[str], key: str) -> str:

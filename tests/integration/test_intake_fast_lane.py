@@ -3,6 +3,8 @@ request exactly as the FastAPI route does, and hands everything else to the rout
 
 from __future__ import annotations
 
+import orjson
+
 from contracts.events import NominationSubmitted
 from contracts.topics import NOMINATIONS
 from tests.support.intake import events_of, intake, nomination_body  # noqa: F401
@@ -55,6 +57,14 @@ async def test_what_the_lane_does_not_understand_goes_to_the_route(intake):
     for headers, body, status, code in cases:
         r = await intake.post("/v1/nominations", json=body, headers=headers)
         assert (r.status_code, r.json()["code"]) == (status, code), r.text
+    # Media types only the lane would have mistaken for JSON, and a repeated header, are the route's call.
+    body = orjson.dumps(nomination_body())
+    for content_type in ("application/jsonl", "application/json-seq", "text/plain"):
+        r = await intake.post("/v1/nominations", content=body, headers={**unit_a, "Content-Type": content_type})
+        assert r.status_code == 422, (content_type, r.text)
+    r = await intake.post("/v1/nominations", content=body,
+                          headers=[*unit_a.items(), ("Content-Type", "text/plain"), ("Content-Type", "application/json")])
+    assert r.status_code == 422, r.text
     r = await intake.post("/v1/nominations", content=b'{"campaign": "kczg-2022",',
                           headers={**unit_a, "Content-Type": "application/json"})
     assert (r.status_code, r.json()["code"]) == (400, "malformed_json")

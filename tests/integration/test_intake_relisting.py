@@ -153,3 +153,21 @@ async def test_a_corrected_list_replaces_the_earlier_one(intake_2023):
     assert r.status_code == 202, r.text
     r = await intake_2023.post("/v1/nominations", json=enterprise("另一家企业", OTHER_CODE), headers=unit_a)
     assert r.status_code == 422 and r.json()["code"] == "previously_listed", r.text
+
+
+async def test_a_list_naming_an_entry_twice_does_not_stop_the_projection(intake_2023):
+    manager = listed_2022("tech_manager_pioneer", "某技术经理人", {})
+    twice = published(manager, manager)
+    await publish((PUBLISH, twice))
+    await wait_for(lambda: listings_seen(intake_2023, 3))  # the entry counted once, and the list applied
+
+
+async def test_rows_saved_before_credit_keys_existed_get_them_at_start(intake_2023):
+    from services.intake import store
+
+    async with intake_2023.app.state.intake.pool.acquire() as conn:
+        await conn.execute("UPDATE intake.nomination_status SET credit_key = NULL")
+        await store.ensure_schema(conn)
+        keys = await conn.fetch("SELECT credit_key FROM intake.nomination_status WHERE nomination_id = $1",
+                                ENTERPRISE.nomination_id)
+    assert [r["credit_key"] for r in keys] == [f"credit:{LISTED_CODE}"]
