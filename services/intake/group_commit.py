@@ -26,8 +26,10 @@ log = logging.getLogger(__name__)
 
 
 class NewRowWriter:
-    def __init__(self, pool: asyncpg.Pool, max_batch: int = 1000) -> None:
-        self.pool, self.max_batch = pool, max_batch
+    def __init__(self, pool: asyncpg.Pool, max_batch: int = 1000, timeout_s: float = 5.0) -> None:
+        # A stalled database must not keep acked requests from their answer (a client timing out
+        # would retry, and without an Idempotency-Key that is a second nomination).
+        self.pool, self.max_batch, self.timeout_s = pool, max_batch, timeout_s
         self._queue: list[tuple[Sequence[Event], asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
 
@@ -50,7 +52,7 @@ class NewRowWriter:
     async def _write(self, batch: list[tuple[Sequence[Event], asyncio.Future]]) -> None:
         events = [e for evs, _ in batch for e in evs]
         try:
-            async with self.pool.acquire() as conn, conn.transaction():
+            async with asyncio.timeout(self.timeout_s), self.pool.acquire() as conn, conn.transaction():
                 # Rebuildable from the log, so no need to wait for the WAL flush.
                 await conn.execute("SET LOCAL synchronous_commit = off")
                 # Claimed like any writer's: what the projection already applied from the log is skipped

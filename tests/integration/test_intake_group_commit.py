@@ -28,6 +28,19 @@ class BrokenPool:
         raise ConnectionError("PostgreSQL unreachable (test)")
 
 
+class StalledPool:
+    """A database that never answers."""
+
+    def acquire(self):
+        return self
+
+    async def __aenter__(self):
+        await asyncio.Event().wait()
+
+    async def __aexit__(self, *exc):
+        return False
+
+
 async def test_concurrent_submissions_share_row_writes_and_each_reads_its_own(intake):
     writer = intake.app.state.intake.new_rows
     writer.pool = counting = CountingPool(writer.pool)
@@ -54,3 +67,12 @@ async def test_a_failed_row_write_still_answers_202_and_the_projection_writes_th
         return (await intake.get(f"/v1/nominations/{nid}", headers=headers)).status_code == 200
 
     await wait_for(shown)
+
+
+async def test_a_stalled_database_does_not_hold_back_an_acked_answer(intake):
+    writer = intake.app.state.intake.new_rows
+    writer.pool, writer.timeout_s = StalledPool(), 0.5
+    r = await asyncio.wait_for(intake.post("/v1/nominations", json=nomination_body(),
+                                           headers=intake.keys.headers("unit", "unit-a")), timeout=10)
+    assert r.status_code == 202, r.text
+    assert len(events_of(await read_topic(NOMINATIONS.name), NominationSubmitted)) == 1
