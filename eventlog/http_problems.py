@@ -73,7 +73,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: ("not_found", "请求的地址不存在。"), 405: ("method_not_allowed", "该地址不支持此请求方法。"),
+        # FastAPI raises a bare 400 only when it cannot parse a body (e.g. JSON nested too deep to decode)
+        codes = {400: ("malformed_json", "请求体无法解析：不是合法的 JSON，或嵌套过深。"),
+                 404: ("not_found", "请求的地址不存在。"), 405: ("method_not_allowed", "该地址不支持此请求方法。"),
                  415: ("unsupported_media_type", "不支持的请求内容类型。")}
         code, detail = codes.get(exc.status_code, ("http_error", f"请求无法处理（{exc.detail}）。"))
         return problem(exc.status_code, code, detail)

@@ -65,6 +65,8 @@ def docx(kind: str = "word") -> bytes:
 UA = ("unit", "unit-a")
 CASES = [
     ("malformed JSON", "POST", "/v1/nominations", UA, "raw", b'{"list_code": ', 400, "malformed_json"),
+    ("JSON nested too deep", "POST", "/v1/nominations", UA, "raw", b'{"form": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+     400, "malformed_json"),
     ("JSON array body", "POST", "/v1/nominations", UA, "json", [1, 2], 422, "invalid_request"),
     ("JSON string body", "POST", "/v1/nominations", UA, "json", "nominate me", 422, "invalid_request"),
     ("empty body", "POST", "/v1/nominations", UA, "raw", b"", 422, "invalid_request"),
