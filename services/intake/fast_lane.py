@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.errors import DomainError
+from contracts.identity import Identity
 from eventlog.http_problems import domain_problem_body
 
 from .clock import CLOCK_HEADER
@@ -48,10 +49,10 @@ class NominationFastLane:
                 or any(name in headers for name in _DEFERRED)):
             return await self.app(scope, receive, send)
         read, whole = await _read_body(receive)  # the size limit outside this lane bounds it
-        who, request = (self._understood(token[7:].decode("latin-1"), b"".join(m.get("body", b"") for m in read))
-                        if whole else (None, None))
-        if who is None or request is None:
+        understood = whole and self._understood(token[7:].decode("latin-1"), b"".join(m.get("body", b"") for m in read))
+        if not understood:
             return await self.app(scope, _replaying(read, receive), send)
+        who, request = understood
         svc = self.service_app.state.intake
         try:
             reply = await submit_new(svc, who, request, svc.clock)
@@ -60,17 +61,17 @@ class NominationFastLane:
         self.answered += 1
         await answer(reply)(scope, receive, send)
 
-    def _understood(self, token: str, body: bytes):
-        """(caller, request) when both are valid as the route would find them; (None, None) otherwise."""
+    def _understood(self, token: str, body: bytes) -> tuple[Identity, NominationRequest] | None:
+        """(caller, request) when both are valid as the route would find them, else None."""
         verifier = getattr(self.service_app.state, "token_verifier", None)
         if verifier is None:
-            return None, None
+            return None
         try:
             who = verifier.verify(token)
             request = NominationRequest.model_validate_json(body)
         except (DomainError, ValidationError):
-            return None, None
-        return (who, request) if who.role in NOMINATOR_ROLES else (None, None)
+            return None
+        return (who, request) if who.role in NOMINATOR_ROLES else None
 
 
 def _is_json(content_type: bytes) -> bool:

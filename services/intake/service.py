@@ -68,8 +68,8 @@ class IntakeService:
             if not campaign.rules.previously_listed_not_renominable:
                 continue
             key = identity_key(list_code, form, title)
-            earlier = await listings.earlier_listings(conn, campaign.code, list_code, key)
-            refuse_if_listed(campaign, earlier, key, self.campaigns.titles())
+            if earlier := await listings.earlier_listings(conn, campaign.code, list_code, key):
+                refuse_if_listed(campaign, earlier, key, self.campaigns.titles())
 
     async def publish(self, topic: Topic, events: Sequence[Event]) -> None:
         try:
@@ -78,11 +78,10 @@ class IntakeService:
             raise EventLogUnavailable("事件日志暂不可用，本次提交未生效，请稍后重试。") from exc
 
     async def record(self, conn: asyncpg.Connection, topic: Topic, events: Sequence[Event],
-                     known: tuple[dict, dict], *, check: bool = True) -> None:
-        """Check the cross-campaign rule (unless the caller did), claim the events (inside the command's
-        transaction), publish them, fold them into the rows."""
-        if check:
-            await self.refuse_relisting(conn, events, known[1])
+                     known: tuple[dict, dict]) -> None:
+        """Check the cross-campaign rule, claim the events (inside the command's transaction), publish
+        them, fold them into the rows."""
+        await self.refuse_relisting(conn, events, known[1])
         await store.claim_events(conn, events)
         await self.publish(topic, events)
         await store.apply_events(conn, events, known)

@@ -138,22 +138,24 @@ async def recommend_application(application_id: UUID, body: RecommendRequest, re
         topic=NOMINATIONS, status=202, new_nomination=nomination_id)
 
 
+async def _page(request: Request, paging: Paging, side: str, org: str, status: str | None):
+    """One page of the applications `org` made (side "applicant") or was sent (side "unit")."""
+    async with service(request).pool.acquire() as conn:
+        rows, total = await views.applications_where(conn, side, org, status=status,
+                                                     offset=paging.offset, limit=paging.page_size)
+    return json_response(paging.wrap([views.application_out(r, detail=False) for r in rows], total))
+
+
 @router.get("/v1/applications", responses=problems(), summary="我的申报，分页")
 async def my_applications(request: Request, paging: Paging = Depends(paging), who: Identity = Depends(applicant),
                           status: str | None = STATUS):
-    async with service(request).pool.acquire() as conn:
-        rows, total = await views.applications_where(conn, "applicant", who.org, status=status,
-                                                     offset=paging.offset, limit=paging.page_size)
-    return json_response(paging.wrap([views.application_out(r, detail=False) for r in rows], total))
+    return await _page(request, paging, "applicant", who.org, status)
 
 
 @router.get("/v1/unit/applications", responses=problems(), summary="报送本单位的申报（待处理队列），分页")
 async def unit_queue(request: Request, paging: Paging = Depends(paging), who: Identity = Depends(unit),
                      status: str | None = STATUS):
-    async with service(request).pool.acquire() as conn:
-        rows, total = await views.applications_where(conn, "unit", who.org, status=status,
-                                                     offset=paging.offset, limit=paging.page_size)
-    return json_response(paging.wrap([views.application_out(r, detail=False) for r in rows], total))
+    return await _page(request, paging, "unit", who.org, status)
 
 
 @router.get("/v1/applications/{application_id}", responses=problems(404), summary="一份申报的详情")

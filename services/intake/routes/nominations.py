@@ -66,9 +66,7 @@ async def _decide_new(conn, svc: IntakeService, who: Identity, body: NominationR
         attachments=await attachments.resolve(conn, who.org, body.attachments),
         event_id=idem.derived_id("submitted") if idem else None)
     known = who.role != "unit" or await svc.unit_known(conn, body.campaign, who.org)
-    events = decide_submit(None, cmd, svc.campaign(body.campaign), clock, known)
-    await svc.refuse_relisting(conn, events)
-    return events
+    return decide_submit(None, cmd, svc.campaign(body.campaign), clock, known)
 
 
 async def submit_new(svc: IntakeService, who: Identity, body: NominationRequest, clock: Clock) -> Reply:
@@ -77,6 +75,7 @@ async def submit_new(svc: IntakeService, who: Identity, body: NominationRequest,
     nomination_id = uuid4()
     async with svc.pool.acquire() as conn:
         events = await _decide_new(conn, svc, who, body, clock, nomination_id, None)
+        await svc.refuse_relisting(conn, events)
     await svc.record_new(NOMINATIONS, events)
     return Reply(202, _accepted(nomination_id))
 
@@ -95,7 +94,7 @@ async def submit_nomination(body: NominationRequest, request: Request, who: Iden
         if nomination_id in await store.load_nominations(conn, [nomination_id], lock=True):
             return Reply(202, _accepted(nomination_id))
         events = await _decide_new(conn, svc, who, body, clock, nomination_id, idem)
-        await svc.record(conn, NOMINATIONS, events, ({nomination_id: None}, {}), check=False)
+        await svc.record(conn, NOMINATIONS, events, ({nomination_id: None}, {}))
         return Reply(202, _accepted(nomination_id))
 
     return answer(await svc.run(work, idem))
