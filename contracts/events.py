@@ -368,7 +368,7 @@ class UnknownEventType(ValueError):
 
 
 def encode_event(event: Event) -> bytes:
-    return orjson.dumps(event.model_dump(mode="json"))
+    return event.model_dump_json().encode()  # pydantic's own JSON: the same bytes as orjson of model_dump, sooner
 
 
 def decode_event(raw: bytes | str) -> Event:

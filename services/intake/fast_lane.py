@@ -2,10 +2,11 @@
 
 A campaign's traffic is mostly this one request, and FastAPI's routing, dependency solving and body
 handling cost about 1 ms of CPU on it — more than the rules, the event and the broker together
-(measured with py-spy under bench/intake.py). So a plain ASGI middleware answers it when the request
-is the ordinary case: JSON with a length, a valid bearer token of a nominating role, a body that
-validates, no Idempotency-Key and no clock header. It runs the same code the FastAPI route runs
-(routes/nominations.submit_new) and renders refusals the way the app's handlers do.
+(measured with py-spy under bench/intake.py). So the lane, in front of the whole app (IntakeApp in
+app.py: not even FastAPI's and Starlette's outer layers run), answers it when the request is the
+ordinary case: JSON with a length within the body limit, a valid bearer token of a nominating role,
+a body that validates, no Idempotency-Key and no clock header. It runs the same code the FastAPI
+route runs (routes/nominations.submit_new) and renders refusals the way the app's handlers do.
 
 Anything else — a bad token, a body that does not validate, a key to replay — goes on to the FastAPI
 app, body and all, so every error before the domain decides has exactly one implementation, and the
@@ -33,8 +34,8 @@ _DEFERRED = (b"idempotency-key", CLOCK_HEADER.lower().encode())
 
 
 class NominationFastLane:
-    def __init__(self, app: ASGIApp, service_app: FastAPI) -> None:
-        self.app, self.service_app = app, service_app
+    def __init__(self, app: ASGIApp, service_app: FastAPI, max_body: int) -> None:
+        self.app, self.service_app, self.max_body = app, service_app, max_body
         self.answered = 0  # requests this lane answered itself
         service_app.state.fast_lane = self
 
@@ -43,12 +44,13 @@ class NominationFastLane:
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
         token = headers.get(b"authorization", b"")
+        length = headers.get(b"content-length", b"")
         if (len(headers) != len(scope["headers"])  # a repeated header: which copy counts is the route's call
-                or not token.startswith(b"Bearer ") or b"content-length" not in headers
+                or not token.startswith(b"Bearer ") or not length.isdigit() or int(length) > self.max_body
                 or not _is_json(headers.get(b"content-type", b""))
                 or any(name in headers for name in _DEFERRED)):
-            return await self.app(scope, receive, send)
-        read, whole = await _read_body(receive)  # the size limit outside this lane bounds it
+            return await self.app(scope, receive, send)  # an oversized body is refused there, unread
+        read, whole = await _read_body(receive, self.max_body)
         understood = whole and self._understood(token[7:].decode("latin-1"), b"".join(m.get("body", b"") for m in read))
         if not understood:
             return await self.app(scope, _replaying(read, receive), send)
@@ -79,13 +81,17 @@ def _is_json(content_type: bytes) -> bool:
     return media_type == b"application/json" or (media_type.startswith(b"application/") and media_type.endswith(b"+json"))
 
 
-async def _read_body(receive: Receive) -> tuple[list[Message], bool]:
-    """The messages of the body, and whether they are all of it (not cut short by a disconnect)."""
-    read = []
+async def _read_body(receive: Receive, max_bytes: int) -> tuple[list[Message], bool]:
+    """The messages of the body, and whether they are all of it: not cut short by a disconnect, nor
+    past `max_bytes` (then the app behind refuses it as it reads on)."""
+    read, size = [], 0
     while True:
         message = await receive()
         read.append(message)
         if message["type"] != "http.request":
+            return read, False
+        size += len(message.get("body", b""))
+        if size > max_bytes:
             return read, False
         if not message.get("more_body", False):
             return read, True

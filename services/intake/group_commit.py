@@ -6,8 +6,10 @@ request, those rows cost PostgreSQL a round trip and a parse/plan each; here the
 that finishes publishing while a write is in flight go out together in the next one.
 
 The rows are written with their event ids claimed in intake.inbox, as every writer does, so the
-projection does not write them a second time. A row that fails to write is still on the log: the request has its answer (its event is acked) and
-the projection writes the row from the log, so a failure here is logged, never raised.
+projection does not write them a second time: claim and save are one statement, its own transaction,
+on connections that do not wait for the WAL flush (`row_pool`). A row that fails to write is still
+on the log: the request has its answer (its event is acked) and the projection writes the row from
+the log, so a failure here is logged, never raised.
 """
 
 from __future__ import annotations
@@ -18,11 +20,19 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from contracts.events import Event
+from contracts.events import NominationSubmitted
 
 from . import store
 
 log = logging.getLogger(__name__)
+
+
+async def row_pool(dsn: str) -> asyncpg.Pool:
+    """Connections for rows the log can rebuild: commits do not wait for the WAL flush
+    (synchronous_commit off), so a crash may lose the last moments' rows and the projection rewrites
+    them. One connection: the writer has one statement in flight at a time."""
+    return await asyncpg.create_pool(dsn, min_size=1, max_size=1, server_settings={"synchronous_commit": "off"},
+                                     init=store.init_connection, connection_class=store.PooledConnection)
 
 
 class NewRowWriter:
@@ -30,10 +40,10 @@ class NewRowWriter:
         # A stalled database must not keep acked requests from their answer (a client timing out
         # would retry, and without an Idempotency-Key that is a second nomination).
         self.pool, self.max_batch, self.timeout_s = pool, max_batch, timeout_s
-        self._queue: list[tuple[Sequence[Event], asyncio.Future]] = []
+        self._queue: list[tuple[Sequence[NominationSubmitted], asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
 
-    async def save(self, events: Sequence[Event]) -> None:
+    async def save(self, events: Sequence[NominationSubmitted]) -> None:
         """Returns once the row is written (or its write failed and the projection will write it)."""
         done = asyncio.get_running_loop().create_future()
         self._queue.append((events, done))
@@ -49,16 +59,11 @@ class NewRowWriter:
         finally:
             self._writer = None
 
-    async def _write(self, batch: list[tuple[Sequence[Event], asyncio.Future]]) -> None:
+    async def _write(self, batch: list[tuple[Sequence[NominationSubmitted], asyncio.Future]]) -> None:
         events = [e for evs, _ in batch for e in evs]
         try:
-            async with asyncio.timeout(self.timeout_s), self.pool.acquire() as conn, conn.transaction():
-                # Rebuildable from the log, so no need to wait for the WAL flush.
-                await conn.execute("SET LOCAL synchronous_commit = off")
-                # Claimed like any writer's: what the projection already applied from the log is skipped
-                # here, and the projection skips what is written here.
-                fresh = await store.claim_events(conn, events)
-                await store.apply_events(conn, fresh, ({e.nomination_id: None for e in fresh}, {}))
+            async with asyncio.timeout(self.timeout_s), self.pool.acquire() as conn:
+                await store.save_new_nominations(conn, events)
         except Exception:  # noqa: BLE001 — see the module docstring: the log has them, the projection writes them
             log.warning("writing %d new nomination rows failed; the projection will write them from the log",
                         len(events), exc_info=True)

@@ -35,11 +35,40 @@ class EventLogUnavailable(DomainError):
     http_status = 503
 
 
+class LazyConnection:
+    """A pooled connection taken at the first query, if any: the ordinary new nomination (no
+    attachments, a unit seen before, a campaign without the previously-listed rule) needs none, and
+    taking one and giving it back costs more CPU than its rules. Only the read methods the decision
+    uses; a transaction needs a real connection (`IntakeService.run`)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool, self._taken, self._conn = pool, None, None
+
+    async def _connection(self) -> asyncpg.Connection:
+        if self._conn is None:
+            self._taken = self._pool.acquire()
+            self._conn = await self._taken.__aenter__()
+        return self._conn
+
+    async def fetch(self, query: str, *args):
+        return await (await self._connection()).fetch(query, *args)
+
+    async def fetchval(self, query: str, *args):
+        return await (await self._connection()).fetchval(query, *args)
+
+    async def __aenter__(self) -> "LazyConnection":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self._taken is not None:
+            await self._taken.__aexit__(*exc)
+
+
 class IntakeService:
     def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher, campaigns: CampaignSource,
-                 clock: Clock) -> None:
+                 clock: Clock, row_pool: asyncpg.Pool) -> None:
         self.pool, self.publisher, self.campaigns, self.clock = pool, publisher, campaigns, clock
-        self.new_rows = NewRowWriter(pool)
+        self.new_rows = NewRowWriter(row_pool)
         self._known_units: set[tuple[str, str]] = set()  # registrations never disappear: a hit stays true
 
     def campaign(self, code: str) -> Campaign:
@@ -86,7 +115,7 @@ class IntakeService:
         await self.publish(topic, events)
         await store.apply_events(conn, events, known)
 
-    async def record_new(self, topic: Topic, events: Sequence[Event]) -> None:
+    async def record_new(self, topic: Topic, events: Sequence[NominationSubmitted]) -> None:
         """A brand-new aggregate's events, decided already: published, then its row saved by group commit."""
         await self.publish(topic, events)
         await self.new_rows.save(events)

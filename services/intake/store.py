@@ -66,18 +66,29 @@ async def _backfill_credit_keys(conn: asyncpg.Connection) -> None:
                                sorted(keys))
 
 
-def _upsert(table: str, cols: Sequence[str], key: str) -> str:
-    # jsonb travels as text[] (asyncpg has no jsonb[] text codec) and is cast per element
-    array_type = {c: ("text" if _TYPES.get(c) == "jsonb" else _TYPES.get(c, "text")) for c in cols}
-    casts = ", ".join(f"${i + 1}::{array_type[c]}[]" for i, c in enumerate(cols))
-    select = ", ".join(f"{c}::jsonb" if _TYPES.get(c) == "jsonb" else c for c in cols)
+def _upsert(table: str, cols: Sequence[str], key: str, claiming: bool = False) -> str:
+    """Save rows given as one JSON array of objects ($1, see `_rows`): one parameter, where an array per
+    column made asyncpg check every element of every array in Python. `claiming`: each object also
+    carries its `event_id`; the ids are claimed in intake.inbox by the same statement (in id order, as
+    every writer claims) and only the rows whose id is claimed now are saved: one round trip, its own
+    implicit transaction."""
+    fields = ("event_id", *cols) if claiming else tuple(cols)
+    record = ", ".join(f"{c} {'uuid' if c == 'event_id' else _TYPES.get(c, 'text')}" for c in fields)
     sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols if c != key)
-    return (f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM unnest({casts}) AS x({', '.join(cols)}) "
+    rows = f"json_to_recordset($1::json) AS x({record})"
+    claimed, where = "", ""
+    if claiming:
+        claimed = (f"WITH x AS (SELECT * FROM {rows}), claimed AS (INSERT INTO intake.inbox (event_id) "
+                   "SELECT event_id FROM x ORDER BY event_id ON CONFLICT DO NOTHING RETURNING event_id) ")
+        rows, where = "x", " WHERE x.event_id IN (SELECT event_id FROM claimed)"
+    return (f"{claimed}INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {rows}{where} "
             f"ON CONFLICT ({key}) DO UPDATE SET {sets}")
 
 
 # credit_key is derived from the form (the previously-listed rule's identity), saved beside the state
-_SAVE_NOMINATIONS = _upsert("intake.nomination_status", (*_NOMINATION_COLS, "credit_key"), "nomination_id")
+_NOMINATION_ROW = (*_NOMINATION_COLS, "credit_key")
+_SAVE_NOMINATIONS = _upsert("intake.nomination_status", _NOMINATION_ROW, "nomination_id")
+_CLAIM_AND_SAVE_NOMINATIONS = _upsert("intake.nomination_status", _NOMINATION_ROW, "nomination_id", claiming=True)
 _SAVE_APPLICATIONS = _upsert("intake.applications", _APPLICATION_COLS, "application_id")
 
 
@@ -97,13 +108,18 @@ def application_from_row(r: asyncpg.Record) -> ApplicationState:
                             attachments=_refs(r["attachments"]))
 
 
-def _columns(states: Iterable, cols: Sequence[str]) -> list[list]:
-    rows = [s.__dict__ for s in states]
-    return [[orjson.dumps(r[c], default=_plain).decode() if _TYPES.get(c) == "jsonb" else r[c] for r in rows]
-            for c in cols]
+def _rows(rows: list[dict]) -> str:
+    """The `$1` of an `_upsert`: states' fields (and any extra keys) as one JSON array."""
+    return orjson.dumps(rows, default=_plain).decode()
+
+
+def _nomination_row(state: NominationState) -> dict:
+    return {**state.__dict__, "credit_key": credit_key(state.list_code, state.form)}
 
 
 def _plain(value):
+    if isinstance(value, UUID):  # asyncpg's own UUID (rows loaded back), which orjson does not know
+        return str(value)
     return value.model_dump(mode="json")
 
 
@@ -159,10 +175,21 @@ async def apply_events(conn, events: Sequence[Event], known: tuple[dict, dict] |
     saved_n = [nominations[i] for i in sorted(touched_n) if nominations.get(i) is not None]
     saved_a = [applications[i] for i in sorted(touched_a) if applications.get(i) is not None]
     if saved_a:
-        await conn.execute(_SAVE_APPLICATIONS, *_columns(saved_a, _APPLICATION_COLS))
+        await conn.execute(_SAVE_APPLICATIONS, _rows([a.__dict__ for a in saved_a]))
     if saved_n:
-        await conn.execute(_SAVE_NOMINATIONS, *_columns(saved_n, _NOMINATION_COLS),
-                           [credit_key(n.list_code, n.form) for n in saved_n])
+        await conn.execute(_SAVE_NOMINATIONS, _rows([_nomination_row(n) for n in saved_n]))
+
+
+async def save_new_nominations(conn, events: Sequence[NominationSubmitted]) -> None:
+    """Brand-new nominations' rows, each saved only if its event id is claimed now (not applied by the
+    projection before): the group commit's one statement. A row the quota decision created first
+    (decision columns only) gets the nomination's columns, as `apply_events` would give it."""
+    pairs = sorted(((e.nomination_id, e.event_id, evolve_nomination(None, e)) for e in events),
+                   key=lambda p: p[0])  # key order, as every writer saves rows
+    if not pairs:
+        return
+    await conn.execute(_CLAIM_AND_SAVE_NOMINATIONS,
+                       _rows([{**_nomination_row(state), "event_id": event_id} for _, event_id, state in pairs]))
 
 
 async def unit_registered(conn, campaign: str, unit_id: str) -> bool:

@@ -76,3 +76,24 @@ async def test_a_stalled_database_does_not_hold_back_an_acked_answer(intake):
                                            headers=intake.keys.headers("unit", "unit-a")), timeout=10)
     assert r.status_code == 202, r.text
     assert len(events_of(await read_topic(NOMINATIONS.name), NominationSubmitted)) == 1
+
+
+async def test_an_ordinary_nomination_takes_no_pooled_connection_before_its_ack(intake):
+    svc = intake.app.state.intake
+    headers = intake.keys.headers("unit", "unit-a")
+    first = await intake.post("/v1/nominations", json=nomination_body(technology_name="首项"), headers=headers)
+    assert first.status_code == 202, first.text  # unit-a's registration is now known to this process
+    svc.pool = counting = CountingPool(svc.pool)
+    ordinary = await intake.post("/v1/nominations", json=nomination_body(technology_name="次项"), headers=headers)
+    assert ordinary.status_code == 202, ordinary.text
+    assert counting.acquired == 0
+    # What needs the database still asks it: an attachment is looked up (and refused when unknown) ...
+    unknown = await intake.post("/v1/nominations", json={**nomination_body(), "attachments": ["0" * 64]},
+                            headers=headers)
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "unknown_attachment")
+    assert counting.acquired == 1
+    # ... and a unit this process has not seen yet is looked up in the registry.
+    other = await intake.post("/v1/nominations", json=nomination_body(technology_name="他项"),
+                              headers=intake.keys.headers("unit", "unit-b"))
+    assert other.status_code == 202, other.text
+    assert counting.acquired == 2

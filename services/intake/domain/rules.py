@@ -56,8 +56,8 @@ def check_nominator(campaign: Campaign, identity: Identity, list_code: str, doma
     """Units recommend to channel lists; a separately organised list takes nominations only from its own body."""
     lst = campaign.ranking_list(list_code)
     campaign.check_target(list_code, domain)
-    bodies = campaign.review_bodies(list_code, domain)
     if lst.separately_organised:
+        bodies = campaign.review_bodies(list_code, domain)
         if identity.role != "review_body" or identity.org not in {b.code for b in bodies}:
             names = "、".join(b.name for b in bodies)
             raise Forbidden(f"{lst.name}已另行组织，推荐由其评审机构（{names}）受理录入。", code="separately_organised")

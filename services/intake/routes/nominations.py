@@ -12,7 +12,7 @@ from contracts.identity import Identity
 from contracts.topics import NOMINATIONS
 from eventlog.auth import requires
 from services.intake import attachments, store, views
-from services.intake.service import IntakeService
+from services.intake.service import IntakeService, LazyConnection
 from services.intake.domain.commands import (
     AmendNomination,
     SubmitNomination,
@@ -73,7 +73,7 @@ async def submit_new(svc: IntakeService, who: Identity, body: NominationRequest,
     """A nomination without an Idempotency-Key: brand-new, so nothing to lock, and no connection is held
     while the broker acks. Also the whole of the fast lane's work (fast_lane.py)."""
     nomination_id = uuid4()
-    async with svc.pool.acquire() as conn:
+    async with LazyConnection(svc.pool) as conn:
         events = await _decide_new(conn, svc, who, body, clock, nomination_id, None)
         await svc.refuse_relisting(conn, events)
     await svc.record_new(NOMINATIONS, events)
