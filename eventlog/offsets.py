@@ -28,12 +28,20 @@ async def lock(conn: asyncpg.Connection, consumer: str, keys: list[TopicPartitio
     """
     topics = [k[0] for k in keys]
     partitions = [k[1] for k in keys]
-    await conn.execute(
-        """INSERT INTO eventlog.consumer_offsets (consumer, topic, partition, next_offset)
-           SELECT $1, t, p, 0 FROM unnest($2::text[], $3::int[]) AS x(t, p)
-           ON CONFLICT DO NOTHING""",
-        consumer, topics, partitions,
-    )
+    stored = await _locked(conn, consumer, topics, partitions)
+    if len(stored) < len(set(keys)):  # a partition seen for the first time: one more round trip, once
+        await conn.execute(
+            """INSERT INTO eventlog.consumer_offsets (consumer, topic, partition, next_offset)
+               SELECT $1, t, p, 0 FROM unnest($2::text[], $3::int[]) AS x(t, p)
+               ON CONFLICT DO NOTHING""",
+            consumer, topics, partitions,
+        )
+        stored = await _locked(conn, consumer, topics, partitions)
+    return stored
+
+
+async def _locked(conn: asyncpg.Connection, consumer: str, topics: list[str],
+                  partitions: list[int]) -> dict[TopicPartitionKey, int]:
     rows = await conn.fetch(
         """SELECT topic, partition, next_offset FROM eventlog.consumer_offsets
            WHERE consumer = $1 AND (topic, partition) IN (SELECT * FROM unnest($2::text[], $3::int[]))

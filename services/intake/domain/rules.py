@@ -88,8 +88,10 @@ def form_title(form: BaseModel, given: str | None) -> str:
 
 def check_eligibility(campaign: Campaign, list_code: str, form: BaseModel) -> None:
     rule = campaign.eligibility(list_code)
+    if rule is None:  # most lists: and a form without the field makes getattr raise inside pydantic
+        return
     founded: date | None = getattr(form, "founded_on", None)
-    if rule is not None and founded is not None:
+    if founded is not None:
         after, before = rule.founded_on_or_after, rule.founded_on_or_before
         if (after and founded < after) or (before and founded > before):
             window = f"{after or '不限'}至{before or '不限'}"

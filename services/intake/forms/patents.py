@@ -22,6 +22,7 @@ A "ZL" number is a granted patent, so its status must be "granted".
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from typing import Any
@@ -55,15 +56,19 @@ _EXAMPLES = {
 }
 
 
+_CHECK_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+
+
 def application_check_char(digits: str) -> str:
     """Check character of an 8- or 12-digit CNIPA application number."""
-    weights = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
-    remainder = sum(int(d) * w for d, w in zip(digits, weights)) % 11
+    remainder = sum(map(operator.mul, map(int, digits), _CHECK_WEIGHTS)) % 11
     return "X" if remainder == 10 else str(remainder)
 
 
 def fold_number(raw: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw)).upper()
+    if not raw.isascii():  # full-width digits and letters, ideographic spaces: ASCII is already NFKC
+        raw = unicodedata.normalize("NFKC", raw)
+    return "".join(raw.split()).upper()
 
 
 def patent_number_problem(kind: str, status: str | None, number: str) -> str | None:
