@@ -140,11 +140,12 @@ class CpuMeter:
         return (sum(values) - idle) / os.sysconf("SC_CLK_TCK"), time.monotonic()
 
     def start(self) -> None:
-        self._tree0, (self._busy0, self._t0) = self._tree_seconds(), self._machine()
+        self._tree0, (self._busy0, self._t0), self._own0 = self._tree_seconds(), self._machine(), time.process_time()
 
     def stop(self) -> dict:
         busy, t = self._machine()
-        return {"intake_cpu_s": self._tree_seconds() - self._tree0, "machine_busy_cores": (busy - self._busy0) / (t - self._t0)}
+        return {"intake_cpu_s": self._tree_seconds() - self._tree0, "machine_busy_cores": (busy - self._busy0) / (t - self._t0),
+                "load_generator_cores": (time.process_time() - self._own0) / (t - self._t0)}
 
 
 async def produce_baseline(seconds: float, concurrency: int, size: int) -> float:
@@ -199,7 +200,8 @@ async def main(args) -> dict:
             "p99_ms": round(load["p99_ms"], 2), "baseline_produce_per_s": round(baseline, 1),
             "ratio": round(load["accepted_per_s"] / baseline, 3),
             "intake_cpu_us_per_request": round(1e6 * used["intake_cpu_s"] / max(1, load["requests"]), 1),
-            "machine_busy_cores": round(used["machine_busy_cores"], 2), "workers": args.workers,
+            "machine_busy_cores": round(used["machine_busy_cores"], 2),
+            "load_generator_cores": round(used["load_generator_cores"], 2), "workers": args.workers,
             "concurrency": args.concurrency, "seconds": args.seconds, "status": load["status"]}
 
 
