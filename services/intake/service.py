@@ -46,8 +46,9 @@ class LazyConnection:
 
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is None:
-            self._taken = self._pool.acquire()
-            self._conn = await self._taken.__aenter__()
+            taken = self._pool.acquire()
+            self._conn = await taken.__aenter__()
+            self._taken = taken  # only once taken: a failed or cancelled acquire has nothing to give back
         return self._conn
 
     async def fetch(self, query: str, *args):

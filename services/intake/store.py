@@ -80,7 +80,10 @@ def _upsert(table: str, cols: Sequence[str], key: str, claiming: bool = False) -
     if claiming:
         claimed = (f"WITH x AS (SELECT * FROM {rows}), claimed AS (INSERT INTO intake.inbox (event_id) "
                    "SELECT event_id FROM x ORDER BY event_id ON CONFLICT DO NOTHING RETURNING event_id) ")
-        rows, where = "x", " WHERE x.event_id IN (SELECT event_id FROM claimed)"
+        # The sort reads every claim before the first row is written, and writes rows in key order
+        # (whatever join the planner picks): the lock order every writer keeps.
+        rows, where = "x", (" WHERE EXISTS (SELECT 1 FROM claimed c WHERE c.event_id = x.event_id) "
+                            f"ORDER BY x.{key}")
     return (f"{claimed}INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM {rows}{where} "
             f"ON CONFLICT ({key}) DO UPDATE SET {sets}")
 

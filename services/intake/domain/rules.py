@@ -88,7 +88,7 @@ def form_title(form: BaseModel, given: str | None) -> str:
 
 def check_eligibility(campaign: Campaign, list_code: str, form: BaseModel) -> None:
     rule = campaign.eligibility(list_code)
-    if rule is None:  # most lists: and a form without the field makes getattr raise inside pydantic
+    if rule is None:  # most lists; and on a form without the field getattr costs pydantic a raised AttributeError
         return
     founded: date | None = getattr(form, "founded_on", None)
     if founded is not None:
