@@ -37,7 +37,7 @@ def serve(name: str = typer.Argument(..., help=f"one of: {', '.join(SERVICES)}")
 
 
 def up() -> None:
-    """Start the local stack, create topics, open the 2022 campaign, run every service; Ctrl-C stops them."""
+    """Start the local stack, create topics, open the 2022 campaign, run every service; Ctrl-C or SIGTERM stops them."""
     from deploy.local import stack
     from eventlog.admin import create_topics
 
@@ -61,7 +61,14 @@ def up() -> None:
                f"  Kafka {os.environ['KAFKA_BOOTSTRAP_SERVERS']}  PostgreSQL {os.environ['DATABASE_URL']}\n"
                f"  campaign kczg-2022: {'opened' if opened else 'already open'}\n"
                "  tokens: kczg token issue --role secretariat --org kczg_secretariat (or --role unit --org <unit>)\n"
-               "Ctrl-C stops the services (the stack keeps running: `kczg stack down`).")
+               "Ctrl-C (or SIGTERM) stops the services (the stack keeps running: `kczg stack down`).")
+    supervise(procs)
+
+
+def supervise(procs: dict[str, subprocess.Popen]) -> None:
+    """Wait while every service runs. Ctrl-C, SIGTERM (a service manager, `docker stop`, CI) or one
+    service exiting stops the others: the services never outlive `kczg up`."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         while all(p.poll() is None for p in procs.values()):
             time.sleep(0.5)
@@ -74,3 +81,7 @@ def up() -> None:
                 p.send_signal(signal.SIGTERM)
         for p in procs.values():
             p.wait(timeout=30)
+
+
+def _exit_on_sigterm(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds through supervise's `finally`, unlike the default action
