@@ -6,8 +6,9 @@ concurrency, against the real stack; and, in the same run, the raw aiokafka acke
 Needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL. The intake runs as its own process (uvicorn
 workers); the load comes from keep-alive HTTP/1.1 connections driven by a bare asyncio Protocol
 (an httpx client tops out near 350 requests/s on this box). Prints one final JSON line; besides
-the figures the issue asks for, the intake's CPU per request (its whole process tree) and how many
-cores the machine was busy over the same window — on a saturated machine the first says what to cut.
+the figures the issue asks for, the intake's CPU per request (its whole process tree), how many
+cores the machine was busy over the same window and how many of them the load generator itself used
+— on a saturated machine the first says what to cut, the last what the measurement costs.
 """
 
 from __future__ import annotations
