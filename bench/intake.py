@@ -1,7 +1,7 @@
 """Accepted submissions per second through the intake HTTP API, with p50/p99 latency, at a fixed
 concurrency, against the real stack; and, in the same run, the raw aiokafka acked-produce rate.
 
-    python bench/intake.py [--workers 2] [--concurrency 64] [--seconds 20]
+    python bench/intake.py [--workers 2] [--concurrency 64] [--seconds 20] [--keyed]
 
 Needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL. The intake runs as its own process (uvicorn
 workers); the load comes from keep-alive HTTP/1.1 connections driven by a bare asyncio Protocol
@@ -45,13 +45,19 @@ def request_bytes(port: int, token: str, n: int) -> bytes:
     return head.encode() + body
 
 
+def with_fresh_key(request: bytes, key: str) -> bytes:
+    """The request with an Idempotency-Key header of its own (--keyed): the route's transactional path."""
+    return request.replace(b"\r\nContent-Type:", f"\r\nIdempotency-Key: {key}\r\nContent-Type:".encode(), 1)
+
+
 class LoadConnection(asyncio.Protocol):
     """One keep-alive connection sending the next request as soon as the previous answer is complete.
     A bare protocol (no stream reader coroutines) so the load generator stays cheap next to the server."""
 
     def __init__(self, requests: list[bytes], stop_at: float, warm_until: float, stats: dict,
-                 done: asyncio.Future) -> None:
+                 done: asyncio.Future, key_prefix: str | None = None) -> None:
         self.requests, self.stop_at, self.warm_until, self.stats, self.done = requests, stop_at, warm_until, stats, done
+        self.key_prefix = key_prefix  # set: every request carries a new Idempotency-Key
         self.buffer, self.sent_at, self.i = b"", 0.0, 0
 
     def connection_made(self, transport) -> None:
@@ -63,7 +69,10 @@ class LoadConnection(asyncio.Protocol):
         if self.sent_at >= self.stop_at:
             self.transport.close()
             return
-        self.transport.write(self.requests[self.i % len(self.requests)])
+        request = self.requests[self.i % len(self.requests)]
+        if self.key_prefix is not None:
+            request = with_fresh_key(request, f"{self.key_prefix}-{self.i}")
+        self.transport.write(request)
         self.i += 1
 
     def data_received(self, data: bytes) -> None:
@@ -88,7 +97,8 @@ class LoadConnection(asyncio.Protocol):
             self.done.set_result(None)
 
 
-async def http_load(port: int, tokens: list[str], concurrency: int, seconds: float, warmup: float) -> dict:
+async def http_load(port: int, tokens: list[str], concurrency: int, seconds: float, warmup: float,
+                    keyed: bool = False) -> dict:
     stats = {"latencies": [], "status": {}}
     loop = asyncio.get_running_loop()
     per_conn = [[request_bytes(port, tokens[(c + k) % len(tokens)], c * 1000 + k) for k in range(8)]
@@ -96,8 +106,9 @@ async def http_load(port: int, tokens: list[str], concurrency: int, seconds: flo
     start = time.perf_counter()
     done = [loop.create_future() for _ in range(concurrency)]
     for c in range(concurrency):
-        await loop.create_connection(lambda c=c: LoadConnection(per_conn[c], start + warmup + seconds,
-                                                                start + warmup, stats, done[c]), "127.0.0.1", port)
+        await loop.create_connection(lambda c=c: LoadConnection(per_conn[c], start + warmup + seconds, start + warmup,
+                                                                stats, done[c], f"bench-{c}" if keyed else None),
+                                     "127.0.0.1", port)
     await asyncio.gather(*done)
     lat = sorted(stats["latencies"])
     accepted = stats["status"].get(b"202", 0)
@@ -191,7 +202,7 @@ async def main(args) -> dict:
             cpu = CpuMeter(intake.proc.pid)
             loop = asyncio.get_running_loop()
             loop.call_later(args.warmup, cpu.start)  # measured over the same window as the requests
-            load = await http_load(port, tokens, args.concurrency, args.seconds, args.warmup)
+            load = await http_load(port, tokens, args.concurrency, args.seconds, args.warmup, args.keyed)
             used = cpu.stop()
         finally:
             intake.stop()
@@ -202,7 +213,7 @@ async def main(args) -> dict:
             "ratio": round(load["accepted_per_s"] / baseline, 3),
             "intake_cpu_us_per_request": round(1e6 * used["intake_cpu_s"] / max(1, load["requests"]), 1),
             "machine_busy_cores": round(used["machine_busy_cores"], 2),
-            "load_generator_cores": round(used["load_generator_cores"], 2), "workers": args.workers,
+            "load_generator_cores": round(used["load_generator_cores"], 2), "keyed": args.keyed, "workers": args.workers,
             "concurrency": args.concurrency, "seconds": args.seconds, "status": load["status"]}
 
 
@@ -213,6 +224,8 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--units", type=int, default=200)
+    parser.add_argument("--keyed", action="store_true",
+                        help="every request with its own Idempotency-Key (the route's transactional path)")
     try:
         import uvloop
         uvloop.install()

@@ -5,10 +5,11 @@ handling cost about 1 ms of CPU on it — more than the rules, the event and the
 (measured with py-spy under bench/intake.py). So the lane, in front of the whole app (IntakeApp in
 app.py: not even FastAPI's and Starlette's outer layers run), answers it when the request is the
 ordinary case: JSON with a length within the body limit, a valid bearer token of a nominating role,
-a body that validates, no Idempotency-Key and no clock header. It runs the same code the FastAPI
-route runs (routes/nominations.submit_new) and renders refusals the way the app's handlers do.
+a body that validates, a well-formed Idempotency-Key or none, and no clock header. It runs the same
+code the FastAPI route runs (routes/nominations.submit_new, or submit_keyed with a key) and renders
+refusals the way the app's handlers do.
 
-Anything else — a bad token, a body that does not validate, a key to replay — goes on to the FastAPI
+Anything else — a bad token, a body that does not validate, a malformed key — goes on to the FastAPI
 app, body and all, so every error before the domain decides has exactly one implementation, and the
 route stays the documented contract (OpenAPI at /docs).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from pydantic import ValidationError
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.errors import DomainError
@@ -24,13 +26,13 @@ from contracts.identity import Identity
 from eventlog.http_problems import domain_problem_body
 
 from .clock import CLOCK_HEADER
-from .idempotency import Reply
+from .idempotency import IdempotentRequest, Reply, idempotent_request
 from .routes.common import answer
-from .routes.nominations import NOMINATOR_ROLES, submit_new
+from .routes.nominations import NOMINATOR_ROLES, submit_keyed, submit_new
 from .schemas import NominationRequest
 
 PATH = "/v1/nominations"
-_DEFERRED = (b"idempotency-key", CLOCK_HEADER.lower().encode())
+_CLOCK = CLOCK_HEADER.lower().encode()
 
 
 class NominationFastLane:
@@ -47,33 +49,41 @@ class NominationFastLane:
         length = headers.get(b"content-length", b"")
         if (len(headers) != len(scope["headers"])  # a repeated header: which copy counts is the route's call
                 or not token.startswith(b"Bearer ") or not length.isdigit() or int(length) > self.max_body
-                or not _is_json(headers.get(b"content-type", b""))
-                or any(name in headers for name in _DEFERRED)):
+                or not _is_json(headers.get(b"content-type", b"")) or _CLOCK in headers):
             return await self.app(scope, receive, send)  # an oversized body is refused there, unread
         read, whole = await _read_body(receive, self.max_body)
-        understood = whole and self._understood(token[7:].decode("latin-1"), b"".join(m.get("body", b"") for m in read))
+        understood = whole and self._understood(scope, token[7:].decode("latin-1"), headers.get(b"idempotency-key"),
+                                                b"".join(m.get("body", b"") for m in read))
         if not understood:
             return await self.app(scope, _replaying(read, receive), send)
-        who, request = understood
+        who, request, idem = understood
         svc = self.service_app.state.intake
         try:
-            reply = await submit_new(svc, who, request, svc.clock)
+            if idem is None:
+                reply = await submit_new(svc, who, request, svc.clock)
+            else:
+                reply = await submit_keyed(svc, who, request, svc.clock, idem)
         except DomainError as exc:
             reply = Reply(exc.http_status, domain_problem_body(exc))
         self.answered += 1
         await answer(reply)(scope, receive, send)
 
-    def _understood(self, token: str, body: bytes) -> tuple[Identity, NominationRequest] | None:
-        """(caller, request) when both are valid as the route would find them, else None."""
+    def _understood(self, scope: Scope, token: str, key: bytes | None,
+                    body: bytes) -> tuple[Identity, NominationRequest, IdempotentRequest | None] | None:
+        """(caller, request, idempotency) when all are valid as the route would find them, else None."""
         verifier = getattr(self.service_app.state, "token_verifier", None)
         if verifier is None:
             return None
         try:
             who = verifier.verify(token)
             request = NominationRequest.model_validate_json(body)
+            # Fingerprinted exactly as the route does (its path, headers decoded as Starlette does), so
+            # a retry is recognised whichever of the two answers it.
+            idem = None if key is None else idempotent_request(who.org, key.decode("latin-1"), "POST",
+                                                               Request(scope).url.path, body)
         except (DomainError, ValidationError):
             return None
-        return (who, request) if who.role in NOMINATOR_ROLES else None
+        return (who, request, idem) if who.role in NOMINATOR_ROLES else None
 
 
 def _is_json(content_type: bytes) -> bool:

@@ -15,13 +15,17 @@ def lane(intake):
     return intake.app.state.fast_lane
 
 
+def via_route(headers: dict) -> list[tuple[str, str]]:
+    """The same headers plus a repeated one: a request the lane leaves to the FastAPI route."""
+    return [*headers.items(), ("Accept", "application/json"), ("Accept", "*/*")]
+
+
 async def test_an_ordinary_nomination_is_answered_by_the_lane_as_the_route_would(intake):
     headers = intake.keys.headers("unit", "unit-a")
     fast = await intake.post("/v1/nominations", json=nomination_body(), headers=headers)
     assert lane(intake).answered == 1
-    # The same request with an Idempotency-Key is the route's.
     routed = await intake.post("/v1/nominations", json=nomination_body(technology_name="另一项技术"),
-                               headers={**headers, "Idempotency-Key": "lane-key-0001"})
+                               headers=via_route(headers))
     assert lane(intake).answered == 1
     assert fast.status_code == routed.status_code == 202
     assert fast.headers["content-type"] == routed.headers["content-type"]
@@ -39,10 +43,38 @@ async def test_a_refusal_in_the_lane_reads_exactly_as_the_routes(intake):
     body["form"]["domain"] = "no_such_domain"
     fast = await intake.post("/v1/nominations", json=body, headers=headers)
     assert lane(intake).answered == 1
-    routed = await intake.post("/v1/nominations", json=body, headers={**headers, "Idempotency-Key": "lane-key-0002"})
+    routed = await intake.post("/v1/nominations", json=body, headers=via_route(headers))
     assert fast.status_code == routed.status_code == 422
     assert fast.json() == routed.json() and fast.json()["code"] == "unknown_domain"
     assert fast.headers["content-type"] == routed.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_keyed_nomination_is_the_lanes_and_a_retry_is_recognised_by_either(intake):
+    headers = intake.keys.headers("unit", "unit-a")
+    first_key, second_key = {**headers, "Idempotency-Key": "lane-key-0001"}, {**headers, "Idempotency-Key": "lane-key-0002"}
+    first = await intake.post("/v1/nominations", json=nomination_body(technology_name="甲"), headers=first_key)
+    assert (first.status_code, lane(intake).answered) == (202, 1)
+    # Retried through the lane, and through the route: the first answer, replayed, from both.
+    again = await intake.post("/v1/nominations", json=nomination_body(technology_name="甲"), headers=first_key)
+    routed = await intake.post("/v1/nominations", json=nomination_body(technology_name="甲"),
+                               headers=via_route(first_key))
+    assert again.json() == routed.json() == first.json()
+    assert again.headers["idempotent-replayed"] == routed.headers["idempotent-replayed"] == "true"
+    # The other way round: first through the route, retried through the lane.
+    second = await intake.post("/v1/nominations", json=nomination_body(technology_name="乙"),
+                               headers=via_route(second_key))
+    retried = await intake.post("/v1/nominations", json=nomination_body(technology_name="乙"), headers=second_key)
+    assert retried.json() == second.json() and retried.headers["idempotent-replayed"] == "true"
+    # The key with another body is refused by the lane as by the route.
+    reused = await intake.post("/v1/nominations", json=nomination_body(technology_name="丙"), headers=first_key)
+    assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
+    assert lane(intake).answered == 4
+    submitted = events_of(await read_topic(NOMINATIONS.name), NominationSubmitted)
+    assert sorted(e.title for e in submitted) == ["乙", "甲"]
+    # A malformed key is the route's to refuse.
+    bad = await intake.post("/v1/nominations", json=nomination_body(), headers={**headers, "Idempotency-Key": "x"})
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid_idempotency_key")
+    assert lane(intake).answered == 4
 
 
 async def test_what_the_lane_does_not_understand_goes_to_the_route(intake):
