@@ -187,12 +187,11 @@ async def save_new_nominations(conn, events: Sequence[NominationSubmitted]) -> N
     """Brand-new nominations' rows, each saved only if its event id is claimed now (not applied by the
     projection before): the group commit's one statement. A row the quota decision created first
     (decision columns only) gets the nomination's columns, as `apply_events` would give it."""
-    pairs = sorted(((e.nomination_id, e.event_id, evolve_nomination(None, e)) for e in events),
-                   key=lambda p: p[0])  # key order, as every writer saves rows
-    if not pairs:
+    if not events:
         return
+    # In any order: the statement claims in id order and saves rows in key order itself (see _upsert).
     await conn.execute(_CLAIM_AND_SAVE_NOMINATIONS,
-                       _rows([{**_nomination_row(state), "event_id": event_id} for _, event_id, state in pairs]))
+                       _rows([{**_nomination_row(evolve_nomination(None, e)), "event_id": e.event_id} for e in events]))
 
 
 async def unit_registered(conn, campaign: str, unit_id: str) -> bool:
