@@ -39,7 +39,8 @@ ALL_CHANNELS = ("national_society", "provincial_cast", "xpcc_cast", "pilot_city_
 
 def request_bytes(port: int, token: str, n: int) -> bytes:
     form = example_form("leading_tech", domain="biomedicine", technology_name=f"基准技术{n}")
-    body = orjson.dumps({"list_code": "leading_tech", "domain": "biomedicine", "form": form, "opinion": "同意推荐。"})
+    body = orjson.dumps({"campaign": "kczg-2022", "list_code": "leading_tech", "domain": "biomedicine", "form": form,
+                         "opinion": "同意推荐。"})
     head = (f"POST /v1/nominations HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
     return head.encode() + body

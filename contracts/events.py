@@ -158,6 +158,7 @@ class NominationSubmitted(Event):
     revision: int = Field(default=1, ge=1)
     opinion: Text = ""
     attachments: tuple[AttachmentRef, ...] = ()
+    channels: tuple[Code, ...] = ()
 
 
 class NominationAmended(Event):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import orjson
 from aiokafka.structs import ConsumerRecord
+from pydantic import ValidationError
 
+from contracts.events import Event, decode_event
 from contracts.topics import DEADLETTER
 
 from .producer import EventPublisher
@@ -37,3 +40,15 @@ async def send_dead_letters(publisher: EventPublisher, consumer: str, letters: l
         DEADLETTER.name,
         [(f"{l.record.topic}:{l.record.partition}:{l.record.offset}".encode(), l.encode(consumer)) for l in letters],
     )
+
+
+def decoded(records: Iterable[ConsumerRecord]) -> tuple[list[tuple[ConsumerRecord, Event]], list[DeadLetter]]:
+    """Each record decoded into its event, or, when it cannot be (bad JSON, unknown type, a field that
+    does not validate, a null value), a dead letter saying why. The one place a consumer decides that."""
+    events, letters = [], []
+    for record in records:
+        try:
+            events.append((record, decode_event(record.value)))
+        except (ValidationError, ValueError, TypeError) as exc:  # unknown types and bad JSON are ValueErrors
+            letters.append(DeadLetter(record, f"undecodable: {exc}"))
+    return events, letters

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.errors import DomainError
+
+from .idempotency import Reply
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -43,9 +46,22 @@ def domain_problem_body(exc: DomainError) -> dict[str, Any]:
 
 
 def problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(problem_body(status, code, detail, errors), status_code=status, media_type=PROBLEM_JSON,
-                        headers=headers)
+            headers: dict[str, str] | None = None) -> Response:
+    return reply_response(Reply(status, problem_body(status, code, detail, errors)), headers)
+
+
+def reply_response(reply: Reply, headers: dict[str, str] | None = None) -> Response:
+    """A command's answer as HTTP: JSON, or problem+json for a refusal; a replay says so in a header."""
+    if reply.replayed:
+        headers = {**(headers or {}), "Idempotent-Replayed": "true"}
+    return Response(orjson.dumps(reply.body), status_code=reply.status, headers=headers,
+                    media_type=PROBLEM_JSON if reply.status >= 400 else "application/json")
+
+
+def error_response(exc: DomainError) -> Response:
+    """A refusal as problem+json: the one rendering, for the exception handler and any fast path."""
+    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+    return reply_response(Reply(exc.http_status, domain_problem_body(exc)), headers)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -60,19 +76,17 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
             return problem(400, "malformed_json", "请求体不是合法的 JSON。")
         return problem(422, "invalid_request", "请求内容校验未通过，请按字段提示修改。", _field_errors(exc))
 
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-        return JSONResponse(domain_problem_body(exc), status_code=exc.http_status, media_type=PROBLEM_JSON,
-                            headers=headers)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return error_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         # FastAPI raises a bare 400 only when it cannot parse a body (e.g. JSON nested too deep to decode)
         codes = {400: ("malformed_json", "请求体无法解析：不是合法的 JSON，或嵌套过深。"),
                  404: ("not_found", "请求的地址不存在。"), 405: ("method_not_allowed", "该地址不支持此请求方法。"),

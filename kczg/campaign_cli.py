@@ -1,6 +1,6 @@
 """`kczg campaign load | extend-deadline | move-release | show`: a campaign is events on the campaigns topic.
 
-Each command reads the topic to its end (eventlog/campaigns.py), decides with the pure functions of
+Each command reads the topic to its end (eventlog/campaign_follower.py), decides with the pure functions of
 contracts/campaign_decisions.py, and publishes at most one event (acks=all) — or refuses with a Chinese
 message and exit code 1, publishing nothing.
 """
@@ -49,9 +49,9 @@ async def publish(events: list[Event]) -> None:
 
 
 async def book() -> CampaignBook:
-    from eventlog.campaigns import load_campaign_book
+    from eventlog.campaign_follower import read_campaign_book
 
-    return await load_campaign_book()
+    return await read_campaign_book()
 
 
 async def load_file(path: str, actor: Actor, at: datetime) -> list[Event]:

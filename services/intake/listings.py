@@ -1,12 +1,12 @@
 """asyncpg adapter for the previously-listed rule: the published lists of every campaign, folded from
-kczg.publish, and the question the rule asks of them (contracts/relisting.py decides)."""
+kczg.publish, and the question the rule asks of them (domain/rules.py decides)."""
 
 from __future__ import annotations
 
 import asyncpg
 
 from contracts.events import ListPublished
-from contracts.relisting import Listing, normalise_title
+from services.intake.domain.item_identity import Listing, normalise_title
 
 # A list published again for its campaign (a correction) replaces the earlier one; an older one arriving
 # late changes nothing. Equal times re-apply the same list (a redelivery). An entry listed twice in one

@@ -8,7 +8,6 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
-from pydantic import ValidationError
 
 from contracts.events import (
     ApplicationDeclined,
@@ -24,11 +23,10 @@ from contracts.events import (
     QuotaReserved,
     UnitChannelsChanged,
     UnitRegistered,
-    decode_event,
 )
 from contracts.topics import APPLICATIONS, NOMINATIONS, PUBLISH, QUOTA
 from eventlog.consumer import ConsumerSpec, Records
-from eventlog.deadletter import DeadLetter
+from eventlog.deadletter import DeadLetter, decoded
 from eventlog.settings import consumer_group
 
 from . import listings, store
@@ -93,15 +91,11 @@ def _own_event_id(raw: bytes | None) -> UUID | None:
 async def _apply_own(conn: asyncpg.Connection, own: dict[UUID, object], letters: list[DeadLetter]) -> None:
     """Claim the ids, then decode and apply only the events no writer applied before."""
     fresh = await store.claim_ids(conn, own)
-    events, unread = [], []
-    for event_id, record in own.items():
-        if event_id not in fresh:
-            continue
-        try:
-            events.append(decode_event(record.value))
-        except (ValidationError, ValueError) as exc:
-            letters.append(DeadLetter(record, f"undecodable: {exc}"))
-            unread.append(event_id)
+    claimed = {id(record): event_id for event_id, record in own.items() if event_id in fresh}
+    decodable, poison = decoded(record for event_id, record in own.items() if event_id in fresh)
+    events = [event for _, event in decodable]
+    letters += poison
+    unread = [claimed[id(letter.record)] for letter in poison]
     if unread:  # not applied, so not claimed: a replay after a fix (or by a newer worker) still applies it
         await conn.execute("DELETE FROM intake.inbox WHERE event_id = ANY($1::uuid[])", unread)
     if events:
@@ -110,32 +104,31 @@ async def _apply_own(conn: asyncpg.Connection, own: dict[UUID, object], letters:
 
 async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
     own: dict[UUID, object] = {}  # event id -> record, first delivery only
-    decisions, kept, letters = [], [], []
+    decisions, kept = [], []
     units: dict[tuple[str, str], list] = {}
     published: list[ListPublished] = []
+    others = []
     for recs in records.values():
         for record in recs:
             if (event_id := _own_event_id(record.value)) is not None:
                 own.setdefault(event_id, record)
-                continue
-            try:
-                event = decode_event(record.value)
-            except (ValidationError, ValueError) as exc:
-                letters.append(DeadLetter(record, f"undecodable: {exc}"))
-                continue
-            if isinstance(event, OWN):  # an envelope only the full decoder reads (e.g. an upcast type)
-                own.setdefault(event.event_id, record)
-            elif (row := _decision_row(event)) is not None:
-                decisions.append(row)
-            elif isinstance(event, QuotaRejected):  # an amendment's move refused: the old slot stands
-                kept.append((event.nomination_id, event.message, event.reason))
-            elif isinstance(event, UnitRegistered):
-                units[(event.campaign, event.unit_id)] = [event.name, list(event.channels)]
-            elif isinstance(event, UnitChannelsChanged):
-                name = units.get((event.campaign, event.unit_id), [None])[0]
-                units[(event.campaign, event.unit_id)] = [name, list(event.channels)]
-            elif isinstance(event, ListPublished):
-                published.append(event)
+            else:
+                others.append(record)
+    events, letters = decoded(others)
+    for record, event in events:
+        if isinstance(event, OWN):  # an envelope only the full decoder reads (e.g. an upcast type)
+            own.setdefault(event.event_id, record)
+        elif (row := _decision_row(event)) is not None:
+            decisions.append(row)
+        elif isinstance(event, QuotaRejected):  # an amendment's move refused: the old slot stands
+            kept.append((event.nomination_id, event.message, event.reason))
+        elif isinstance(event, UnitRegistered):
+            units[(event.campaign, event.unit_id)] = [event.name, list(event.channels)]
+        elif isinstance(event, UnitChannelsChanged):
+            name = units.get((event.campaign, event.unit_id), [None])[0]
+            units[(event.campaign, event.unit_id)] = [name, list(event.channels)]
+        elif isinstance(event, ListPublished):
+            published.append(event)
     if own:
         await _apply_own(conn, own, letters)
     # Rows in key order (stable: one nomination's decisions keep theirs), as the command path's group

@@ -67,16 +67,7 @@ CREATE TABLE IF NOT EXISTS intake.inbox (
     event_id uuid PRIMARY KEY
 );
 
--- Idempotency-Key: the first response per (caller organisation, key), replayed to retries.
-CREATE TABLE IF NOT EXISTS intake.idempotency (
-    org         text NOT NULL,
-    key         text NOT NULL,
-    fingerprint bytea NOT NULL,
-    status      integer NOT NULL,
-    body        bytea NOT NULL,
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (org, key)
-);
+-- intake.idempotency and intake.outbox are the unit of work's (eventlog/idempotency.py, eventlog/outbox.py).
 
 -- Uploaded documents, content-addressed; who uploaded what under which name.
 CREATE TABLE IF NOT EXISTS intake.blobs (

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .examples import example_form
 
 T = TypeVar("T")
-CampaignCode = Field("kczg-2022", min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$",
+CampaignCode = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$",
                      description="评选活动代码")
 OrgCode = dict(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 Sha256List = Field(default_factory=list, max_length=20,

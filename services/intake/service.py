@@ -1,33 +1,37 @@
-"""The command path: one unit of work per request.
+"""The intake's adapters around its pure core: the outside facts a decision needs, gathered as values,
+and the write paths.
 
-lock the aggregate's row -> pure decide -> publish (acks=all) -> fold into the row -> commit.
-The event is on Kafka before the row commits, so a 2xx always means "on the log"; if the process
-dies between the ack and the commit, the projection applies the event from the log instead.
-A brand-new nomination has no row to lock: it is decided on a connection it then gives back, so
-no connection waits on the broker, and its row joins the next group commit (group_commit.py).
+Every command runs through the unit of work (eventlog/unit_of_work.py; the steps are in steps.py). The
+one exception is a brand-new nomination without an Idempotency-Key, the campaign's most frequent
+request: it is decided on no connection at all in the ordinary case (`LazyConnection`), published
+first and its row written after the ack by group commit (group_commit.py). Its event is on the log
+before the row exists, and the projection repairs a row a crash did not write; there is no earlier
+event of the aggregate to order it after. See README "Performance" for why and the figures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import asyncpg
 
-from contracts.campaign import Campaign
 from contracts.errors import DomainError
-from contracts.events import ApplicationSentToUnit, Event, NominationAmended, NominationSubmitted
-from contracts.relisting import identity_key, refuse_if_listed
-from contracts.topics import Topic
+from contracts.events import NominationSubmitted
+from contracts.topics import NOMINATIONS
+from eventlog.campaign_follower import CampaignFollower
+from eventlog.clock import Clock
 from eventlog.producer import EventPublisher
+from eventlog.unit_of_work import UnitOfWork
 
-from . import idempotency, listings, store
-from .campaigns import CampaignSource
-from .clock import Clock
+from . import listings, store
+from .domain.context import IntakeContext
+from .domain.item_identity import identity_key, item_title
 from .group_commit import NewRowWriter
-from .idempotency import IdempotentRequest, Reply
-from eventlog.http_problems import domain_problem_body
 
-Work = Callable[[asyncpg.Connection], Awaitable[Reply]]
+Item = tuple[str, Mapping[str, Any], str | None]  # (list code, form, title) of what a command puts forward
+UNIT_CACHE_S = 60.0  # a unit's channels, once read, serve this long (registrations never disappear)
 
 
 class EventLogUnavailable(DomainError):
@@ -37,9 +41,8 @@ class EventLogUnavailable(DomainError):
 
 class LazyConnection:
     """A pooled connection taken at the first query, if any: the ordinary new nomination (no
-    attachments, a unit seen before, a campaign without the previously-listed rule) needs none, and
-    taking one and giving it back costs more CPU than its rules. Only the read methods the decision
-    uses; a transaction needs a real connection (`IntakeService.run`)."""
+    attachments, a unit seen lately, a campaign without the previously-listed rule) needs none, and
+    taking one and giving it back costs more CPU than its rules. Only the read methods the facts use."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool, self._taken, self._conn = pool, None, None
@@ -66,75 +69,40 @@ class LazyConnection:
 
 
 class IntakeService:
-    def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher, campaigns: CampaignSource,
+    def __init__(self, pool: asyncpg.Pool, uow: UnitOfWork, publisher: EventPublisher, campaigns: CampaignFollower,
                  clock: Clock, row_pool: asyncpg.Pool) -> None:
-        self.pool, self.publisher, self.campaigns, self.clock = pool, publisher, campaigns, clock
+        self.pool, self.uow, self.publisher, self.campaigns, self.clock = pool, uow, publisher, campaigns, clock
         self.new_rows = NewRowWriter(row_pool)
-        self._known_units: set[tuple[str, str]] = set()  # registrations never disappear: a hit stays true
+        self._units: dict[tuple[str, str], tuple[tuple[str, ...], float]] = {}
 
-    def campaign(self, code: str) -> Campaign:
-        return self.campaigns.get(code)
+    async def context(self, conn, campaign_code: str, unit_id: str | None, items: Sequence[Item] = (),
+                      now=None) -> IntakeContext:
+        """The facts a decision about `unit_id`'s nominations in the campaign needs, as of now."""
+        campaign = await self.campaigns.knowing(campaign_code)
+        earlier: list = []
+        if campaign.rules.previously_listed_not_renominable:
+            for list_code, form, title in items:
+                key = identity_key(list_code, form, item_title(form, title))
+                earlier += await listings.earlier_listings(conn, campaign.code, list_code, key)
+        return IntakeContext(now=now or self.clock.now(), campaign=campaign,
+                             unit_channels=await self.unit_channels(conn, campaign_code, unit_id) if unit_id else None,
+                             earlier_listings=tuple(earlier),
+                             campaign_titles=self.campaigns.titles() if earlier else {})
 
-    async def unit_known(self, conn: asyncpg.Connection, campaign: str, unit_id: str) -> bool:
-        if (campaign, unit_id) in self._known_units:
-            return True
-        if await store.unit_registered(conn, campaign, unit_id):
-            self._known_units.add((campaign, unit_id))
-            return True
-        return False
+    async def unit_channels(self, conn, campaign: str, unit_id: str) -> tuple[str, ...] | None:
+        """The unit's channels as the registry last said (None: not registered), read at most once a minute."""
+        hit = self._units.get((campaign, unit_id))
+        if hit is not None and time.monotonic() - hit[1] < UNIT_CACHE_S:
+            return hit[0]
+        channels = await store.unit_channels(conn, campaign, unit_id)
+        if channels is not None:
+            self._units[(campaign, unit_id)] = (channels, time.monotonic())
+        return channels
 
-    async def refuse_relisting(self, conn: asyncpg.Connection, events: Sequence[Event],
-                               applications: dict | None = None) -> None:
-        """The previously-listed rule (contracts/relisting.py) for what these events put forward: a
-        nomination (new or amended), or an application sent to its unit (told early, before the unit acts)."""
-        for e in events:
-            if isinstance(e, (NominationSubmitted, NominationAmended)):
-                campaign_code, list_code, form, title = e.campaign, e.list_code, e.form, e.title
-            elif isinstance(e, ApplicationSentToUnit) and (app := (applications or {}).get(e.application_id)):
-                campaign_code, list_code, form, title = app.campaign, app.list_code, app.form, app.title
-            else:
-                continue
-            campaign = self.campaign(campaign_code)
-            if not campaign.rules.previously_listed_not_renominable:
-                continue
-            key = identity_key(list_code, form, title)
-            if earlier := await listings.earlier_listings(conn, campaign.code, list_code, key):
-                refuse_if_listed(campaign, earlier, key, self.campaigns.titles())
-
-    async def publish(self, topic: Topic, events: Sequence[Event]) -> None:
+    async def record_new(self, events: Sequence[NominationSubmitted]) -> None:
+        """A brand-new nomination's events, decided already: published, then its row saved by group commit."""
         try:
-            await self.publisher.publish_many([(topic, e) for e in events])
+            await self.publisher.publish_many([(NOMINATIONS, e) for e in events])
         except Exception as exc:  # broker down or timed out: nothing is committed, the caller may retry
             raise EventLogUnavailable("事件日志暂不可用，本次提交未生效，请稍后重试。") from exc
-
-    async def record(self, conn: asyncpg.Connection, topic: Topic, events: Sequence[Event],
-                     known: tuple[dict, dict]) -> None:
-        """Check the cross-campaign rule, claim the events (inside the command's transaction), publish
-        them, fold them into the rows."""
-        await self.refuse_relisting(conn, events, known[1])
-        await store.claim_events(conn, events)
-        await self.publish(topic, events)
-        await store.apply_events(conn, events, known)
-
-    async def record_new(self, topic: Topic, events: Sequence[NominationSubmitted]) -> None:
-        """A brand-new aggregate's events, decided already: published, then its row saved by group commit."""
-        await self.publish(topic, events)
         await self.new_rows.save(events)
-
-    async def run(self, work: Work, idem: IdempotentRequest | None = None) -> Reply:
-        """Run `work` in one transaction (with the Idempotency-Key claimed in it, if any).
-
-        A refused command (DomainError) is answered as a problem; with a key, that answer is remembered too.
-        """
-        async with self.pool.acquire() as conn, conn.transaction():
-            if idem is not None and (replay := await idempotency.claim(conn, idem)) is not None:
-                return replay
-            try:
-                reply = await work(conn)
-            except DomainError as exc:
-                if idem is None or exc.http_status >= 500:  # a 5xx is not an answer: the retry redoes it
-                    raise
-                reply = Reply(exc.http_status, domain_problem_body(exc))
-            if idem is not None:
-                await idempotency.remember(conn, idem, reply)
-            return reply

@@ -2,9 +2,9 @@
 
 The same `apply_events` serves the command path and the projection of the log, so a row is the
 same function of the log whichever wrote it first; intake.inbox makes each event count once. A
-command claims its event ids before publishing, so the projection, seeing the event on the log
-first, waits for that command's commit instead of racing it (and never holds a lock it needs); a
-brand-new nomination's row is claimed after the ack, by the group commit (group_commit.py).
+command claims its event ids in the transaction that stages them in the outbox, so the projection,
+meeting them on the log, finds them claimed; a brand-new nomination's row is claimed after the ack,
+by the group commit (group_commit.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import asyncpg
 import orjson
 
 from contracts.events import AttachmentRef, Event, NominationSubmitted
-from contracts.relisting import ORGANISATION_LISTS, credit_key
 from eventlog.ddl import apply_sql_file
+from services.intake.domain.item_identity import ORGANISATION_LISTS, credit_key
 from services.intake.domain.model import (
     ApplicationState,
     NominationState,
@@ -194,6 +194,15 @@ async def save_new_nominations(conn, events: Sequence[NominationSubmitted]) -> N
                        _rows([{**_nomination_row(evolve_nomination(None, e)), "event_id": e.event_id} for e in events]))
 
 
-async def unit_registered(conn, campaign: str, unit_id: str) -> bool:
-    return bool(await conn.fetchval("SELECT 1 FROM intake.units WHERE campaign = $1 AND unit_id = $2",
-                                    campaign, unit_id))
+async def save_events(conn, events: Sequence[Event], known: tuple[dict, dict]) -> None:
+    """A command's events into their rows (states already loaded under its lock), claimed so the
+    projection, meeting them on the log, does not apply them again."""
+    await claim_events(conn, events)
+    await apply_events(conn, events, known)
+
+
+async def unit_channels(conn, campaign: str, unit_id: str) -> tuple[str, ...] | None:
+    """The unit's channels as the registry on the log says; None if it is not registered."""
+    channels = await conn.fetchval("SELECT channels FROM intake.units WHERE campaign = $1 AND unit_id = $2",
+                                   campaign, unit_id)
+    return None if channels is None else tuple(channels)

@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from contracts.campaign import Campaign
+from contracts.quota_use import unit_quota_use
 
 
 def live_status(row: asyncpg.Record) -> str:
@@ -65,7 +66,8 @@ async def nominations_of(conn: asyncpg.Connection, unit_id: str, *, campaign: st
 
 
 async def quota_use(conn: asyncpg.Connection, campaign: Campaign, unit_id: str) -> dict[str, Any]:
-    """Per list (and domain): the unit's stacked limit from its channels, and the slots its nominations hold."""
+    """Per list (and domain): the unit's stacked limit from its channels, the slots its nominations hold,
+    and how many still await the quota's decision."""
     channels = await conn.fetchval("SELECT channels FROM intake.units WHERE campaign = $1 AND unit_id = $2",
                                    campaign.code, unit_id) or []
     rows = await conn.fetch(
@@ -73,17 +75,9 @@ async def quota_use(conn: asyncpg.Connection, campaign: Campaign, unit_id: str) 
         "count(*) FILTER (WHERE decision IS NULL AND NOT withdrawn) AS pending "
         "FROM intake.nomination_status WHERE campaign = $1 AND unit_id = $2 AND submitted_at IS NOT NULL "
         "GROUP BY 1, 2", campaign.code, unit_id)
-    counts = {(r["list_code"], r["domain"]): (r["used"], r["pending"]) for r in rows}
-    pools = []
-    for lst in campaign.lists:
-        if lst.separately_organised:
-            continue
-        for domain in [d.code for d in lst.domains] or [None]:
-            limit = campaign.quota_limit(lst.code, domain, channels)
-            used, pending = counts.get((lst.code, domain or ""), (0, 0))
-            pools.append({"list_code": lst.code, "list_name": lst.name, "domain": domain, "limit": limit,
-                          "used": used, "pending": pending, "free": max((limit or 0) - used, 0)})
-    return {"campaign": campaign.code, "unit_id": unit_id, "channels": list(channels), "pools": pools}
+    used = {(r["list_code"], r["domain"]): r["used"] for r in rows}
+    pending = {(r["list_code"], r["domain"]): r["pending"] for r in rows}
+    return unit_quota_use(campaign, unit_id, channels, used, lambda pool: {"pending": pending.get(pool, 0)})
 
 
 async def application(conn: asyncpg.Connection, application_id: UUID) -> asyncpg.Record | None:

@@ -10,14 +10,18 @@ from contextlib import asynccontextmanager
 import asyncpg
 from fastapi import FastAPI
 
-from eventlog.campaign_directory import CampaignDirectory
+from eventlog.campaign_follower import CampaignFollower
+from eventlog.clock import clock_from_env
 from eventlog.http_problems import install as install_problems
+from eventlog.idempotency import IdempotencyKeys
+from eventlog.outbox import Outbox
 from eventlog.producer import EventPublisher, event_producer
 from eventlog.settings import database_url
+from eventlog.unit_of_work import UnitOfWork
 
 from . import store
-from .routes import router
 from .app import run_decider
+from .routes import router
 
 log = logging.getLogger("quota")
 
@@ -25,20 +29,26 @@ log = logging.getLogger("quota")
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     pool = await asyncpg.create_pool(database_url(), min_size=2, max_size=8)
-    async with pool.acquire() as conn:
-        await store.ensure_schema(conn)
     producer = event_producer()
     await producer.start()
-    campaigns = CampaignDirectory()
-    app.state.pool, app.state.publisher = pool, EventPublisher(producer)
-    app.state.campaign_for = campaigns.get
+    publisher = EventPublisher(producer)
+    outbox = Outbox("quota", pool, publisher)
+    uow = UnitOfWork(pool, outbox, IdempotencyKeys("quota"))
+    async with pool.acquire() as conn:
+        await store.ensure_schema(conn)
+        await uow.ensure_schema(conn)
+    campaigns = CampaignFollower()
+    await campaigns.start()
     stop = asyncio.Event()
-    decider = asyncio.create_task(run_decider(stop, pool, app.state.publisher, campaigns.get))
+    app.state.pool, app.state.uow, app.state.campaigns, app.state.clock = pool, uow, campaigns, clock_from_env()
+    tasks = [asyncio.create_task(campaigns.follow(stop)),
+             asyncio.create_task(run_decider(stop, pool, publisher, campaigns, outbox))]
     try:
         yield
     finally:
         stop.set()
-        await decider
+        await asyncio.gather(*tasks)
+        await campaigns.stop()
         await producer.stop()
         await pool.close()
 

@@ -1,24 +1,28 @@
-"""Quota service wiring: the unit stream -> load state -> decide -> record + outbox -> relay to Kafka."""
+"""Quota service wiring: the unit stream -> load state -> decide -> state + outbox (one transaction) -> publish.
+
+The decider is a stored-offset consumer: its offset rows are the aggregate lock and the idempotency
+record of the unit of work (eventlog/unit_of_work.py), the outbox carries its decisions.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 
 import asyncpg
 from aiokafka.structs import ConsumerRecord
-from pydantic import ValidationError
 
-from contracts.campaign import Campaign
+from contracts.campaign_state import UnknownCampaign
 from contracts.events import (
     Event, NominationAmended, NominationSubmitted, NominationWithdrawn, UnitChannelsChanged, UnitRegistered,
-    decode_event,
 )
 from contracts.topics import NOMINATIONS
+from eventlog.campaign_follower import CampaignFollower
 from eventlog.consumer import ConsumerSpec, Records, StoredOffsetConsumer
-from eventlog.deadletter import DeadLetter
+from eventlog.deadletter import DeadLetter, decoded
+from eventlog.outbox import Outbox
 from eventlog.producer import EventPublisher
 from eventlog.settings import consumer_group
 
@@ -30,17 +34,15 @@ CONSUMER_NAME = "quota"
 DECIDED = (NominationSubmitted, NominationAmended, NominationWithdrawn)
 REGISTRY = (UnitRegistered, UnitChannelsChanged)
 
-CampaignLookup = Callable[[str], Awaitable[Campaign | None]]
-
 
 class QuotaDecider:
     """Applies one batch of the unit stream inside the consumer's transaction."""
 
-    def __init__(self, campaign_for: CampaignLookup) -> None:
-        self.campaign_for = campaign_for
+    def __init__(self, campaigns: CampaignFollower, outbox: Outbox) -> None:
+        self.campaigns, self.outbox = campaigns, outbox
         self._rules: dict[str, QuotaRules] = {}
+        self._staged: set[bytes] = set()  # partition keys with decisions staged by the batch being applied
         self.decisions_made = 0
-        self.outbox_ready = asyncio.Event()
 
     async def apply(self, conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
         events, letters = await self._decode(r for recs in records.values() for r in recs)
@@ -55,65 +57,48 @@ class QuotaDecider:
                 changes.append(event)
                 state = evolve(state, event)
                 continue
-            for decision in decide(state, event, await self._rules_for(event.campaign)):
+            for decision in decide(state, event, self._rules_for(event.campaign)):
                 state = evolve(state, decision)
                 decisions.append(decision)
-        await store.record(conn, state, changes, decisions)
+        await store.record(conn, self.outbox, state, changes, decisions)
+        self._staged = {d.key.encode() for d in decisions}
         self.decisions_made += len(decisions)
         return letters
 
-    async def _rules_for(self, code: str) -> QuotaRules:
-        campaign = await self.campaign_for(code)
+    def _rules_for(self, code: str) -> QuotaRules:
+        campaign = self.campaigns.campaign(code)
         if code not in self._rules or self._rules[code].campaign is not campaign:
             self._rules[code] = QuotaRules(campaign)
         return self._rules[code]
 
     async def after_commit(self, records: Records) -> None:
-        self.outbox_ready.set()
+        staged, self._staged = self._staged, set()
+        if staged:
+            try:
+                await self.outbox.publish(staged)
+            except Exception:  # noqa: BLE001 — committed: the relay publishes them once the broker answers
+                log.warning("publishing %d units' decisions failed; the relay will", len(staged), exc_info=True)
 
     async def _decode(self, records: Iterable[ConsumerRecord]) -> tuple[list[tuple[ConsumerRecord, Event]],
                                                                          list[DeadLetter]]:
-        events, letters = [], []
-        for record in records:
-            try:
-                event = decode_event(record.value)
-            except (ValidationError, ValueError) as exc:  # unknown types and bad JSON are ValueErrors
-                letters.append(DeadLetter(record, f"undecodable: {exc}"))
-                continue
+        events, letters = decoded(records)
+        kept = []
+        for record, event in events:
             if not isinstance(event, DECIDED + REGISTRY):
                 continue
-            if await self.campaign_for(event.campaign) is None:
+            try:
+                await self.campaigns.knowing(event.campaign)
+            except UnknownCampaign:
                 letters.append(DeadLetter(record, f"unknown campaign: {event.campaign}"))
                 continue
-            events.append((record, event))
-        return events, letters
-
-
-async def relay_forever(pool: asyncpg.Pool, publisher: EventPublisher, ready: asyncio.Event,
-                        stop: asyncio.Event) -> None:
-    """Publish outbox rows whenever a batch commits (and every half second), and once more on stop."""
-    while True:
-        try:
-            await asyncio.wait_for(ready.wait(), timeout=0.5)
-        except TimeoutError:
-            pass
-        ready.clear()
-        stopping = stop.is_set()
-        try:
-            async with pool.acquire() as conn:
-                while await store.relay_outbox(conn, publisher.publish_rows):
-                    pass
-        except Exception:
-            log.exception("outbox relay failed; retrying")
-            await asyncio.sleep(1)
-        if stopping:
-            return
+            kept.append((record, event))
+        return kept, letters
 
 
 async def run_decider(stop: asyncio.Event, pool: asyncpg.Pool, publisher: EventPublisher,
-                      campaign_for: CampaignLookup) -> None:
+                      campaigns: CampaignFollower, outbox: Outbox) -> None:
     """Consume the unit stream and relay decisions until `stop` is set."""
-    decider = QuotaDecider(campaign_for)
+    decider = QuotaDecider(campaigns, outbox)
     consumer = StoredOffsetConsumer(
         ConsumerSpec(name=CONSUMER_NAME, topics=[NOMINATIONS.name], apply=decider.apply,
                      after_commit=decider.after_commit, group_id=consumer_group("quota"),
@@ -122,7 +107,7 @@ async def run_decider(stop: asyncio.Event, pool: asyncpg.Pool, publisher: EventP
     )
     await consumer.start()
     log.info("quota decider consuming %s", NOMINATIONS.name)
-    relay = asyncio.create_task(relay_forever(pool, publisher, decider.outbox_ready, stop))
+    relay = asyncio.create_task(outbox.relay_forever(stop))
     try:
         await consumer.run(stop)
     finally:

@@ -36,10 +36,13 @@ CREATE TABLE IF NOT EXISTS quota.holders (
     PRIMARY KEY (campaign, unit_id, list_code, domain, slot)
 );
 
--- Decisions committed but not yet acknowledged by Kafka.
-CREATE TABLE IF NOT EXISTS quota.outbox (
-    seq   bigserial PRIMARY KEY,
-    topic text  NOT NULL,
-    key   bytea NOT NULL,
-    value bytea NOT NULL
+-- The registry's own record of each unit (write side of the registry commands, in their transaction):
+-- what the next command about the unit decides on. quota.units above is the decider's view of the log.
+CREATE TABLE IF NOT EXISTS quota.registry (
+    campaign   text NOT NULL,
+    unit_id    text NOT NULL,
+    name       text NOT NULL,
+    channels   text[] NOT NULL,
+    updated_at timestamptz NOT NULL,
+    PRIMARY KEY (campaign, unit_id)
 );

@@ -6,13 +6,13 @@ from uuid import UUID
 
 import asyncpg
 
-from contracts.events import (
-    Event, QuotaRejected, QuotaReleased, UnitRegistered, encode_event,
-)
+from contracts.events import Event, QuotaRejected, QuotaReleased, UnitChannelsChanged, UnitRegistered
 from contracts.topics import QUOTA
 from eventlog.ddl import apply_sql_file
+from eventlog.outbox import Outbox
 
 from .domain import NominationQuota, Pool, QuotaState, UnitKey, pool_key
+from .domain.registry import Registration, RegistryState
 
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
@@ -44,7 +44,8 @@ async def load_state(conn: asyncpg.Connection, units: set[UnitKey], nominations:
     )
 
 
-async def record(conn: asyncpg.Connection, state: QuotaState, changes: list[Event], decisions: list[Event]) -> None:
+async def record(conn: asyncpg.Connection, outbox: Outbox, state: QuotaState, changes: list[Event],
+                 decisions: list[Event]) -> None:
     """Write the batch's outcome: registry changes, the final standing of every nomination it decided
     (taken from the evolved state, so a reserve-then-release in one batch writes once), and the outbox."""
     if changes:
@@ -81,10 +82,7 @@ async def record(conn: asyncpg.Connection, state: QuotaState, changes: list[Even
             """INSERT INTO quota.holders (campaign, unit_id, list_code, domain, slot, nomination_id)
                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::uuid[])""",
             *_columns(held, 6))
-    await conn.execute(
-        """INSERT INTO quota.outbox (topic, key, value)
-           SELECT $1, k, v FROM unnest($2::bytea[], $3::bytea[]) WITH ORDINALITY AS x(k, v, n) ORDER BY n""",
-        QUOTA.name, [e.key.encode() for e in decisions], [encode_event(e) for e in decisions])
+    await outbox.stage(conn, [(QUOTA, e) for e in decisions])
 
 
 def _columns(rows: list[tuple], width: int) -> list[list]:
@@ -95,18 +93,17 @@ def _reason(e: Event) -> str | None:
     return getattr(e, "reason", None) if isinstance(e, (QuotaRejected, QuotaReleased)) else None
 
 
-# Only one relay at a time publishes, so one unit's decisions reach Kafka in decision order.
-RELAY_LOCK = 0x6B637A67_71756F74  # "kczgquot"
+async def load_registry(conn: asyncpg.Connection, campaign: str, unit_ids: list[str]) -> dict[str, Registration]:
+    """The registry's own record of these units (read under the command's lock)."""
+    rows = await conn.fetch("SELECT unit_id, name, channels FROM quota.registry WHERE campaign = $1 "
+                            "AND unit_id = ANY($2::text[])", campaign, unit_ids)
+    return {r["unit_id"]: Registration(r["unit_id"], r["name"], tuple(r["channels"])) for r in rows}
 
 
-async def relay_outbox(conn: asyncpg.Connection, publish, limit: int = 5000) -> int:
-    """Publish pending outbox rows (awaiting every ack), then delete them. Returns rows relayed."""
-    async with conn.transaction():
-        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", RELAY_LOCK):
-            return 0
-        rows = await conn.fetch("SELECT seq, topic, key, value FROM quota.outbox ORDER BY seq LIMIT $1", limit)
-        if not rows:
-            return 0
-        await publish([(r["topic"], r["key"], r["value"]) for r in rows])
-        await conn.execute("DELETE FROM quota.outbox WHERE seq = ANY($1::bigint[])", [r["seq"] for r in rows])
-        return len(rows)
+async def save_registry(conn: asyncpg.Connection, state: RegistryState, events: list[Event]) -> None:
+    rows = [(e.campaign, e.unit_id, e.name if isinstance(e, UnitRegistered) else state[e.unit_id].name,
+             list(e.channels), e.occurred_at) for e in events if isinstance(e, (UnitRegistered, UnitChannelsChanged))]
+    await conn.executemany(
+        """INSERT INTO quota.registry (campaign, unit_id, name, channels, updated_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (campaign, unit_id) DO UPDATE SET name = EXCLUDED.name, channels = EXCLUDED.channels,
+               updated_at = EXCLUDED.updated_at""", rows)

@@ -31,7 +31,8 @@ async def decided_count(db_url: str) -> int:
 def body(i: int) -> dict:
     # 先导技术榜 counts per domain: a unit in one channel has LIMIT (3) slots in 生物医药.
     form = example_form("leading_tech", domain="biomedicine", technology_name=f"技术{i}")
-    return {"list_code": "leading_tech", "domain": "biomedicine", "form": form, "opinion": "同意推荐。"}
+    return {"campaign": "kczg-2022", "list_code": "leading_tech", "domain": "biomedicine", "form": form,
+            "opinion": "同意推荐。"}
 
 
 async def test_sigkill_of_quota_mid_stream_loses_and_doubles_no_decision(env, tmp_path):
@@ -74,6 +75,8 @@ async def test_sigkill_of_quota_mid_stream_loses_and_doubles_no_decision(env, tm
 
             # Kill the quota service once it has decided some but not all.
             while await decided_count(env["DATABASE_URL"]) < 100:
+                if sender.done():
+                    sender.result()  # a submission failed: say so instead of waiting for decisions forever
                 await asyncio.sleep(0.05)
             quota.kill9()
             killed_at = await decided_count(env["DATABASE_URL"])

@@ -15,7 +15,7 @@ import pytest
 from contracts.campaign import campaign_to_dict, load_builtin_campaign
 from contracts.events import CampaignOpened, CampaignTimelineChanged, decode_event
 from contracts.topics import CAMPAIGNS
-from eventlog.campaigns import load_campaign_book
+from eventlog.campaign_follower import CampaignFollower, read_campaign_book
 from tests.support.kafka import read_topic
 
 pytestmark = pytest.mark.integration
@@ -82,7 +82,7 @@ async def test_extend_deadline_then_the_book_and_show_have_the_new_deadline(env)
                         "--reason", "应多家推荐单位申请，申报截止延长一周")
     assert result.returncode == 0, result.stderr
     # Every service folding the topic now sees the new deadline.
-    book = await load_campaign_book()
+    book = await read_campaign_book()
     assert book.as_of("kczg-2022").timeline.submission_closes_at == datetime(2022, 11, 8, tzinfo=BJ)
     # The operator's view shows it in Beijing time, with the original and the reason.
     shown = await kczg("campaign", "show", "kczg-2022")
@@ -111,7 +111,7 @@ async def test_the_2022_release_moved_to_2023_02_20_replays_from_the_log(env):
     assert events[1].changes == {"release_planned_from": datetime(2023, 2, 20, tzinfo=BJ),
                                  "release_planned_until": datetime(2023, 2, 21, tzinfo=BJ)}
     # ...so a service starting now, replaying from offset 0, plans the release for that day.
-    campaign = (await load_campaign_book()).as_of("kczg-2022")
+    campaign = (await read_campaign_book()).as_of("kczg-2022")
     assert campaign.timeline.release_planned_from == datetime(2023, 2, 20, tzinfo=BJ)
     assert campaign.phase_at(datetime(2023, 2, 1, tzinfo=BJ)) == "awaiting_release"
     assert campaign.phase_at(datetime(2023, 2, 20, 15, tzinfo=BJ)) == "release"
@@ -120,7 +120,7 @@ async def test_the_2022_release_moved_to_2023_02_20_replays_from_the_log(env):
 async def test_a_second_differently_shaped_campaign_runs_through_the_same_code(env):
     assert (await kczg("campaign", "load", KCZG_2022)).returncode == 0
     assert (await kczg("campaign", "load", DEMO_2023)).returncode == 0
-    book = await load_campaign_book()
+    book = await read_campaign_book()
     assert book.codes == ("kczg-2022", "demo-2023")
     channels = ("national_society", "provincial_cast")
     assert book.as_of("kczg-2022").quota_limit("leading_tech", "biomedicine", channels) == 6
@@ -133,13 +133,16 @@ async def test_a_second_differently_shaped_campaign_runs_through_the_same_code(e
 
 
 async def test_a_service_book_learns_a_campaign_opened_after_start_up(env):
-    from eventlog.campaigns import book_knowing
-
-    # A service started before any campaign was loaded...
-    at_start = await load_campaign_book()
-    assert at_start.codes == ()
-    assert (await kczg("campaign", "load", DEMO_2023)).returncode == 0
-    # ...meets an event naming demo-2023 and re-reads the topic once.
-    refreshed = await book_knowing(at_start, "demo-2023")
-    assert refreshed.as_of("demo-2023").title.startswith("示例")
-    assert await book_knowing(refreshed, "demo-2023") is refreshed
+    # A service started before any campaign was loaded (and not following the topic yet)...
+    follower = CampaignFollower()
+    await follower.start()
+    try:
+        assert follower.book.codes == ()
+        assert (await kczg("campaign", "load", DEMO_2023)).returncode == 0
+        # ...meets an event naming demo-2023 and reads the topic on to its end once.
+        found = await follower.knowing("demo-2023")
+        assert found.title.startswith("示例")
+        book = follower.book
+        assert await follower.knowing("demo-2023") is found and follower.book is book
+    finally:
+        await follower.stop()

@@ -12,7 +12,7 @@ import pytest
 
 from contracts.events import ListPublished, NominationSubmitted, PublishedEntry, unit_key
 from contracts.topics import NOMINATIONS, PUBLISH
-from services.intake.clock import FixedClock
+from eventlog.clock import FixedClock
 from services.intake.credit_code import check_char
 from services.intake.examples import example_form
 from tests.support.intake import (

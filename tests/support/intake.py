@@ -24,7 +24,7 @@ from eventlog.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, TokenVerifier
 from eventlog.producer import EventPublisher, event_producer
 from eventlog.settings import kafka_bootstrap
 from kczg.token_cli import mint
-from services.intake.clock import FixedClock
+from eventlog.clock import FixedClock
 
 IN_COLLECTION = datetime.fromisoformat("2022-10-15T10:00:00+08:00")
 SECRETARIAT = Actor(role="secretariat", id="kczg_secretariat")

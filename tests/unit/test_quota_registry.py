@@ -9,7 +9,8 @@ from openpyxl import Workbook
 
 from contracts.campaign import load_builtin_campaign
 from contracts.errors import DomainError
-from services.quota.registry import ImportRefused, check_registration, parse_sheet
+from services.quota.domain.registry import ImportRefused, check_registration
+from services.quota.unit_sheet import parse_sheet
 
 CAMPAIGN = load_builtin_campaign("kczg-2022")
 

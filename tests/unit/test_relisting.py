@@ -1,58 +1,48 @@
-"""The cross-campaign rule: what an earlier campaign listed is not nominated again when the
-campaign says so, decided from ListPublished (and the nominations' forms) on the log."""
+"""The cross-campaign rule, pure (services/intake/domain/rules.py): what an earlier campaign listed is
+not nominated again when the campaign says so. The item's identity is its credit code (organisation
+lists) or its normalised title (domain/item_identity.py); which earlier listings match is the intake's
+query (tests/integration/test_intake_relisting.py runs it against PostgreSQL)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 
-from contracts.campaign import campaign_to_dict, load_builtin_campaign
-from contracts.events import (Actor, CampaignOpened, ListPublished, NominationAmended, NominationSubmitted,
-                              PublishedEntry)
-from contracts.relisting import ListedRegistry, PreviouslyListed, check_renominable, identity_key, normalise_title
+from contracts.campaign import load_builtin_campaign
+from services.intake.domain.context import IntakeContext
+from services.intake.domain.item_identity import Listing, credit_key, identity_key, normalise_title
+from services.intake.domain.rules import PreviouslyListed, check_item, parse_nomination_form, refuse_if_listed
+from services.intake.examples import example_form
 
 BJ = timezone(timedelta(hours=8))
-SECRETARIAT = Actor(role="secretariat", id="secretariat")
 KCZG_2022 = load_builtin_campaign("kczg-2022")
 DEMO_2023 = load_builtin_campaign("demo-2023")  # previously_listed_not_renominable: true
 RELEASED = datetime(2023, 2, 20, 10, tzinfo=BJ)
 CREDIT = "91110108MA01ABCD1X"
+TITLES = {"kczg-2022": KCZG_2022.title, "demo-2023": DEMO_2023.title}
+
+ENTERPRISE_2022 = Listing("kczg-2022", "emerging_enterprise", uuid4(), "北京示例科技有限公司", "unit-1", RELEASED)
+TECH_2022 = Listing("kczg-2022", "leading_tech", uuid4(), "“高性能”存算一体芯片", "unit-1", RELEASED)
+# What each listing is known as: its nomination's credit key where the form had one, else its title's.
+LISTED = {ENTERPRISE_2022: "credit:" + CREDIT, TECH_2022: "title:" + normalise_title(TECH_2022.title)}
 
 
-def envelope(campaign: str, key: str, at: datetime = RELEASED) -> dict:
-    return dict(occurred_at=at, campaign=campaign, key=key, actor=SECRETARIAT)
+def earlier(list_code: str, form: dict, title: str) -> list[Listing]:
+    """The listings the intake's query finds for an item: same list, same identity."""
+    key = identity_key(list_code, form, title)
+    return [item for item, known_as in LISTED.items() if item.list_code == list_code and known_as == key]
 
 
-def nomination(list_code: str, title: str, form: dict, nomination_id: UUID | None = None,
-               campaign: str = "kczg-2022") -> NominationSubmitted:
-    return NominationSubmitted(nomination_id=nomination_id or uuid4(), unit_id="unit-1", list_code=list_code,
-                               domain="electronic_info" if list_code == "leading_tech" else None, title=title,
-                               form=form, **envelope(campaign, f"{campaign}:unit-1", datetime(2022, 10, 1, tzinfo=BJ)))
-
-
-def published(*nominations: NominationSubmitted, title: str | None = None, at: datetime = RELEASED,
-              campaign: str = "kczg-2022") -> ListPublished:
-    return ListPublished(list_code=nominations[0].list_code, published_at=at, entries=tuple(
-        PublishedEntry(nomination_id=n.nomination_id, title=title or n.title, unit_id=n.unit_id, domain=n.domain)
-        for n in nominations), **envelope(campaign, f"{campaign}:{nominations[0].list_code}", at))
-
-
-def opened(campaign) -> CampaignOpened:
-    return CampaignOpened(definition=campaign_to_dict(campaign), **envelope(campaign.code, campaign.code))
-
-
-ENTERPRISE_2022 = nomination("emerging_enterprise", "北京示例科技有限公司", {"credit_code": CREDIT})
-TECH_2022 = nomination("leading_tech", "“高性能”存算一体芯片", {"technology_name": "高性能存算一体芯片"})
-REGISTRY = ListedRegistry.from_events([opened(KCZG_2022), ENTERPRISE_2022, TECH_2022,
-                                       published(ENTERPRISE_2022), published(TECH_2022)])
+def check(campaign, list_code: str, form: dict, title: str) -> None:
+    refuse_if_listed(campaign, earlier(list_code, form, title), identity_key(list_code, form, title), TITLES)
 
 
 def test_an_enterprise_listed_in_2022_is_refused_by_credit_code_even_renamed() -> None:
     renamed_form = {"credit_code": " 91110108ma01abcd1x "}  # same code, typed in lower case with spaces
     with pytest.raises(PreviouslyListed) as refused:
-        check_renominable(DEMO_2023, REGISTRY, "emerging_enterprise", renamed_form, "北京示例智能科技有限公司")
+        check(DEMO_2023, "emerging_enterprise", renamed_form, "北京示例智能科技有限公司")
     error = refused.value
     assert error.code == "previously_listed"
     assert error.field == "form.credit_code"
@@ -63,7 +53,7 @@ def test_an_enterprise_listed_in_2022_is_refused_by_credit_code_even_renamed() -
 
 def test_a_technology_is_recognised_by_its_normalised_title() -> None:
     with pytest.raises(PreviouslyListed, match="“高性能”存算一体芯片") as refused:
-        check_renominable(DEMO_2023, REGISTRY, "leading_tech", {}, "高性能 存算一体芯片")
+        check(DEMO_2023, "leading_tech", {}, "高性能 存算一体芯片")
     assert refused.value.field == "title"
 
 
@@ -73,52 +63,30 @@ def test_a_technology_is_recognised_by_its_normalised_title() -> None:
     ("integrated_innovation_org", {"credit_code": CREDIT}, "示例创新联合体"),  # same code, other list
 ])
 def test_other_items_may_be_nominated(list_code, form, title) -> None:
-    check_renominable(DEMO_2023, REGISTRY, list_code, form, title)
+    assert earlier(list_code, form, title) == []
+    check(DEMO_2023, list_code, form, title)
 
 
 def test_campaigns_without_the_rule_accept_everything() -> None:
     rule_off = DEMO_2023.model_copy(update={"rules": KCZG_2022.rules})
-    check_renominable(rule_off, REGISTRY, "emerging_enterprise", {"credit_code": CREDIT}, "北京示例科技有限公司")
+    check(rule_off, "emerging_enterprise", {"credit_code": CREDIT}, "北京示例科技有限公司")
 
 
 def test_only_earlier_campaigns_count() -> None:
     # Its own campaign's listing is no reason to refuse (a re-check during a rebuild, say).
     same_campaign = DEMO_2023.model_copy(update={"code": "kczg-2022"})
-    check_renominable(same_campaign, REGISTRY, "leading_tech", {}, "高性能存算一体芯片")
-    # With `at`, a listing published after the nomination does not count (replays decide as live).
-    check_renominable(DEMO_2023, REGISTRY, "leading_tech", {}, "高性能存算一体芯片", at=RELEASED - timedelta(days=1))
+    check(same_campaign, "leading_tech", {}, "高性能存算一体芯片")
 
 
-def test_a_republished_list_replaces_the_earlier_one() -> None:
-    registry = ListedRegistry.from_events([ENTERPRISE_2022, TECH_2022, published(ENTERPRISE_2022),
-                                           published(TECH_2022)])
-    # The corrected 先导技术榜 no longer carries the chip...
-    other = nomination("leading_tech", "新型储能材料", {})
-    registry.apply(published(other, at=RELEASED + timedelta(days=3)))
-    check_renominable(DEMO_2023, registry, "leading_tech", {}, "高性能存算一体芯片")
-    with pytest.raises(PreviouslyListed, match="kczg-2022"):  # no CampaignOpened folded: the code names it
-        check_renominable(DEMO_2023, registry, "leading_tech", {}, "新型储能材料")
-
-
-def test_the_answer_does_not_depend_on_topic_interleaving() -> None:
-    # The list published before the nomination's form was folded (another topic, read later).
-    registry = ListedRegistry()
-    registry.apply(published(ENTERPRISE_2022, title="更名后的公司"))
-    check_renominable(DEMO_2023, registry, "emerging_enterprise", {"credit_code": CREDIT}, "某公司")  # unknown yet
-    registry.apply(ENTERPRISE_2022)
+def test_the_rule_is_part_of_may_this_item_be_nominated() -> None:
+    # check_item: eligibility, then the rule, with the earlier listings handed over as a value.
+    form = parse_nomination_form("leading_tech", "electronic_info",
+                                 example_form("leading_tech", domain="electronic_info", technology_name="x"))
+    at = datetime(2023, 10, 1, tzinfo=BJ)
     with pytest.raises(PreviouslyListed):
-        check_renominable(DEMO_2023, registry, "emerging_enterprise", {"credit_code": CREDIT}, "某公司")
-
-
-def test_the_latest_amendment_supplies_the_credit_code() -> None:
-    amended = NominationAmended(nomination_id=ENTERPRISE_2022.nomination_id, unit_id="unit-1", revision=2,
-                                list_code="emerging_enterprise", title="北京示例科技有限公司",
-                                form={"credit_code": "91310000MA1FL0000X"},
-                                **envelope("kczg-2022", "kczg-2022:unit-1", datetime(2022, 10, 2, tzinfo=BJ)))
-    registry = ListedRegistry.from_events([ENTERPRISE_2022, amended, published(ENTERPRISE_2022)])
-    check_renominable(DEMO_2023, registry, "emerging_enterprise", {"credit_code": CREDIT}, "x")
-    with pytest.raises(PreviouslyListed):
-        check_renominable(DEMO_2023, registry, "emerging_enterprise", {"credit_code": "91310000MA1FL0000X"}, "x")
+        check_item(DEMO_2023, "leading_tech", form, "高性能存算一体芯片",
+                   IntakeContext(now=at, campaign=DEMO_2023, earlier_listings=(TECH_2022,), campaign_titles=TITLES))
+    check_item(DEMO_2023, "leading_tech", form, "高性能存算一体芯片", IntakeContext(now=at, campaign=DEMO_2023))
 
 
 def test_identity_keys() -> None:
@@ -126,3 +94,5 @@ def test_identity_keys() -> None:
     assert identity_key("emerging_enterprise", {"credit_code": "９１a b"}, "t") == "credit:91AB"
     assert identity_key("emerging_enterprise", {}, "T") == "title:t"  # no code on the form: the title
     assert identity_key("open_source", {"credit_code": CREDIT}, "Proj") == "title:proj"  # code of a lead unit
+    assert credit_key("emerging_enterprise", {"credit_code": CREDIT}) == "credit:" + CREDIT
+    assert credit_key("leading_tech", {"credit_code": CREDIT}) is None

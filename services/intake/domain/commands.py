@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from contracts.events import AttachmentRef
 from contracts.identity import Identity
@@ -21,6 +21,7 @@ class SaveApplication:
     title: str | None
     form: dict[str, Any]
     attachments: tuple[AttachmentRef, ...] = ()
+    creates: bool = False  # a new draft (its id fresh), not a new version of an existing one
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class SubmitNomination:
     by: Identity
     nomination_id: UUID
     campaign: str
+    unit_id: str | None  # the unit the request names, if any: it must be the caller's own
     list_code: str
     domain: str | None
     title: str | None
@@ -80,3 +82,12 @@ class WithdrawNomination:
     by: Identity
     nomination_id: UUID
     reason: str
+
+
+NominationCommand = SubmitNomination | AmendNomination | WithdrawNomination
+ApplicationCommand = SaveApplication | SendApplication | ReturnApplication | DeclineApplication | RecommendApplication
+
+
+def recommended_nomination_id(application_id: UUID) -> UUID:
+    """The nomination an application becomes: one application yields at most one nomination."""
+    return uuid5(application_id, "nomination")

@@ -1,7 +1,10 @@
-"""The intake's rules, pure: deadline, who may nominate to which list, form, eligibility, opinion."""
+"""May this unit nominate this item? Every part of the answer, pure: the deadline, who may nominate to
+which list for which unit, the form, eligibility, the unit's opinion, and the previously-listed rule.
+The outside facts (the time, the unit's registration, earlier campaigns' listings) come as values."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -10,17 +13,19 @@ from pydantic import BaseModel, ValidationError
 from contracts.campaign import Campaign
 from contracts.errors import DomainError, Forbidden
 from contracts.identity import Identity
-from services.intake.clock import Clock
 from services.intake.forms import form_errors_zh, parse_form
 
-# The field that names what is nominated, per form: the nomination's default title.
-_TITLE_FIELDS = ("technology_name", "enterprise_name", "organisation_name", "nominee_name", "person_name",
-                 "project_name")
+from .context import IntakeContext
+from .item_identity import CREDIT_CODE_FIELD, Listing, identity_key, item_title
 
 
 class SubmissionClosed(DomainError):
     code = "submission_closed"
     http_status = 422
+
+
+class PreviouslyListed(DomainError):
+    code = "previously_listed"
 
 
 class FormInvalid(DomainError):
@@ -42,14 +47,21 @@ def deadline_text(campaign: Campaign) -> str:
     return f"{end.year}年{end.month}月{end.day}日{end:%H:%M}（北京时间）"
 
 
-def check_open(campaign: Campaign, clock: Clock) -> datetime:
-    """The current instant, if submissions are still open; else refuse naming the deadline."""
-    now = clock.now()
+def check_open(campaign: Campaign, now: datetime) -> datetime:
+    """`now`, if submissions are still open; else refuse naming the deadline."""
     if now < campaign.timeline.collection_opens_at:
         raise SubmissionClosed(f"{campaign.title}尚未开始征集。", code="collection_not_open")
     if not campaign.submissions_open(now):
         raise SubmissionClosed(f"{campaign.title}网上申报已于{deadline_text(campaign)}截止，不再受理提交、修改或撤回。")
     return now
+
+
+def check_nominating_unit(by: Identity, unit_id: str | None, context: IntakeContext) -> None:
+    """A unit nominates for itself only, and only once registered in the campaign."""
+    if unit_id and unit_id != by.org:
+        raise Forbidden("不能代其他单位提交推荐。", code="not_your_unit")
+    if by.role == "unit" and not context.unit_registered:
+        raise DomainError(f"推荐单位“{by.org}”未在本活动登记，不能推荐。", code="unknown_unit", http_status=403)
 
 
 def check_nominator(campaign: Campaign, identity: Identity, list_code: str, domain: str | None) -> None:
@@ -81,9 +93,15 @@ def parse_nomination_form(list_code: str, domain: str | None, form: dict[str, An
 
 
 def form_title(form: BaseModel, given: str | None) -> str:
-    if given:
-        return given
-    return next((str(getattr(form, f)) for f in _TITLE_FIELDS if getattr(form, f, None)), "未命名")[:200]
+    return item_title(form, given)
+
+
+def check_item(campaign: Campaign, list_code: str, form: BaseModel, title: str, context: IntakeContext) -> None:
+    """The item itself: eligible for the list, and not listed by an earlier campaign where that rules it out."""
+    check_eligibility(campaign, list_code, form)
+    if campaign.rules.previously_listed_not_renominable:
+        key = identity_key(list_code, {CREDIT_CODE_FIELD: getattr(form, CREDIT_CODE_FIELD, None)}, title)
+        refuse_if_listed(campaign, context.earlier_listings, key, context.campaign_titles)
 
 
 def check_eligibility(campaign: Campaign, list_code: str, form: BaseModel) -> None:
@@ -100,6 +118,22 @@ def check_eligibility(campaign: Campaign, list_code: str, form: BaseModel) -> No
                               f"所填成立日期为{founded}{note}", code="ineligible", field="form.founded_on")
 
 
+def refuse_if_listed(campaign: Campaign, earlier: Sequence[Listing], key: str, campaign_titles: Mapping[str, str]) -> None:
+    """The previously-listed rule over the earlier campaigns' listings of the same item (only other
+    campaigns count): the first of them is named in the refusal."""
+    earlier = [item for item in earlier if item.campaign != campaign.code]
+    if not campaign.rules.previously_listed_not_renominable or not earlier:
+        return
+    first = earlier[0]
+    campaign_title = campaign_titles.get(first.campaign, first.campaign)
+    list_name = campaign.ranking_list(first.list_code).name
+    what = f"“{first.title}”" + ("（统一社会信用代码相同）" if key.startswith("credit:") else "")
+    raise PreviouslyListed(
+        f"{what}已入选{campaign_title}（{first.campaign}）{list_name}，不能再次推荐："
+        f"{campaign.rules.previously_listed_reason}（previously listed）",
+        field=f"form.{CREDIT_CODE_FIELD}" if key.startswith("credit:") else "title")
+
+
 def require_opinion(campaign: Campaign, list_code: str, opinion: str | None) -> str:
     """Lists with channel quotas need the recommending unit's opinion (推荐意见) when it recommends."""
     text = (opinion or "").strip()
@@ -108,3 +142,9 @@ def require_opinion(campaign: Campaign, list_code: str, opinion: str | None) -> 
     if len(text) > 1000:
         raise DomainError("推荐意见不能超过1000字。", code="too_long", field="opinion")
     return text
+
+
+def recommended_channels(campaign: Campaign, list_code: str, unit_channels: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The unit's channels a nomination to `list_code` goes through (several where the unit is in several)."""
+    open_to_list = campaign.open_channels(list_code)
+    return tuple(c for c in open_to_list if c in (unit_channels or ()))

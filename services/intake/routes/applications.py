@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from contracts.errors import NotFound
 from contracts.identity import Identity
-from contracts.topics import APPLICATIONS, NOMINATIONS
 from eventlog.auth import requires
-from services.intake import attachments, store, views
-from services.intake.domain import applications as decide
+from eventlog.idempotency import Reply
+from services.intake import attachments, views
+from services.intake.domain.access import application_not_found, sees_application
 from services.intake.domain.commands import (
     DeclineApplication,
     RecommendApplication,
     ReturnApplication,
     SaveApplication,
     SendApplication,
+    recommended_nomination_id,
 )
 from services.intake.domain.model import evolve_application
-from services.intake.idempotency import Reply
 from services.intake.schemas import (
     ApplicationAccepted,
     ApplicationRequest,
@@ -29,20 +27,14 @@ from services.intake.schemas import (
     ReasonRequest,
     RecommendRequest,
 )
+from services.intake.http_contract import WriteRequest, writer
+from services.intake.steps import application_step
 
-from .common import (
-    Paging,
-    answer,
-    clock_for,
-    idempotency_of,
-    json_response,
-    paging,
-    problems,
-    service,
-)
+from .common import Paging, answer, json_response, now_for, paging, problems, service
 
 router = APIRouter(tags=["申报（申报单位 → 推荐单位）"])
 applicant, unit = requires("applicant"), requires("unit")
+applying, unit_writing = writer("applicant"), writer("unit")
 STATUS = Query(None, pattern="^(draft|sent|returned|declined|recommended)$")
 
 
@@ -52,90 +44,71 @@ def _accepted(state) -> dict:
             "nomination_id": str(state.nomination_id) if state.nomination_id else None}
 
 
-async def _step(request: Request, who: Identity, application_id: UUID, decide_step: Callable, topic=APPLICATIONS,
-                status: int = 200, new_nomination: UUID | None = None):
-    """Lock the application, decide, publish, fold, answer with its new state."""
-    svc, clock, idem = service(request), clock_for(request), await idempotency_of(request, who)
-
-    async def work(conn) -> Reply:
-        state = (await store.load_applications(conn, [application_id], lock=True)).get(application_id)
-        if state is None:
-            raise NotFound("未找到该申报。", code="application_not_found")
-        events = decide_step(state, svc.campaign(state.campaign), clock)
-        await svc.record(conn, topic, events, ({new_nomination: None} if new_nomination else {},
-                                                      {application_id: state}))
+def _answered(status: int):
+    """The application's new state, as the answer."""
+    def answer_with(state, events) -> Reply:
         for event in events:
             state = evolve_application(state, event)
         return Reply(status, _accepted(state))
+    return answer_with
 
-    return answer(await svc.run(work, idem))
+
+async def _run(request: Request, req: WriteRequest, cmd, status: int = 200):
+    svc = service(request)
+    return answer(await svc.uow.run(application_step(svc, cmd, now_for(request), _answered(status)), req.idem))
 
 
-async def _save(request: Request, who: Identity, body: ApplicationRequest, application_id: UUID | None):
-    svc, clock, idem = service(request), clock_for(request), await idempotency_of(request, who)
+async def _save(request: Request, req: WriteRequest, body: ApplicationRequest, application_id: UUID | None):
+    svc, who, idem = service(request), req.who, req.idem
     app_id = application_id or (idem.derived_id("application") if idem else uuid4())
-
-    async def work(conn) -> Reply:
-        state = (await store.load_applications(conn, [app_id], lock=True)).get(app_id)
-        if application_id is not None and (state is None or state.applicant_id != who.org):
-            raise NotFound("未找到该申报。", code="application_not_found")
-        if application_id is None and state is not None:  # the first attempt of this key got through
-            return Reply(201, _accepted(state))
-        cmd = SaveApplication(by=who, application_id=app_id, campaign=state.campaign if state else body.campaign,
-                              unit_id=body.unit_id, list_code=body.list_code, domain=body.domain, title=body.title,
-                              form=body.form, attachments=await attachments.resolve(conn, who.org, body.attachments))
-        campaign = svc.campaign(cmd.campaign)
-        events = decide.decide_save(state, cmd, campaign, clock, await svc.unit_known(conn, cmd.campaign, body.unit_id))
-        await svc.record(conn, APPLICATIONS, events, ({}, {app_id: state}))
-        return Reply(201 if state is None else 200, _accepted(evolve_application(state, events[0])))
-
-    return answer(await svc.run(work, idem))
+    async with svc.pool.acquire() as conn:
+        refs = await attachments.resolve(conn, who.org, body.attachments)
+    cmd = SaveApplication(by=who, application_id=app_id, campaign=body.campaign, unit_id=body.unit_id,
+                          list_code=body.list_code, domain=body.domain, title=body.title, form=body.form,
+                          attachments=refs, creates=application_id is None)
+    step = application_step(svc, cmd, now_for(request), _answered(201 if cmd.creates else 200))
+    return answer(await svc.uow.run(step, idem))
 
 
 @router.post("/v1/applications", status_code=201, response_model=ApplicationAccepted,
              responses=problems(413, 422, 503), summary="新建申报（保存草稿，第1版）")
-async def create_application(body: ApplicationRequest, request: Request, who: Identity = Depends(applicant)):
-    return await _save(request, who, body, None)
+async def create_application(body: ApplicationRequest, request: Request, req: WriteRequest = Depends(applying)):
+    return await _save(request, req, body, None)
 
 
 @router.put("/v1/applications/{application_id}", response_model=ApplicationAccepted,
             responses=problems(404, 409, 413, 422, 503), summary="保存草稿（每次保存为新版本）")
 async def save_application(application_id: UUID, body: ApplicationRequest, request: Request,
-                           who: Identity = Depends(applicant)):
-    return await _save(request, who, body, application_id)
+                           req: WriteRequest = Depends(applying)):
+    return await _save(request, req, body, application_id)
 
 
 @router.post("/v1/applications/{application_id}/send", response_model=ApplicationAccepted,
              responses=problems(404, 409, 422, 503), summary="报送推荐单位")
-async def send_application(application_id: UUID, request: Request, who: Identity = Depends(applicant)):
-    return await _step(request, who, application_id,
-                       lambda s, c, k: decide.decide_send(s, SendApplication(who, application_id), c, k))
+async def send_application(application_id: UUID, request: Request, req: WriteRequest = Depends(applying)):
+    return await _run(request, req, SendApplication(req.who, application_id))
 
 
 @router.post("/v1/applications/{application_id}/return", response_model=ApplicationAccepted,
              responses=problems(404, 409, 422, 503), summary="推荐单位退回修改（附意见）")
 async def return_application(application_id: UUID, body: CommentsRequest, request: Request,
-                             who: Identity = Depends(unit)):
-    return await _step(request, who, application_id, lambda s, c, k: decide.decide_return(
-        s, ReturnApplication(who, application_id, body.comments), c, k))
+                             req: WriteRequest = Depends(unit_writing)):
+    return await _run(request, req, ReturnApplication(req.who, application_id, body.comments))
 
 
 @router.post("/v1/applications/{application_id}/decline", response_model=ApplicationAccepted,
              responses=problems(404, 409, 503), summary="推荐单位不予推荐（附理由）")
 async def decline_application(application_id: UUID, body: ReasonRequest, request: Request,
-                              who: Identity = Depends(unit)):
-    return await _step(request, who, application_id, lambda s, c, k: decide.decide_decline(
-        s, DeclineApplication(who, application_id, body.reason), c, k))
+                              req: WriteRequest = Depends(unit_writing)):
+    return await _run(request, req, DeclineApplication(req.who, application_id, body.reason))
 
 
 @router.post("/v1/applications/{application_id}/recommend", status_code=202, response_model=ApplicationAccepted,
              responses=problems(404, 409, 422, 503), summary="推荐（附推荐意见）：形成推荐，进入名额审核")
 async def recommend_application(application_id: UUID, body: RecommendRequest, request: Request,
-                                who: Identity = Depends(unit)):
-    nomination_id = uuid5(application_id, "nomination")  # one application yields at most one nomination
-    return await _step(request, who, application_id, lambda s, c, k: decide.decide_recommend(
-        s, RecommendApplication(who, application_id, nomination_id, body.opinion), c, k),
-        topic=NOMINATIONS, status=202, new_nomination=nomination_id)
+                                req: WriteRequest = Depends(unit_writing)):
+    cmd = RecommendApplication(req.who, application_id, recommended_nomination_id(application_id), body.opinion)
+    return await _run(request, req, cmd, status=202)
 
 
 async def _page(request: Request, paging: Paging, side: str, org: str, status: str | None):
@@ -163,9 +136,6 @@ async def get_application(application_id: UUID, request: Request,
                           who: Identity = Depends(requires("applicant", "unit", "secretariat"))):
     async with service(request).pool.acquire() as conn:
         row = await views.application(conn, application_id)
-    visible = row is not None and (
-        who.role == "secretariat" or (who.role == "applicant" and row["applicant_id"] == who.org)
-        or (who.role == "unit" and row["unit_id"] == who.org and row["ever_sent"]))
-    if not visible:
-        raise NotFound("未找到该申报。", code="application_not_found")
+    if row is None or not sees_application(who, row["applicant_id"], row["unit_id"], row["ever_sent"]):
+        raise application_not_found()
     return json_response(views.application_out(row))

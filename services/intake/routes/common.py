@@ -1,7 +1,8 @@
-"""What every route shares: the service, the request's clock, idempotency, answers, pagination, docs."""
+"""What every route shares: the service, the request's instant, idempotency, answers, pagination, docs."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -9,45 +10,20 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from contracts.errors import DomainError
-from contracts.identity import Identity
-from services.intake.clock import (
-    CLOCK_HEADER,
-    Clock,
-    FixedClock,
-    header_clock_allowed,
-    parse_instant,
-)
-from services.intake.idempotency import IdempotentRequest, Reply, idempotent_request
-from eventlog.http_problems import PROBLEM_JSON
+from eventlog.clock import request_clock
+from eventlog.http_problems import PROBLEM_JSON, reply_response as answer
 from services.intake.service import IntakeService
+
+__all__ = ["Paging", "answer", "json_response", "now_for", "paging", "problems", "service"]
 
 
 def service(request: Request) -> IntakeService:
     return request.app.state.intake
 
 
-def clock_for(request: Request) -> Clock:
-    """The service's clock, or the instant named in X-Kczg-Clock where demos enable that."""
-    value = request.headers.get(CLOCK_HEADER)
-    if value and header_clock_allowed():
-        try:
-            return FixedClock(parse_instant(value))
-        except ValueError:
-            raise DomainError("X-Kczg-Clock 须为带时区的 ISO 时间。", code="invalid_clock_header",
-                              http_status=400) from None
-    return service(request).clock
-
-
-async def idempotency_of(request: Request, who: Identity) -> IdempotentRequest | None:
-    return idempotent_request(who.org, request.headers.get("idempotency-key"), request.method, request.url.path,
-                              await request.body())
-
-
-def answer(reply: Reply) -> Response:
-    headers = {"Idempotent-Replayed": "true"} if reply.replayed else None
-    return Response(orjson.dumps(reply.body), status_code=reply.status, headers=headers,
-                    media_type=PROBLEM_JSON if reply.status >= 400 else "application/json")
+def now_for(request: Request) -> datetime:
+    """The service's clock now, or the instant named in X-Kczg-Clock where demos enable that."""
+    return request_clock(service(request).clock, request.headers).now()
 
 
 def json_response(body: Any, status: int = 200) -> Response:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from services.intake.clock import header_clock_allowed
+from eventlog.clock import header_clock_allowed
 from services.intake.domain.rules import deadline_text
 
-from .common import clock_for, json_response, problems, service
+from .common import json_response, now_for, problems, service
 
 router = APIRouter(tags=["服务"])
 
@@ -19,14 +19,14 @@ async def healthz() -> dict:
 
 @router.get("/v1/clock", summary="服务当前采用的时间（可注入的时钟）")
 async def clock(request: Request):
-    return json_response({"now": clock_for(request).now().isoformat(), "header_override": header_clock_allowed()})
+    return json_response({"now": now_for(request).isoformat(), "header_override": header_clock_allowed()})
 
 
 @router.get("/v1/campaigns/{code}", responses=problems(422), summary="评选活动：榜单、领域与申报截止时间")
 async def campaign(code: str, request: Request):
     svc = service(request)
-    c = svc.campaign(code)
-    now = clock_for(request).now()
+    c = await svc.campaigns.knowing(code)
+    now = now_for(request)
     async with svc.pool.acquire() as conn:
         units = await conn.fetchval("SELECT count(*) FROM intake.units WHERE campaign = $1", code)
     return json_response({

@@ -1,4 +1,4 @@
-"""The injectable clock. Domain code asks a Clock, never datetime.now().
+"""The injectable clock. Adapters ask a Clock and hand domain code the instant as a value (`now`).
 
 KCZG_CLOCK selects it:
   unset or "system"                      real time
@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+from contracts.errors import DomainError
 
 CLOCK_HEADER = "x-kczg-clock"
 
@@ -81,3 +84,15 @@ def clock_from_env() -> Clock:
 
 def header_clock_allowed() -> bool:
     return os.environ.get("KCZG_CLOCK_HEADER", "") == "1"
+
+
+def request_clock(clock: Clock, headers: Mapping[str, str]) -> Clock:
+    """`clock`, or the instant a request names in X-Kczg-Clock where demos enable that."""
+    value = headers.get(CLOCK_HEADER)
+    if value and header_clock_allowed():
+        try:
+            return FixedClock(parse_instant(value))
+        except ValueError:
+            raise DomainError("X-Kczg-Clock 须为带时区的 ISO 时间。", code="invalid_clock_header",
+                              http_status=400) from None
+    return clock

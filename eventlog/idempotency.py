@@ -1,0 +1,105 @@
+"""Idempotency-Key: a retried request gets the first answer (same status and body) and causes nothing new.
+
+The key row is claimed inside the command's own transaction: a concurrent request with the same key
+waits on that row until the first commits, then replays its answer (or, past the lock timeout, gets
+409). If the first fails without an answer its transaction rolls back and the key is free again.
+Each service keeps its keys in its own schema (`<schema>.idempotency`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import asyncpg
+import orjson
+
+from contracts.errors import Conflict, DomainError
+
+from .ddl import apply_ddl
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+WAIT_FOR_FIRST = "10s"
+_NS = uuid5(NAMESPACE_URL, "urn:kczg:intake:idempotency")
+
+DDL = """
+CREATE SCHEMA IF NOT EXISTS {schema};
+CREATE TABLE IF NOT EXISTS {schema}.idempotency (
+    org         text NOT NULL,
+    key         text NOT NULL,
+    fingerprint bytea NOT NULL,
+    status      integer NOT NULL,
+    body        bytea NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org, key)
+);
+-- The partition keys of the events the first attempt staged: a replay publishes what is still pending.
+ALTER TABLE {schema}.idempotency ADD COLUMN IF NOT EXISTS event_keys text[] NOT NULL DEFAULT '{{}}';
+"""
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    org: str
+    key: str
+    fingerprint: bytes
+
+    def derived_id(self, what: str) -> UUID:
+        """An id the retried request derives again (so even a half-finished first attempt is repeated, not doubled)."""
+        return uuid5(_NS, f"{self.org}:{self.key}:{what}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a command answers: the HTTP status and JSON body (remembered for a retry under the same key)."""
+
+    status: int
+    body: dict
+    replayed: bool = False
+    event_keys: tuple[str, ...] = ()  # partition keys of the events behind it (what a replay must see published)
+
+
+def idempotent_request(org: str, key: str | None, method: str, path: str, body: bytes) -> IdempotentRequest | None:
+    if key is None:
+        return None
+    if not KEY_PATTERN.match(key):
+        raise DomainError("Idempotency-Key 须为 8–128 位字母、数字或 _.:- 。", code="invalid_idempotency_key",
+                          field="Idempotency-Key", http_status=400)
+    return IdempotentRequest(org, key, hashlib.sha256(b"%s %s\n%s" % (method.encode(), path.encode(), body)).digest())
+
+
+class IdempotencyKeys:
+    """The keys of one service schema."""
+
+    def __init__(self, schema: str) -> None:
+        self.schema = schema
+        self._claim = (f"INSERT INTO {schema}.idempotency (org, key, fingerprint, status, body) "
+                       "VALUES ($1, $2, $3, 0, '') ON CONFLICT DO NOTHING RETURNING true")
+        self._first = (f"SELECT fingerprint, status, body, event_keys FROM {schema}.idempotency "
+                       "WHERE org = $1 AND key = $2")
+        self._remember = (f"UPDATE {schema}.idempotency SET status = $3, body = $4, event_keys = $5 "
+                          "WHERE org = $1 AND key = $2")
+
+    async def ensure_schema(self, conn: asyncpg.Connection) -> None:
+        await apply_ddl(conn, DDL.format(schema=self.schema))
+
+    async def claim(self, conn: asyncpg.Connection, req: IdempotentRequest) -> Reply | None:
+        """None: this request owns the key; else the first request's reply to replay."""
+        await conn.execute(f"SET LOCAL lock_timeout = '{WAIT_FOR_FIRST}'")
+        try:
+            owned = await conn.fetchval(self._claim, req.org, req.key, req.fingerprint)
+        except asyncpg.LockNotAvailableError:
+            raise Conflict("相同 Idempotency-Key 的请求仍在处理中，请稍后重试。", code="idempotency_in_progress") from None
+        await conn.execute("SET LOCAL lock_timeout = 0")
+        if owned:
+            return None
+        row = await conn.fetchrow(self._first, req.org, req.key)
+        if bytes(row["fingerprint"]) != req.fingerprint:
+            raise DomainError("该 Idempotency-Key 已用于另一个不同的请求。", code="idempotency_key_reused")
+        return Reply(row["status"], orjson.loads(row["body"]), replayed=True, event_keys=tuple(row["event_keys"]))
+
+    async def remember(self, conn: asyncpg.Connection, req: IdempotentRequest, reply: Reply) -> None:
+        await conn.execute(self._remember, req.org, req.key, reply.status, orjson.dumps(reply.body),
+                           list(reply.event_keys))

@@ -1,0 +1,137 @@
+"""The outbox: events committed in the same transaction as the state that caused them, published after.
+
+`stage` writes a command's (or a consumer batch's) events as rows inside its transaction, so an event
+exists exactly when its state change does. After the commit, `publish` sends them with the idempotent
+producer (acks=all) and deletes them once the broker acked; the caller answers only then. A crash in
+between leaves rows behind, and the relay republishes them with the same event ids, which every
+consumer de-duplicates.
+
+Order: the events of one partition key reach Kafka in the order they were staged, whichever process
+publishes them (so one aggregate's events keep its commands' commit order: its commands hold its lock
+until they commit). A publish locks the pending rows of its keys in sequence order (FOR UPDATE),
+sends every one of them — a row an earlier command left pending goes first — and deletes them in the
+same transaction. Every publisher, the relay included, locks rows in ascending sequence, so two
+never deadlock. Requests that finish while a publish is in flight share the next one (one
+transaction and one produce round per group, not per request).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+
+import asyncpg
+
+from contracts.events import Event, encode_event
+from contracts.topics import Topic
+
+from .ddl import apply_ddl
+from .producer import EventPublisher
+
+log = logging.getLogger(__name__)
+
+DDL = """
+CREATE SCHEMA IF NOT EXISTS {schema};
+CREATE TABLE IF NOT EXISTS {schema}.outbox (
+    seq   bigserial PRIMARY KEY,
+    topic text  NOT NULL,
+    key   bytea NOT NULL,
+    value bytea NOT NULL
+);
+ALTER TABLE {schema}.outbox ADD COLUMN IF NOT EXISTS staged_at timestamptz NOT NULL DEFAULT now();
+CREATE INDEX IF NOT EXISTS outbox_by_key ON {schema}.outbox (key, seq);
+"""
+
+
+class Outbox:
+    """The outbox of one service schema; `publisher` is the service's idempotent producer."""
+
+    def __init__(self, schema: str, pool: asyncpg.Pool, publisher: EventPublisher,
+                 relay_grace_s: float = 2.0, timeout_s: float = 5.0) -> None:
+        self.schema, self.pool, self.publisher = schema, pool, publisher
+        self.relay_grace_s = relay_grace_s  # rows younger than this are their command's own to publish
+        self.timeout_s = timeout_s          # a publish that waits longer gives up: the relay takes over
+        self._waiting: list[tuple[frozenset[bytes], asyncio.Future]] = []
+        self._flusher: asyncio.Task | None = None
+        self._stage_sql = (f"INSERT INTO {schema}.outbox (topic, key, value) "
+                           "SELECT t, k, v FROM unnest($1::text[], $2::bytea[], $3::bytea[]) "
+                           "WITH ORDINALITY AS x(t, k, v, n) ORDER BY n")
+        self._pending_sql = (f"SELECT seq, topic, key, value FROM {schema}.outbox "
+                             "WHERE key = ANY($1::bytea[]) ORDER BY seq FOR UPDATE")
+        self._stale_sql = (f"SELECT seq, topic, key, value FROM {schema}.outbox "
+                           "WHERE staged_at < now() - $1::float8 * interval '1 second' ORDER BY seq LIMIT $2 FOR UPDATE")
+        self._delete_sql = f"DELETE FROM {schema}.outbox WHERE seq = ANY($1::bigint[])"
+
+    async def ensure_schema(self, conn: asyncpg.Connection) -> None:
+        await apply_ddl(conn, DDL.format(schema=self.schema))
+
+    async def stage(self, conn: asyncpg.Connection, items: Sequence[tuple[Topic, Event]]) -> None:
+        """Write `items` as outbox rows inside the caller's transaction, in the given order."""
+        if items:
+            await conn.execute(self._stage_sql, [t.name for t, _ in items], [e.key.encode() for _, e in items],
+                               [encode_event(e) for _, e in items])
+
+    async def publish(self, keys: Iterable[bytes]) -> None:
+        """Publish every pending row of partition `keys` (after the commit that staged them); returns once
+        the broker acked them all. Raises if that cannot be done within `timeout_s` — the rows stay for
+        the relay, so the events will still be published: the outcome is then unknown to the caller."""
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((frozenset(keys), done))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush_all())
+        done.add_done_callback(_retrieved)
+        async with asyncio.timeout(self.timeout_s):
+            await asyncio.shield(done)  # cancelled (client gone, timeout): the group is published all the same
+
+    async def _flush_all(self) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                try:
+                    await self._flush(set().union(*(keys for keys, _ in group)))
+                except Exception as exc:  # noqa: BLE001 — the waiters hear it; the rows stay for the relay
+                    for _, done in group:
+                        if not done.done():
+                            done.set_exception(exc)
+                else:
+                    for _, done in group:
+                        if not done.done():
+                            done.set_result(None)
+        finally:
+            self._flusher = None
+
+    async def _flush(self, keys: set[bytes]) -> int:
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(self._pending_sql, sorted(keys))
+            return await self._send_and_delete(conn, rows)
+
+    async def _send_and_delete(self, conn: asyncpg.Connection, rows: list) -> int:
+        if rows:
+            await self.publisher.publish_rows([(r["topic"], r["key"], r["value"]) for r in rows])
+            await conn.execute(self._delete_sql, [r["seq"] for r in rows])
+        return len(rows)
+
+    async def relay_once(self, grace_s: float | None = None, limit: int = 5000) -> int:
+        """Republish rows older than the grace period (what a crash left between commit and ack)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(self._stale_sql, self.relay_grace_s if grace_s is None else grace_s, limit)
+            return await self._send_and_delete(conn, rows)
+
+    async def relay_forever(self, stop: asyncio.Event, every_s: float = 1.0) -> None:
+        """The relay: at start (a previous run's leftovers are old already) and every `every_s` after."""
+        while not stop.is_set():
+            try:
+                while await self.relay_once() and not stop.is_set():
+                    pass
+            except Exception:  # noqa: BLE001 — broker or database away: try again next round
+                log.warning("%s outbox relay failed; retrying", self.schema, exc_info=True)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=every_s)
+            except TimeoutError:
+                pass
+
+
+def _retrieved(done: asyncio.Future) -> None:
+    if not done.cancelled():
+        done.exception()  # a waiter that gave up has still "seen" the failure: no never-retrieved warning

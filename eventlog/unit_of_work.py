@@ -1,0 +1,110 @@
+"""The one way a command becomes events.
+
+    lock the aggregate -> check the Idempotency-Key -> load its state -> gather the outside facts
+    -> decide (pure) -> save state + outbox rows + the answer, in one PostgreSQL transaction
+    -> publish the outbox rows (idempotent producer, acks=all) -> answer
+
+A service describes a command as a `Command` (its own load, context, decide, save and answer steps);
+the order of the steps is this module's. The 2xx is given only once the broker acked the events;
+if that cannot be confirmed the answer says the outcome is unknown, and the outbox relay publishes
+the events later — a retry with the same Idempotency-Key then gets the one outcome. A refusal
+(DomainError) from any step is an answer too: nothing is staged, and under a key it is remembered.
+
+Consumers that decide (quota) run the same steps inside the stored-offset consumer's transaction:
+its offset rows are the lock and the idempotency record, `Outbox.stage` holds the decisions, and
+`Outbox.publish` after the commit sends them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+
+from contracts.errors import DomainError
+from contracts.events import Event
+from contracts.topics import Topic
+
+from .http_problems import domain_problem_body
+from .idempotency import IdempotencyKeys, IdempotentRequest, Reply
+from .outbox import Outbox
+
+S, C, X = TypeVar("S"), TypeVar("C"), TypeVar("X")
+
+# Aggregates are locked with transaction-scoped advisory locks, so a brand-new aggregate (no row yet)
+# is locked like any other; a hash collision only makes two commands wait for each other.
+_LOCK = "SELECT pg_advisory_xact_lock(1801680487, hashtext(a)) FROM unnest($1::text[]) AS a ORDER BY a"
+
+
+class OutcomeUnknown(DomainError):
+    """Committed, but the broker's ack was not seen in time: the events will still be published."""
+
+    code = "outcome_unknown"
+    http_status = 503
+
+
+class DatabaseUnavailable(DomainError):
+    code = "database_unavailable"
+    http_status = 503
+
+
+@dataclass(frozen=True)
+class Command(Generic[S, C, X]):
+    """One command as the unit of work runs it. `decide(state, command, context) -> events` is pure."""
+
+    aggregates: Sequence[str]                                    # locked, in sorted order
+    command: C
+    topic: Topic
+    load: Callable[[asyncpg.Connection], Awaitable[S]]           # read under the lock
+    decide: Callable[[S, C, X], list[Event]]
+    save: Callable[[asyncpg.Connection, S, list[Event]], Awaitable[None]]
+    answer: Callable[[S, list[Event]], Reply]
+    context: X | None = None                                               # outside facts known beforehand,
+    gather: Callable[[asyncpg.Connection, S], Awaitable[X]] | None = None  # or read under the lock
+
+
+class UnitOfWork:
+    def __init__(self, pool: asyncpg.Pool, outbox: Outbox, keys: IdempotencyKeys) -> None:
+        self.pool, self.outbox, self.keys = pool, outbox, keys
+
+    async def ensure_schema(self, conn: asyncpg.Connection) -> None:
+        await self.outbox.ensure_schema(conn)
+        await self.keys.ensure_schema(conn)
+
+    async def run(self, cmd: Command[S, C, X], idem: IdempotentRequest | None = None) -> Reply:
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                await conn.execute(_LOCK, sorted(set(cmd.aggregates)))
+                reply, published = await self._decided(conn, cmd, idem)
+        except (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as exc:
+            raise DatabaseUnavailable("数据库暂不可用，本次操作未生效，请稍后重试。") from exc
+        if published:
+            try:
+                await self.outbox.publish(published)
+            except Exception as exc:
+                raise OutcomeUnknown("已受理，但尚未确认写入事件日志（稍后将自动补发）。请稍后使用相同的 "
+                                     "Idempotency-Key 重试以获取确定结果。") from exc
+        return reply
+
+    async def _decided(self, conn: asyncpg.Connection, cmd: Command[S, C, X],
+                       idem: IdempotentRequest | None) -> tuple[Reply, set[bytes]]:
+        """The answer, and the partition keys whose outbox rows must be published before it is given."""
+        if idem is not None and (replay := await self.keys.claim(conn, idem)) is not None:
+            # The first attempt's events may still wait in the outbox (it crashed, or is publishing now).
+            return replay, {k.encode() for k in replay.event_keys}
+        try:
+            state = await cmd.load(conn)
+            context: Any = await cmd.gather(conn, state) if cmd.gather else cmd.context
+            events = cmd.decide(state, cmd.command, context)
+            await cmd.save(conn, state, events)
+            await self.outbox.stage(conn, [(cmd.topic, e) for e in events])
+            reply = replace(cmd.answer(state, events), event_keys=tuple(sorted({e.key for e in events})))
+        except DomainError as exc:
+            if idem is None or exc.http_status >= 500:  # a 5xx is not an answer: a retry redoes the command
+                raise
+            reply, events = Reply(exc.http_status, domain_problem_body(exc)), []
+        if idem is not None:
+            await self.keys.remember(conn, idem, reply)
+        return reply, {k.encode() for k in reply.event_keys}

@@ -1,0 +1,75 @@
+"""The intake's commands as the unit of work runs them (eventlog/unit_of_work.py): which aggregates
+are locked, how their state is loaded and saved, which outside facts are gathered, what is answered.
+The decisions themselves are the domain's (domain/nominations.py, domain/applications.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
+
+from contracts.events import Event
+from contracts.topics import APPLICATIONS, NOMINATIONS
+from eventlog.idempotency import Reply
+from eventlog.unit_of_work import Command
+
+from . import store
+from .domain import applications, nominations
+from .domain.access import application_not_found, own_nomination
+from .domain.commands import (
+    AmendNomination, ApplicationCommand, NominationCommand, RecommendApplication, SaveApplication, SendApplication,
+    SubmitNomination,
+)
+from .domain.model import ApplicationState, NominationState
+from .service import IntakeService
+
+Answer = Callable[[object, list[Event]], Reply]
+
+
+def nomination_step(svc: IntakeService, cmd: NominationCommand, now: datetime, answer: Answer) -> Command:
+    """Submit (under an Idempotency-Key), amend or withdraw one nomination."""
+    nomination_id = cmd.nomination_id
+
+    async def load(conn) -> NominationState | None:
+        return (await store.load_nominations(conn, [nomination_id])).get(nomination_id)
+
+    async def gather(conn, state: NominationState | None):
+        if isinstance(cmd, SubmitNomination):
+            unit, campaign, items = cmd.by.org, cmd.campaign, [(cmd.list_code, cmd.form, cmd.title)]
+        else:
+            state = own_nomination(state, cmd.by)  # another unit's, or none: no facts to gather about it
+            unit, campaign = state.unit_id, state.campaign
+            items = [(cmd.list_code or state.list_code, cmd.form, cmd.title)] if isinstance(cmd, AmendNomination) else []
+        return await svc.context(conn, campaign, unit, items, now)
+
+    async def save(conn, state: NominationState | None, events: list[Event]) -> None:
+        await store.save_events(conn, events, ({nomination_id: state}, {}))
+
+    return Command(aggregates=[f"nomination:{nomination_id}"], command=cmd, topic=NOMINATIONS, load=load,
+                   gather=gather, decide=nominations.decide, save=save, answer=answer)
+
+
+def application_step(svc: IntakeService, cmd: ApplicationCommand, now: datetime, answer: Answer) -> Command:
+    """One step of the applicant stage; a recommendation also creates the nomination it becomes."""
+    application_id = cmd.application_id
+    recommending = isinstance(cmd, RecommendApplication)
+    locked = [f"application:{application_id}"] + ([f"nomination:{cmd.nomination_id}"] if recommending else [])
+
+    async def load(conn) -> ApplicationState | None:
+        return (await store.load_applications(conn, [application_id])).get(application_id)
+
+    async def gather(conn, state: ApplicationState | None):
+        if isinstance(cmd, SaveApplication):
+            return await svc.context(conn, state.campaign if state else cmd.campaign, cmd.unit_id, now=now)
+        if state is None:
+            raise application_not_found()
+        items = [(state.list_code, state.form, state.title)] if isinstance(cmd, (SendApplication,
+                                                                                 RecommendApplication)) else []
+        return await svc.context(conn, state.campaign, state.unit_id, items, now)
+
+    async def save(conn, state: ApplicationState | None, events: list[Event]) -> None:
+        new_nomination: dict[UUID, None] = {cmd.nomination_id: None} if recommending else {}
+        await store.save_events(conn, events, (new_nomination, {application_id: state}))
+
+    return Command(aggregates=locked, command=cmd, topic=NOMINATIONS if recommending else APPLICATIONS, load=load,
+                   gather=gather, decide=applications.decide, save=save, answer=answer)
