@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from contracts.campaign import Campaign
+from contracts.campaign.model import Campaign
 from contracts.errors import DomainError
 from contracts.events import CampaignOpened, Event, ListPublished, NominationAmended, NominationSubmitted
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
-from contracts.campaign import Campaign
-from contracts.campaign_state import CampaignBook
+from contracts.campaign.book import CampaignBook
+from contracts.campaign.model import Campaign
 
 from .campaigns import load_campaign_book
 

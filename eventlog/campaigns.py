@@ -12,7 +12,7 @@ import logging
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from contracts.campaign_state import CampaignBook, fold
+from contracts.campaign.book import CampaignBook, fold
 from contracts.events import Event, decode_event
 from contracts.topics import CAMPAIGNS, Topic
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts.campaign import Campaign, RankingList
-from contracts.campaign_state import CampaignVersion
+from contracts.campaign.book import CampaignVersion
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

@@ -1,4 +1,4 @@
-"""The campaigns as this process knows them: a CampaignBook (contracts/campaign_state.py) folded from
+"""The campaigns as this process knows them: a CampaignBook (contracts/campaign/book.py) folded from
 the campaigns topic at start-up and kept current by following the topic, so an opening or a
 deadline extension published later applies within moments, and a replay sees the same book."""
 
@@ -10,7 +10,7 @@ import logging
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.campaign import Campaign
-from contracts.campaign_state import CampaignBook, evolve
+from contracts.campaign.book import CampaignBook, evolve
 from contracts.events import decode_event
 from contracts.topics import CAMPAIGNS
 from eventlog.settings import kafka_bootstrap
