@@ -1,9 +1,19 @@
-"""Stable English codes of the lists, domains and channels, with their Chinese display names.
+"""Stable English codes of the lists, domains and channels, with their Chinese display names, and
+the string types campaign codes and names are written in.
 
 Codes never change once events carry them; names are display text only.
 """
 
 from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+# A machine code inside a campaign definition (list, domain, channel, body, criterion).
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+# A display name: an organisation's or a list's, never a contact person's.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 LISTS: dict[str, str] = {
     "leading_tech": "先导技术榜",

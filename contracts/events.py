@@ -3,18 +3,20 @@
 Every event is one frozen pydantic model: the envelope fields live on `Event`, each
 subclass adds its payload and fixes `type`. The wire format is the model's JSON.
 `decode_event` upcasts old schema versions and returns the right class.
-Events are facts, named in the past tense; fields are only ever added with defaults.
+Events are facts, named in the past tense; fields are only ever added with defaults, or the
+version is bumped with an upcaster in contracts/upcasting.py that lifts the old payloads.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 from uuid import UUID, uuid4, uuid5
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from .review_terms import DEFAULT_TIE_BREAK, Aggregation, ConflictReason, Criterion, Points, TieBreak, weight_problem
 from .upcasting import needs_upcast, upcast
 
 # Namespace for ids derived from other ids: a redelivered cause yields the same effect id.
@@ -60,6 +62,17 @@ def derived_event_id(cause: UUID, effect_type: str, discriminator: str = "") -> 
 def unit_key(campaign: str, unit_id: str) -> str:
     """Partition key of one recommending unit's stream in a campaign (registry and nominations)."""
     return f"{campaign}:{unit_id}"
+
+
+def target_key(campaign: str, list_code: str, domain: str | None) -> str:
+    """Partition key of review events: one review target (list and domain; "" for a list without
+    domains), so one partition orders all work on it, both bodies' of a joint target included."""
+    return f"{campaign}:{list_code}:{domain or ''}"
+
+
+def list_key(campaign: str, list_code: str) -> str:
+    """Partition key of public-notice and publication events: one list of one campaign."""
+    return f"{campaign}:{list_code}"
 
 
 class AttachmentRef(_Frozen):
@@ -158,6 +171,8 @@ class NominationSubmitted(Event):
     revision: int = Field(default=1, ge=1)
     opinion: Text = ""
     attachments: tuple[AttachmentRef, ...] = ()
+    # The unit's channels open to the list at submission, in campaign order; a unit in several
+    # channels recommends under each. () on nominations submitted before the field existed.
     channels: tuple[Code, ...] = ()
 
 
@@ -233,62 +248,166 @@ class QuotaReleased(Event):
     revision: int = Field(default=1, ge=1)
 
 
-# --- review ----------------------------------------------------------------------------------------
+# --- review: keyed target_key(campaign, list, domain), so one partition orders a joint body's work ---
+
+CreditCode = Annotated[str, Field(pattern=r"^[0-9A-Z]{18}$")]  # 统一社会信用代码 (check digit: the intake's)
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+ScoreBound = Annotated[int, Field(ge=-1000, le=1000)]
 
 
-class Criterion(_Frozen):
-    code: Code
+class RelatedOrganisation(_Frozen):
+    """An organisation an expert declares a relation with (employer, collaborator, interest)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    credit_code: CreditCode | None = None
+
+
+class RosterExpert(_Frozen):
+    """One expert of a body's filed panel, with what the automatic conflict check compares."""
+
+    expert_id: OrgId
     name: str = Field(min_length=1, max_length=100)
-    weight: float = Field(gt=0, le=1)
+    affiliation: str = Field(min_length=1, max_length=200)
+    affiliation_credit_code: CreditCode | None = None
+    declared_relations: tuple[RelatedOrganisation, ...] = ()
 
 
 class ReviewPlanFiled(Event):
-    """A review body's plan, expert composition and criteria, filed (备案) before it reviews."""
+    """A review body's plan, expert composition, criteria and panel, filed (备案) before it reviews.
+
+    v2: criterion weights are whole percent summing to 100 (v1: fractions of 1, upcast × 100); the
+    tie-break is an ordered rule list; the scoring range, trimming, divergence and load are the plan's.
+    """
 
     type: Literal["ReviewPlanFiled"] = "ReviewPlanFiled"
+    schema_version: int = 2
     body_code: Code
     list_code: Code
     domain: Code | None = None
     plan: Text
     expert_composition: Text
-    criteria: tuple[Criterion, ...]
-    aggregation: Literal["mean", "trimmed_mean", "zscore_mean"]
-    tie_break: Literal["raw_sum", "earliest_submission"] = "raw_sum"
+    criteria: Annotated[tuple[Criterion, ...], Field(min_length=1, max_length=20)]
+    score_min: ScoreBound = 0
+    score_max: ScoreBound = 100
+    experts_per_item: int = Field(default=7, ge=1, le=99)
+    aggregation: Aggregation
+    trim_min_scores: int = Field(default=5, ge=3, le=99)
+    divergence_threshold: Points | None = None  # None: the campaign's review.divergence_threshold
+    tie_break: Annotated[tuple[TieBreak, ...], Field(min_length=1)] = DEFAULT_TIE_BREAK
+    max_load: int | None = Field(default=None, ge=1)  # most items one expert scores; None: no limit
+    roster: tuple[RosterExpert, ...] = ()
 
+    @model_validator(mode="after")
+    def _a_whole_plan(self) -> ReviewPlanFiled:
+        problem = weight_problem(self.criteria)
+        if problem:
+            raise ValueError(problem)
+        if self.score_min >= self.score_max:
+            raise ValueError("评分上限须大于下限（score_max must exceed score_min）")
+        if self.divergence_threshold is not None and not (
+                0 < self.divergence_threshold <= self.score_max - self.score_min):
+            raise ValueError("分歧阈值须大于 0 且不超过评分区间（divergence_threshold outside the score range）")
+        if len(set(self.tie_break)) != len(self.tie_break):
+            raise ValueError("并列规则重复（duplicate tie-break rule）")
+        ids = [e.expert_id for e in self.roster]
+        if len(set(ids)) != len(ids):
+            raise ValueError("专家名单重复（duplicate expert in the roster）")
+        if self.roster and self.experts_per_item > len(ids):
+            raise ValueError("每项评审专家数多于名单人数（experts_per_item exceeds the roster）")
+        return self
+
+
+class ReviewPlanConfirmed(Event):
+    """The other body of a joint target (绿色低碳: two bodies) confirms a filed plan; it takes effect then."""
+
+    type: Literal["ReviewPlanConfirmed"] = "ReviewPlanConfirmed"
+    body_code: Code          # the confirming body, not the one that filed
+    list_code: Code
+    domain: Code | None = None
+    plan_event_id: UUID      # the ReviewPlanFiled confirmed
+    note: Text = ""
+
+
+# Target fields (body_code, list_code, domain) that a v1 of the event lacked are optional: None only on
+# events written before review events named their target (none were: the review service came after).
 
 class ExpertAssigned(Event):
     type: Literal["ExpertAssigned"] = "ExpertAssigned"
     nomination_id: UUID
     expert_id: OrgId
     body_code: Code
+    list_code: Code | None = None
+    domain: Code | None = None
+    solver_input_hash: Sha256 | None = None  # an automatic assignment: sha256 of the solver's input
+
+
+class ExpertUnassigned(Event):
+    type: Literal["ExpertUnassigned"] = "ExpertUnassigned"
+    nomination_id: UUID
+    expert_id: OrgId
+    body_code: Code
+    list_code: Code
+    domain: Code | None = None
+    reason: Text = Field(min_length=1)
 
 
 class ConflictDeclared(Event):
+    """v2: a reason code (v1's `automatic` flag upcasts to "automatic" or "other") plus free text."""
+
     type: Literal["ConflictDeclared"] = "ConflictDeclared"
+    schema_version: int = 2
     nomination_id: UUID
     expert_id: OrgId
-    reason: Text
-    automatic: bool = False  # found by rule (same organisation), not declared by the expert
+    body_code: Code | None = None
+    list_code: Code | None = None
+    domain: Code | None = None
+    reason_code: ConflictReason
+    reason: Text = ""
+
+    @property
+    def automatic(self) -> bool:
+        """Found by rule (same organisation as applicant or recommender), not declared by the expert."""
+        return self.reason_code == "automatic"
 
 
 class ExpertScoreRecorded(Event):
+    """One expert's scores on one nomination. v2: exact decimals (see Points); the range is the plan's."""
+
     type: Literal["ExpertScoreRecorded"] = "ExpertScoreRecorded"
+    schema_version: int = 2
     nomination_id: UUID
     expert_id: OrgId
-    scores: dict[str, float]   # criterion code -> 0..100
-    total: float = Field(ge=0, le=100)
+    body_code: Code | None = None
+    list_code: Code | None = None
+    domain: Code | None = None
+    scores: dict[Code, Points]   # criterion code -> score within the plan's range
+    total: Points                # the weighted total the review service computed from `scores`
 
 
 class PrelimScored(Event):
+    """A nomination's preliminary aggregate and rank inside its list/domain. v2: exact decimals."""
+
     type: Literal["PrelimScored"] = "PrelimScored"
+    schema_version: int = 2
     nomination_id: UUID
+    body_code: Code | None = None
     list_code: Code
     domain: Code | None = None
-    aggregate: float
-    raw_sum: float
+    aggregate: Points
+    raw_sum: Points
     rank: int = Field(ge=1)
     expert_count: int = Field(ge=0)
     method: str
+    divergent: bool = False  # spread of expert totals above the plan's threshold: re-review
+    totals: dict[OrgId, Points] = Field(default_factory=dict)  # expert id -> that expert's total
+
+
+class PrelimGap(_Frozen):
+    """A nomination left out of the submitted ranking, and why."""
+
+    nomination_id: UUID
+    reason: Literal["missing_scores", "all_experts_conflicted", "not_assigned", "under_re_review", "other"]
+    note: Text = ""
 
 
 class PrelimResultsSubmitted(Event):
@@ -298,6 +417,26 @@ class PrelimResultsSubmitted(Event):
     domain: Code | None = None
     ranked: tuple[UUID, ...]
     late: bool = False
+    gaps: tuple[PrelimGap, ...] = ()
+
+
+class CommitteeVote(_Frozen):
+    """The final-review committee's vote on one nomination; the campaign's rules.final_vote judges it."""
+
+    eligible: int = Field(ge=1)
+    present: int = Field(ge=0)
+    recused: int = Field(default=0, ge=0)
+    yes: int = Field(ge=0)
+    no: int = Field(ge=0)
+    abstain: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _counts_add_up(self) -> CommitteeVote:
+        if self.present > self.eligible or self.recused > self.present:
+            raise ValueError("到会人数不能超过应到人数，回避人数不能超过到会人数（present/recused out of range）")
+        if self.yes + self.no + self.abstain != self.present - self.recused:
+            raise ValueError("赞成、反对、弃权之和须等于到会且未回避人数（votes must add up）")
+        return self
 
 
 class FinalDecisionRecorded(Event):
@@ -307,25 +446,47 @@ class FinalDecisionRecorded(Event):
     domain: Code | None = None
     selected: bool
     note: Text = ""
+    vote: CommitteeVote | None = None      # None on decisions recorded without a vote count
+    revision: int = Field(default=1, ge=1)  # a later decision on the same nomination replaces an earlier one
 
 
-# --- public notice and publication ------------------------------------------------------------------
+# --- public notice and publication: keyed list_key(campaign, list) --------------------------------
 
 
 class PublicNoticeOpened(Event):
+    """v2: the notice has its own id (v1 upcasts it from the event id)."""
+
     type: Literal["PublicNoticeOpened"] = "PublicNoticeOpened"
+    schema_version: int = 2
+    notice_id: UUID
     list_code: Code
     opens_at: datetime
     closes_at: datetime
     nominations: tuple[UUID, ...]
 
+    @model_validator(mode="after")
+    def _a_window(self) -> PublicNoticeOpened:
+        if self.closes_at <= self.opens_at:
+            raise ValueError("公示结束须晚于开始（closes_at must follow opens_at）")
+        return self
+
 
 class ObjectionFiled(Event):
+    """A named (实名) objection to a nomination under notice. v2: name, organisation and contact apart
+    (v1's `filed_by` upcasts to `name`). `contact` is private: kept in the event, never in a view."""
+
     type: Literal["ObjectionFiled"] = "ObjectionFiled"
+    schema_version: int = 2
     objection_id: UUID
+    notice_id: UUID | None = None  # None on v1 objections: the list's notice open at the time
     nomination_id: UUID
-    filed_by: str = Field(min_length=1, max_length=200)  # objections are named (实名)
+    name: str = Field(min_length=1, max_length=200)
+    organisation: str = Field(default="", max_length=200)
+    contact: str = Field(default="", max_length=200, json_schema_extra={"x-private": True})
     grounds: Text
+
+
+PRIVATE_FIELDS: dict[str, frozenset[str]] = {"ObjectionFiled": frozenset({"contact"})}
 
 
 class ObjectionResolved(Event):
@@ -334,6 +495,18 @@ class ObjectionResolved(Event):
     nomination_id: UUID
     upheld: bool
     note: Text = ""
+    notice_id: UUID | None = None
+
+
+class EntryTrace(_Frozen):
+    """The events a published entry rests on, so anyone auditing the list can follow it back."""
+
+    nomination_event_id: UUID | None = None
+    quota_event_id: UUID | None = None
+    screening_event_id: UUID | None = None
+    prelim_event_id: UUID | None = None
+    decision_event_id: UUID | None = None
+    notice_event_id: UUID | None = None
 
 
 class PublishedEntry(_Frozen):
@@ -341,13 +514,21 @@ class PublishedEntry(_Frozen):
     title: str
     unit_id: OrgId
     domain: Code | None = None
+    holder_org: str | None = Field(default=None, max_length=200)  # the applicant organisation listed
+    unit_name: str | None = Field(default=None, max_length=200)   # the recommending unit's name
+    trace: EntryTrace | None = None
 
 
 class ListPublished(Event):
+    """A list released; a correction is a later version of the same list with its reason."""
+
     type: Literal["ListPublished"] = "ListPublished"
     list_code: Code
     entries: tuple[PublishedEntry, ...]
     published_at: datetime
+    version: int = Field(default=1, ge=1)
+    reason: Text = ""             # why this version replaces the previous one
+    released_on: date | None = None  # the release day as announced (Beijing date)
 
 
 EVENT_CLASSES: tuple[type[Event], ...] = (
@@ -355,7 +536,8 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     ApplicationSaved, ApplicationSentToUnit, ApplicationReturned, ApplicationDeclined,
     NominationSubmitted, NominationAmended, NominationWithdrawn, NominationScreened,
     QuotaReserved, QuotaRejected, QuotaReleased,
-    ReviewPlanFiled, ExpertAssigned, ConflictDeclared, ExpertScoreRecorded, PrelimScored,
+    ReviewPlanFiled, ReviewPlanConfirmed, ExpertAssigned, ExpertUnassigned, ConflictDeclared, ExpertScoreRecorded,
+    PrelimScored,
     PrelimResultsSubmitted, FinalDecisionRecorded,
     PublicNoticeOpened, ObjectionFiled, ObjectionResolved, ListPublished,
 )

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from contracts.campaign import Campaign
+from contracts.campaign.model import Campaign
 from contracts.events import EVENT_CLASSES
 from contracts.schema_compat import Schema, check_backward
 from contracts.upcasting import UPCASTERS

@@ -27,8 +27,12 @@ NOMINATIONS = Topic("kczg.nominations", 6,
                     "UnitRegistered/ChannelsChanged, NominationSubmitted/Amended/Withdrawn/Screened")
 QUOTA = Topic("kczg.quota", 6, "QuotaReserved/Rejected/Released, keyed campaign:unit")
 APPLICATIONS = Topic("kczg.applications", 6, "ApplicationSaved/SentToUnit/Returned/Declined, keyed campaign:unit")
-REVIEW = Topic("kczg.review", 6, "review plans, experts, conflicts, scores, prelim results, final decisions")
-PUBLISH = Topic("kczg.publish", 3, "PublicNoticeOpened, ObjectionFiled/Resolved, ListPublished")
+# Keyed campaign:list:domain (events.target_key): one partition orders all work on one review target,
+# both bodies' of a joint target (绿色低碳) included, and the final decisions on it.
+REVIEW = Topic("kczg.review", 6, "review plans and confirmations, experts, conflicts, scores, prelim results, "
+                                 "final decisions; keyed campaign:list:domain")
+# Keyed campaign:list (events.list_key): a list's notice, objections and versions in one order.
+PUBLISH = Topic("kczg.publish", 3, "PublicNoticeOpened, ObjectionFiled/Resolved, ListPublished; keyed campaign:list")
 DEADLETTER = Topic("kczg.deadletter", 1, "undecodable or unprocessable records with the reason")
 
 ALL_TOPICS: tuple[Topic, ...] = (CAMPAIGNS, NOMINATIONS, QUOTA, APPLICATIONS, REVIEW, PUBLISH, DEADLETTER)

@@ -18,7 +18,7 @@ from datetime import datetime
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.campaign import Campaign
-from contracts.campaign_state import CampaignBook, UnknownCampaign, evolve
+from contracts.campaign.book import CampaignBook, UnknownCampaign, evolve
 from contracts.topics import CAMPAIGNS, Topic
 
 from .deadletter import decoded

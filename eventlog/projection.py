@@ -3,7 +3,8 @@
 A projection names its topics, the structs it decodes (event_decoding) and one pure function
 per event type (`folds`) that merges an event into a `ViewBatch` by the tables' rules
 (view_table). The engine decodes a batch of records, folds it in memory and writes it
-(projection_store). Live views and rebuilds run these same functions, so they cannot diverge.
+(projection_store); projection_live wires the two into a live consumer. Live views and rebuilds run
+these same functions, so they cannot diverge.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
-
 from contracts.topics import Topic
 
-from .consumer import ApplyFn, ConsumerSpec, Records
+from .consumer import Records
 from .deadletter import DeadLetter
 from .event_decoding import EventDecoder, PoisonEvent, ViewEvent
 from .table_batch import TableBatch
@@ -87,19 +86,3 @@ class Projection:
             key = (tp.topic, tp.partition)
             folded.last_record_ms[key] = max(folded.last_record_ms.get(key, 0), recs[-1].timestamp)
             folded.events += len(recs)
-
-    def live_apply(self, consumer: str) -> ApplyFn:
-        """The ConsumerSpec.apply of the live view: fold the batch, write it, hand back the poison."""
-        from .projection_store import write_batch
-
-        async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
-            folded = self.new_batch()
-            self.fold_into(folded, records)
-            await write_batch(conn, self, self.schema, consumer, folded)
-            return folded.letters
-
-        return apply
-
-    def live_spec(self, group_id: str | None = None, max_records: int = 2000) -> ConsumerSpec:
-        return ConsumerSpec(name=self.name, topics=self.topic_names(), apply=self.live_apply(self.name),
-                            group_id=group_id, max_records=max_records)

@@ -1,7 +1,7 @@
 """`kczg campaign load | extend-deadline | move-release | show`: a campaign is events on the campaigns topic.
 
 Each command reads the topic to its end (eventlog/campaign_follower.py), decides with the pure functions of
-contracts/campaign_decisions.py, and publishes at most one event (acks=all) — or refuses with a Chinese
+contracts/campaign/decisions.py, and publishes at most one event (acks=all) — or refuses with a Chinese
 message and exit code 1, publishing nothing.
 """
 
@@ -16,8 +16,8 @@ import typer
 from rich.console import Console
 
 from contracts.campaign import Campaign, load_campaign
-from contracts.campaign_decisions import deadline_extension, decide_open, decide_timeline_change, release_move
-from contracts.campaign_state import CampaignBook
+from contracts.campaign.decisions import deadline_extension, decide_open, decide_timeline_change, release_move
+from contracts.campaign.book import CampaignBook
 from contracts.errors import DomainError
 from contracts.events import Actor, Event
 from contracts.topics import CAMPAIGNS

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from contracts.campaign import Campaign, RankingList
-from contracts.campaign_state import CampaignVersion
+from contracts.campaign.book import CampaignVersion
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -23,6 +23,8 @@ TIMELINE = (  # (field, label, is an exclusive end)
     ("release_planned_until", "发布推介结束", True),
     ("publicity_opens_at", "宣传推广开始", False),
     ("publicity_closes_at", "宣传推广结束", True),
+    ("notice_opens_at", "公示开始", False),  # optional: a call need not name a 公示 window
+    ("notice_closes_at", "公示结束", True),
 )
 LABELS = {name: label for name, label, _ in TIMELINE}
 PHASES = {"not_started": "尚未开始", "collection": "征集中", "preliminary_review": "初评中",
@@ -91,7 +93,11 @@ def render_campaign(console: Console, history: tuple[CampaignVersion, ...], othe
     timeline = _table("时间安排（北京时间）", "节点", "时间", "备注")
     for name, label, exclusive in TIMELINE:
         value, first = getattr(c.timeline, name), getattr(opened.timeline, name)
-        note = f"已调整，原为 {beijing(first, exclusive)}" if value != first else ""
+        if value is None:
+            continue
+        note = f"已调整，原为 {beijing(first, exclusive) if first else '未设'}" if value != first else ""
+        if name.startswith("notice_") and c.timeline.notice_basis == "modelled_default":
+            note = "；".join(filter(None, (note, "建模默认值，非通知原文")))
         timeline.add_row(label, beijing(value, exclusive), note)
     console.print(timeline)
 

@@ -85,7 +85,7 @@ CREATE TABLE IF NOT EXISTS intake.uploads (
     PRIMARY KEY (org, sha256)
 );
 
--- The previously-listed rule's facts (contracts/relisting.py): every published list of every campaign
+-- The previously-listed rule's facts (domain/rules.py, domain/item_identity.py): every published list of every campaign
 -- (a list published again for its campaign replaces the earlier one), and the credit-code identity of
 -- each nomination on an organisation list (filled with the nomination's row, in any order to these).
 ALTER TABLE intake.nomination_status ADD COLUMN IF NOT EXISTS credit_key text;

@@ -15,6 +15,7 @@ from eventlog import projection_metrics, projection_store
 from eventlog.consumer import StoredOffsetConsumer
 from eventlog.producer import EventPublisher
 from eventlog.projection import Projection
+from eventlog.projection_live import live_spec
 from eventlog.projection_rebuild import projection_pool, rebuild
 from eventlog.projection_status import LogEnds, projection_status
 from eventlog.settings import consumer_group
@@ -43,7 +44,7 @@ async def keep_live(projection: Projection, dead_letters: EventPublisher, stop: 
 async def _run_live(projection: Projection, dead_letters: EventPublisher, stop: asyncio.Event) -> None:
     pool = await projection_pool(size=2)
     # One group per view: instances share its partitions, and the rows merge whoever applies them.
-    spec = projection.live_spec(group_id=consumer_group(projection.name), max_records=LIVE_BATCH)
+    spec = live_spec(projection, group_id=consumer_group(projection.name), max_records=LIVE_BATCH)
     consumer = StoredOffsetConsumer(spec, pool, dead_letters)
     try:
         async with pool.acquire() as conn:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import asyncpg
 from aiokafka.structs import ConsumerRecord
 
-from contracts.campaign_state import UnknownCampaign
+from contracts.campaign.book import UnknownCampaign
 from contracts.events import (
     Event, NominationAmended, NominationSubmitted, NominationWithdrawn, UnitChannelsChanged, UnitRegistered,
 )

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from contracts.campaign_state import UnknownCampaign
+from contracts.campaign.book import UnknownCampaign
 from contracts.events import CampaignTimelineChanged
 from contracts.topics import CAMPAIGNS
 from eventlog.campaign_follower import CampaignFollower

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from contracts.campaign import load_builtin_campaign
-from contracts.campaign_decisions import decide_open, decide_timeline_change
-from contracts.campaign_state import CampaignBook, fold
+from contracts.campaign.decisions import decide_open, decide_timeline_change
+from contracts.campaign.book import CampaignBook, fold
 from contracts.topics import CAMPAIGNS, NOMINATIONS
 from tests.support.intake import SECRETARIAT, intake, nomination_body, publish, wait_for  # noqa: F401
 from tests.support.kafka import read_topic

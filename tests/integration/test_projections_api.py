@@ -21,6 +21,8 @@ from tests.support.ranking_log import produce_events
 C = "kczg-2022"
 N = [UUID(int=i) for i in range(1, 6)]
 BIO = dict(list_code="leading_tech", domain="biomedicine")
+# unit-a is in two channels: N0 is recommended under both, N1 under one (as the intake records them).
+BOTH = dict(channels=("national_society", "provincial_cast"))
 ENT = dict(list_code="emerging_enterprise", domain=None)
 
 
@@ -42,8 +44,10 @@ def campaign_log() -> list:
         UnitRegistered(**on("unit-a"), **a, name="甲学会", channels=("national_society", "provincial_cast")),
         UnitRegistered(**on("unit-b"), **b, name="乙园区", channels=("pilot_city_park",)),
         # 23:30 on Oct 31 in Beijing, and 00:30 on Nov 1: two different days there.
-        NominationSubmitted(**on("unit-a", "2022-10-31T15:30"), **a, nomination_id=N[0], **BIO, title="基因编辑"),
-        NominationSubmitted(**on("unit-a", "2022-10-31T16:30"), **a, nomination_id=N[1], **BIO, title="细胞治疗"),
+        NominationSubmitted(**on("unit-a", "2022-10-31T15:30"), **a, nomination_id=N[0], **BIO, title="基因编辑",
+                            **BOTH),
+        NominationSubmitted(**on("unit-a", "2022-10-31T16:30"), **a, nomination_id=N[1], **BIO, title="细胞治疗",
+                            channels=("provincial_cast",)),
         NominationSubmitted(**on("unit-b", "2022-10-20T02:00"), **b, nomination_id=N[2], **ENT, title="新锐甲"),
         NominationSubmitted(**on("unit-b", "2022-10-20T03:00"), **b, nomination_id=N[3], **ENT, title="新锐乙"),
         QuotaReserved(**on("unit-a"), **a, nomination_id=N[0], **BIO, slot=1, limit=6, used=1),
@@ -103,13 +107,17 @@ async def test_filters_paging_and_columns(publish):
     one = (await client.get(f"/v1/rankings/nominations/{N[0]}")).json()
     assert (one["prelim_aggregate"], one["prelim_rank"], one["selected"], one["quota_slot"]) == (91.5, 1, True, 1)
     assert one["channels"] == ["national_society", "provincial_cast"] and one["unit_name"] == "甲学会"
+    assert one["nomination_channels"] == ["national_society", "provincial_cast"]
 
 
 async def test_campaign_progress_counts_by_beijing_day(publish):
     progress = (await publish.get(f"/v1/campaigns/{C}/progress")).json()
     assert progress["total"] == 4
     assert progress["by_list"] == {"leading_tech": 2, "emerging_enterprise": 2}
-    assert progress["by_channel"] == {"national_society": 2, "provincial_cast": 2, "pilot_city_park": 2}
+    # Each nomination once: N0 (two channels) under "multiple", N1 under its one; unit-b's carried none,
+    # so its unit's single channel stands in.
+    assert progress["by_channel"] == {"multiple": 1, "provincial_cast": 1, "pilot_city_park": 2}
+    assert sum(progress["by_channel"].values()) == progress["total"]
     assert progress["by_status"] == {"selected": 1, "scored": 1, "rejected": 1, "withdrawn": 1}
     assert progress["submissions_per_day"] == [{"date": "2022-10-20", "count": 2}, {"date": "2022-10-31", "count": 1},
                                                {"date": "2022-11-01", "count": 1}]

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from eventlog import offsets, projection_store
 from eventlog.consumer import StoredOffsetConsumer
+from eventlog.projection_live import live_apply, live_spec
 from eventlog.projection_rebuild import projection_pool
 from services.publish.views import RANKINGS
 from tests.support.ranking_log import log_records, ranking_events
@@ -49,7 +50,7 @@ async def write_once(pool, view, records) -> None:
 
 
 async def fail_after_writing(conn, records):
-    await VIEWS["live"].live_apply(VIEWS["live"].name)(conn, records)
+    await live_apply(VIEWS["live"], VIEWS["live"].name)(conn, records)
     raise RuntimeError("crash before the commit")
 
 
@@ -57,7 +58,7 @@ async def deliver_like_kafka(pool, log, rnd: random.Random) -> None:
     """Partitions in random turns and chunks; sometimes the transaction dies, the consumer restarts
     from its stored offsets, or another instance re-reads an older stretch."""
     view = VIEWS["live"]
-    consumer = StoredOffsetConsumer(view.live_spec(), pool, dead_letters=None)
+    consumer = StoredOffsetConsumer(live_spec(view), pool, dead_letters=None)
     positions = {tp: 0 for tp in log}
     while any(positions[tp] < len(log[tp]) for tp in log):
         batch = {}
@@ -77,7 +78,7 @@ async def deliver_like_kafka(pool, log, rnd: random.Random) -> None:
             await consumer.commit(batch)
         if action in ("crash", "restart"):
             await consumer.stop()
-            consumer = StoredOffsetConsumer(view.live_spec(), pool, dead_letters=None)
+            consumer = StoredOffsetConsumer(live_spec(view), pool, dead_letters=None)
             async with pool.acquire() as conn:
                 stored = await offsets.load(conn, view.name)
             positions = {tp: stored.get((tp.topic, tp.partition), 0) for tp in log}

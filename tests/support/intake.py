@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from contracts.campaign import load_builtin_campaign
-from contracts.campaign_decisions import decide_open
-from contracts.campaign_state import CampaignBook
+from contracts.campaign.decisions import decide_open
+from contracts.campaign.book import CampaignBook
 from contracts.events import Actor, Event, UnitRegistered, unit_key
 from contracts.topics import ALL_TOPICS, CAMPAIGNS, NOMINATIONS
 from eventlog.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, TokenVerifier

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from eventlog import projection_store
 from eventlog.consumer import StoredOffsetConsumer
 from eventlog.projection import Projection
+from eventlog.projection_live import live_spec
 from eventlog.projection_rebuild import projection_pool
 from eventlog.projection_status import LogEnds, ProjectionStatus, projection_status
 
@@ -16,7 +17,7 @@ from eventlog.projection_status import LogEnds, ProjectionStatus, projection_sta
 async def live_consumer(projection: Projection, max_records: int = 500):
     """The projection's live consumer in this process (every partition, no group), started."""
     pool = await projection_pool(size=2)
-    consumer = StoredOffsetConsumer(projection.live_spec(max_records=max_records), pool, dead_letters=None)
+    consumer = StoredOffsetConsumer(live_spec(projection, max_records=max_records), pool, dead_letters=None)
     try:
         async with pool.acquire() as conn:
             await projection_store.ensure_schema(conn)

@@ -53,7 +53,8 @@ def ranking_events(draw) -> list[Event]:
         unit = draw(st.sampled_from(units))
         key, common = unit_key(CAMPAIGN, unit), dict(nomination_id=nomination_id, unit_id=unit)
         list_code, domain = draw(st.sampled_from(TARGETS))
-        events.append(NominationSubmitted(**env(key), **common, list_code=list_code, domain=domain, title="成果一"))
+        events.append(NominationSubmitted(**env(key), **common, list_code=list_code, domain=domain, title="成果一",
+                                          channels=draw(st.just(()) | channels)))  # () as before the field
         revisions = draw(st.integers(1, 3))
         for revision in range(2, revisions + 1):
             list_code, domain = draw(st.sampled_from(TARGETS))
@@ -76,7 +77,7 @@ def ranking_events(draw) -> list[Event]:
                    for _ in range(draw(st.integers(0, 2)))]
         review_key = f"{CAMPAIGN}:{list_code}"
         events += [PrelimScored(**env(review_key), nomination_id=nomination_id, list_code=list_code, domain=domain,
-                                aggregate=draw(st.floats(0, 100)), raw_sum=500.5, rank=draw(st.integers(1, 9)),
+                                aggregate=draw(st.decimals(0, 100, places=2)), raw_sum=500.5, rank=draw(st.integers(1, 9)),
                                 expert_count=7, method="trimmed_mean") for _ in range(draw(st.integers(0, 2)))]
         events += [FinalDecisionRecorded(**env(review_key), nomination_id=nomination_id, list_code=list_code,
                                          domain=domain, selected=draw(st.booleans()))

@@ -25,8 +25,12 @@ def imported_modules(path: Path) -> Iterator[tuple[int, str]]:
     return imports_of(path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py")
 
 
-def imports_of(source: str, module: str, is_package: bool = False) -> Iterator[tuple[int, str]]:
-    """(line, absolute module name) for every import in `source`, relative ones resolved."""
+def imports_of(source: str, module: str, is_package: bool = False,
+               with_names: bool = False) -> Iterator[tuple[int, str]]:
+    """(line, absolute module name) for every import in `source`, relative ones resolved.
+
+    `with_names` also yields `pkg.name` for each name of `from pkg import name`, since the name may be
+    a submodule (the caller keeps the candidates that are modules)."""
     tree = ast.parse(source)
     package = module.split(".") if is_package else module.split(".")[:-1]
     for node in ast.walk(tree):
@@ -38,6 +42,9 @@ def imports_of(source: str, module: str, is_package: bool = False) -> Iterator[t
             target = ".".join([*base, *(node.module.split(".") if node.module else [])])
             if node.module:
                 yield node.lineno, target
+                if with_names:
+                    for alias in node.names:
+                        yield node.lineno, f"{target}.{alias.name}"
             else:  # `from . import x`: each name may be a module
                 for alias in node.names:
                     yield node.lineno, f"{target}.{alias.name}"

@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from contracts.campaign import CampaignChangeError, load_builtin_campaign
-from contracts.campaign_decisions import (CampaignAlreadyOpen, deadline_extension, decide_open, decide_timeline_change,
+from contracts.campaign.decisions import (CampaignAlreadyOpen, deadline_extension, decide_open, decide_timeline_change,
                                           release_move)
-from contracts.campaign_state import CampaignBook, UnknownCampaign, evolve, fold
+from contracts.campaign.book import CampaignBook, UnknownCampaign, evolve, fold
 from contracts.events import Actor, CampaignTimelineChanged, UnitRegistered
 
 BJ = timezone(timedelta(hours=8))

@@ -1,13 +1,16 @@
 """Every event class survives encode -> decode unchanged, for any payload its constraints allow.
 
 The strategies are derived from each model's own fields (types, Literal values, min/max lengths,
-bounds, patterns), so a new event or field is covered without touching this file.
+bounds, patterns), so a new event or field is covered without touching this file. Cross-field
+rules (weights summing to 100, votes adding up) are met by a few named field strategies, and any
+draw a model validator still refuses is discarded.
 """
 
 from __future__ import annotations
 
 import types
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from uuid import UUID
 
@@ -15,7 +18,7 @@ import annotated_types as at
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from contracts.events import EVENT_CLASSES, Event, decode_event, encode_event
@@ -45,7 +48,16 @@ def _constraints(metadata: list[Any]) -> dict[str, Any]:
             out[name] = getattr(m, name)
         elif getattr(m, "pattern", None):
             out["pattern"] = m.pattern
+        if getattr(m, "decimal_places", None) is not None:
+            out["places"], out["digits"] = m.decimal_places, m.max_digits
     return out
+
+
+def _decimal(c: dict[str, Any]) -> st.SearchStrategy:
+    places = c.get("places")
+    bound = Decimal(10) ** (c["digits"] - places) - 1 if places is not None and c.get("digits") else None
+    return st.decimals(min_value=c.get("ge", -bound if bound else None), max_value=c.get("le", bound),
+                       places=places, allow_nan=False, allow_infinity=False)
 
 
 def _number(kind: type, c: dict[str, Any]) -> st.SearchStrategy:
@@ -82,6 +94,10 @@ def strategy_for(annotation: Any, metadata: list[Any] = ()) -> st.SearchStrategy
         return _number(annotation, c)
     if annotation is UUID:
         return st.uuids()
+    if annotation is Decimal:
+        return _decimal(c)
+    if annotation is date:
+        return st.dates()
     if annotation is datetime:
         return INSTANTS
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
@@ -95,12 +111,56 @@ def strategy_for(annotation: Any, metadata: list[Any] = ()) -> st.SearchStrategy
     raise TypeError(f"no strategy for {annotation!r}; extend strategy_for")
 
 
+def _criteria() -> st.SearchStrategy:
+    """1..4 criteria with distinct codes and whole-percent weights summing to 100."""
+    from contracts.review_terms import Criterion
+
+    def split(cuts: list[int]) -> tuple[Criterion, ...]:
+        edges = [0, *sorted(cuts), 100]
+        return tuple(Criterion(code=f"c{i}", name=f"指标{i}", weight=b - a)
+                     for i, (a, b) in enumerate(zip(edges, edges[1:])))
+    return st.lists(st.integers(1, 99), max_size=3, unique=True).map(split)
+
+
+@st.composite
+def _vote(draw) -> dict[str, int]:
+    eligible = draw(st.integers(1, 50))
+    present = draw(st.integers(0, eligible))
+    recused = draw(st.integers(0, present))
+    yes = draw(st.integers(0, present - recused))
+    no = draw(st.integers(0, present - recused - yes))
+    return dict(eligible=eligible, present=present, recused=recused, yes=yes, no=no,
+                abstain=present - recused - yes - no)
+
+
+# (model, field) -> strategy, where a model validator ties fields together.
+FIELD_STRATEGIES: dict[tuple[str, str], Any] = {
+    ("ReviewPlanFiled", "criteria"): _criteria,
+    ("ReviewPlanFiled", "score_min"): lambda: st.integers(-1000, 0),
+    ("ReviewPlanFiled", "score_max"): lambda: st.integers(1, 1000),
+    ("ReviewPlanFiled", "divergence_threshold"): lambda: st.none() | st.decimals(Decimal("0.01"), 1, places=2),
+    ("ReviewPlanFiled", "tie_break"): lambda: st.permutations(["raw_sum", "earliest_submission"]).flatmap(
+        lambda order: st.integers(1, 2).map(lambda n: tuple(order[:n]))),
+    ("ReviewPlanFiled", "experts_per_item"): lambda: st.integers(1, 4),
+    ("CommitteeVote", "*"): lambda: _vote(),
+}
+
+
 def model_strategy(cls: type[BaseModel]) -> st.SearchStrategy:
-    fields = {name: strategy_for(f.annotation, f.metadata) for name, f in cls.model_fields.items()}
+    if (cls.__name__, "*") in FIELD_STRATEGIES:
+        return FIELD_STRATEGIES[cls.__name__, "*"]().map(lambda kw: cls(**kw))
+    fields = {name: FIELD_STRATEGIES[cls.__name__, name]() if (cls.__name__, name) in FIELD_STRATEGIES
+              else strategy_for(f.annotation, f.metadata) for name, f in cls.model_fields.items()}
     if issubclass(cls, Event):  # the envelope's type and version are the class's own
         fields["type"] = st.just(cls.model_fields["type"].default)
         fields["schema_version"] = st.just(cls.model_fields["schema_version"].default)
-    return st.builds(cls, **fields)
+
+    def build(values: dict[str, Any]) -> BaseModel | None:
+        try:
+            return cls(**values)
+        except ValidationError:  # a cross-field rule the field strategies did not meet: discard
+            return None
+    return st.fixed_dictionaries(fields).map(build).filter(lambda m: m is not None)
 
 
 @pytest.mark.parametrize("cls", EVENT_CLASSES, ids=lambda c: c.__name__)

@@ -7,6 +7,7 @@ every key they store, and event ids only break ties. UUID objects would cost mor
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import msgspec
 
@@ -40,6 +41,7 @@ class NominationSubmitted(ViewEvent, kw_only=True):
     domain: str | None = None
     title: str
     revision: int = 1
+    channels: tuple[str, ...] = ()
 
 
 class NominationAmended(ViewEvent, kw_only=True):
@@ -96,8 +98,8 @@ class PrelimScored(ViewEvent, kw_only=True):
     event_id: str
     occurred_at: datetime
     nomination_id: str
-    aggregate: float
-    raw_sum: float
+    aggregate: Decimal  # v2 writes decimal strings, v1 numbers: Decimal reads both exactly
+    raw_sum: Decimal
     rank: int
     expert_count: int
     method: str

@@ -1,7 +1,8 @@
 """Reading the ranking views: filtered, paged nomination lists and campaign progress.
 
 Only nominations whose content has arrived are shown (a quota decision or a score can land
-before the submission it is about). Channels come from the nomination's unit.
+before the submission it is about). A nomination's channels are the ones its submission carried,
+else (older submissions) its unit's; `channels` in a row stays the unit's own set.
 """
 
 from __future__ import annotations
@@ -16,21 +17,23 @@ from .rankings import RANKINGS
 S = RANKINGS.schema
 _FROM = (f"FROM {S}.nominations n LEFT JOIN {S}.units u ON u.campaign = n.campaign AND u.unit_id = n.unit_id "
          "WHERE n.revision IS NOT NULL")
+_CHANNELS = "COALESCE(n.submitted_channels, u.channels, '{}')"
+# Each nomination counts once, so by_channel sums to the total: under its channel when it was
+# recommended under one, under "multiple" when under several (a unit in several channels: which one
+# "earned" the slot is not a fact the log holds), under "none" when no channel is known.
+_BUCKET = (f"CASE cardinality({_CHANNELS}) WHEN 0 THEN 'none' WHEN 1 THEN ({_CHANNELS})[1] "
+           "ELSE 'multiple' END")
+_BY_CHANNEL = (f"SELECT {_BUCKET} AS channel, count(*) AS n {_FROM} AND n.campaign = $1 GROUP BY 1")
 # Per list and domain: by preliminary rank where there is one, then by recommending unit
 # (the order the published lists use), then by submission.
 _ORDER = ("ORDER BY n.list_code, n.domain NULLS FIRST, n.prelim_rank NULLS LAST, n.unit_id, n.submitted_at, "
           "n.nomination_id")
 _COLUMNS = ("n.nomination_id::text AS nomination_id, n.campaign, n.list_code, n.domain, n.title, n.unit_id, "
-            "u.name AS unit_name, COALESCE(u.channels, '{}') AS channels, n.status, n.revision, n.submitted_at, "
+            "u.name AS unit_name, COALESCE(u.channels, '{}') AS channels, "
+            f"{_CHANNELS} AS nomination_channels, n.status, n.revision, n.submitted_at, "
             "n.withdrawn_at, n.screening_passed, n.quota_outcome, n.quota_slot, n.quota_limit, n.quota_used, "
             "n.quota_reason, n.prelim_aggregate, n.prelim_raw_sum, n.prelim_rank, n.prelim_expert_count, "
             "n.prelim_method, n.recommended_rank, n.recommended_late, n.selected, n.decision_note, n.published_at")
-
-# A unit in several channels counts its nominations under each; "none": no channel known for the unit.
-_BY_CHANNEL = (f"SELECT COALESCE(c, 'none') AS channel, count(*) AS n FROM {S}.nominations n "
-               f"LEFT JOIN {S}.units u ON u.campaign = n.campaign AND u.unit_id = n.unit_id "
-               "LEFT JOIN LATERAL unnest(u.channels) c ON true "
-               "WHERE n.revision IS NOT NULL AND n.campaign = $1 GROUP BY 1")
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class NominationFilter:
                 clauses.append(f"{column} = ${len(args)}")
         if self.channel is not None:
             args.append(self.channel)
-            clauses.append(f"${len(args)} = ANY(u.channels)")
+            clauses.append(f"${len(args)} = ANY({_CHANNELS})")
         return "".join(f" AND {c}" for c in clauses), args
 
 

@@ -21,6 +21,9 @@ CONTENT = LatestBy((C("revision", "integer"), event_id("content_event")),
                    (C("campaign", "text"), C("unit_id", "text"), C("list_code", "text"), C("domain", "text"),
                     C("title", "text")))
 SUBMITTED_AT = Least(C("submitted_at", "timestamptz"))
+# The channels the unit recommended it under, as the submission carried them (NULL: not carried).
+SUBMITTED_CHANNELS = LatestBy((C("channels_revision", "integer"), event_id("channels_event")),
+                              (C("submitted_channels", "text[]"),))
 WITHDRAWN_AT = Least(C("withdrawn_at", "timestamptz"))
 # The secretariat's form and eligibility check (形式审查); a re-check replaces an earlier one.
 SCREENING = LatestBy((C("screened_at", "timestamptz"), event_id("screening_event")),
@@ -57,7 +60,7 @@ _STATUS = """status text GENERATED ALWAYS AS (CASE
 
 NOMINATIONS = ViewTable(
     "nominations", key=(C("nomination_id", "uuid"),),
-    groups=(CONTENT, SUBMITTED_AT, WITHDRAWN_AT, SCREENING, QUOTA, PRELIM, RECOMMENDATION, DECISION, PUBLISHED_AT),
+    groups=(CONTENT, SUBMITTED_AT, SUBMITTED_CHANNELS, WITHDRAWN_AT, SCREENING, QUOTA, PRELIM, RECOMMENDATION, DECISION, PUBLISHED_AT),
     generated=(_STATUS,),
     indexes=("CREATE INDEX {name}_by_target ON {table} (campaign, list_code, domain, status)",
              "CREATE INDEX {name}_by_unit ON {table} (campaign, unit_id)",

@@ -2,7 +2,9 @@
 
 Topic kczg.nominations carries each unit's registry events and its nominations; kczg.quota the
 quota decisions; kczg.review scores, preliminary results and final decisions; kczg.publish the
-published lists. A nomination's channels are its unit's (UnitRegistered / UnitChannelsChanged).
+published lists. A nomination's channels are those its submission carried; for submissions that
+carried none (written before NominationSubmitted had `channels`), its unit's current ones
+(UnitRegistered / UnitChannelsChanged).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from eventlog.view_table import micros
 
 from . import ranking_events as ev
 from .ranking_tables import (CONTENT, DECISION, PRELIM, PUBLISHED_AT, QUOTA as QUOTA_COLUMNS, RECOMMENDATION,
-                             SCREENING, SUBMITTED_AT, UNIT_CHANNELS, UNIT_NAME, UNITS, WITHDRAWN_AT,
+                             SCREENING, SUBMITTED_AT, SUBMITTED_CHANNELS, UNIT_CHANNELS, UNIT_NAME, UNITS, WITHDRAWN_AT,
                              NOMINATIONS as NOMINATION_ROWS)
 
 RESERVE, RELEASE = 0, 1  # quota phases within one revision
@@ -23,6 +25,8 @@ def nomination_submitted(view: ViewBatch, e: ev.NominationSubmitted) -> None:
     view.nominations.latest(CONTENT, e.nomination_id, (e.revision, e.event_id),
                             (e.campaign, e.unit_id, e.list_code, e.domain, e.title))
     view.nominations.least(SUBMITTED_AT, e.nomination_id, micros(e.occurred_at))
+    if e.channels:
+        view.nominations.latest(SUBMITTED_CHANNELS, e.nomination_id, (e.revision, e.event_id), (list(e.channels),))
 
 
 def nomination_amended(view: ViewBatch, e: ev.NominationAmended) -> None:
@@ -57,7 +61,8 @@ def quota_released(view: ViewBatch, e: ev.QuotaReleased) -> None:
 
 def prelim_scored(view: ViewBatch, e: ev.PrelimScored) -> None:
     view.nominations.latest(PRELIM, e.nomination_id, (micros(e.occurred_at), e.event_id),
-                            (e.aggregate, e.raw_sum, e.rank, e.expert_count, e.method))
+                            # a display column: two-place decimals are exact enough as doubles
+                            (float(e.aggregate), float(e.raw_sum), e.rank, e.expert_count, e.method))
 
 
 def prelim_results_submitted(view: ViewBatch, e: ev.PrelimResultsSubmitted) -> None:
@@ -104,4 +109,4 @@ FOLDS = {
 }
 
 RANKINGS = Projection(name="publish.rankings", schema="publish_rankings", topics=(NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                      tables=(NOMINATION_ROWS, UNITS), folds=FOLDS, version=1)
+                      tables=(NOMINATION_ROWS, UNITS), folds=FOLDS, version=2)

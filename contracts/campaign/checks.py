@@ -1,19 +1,45 @@
 """Cross-field consistency of a campaign: each problem is (location path, Chinese-first reason).
 
-Pure functions on an already type-checked Campaign; the location paths let the loader point at
-the offending line of the campaign file.
+Pure functions on an already type-checked campaign; the location paths let the loader point at
+the offending line of the campaign file. They read the campaign through `CampaignParts` (what
+model.Campaign has), so this module needs only the parts and model.py can call it from its validator
+without an import cycle.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import Any, Protocol
 
-if TYPE_CHECKING:  # only for annotations; campaign.py imports this module
-    from contracts.campaign import Campaign, Timeline
+from contracts.campaign.parts import Channel, RankingList, ReviewBody, ReviewDefaults, Rules, Timeline
+from contracts.review_terms import weight_problem
 
 Loc = tuple[Any, ...]
 ProblemList = list[tuple[Loc, str]]
+
+
+class CampaignParts(Protocol):
+    @property
+    def lists(self) -> tuple[RankingList, ...]: ...
+    @property
+    def channels(self) -> tuple[Channel, ...]: ...
+    @property
+    def bodies(self) -> tuple[ReviewBody, ...]: ...
+    @property
+    def timeline(self) -> Timeline: ...
+    @property
+    def rules(self) -> Rules: ...
+    @property
+    def review(self) -> ReviewDefaults: ...
+
+
+def dotted(loc: Iterable[Any]) -> str:
+    """A location path as the field name a person reads: lists[0].domains[1].code."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 # Each step must come strictly after the previous one; "touch" pairs may share the boundary instant.
 _ORDER = (
@@ -24,15 +50,28 @@ _ORDER = (
     ("final_review_closes_at", "release_planned_from", True, "发布不能早于终评结束（阶段重叠）"),
     ("release_planned_from", "release_planned_until", False, "发布窗口开始须早于结束"),
     ("publicity_opens_at", "publicity_closes_at", False, "宣传推广开始须早于结束"),
+    # The public notice (公示) follows the first final decisions and ends before the release.
+    ("final_review_opens_at", "notice_opens_at", True, "公示不能早于终评开始"),
+    ("notice_opens_at", "notice_closes_at", False, "公示开始须早于结束"),
+    ("notice_closes_at", "release_planned_from", True, "发布不能早于公示结束（阶段重叠）"),
 )
 
 
-def timeline_problems(t: Timeline) -> ProblemList:
+def timeline_problems(t: Timeline, notice_min_days: int = 7) -> ProblemList:
     out: ProblemList = []
     for first, second, may_touch, reason in _ORDER:
         a, b = getattr(t, first), getattr(t, second)
+        if a is None or b is None:  # an optional window not set: nothing to order
+            continue
         if b < a or (b == a and not may_touch):
             out.append((("timeline", second), f"{reason}（{second} is out of order with {first}）"))
+    opens, closes = t.notice_opens_at, t.notice_closes_at
+    if (opens is None) != (closes is None):
+        missing = "notice_closes_at" if closes is None else "notice_opens_at"
+        out.append((("timeline", missing), "公示须同时给出开始和结束（notice window needs both ends）"))
+    elif opens is not None and closes is not None and opens < closes < opens + timedelta(days=notice_min_days):
+        out.append((("timeline", "notice_closes_at"),
+                    f"公示期不少于{notice_min_days}天（notice shorter than {notice_min_days} days）"))
     return out
 
 
@@ -46,7 +85,7 @@ def _duplicates(codes: Iterable[str], loc_of: Any, what: str) -> ProblemList:
     return out
 
 
-def _list_problems(c: Campaign) -> ProblemList:
+def _list_problems(c: CampaignParts) -> ProblemList:
     out: ProblemList = []
     channel_codes = {ch.code for ch in c.channels}
     for i, lst in enumerate(c.lists):
@@ -66,7 +105,7 @@ def _list_problems(c: Campaign) -> ProblemList:
     return out
 
 
-def _body_problems(c: Campaign) -> ProblemList:
+def _body_problems(c: CampaignParts) -> ProblemList:
     out: ProblemList = []
     by_code = {lst.code: lst for lst in c.lists}
     for i, body in enumerate(c.bodies):
@@ -90,7 +129,7 @@ def _body_problems(c: Campaign) -> ProblemList:
     return out
 
 
-def _coverage_problems(c: Campaign) -> ProblemList:
+def _coverage_problems(c: CampaignParts) -> ProblemList:
     """Every domain (or domainless list) needs at least one review body."""
     covered = {(a.list_code, a.domain) for b in c.bodies for a in b.lists}
     out: ProblemList = []
@@ -104,7 +143,7 @@ def _coverage_problems(c: Campaign) -> ProblemList:
     return out
 
 
-def _rules_problems(c: Campaign) -> ProblemList:
+def _rules_problems(c: CampaignParts) -> ProblemList:
     out: ProblemList = []
     list_codes = {lst.code for lst in c.lists}
     elig = c.rules.eligibility
@@ -117,16 +156,29 @@ def _rules_problems(c: Campaign) -> ProblemList:
             out.append(((*at, "founded_on_or_before"), "成立日期窗口的结束早于开始（window out of order）"))
     if c.rules.previously_listed_not_renominable and not c.rules.previously_listed_reason.strip():
         out.append((("rules", "previously_listed_reason"), "须说明往届上榜不再推荐的规则依据（reason required）"))
-    r = c.review
+    for name in ("quorum", "approval"):
+        share = getattr(c.rules.final_vote, name)
+        if share.numerator > share.denominator:
+            out.append((("rules", "final_vote", name), "比例不能超过 1（a share cannot exceed 1）"))
+    return out + _review_problems(c.review)
+
+
+def _review_problems(r: ReviewDefaults) -> ProblemList:
+    out: ProblemList = []
     out += _duplicates((k.code for k in r.criteria), lambda j: ("review", "criteria", j, "code"), "评价指标")
     if r.criteria and sum(k.weight for k in r.criteria) != 100:
-        out.append((("review", "criteria"), "评价指标权重之和须为 100（weights must sum to 100）"))
+        out.append((("review", "criteria"), weight_problem(r.criteria) or ""))
     if r.score_min >= r.score_max:
         out.append((("review", "score_max"), "评分上限须大于下限（score_max must exceed score_min）"))
+    elif not 0 < r.divergence_threshold <= r.score_max - r.score_min:
+        out.append((("review", "divergence_threshold"),
+                    "分歧阈值须大于 0 且不超过评分区间（threshold outside the score range）"))
+    if len(set(r.tie_break)) != len(r.tie_break):
+        out.append((("review", "tie_break"), "并列规则重复（duplicate tie-break rule）"))
     return out
 
 
-def campaign_problems(c: Campaign) -> ProblemList:
+def campaign_problems(c: CampaignParts) -> ProblemList:
     out: ProblemList = []
     out += _duplicates((lst.code for lst in c.lists), lambda i: ("lists", i, "code"), "榜单")
     out += _duplicates((ch.code for ch in c.channels), lambda i: ("channels", i, "code"), "推荐渠道")
@@ -135,5 +187,5 @@ def campaign_problems(c: Campaign) -> ProblemList:
     out += _body_problems(c)
     out += _coverage_problems(c)
     out += _rules_problems(c)
-    out += timeline_problems(c.timeline)
+    out += timeline_problems(c.timeline, c.rules.public_notice_min_days)
     return out

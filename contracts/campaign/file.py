@@ -16,11 +16,12 @@ import yaml
 from pydantic import ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from contracts.campaign import Campaign, _dotted
-from contracts.campaign_checks import Loc, campaign_problems
+from contracts.campaign.checks import Loc, campaign_problems, dotted
+from contracts.campaign.model import Campaign
 from contracts.errors import DomainError
 
-CAMPAIGNS_DIR = Path(__file__).parent / "campaigns"
+# The shipped campaign files stay beside the package (contracts/campaigns/, package data).
+CAMPAIGNS_DIR = Path(__file__).resolve().parents[1] / "campaigns"
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def _duplicate_keys(node: Node, path: Loc = ()) -> list[Problem]:
         for k, v in node.value:
             key = k.value if isinstance(k, ScalarNode) else repr(k)
             if key in seen:
-                out.append(Problem(k.start_mark.line + 1, _dotted((*path, key)), f"重复的键：{key}（duplicate key）"))
+                out.append(Problem(k.start_mark.line + 1, dotted((*path, key)), f"重复的键：{key}（duplicate key）"))
             seen.add(key)
             out += _duplicate_keys(v, (*path, key))
     elif isinstance(node, SequenceNode):
@@ -116,9 +117,9 @@ def _validate(data: Any, root: Node | None) -> tuple[Campaign | None, list[Probl
     try:
         campaign = Campaign.model_validate(data, context={"defer_checks": True})
     except ValidationError as e:
-        return None, [Problem(_line_of(root, err["loc"]), _dotted(err["loc"]) or "<document>", _reason(err))
+        return None, [Problem(_line_of(root, err["loc"]), dotted(err["loc"]) or "<document>", _reason(err))
                       for err in e.errors()]
-    return campaign, [Problem(_line_of(root, loc), _dotted(loc), reason) for loc, reason in campaign_problems(campaign)]
+    return campaign, [Problem(_line_of(root, loc), dotted(loc), reason) for loc, reason in campaign_problems(campaign)]
 
 
 def _finish(source: str, campaign: Campaign | None, problems: list[Problem]) -> Campaign:

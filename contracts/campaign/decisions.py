@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from contracts.campaign import Campaign, CampaignChangeError
-from contracts.campaign_file import campaign_to_dict
-from contracts.campaign_state import CampaignBook
+from contracts.campaign.book import CampaignBook
+from contracts.campaign.file import campaign_to_dict
+from contracts.campaign.model import Campaign, CampaignChangeError
 from contracts.errors import Conflict
 from contracts.events import Actor, CampaignOpened, CampaignTimelineChanged
 

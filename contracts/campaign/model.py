@@ -1,28 +1,27 @@
 """A campaign (one year's call for the 科创中国 rankings) as immutable data, plus pure queries on it.
 
 Lists, domains, channels, quotas, stacking rule, timeline, review bodies and default criteria all
-come from a versioned campaign file (see contracts/campaign_file.py), so a new year is a new file.
-No I/O here; the loader and the dict round trip live in campaign_file and are re-exported lazily.
+come from a versioned campaign file (see file.py), so a new year is a new file. No I/O here; the
+parts it is made of are in parts.py, the cross-field checks its validator runs in checks.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
-from typing import Annotated, Any, Literal, NamedTuple
+from datetime import datetime
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import (AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError,
-                      ValidationInfo, field_validator, model_validator)
+from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo,
+                      field_validator, model_validator)
 
-from contracts.campaign_checks import campaign_problems, timeline_problems
+from contracts.campaign.checks import campaign_problems, dotted
+from contracts.campaign.parts import (TIMELINE_INSTANTS, Assignment, Channel, Eligibility, RankingList,
+                                      ReviewBody, ReviewDefaults, Rules, Timeline)
+from contracts.codes import Name
 from contracts.errors import DomainError
 
 SCHEMA_VERSION = 1
-
-Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Quota = Annotated[int, Field(ge=0, le=10_000)]
 
 
 class _Frozen(BaseModel):
@@ -50,100 +49,6 @@ class DomainNotAllowed(DomainError):
 class CampaignChangeError(DomainError):
     """A timeline change (deadline extension, release move) that would leave the campaign invalid."""
     code = "invalid_campaign_change"
-
-
-# ---------------------------------------------------------------- models
-
-class Domain(_Frozen):
-    code: Code
-    name: Name
-    kind: Literal["industry", "special"] = "industry"
-
-
-class RankingList(_Frozen):
-    code: Code
-    name: Name
-    domains: tuple[Domain, ...] = ()
-    quota_per_unit: Quota | None = None
-    quota_scope: Literal["per_domain", "per_list", "none"] = "none"
-    separately_organised: bool = False
-    review_stage: Literal["two_stage", "single_stage"] = "two_stage"
-    form: Code | None = None
-    # Channels allowed to recommend to this list; None = every channel of the campaign.
-    channels: tuple[Code, ...] | None = None
-
-    @model_validator(mode="after")
-    def _default_form(self) -> RankingList:
-        if self.form is None:  # the form code defaults to the list code
-            object.__setattr__(self, "form", self.code)
-        return self
-
-    def domain(self, code: str) -> Domain | None:
-        return next((d for d in self.domains if d.code == code), None)
-
-
-class Channel(_Frozen):
-    code: Code
-    name: Name
-
-
-class Assignment(NamedTuple):
-    """What a review body reviews: a list and, for lists with domains, one domain."""
-    list_code: str
-    domain: str | None = None
-
-
-class ReviewBody(_Frozen):
-    code: Code
-    name: Name  # organisation name only, never a contact person
-    kind: Literal["preliminary", "single_stage"] = "preliminary"
-    lists: tuple[Assignment, ...]
-
-
-class Timeline(_Frozen):
-    """Instants are aware; an end is exclusive (closes_at = the first instant no longer inside)."""
-    collection_opens_at: AwareDatetime
-    submission_closes_at: AwareDatetime
-    prelim_due_at: AwareDatetime
-    final_review_opens_at: AwareDatetime
-    final_review_closes_at: AwareDatetime
-    release_planned_from: AwareDatetime
-    release_planned_until: AwareDatetime
-    publicity_opens_at: AwareDatetime
-    publicity_closes_at: AwareDatetime
-
-
-class Eligibility(_Frozen):
-    """Eligibility configuration for one list. The official conditions (attachment 1) are not in the
-    seed, so these are modelled defaults unless `basis` says otherwise."""
-    list_code: Code
-    basis: Literal["modelled_default", "official"] = "modelled_default"
-    founded_on_or_after: date | None = None
-    founded_on_or_before: date | None = None
-    note: str = ""
-
-
-class Rules(_Frozen):
-    quota_stacking: Literal["add", "single"] = "add"  # add: a unit's quota is summed over its channels
-    previously_listed_not_renominable: bool = False
-    previously_listed_reason: str = ""
-    eligibility: tuple[Eligibility, ...] = ()
-
-
-class Criterion(_Frozen):
-    code: Code
-    name: Name
-    weight: Annotated[int, Field(ge=1, le=100)]  # percent; a campaign's criteria sum to 100
-
-
-class ReviewDefaults(_Frozen):
-    """Default criteria and aggregation a body starts from when filing its plan (modelled defaults)."""
-    basis: Literal["modelled_default", "official"] = "modelled_default"
-    criteria: tuple[Criterion, ...] = ()
-    aggregation: Literal["mean", "trimmed_mean", "zscore_mean"] = "trimmed_mean"
-    experts_per_item: Annotated[int, Field(ge=1, le=99)] = 7
-    score_min: int = 0
-    score_max: int = 100
 
 
 class Campaign(_Frozen):
@@ -177,7 +82,7 @@ class Campaign(_Frozen):
             return self
         problems = campaign_problems(self)
         if problems:
-            raise ValueError("; ".join(f"{_dotted(loc)}: {reason}" for loc, reason in problems))
+            raise ValueError("; ".join(f"{dotted(loc)}: {reason}" for loc, reason in problems))
         return self
 
     # ------------------------------------------------------------ queries
@@ -254,7 +159,7 @@ class Campaign(_Frozen):
         return "released"
 
     def with_changes(self, **timeline_changes: Any) -> Campaign:
-        unknown = sorted(set(timeline_changes) - set(Timeline.model_fields))
+        unknown = sorted(set(timeline_changes) - TIMELINE_INSTANTS)
         if unknown:
             raise CampaignChangeError(f"未知的时间节点：{', '.join(unknown)}（unknown timeline field）",
                                       field=unknown[0])
@@ -265,34 +170,9 @@ class Campaign(_Frozen):
         except ValidationError as e:
             first = e.errors()[0]
             raise CampaignChangeError(f"时间调整无效（invalid timeline change）：{first['msg']}",
-                                      field=_dotted(first["loc"])) from None
+                                      field=dotted(first["loc"])) from None
         problems = campaign_problems(changed)
         if problems:
             loc, reason = problems[0]
-            raise CampaignChangeError(f"时间调整无效（invalid timeline change）：{reason}", field=_dotted(loc))
+            raise CampaignChangeError(f"时间调整无效（invalid timeline change）：{reason}", field=dotted(loc))
         return changed
-
-def _dotted(loc: Iterable[Any]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-__all__ = [
-    "Assignment", "Campaign", "CampaignChangeError", "CampaignFileError", "Channel", "Criterion", "Domain",
-    "DomainNotAllowed", "DomainRequired", "Eligibility", "Problem", "RankingList", "ReviewBody",
-    "ReviewDefaults", "Rules", "Timeline", "UnknownDomain", "UnknownList", "campaign_from_dict",
-    "campaign_to_dict", "load_builtin_campaign", "load_campaign", "parse_campaign", "timeline_problems",
-]
-
-_FILE_API = {"CampaignFileError", "Problem", "campaign_from_dict", "campaign_to_dict", "load_campaign",
-             "parse_campaign", "load_builtin_campaign", "CAMPAIGNS_DIR"}
-
-
-def __getattr__(name: str) -> Any:
-    # Lazy re-export: the loader imports this module, so a top-level import would be circular.
-    if name in _FILE_API:
-        from contracts import campaign_file
-        return getattr(campaign_file, name)
-    raise AttributeError(name)

@@ -1,7 +1,7 @@
 """The campaigns topic folded into a CampaignBook: each campaign's definition and timeline history.
 
 Pure: `evolve(book, event) -> book` over CampaignOpened / CampaignTimelineChanged (the decisions the
-operator CLI makes before publishing live in contracts/campaign_decisions.py). Every service
+operator CLI makes before publishing live in decisions.py). Every service
 folds the same topic, so all of them see the same campaign; `book.as_of(code, at)` gives the campaign
 as it stood at an event's `occurred_at`, so a replay decides exactly as the live run did.
 
@@ -19,8 +19,8 @@ from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
-from contracts.campaign import Campaign, CampaignChangeError
-from contracts.campaign_file import CampaignFileError, campaign_from_dict
+from contracts.campaign.file import CampaignFileError, campaign_from_dict
+from contracts.campaign.model import Campaign, CampaignChangeError
 from contracts.errors import NotFound
 from contracts.events import CampaignOpened, CampaignTimelineChanged, Event
 
