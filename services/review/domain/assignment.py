@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from contracts.errors import DomainError
-from services.review.domain.assignment_flow import Roster, assignable, balanced_pairs, build_roster
+from services.review.domain.assignment_flow import (
+    Roster, assignable, balanced_pairs, build_roster, fewest_fresh_experts, lowest_max_load,
+)
 
 Pair = tuple[str, str]  # (expert id, nomination id)
 
@@ -129,25 +131,5 @@ def _refuse_if_plainly_short(roster: Roster, max_load: int) -> None:
 def _infeasible(roster: Roster, max_load: int, placed: int,
                 shortages: tuple[NominationShortage, ...]) -> AssignmentInfeasible:
     return AssignmentInfeasible(required=roster.demand, assignable=placed, max_load=max_load, shortages=shortages,
-                                experts_needed=_fewest_fresh_experts(roster, max_load),
-                                max_load_needed=None if shortages else _lowest_max_load(roster, max_load))
-
-
-def _lowest_max_load(roster: Roster, max_load: int) -> int:
-    # Feasible at the top (no cap binds when every nomination has enough eligible experts); grows monotonically.
-    low, high = max_load + 1, int((roster.base_load + np.bincount(roster.pair_expert,
-                                                                  minlength=len(roster.experts))).max())
-    return _smallest(low, high, lambda cap: assignable(roster, cap) >= roster.demand)
-
-
-def _fewest_fresh_experts(roster: Roster, max_load: int) -> int:
-    # Newcomers alone suffice once there are enough of them for the largest need and the total.
-    high = max(int(roster.need.max()), -(-roster.demand // max_load))
-    return _smallest(1, high, lambda m: assignable(roster, max_load, fresh_experts=m) >= roster.demand)
-
-
-def _smallest(low: int, high: int, feasible) -> int:
-    while low < high:
-        middle = (low + high) // 2
-        low, high = (low, middle) if feasible(middle) else (middle + 1, high)
-    return low
+                                experts_needed=fewest_fresh_experts(roster, max_load, placed),
+                                max_load_needed=None if shortages else lowest_max_load(roster, max_load))

@@ -3,6 +3,7 @@
 Nodes: 0 source, 1..E experts, E+1..E+N nominations, E+N+1 sink, E+N+2 a pool of fresh experts
 (feasibility search only). Arcs are added in a fixed order from sorted ids, so the solver sees
 the same graph, and returns the same optimum, whatever order the request listed things in.
+An infeasible request's remedies (a higher cap, more experts) are found by searching with max flows.
 """
 
 from __future__ import annotations
@@ -109,3 +110,39 @@ def balanced_pairs(roster: Roster, max_load: int) -> tuple[int, np.ndarray]:
     pair_arcs = np.asarray(arcs)[pairs_start:pairs_start + len(roster.pair_expert)]
     used = np.asarray(flow.flows(pair_arcs.astype(np.int32)))
     return int(flow.maximum_flow()), np.flatnonzero(used)
+
+
+# --- what would make an infeasible request feasible -------------------------------------------
+
+
+def lowest_max_load(roster: Roster, max_load: int) -> int:
+    """The least cap above `max_load` at which every review can be placed; only when no nomination lacks experts."""
+    # Feasible at the top (no cap binds when every nomination has enough eligible experts); grows monotonically.
+    top = int((roster.base_load + np.bincount(roster.pair_expert, minlength=len(roster.experts))).max())
+    enough_slots = _smallest(max_load + 1, top, lambda cap: int(roster.slots(cap).sum()) >= roster.demand)
+    return _smallest(enough_slots, top, lambda cap: assignable(roster, cap) >= roster.demand, gallop=True)
+
+
+def fewest_fresh_experts(roster: Roster, max_load: int, placed: int) -> int:
+    """The fewest unconflicted newcomers at `max_load` that make the request feasible (`placed` fit without)."""
+    # At least the deficit over one newcomer's capacity, and the worst nomination's lack of eligible experts;
+    # newcomers alone suffice once there are enough of them for the largest need and the total.
+    low = max(-(-(roster.demand - placed) // max_load), int((roster.need - roster.eligible_counts()).max()))
+    high = max(int(roster.need.max()), -(-roster.demand // max_load))
+    return _smallest(max(low, 1), high, lambda m: assignable(roster, max_load, fresh_experts=m) >= roster.demand,
+                     gallop=True)
+
+
+def _smallest(low: int, high: int, feasible, gallop: bool = False) -> int:
+    # The least feasible value in [low, high], high being feasible; galloping first, as the answer is usually near low.
+    step = 1
+    while gallop and low < high:
+        probe = min(low + step - 1, high)
+        if feasible(probe):
+            high = probe
+            break
+        low, step = probe + 1, step * 2
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (low, middle) if feasible(middle) else (middle + 1, high)
+    return low
