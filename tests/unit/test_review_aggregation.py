@@ -153,7 +153,8 @@ def test_ties_break_by_earliest_submission() -> None:
     assert order(plan, nomination("a", "80", at=1), nomination("b", "80", "80", at=1),
                  nomination("c", "80", at=0)) == ["c", "b", "a"]
     # no declared key at all: the nomination id alone, never chance
-    assert order(AggregationPlan(method="mean", tie_break=()), nomination("b", "80"), nomination("a", "80")) == ["a", "b"]
+    no_keys = AggregationPlan(method="mean", tie_break=())
+    assert order(no_keys, nomination("b", "80"), nomination("a", "80")) == ["a", "b"]
 
 
 @pytest.mark.parametrize("plan, given, code", [

@@ -179,7 +179,8 @@ def test_the_hash_is_of_the_canonical_request() -> None:
     one = AssignmentRequest(("n2", "n1"), ("b", "a"), 1, 2, frozenset({("a", "n1")}))
     other = AssignmentRequest(("n1", "n2"), ("a", "b"), 1, 2, frozenset({("a", "n1")}))
     assert input_hash(one) == input_hash(other) == solve(one).input_hash
-    assert len(input_hash(one)) == 64 and input_hash(one) != input_hash(AssignmentRequest(("n1", "n2"), ("a", "b"), 1, 3))
+    other_cap = AssignmentRequest(("n1", "n2"), ("a", "b"), 1, 3, frozenset({("a", "n1")}))
+    assert len(input_hash(one)) == 64 and input_hash(one) != input_hash(other_cap)
 
 
 # --- properties ---------------------------------------------------------------------------------

@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, localcontext
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from contracts.errors import DomainError
 from services.review.domain.scoring import ARITHMETIC, Criterion, as_decimal, to_cents, weighted_total
+
+if TYPE_CHECKING:  # a value handed in, never a clock read here
+    from datetime import datetime
 
 __all__ = ["AggregationPlan", "Criterion", "NominationResult", "NominationScores", "mean", "score_target",
            "trimmed_mean", "weighted_total", "zscore_means"]
