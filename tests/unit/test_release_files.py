@@ -192,10 +192,11 @@ def test_pdf_embeds_a_cjk_font_and_its_text_is_the_chinese_titles(files):
     fonts = {str(f.get_object()["/BaseFont"]).split("+", 1)[1]
              for page in reader.pages for f in page["/Resources"]["/Font"].values()}
     assert fonts and all(name.startswith("WenQuanYi-Micro-Hei") for name in fonts)
-    text = "".join(page.extract_text() for page in reader.pages)
+    # Cells wrap: compare without the line breaks the layout put in.
+    text = "".join("".join(page.extract_text().split()) for page in reader.pages)
     for title in ("电子信息关键技术第1项：高可靠低功耗系统", "新锐企业榜关键技术第3项：高可靠低功耗系统",
                   "<script>alert(1)</script>", "<b>粗体</b>不是标记", "中国某某学会1", "更正一家企业的名称"):
-        assert title in text
+        assert "".join(title.split()) in text
 
 
 def test_pdf_starts_each_list_on_its_own_page(files):
