@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
-from .model import ListRelease, Release
+from .model import ListRelease, Release, ReleaseEntry
 from .table import domain_groups
 
 FORMAT = "kczg-release/1"
 
 
+def entry_document(e: ReleaseEntry, number: int) -> dict[str, Any]:
+    t = e.trace
+    return {"number": number, "nomination_id": e.nomination_id, "title": e.title,
+            "domain": e.domain, "domain_name": e.domain_name, "holder_org": e.holder_org,
+            "unit_id": e.unit_id, "unit_name": e.unit_name,
+            "trace": {"nomination": list(t.nomination), "quota": list(t.quota), "screening": list(t.screening),
+                      "prelim": list(t.prelim), "decision": list(t.decision), "notice": list(t.notice)}}
+
+
 def list_document(lst: ListRelease) -> dict[str, Any]:
-    entries = [{**asdict(e), "number": number}
-               for group in domain_groups(lst.entries) for number, e in group.numbered()]
+    entries = [entry_document(e, number) for group in domain_groups(lst.entries) for number, e in group.numbered()]
     return {"campaign": lst.campaign, "campaign_title": lst.campaign_title,
             "list_code": lst.list_code, "list_name": lst.list_name,
             "version": lst.version, "reason": lst.reason,

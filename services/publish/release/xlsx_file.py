@@ -52,12 +52,15 @@ def workbook(release: Release) -> Workbook:
         for cell in ws[1]:
             cell.font = bold
         widths = [display_width(h) for h in HEADERS]
-        for row in list_rows(lst):
-            ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str):
+        # ws.cell, not ws.append + ws[max_row]: max_row scans every cell, quadratic over 2,500 rows.
+        for r, row in enumerate(list_rows(lst), start=2):
+            for c, value in enumerate(row, start=1):
+                if isinstance(value, str):
+                    cell = ws.cell(row=r, column=c, value=ILLEGAL_CHARACTERS_RE.sub("", value))
                     cell.data_type = "s"   # a title like "=HYPERLINK(...)" stays text, never a formula
                     cell.alignment = wrap
+                else:
+                    ws.cell(row=r, column=c, value=value)
             widths = [max(w, display_width(str(v))) for w, v in zip(widths, row)]
         for i, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 6), 60)
