@@ -1,0 +1,56 @@
+"""Every release file, from one Release, as bytes that do not depend on when they are built."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .csv_file import release_csv
+from .json_file import release_json
+from .manifest import MANIFEST, manifest_json
+from .model import Release
+from .pdf_file import release_pdf
+from .table import check_unique_lists, domain_groups
+from .xlsx_file import release_xlsx
+
+RENDERERS: dict[str, Callable[[Release], bytes]] = {
+    "release.json": release_json,
+    "release.csv": release_csv,
+    "release.xlsx": release_xlsx,
+    "release.pdf": release_pdf,
+}
+
+
+def check_release(release: Release) -> None:
+    if not release.lists:
+        raise ValueError("a release needs at least one published list")
+    check_unique_lists(release.lists)
+    for lst in release.lists:
+        domain_groups(lst.entries)  # raises when a domain's entries are not contiguous
+
+
+def build_release_files(release: Release) -> dict[str, bytes]:
+    """File name → bytes for release.json/.csv/.xlsx/.pdf and manifest.json (last)."""
+    check_release(release)
+    files = {name: render(release) for name, render in RENDERERS.items()}
+    files[MANIFEST] = manifest_json(release, files)
+    return files
+
+
+def write_release_files(release: Release, directory: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write every file atomically (temp file + rename), the manifest last; returns name → path."""
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, data in build_release_files(release).items():
+        fd, tmp = tempfile.mkstemp(dir=target, prefix=f".{name}.")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target / name)
+        written[name] = target / name
+    return written

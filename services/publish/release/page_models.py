@@ -1,0 +1,109 @@
+"""View models of the public pages: plain values the routes fill in, nothing fetched by a template.
+
+No view model has a place for an objector's contact details, so no page can show them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .model import ListRelease
+
+
+@dataclass(frozen=True)
+class VersionLink:
+    version: int
+    released_on: date
+    reason: str | None
+    href: str
+
+
+@dataclass(frozen=True)
+class PublishedList:
+    """A list's current version on the index, with links to its earlier versions."""
+
+    release: ListRelease
+    href: str
+    earlier: tuple[VersionLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileLink:
+    name: str
+    href: str
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Criterion:
+    name: str
+    weight: float          # a fraction of 1, as ReviewPlanFiled carries it
+
+
+@dataclass(frozen=True)
+class DeclaredMethod:
+    """What a review body filed (备案) for a list or domain before reviewing."""
+
+    body_name: str
+    list_name: str
+    domain_name: str | None
+    criteria: tuple[Criterion, ...]
+    aggregation: str       # ReviewPlanFiled.aggregation code: mean, trimmed_mean, zscore_mean
+    rounding: str          # display text, e.g. 保留两位小数，四舍五入
+    tie_break: str         # ReviewPlanFiled.tie_break code: raw_sum, earliest_submission
+
+
+@dataclass(frozen=True)
+class NoticeLink:
+    list_name: str
+    href: str
+    opens_at: datetime     # aware; shown in Beijing time
+    closes_at: datetime
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    campaign_title: str
+    lists: tuple[PublishedList, ...]
+    files: tuple[FileLink, ...] = ()
+    methods: tuple[DeclaredMethod, ...] = ()
+    notices: tuple[NoticeLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One list version on the web; every current list at once when printed to release.pdf."""
+
+    campaign_title: str
+    lists: tuple[ListRelease, ...]
+    versions: tuple[VersionLink, ...] = ()   # every version of the shown list, for its history
+    current_version: int | None = None       # the list's current version, to flag an old one
+    index_href: str | None = "/"
+    print_document: bool = False             # release.pdf: no navigation, one list per page run
+
+
+@dataclass(frozen=True)
+class NoticeEntry:
+    nomination_id: str
+    title: str
+    domain: str | None
+    domain_name: str | None
+    holder_org: str
+    unit_name: str
+
+
+@dataclass(frozen=True)
+class NoticePage:
+    campaign_title: str
+    list_name: str
+    opens_at: datetime
+    closes_at: datetime
+    entries: tuple[NoticeEntry, ...]
+    form_action: str
+    accepting_objections: bool = True        # the route decides from its injected clock
+    csrf_token: str | None = None
+    errors: tuple[str, ...] = ()
+    message: str | None = None               # e.g. 异议已收到 after a filed objection
+    index_href: str | None = "/"
