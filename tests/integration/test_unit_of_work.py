@@ -50,7 +50,7 @@ async def test_killed_between_commit_and_publish_the_relay_publishes_each_event_
         holder.kill()  # SIGKILL
         holder.wait(timeout=10)
         assert await registrations() == []  # committed, answered nothing, published nothing
-        staged = {bytes(v) for v in await conn.fetch("SELECT value FROM quota.outbox")}
+        staged = {bytes(r["value"]) for r in await conn.fetch("SELECT value FROM quota.outbox")}
         # The quota service starts, and its relay publishes what the dead process left.
         keys = Keys(tmp_path)
         quota = start_quota(env, tmp_path / "quota.log", **keys.env())
