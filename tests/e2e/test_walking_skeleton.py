@@ -58,13 +58,14 @@ BAD_SUBMISSIONS = [
     # (raw body, expected status, expected code)
     (b'{"unit_id": "unit-a", "list_code": ', 400, "malformed_json"),
     (b'{"unit_id": 7, "list_code": "leading_tech", "domain": "biomedicine", "title": "x"}', 422, "invalid_request"),
-    (b'{"unit_id": "unit-a", "list_code": "no_such_list", "title": "x"}', 422, "unknown_list"),
-    (b'{"unit_id": "unit-a", "list_code": "leading_tech", "domain": "astrology", "title": "x"}', 422, "unknown_domain"),
-    (b'{"unit_id": "unit-a", "list_code": "leading_tech", "title": "x"}', 422, "domain_required"),
-    (b'{"unit_id": "unit-a", "list_code": "leading_tech", "domain": "biomedicine", "title": "' + b"x" * 300 + b'"}',
-     422, "invalid_request"),
-    (b'{"unit_id": "unit-a", "list_code": "emerging_enterprise", "title": "x", "form": {"pad": "'
-     + b"x" * 300_000 + b'"}}', 413, "payload_too_large"),
+    (b'{"campaign": "kczg-2022", "unit_id": "unit-a", "list_code": "no_such_list", "title": "x"}', 422, "unknown_list"),
+    (b'{"campaign": "kczg-2022", "unit_id": "unit-a", "list_code": "leading_tech", "domain": "astrology", '
+     b'"title": "x"}', 422, "unknown_domain"),
+    (b'{"campaign": "kczg-2022", "unit_id": "unit-a", "list_code": "leading_tech", "title": "x"}', 422, "domain_required"),
+    (b'{"campaign": "kczg-2022", "unit_id": "unit-a", "list_code": "leading_tech", "domain": "biomedicine", '
+     b'"title": "' + b"x" * 300 + b'"}', 422, "invalid_request"),
+    (b'{"campaign": "kczg-2022", "unit_id": "unit-a", "list_code": "emerging_enterprise", "title": "x", '
+     b'"form": {"pad": "' + b"x" * 300_000 + b'"}}', 413, "payload_too_large"),
 ]
 
 

@@ -16,12 +16,17 @@ async def _assigned(topic: str):
                                 auto_offset_reset="earliest")
     await consumer.start()
     try:
+        if topic not in await consumer.topics():
+            # Reading a missing (or misnamed) topic as empty would let `read_topic(...) == []` pass for nothing.
+            raise LookupError(f"topic {topic!r} does not exist")
         parts = consumer.partitions_for_topic(topic) or set()
         for _ in range(50):
             if parts:
                 break
             await consumer._client.force_metadata_update()  # aiokafka has no public wait-for-metadata
             parts = consumer.partitions_for_topic(topic) or set()
+        if not parts:
+            raise LookupError(f"topic {topic!r} has no partition metadata")
         tps = [TopicPartition(topic, p) for p in parts]
         consumer.assign(tps)  # (stopping an unassigned group-less consumer raises CancelledError in aiokafka)
         yield consumer, tps

@@ -83,3 +83,38 @@ def test_the_import_reader_resolves_relative_imports() -> None:
     source = "from ...quota import domain\nfrom .. import views\nimport services.review.app\n"
     found = sorted(t for _, t in imports_of(source, "services.intake.forms.probe"))
     assert found == ["services.intake.views", "services.quota", "services.review.app"]
+
+
+# What a pure domain core never imports: I/O (database, broker, HTTP), the process environment, the
+# infrastructure package, or a clock. The time reaches decide as a value in its context.
+IMPURE = ("asyncpg", "aiokafka", "faststream", "fastapi", "starlette", "httpx", "os", "time", "eventlog")
+CLOCK_CALLS = {"now", "utcnow", "today", "time", "monotonic", "perf_counter"}
+
+
+def domain_sources() -> list[Path]:
+    return [p for p in sources("services") if "domain" in p.relative_to(ROOT).parts[2:3]
+            or p.relative_to(ROOT).parts[2:3] == ("domain.py",)]
+
+
+def test_domain_modules_do_no_io_and_read_no_clock() -> None:
+    paths = domain_sources()
+    assert {p.relative_to(ROOT).parts[1] for p in paths} >= {"intake", "quota", "review"}
+    offences = []
+    for path in paths:
+        for line, target in imported_modules(path):
+            if target.split(".")[0] in IMPURE:
+                offences.append(f"{path.relative_to(ROOT)}:{line}: imports {target}")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in CLOCK_CALLS):
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno}: calls .{node.func.attr}() — a clock")
+    assert offences == [], "domain code gets the time and outside facts as values:\n" + "\n".join(offences)
+
+
+def test_the_purity_check_sees_an_offence() -> None:
+    # Guard the guard: an import of asyncpg and a call of datetime.now() are both seen.
+    source = "import asyncpg\nfrom datetime import datetime\nx = datetime.now()\n"
+    assert [t for _, t in imports_of(source, "services.x.domain.probe")][0] == "asyncpg"
+    calls = [n.func.attr for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)
+             and isinstance(n.func, ast.Attribute)]
+    assert calls == ["now"] and calls[0] in CLOCK_CALLS

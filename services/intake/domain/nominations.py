@@ -31,9 +31,10 @@ def decide_submit(state: NominationState | None, cmd: SubmitNomination, context:
     if state is not None:
         raise Conflict("该推荐已提交。", code="duplicate_submission")
     campaign = context.campaign
+    rules.check_own_unit(cmd.by, cmd.unit_id)
     now = rules.check_open(campaign, context.now)
-    rules.check_nominating_unit(cmd.by, cmd.unit_id, context)
     rules.check_nominator(campaign, cmd.by, cmd.list_code, cmd.domain)
+    rules.check_registered(cmd.by, context)
     form = rules.parse_nomination_form(cmd.list_code, cmd.domain, cmd.form)
     opinion = rules.require_opinion(campaign, cmd.list_code, cmd.opinion or form.recommending_opinion)
     if opinion and form.recommending_opinion != opinion:  # the request's opinion is the one recorded

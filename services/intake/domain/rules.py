@@ -56,10 +56,14 @@ def check_open(campaign: Campaign, now: datetime) -> datetime:
     return now
 
 
-def check_nominating_unit(by: Identity, unit_id: str | None, context: IntakeContext) -> None:
-    """A unit nominates for itself only, and only once registered in the campaign."""
+def check_own_unit(by: Identity, unit_id: str | None) -> None:
+    """A unit nominates for itself only."""
     if unit_id and unit_id != by.org:
         raise Forbidden("不能代其他单位提交推荐。", code="not_your_unit")
+
+
+def check_registered(by: Identity, context: IntakeContext) -> None:
+    """A unit nominates only once registered in the campaign (a review body needs no registration)."""
     if by.role == "unit" and not context.unit_registered:
         raise DomainError(f"推荐单位“{by.org}”未在本活动登记，不能推荐。", code="unknown_unit", http_status=403)
 
