@@ -29,7 +29,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from eventlog.producer import event_producer
 from services.intake.examples import example_form
-from tests.support.intake import Keys, open_campaign, register_units
+from tests.support.intake import Keys
+from tests.support.events import open_campaign, register_units
 from tests.support.isolation import isolated_env
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
 

@@ -42,6 +42,7 @@ class QuotaDecider:
         self.campaigns, self.outbox = campaigns, outbox
         self._rules: dict[str, QuotaRules] = {}
         self._staged: set[bytes] = set()  # partition keys with decisions staged by the batch being applied
+        self._publishing: set[asyncio.Task] = set()
         self.decisions_made = 0
 
     async def apply(self, conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
@@ -72,12 +73,19 @@ class QuotaDecider:
         return self._rules[code]
 
     async def after_commit(self, records: Records) -> None:
+        """Publish the batch's decisions while the next batch is read and decided (the outbox keeps each
+        unit's decisions in order, and a later batch's wait behind this one)."""
         staged, self._staged = self._staged, set()
         if staged:
-            try:
-                await self.outbox.publish(staged)
-            except Exception:  # noqa: BLE001 — committed: the relay publishes them once the broker answers
-                log.warning("publishing %d units' decisions failed; the relay will", len(staged), exc_info=True)
+            task = asyncio.create_task(self._publish(staged))
+            self._publishing.add(task)
+            task.add_done_callback(self._publishing.discard)
+
+    async def _publish(self, keys: set[bytes]) -> None:
+        try:
+            await self.outbox.publish(keys)
+        except Exception:  # noqa: BLE001 — committed: the relay publishes them once the broker answers
+            log.warning("publishing %d units' decisions failed; the relay will", len(keys), exc_info=True)
 
     async def _decode(self, records: Iterable[ConsumerRecord]) -> tuple[list[tuple[ConsumerRecord, Event]],
                                                                          list[DeadLetter]]:

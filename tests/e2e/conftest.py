@@ -5,7 +5,8 @@ import time
 import httpx
 import pytest
 
-from tests.support.intake import Keys, open_campaign
+from tests.support.intake import Keys
+from tests.support.events import open_campaign
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
 
 IN_COLLECTION = "2022-10-15T10:00:00+08:00"

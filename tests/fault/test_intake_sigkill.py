@@ -18,7 +18,8 @@ import httpx
 
 from contracts.events import NominationSubmitted
 from contracts.topics import NOMINATIONS
-from tests.support.intake import Keys, events_of, nomination_body, open_campaign, register_units
+from tests.support.intake import Keys, events_of, nomination_body
+from tests.support.events import open_campaign, register_units
 from tests.support.kafka import read_topic
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
 

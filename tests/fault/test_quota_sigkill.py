@@ -11,7 +11,8 @@ import httpx
 from contracts.events import QuotaRejected, QuotaReserved, decode_event
 from contracts.topics import QUOTA
 from services.intake.examples import example_form
-from tests.support.intake import Keys, open_campaign, register_units
+from tests.support.intake import Keys
+from tests.support.events import open_campaign, register_units
 from tests.support.kafka import read_topic
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
 

@@ -10,7 +10,7 @@ from contracts.events import (
     NominationSubmitted,
 )
 from contracts.topics import APPLICATIONS, NOMINATIONS
-from tests.support.intake import application_body, events_of, intake  # noqa: F401
+from tests.support.intake import application_body, events_of
 from tests.support.kafka import read_topic
 
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from contracts.topics import ALL_TOPICS
 from kczg.token_cli import mint
 from services.intake.examples import example_form
-from tests.support.intake import OffsetWatch, events_of, intake, nomination_body  # noqa: F401
+from tests.support.intake import OffsetWatch, events_of, nomination_body
 from tests.support.kafka import read_topic
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

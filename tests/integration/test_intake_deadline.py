@@ -8,7 +8,8 @@ from contracts.campaign import load_builtin_campaign
 from contracts.campaign.decisions import decide_open, decide_timeline_change
 from contracts.campaign.book import CampaignBook, fold
 from contracts.topics import CAMPAIGNS, NOMINATIONS
-from tests.support.intake import SECRETARIAT, intake, nomination_body, publish, wait_for  # noqa: F401
+from tests.support.intake import nomination_body, wait_for
+from tests.support.events import SECRETARIAT, publish
 from tests.support.kafka import read_topic
 
 LAST_SECOND = datetime.fromisoformat("2022-10-31T23:59:59+08:00")

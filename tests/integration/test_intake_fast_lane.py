@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from contracts.events import NominationSubmitted
 from contracts.topics import NOMINATIONS
-from tests.support.intake import events_of, intake, nomination_body  # noqa: F401
+from tests.support.intake import events_of, nomination_body
 from tests.support.kafka import read_topic
 
 

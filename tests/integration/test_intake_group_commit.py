@@ -8,7 +8,7 @@ import asyncio
 
 from contracts.events import NominationSubmitted
 from contracts.topics import NOMINATIONS
-from tests.support.intake import events_of, intake, nomination_body, wait_for  # noqa: F401
+from tests.support.intake import events_of, nomination_body, wait_for
 from tests.support.kafka import read_topic
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from contracts.events import NominationSubmitted
 from contracts.topics import NOMINATIONS
-from tests.support.intake import events_of, intake, nomination_body  # noqa: F401
+from tests.support.intake import events_of, nomination_body
 from tests.support.kafka import read_topic
 
 

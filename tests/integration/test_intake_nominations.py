@@ -7,7 +7,7 @@ from datetime import UTC
 from contracts.events import NominationAmended, NominationSubmitted, NominationWithdrawn
 from contracts.topics import NOMINATIONS
 from services.intake.examples import example_form
-from tests.support.intake import events_of, intake  # noqa: F401
+from tests.support.intake import events_of
 from tests.support.intake import nomination_body as nomination
 from tests.support.kafka import read_topic
 
@@ -81,7 +81,8 @@ async def test_live_status_and_quota_use_come_from_the_intakes_own_projection(in
 
     from contracts.events import Actor, QuotaReserved
     from contracts.topics import QUOTA
-    from tests.support.intake import publish, wait_for
+    from tests.support.intake import wait_for
+    from tests.support.events import publish
 
     unit_b = intake.keys.headers("unit", "unit-b")
     r = await intake.post("/v1/nominations", json=nomination(), headers=unit_b)

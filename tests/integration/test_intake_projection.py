@@ -13,7 +13,8 @@ from contracts.events import NominationSubmitted, unit_key
 from contracts.topics import DEADLETTER, NOMINATIONS
 from services.intake.examples import example_form
 from tests.support.events import LogWriter
-from tests.support.intake import SECRETARIAT, intake, wait_for  # noqa: F401
+from tests.support.intake import wait_for
+from tests.support.events import SECRETARIAT
 from tests.support.kafka import read_topic
 
 

@@ -15,16 +15,8 @@ from contracts.topics import NOMINATIONS, PUBLISH
 from eventlog.clock import FixedClock
 from services.intake.credit_code import check_char
 from services.intake.examples import example_form
-from tests.support.intake import (
-    SECRETARIAT,
-    Keys,
-    OffsetWatch,
-    intake_in_process,
-    open_campaign,
-    publish,
-    register_units,
-    wait_for,
-)
+from tests.support.intake import Keys, OffsetWatch, intake_in_process, wait_for
+from tests.support.events import SECRETARIAT, open_campaign, publish, register_units
 
 IN_2023_COLLECTION = datetime.fromisoformat("2023-09-15T10:00:00+08:00")
 RELEASED_2022 = datetime.fromisoformat("2023-02-20T10:00:00+08:00")

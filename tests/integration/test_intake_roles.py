@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contracts.topics import NOMINATIONS
-from tests.support.intake import end_offsets, intake, nomination_body  # noqa: F401
+from tests.support.intake import end_offsets, nomination_body
 from tests.support.kafka import read_topic
 
 

@@ -1,11 +1,13 @@
-"""Building and publishing events straight onto the log, for tests that start below the HTTP layer."""
+"""The one place tests build events and put them straight onto the log, below the HTTP layer."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from uuid import uuid4
 
-from contracts.campaign import campaign_to_dict, load_builtin_campaign
+from contracts.campaign import load_builtin_campaign
+from contracts.campaign.book import CampaignBook
+from contracts.campaign.decisions import decide_open
 from contracts.events import (
     Actor, CampaignOpened, NominationSubmitted, NominationWithdrawn, UnitRegistered, unit_key,
 )
@@ -13,8 +15,9 @@ from contracts.topics import CAMPAIGNS, NOMINATIONS
 from eventlog.producer import EventPublisher, event_producer
 
 CAMPAIGN = load_builtin_campaign("kczg-2022")
+OPENED = datetime(2022, 9, 1, tzinfo=timezone.utc)
 NOW = datetime(2022, 10, 10, 2, 0, tzinfo=timezone.utc)
-SECRETARIAT = Actor(role="secretariat", id="secretariat")
+SECRETARIAT = Actor(role="secretariat", id="kczg_secretariat")
 
 
 def _unit_envelope(unit_id: str, campaign: str = CAMPAIGN.code) -> dict:
@@ -23,13 +26,14 @@ def _unit_envelope(unit_id: str, campaign: str = CAMPAIGN.code) -> dict:
 
 
 def campaign_opened(campaign=CAMPAIGN) -> CampaignOpened:
-    return CampaignOpened(occurred_at=NOW, campaign=campaign.code, key=campaign.code, actor=SECRETARIAT,
-                          definition=campaign_to_dict(campaign))
+    """The opening the operator CLI would publish (decided as it decides)."""
+    (opened,) = decide_open(CampaignBook(), campaign, actor=SECRETARIAT, at=OPENED, source=f"{campaign.code}.yaml")
+    return opened
 
 
-def registered(unit_id: str, *channels: str) -> UnitRegistered:
-    return UnitRegistered(unit_id=unit_id, name=f"单位{unit_id}", channels=channels,
-                          **{**_unit_envelope(unit_id), "actor": SECRETARIAT})
+def registered(unit_id: str, *channels: str, campaign: str = CAMPAIGN.code) -> UnitRegistered:
+    return UnitRegistered(unit_id=unit_id, name=f"测试推荐单位{unit_id}", channels=channels,
+                          **{**_unit_envelope(unit_id, campaign), "actor": SECRETARIAT})
 
 
 def submitted(unit_id: str, list_code: str = "leading_tech", domain: str | None = "biomedicine") -> NominationSubmitted:
@@ -62,3 +66,18 @@ class LogWriter:
 
     async def raw(self, topic: str, key: bytes, value: bytes) -> None:
         await self.publisher.publish_raw(topic, [(key, value)])
+
+
+async def publish(*items: tuple) -> None:
+    """(topic, event) pairs onto the log, acked."""
+    async with LogWriter() as log:
+        await log.publisher.publish_many(items)
+
+
+async def open_campaign(code: str = "kczg-2022") -> None:
+    async with LogWriter() as log:
+        await log.open_campaign(load_builtin_campaign(code))
+
+
+async def register_units(units: dict[str, tuple[str, ...]], campaign: str = "kczg-2022") -> None:
+    await publish(*((NOMINATIONS, registered(u, *ch, campaign=campaign)) for u, ch in units.items()))

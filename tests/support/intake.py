@@ -1,33 +1,28 @@
-"""Helpers for the intake tests: signing keys and tokens, an opened campaign, registered units, the
-intake app in-process (real Kafka and PostgreSQL) with a clock the test moves, and topic offsets."""
+"""Helpers for the intake tests: signing keys and tokens, the intake app in-process (real Kafka and
+PostgreSQL) with a clock the test moves, request bodies, and topic offsets. Events are built in
+tests/support/events.py; the `intake` fixture lives in tests/conftest.py."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import httpx
-import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from contracts.campaign import load_builtin_campaign
-from contracts.campaign.decisions import decide_open
-from contracts.campaign.book import CampaignBook
-from contracts.events import Actor, Event, UnitRegistered, unit_key
-from contracts.topics import ALL_TOPICS, CAMPAIGNS, NOMINATIONS
+from contracts.events import Event
+from contracts.topics import ALL_TOPICS
 from eventlog.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, TokenVerifier
-from eventlog.producer import EventPublisher, event_producer
+from eventlog.clock import FixedClock
 from eventlog.settings import kafka_bootstrap
 from kczg.token_cli import mint
-from eventlog.clock import FixedClock
 
 IN_COLLECTION = datetime.fromisoformat("2022-10-15T10:00:00+08:00")
-SECRETARIAT = Actor(role="secretariat", id="kczg_secretariat")
 
 
 class Keys:
@@ -53,31 +48,6 @@ class Keys:
 
     def env(self) -> dict[str, str]:
         return {"KCZG_JWT_PUBLIC_KEY": str(self.public_path)}
-
-
-async def publish(*items: tuple) -> None:
-    producer = event_producer()
-    await producer.start()
-    try:
-        await EventPublisher(producer).publish_many(items)
-    finally:
-        await producer.stop()
-
-
-async def open_campaign(code: str = "kczg-2022") -> None:
-    events = decide_open(CampaignBook(), load_builtin_campaign(code), actor=SECRETARIAT,
-                         at=datetime(2022, 9, 1, tzinfo=UTC), source=f"{code}.yaml")
-    await publish(*((CAMPAIGNS, e) for e in events))
-
-
-def unit_registered(unit_id: str, channels: tuple[str, ...], campaign: str = "kczg-2022") -> UnitRegistered:
-    return UnitRegistered(occurred_at=datetime(2022, 9, 2, tzinfo=UTC), campaign=campaign,
-                          key=unit_key(campaign, unit_id), actor=SECRETARIAT, unit_id=unit_id,
-                          name=f"测试推荐单位{unit_id}", channels=channels)
-
-
-async def register_units(units: dict[str, tuple[str, ...]], campaign: str = "kczg-2022") -> None:
-    await publish(*((NOMINATIONS, unit_registered(u, ch, campaign)) for u, ch in units.items()))
 
 
 @asynccontextmanager
@@ -134,20 +104,6 @@ def events_of(values: list[bytes], *types: type[Event]) -> list[Event]:
 
 
 UNITS = {"unit-a": ("provincial_cast",), "unit-b": ("national_society", "provincial_cast")}
-
-
-@pytest.fixture
-async def intake(env, tmp_path):
-    """The intake in-process on the test's own database and topics: campaign kczg-2022 open, units
-    unit-a (one channel) and unit-b (two channels) registered, the clock at 2022-10-15 10:00 Beijing."""
-    keys = Keys(tmp_path)
-    await open_campaign()
-    await register_units(UNITS)
-    clock = FixedClock(IN_COLLECTION)
-    async with intake_in_process(keys, clock) as client:
-        client.keys, client.clock = keys, clock
-        await wait_for(lambda: units_seen(client, len(UNITS)))
-        yield client
 
 
 async def units_seen(client, n: int) -> bool:
