@@ -13,19 +13,14 @@ import logging
 import os
 from contextlib import asynccontextmanager
 
-import asyncpg
 from fastapi import FastAPI
 
 from eventlog import http_problems
 from eventlog.auth import TokenVerifier, verifier_from_env
-from eventlog.campaign_follower import CampaignFollower
 from eventlog.clock import Clock, clock_from_env
 from eventlog.consumer import StoredOffsetConsumer
-from eventlog.idempotency import IdempotencyKeys
-from eventlog.outbox import Outbox
-from eventlog.producer import EventPublisher, event_producer
 from eventlog.settings import database_url
-from eventlog.unit_of_work import UnitOfWork
+from eventlog.write_side import write_side
 
 from . import projection, store
 from .fast_lane import NominationFastLane
@@ -59,44 +54,30 @@ class IntakeApp(FastAPI):
 def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None, run_projection: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        pool = await asyncpg.create_pool(database_url(), min_size=2, max_size=int(os.environ.get("INTAKE_DB_POOL", "10")),
-                                         init=store.init_connection, connection_class=store.PooledConnection)
-        rows = await row_pool(database_url())
         # No linger: a request waits for its ack, and what arrives while a produce request is in flight
         # still shares the next one (measured: ~5 ms less at low load, less CPU per event under load).
-        producer = event_producer(linger_ms=0)
-        await producer.start()
-        publisher = EventPublisher(producer)
-        outbox = Outbox("intake", pool, publisher)
-        uow = UnitOfWork(pool, outbox, IdempotencyKeys("intake"))
-        async with pool.acquire() as conn:
-            await store.ensure_schema(conn)
-            await uow.ensure_schema(conn)
-        campaigns = CampaignFollower()
-        await campaigns.start()
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(campaigns.follow(stop)), asyncio.create_task(outbox.relay_forever(stop))]
-        views = StoredOffsetConsumer(projection.spec(), pool, publisher) if run_projection else None
-        if views is not None:
-            await views.start()
-            tasks.append(asyncio.create_task(views.run(stop)))
-        app.state.intake = IntakeService(pool, uow, publisher, campaigns, clock or clock_from_env(), rows)
-        app.state.token_verifier = verifier if verifier is not None else verifier_from_env()
-        app.state.views = views
-        # What start-up built (modules, the campaign book, pools) lives as long as the process: keep it
-        # out of the collector's full passes, which otherwise walk it again and again under load.
-        gc.freeze()
-        try:
-            yield
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        async with write_side("intake", set_up=store.ensure_schema, pool_size=int(os.environ.get("INTAKE_DB_POOL", "10")),
+                              pool_options=dict(init=store.init_connection, connection_class=store.PooledConnection),
+                              producer_options=dict(linger_ms=0)) as ws:
+            rows = await row_pool(database_url())
+            views = StoredOffsetConsumer(projection.spec(), ws.pool, ws.publisher) if run_projection else None
             if views is not None:
-                await views.stop()
-            await campaigns.stop()
-            await producer.stop()
-            await rows.close()
-            await pool.close()
+                await views.start()
+                ws.run(views.run(ws.stop))
+            app.state.intake = IntakeService(ws.pool, ws.uow, ws.publisher, ws.campaigns, clock or clock_from_env(), rows)
+            app.state.token_verifier = verifier if verifier is not None else verifier_from_env()
+            app.state.views = views
+            # What start-up built (modules, the campaign book, pools) lives as long as the process: keep it
+            # out of the collector's full passes, which otherwise walk it again and again under load.
+            gc.freeze()
+            try:
+                yield
+            finally:
+                ws.stop.set()
+                await asyncio.gather(*ws.tasks, return_exceptions=True)
+                if views is not None:
+                    await views.stop()
+                await rows.close()
 
     app = IntakeApp(title="科创中国榜单 · 申报服务 (intake)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)
     app.lane = NominationFastLane(app.behind_lane, service_app=app, max_body=MAX_BODY_BYTES)

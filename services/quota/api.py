@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from contextlib import asynccontextmanager
 
-import asyncpg
 from fastapi import FastAPI
 
-from eventlog.campaign_follower import CampaignFollower
 from eventlog.clock import clock_from_env
 from eventlog.http_problems import install as install_problems
-from eventlog.idempotency import IdempotencyKeys
-from eventlog.outbox import Outbox
-from eventlog.producer import EventPublisher, event_producer
-from eventlog.settings import database_url
-from eventlog.unit_of_work import UnitOfWork
+from eventlog.write_side import write_side
 
 from . import store
 from .app import run_decider
@@ -28,29 +21,11 @@ log = logging.getLogger("quota")
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    pool = await asyncpg.create_pool(database_url(), min_size=2, max_size=8)
-    producer = event_producer()
-    await producer.start()
-    publisher = EventPublisher(producer)
-    outbox = Outbox("quota", pool, publisher)
-    uow = UnitOfWork(pool, outbox, IdempotencyKeys("quota"))
-    async with pool.acquire() as conn:
-        await store.ensure_schema(conn)
-        await uow.ensure_schema(conn)
-    campaigns = CampaignFollower()
-    await campaigns.start()
-    stop = asyncio.Event()
-    app.state.pool, app.state.uow, app.state.campaigns, app.state.clock = pool, uow, campaigns, clock_from_env()
-    tasks = [asyncio.create_task(campaigns.follow(stop)),
-             asyncio.create_task(run_decider(stop, pool, publisher, campaigns, outbox))]
-    try:
+    async with write_side("quota", set_up=store.ensure_schema, pool_size=8) as ws:
+        app.state.pool, app.state.uow, app.state.campaigns = ws.pool, ws.uow, ws.campaigns
+        app.state.clock = clock_from_env()
+        ws.run(run_decider(ws.stop, ws.pool, ws.publisher, ws.campaigns, ws.outbox))
         yield
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks)
-        await campaigns.stop()
-        await producer.stop()
-        await pool.close()
 
 
 app = FastAPI(title="科创中国榜单 · 名额服务 (quota)", version="0.1.0", lifespan=lifespan)

@@ -105,7 +105,7 @@ class QuotaDecider:
 
 async def run_decider(stop: asyncio.Event, pool: asyncpg.Pool, publisher: EventPublisher,
                       campaigns: CampaignFollower, outbox: Outbox) -> None:
-    """Consume the unit stream and relay decisions until `stop` is set."""
+    """Consume the unit stream until `stop` is set (the write side's relay republishes what a crash left)."""
     decider = QuotaDecider(campaigns, outbox)
     consumer = StoredOffsetConsumer(
         ConsumerSpec(name=CONSUMER_NAME, topics=[NOMINATIONS.name], apply=decider.apply,
@@ -115,10 +115,7 @@ async def run_decider(stop: asyncio.Event, pool: asyncpg.Pool, publisher: EventP
     )
     await consumer.start()
     log.info("quota decider consuming %s", NOMINATIONS.name)
-    relay = asyncio.create_task(outbox.relay_forever(stop))
     try:
         await consumer.run(stop)
     finally:
-        stop.set()
-        await relay
         await consumer.stop()

@@ -1,0 +1,73 @@
+"""What every service's write side runs on, started and stopped in one place: its PostgreSQL pool, the
+idempotent producer, the outbox with its relay, the unit of work, and the campaign follower.
+
+    async with write_side("review", schema_files=[...]) as ws:
+        ws.run(projection_consumer.run(ws.stop))   # the service's own background loops
+        ...                                        # serve requests with ws.uow, ws.campaigns
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from .campaign_follower import CampaignFollower
+from .idempotency import IdempotencyKeys
+from .outbox import Outbox
+from .producer import EventPublisher, event_producer
+from .settings import database_url
+from .unit_of_work import UnitOfWork
+
+SchemaSetUp = Callable[[asyncpg.Connection], Awaitable[None]]
+
+
+@dataclass
+class WriteSide:
+    pool: asyncpg.Pool
+    publisher: EventPublisher
+    outbox: Outbox
+    uow: UnitOfWork
+    campaigns: CampaignFollower
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def run(self, loop: Awaitable[Any]) -> None:
+        """Run a background loop until the write side stops (it should return once `stop` is set)."""
+        self.tasks.append(asyncio.ensure_future(loop))
+
+
+@asynccontextmanager
+async def write_side(schema: str, set_up: SchemaSetUp | None = None, pool_size: int = 10,
+                     pool_options: dict | None = None, producer_options: dict | None = None) -> AsyncIterator[WriteSide]:
+    """Start the service's write side on PostgreSQL schema `schema` (its outbox and idempotency keys
+    live there; `set_up` creates the service's own tables)."""
+    pool = await asyncpg.create_pool(database_url(), min_size=2, max_size=pool_size, **(pool_options or {}))
+    producer = event_producer(**(producer_options or {}))
+    await producer.start()
+    publisher = EventPublisher(producer)
+    outbox = Outbox(schema, pool, publisher)
+    uow = UnitOfWork(pool, outbox, IdempotencyKeys(schema))
+    campaigns = CampaignFollower()
+    try:
+        async with pool.acquire() as conn:
+            if set_up is not None:
+                await set_up(conn)
+            await uow.ensure_schema(conn)
+        await campaigns.start()
+        side = WriteSide(pool, publisher, outbox, uow, campaigns)
+        side.run(campaigns.follow(side.stop))
+        side.run(outbox.relay_forever(side.stop))
+        try:
+            yield side
+        finally:
+            side.stop.set()
+            await asyncio.gather(*side.tasks, return_exceptions=True)
+    finally:
+        await campaigns.stop()
+        await producer.stop()
+        await pool.close()
