@@ -49,7 +49,7 @@ CONTRACTS: tuple[TopicContract, ...] = (
                   publishers=("kczg-cli",), consumers=("intake", "quota", "review", "publish")),
     TopicContract(NOMINATIONS, (ev.UnitRegistered, ev.UnitChannelsChanged, ev.NominationSubmitted,
                                 ev.NominationAmended, ev.NominationWithdrawn, ev.NominationScreened),
-                  publishers=("intake", "review"), consumers=("intake", "quota", "review")),
+                  publishers=("intake", "quota", "review"), consumers=("intake", "quota", "review", "publish")),
     TopicContract(QUOTA, (ev.QuotaReserved, ev.QuotaRejected, ev.QuotaReleased),
                   publishers=("quota",), consumers=("intake", "review")),
     TopicContract(APPLICATIONS, (ev.ApplicationSaved, ev.ApplicationSentToUnit, ev.ApplicationReturned,

@@ -52,6 +52,7 @@ def app_environment() -> dict[str, str]:
         "INTAKE_HOST": "0.0.0.0",
         "QUOTA_HOST": "0.0.0.0",
         "PUBLISH_HOST": "0.0.0.0",
+        "REVIEW_HOST": "0.0.0.0",
     }
 
 
@@ -134,6 +135,9 @@ def compose() -> dict:
             ),
             "publish": app_service(
                 ["kczg", "serve", "publish"], ready, ports=["8002:8002"], restart="unless-stopped"
+            ),
+            "review": app_service(
+                ["kczg", "serve", "review"], ready, ports=["8003:8003"], restart="unless-stopped"
             ),
         },
         "volumes": {"kafka-data": {}, "pg-data": {}},

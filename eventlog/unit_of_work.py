@@ -35,7 +35,11 @@ S, C, X = TypeVar("S"), TypeVar("C"), TypeVar("X")
 
 # Aggregates are locked with transaction-scoped advisory locks, so a brand-new aggregate (no row yet)
 # is locked like any other; a hash collision only makes two commands wait for each other.
-_LOCK = "SELECT pg_advisory_xact_lock(1801680487, hashtext(a)) FROM unnest($1::text[]) AS a ORDER BY a"
+# Shared locks let many commands on one part of an aggregate run side by side (scores on one review
+# target) while a command on the whole waits for them all. Every lock is taken in one order, by name.
+_LOCK = ("SELECT CASE WHEN s THEN pg_advisory_xact_lock_shared(1801680487, hashtext(a)) "
+         "ELSE pg_advisory_xact_lock(1801680487, hashtext(a)) END "
+         "FROM unnest($1::text[], $2::bool[]) AS x(a, s) ORDER BY a")
 
 
 class OutcomeUnknown(DomainError):
@@ -54,7 +58,7 @@ class DatabaseUnavailable(DomainError):
 class Command(Generic[S, C, X]):
     """One command as the unit of work runs it. `decide(state, command, context) -> events` is pure."""
 
-    aggregates: Sequence[str]                                    # locked, in sorted order
+    aggregates: Sequence[str]                                    # locked exclusively
     command: C
     topic: Topic
     load: Callable[[asyncpg.Connection], Awaitable[S]]           # read under the lock
@@ -63,6 +67,7 @@ class Command(Generic[S, C, X]):
     answer: Callable[[S, list[Event]], Reply]
     context: X | None = None                                               # outside facts known beforehand,
     gather: Callable[[asyncpg.Connection, S], Awaitable[X]] | None = None  # or read under the lock
+    shared: Sequence[str] = ()                                             # locked in shared mode
 
 
 class UnitOfWork:
@@ -76,7 +81,8 @@ class UnitOfWork:
     async def run(self, cmd: Command[S, C, X], idem: IdempotentRequest | None = None) -> Reply:
         try:
             async with self.pool.acquire() as conn, conn.transaction():
-                await conn.execute(_LOCK, sorted(set(cmd.aggregates)))
+                locks = {**{a: True for a in cmd.shared}, **{a: False for a in cmd.aggregates}}
+                await conn.execute(_LOCK, list(locks), list(locks.values()))
                 reply, published = await self._decided(conn, cmd, idem)
         except (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as exc:
             raise DatabaseUnavailable("数据库暂不可用，本次操作未生效，请稍后重试。") from exc

@@ -18,6 +18,7 @@ SERVICES = {
     "intake": ("services.intake", "INTAKE_PORT", 8000),
     "quota": ("services.quota", "QUOTA_PORT", 8001),
     "publish": ("services.publish", "PUBLISH_PORT", 8002),
+    "review": ("services.review", "REVIEW_PORT", 8003),
 }
 FIRST_CAMPAIGN = Path(__file__).resolve().parents[1] / "contracts" / "campaigns" / "kczg-2022.yaml"
 

@@ -1,6 +1,6 @@
 """Publish HTTP API (read-only): the ranking views, campaign progress, metrics.
 
-The projections that fill the views run in this process (live_views); a view still being built
+The projections that fill the views run in this process (eventlog/projection_keeper.py); a view still being built
 for the first time answers 503 views_building.
 """
 
@@ -19,9 +19,9 @@ from contracts.codes import CHANNELS, DOMAINS, LISTS
 from contracts.errors import DomainError, NotFound
 from eventlog import http_problems
 from eventlog.producer import EventPublisher, event_producer
+from eventlog import projection_keeper as live_views
 from eventlog.settings import database_url
 
-from . import live_views
 from .views import PROJECTIONS, ranking_queries
 from .views.ranking_tables import STATUSES
 

@@ -16,7 +16,8 @@ from aiokafka.structs import ConsumerRecord
 
 from contracts.campaign.book import UnknownCampaign
 from contracts.events import (
-    Event, NominationAmended, NominationSubmitted, NominationWithdrawn, UnitChannelsChanged, UnitRegistered,
+    Event, NominationAmended, NominationScreened, NominationSubmitted, NominationWithdrawn, UnitChannelsChanged,
+    UnitRegistered,
 )
 from contracts.topics import NOMINATIONS
 from eventlog.campaign_follower import CampaignFollower
@@ -31,7 +32,7 @@ from .domain import QuotaRules, decide, evolve
 
 log = logging.getLogger("quota")
 CONSUMER_NAME = "quota"
-DECIDED = (NominationSubmitted, NominationAmended, NominationWithdrawn)
+DECIDED = (NominationSubmitted, NominationAmended, NominationWithdrawn, NominationScreened)
 REGISTRY = (UnitRegistered, UnitChannelsChanged)
 
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from contracts.campaign import load_builtin_campaign
 from contracts.events import (
-    Actor, NominationAmended, NominationSubmitted, NominationWithdrawn, QuotaRejected, QuotaReleased,
+    Actor, NominationAmended, NominationScreened, NominationSubmitted, NominationWithdrawn, QuotaRejected,
+    QuotaReleased,
     QuotaReserved, UnitChannelsChanged, UnitRegistered, unit_key,
 )
 from services.quota.domain import QuotaRules, QuotaState, decide, evolve, pool_key
@@ -103,6 +104,22 @@ def test_withdrawal_frees_exactly_one_slot_and_only_once():
     state, out = run(state, submit(), submit())
     assert [type(e) for e in out] == [QuotaReserved, QuotaRejected]
     assert (out[0].slot, out[0].used) == (1, 3)  # the freed slot is reused
+
+
+def test_a_failed_screening_frees_the_slot_once_and_a_passed_one_keeps_it():
+    state = registered("national_society")
+    held = [submit() for _ in range(3)]
+    state, _ = run(state, *held)
+    passed = NominationScreened(nomination_id=held[1].nomination_id, unit_id=UNIT, passed=True, **ENVELOPE)
+    failed = NominationScreened(nomination_id=held[0].nomination_id, unit_id=UNIT, passed=False,
+                                reasons=("材料不全",), **ENVELOPE)
+    state, out = run(state, passed, failed, failed)
+    assert [(type(e), e.reason) for e in out] == [(QuotaReleased, "screened_out")]
+    assert out[0].nomination_id == held[0].nomination_id and out[0].used == 2
+    assert state.pool(pool_key(CAMPAIGN.code, UNIT, "leading_tech", "biomedicine")).used == 2
+    # A withdrawal after it changes nothing more.
+    withdraw = NominationWithdrawn(nomination_id=held[0].nomination_id, unit_id=UNIT, reason="撤回", **ENVELOPE)
+    assert run(state, withdraw)[1] == []
 
 
 def amend(nomination: NominationSubmitted, revision: int, domain: str) -> NominationAmended:

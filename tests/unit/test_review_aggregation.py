@@ -16,8 +16,8 @@ from services.review.domain.aggregation import (
     AggregationPlan, Criterion, NominationScores, mean, score_target, trimmed_mean, weighted_total, zscore_means,
 )
 
-CRITERIA = (Criterion("innovation", "创新性", 30), Criterion("advancement", "先进性", 30),
-            Criterion("industrial_value", "产业价值", 25), Criterion("social_benefit", "社会效益", 15))
+CRITERIA = (Criterion(code="innovation", name="创新性", weight=30), Criterion(code="advancement", name="先进性", weight=30),
+            Criterion(code="industrial_value", name="产业价值", weight=25), Criterion(code="social_benefit", name="社会效益", weight=15))
 T0 = datetime(2022, 10, 20, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 
 
@@ -73,9 +73,9 @@ def test_floats_and_non_numbers_are_refused(value) -> None:
 
 
 @pytest.mark.parametrize("criteria", [
-    (Criterion("a", "甲", 50), Criterion("b", "乙", 40)),
-    (Criterion("a", "甲", 50), Criterion("a", "甲", 50)),
-    (Criterion("a", "甲", 100), Criterion("b", "乙", 0)),
+    (Criterion(code="a", name="甲", weight=50), Criterion(code="b", name="乙", weight=40)),
+    (Criterion(code="a", name="甲", weight=50), Criterion(code="a", name="甲", weight=50)),
+    (Criterion(code="a", name="甲", weight=100), Criterion.model_construct(code="b", name="乙", weight=0)),
 ])
 def test_criteria_must_be_distinct_and_weigh_100_percent(criteria) -> None:
     with pytest.raises(DomainError) as refused:

@@ -3,7 +3,7 @@
 A pool is one recommending unit's slots for one list (and domain, where the list counts per
 domain). Its limit is the list's base quota times the channels the unit belongs to *when the
 nomination is decided*. A nomination is decided once per revision however often it arrives;
-a withdrawal frees exactly its slot; an amendment that moves list or domain moves the slot
+a withdrawal, or a failed formal screening, frees exactly its slot; an amendment that moves list or domain moves the slot
 atomically or is refused and keeps the old one.
 """
 
@@ -16,7 +16,7 @@ from uuid import UUID
 from contracts.campaign import Campaign
 from contracts.errors import DomainError
 from contracts.events import (
-    Actor, Event, NominationAmended, NominationSubmitted, NominationWithdrawn, QuotaRejected,
+    Actor, Event, NominationAmended, NominationScreened, NominationSubmitted, NominationWithdrawn, QuotaRejected,
     QuotaReleased, QuotaReserved, UnitChannelsChanged, UnitRegistered, derived_event_id,
 )
 
@@ -82,6 +82,11 @@ def decide(state: QuotaState, event: Event, rules: QuotaRules) -> list[Event]:
             if held is None or held.status != "reserved":
                 return []
             return [_released(state, event, held, "withdrawn")]
+        case NominationScreened(passed=False):  # failed formal screening: it leaves review, its slot is freed
+            held = state.nominations.get(event.nomination_id)
+            if held is None or held.status != "reserved":
+                return []
+            return [_released(state, event, held, "screened_out")]
     return []
 
 

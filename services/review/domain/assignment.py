@@ -32,6 +32,7 @@ class AssignmentRequest:
     max_load: int                              # most nominations one expert reviews
     conflicts: frozenset[Pair] = frozenset()   # never paired
     existing: frozenset[Pair] = frozenset()    # already assigned: kept, count toward coverage and load
+    elsewhere: tuple[tuple[str, int], ...] = ()  # (expert, reviews held on nominations outside the request)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ def input_hash(request: AssignmentRequest) -> str:
     """sha256 hex of the request as canonical JSON, every collection sorted."""
     canonical = {"nominations": sorted(request.nominations), "experts": sorted(request.experts),
                  "per_item": request.per_item, "max_load": request.max_load,
-                 "conflicts": sorted(request.conflicts), "existing": sorted(request.existing)}  # pairs dump as lists
+                 "conflicts": sorted(request.conflicts), "existing": sorted(request.existing),
+                 "elsewhere": sorted(request.elsewhere)}  # pairs dump as lists
     text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -85,7 +87,7 @@ def solve(request: AssignmentRequest) -> AssignmentPlan:
     """
     _check_request(request)
     roster = build_roster(request.experts, request.nominations, request.per_item, request.conflicts,
-                          request.existing)
+                          request.existing, dict(request.elsewhere))
     _refuse_if_plainly_short(roster, request.max_load)
     placed, chosen = balanced_pairs(roster, request.max_load) if roster.demand else (0, np.empty(0, int))
     if placed < roster.demand:  # each nomination alone had enough, yet not all at once (Hall's condition)

@@ -39,7 +39,8 @@ class Roster:
 
 
 def build_roster(experts: tuple[str, ...], nominations: tuple[str, ...], per_item: int,
-                 conflicts: frozenset[tuple[str, str]], existing: frozenset[tuple[str, str]]) -> Roster:
+                 conflicts: frozenset[tuple[str, str]], existing: frozenset[tuple[str, str]],
+                 elsewhere: dict[str, int] | None = None) -> Roster:
     experts, nominations = tuple(sorted(experts)), tuple(sorted(nominations))
     e_index = {e: i for i, e in enumerate(experts)}
     n_index = {n: i for i, n in enumerate(nominations)}
@@ -53,7 +54,8 @@ def build_roster(experts: tuple[str, ...], nominations: tuple[str, ...], per_ite
     need = np.clip(per_item - held.sum(axis=0), 0, None).astype(np.int64)
     barred[:, need == 0] = True  # a nomination already covered gets no arcs at all
     pair_expert, pair_nomination = np.nonzero(~barred)  # row-major: sorted by (expert, nomination)
-    return Roster(experts, nominations, held.sum(axis=1).astype(np.int64), need,
+    outside = np.array([(elsewhere or {}).get(e, 0) for e in experts], dtype=np.int64)
+    return Roster(experts, nominations, held.sum(axis=1).astype(np.int64) + outside, need,
                   pair_expert.astype(np.int32), pair_nomination.astype(np.int32))
 
 

@@ -8,11 +8,11 @@ scores gives the same bytes on any machine. Floats are refused, never converted.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import (ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow,
                      localcontext)
 
 from contracts.errors import DomainError
+from contracts.review_terms import Criterion  # the one Criterion: code, name, weight in whole percent
 
 ARITHMETIC = Context(prec=34, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
 CENT = Decimal("0.01")
@@ -32,13 +32,6 @@ def as_decimal(value: object, what: str) -> Decimal:
     if not number.is_finite():
         raise DomainError(f"{what}须为有限数值，收到 {value}。", code="score_invalid")
     return number
-
-
-@dataclass(frozen=True)
-class Criterion:
-    code: str
-    name: str
-    weight: int  # percent; a plan's weights sum to 100
 
 
 def check_criteria(criteria: Sequence[Criterion]) -> None:

@@ -1,4 +1,4 @@
-"""The publish service's projections, run in-process beside its API.
+"""Keeping a service's projections live, in-process beside its API (publish, review).
 
 Each view is rebuilt first if it does not exist yet or was built by another definition (the
 API keeps serving the old one meanwhile), then kept live from its stored offsets. Their status
@@ -11,16 +11,17 @@ import asyncio
 import logging
 import os
 
-from eventlog import projection_metrics, projection_store
-from eventlog.consumer import StoredOffsetConsumer
-from eventlog.producer import EventPublisher
-from eventlog.projection import Projection
-from eventlog.projection_live import live_spec
-from eventlog.projection_rebuild import projection_pool, rebuild
-from eventlog.projection_status import LogEnds, projection_status
-from eventlog.settings import consumer_group
+from . import projection_metrics, projection_store
+from .consumer import StoredOffsetConsumer
+from .producer import EventPublisher
+from .projection import Projection
+from .projection_live import live_spec
+from .projection_rebuild import projection_pool, rebuild
+from .projection_status import LogEnds, projection_status
+from .settings import consumer_group
 
-log = logging.getLogger("publish.views")
+log = logging.getLogger("eventlog.views")
+# PUBLISH_* names kept: the publish service was the first to run views this way.
 REBUILD_BATCH = int(os.environ.get("PUBLISH_REBUILD_BATCH", "200000"))
 LIVE_BATCH = int(os.environ.get("PUBLISH_LIVE_BATCH", "2000"))
 METRICS_EVERY_S = float(os.environ.get("PUBLISH_METRICS_INTERVAL_S", "5"))

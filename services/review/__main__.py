@@ -1,0 +1,5 @@
+"""`python -m services.review`: the review service and its HTTP API (REVIEW_HOST, REVIEW_PORT, default 8003)."""
+
+from .api import serve
+
+serve()

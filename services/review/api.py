@@ -1,0 +1,67 @@
+"""The review service process: its write side (eventlog/write_side.py), its views of the log kept live
+(services/review/views/), and the HTTP API for the secretariat, the review bodies and their experts."""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import asynccontextmanager
+
+import asyncpg
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from eventlog import http_problems, projection_keeper
+from eventlog.clock import clock_from_env
+from eventlog.write_side import write_side
+
+from . import store
+from .routes import experts, screening, targets
+from .views import PROJECTIONS
+
+log = logging.getLogger("review")
+VIEWS_BUILDING = ("views_building", "评审视图正在首次构建，请稍后再试。")
+
+DESCRIPTION = """科创中国系列榜单的评审服务：秘书处形式审查；各初评机构（及单阶段评审机构）备案评审方案、
+分配专家（自动识别并排除回避关系）、提交排名后的初评结果；评审专家查看分配给自己的推荐对象、声明回避、评分。
+所有请求须携带公共平台签发的 Bearer JWT；错误以 application/problem+json 返回，`code` 为稳定的机器可读代码，
+`detail` 为中文说明。写操作可带 `Idempotency-Key` 头，重试只生效一次并返回首次的结果。"""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    async with write_side("review", set_up=store.ensure_schema, pool_size=int(os.environ.get("REVIEW_DB_POOL", "10"))) as ws:
+        for projection in PROJECTIONS:  # rebuilt first if missing or stale, then kept live
+            ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))
+        ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))
+        app.state.ws, app.state.clock = ws, clock_from_env()
+        yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="科创中国榜单 · 评审服务 (review)", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    http_problems.install(app)
+
+    @app.exception_handler(asyncpg.UndefinedTableError)
+    async def _not_built(request: Request, exc: asyncpg.UndefinedTableError) -> Response:
+        return http_problems.problem(503, *VIEWS_BUILDING)
+
+    @app.get("/healthz", summary="健康检查")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    for module in (screening, targets, experts):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()
+
+
+def serve() -> None:
+    import uvicorn
+
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s review %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(app, host=os.environ.get("REVIEW_HOST", "127.0.0.1"), port=int(os.environ.get("REVIEW_PORT", "8003")),
+                log_level="warning")

@@ -1,0 +1,90 @@
+"""Commands the review accepts: imperative, plain data, already authenticated (`by`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from contracts.identity import Identity
+
+from .targets import Target
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The secretariat's formal screening (形式审查) of one nomination."""
+    by: Identity
+    nomination_id: UUID
+    passed: bool
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    by: Identity
+    target: Target
+    terms: Mapping[str, Any]  # ReviewPlanFiled's payload: criteria, score range, aggregation, roster, …
+
+
+@dataclass(frozen=True)
+class ConfirmPlan:
+    by: Identity
+    target: Target
+    plan_event_id: UUID
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AssignAutomatically:
+    by: Identity
+    target: Target
+    max_load: int | None = None  # overrides the plan's for this run
+
+
+@dataclass(frozen=True)
+class AssignExpert:
+    by: Identity
+    target: Target
+    nomination_id: UUID
+    expert_id: str
+
+
+@dataclass(frozen=True)
+class UnassignExpert:
+    by: Identity
+    target: Target
+    nomination_id: UUID
+    expert_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DeclareConflict:
+    """An expert declares a conflict with a nomination; they leave it and another takes the seat."""
+    by: Identity
+    target: Target
+    nomination_id: UUID
+    reason_code: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RecordScore:
+    by: Identity
+    target: Target
+    nomination_id: UUID
+    scores: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SubmitResults:
+    by: Identity
+    target: Target
+    reason: str = ""  # required when some nominations lack their scores
+
+
+PanelCommand = AssignAutomatically | AssignExpert | UnassignExpert | DeclareConflict
+TargetCommand = FilePlan | ConfirmPlan | PanelCommand | SubmitResults

@@ -1,0 +1,21 @@
+"""decide(state, command, context) -> events for a review target, as every aggregate in the house."""
+
+from __future__ import annotations
+
+from contracts.events import Event
+
+from .commands import (AssignAutomatically, AssignExpert, ConfirmPlan, DeclareConflict, FilePlan, SubmitResults,
+                       TargetCommand, UnassignExpert)
+from .context import ReviewContext
+from .model import TargetState
+from .panel import decide_auto, decide_by_hand, decide_conflict, decide_unassign
+from .plans import decide_confirm, decide_file
+from .results import decide_results
+
+_DECISIONS = {FilePlan: decide_file, ConfirmPlan: decide_confirm, AssignAutomatically: decide_auto,
+              AssignExpert: decide_by_hand, UnassignExpert: decide_unassign, DeclareConflict: decide_conflict,
+              SubmitResults: decide_results}
+
+
+def decide(state: TargetState, cmd: TargetCommand, context: ReviewContext) -> list[Event]:
+    return _DECISIONS[type(cmd)](state, cmd, context)

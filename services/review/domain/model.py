@@ -1,0 +1,72 @@
+"""What the review decides on, as plain values: a target's state (its plan, its panel, its results),
+one expert's score on one nomination, and the facts about the nominations under review."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from contracts.events import ReviewPlanFiled
+
+from .conflicts import NominationParties
+from .targets import Target
+
+Seat = tuple[UUID, str]  # (nomination id, expert id)
+
+
+@dataclass(frozen=True)
+class PanelSeat:
+    active: bool                 # assigned now (an unassignment or a conflict ends it)
+    conflict: str | None = None  # reason code, once a conflict is on record: the pair never sits again
+
+
+@dataclass(frozen=True)
+class TargetState:
+    target: Target
+    plan: ReviewPlanFiled | None = None   # the plan in force (filed, and for a joint target maybe unconfirmed)
+    confirmed_by: str | None = None       # the other joint body that confirmed `plan`
+    scored: bool = False                  # a score has arrived: the plan is locked
+    results_event_id: UUID | None = None  # the body submitted its results: review is over
+    seats: Mapping[Seat, PanelSeat] = field(default_factory=dict)
+
+    @property
+    def submitted(self) -> bool:
+        return self.results_event_id is not None
+
+    def active_experts(self, nomination_id: UUID) -> list[str]:
+        return sorted(e for (n, e), seat in self.seats.items() if n == nomination_id and seat.active)
+
+    def conflicted(self, nomination_id: UUID, expert_id: str) -> bool:
+        seat = self.seats.get((nomination_id, expert_id))
+        return seat is not None and seat.conflict is not None
+
+
+@dataclass(frozen=True)
+class NominationFacts:
+    """A nomination as the log has it, for the review: where it stands and who is party to it."""
+
+    nomination_id: UUID
+    target: Target
+    unit_id: str
+    title: str
+    submitted_at: datetime
+    holds_slot: bool              # quota reserved (or accepted onto a separately organised list)
+    withdrawn: bool
+    screened: bool | None         # None: not screened yet; else passed
+    parties: NominationParties
+
+    @property
+    def in_review(self) -> bool:
+        return self.holds_slot and not self.withdrawn and self.screened is True
+
+
+@dataclass(frozen=True)
+class ScoreState:
+    """One expert's standing on one nomination: the seat, the plan's terms, what they last recorded."""
+
+    target: TargetState
+    nomination: NominationFacts | None
+    recorded: Mapping[str, Decimal] | None = None  # the expert's last scores by criterion

@@ -1,0 +1,45 @@
+"""Formal screening (形式审查) by the secretariat: the queue of nominations holding a slot, and the verdict."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from contracts.identity import Identity
+from eventlog.auth import requires
+from eventlog.http_docs import Paging, json_response, paging
+from eventlog.idempotency import Reply
+
+from ..domain.commands import Screen
+from ..schemas import ScreeningRequest
+from ..steps import screening_step
+from ..views import review_queries
+from .common import campaign_of, now_for, problems, run, write_side
+
+router = APIRouter(tags=["形式审查（秘书处）"])
+secretariat = requires("secretariat")
+
+
+@router.get("/v1/review/campaigns/{campaign}/screening", responses=problems(404),
+            summary="形式审查队列：占用名额（或另行组织榜单已受理）的推荐，分页")
+async def screening_queue(campaign: str, request: Request, paging: Paging = Depends(paging),
+                          status: str | None = Query(None, pattern="^(pending|passed|failed)$"),
+                          who: Identity = Depends(secretariat)):
+    await campaign_of(request, campaign)
+    async with write_side(request).pool.acquire() as conn:
+        rows, total = await review_queries.screening_queue(conn, campaign, paging.page, paging.page_size, status)
+    return json_response(paging.wrap(rows, total))
+
+
+@router.post("/v1/review/nominations/{nomination_id}/screening", status_code=201, responses=problems(404, 409, 422),
+             summary="形式审查结论：通过，或不通过并说明理由（不通过则释放名额、退出评审）")
+async def screen(nomination_id: UUID, body: ScreeningRequest, request: Request, who: Identity = Depends(secretariat)):
+    cmd = Screen(who, nomination_id, body.passed, tuple(body.reasons))
+
+    def answer(state, events) -> Reply:
+        passed = events[0].passed if events else state[1]
+        return Reply(201 if events else 200, {"nomination_id": str(nomination_id), "passed": passed,
+                                              "event_id": str(events[0].event_id) if events else None})
+
+    return await run(request, who, screening_step(cmd, now_for(request), answer))

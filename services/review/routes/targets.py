@@ -1,0 +1,145 @@
+"""A review body's work on its targets: the plan (备案), the panel (assignment), the ranked results.
+Both bodies of a jointly reviewed target see and manage it; to any other body it does not exist."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+
+from contracts.identity import Identity
+from eventlog.auth import requires
+from eventlog.http_docs import Paging, json_response, paging
+from eventlog.idempotency import Reply
+
+from ..domain.commands import AssignAutomatically, AssignExpert, ConfirmPlan, FilePlan, SubmitResults, UnassignExpert
+from ..domain.context import ReviewContext
+from ..domain.plans import plan_defaults
+from ..domain.targets import bodies_of, managed_by, targets_of
+from ..schemas import AssignRequest, AutoAssignRequest, ConfirmRequest, PlanRequest, ResultsRequest, UnassignRequest
+from ..steps import target_step
+from ..views import review_queries
+from ..standings import live_results
+from .common import campaign_of, now_for, problems, run, target_of, write_side
+
+router = APIRouter(tags=["评审机构"])
+body = requires("review_body")
+reader = requires("review_body", "secretariat")
+TARGET = "/v1/review/campaigns/{campaign}/targets/{list_code}/{domain}"
+ALL = 1_000_000  # a target's nominations are ranked as a whole (a 2022 target held ~350; 10x fits)
+
+
+async def _visible(request: Request, who: Identity, campaign: str, list_code: str, domain: str):
+    """The target and its campaign, if the caller may see it (its body, or the secretariat)."""
+    found = await campaign_of(request, campaign)
+    target = target_of(campaign, list_code, domain)
+    (bodies_of if who.role == "secretariat" else lambda c, t: managed_by(c, t, who.org))(found, target)
+    return found, target
+
+
+@router.get("/v1/review/campaigns/{campaign}/targets", responses=problems(404), summary="本机构负责的评审对象及进度")
+async def my_targets(campaign: str, request: Request, who: Identity = Depends(reader)):
+    found = await campaign_of(request, campaign)
+    targets = targets_of(found, None if who.role == "secretariat" else who.org)
+    async with write_side(request).pool.acquire() as conn:
+        progress = await review_queries.body_progress(conn, campaign, [t.key for t in targets])
+    return json_response({"campaign": campaign, "targets": progress})
+
+
+@router.get(TARGET, responses=problems(404), summary="一个评审对象：方案、推荐对象的形式审查、分配、评分进度、汇总与排名")
+async def get_target(campaign: str, list_code: str, domain: str, request: Request, paging: Paging = Depends(paging),
+                     who: Identity = Depends(reader)):
+    found, target = await _visible(request, who, campaign, list_code, domain)
+    async with write_side(request).pool.acquire() as conn:
+        summary = await review_queries.target(conn, target.key)
+        rows, total = await review_queries.target_nominations(conn, target.key, 1, ALL)
+    standings = live_results(summary, rows, found)  # ranked over the whole target, then paged
+    return json_response({"target": summary, "nominations": paging.wrap(
+        standings[paging.offset:paging.offset + paging.page_size], total)})
+
+
+@router.get(TARGET + "/plan/defaults", responses=problems(404), summary="评审方案的起点：活动的默认评价标准与方法")
+async def plan_template(campaign: str, list_code: str, domain: str, request: Request, who: Identity = Depends(body)):
+    found, _ = await _visible(request, who, campaign, list_code, domain)
+    return json_response(_plain(plan_defaults(ReviewContext(now_for(request), found))))
+
+
+@router.put(TARGET + "/plan", status_code=201, responses=problems(404, 409, 422),
+            summary="备案评审方案（评分开始前可重新备案；联合评审须另一机构确认后生效）")
+async def file_plan(campaign: str, list_code: str, domain: str, plan: PlanRequest, request: Request,
+                    who: Identity = Depends(body)):
+    found, target = await _visible(request, who, campaign, list_code, domain)
+    defaults = plan_defaults(ReviewContext(now_for(request), found))
+    terms = {**defaults, **plan.model_dump(mode="json", exclude_none=True)}
+    cmd = FilePlan(who, target, terms)
+    return await run(request, who, target_step(cmd, found, now_for(request), _answer("plan_event_id", 201)))
+
+
+@router.post(TARGET + "/plan/confirmation", status_code=201, responses=problems(404, 409),
+             summary="联合评审：另一评审机构确认已备案的评审方案")
+async def confirm_plan(campaign: str, list_code: str, domain: str, body_: ConfirmRequest, request: Request,
+                       who: Identity = Depends(body)):
+    found, target = await _visible(request, who, campaign, list_code, domain)
+    cmd = ConfirmPlan(who, target, body_.plan_event_id, body_.note)
+    return await run(request, who, target_step(cmd, found, now_for(request), _answer("event_id", 201)))
+
+
+@router.post(TARGET + "/assignments/auto", responses=problems(404, 409, 422),
+             summary="自动分配专家（负载均衡，回避关系自动识别并排除）")
+async def assign_automatically(campaign: str, list_code: str, domain: str, body_: AutoAssignRequest,
+                               request: Request, who: Identity = Depends(body)):
+    found, target = await _visible(request, who, campaign, list_code, domain)
+    cmd = AssignAutomatically(who, target, body_.max_load)
+    return await run(request, who, target_step(cmd, found, now_for(request), _panel_answer))
+
+
+@router.post(TARGET + "/assignments", responses=problems(404, 409, 422), summary="手动分配一位专家")
+async def assign(campaign: str, list_code: str, domain: str, body_: AssignRequest, request: Request,
+                 who: Identity = Depends(body)):
+    found, target = await _visible(request, who, campaign, list_code, domain)
+    cmd = AssignExpert(who, target, body_.nomination_id, body_.expert_id)
+    return await run(request, who, target_step(cmd, found, now_for(request), _panel_answer))
+
+
+@router.post(TARGET + "/assignments/{nomination_id}/{expert_id}/unassign", responses=problems(404, 409),
+             summary="撤销一位专家的分配（须说明理由）")
+async def unassign(campaign: str, list_code: str, domain: str, nomination_id: UUID, expert_id: str,
+                   body_: UnassignRequest, request: Request, who: Identity = Depends(body)):
+    found, target = await _visible(request, who, campaign, list_code, domain)
+    cmd = UnassignExpert(who, target, nomination_id, expert_id, body_.reason)
+    return await run(request, who, target_step(cmd, found, now_for(request), _panel_answer))
+
+
+@router.post(TARGET + "/results", status_code=201, responses=problems(404, 409),
+             summary="报送初评结果（排名、汇总分与原始分；逾期照收并标记）")
+async def submit_results(campaign: str, list_code: str, domain: str, body_: ResultsRequest, request: Request,
+                         who: Identity = Depends(body)):
+    found, target = await _visible(request, who, campaign, list_code, domain)
+    cmd = SubmitResults(who, target, body_.reason)
+
+    def answer(state, events) -> Reply:
+        submitted = events[-1]
+        return Reply(201, {"event_id": str(submitted.event_id), "ranked": len(submitted.ranked),
+                           "late": submitted.late, "gaps": [str(g.nomination_id) for g in submitted.gaps]})
+
+    return await run(request, who, target_step(cmd, found, now_for(request), answer))
+
+
+def _answer(field: str, status: int):
+    def answer(state, events) -> Reply:
+        return Reply(status if events else 200, {field: str(events[0].event_id) if events else None})
+    return answer
+
+
+def _panel_answer(state, events) -> Reply:
+    counts: dict[str, int] = {}
+    for e in events:
+        counts[e.type] = counts.get(e.type, 0) + 1
+    return Reply(200, {"assigned": counts.get("ExpertAssigned", 0), "unassigned": counts.get("ExpertUnassigned", 0),
+                       "conflicts": counts.get("ConflictDeclared", 0),
+                       "solver_input_hash": next((e.solver_input_hash for e in events
+                                                  if getattr(e, "solver_input_hash", None)), None)})
+
+
+def _plain(terms: dict) -> dict:
+    return {k: (str(v) if hasattr(v, "as_tuple") else v) for k, v in terms.items()}

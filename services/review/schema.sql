@@ -1,0 +1,47 @@
+CREATE SCHEMA IF NOT EXISTS review;
+
+-- The write side of the review's own commands, saved in their transactions (what the next command
+-- decides on). The read views are the projection review.views (services/review/views/).
+
+-- Formal screening, one row per nomination screened.
+CREATE TABLE IF NOT EXISTS review.screenings (
+    nomination_id uuid PRIMARY KEY,
+    campaign      text NOT NULL,
+    passed        boolean NOT NULL,
+    event_id      uuid NOT NULL
+);
+
+-- A target (campaign:list:domain): its plan in force, the joint confirmation, whether scoring began,
+-- and the submitted results.
+CREATE TABLE IF NOT EXISTS review.targets (
+    target_key       text PRIMARY KEY,
+    plan             jsonb,
+    plan_event_id    uuid,
+    confirmed_by     text,
+    scored           boolean NOT NULL DEFAULT false,
+    results_event_id uuid
+);
+
+-- The panel: who sits on which nomination, and the conflicts on record (a conflicted pair never sits).
+CREATE TABLE IF NOT EXISTS review.seats (
+    nomination_id uuid NOT NULL,
+    expert_id     text NOT NULL,
+    target_key    text NOT NULL,
+    active        boolean NOT NULL,
+    conflict      text,
+    PRIMARY KEY (nomination_id, expert_id)
+);
+CREATE INDEX IF NOT EXISTS seats_by_target ON review.seats (target_key);
+CREATE INDEX IF NOT EXISTS seats_by_expert ON review.seats (expert_id);
+
+-- Every expert's last scores on a nomination, with the weighted total the service computed.
+CREATE TABLE IF NOT EXISTS review.scores (
+    nomination_id uuid NOT NULL,
+    expert_id     text NOT NULL,
+    target_key    text NOT NULL,
+    scores        jsonb NOT NULL,
+    total         numeric NOT NULL,
+    event_id      uuid NOT NULL,
+    PRIMARY KEY (nomination_id, expert_id)
+);
+CREATE INDEX IF NOT EXISTS scores_by_target ON review.scores (target_key);

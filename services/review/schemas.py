@@ -1,0 +1,85 @@
+"""HTTP request bodies of the review API, with the examples the OpenAPI document shows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.review_terms import Aggregation, TieBreak
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ScreeningRequest(_Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"passed": False, "reasons": ["推荐表缺少推荐单位盖章页。"]}, {"passed": True}]})
+    passed: bool
+    reasons: list[str] = Field(default_factory=list, max_length=20, description="不通过时须说明理由")
+
+
+class RosterEntry(_Body):
+    expert_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    name: str = Field(min_length=1, max_length=100)
+    affiliation: str = Field(min_length=1, max_length=200)
+    affiliation_credit_code: str | None = Field(None, max_length=18)
+    declared_relations: list[dict[str, Any]] = Field(default_factory=list, max_length=50,
+                                                     description="专家声明有关联的单位：name、credit_code")
+
+
+class PlanRequest(_Body):
+    """A review plan (评审工作方案、专家构成方案、评价标准); omitted terms take the campaign's defaults."""
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "plan": "初评采用专家个人独立评分，每项由7位专家评审。", "expert_composition": "高校、企业、投资机构专家各占三分之一。",
+        "roster": [{"expert_id": "e-001", "name": "专家甲", "affiliation": "清华大学"}]}]})
+    plan: str = Field(min_length=1, max_length=4000)
+    expert_composition: str = Field(min_length=1, max_length=4000)
+    roster: list[RosterEntry] = Field(min_length=1, max_length=2000)
+    criteria: list[dict[str, Any]] | None = Field(None, max_length=20, description="code、name、weight（百分比，合计100）")
+    score_min: Decimal | None = None
+    score_max: Decimal | None = None
+    experts_per_item: int | None = Field(None, ge=1, le=99)
+    aggregation: Aggregation | None = None
+    trim_min_scores: int | None = Field(None, ge=3, le=99)
+    divergence_threshold: Decimal | None = None
+    tie_break: list[TieBreak] | None = Field(None, max_length=2)
+    max_load: int | None = Field(None, ge=1)
+
+
+class ConfirmRequest(_Body):
+    plan_event_id: UUID
+    note: str = Field("", max_length=1000)
+
+
+class AutoAssignRequest(_Body):
+    max_load: int | None = Field(None, ge=1, description="本次分配每位专家的评审上限；省略取评审方案的设置")
+
+
+class AssignRequest(_Body):
+    nomination_id: UUID
+    expert_id: str = Field(min_length=1, max_length=64)
+
+
+class UnassignRequest(_Body):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class ConflictRequest(_Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason_code": "collaboration",
+                                                               "reason": "近三年与完成单位有合作项目。"}]})
+    reason_code: Literal["same_organisation", "collaboration", "relative", "interest", "other"]
+    reason: str = Field("", max_length=1000)
+
+
+class ScoreRequest(_Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"scores": {
+        "innovation": "86", "advancement": "80.5", "industrial_value": "90", "social_benefit": "75"}}]})
+    scores: dict[str, Decimal] = Field(min_length=1, max_length=20, description="评价指标代码 → 分数")
+
+
+class ResultsRequest(_Body):
+    reason: str = Field("", max_length=2000, description="有推荐对象未完成评分时须说明原因")

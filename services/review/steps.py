@@ -1,0 +1,54 @@
+"""The review's commands as the unit of work runs them (eventlog/unit_of_work.py): which aggregates are
+locked, how their state is loaded and saved, which facts are gathered, what is answered. The decisions
+are the domain's (domain/decide.py, domain/scores.py, domain/screening.py).
+
+Aggregates: a nomination's screening; a target (its plan, panel and results), locked whole by the
+commands that change them; one expert's score on one nomination, which holds the target in shared
+mode, so scores run side by side while a change to the target waits for them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from contracts.campaign import Campaign
+from contracts.events import Event
+from contracts.topics import NOMINATIONS, REVIEW
+from eventlog.idempotency import Reply
+from eventlog.unit_of_work import Command
+
+from . import store
+from .domain.commands import RecordScore, Screen, SubmitResults, TargetCommand
+from .domain.context import ReviewContext
+from .domain.decide import decide as decide_target
+from .domain.scores import decide_score
+from .domain.screening import decide_screening
+
+Answer = Callable[[object, list[Event]], Reply]
+
+
+def screening_step(cmd: Screen, now: datetime, answer: Answer) -> Command:
+    return Command(aggregates=[f"screening:{cmd.nomination_id}"], command=cmd, topic=NOMINATIONS,
+                   load=lambda conn: store.load_screening(conn, cmd.nomination_id),
+                   context=ReviewContext(now), decide=decide_screening, save=store.save_screening, answer=answer)
+
+
+def target_step(cmd: TargetCommand, campaign: Campaign, now: datetime, answer: Answer) -> Command:
+    """A command on a whole target, with the facts of the nominations under it (and, for the results,
+    every recorded total)."""
+    target = cmd.target
+
+    async def gather(conn, state) -> ReviewContext:
+        totals = await store.totals_of(conn, target) if isinstance(cmd, SubmitResults) else {}
+        return ReviewContext(now, campaign, await store.facts_of_target(conn, target), totals)
+
+    return Command(aggregates=[f"target:{target.key}"], command=cmd, topic=REVIEW,
+                   load=lambda conn: store.load_target(conn, target), gather=gather, decide=decide_target,
+                   save=store.save_target, answer=answer)
+
+
+def score_step(cmd: RecordScore, campaign: Campaign, now: datetime, answer: Answer) -> Command:
+    return Command(aggregates=[f"score:{cmd.nomination_id}:{cmd.by.sub}"], shared=[f"target:{cmd.target.key}"],
+                   command=cmd, topic=REVIEW,
+                   load=lambda conn: store.load_score(conn, cmd.target, cmd.nomination_id, cmd.by.sub),
+                   context=ReviewContext(now, campaign), decide=decide_score, save=store.save_score, answer=answer)

@@ -1,0 +1,172 @@
+"""asyncpg adapter for the review's write side: load the state a command decides on, save what its
+events change. Facts from other services (a nomination's content, its quota decision, its unit's name)
+come from the review's own projection of the log (services/review/views/), never another service's
+tables; the review's own facts (screening, plans, seats, scores) from its write-side tables, saved in
+the command's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from uuid import UUID
+
+import asyncpg
+import orjson
+
+from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
+                              NominationScreened, PrelimResultsSubmitted, ReviewPlanConfirmed, ReviewPlanFiled)
+from eventlog.ddl import apply_sql_file
+
+from .domain.conflicts import Organisation
+from .domain.model import NominationFacts, PanelSeat, ScoreState, TargetState
+from .domain.parties import parties_of
+from .domain.targets import Target
+
+V = "review_views"  # the projection's live schema
+
+
+async def ensure_schema(conn: asyncpg.Connection) -> None:
+    await apply_sql_file(conn, __package__, "schema.sql")
+
+
+# --- facts -------------------------------------------------------------------------------------
+
+_FACTS = f"""
+SELECT n.nomination_id, n.campaign, n.unit_id, n.list_code, n.domain, n.title, n.form, n.submitted_at,
+       n.withdrawn_at IS NOT NULL AS withdrawn, n.quota_outcome = 'reserved' AS holds_slot,
+       coalesce(u.name, n.unit_id) AS unit_name, s.passed AS screened
+FROM {V}.nominations n
+LEFT JOIN {V}.units u ON u.campaign = n.campaign AND u.unit_id = n.unit_id
+LEFT JOIN review.screenings s ON s.nomination_id = n.nomination_id
+WHERE n.submitted_at IS NOT NULL AND """
+
+
+async def facts_of_target(conn: asyncpg.Connection, target: Target) -> dict[UUID, NominationFacts]:
+    rows = await conn.fetch(_FACTS + "n.campaign = $1 AND n.list_code = $2 AND n.domain IS NOT DISTINCT FROM $3",
+                            target.campaign, target.list_code, target.domain)
+    return {r["nomination_id"]: _facts(r) for r in rows}
+
+
+async def facts_of(conn: asyncpg.Connection, nomination_ids: Iterable[UUID]) -> dict[UUID, NominationFacts]:
+    rows = await conn.fetch(_FACTS + "n.nomination_id = ANY($1::uuid[])", list(nomination_ids))
+    return {r["nomination_id"]: _facts(r) for r in rows}
+
+
+def _facts(r: asyncpg.Record) -> NominationFacts:
+    form = r["form"] if isinstance(r["form"], dict) else orjson.loads(r["form"] or "{}")
+    return NominationFacts(
+        nomination_id=r["nomination_id"], target=Target(r["campaign"], r["list_code"], r["domain"]),
+        unit_id=r["unit_id"], title=r["title"], submitted_at=r["submitted_at"], holds_slot=bool(r["holds_slot"]),
+        withdrawn=r["withdrawn"], screened=r["screened"],
+        parties=parties_of(str(r["nomination_id"]), r["list_code"], form, Organisation(r["unit_name"])))
+
+
+# --- screening -----------------------------------------------------------------------------------
+
+async def load_screening(conn: asyncpg.Connection, nomination_id: UUID) -> tuple[NominationFacts | None, bool | None]:
+    facts = (await facts_of(conn, [nomination_id])).get(nomination_id)
+    return facts, facts.screened if facts else None
+
+
+async def save_screening(conn: asyncpg.Connection, state, events: Sequence[Event]) -> None:
+    for e in events:
+        if isinstance(e, NominationScreened):
+            await conn.execute("INSERT INTO review.screenings (nomination_id, campaign, passed, event_id) "
+                               "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                               e.nomination_id, e.campaign, e.passed, e.event_id)
+
+
+# --- targets ---------------------------------------------------------------------------------------
+
+_PLANS: dict[UUID, ReviewPlanFiled] = {}  # plans never change once filed (a new filing is a new event)
+
+
+async def load_target(conn: asyncpg.Connection, target: Target, seat: tuple[UUID, str] | None = None) -> TargetState:
+    """The target's state; with `seat`, only that one seat of its panel (all a score needs)."""
+    row = await conn.fetchrow("SELECT plan_event_id, confirmed_by, scored, results_event_id FROM review.targets "
+                              "WHERE target_key = $1", target.key)
+    if seat is None:
+        seats = await conn.fetch("SELECT nomination_id, expert_id, active, conflict FROM review.seats "
+                                 "WHERE target_key = $1", target.key)
+    else:
+        seats = await conn.fetch("SELECT nomination_id, expert_id, active, conflict FROM review.seats "
+                                 "WHERE nomination_id = $1 AND expert_id = $2", *seat)
+    panel = {(s["nomination_id"], s["expert_id"]): PanelSeat(s["active"], s["conflict"]) for s in seats}
+    if row is None:
+        return TargetState(target, seats=panel)
+    plan = await _plan(conn, target, row["plan_event_id"])
+    return TargetState(target, plan, row["confirmed_by"], row["scored"], row["results_event_id"], panel)
+
+
+async def _plan(conn: asyncpg.Connection, target: Target, event_id: UUID | None) -> ReviewPlanFiled | None:
+    if event_id is None:
+        return None
+    if event_id not in _PLANS:
+        raw = await conn.fetchval("SELECT plan FROM review.targets WHERE target_key = $1", target.key)
+        _PLANS[event_id] = ReviewPlanFiled.model_validate_json(raw)
+    return _PLANS[event_id]
+
+
+async def save_target(conn: asyncpg.Connection, state: TargetState, events: Sequence[Event]) -> None:
+    key = state.target.key
+    await conn.execute("INSERT INTO review.targets (target_key) VALUES ($1) ON CONFLICT DO NOTHING", key)
+    seats: dict[tuple[UUID, str], tuple[bool, str | None]] = {}
+    for e in events:  # in order: a conflict after an assignment in one command ends the seat
+        match e:
+            case ReviewPlanFiled():
+                await conn.execute("UPDATE review.targets SET plan = $2, plan_event_id = $3, confirmed_by = NULL "
+                                   "WHERE target_key = $1", key, e.model_dump_json(), e.event_id)
+            case ReviewPlanConfirmed():
+                await conn.execute("UPDATE review.targets SET confirmed_by = $2 WHERE target_key = $1", key, e.body_code)
+            case PrelimResultsSubmitted():
+                await conn.execute("UPDATE review.targets SET results_event_id = $2 WHERE target_key = $1",
+                                   key, e.event_id)
+            case ExpertAssigned():
+                seats[(e.nomination_id, e.expert_id)] = (True, None)
+            case ExpertUnassigned():
+                old = seats.get((e.nomination_id, e.expert_id)) or _seat(state, e)
+                seats[(e.nomination_id, e.expert_id)] = (False, old[1])
+            case ConflictDeclared():
+                seats[(e.nomination_id, e.expert_id)] = (False, e.reason_code)
+    if seats:
+        rows = sorted((n, x, key, active, conflict) for (n, x), (active, conflict) in seats.items())
+        await conn.executemany(
+            "INSERT INTO review.seats (nomination_id, expert_id, target_key, active, conflict) VALUES ($1, $2, $3, $4, $5) "
+            "ON CONFLICT (nomination_id, expert_id) DO UPDATE SET active = EXCLUDED.active, "
+            "conflict = coalesce(review.seats.conflict, EXCLUDED.conflict)", rows)
+
+
+def _seat(state: TargetState, e) -> tuple[bool, str | None]:
+    seat = state.seats.get((e.nomination_id, e.expert_id))
+    return (seat.active, seat.conflict) if seat else (False, None)
+
+
+# --- scores ------------------------------------------------------------------------------------------
+
+async def load_score(conn: asyncpg.Connection, target: Target, nomination_id: UUID, expert_id: str) -> ScoreState:
+    recorded = await conn.fetchval("SELECT scores FROM review.scores WHERE nomination_id = $1 AND expert_id = $2",
+                                   nomination_id, expert_id)
+    facts = (await facts_of(conn, [nomination_id])).get(nomination_id)
+    scores = {k: Decimal(v) for k, v in orjson.loads(recorded).items()} if recorded else None
+    return ScoreState(await load_target(conn, target, (nomination_id, expert_id)), facts, scores)
+
+
+async def save_score(conn: asyncpg.Connection, state: ScoreState, events: Sequence[Event]) -> None:
+    for e in events:
+        if isinstance(e, ExpertScoreRecorded):
+            key = state.target.target.key
+            await conn.execute(
+                "INSERT INTO review.scores (nomination_id, expert_id, target_key, scores, total, event_id) "
+                "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (nomination_id, expert_id) DO UPDATE SET "
+                "scores = EXCLUDED.scores, total = EXCLUDED.total, event_id = EXCLUDED.event_id",
+                e.nomination_id, e.expert_id, key, orjson.dumps({k: str(v) for k, v in e.scores.items()}).decode(),
+                e.total, e.event_id)
+            if not state.target.scored:
+                await conn.execute("INSERT INTO review.targets (target_key, scored) VALUES ($1, true) "
+                                   "ON CONFLICT (target_key) DO UPDATE SET scored = true", key)
+
+
+async def totals_of(conn: asyncpg.Connection, target: Target) -> dict[tuple[UUID, str], Decimal]:
+    rows = await conn.fetch("SELECT nomination_id, expert_id, total FROM review.scores WHERE target_key = $1",
+                            target.key)
+    return {(r["nomination_id"], r["expert_id"]): r["total"] for r in rows}
