@@ -421,7 +421,9 @@ class PrelimResultsSubmitted(Event):
 
 
 class CommitteeVote(_Frozen):
-    """The final-review committee's vote on one nomination; the campaign's rules.final_vote judges it."""
+    """The final-review committee's vote on one nomination; the campaign's rules.final_vote judges it.
+    Recused members (回避) are not counted as present: present + recused <= eligible, and everyone
+    present votes yes, no or abstains."""
 
     eligible: int = Field(ge=1)
     present: int = Field(ge=0)
@@ -432,10 +434,10 @@ class CommitteeVote(_Frozen):
 
     @model_validator(mode="after")
     def _counts_add_up(self) -> CommitteeVote:
-        if self.present > self.eligible or self.recused > self.present:
-            raise ValueError("到会人数不能超过应到人数，回避人数不能超过到会人数（present/recused out of range）")
-        if self.yes + self.no + self.abstain != self.present - self.recused:
-            raise ValueError("赞成、反对、弃权之和须等于到会且未回避人数（votes must add up）")
+        if self.present + self.recused > self.eligible:
+            raise ValueError("实到人数与回避人数之和不能超过应到人数（present + recused exceed eligible）")
+        if self.yes + self.no + self.abstain != self.present:
+            raise ValueError("赞成、反对、弃权之和须等于实到人数（votes must add up to those present）")
         return self
 
 

@@ -126,11 +126,10 @@ def _criteria() -> st.SearchStrategy:
 def _vote(draw) -> dict[str, int]:
     eligible = draw(st.integers(1, 50))
     present = draw(st.integers(0, eligible))
-    recused = draw(st.integers(0, present))
-    yes = draw(st.integers(0, present - recused))
-    no = draw(st.integers(0, present - recused - yes))
-    return dict(eligible=eligible, present=present, recused=recused, yes=yes, no=no,
-                abstain=present - recused - yes - no)
+    recused = draw(st.integers(0, eligible - present))  # recused members are not present
+    yes = draw(st.integers(0, present))
+    no = draw(st.integers(0, present - yes))
+    return dict(eligible=eligible, present=present, recused=recused, yes=yes, no=no, abstain=present - yes - no)
 
 
 # (model, field) -> strategy, where a model validator ties fields together.

@@ -163,10 +163,10 @@ def test_prelim_results_name_their_gaps() -> None:
 # --- final review and publication -------------------------------------------------------------------
 
 def test_a_committee_vote_must_add_up() -> None:
-    vote = CommitteeVote(eligible=15, present=12, recused=1, yes=8, no=2, abstain=1)
+    vote = CommitteeVote(eligible=15, present=12, recused=1, yes=8, no=3, abstain=1)  # recused: not present
     d = FinalDecisionRecorded(**envelope(), nomination_id=N, **GREEN, selected=True, vote=vote, revision=2)
     assert decode_event(encode_event(d)) == d
-    for bad in (dict(eligible=5, present=6, yes=6, no=0), dict(eligible=9, present=9, recused=10, yes=0, no=0),
+    for bad in (dict(eligible=5, present=6, yes=6, no=0), dict(eligible=9, present=5, recused=5, yes=5, no=0),
                 dict(eligible=9, present=9, yes=5, no=1)):
         with pytest.raises(ValidationError):
             CommitteeVote(**bad)
