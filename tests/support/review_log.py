@@ -105,7 +105,8 @@ def review_events(draw) -> list[Event]:
                  for _ in range(draw(st.integers(0, 2)))]
         events += plans
         for filed in draw(st.lists(st.sampled_from(plans), max_size=2)) if plans else ():
-            events.append(ReviewPlanConfirmed(**env(rkey), body_code=bodies[-1], **target, plan_event_id=filed.event_id))
+            events.append(ReviewPlanConfirmed(**env(rkey), body_code=bodies[-1], **target,
+                                              plan_event_id=filed.event_id))
         ids = by_target[(list_code, domain)]
         for _ in range(draw(st.integers(0, 2))):
             ranked = draw(st.lists(st.sampled_from(ids), unique=True)) if ids else []

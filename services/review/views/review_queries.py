@@ -22,7 +22,11 @@ _SEATED = seated("p")
 _HELD_SLOT = "n.quota_outcome IN ('reserved', 'released')"
 SCREENING_STATES = ("pending", "passed", "failed")
 __all__ = ["body_progress", "campaign_progress", "expert_queue", "screening_queue", "target", "target_nominations"]
-_TARGET_COLUMNS = ", ".join(c.name if c.sql_type != "jsonb" else f"{c.name}::text AS {c.name}" for c in TARGETS.columns)
+_LISTED = ", ".join(f"n.{c}" for c in (
+    "unit_id", "title", "submitted_at", "withdrawn_at", "quota_outcome", "screening_state", "screening_reasons",
+    "in_review", "prelim_at", "prelim_aggregate", "prelim_raw_sum", "prelim_rank", "prelim_expert_count",
+    "prelim_method", "prelim_divergent"))
+_TARGET_COLUMNS = ", ".join(f"{c.name}::text AS {c.name}" if c.sql_type == "jsonb" else c.name for c in TARGETS.columns)
 
 
 def _page(page: int, page_size: int, total: int, items: list[dict], **extra) -> dict:
@@ -62,13 +66,14 @@ async def target_nominations(conn: asyncpg.Connection, key: str, page: int, page
     """A target's nominations that ever held a quota slot, by preliminary rank, else by submission."""
     where = f"FROM {S}.nominations n WHERE n.target_key = $1 AND {_HELD_SLOT}"
     total = await conn.fetchval(f"SELECT count(*) {where}", key)
-    rows = await conn.fetch(f"SELECT n.*, n.nomination_id::text AS nomination_id {where} "
+    rows = await conn.fetch(f"SELECT n.nomination_id::text AS nomination_id, {_LISTED} {where} "
                             f"ORDER BY n.prelim_rank NULLS LAST, n.submitted_at, n.nomination_id "
                             f"{_slice(page, page_size)}", key)
     panel = await conn.fetch(f"SELECT p.nomination_id::text AS nomination_id, p.expert_id, {_SEATED} AS seated, "
                              f"p.scored_at IS NOT NULL AS scored, p.total FROM {S}.panel p "
-                             "WHERE p.nomination_id = ANY($1::uuid[]) AND (p.active OR p.conflict_reason_code IS NOT NULL) "
-                             "ORDER BY p.expert_id", [r["nomination_id"] for r in rows])
+                             "WHERE p.nomination_id = ANY($1::uuid[]) "
+                             "AND (p.active OR p.conflict_reason_code IS NOT NULL) ORDER BY p.expert_id",
+                             [r["nomination_id"] for r in rows])
     items = {r["nomination_id"]: {
         "nomination_id": r["nomination_id"], "unit_id": r["unit_id"], "title": r["title"],
         "submitted_at": r["submitted_at"], "withdrawn_at": r["withdrawn_at"], "quota_outcome": r["quota_outcome"],

@@ -83,7 +83,6 @@ CONFLICT = LatestBy(occurred("conflict"), (C("conflict_reason_code", "text"), C(
 SCORE = LatestBy(occurred("scored"), (C("scores", "jsonb"), C("total", "numeric")))
 
 
-
 def seated(panel: str) -> str:
     """SQL: the panel row's expert is to score the nomination, being assigned now and not in conflict."""
     return f"{panel}.active AND {panel}.conflict_reason_code IS NULL"
@@ -91,7 +90,7 @@ def seated(panel: str) -> str:
 
 PANEL = ViewTable(
     "panel", key=(C("nomination_id", "uuid"), C("expert_id", "text")), groups=(ASSIGNMENT, CONFLICT, SCORE),
+    # A nomination's panel is read by the primary key's prefix; an expert's queue by this one.
     indexes=("CREATE INDEX {name}_seated_by_expert ON {table} (expert_id, nomination_id) "
-             "WHERE active AND conflict_reason_code IS NULL",
-             "CREATE INDEX {name}_by_target ON {table} (target_key)"),
+             "WHERE active AND conflict_reason_code IS NULL",),
 )
