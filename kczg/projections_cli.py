@@ -18,7 +18,7 @@ app = typer.Typer(help="Views projected from the log: rebuild, verify, status.",
 console = Console()
 
 # Where each service keeps its projections (imported only when used: services never import each other).
-PROJECTION_MODULES = ("services.publish.views",)
+PROJECTION_MODULES = ("services.publish.views", "services.review.views")
 
 
 def projections(name: str | None) -> list[Projection]:

@@ -1,0 +1,5 @@
+"""The review service's read models, each a projection of the log (eventlog.projection)."""
+
+from .review_folds import REVIEW_VIEWS
+
+PROJECTIONS = (REVIEW_VIEWS,)

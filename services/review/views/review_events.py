@@ -1,0 +1,179 @@
+"""The fields of each event the review views read; everything else in the event is skipped unparsed.
+
+Ids stay text as the contracts write them: the view tables check every uuid key they store.
+Scores are `Decimal`, which reads v2's decimal strings and older numbers exactly and keeps their
+places ("87.50" stays 87.50). Defaults are the contracts' own, for fields an old event lacks.
+The bases below only share field declarations; the decoder reads the concrete classes.
+
+An old version is first read as it is and then upcast (event_decoding), so a field whose shape an
+upcaster changes must also accept the old shape, and a field it adds needs a default.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from eventlog.event_decoding import ViewEvent
+
+
+class _Fact(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+
+
+class _OnNomination(_Fact, kw_only=True):
+    nomination_id: str
+
+
+class _OnPanel(_OnNomination, kw_only=True):
+    expert_id: str
+
+
+class _OnTarget(_Fact, kw_only=True):
+    campaign: str
+    body_code: str
+    list_code: str
+    domain: str | None = None
+
+
+class Attachment(msgspec.Struct, gc=False):
+    name: str
+    size: int
+    media_type: str
+    sha256: str
+
+
+class NominationSubmitted(_OnNomination, kw_only=True):
+    campaign: str
+    unit_id: str
+    list_code: str
+    domain: str | None = None
+    title: str
+    form: dict[str, Any] = {}
+    revision: int = 1
+    attachments: tuple[Attachment, ...] = ()
+
+
+class NominationAmended(ViewEvent, kw_only=True):
+    event_id: str
+    campaign: str
+    nomination_id: str
+    unit_id: str
+    list_code: str
+    domain: str | None = None
+    title: str
+    form: dict[str, Any] = {}
+    revision: int
+
+
+class NominationWithdrawn(ViewEvent, kw_only=True):
+    occurred_at: datetime
+    nomination_id: str
+
+
+class NominationScreened(_OnNomination, kw_only=True):
+    passed: bool
+    reasons: tuple[str, ...] = ()
+
+
+class _QuotaDecision(ViewEvent, kw_only=True):
+    event_id: str
+    nomination_id: str
+    revision: int = 1
+
+
+class QuotaReserved(_QuotaDecision, kw_only=True):
+    pass
+
+
+class QuotaRejected(_QuotaDecision, kw_only=True):
+    reason: str
+    keeps_previous: bool = False
+
+
+class QuotaReleased(_QuotaDecision, kw_only=True):
+    reason: str
+
+
+class Criterion(msgspec.Struct, gc=False):
+    code: str
+    name: str
+    weight: int | float  # v1: a fraction of 1, upcast to whole percent
+
+
+class RosterExpert(msgspec.Struct, gc=False):
+    expert_id: str  # the roster is only counted here; names and affiliations stay in the log
+
+
+class ReviewPlanFiled(_OnTarget, kw_only=True):
+    criteria: tuple[Criterion, ...]
+    score_min: int = 0
+    score_max: int = 100
+    experts_per_item: int = 7
+    aggregation: str
+    trim_min_scores: int = 5
+    divergence_threshold: Decimal | None = None
+    tie_break: tuple[str, ...] | str = ("raw_sum", "earliest_submission")  # v1: one rule, upcast to a tuple
+    max_load: int | None = None
+    roster: tuple[RosterExpert, ...] = ()
+
+
+class ReviewPlanConfirmed(_OnTarget, kw_only=True):
+    plan_event_id: str
+
+
+class ExpertAssigned(_OnPanel, kw_only=True):
+    campaign: str
+    key: str
+    body_code: str
+    list_code: str | None = None
+    domain: str | None = None
+    solver_input_hash: str | None = None
+
+
+class ExpertUnassigned(_OnPanel, kw_only=True):
+    campaign: str
+    body_code: str
+    list_code: str
+    domain: str | None = None
+
+
+class ConflictDeclared(_OnPanel, kw_only=True):
+    reason_code: str = ""  # v1 has none: its upcaster derives it from `automatic`
+    reason: str = ""
+
+
+class ExpertScoreRecorded(_OnPanel, kw_only=True):
+    scores: dict[str, Decimal]
+    total: Decimal
+
+
+class PrelimScored(_OnNomination, kw_only=True):
+    aggregate: Decimal
+    raw_sum: Decimal
+    rank: int
+    expert_count: int
+    method: str
+    divergent: bool = False
+
+
+class PrelimGap(msgspec.Struct, gc=False):
+    nomination_id: str
+    reason: str
+    note: str = ""
+
+
+class PrelimResultsSubmitted(_OnTarget, kw_only=True):
+    ranked: tuple[str, ...]
+    late: bool = False
+    gaps: tuple[PrelimGap, ...] = ()
+
+
+class FinalDecisionRecorded(_OnNomination, kw_only=True):
+    selected: bool
+    note: str = ""
+    revision: int = 1

@@ -1,0 +1,144 @@
+"""The review views' projection: one pure fold per event type, the same for live views and rebuilds.
+
+kczg.nominations carries the nominations' content, withdrawals and screenings (keyed by unit);
+kczg.quota the quota decisions; kczg.review, keyed by target (campaign:list:domain), the plans and
+their confirmations, the panel, conflicts, scores, preliminary results and final decisions.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from contracts.events import target_key
+from contracts.topics import NOMINATIONS, QUOTA, REVIEW
+from eventlog.projection import Projection, ViewBatch
+from eventlog.view_table import micros
+
+from . import review_events as ev
+from .review_tables import (ASSIGNMENT, ATTACHMENTS, CONFIRMATION, CONFLICT, CONTENT, DECISION, NOMINATIONS as
+                            NOMINATION_ROWS, PANEL, PLAN, PRELIM, QUOTA as QUOTA_COLUMNS, RESULTS, SCORE, SCREENING,
+                            SUBMITTED_AT, TARGET, TARGETS, WITHDRAWN_AT)
+
+RESERVE, RELEASE = 0, 1  # quota phases within one revision
+_json = msgspec.json.Encoder(decimal_format="string").encode  # decimals stay strings: "87.50", never 87.5
+
+
+def json_text(value) -> str:
+    return _json(value).decode()
+
+
+def nomination_submitted(view: ViewBatch, e: ev.NominationSubmitted) -> None:
+    nominations = view.nominations
+    nominations.latest(CONTENT, e.nomination_id, (e.revision, e.event_id),
+                       (e.campaign, e.unit_id, e.list_code, e.domain, e.title, json_text(e.form)))
+    nominations.latest(ATTACHMENTS, e.nomination_id, (e.revision, e.event_id), (json_text(e.attachments),))
+    nominations.least(SUBMITTED_AT, e.nomination_id, micros(e.occurred_at))
+
+
+def nomination_amended(view: ViewBatch, e: ev.NominationAmended) -> None:
+    view.nominations.latest(CONTENT, e.nomination_id, (e.revision, e.event_id),
+                            (e.campaign, e.unit_id, e.list_code, e.domain, e.title, json_text(e.form)))
+
+
+def nomination_withdrawn(view: ViewBatch, e: ev.NominationWithdrawn) -> None:
+    view.nominations.least(WITHDRAWN_AT, e.nomination_id, micros(e.occurred_at))
+
+
+def nomination_screened(view: ViewBatch, e: ev.NominationScreened) -> None:
+    view.nominations.latest(SCREENING, e.nomination_id, (micros(e.occurred_at), e.event_id),
+                            (e.passed, list(e.reasons)))
+
+
+def quota_reserved(view: ViewBatch, e: ev.QuotaReserved) -> None:
+    view.nominations.latest(QUOTA_COLUMNS, e.nomination_id, (e.revision, RESERVE, e.event_id), ("reserved", None))
+
+
+def quota_rejected(view: ViewBatch, e: ev.QuotaRejected) -> None:
+    if e.keeps_previous:
+        return  # an amendment's move was refused: the earlier reservation stands
+    view.nominations.latest(QUOTA_COLUMNS, e.nomination_id, (e.revision, RESERVE, e.event_id), ("rejected", e.reason))
+
+
+def quota_released(view: ViewBatch, e: ev.QuotaReleased) -> None:
+    view.nominations.latest(QUOTA_COLUMNS, e.nomination_id, (e.revision, RELEASE, e.event_id), ("released", e.reason))
+
+
+def prelim_scored(view: ViewBatch, e: ev.PrelimScored) -> None:
+    view.nominations.latest(PRELIM, e.nomination_id, (micros(e.occurred_at), e.event_id),
+                            (e.aggregate, e.raw_sum, e.rank, e.expert_count, e.method, e.divergent))
+
+
+def final_decision_recorded(view: ViewBatch, e: ev.FinalDecisionRecorded) -> None:
+    view.nominations.latest(DECISION, e.nomination_id, (e.revision, micros(e.occurred_at), e.event_id),
+                            (e.selected, e.note))
+
+
+def _name_target(view: ViewBatch, e: ev.ReviewPlanFiled | ev.ReviewPlanConfirmed | ev.PrelimResultsSubmitted,
+                 version: tuple) -> str:
+    key = target_key(e.campaign, e.list_code, e.domain)
+    view.targets.latest(TARGET, key, version, (e.campaign, e.list_code, e.domain))
+    return key
+
+
+def review_plan_filed(view: ViewBatch, e: ev.ReviewPlanFiled) -> None:
+    version = (micros(e.occurred_at), e.event_id)
+    view.targets.latest(PLAN, _name_target(view, e, version), version,
+                        (e.body_code, e.experts_per_item, json_text(e.criteria), e.score_min, e.score_max,
+                         e.aggregation, e.trim_min_scores, e.divergence_threshold, json_text(e.tie_break),
+                         e.max_load, len(e.roster)))
+
+
+def review_plan_confirmed(view: ViewBatch, e: ev.ReviewPlanConfirmed) -> None:
+    version = (micros(e.occurred_at), e.event_id)
+    view.targets.latest(CONFIRMATION, _name_target(view, e, version), version, (e.body_code, e.plan_event_id))
+
+
+def prelim_results_submitted(view: ViewBatch, e: ev.PrelimResultsSubmitted) -> None:
+    version = (micros(e.occurred_at), e.event_id)
+    view.targets.latest(RESULTS, _name_target(view, e, version), version,
+                        (e.body_code, e.late, len(e.ranked), json_text(e.gaps)))
+
+
+def expert_assigned(view: ViewBatch, e: ev.ExpertAssigned) -> None:
+    # The envelope key is the target key; the fields name it too on every event since v1 of the service.
+    key = target_key(e.campaign, e.list_code, e.domain) if e.list_code else e.key
+    view.panel.latest(ASSIGNMENT, (e.nomination_id, e.expert_id), (micros(e.occurred_at), e.event_id),
+                      (True, e.body_code, key, e.solver_input_hash))
+
+
+def expert_unassigned(view: ViewBatch, e: ev.ExpertUnassigned) -> None:
+    view.panel.latest(ASSIGNMENT, (e.nomination_id, e.expert_id), (micros(e.occurred_at), e.event_id),
+                      (False, e.body_code, target_key(e.campaign, e.list_code, e.domain), None))
+
+
+def conflict_declared(view: ViewBatch, e: ev.ConflictDeclared) -> None:
+    view.panel.latest(CONFLICT, (e.nomination_id, e.expert_id), (micros(e.occurred_at), e.event_id),
+                      (e.reason_code, e.reason))
+
+
+def expert_score_recorded(view: ViewBatch, e: ev.ExpertScoreRecorded) -> None:
+    view.panel.latest(SCORE, (e.nomination_id, e.expert_id), (micros(e.occurred_at), e.event_id),
+                      (json_text(e.scores), e.total))
+
+
+FOLDS = {
+    ev.NominationSubmitted: nomination_submitted,
+    ev.NominationAmended: nomination_amended,
+    ev.NominationWithdrawn: nomination_withdrawn,
+    ev.NominationScreened: nomination_screened,
+    ev.QuotaReserved: quota_reserved,
+    ev.QuotaRejected: quota_rejected,
+    ev.QuotaReleased: quota_released,
+    ev.ReviewPlanFiled: review_plan_filed,
+    ev.ReviewPlanConfirmed: review_plan_confirmed,
+    ev.ExpertAssigned: expert_assigned,
+    ev.ExpertUnassigned: expert_unassigned,
+    ev.ConflictDeclared: conflict_declared,
+    ev.ExpertScoreRecorded: expert_score_recorded,
+    ev.PrelimScored: prelim_scored,
+    ev.PrelimResultsSubmitted: prelim_results_submitted,
+    ev.FinalDecisionRecorded: final_decision_recorded,
+}
+
+REVIEW_VIEWS = Projection(name="review.views", schema="review_views", topics=(NOMINATIONS, QUOTA, REVIEW),
+                          tables=(NOMINATION_ROWS, TARGETS, PANEL), folds=FOLDS, version=1)

@@ -1,0 +1,137 @@
+"""Reading the review views: a target's state, its nominations, an expert's queue, progress, screening.
+
+Each function returns plain dicts and lists; lists that grow with the campaign come in pages
+({"page", "page_size", "total", "items"}). Decimals come back as `Decimal`, exactly as scored.
+No function shows one expert's scores to another: `expert_queue` reads the caller's own panel row only.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import asyncpg
+import orjson
+
+from .review_folds import REVIEW_VIEWS
+from .review_progress import body_progress, campaign_progress
+from .review_tables import TARGETS, seated
+
+S = REVIEW_VIEWS.schema
+_SEATED = seated("p")
+# Held a quota slot at some time: a release only ever follows a reservation.
+_HELD_SLOT = "n.quota_outcome IN ('reserved', 'released')"
+SCREENING_STATES = ("pending", "passed", "failed")
+__all__ = ["body_progress", "campaign_progress", "expert_queue", "screening_queue", "target", "target_nominations"]
+_LISTED = ", ".join(f"n.{c}" for c in (
+    "unit_id", "title", "submitted_at", "withdrawn_at", "quota_outcome", "screening_state", "screening_reasons",
+    "in_review", "prelim_at", "prelim_aggregate", "prelim_raw_sum", "prelim_rank", "prelim_expert_count",
+    "prelim_method", "prelim_divergent"))
+_TARGET_COLUMNS = ", ".join(f"{c.name}::text AS {c.name}" if c.sql_type == "jsonb" else c.name for c in TARGETS.columns)
+
+
+def _page(page: int, page_size: int, total: int, items: list[dict], **extra) -> dict:
+    return {"page": page, "page_size": page_size, "total": total, "items": items, **extra}
+
+
+def _slice(page: int, page_size: int) -> str:
+    return f"LIMIT {int(page_size)} OFFSET {int((max(page, 1) - 1) * page_size)}"
+
+
+def _scores(text: str | None) -> dict[str, Decimal] | None:
+    return None if text is None else {code: Decimal(v) for code, v in orjson.loads(text).items()}
+
+
+async def target(conn: asyncpg.Connection, key: str) -> dict | None:
+    """One review target: the plan in force, whether it is confirmed, whether results are in and late."""
+    r = await conn.fetchrow(f"SELECT {_TARGET_COLUMNS} FROM {S}.targets WHERE target_key = $1", key)
+    if r is None:
+        return None
+    plan = None if r["plan_event_id"] is None else {
+        "event_id": r["plan_event_id"], "filed_by": r["filed_by"], "filed_at": r["plan_filed_at"],
+        "experts_per_item": r["experts_per_item"], "criteria": orjson.loads(r["criteria"]),
+        "score_min": r["score_min"], "score_max": r["score_max"], "aggregation": r["aggregation"],
+        "trim_min_scores": r["trim_min_scores"], "divergence_threshold": r["divergence_threshold"],
+        "tie_break": orjson.loads(r["tie_break"]), "max_load": r["max_load"], "roster_size": r["roster_size"]}
+    results = None if r["results_submitted_at"] is None else {
+        "submitted_at": r["results_submitted_at"], "submitted_by": r["results_submitted_by"],
+        "late": r["results_late"], "ranked_count": r["ranked_count"], "gaps": orjson.loads(r["gaps"])}
+    return {"target_key": key, "campaign": r["campaign"], "list_code": r["list_code"], "domain": r["domain"],
+            "plan": plan, "plan_confirmed": plan is not None and r["confirmed_plan_event_id"] == r["plan_event_id"],
+            "confirmed_by": r["confirmed_by"], "confirmed_plan_event_id": r["confirmed_plan_event_id"],
+            "results": results, "results_submitted": results is not None,
+            "late": bool(results and results["late"])}
+
+
+async def target_nominations(conn: asyncpg.Connection, key: str, page: int, page_size: int) -> dict:
+    """A target's nominations that ever held a quota slot, by preliminary rank, else by submission."""
+    where = f"FROM {S}.nominations n WHERE n.target_key = $1 AND {_HELD_SLOT}"
+    total = await conn.fetchval(f"SELECT count(*) {where}", key)
+    rows = await conn.fetch(f"SELECT n.nomination_id::text AS nomination_id, {_LISTED} {where} "
+                            f"ORDER BY n.prelim_rank NULLS LAST, n.submitted_at, n.nomination_id "
+                            f"{_slice(page, page_size)}", key)
+    panel = await conn.fetch(f"SELECT p.nomination_id::text AS nomination_id, p.expert_id, {_SEATED} AS seated, "
+                             f"p.scored_at IS NOT NULL AS scored, p.total FROM {S}.panel p "
+                             "WHERE p.nomination_id = ANY($1::uuid[]) "
+                             "AND (p.active OR p.conflict_reason_code IS NOT NULL) ORDER BY p.expert_id",
+                             [r["nomination_id"] for r in rows])
+    items = {r["nomination_id"]: {
+        "nomination_id": r["nomination_id"], "unit_id": r["unit_id"], "title": r["title"],
+        "submitted_at": r["submitted_at"], "withdrawn_at": r["withdrawn_at"], "quota_outcome": r["quota_outcome"],
+        "screening": {"state": r["screening_state"], "reasons": r["screening_reasons"] or []},
+        "in_review": r["in_review"], "experts": [], "conflicted_experts": 0, "scores_received": 0,
+        "scores_expected": 0, "totals": {},
+        "prelim": None if r["prelim_at"] is None else {
+            "aggregate": r["prelim_aggregate"], "raw_sum": r["prelim_raw_sum"], "rank": r["prelim_rank"],
+            "expert_count": r["prelim_expert_count"], "method": r["prelim_method"],
+            "divergent": r["prelim_divergent"]}} for r in rows}
+    for p in panel:
+        item = items[p["nomination_id"]]
+        if not p["seated"]:
+            item["conflicted_experts"] += 1
+            continue
+        item["experts"].append(p["expert_id"])
+        item["scores_expected"] += 1
+        if p["scored"]:
+            item["scores_received"] += 1
+            item["totals"][p["expert_id"]] = p["total"]
+    return _page(page, page_size, total, list(items.values()))
+
+
+async def expert_queue(conn: asyncpg.Connection, expert_id: str, page: int, page_size: int) -> dict:
+    """What one expert is to score (assigned, not in conflict), with their own score only; `scored` counts."""
+    where = (f"FROM {S}.panel p JOIN {S}.nominations n ON n.nomination_id = p.nomination_id "
+             f"WHERE p.expert_id = $1 AND {_SEATED} AND n.revision IS NOT NULL")
+    counts = await conn.fetchrow(f"SELECT count(*) AS total, count(p.scored_at) AS scored {where}", expert_id)
+    rows = await conn.fetch(f"SELECT n.nomination_id::text AS nomination_id, n.campaign, n.target_key, n.list_code, "
+                            "n.domain, n.title, n.form::text AS form, n.attachments::text AS attachments, n.in_review, "
+                            f"p.body_code, p.assigned_at, p.scored_at, p.scores::text AS scores, p.total {where} "
+                            f"ORDER BY n.target_key, n.submitted_at, n.nomination_id {_slice(page, page_size)}",
+                            expert_id)
+    items = [{**{k: r[k] for k in ("nomination_id", "campaign", "target_key", "list_code", "domain", "title",
+                                   "in_review", "body_code", "assigned_at")},
+              "form": orjson.loads(r["form"]) if r["form"] else {},
+              "attachments": orjson.loads(r["attachments"]) if r["attachments"] else [],
+              "scored": r["scored_at"] is not None,
+              "score": None if r["scored_at"] is None else {
+                  "scores": _scores(r["scores"]), "total": r["total"], "scored_at": r["scored_at"]}} for r in rows]
+    return _page(page, page_size, counts["total"], items, scored=counts["scored"])
+
+
+async def screening_queue(conn: asyncpg.Connection, campaign: str, page: int, page_size: int,
+                          status: str | None = None) -> dict:
+    """Nominations holding a quota slot and not withdrawn, with their screening state; `status` filters
+    (pending/passed/failed, None for all) and `by_state` counts each."""
+    if status is not None and status not in SCREENING_STATES:
+        raise ValueError(f"unknown screening status {status!r}")
+    where = (f"FROM {S}.nominations n WHERE n.campaign = $1 AND n.quota_outcome = 'reserved' "
+             "AND n.withdrawn_at IS NULL AND n.revision IS NOT NULL")
+    by_state = {state: 0 for state in SCREENING_STATES} | {r["screening_state"]: r["n"] for r in await conn.fetch(
+        f"SELECT n.screening_state, count(*) AS n {where} GROUP BY 1", campaign)}
+    args = [campaign] if status is None else [campaign, status]
+    rows = await conn.fetch(f"SELECT n.nomination_id::text AS nomination_id, n.unit_id, n.target_key, n.list_code, "
+                            "n.domain, n.title, n.revision, n.submitted_at, n.screening_state, n.screening_reasons, "
+                            f"n.screened_at {where}{' AND n.screening_state = $2' if status else ''} "
+                            f"ORDER BY n.submitted_at, n.nomination_id {_slice(page, page_size)}", *args)
+    items = [{**dict(r), "screening_reasons": r["screening_reasons"] or []} for r in rows]
+    total = sum(by_state.values()) if status is None else by_state[status]
+    return _page(page, page_size, total, items, by_state=by_state)
