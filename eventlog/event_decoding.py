@@ -4,7 +4,8 @@ Every event type of the contracts is known to the decoder: the types a view read
 the view's own small structs, every other known type into an empty placeholder, and an unknown
 type or malformed JSON is poison (`PoisonEvent`). Live and rebuild use this one decoder, so they
 read the log identically. Events whose (type, schema_version) has an upcaster take the slow path
-through `contracts.upcasting`, so old versions read the same as they do for `decode_event`.
+through `contracts.upcasting` — also when the old shape does not fit the view's struct at all — so old
+versions read the same as they do for `decode_event`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import msgspec
 import orjson
 
 from contracts.events import EVENT_TYPES
-from contracts.upcasting import UPCASTERS, upcast
+from contracts.upcasting import UPCASTERS, needs_upcast, upcast
 
 
 class ViewEvent(msgspec.Struct, tag_field="type", tag=True, gc=False):
@@ -45,8 +46,18 @@ class EventDecoder:
     def decode(self, raw: bytes | None) -> ViewEvent:
         try:
             event = self._decoder.decode(raw or b"")
-            if UPCASTERS and (event.__struct_config__.tag, event.schema_version) in UPCASTERS:
-                event = msgspec.convert(upcast(orjson.loads(raw)), self._union)
-            return event
+        except (msgspec.MsgspecError, ValueError, TypeError) as exc:
+            # An old version may not fit the view's struct until it is upcast: try that before calling it poison.
+            return self._upcast(raw, exc)
+        if UPCASTERS and (event.__struct_config__.tag, event.schema_version) in UPCASTERS:
+            return self._upcast(raw, None)
+        return event
+
+    def _upcast(self, raw: bytes | None, failure: Exception | None) -> ViewEvent:
+        try:
+            data = orjson.loads(raw or b"")
+            if failure is not None and not (isinstance(data, dict) and needs_upcast(data)):
+                raise failure
+            return msgspec.convert(upcast(data), self._union)
         except (msgspec.MsgspecError, ValueError, TypeError) as exc:
             raise PoisonEvent(str(exc)) from exc

@@ -4,6 +4,7 @@ entries of the problem answers a route gives (each service passes examples in it
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -15,7 +16,13 @@ from .http_problems import PROBLEM_JSON
 
 
 def json_response(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+    return Response(orjson.dumps(body, default=_plain), status_code=status, media_type="application/json")
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, Decimal):  # scores and aggregates: exact, as the events carry them ("87.50")
+        return str(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 class Paging:

@@ -12,11 +12,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from eventlog import http_problems, projection_keeper
-from eventlog.clock import clock_from_env
+from eventlog.auth import TokenVerifier, verifier_from_env
+from eventlog.clock import Clock, clock_from_env
 from eventlog.write_side import write_side
 
 from . import store
-from .routes import experts, screening, targets
+from .routes import experts, final, screening, targets
 from .views import PROJECTIONS
 
 log = logging.getLogger("review")
@@ -28,17 +29,18 @@ DESCRIPTION = """科创中国系列榜单的评审服务：秘书处形式审查
 `detail` 为中文说明。写操作可带 `Idempotency-Key` 头，重试只生效一次并返回首次的结果。"""
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI):
-    async with write_side("review", set_up=store.ensure_schema, pool_size=int(os.environ.get("REVIEW_DB_POOL", "10"))) as ws:
-        for projection in PROJECTIONS:  # rebuilt first if missing or stale, then kept live
-            ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))
-        ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))
-        app.state.ws, app.state.clock = ws, clock_from_env()
-        yield
+def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async with write_side("review", set_up=store.ensure_schema,
+                              pool_size=int(os.environ.get("REVIEW_DB_POOL", "10"))) as ws:
+            for projection in PROJECTIONS:  # rebuilt first if missing or stale, then kept live
+                ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))
+            ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))
+            app.state.ws, app.state.clock = ws, clock or clock_from_env()
+            app.state.token_verifier = verifier if verifier is not None else verifier_from_env()
+            yield
 
-
-def create_app() -> FastAPI:
     app = FastAPI(title="科创中国榜单 · 评审服务 (review)", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     http_problems.install(app)
 
@@ -50,7 +52,7 @@ def create_app() -> FastAPI:
     async def healthz() -> dict:
         return {"status": "ok"}
 
-    for module in (screening, targets, experts):
+    for module in (screening, targets, experts, final):
         app.include_router(module.router)
     return app
 

@@ -45,3 +45,18 @@ CREATE TABLE IF NOT EXISTS review.scores (
     PRIMARY KEY (nomination_id, expert_id)
 );
 CREATE INDEX IF NOT EXISTS scores_by_target ON review.scores (target_key);
+
+-- The nominations ranked in a target's submitted preliminary results: what the final review decides on.
+CREATE TABLE IF NOT EXISTS review.ranked (
+    nomination_id uuid PRIMARY KEY,
+    target_key    text NOT NULL,
+    rank          integer NOT NULL,
+    event_id      uuid NOT NULL
+);
+
+-- The final review's decision on each nomination, the last revision (the event as recorded).
+CREATE TABLE IF NOT EXISTS review.decisions (
+    nomination_id uuid PRIMARY KEY,
+    revision      integer NOT NULL,
+    decision      jsonb NOT NULL
+);

@@ -26,7 +26,7 @@ def live_results(target: dict | None, rows: list[dict[str, Any]], campaign: Camp
                                   campaign.review.divergence_threshold, tuple(plan["tie_break"]))
     complete = [NominationScores(r["nomination_id"], {e: Decimal(str(t)) for e, t in r["totals"].items()},
                                  _instant(r.get("submitted_at")))
-                for r in rows if r["totals"] and r["scores_received"] >= r["scores_expected"] > 0]
+                for r in rows if r["in_review"] and r["totals"] and r["scores_received"] >= r["scores_expected"] > 0]
     live = {x.nomination_id: x for x in score_target(aggregation, complete)} if complete else {}
     out = []
     for r in rows:

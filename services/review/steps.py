@@ -21,6 +21,7 @@ from . import store
 from .domain.commands import RecordScore, Screen, SubmitResults, TargetCommand
 from .domain.context import ReviewContext
 from .domain.decide import decide as decide_target
+from .domain.final import RecordDecision, decide_decision
 from .domain.scores import decide_score
 from .domain.screening import decide_screening
 
@@ -52,3 +53,10 @@ def score_step(cmd: RecordScore, campaign: Campaign, now: datetime, answer: Answ
                    command=cmd, topic=REVIEW,
                    load=lambda conn: store.load_score(conn, cmd.target, cmd.nomination_id, cmd.by.sub),
                    context=ReviewContext(now, campaign), decide=decide_score, save=store.save_score, answer=answer)
+
+
+def decision_step(cmd: RecordDecision, campaign: Campaign, now: datetime, answer: Answer) -> Command:
+    """A final-review decision on one nomination (its own aggregate: revisions are serialised)."""
+    return Command(aggregates=[f"decision:{cmd.nomination_id}"], command=cmd, topic=REVIEW,
+                   load=lambda conn: store.load_decision(conn, cmd.nomination_id), context=ReviewContext(now, campaign),
+                   decide=decide_decision, save=store.save_decision, answer=answer)

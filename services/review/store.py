@@ -14,10 +14,12 @@ import asyncpg
 import orjson
 
 from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
-                              NominationScreened, PrelimResultsSubmitted, ReviewPlanConfirmed, ReviewPlanFiled)
+                              FinalDecisionRecorded, NominationScreened, PrelimResultsSubmitted, PrelimScored,
+                              ReviewPlanConfirmed, ReviewPlanFiled)
 from eventlog.ddl import apply_sql_file
 
 from .domain.conflicts import Organisation
+from .domain.final import DecisionState
 from .domain.model import NominationFacts, PanelSeat, ScoreState, TargetState
 from .domain.parties import parties_of
 from .domain.targets import Target
@@ -121,6 +123,10 @@ async def save_target(conn: asyncpg.Connection, state: TargetState, events: Sequ
             case PrelimResultsSubmitted():
                 await conn.execute("UPDATE review.targets SET results_event_id = $2 WHERE target_key = $1",
                                    key, e.event_id)
+            case PrelimScored():
+                await conn.execute("INSERT INTO review.ranked (nomination_id, target_key, rank, event_id) "
+                                   "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", e.nomination_id, key, e.rank,
+                                   e.event_id)
             case ExpertAssigned():
                 seats[(e.nomination_id, e.expert_id)] = (True, None)
             case ExpertUnassigned():
@@ -170,3 +176,27 @@ async def totals_of(conn: asyncpg.Connection, target: Target) -> dict[tuple[UUID
     rows = await conn.fetch("SELECT nomination_id, expert_id, total FROM review.scores WHERE target_key = $1",
                             target.key)
     return {(r["nomination_id"], r["expert_id"]): r["total"] for r in rows}
+
+
+# --- final review ----------------------------------------------------------------------------------
+
+async def load_decision(conn: asyncpg.Connection, nomination_id: UUID) -> DecisionState:
+    """Where the nomination stands for the final review: in submitted results (its target), the list's
+    notice opened or not, and the decision last recorded."""
+    key = await conn.fetchval("SELECT target_key FROM review.ranked WHERE nomination_id = $1", nomination_id)
+    raw = await conn.fetchval("SELECT decision FROM review.decisions WHERE nomination_id = $1", nomination_id)
+    last = FinalDecisionRecorded.model_validate_json(raw) if raw else None
+    if key is None:
+        return DecisionState(None, False, last)
+    campaign, list_code, domain = key.split(":", 2)
+    opened = await conn.fetchval(f"SELECT notice_opened_at IS NOT NULL FROM {V}.notices "
+                                 "WHERE campaign = $1 AND list_code = $2", campaign, list_code)
+    return DecisionState(Target(campaign, list_code, domain or None), bool(opened), last)
+
+
+async def save_decision(conn: asyncpg.Connection, state: DecisionState, events: Sequence[Event]) -> None:
+    for e in events:
+        if isinstance(e, FinalDecisionRecorded):
+            await conn.execute("INSERT INTO review.decisions (nomination_id, revision, decision) VALUES ($1, $2, $3) "
+                               "ON CONFLICT (nomination_id) DO UPDATE SET revision = EXCLUDED.revision, "
+                               "decision = EXCLUDED.decision", e.nomination_id, e.revision, e.model_dump_json())

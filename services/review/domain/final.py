@@ -40,7 +40,7 @@ def vote_rule(context: ReviewContext) -> VoteRule:
 
 
 def decide_decision(state: DecisionState, cmd: RecordDecision, context: ReviewContext) -> list[Event]:
-    if state.target is None:
+    if state.target is None or state.target.campaign != context.campaign.code:
         raise Conflict("该推荐对象尚无已报送的初评结果，不能作出终评决定。", code="no_prelim_results")
     if state.notice_opened:
         raise Conflict("该榜单已进入公示，终评决定不能再修改。", code="notice_open")

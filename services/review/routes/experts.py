@@ -26,8 +26,7 @@ NOMINATION = "/v1/review/campaigns/{campaign}/targets/{list_code}/{domain}/nomin
 @router.get("/v1/review/me/queue", responses=problems(), summary="分配给我且无回避关系的推荐对象（表单与附件信息），分页")
 async def my_queue(request: Request, paging: Paging = Depends(paging), who: Identity = Depends(expert)):
     async with write_side(request).pool.acquire() as conn:
-        rows, total = await review_queries.expert_queue(conn, who.sub, paging.page, paging.page_size)
-    return json_response(paging.wrap(rows, total))
+        return json_response(await review_queries.expert_queue(conn, who.sub, paging.page, paging.page_size))
 
 
 async def _target(request: Request, who: Identity, campaign: str, list_code: str, domain: str):

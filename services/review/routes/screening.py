@@ -28,8 +28,7 @@ async def screening_queue(campaign: str, request: Request, paging: Paging = Depe
                           who: Identity = Depends(secretariat)):
     await campaign_of(request, campaign)
     async with write_side(request).pool.acquire() as conn:
-        rows, total = await review_queries.screening_queue(conn, campaign, paging.page, paging.page_size, status)
-    return json_response(paging.wrap(rows, total))
+        return json_response(await review_queries.screening_queue(conn, campaign, paging.page, paging.page_size, status))
 
 
 @router.post("/v1/review/nominations/{nomination_id}/screening", status_code=201, responses=problems(404, 409, 422),

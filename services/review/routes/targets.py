@@ -52,10 +52,10 @@ async def get_target(campaign: str, list_code: str, domain: str, request: Reques
     found, target = await _visible(request, who, campaign, list_code, domain)
     async with write_side(request).pool.acquire() as conn:
         summary = await review_queries.target(conn, target.key)
-        rows, total = await review_queries.target_nominations(conn, target.key, 1, ALL)
-    standings = live_results(summary, rows, found)  # ranked over the whole target, then paged
+        everything = await review_queries.target_nominations(conn, target.key, 1, ALL)
+    standings = live_results(summary, everything["items"], found)  # ranked over the whole target, then paged
     return json_response({"target": summary, "nominations": paging.wrap(
-        standings[paging.offset:paging.offset + paging.page_size], total)})
+        standings[paging.offset:paging.offset + paging.page_size], everything["total"])})
 
 
 @router.get(TARGET + "/plan/defaults", responses=problems(404), summary="评审方案的起点：活动的默认评价标准与方法")

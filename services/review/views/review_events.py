@@ -5,8 +5,7 @@ Scores are `Decimal`, which reads v2's decimal strings and older numbers exactly
 places ("87.50" stays 87.50). Defaults are the contracts' own, for fields an old event lacks.
 The bases below only share field declarations; the decoder reads the concrete classes.
 
-An old version is first read as it is and then upcast (event_decoding), so a field whose shape an
-upcaster changes must also accept the old shape, and a field it adds needs a default.
+An old version that does not fit a struct is upcast first (event_decoding).
 """
 
 from __future__ import annotations
@@ -177,3 +176,14 @@ class FinalDecisionRecorded(_OnNomination, kw_only=True):
     selected: bool
     note: str = ""
     revision: int = 1
+
+
+class UnitRegistered(_Fact, kw_only=True):
+    campaign: str
+    unit_id: str
+    name: str
+
+
+class PublicNoticeOpened(_Fact, kw_only=True):
+    campaign: str
+    list_code: str

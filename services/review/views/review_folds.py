@@ -2,7 +2,9 @@
 
 kczg.nominations carries the nominations' content, withdrawals and screenings (keyed by unit);
 kczg.quota the quota decisions; kczg.review, keyed by target (campaign:list:domain), the plans and
-their confirmations, the panel, conflicts, scores, preliminary results and final decisions.
+their confirmations, the panel, conflicts, scores, preliminary results and final decisions; kczg.publish
+when a list's public notice opened (its decisions are final from then on). Units' names come with
+their registrations on kczg.nominations.
 """
 
 from __future__ import annotations
@@ -10,14 +12,14 @@ from __future__ import annotations
 import msgspec
 
 from contracts.events import target_key
-from contracts.topics import NOMINATIONS, QUOTA, REVIEW
+from contracts.topics import NOMINATIONS, PUBLISH, QUOTA, REVIEW
 from eventlog.projection import Projection, ViewBatch
 from eventlog.view_table import micros
 
 from . import review_events as ev
 from .review_tables import (ASSIGNMENT, ATTACHMENTS, CONFIRMATION, CONFLICT, CONTENT, DECISION, NOMINATIONS as
                             NOMINATION_ROWS, PANEL, PLAN, PRELIM, QUOTA as QUOTA_COLUMNS, RESULTS, SCORE, SCREENING,
-                            SUBMITTED_AT, TARGET, TARGETS, WITHDRAWN_AT)
+                            SUBMITTED_AT, TARGET, TARGETS, UNIT_NAME, UNITS, WITHDRAWN_AT, NOTICE_OPENED, NOTICES)
 
 RESERVE, RELEASE = 0, 1  # quota phases within one revision
 _json = msgspec.json.Encoder(decimal_format="string").encode  # decimals stay strings: "87.50", never 87.5
@@ -121,7 +123,17 @@ def expert_score_recorded(view: ViewBatch, e: ev.ExpertScoreRecorded) -> None:
                       (json_text(e.scores), e.total))
 
 
+def unit_registered(view: ViewBatch, e: ev.UnitRegistered) -> None:
+    view.units.latest(UNIT_NAME, (e.campaign, e.unit_id), (micros(e.occurred_at), e.event_id), (e.name,))
+
+
+def public_notice_opened(view: ViewBatch, e: ev.PublicNoticeOpened) -> None:
+    view.notices.least(NOTICE_OPENED, (e.campaign, e.list_code), micros(e.occurred_at))
+
+
 FOLDS = {
+    ev.UnitRegistered: unit_registered,
+    ev.PublicNoticeOpened: public_notice_opened,
     ev.NominationSubmitted: nomination_submitted,
     ev.NominationAmended: nomination_amended,
     ev.NominationWithdrawn: nomination_withdrawn,
@@ -140,5 +152,5 @@ FOLDS = {
     ev.FinalDecisionRecorded: final_decision_recorded,
 }
 
-REVIEW_VIEWS = Projection(name="review.views", schema="review_views", topics=(NOMINATIONS, QUOTA, REVIEW),
-                          tables=(NOMINATION_ROWS, TARGETS, PANEL), folds=FOLDS, version=1)
+REVIEW_VIEWS = Projection(name="review.views", schema="review_views", topics=(NOMINATIONS, QUOTA, REVIEW, PUBLISH),
+                          tables=(NOMINATION_ROWS, TARGETS, PANEL, UNITS, NOTICES), folds=FOLDS, version=1)

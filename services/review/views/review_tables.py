@@ -94,3 +94,12 @@ PANEL = ViewTable(
     indexes=("CREATE INDEX {name}_seated_by_expert ON {table} (expert_id, nomination_id) "
              "WHERE active AND conflict_reason_code IS NULL",),
 )
+
+
+# A recommending unit's name (what conflicts are checked against), by its latest registration.
+UNIT_NAME = LatestBy(occurred("registered"), (C("name", "text"),))
+UNITS = ViewTable("units", key=(C("campaign", "text"), C("unit_id", "text")), groups=(UNIT_NAME,))
+
+# A list's public notice has opened: its final decisions are final from then on.
+NOTICE_OPENED = Least(C("notice_opened_at", "timestamptz"))
+NOTICES = ViewTable("notices", key=(C("campaign", "text"), C("list_code", "text")), groups=(NOTICE_OPENED,))

@@ -1,0 +1,76 @@
+"""Final review (终评) by the secretariat: every target's submitted preliminary results, and a decision
+per nomination carried by the committee's vote."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.identity import Identity
+from eventlog.auth import requires
+from eventlog.http_docs import json_response
+from eventlog.idempotency import Reply
+
+from ..domain.final import RecordDecision, vote_rule
+from ..domain.context import ReviewContext
+from ..domain.targets import targets_of
+from ..domain.votes import CommitteeVote
+from ..steps import decision_step
+from ..views import review_queries
+from .common import campaign_of, now_for, problems, run, write_side
+
+router = APIRouter(tags=["终评（秘书处）"])
+secretariat = requires("secretariat")
+
+
+class VoteCounts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    eligible: int = Field(ge=0, le=1000, description="应到")
+    present: int = Field(ge=0, le=1000, description="实到（回避者不计入）")
+    recused: int = Field(0, ge=0, le=1000, description="回避")
+    yes: int = Field(ge=0, le=1000)
+    no: int = Field(ge=0, le=1000)
+    abstain: int = Field(0, ge=0, le=1000)
+
+
+class DecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "selected": True, "vote": {"eligible": 15, "present": 12, "recused": 1, "yes": 10, "no": 1, "abstain": 1},
+        "note": "终评委员会表决通过。"}]})
+    selected: bool
+    vote: VoteCounts
+    note: str = Field("", max_length=2000)
+
+
+@router.get("/v1/review/campaigns/{campaign}/final", responses=problems(404),
+            summary="终评：各评审对象已报送的初评结果（排名、汇总分、原始分、分歧标记、是否逾期）与表决规则")
+async def final_review(campaign: str, request: Request, who: Identity = Depends(secretariat)):
+    found = await campaign_of(request, campaign)
+    targets = []
+    async with write_side(request).pool.acquire() as conn:
+        for target in targets_of(found):
+            summary = await review_queries.target(conn, target.key)
+            if summary and summary["results_submitted"]:
+                ranked = await review_queries.target_nominations(conn, target.key, 1, 1_000_000)
+                targets.append({**summary, "nominations": [n for n in ranked["items"] if n["prelim"]]})
+    rule = vote_rule(ReviewContext(now_for(request), found))
+    return json_response({"campaign": campaign, "targets": targets, "vote_rule": {
+        "quorum": f"{rule.quorum.num}/{rule.quorum.den}", "approval": f"{rule.approval.num}/{rule.approval.den}"}})
+
+
+@router.post("/v1/review/campaigns/{campaign}/nominations/{nomination_id}/decision", status_code=201,
+             responses=problems(404, 409, 422),
+             summary="终评决定：入选或不入选，附委员会表决（到会与通过比例按活动规则；公示开始后不能再修改）")
+async def record_decision(campaign: str, nomination_id: UUID, body: DecisionRequest, request: Request,
+                          who: Identity = Depends(secretariat)):
+    found = await campaign_of(request, campaign)
+    cmd = RecordDecision(who, nomination_id, body.selected, CommitteeVote(**body.vote.model_dump()), body.note)
+
+    def answer(state, events) -> Reply:
+        decision = events[0] if events else state.last
+        return Reply(201 if events else 200, {"nomination_id": str(nomination_id), "selected": decision.selected,
+                                              "revision": decision.revision, "event_id": str(decision.event_id)})
+
+    return await run(request, who, decision_step(cmd, found, now_for(request), answer))
