@@ -46,6 +46,16 @@ async def my_targets(campaign: str, request: Request, who: Identity = Depends(re
     return json_response({"campaign": campaign, "targets": progress})
 
 
+@router.get("/v1/review/campaigns/{campaign}/progress", responses=problems(404),
+            summary="秘书处：各评审机构的进度，哪些逾期报送、哪些尚未报送")
+async def campaign_progress(campaign: str, request: Request, who: Identity = Depends(requires("secretariat"))):
+    found = await campaign_of(request, campaign)
+    bodies = {t.key: [b.code for b in bodies_of(found, t)] for t in targets_of(found)}
+    async with write_side(request).pool.acquire() as conn:
+        progress = await review_queries.campaign_progress(conn, campaign, found.timeline.prelim_due_at, bodies)
+    return json_response(progress)
+
+
 @router.get(TARGET, responses=problems(404), summary="一个评审对象：方案、推荐对象的形式审查、分配、评分进度、汇总与排名")
 async def get_target(campaign: str, list_code: str, domain: str, request: Request, paging: Paging = Depends(paging),
                      who: Identity = Depends(reader)):
