@@ -206,3 +206,78 @@ async def test_results_are_ranked_and_flagged_late_from_the_deadline_on(review, 
         nid, experts = next(iter(panel.items()))
         await refused(review, watch, "PUT", f"{GREEN}/nominations/{nid}/scores", as_(review, "expert", ECO, sub=experts[0]),
                       409, "results_submitted", json={"scores": SCORES})
+
+
+async def test_final_review_decides_with_the_committees_vote_until_the_notice_opens(review):
+    from uuid import uuid4
+
+    from contracts.events import FinalDecisionRecorded, PublicNoticeOpened
+    from contracts.topics import PUBLISH
+    from tests.support.events import SECRETARIAT, publish
+
+    panel = await _ready(review)
+    await score_everything(review, panel)
+    assert (await review.post(GREEN + "/results", json={}, headers=as_(review, "review_body", ECO))).status_code == 201
+    secretariat = as_(review, "secretariat", "kczg_secretariat")
+    first = next(iter(panel))
+    url = f"/v1/review/campaigns/kczg-2022/nominations/{first}/decision"
+    quorate = {"eligible": 15, "present": 12, "recused": 1, "yes": 8, "no": 3, "abstain": 1}
+    async with OffsetWatch() as watch:
+        # 9 of 15 present (a recused member is not present): no quorum, and the figures are named.
+        r = await review.post(url, json={"selected": True, "vote": {**quorate, "present": 9, "yes": 7, "no": 1}},
+                              headers=secretariat)
+        assert (r.status_code, r.json()["code"]) == (422, "no_quorum")
+        assert "应到 15 人，实到 9 人" in r.json()["detail"] and "须至少 10 人" in r.json()["detail"]
+        # 7 yes of 12 present: below two thirds (8 needed).
+        await refused(review, watch, "POST", url, secretariat, 422, "not_approved",
+                      json={"selected": True, "vote": {**quorate, "yes": 7, "no": 4}})
+        await refused(review, watch, "POST", url, secretariat, 422, "vote_inconsistent",
+                      json={"selected": True, "vote": {**quorate, "yes": 9}})
+        await refused(review, watch, "POST", f"/v1/review/campaigns/kczg-2022/nominations/{uuid4()}/decision",
+                      secretariat, 409, "no_prelim_results", json={"selected": True, "vote": quorate})
+    # Exactly two thirds approve (8 of 12, 含三分之二): selected. Then revised: a second revision.
+    r = await review.post(url, json={"selected": True, "vote": quorate, "note": "终评通过"}, headers=secretariat)
+    assert (r.status_code, r.json()["revision"]) == (201, 1), r.text
+    revised = {**quorate, "yes": 5, "no": 6}
+    r = await review.post(url, json={"selected": False, "vote": revised}, headers=secretariat)
+    assert (r.status_code, r.json()["revision"], r.json()["selected"]) == (201, 2, False)
+    # Once the list's public notice opens, decisions are final.
+    notice = PublicNoticeOpened(occurred_at=IN_REVIEW, campaign="kczg-2022", key="kczg-2022:leading_tech",
+                                actor=SECRETARIAT, notice_id=uuid4(), list_code="leading_tech",
+                                opens_at=IN_REVIEW, closes_at=IN_REVIEW.replace(day=20), nominations=(first,))
+    await publish((PUBLISH, notice))
+    await views_show(review.db, "SELECT count(*) FROM review_views.notices", 1)
+    async with OffsetWatch() as watch:
+        await refused(review, watch, "POST", url, secretariat, 409, "notice_open", json={"selected": True, "vote": quorate})
+    decisions = events_of(await read_topic(REVIEW.name), FinalDecisionRecorded)
+    assert [(d.revision, d.selected, d.vote.yes) for d in decisions] == [(1, True, 8), (2, False, 5)]
+    # The secretariat's final-review view shows the submitted results, ranked.
+    final = (await review.get("/v1/review/campaigns/kczg-2022/final", headers=secretariat)).json()
+    (green,) = final["targets"]
+    assert [n["prelim"]["rank"] for n in green["nominations"]] == [1, 2, 3, 4, 5] and final["vote_rule"]["quorum"] == "2/3"
+
+
+async def test_a_timeline_extension_moves_the_late_line(review):
+    from contracts.events import CampaignTimelineChanged
+    from contracts.topics import CAMPAIGNS
+    from tests.support.events import SECRETARIAT, publish
+    from tests.support.intake import wait_for
+
+    moved = datetime(2022, 12, 8, tzinfo=BJ)
+    await publish((CAMPAIGNS, CampaignTimelineChanged(occurred_at=IN_REVIEW, campaign="kczg-2022", key="kczg-2022",
+                                                      actor=SECRETARIAT, reason="初评结果报送延长一周",
+                                                      changes={"prelim_due_at": moved, "final_review_opens_at": moved})))
+
+    async def follower_moved():
+        return review.app.state.ws.campaigns.campaign("kczg-2022").timeline.prelim_due_at == moved
+    await wait_for(follower_moved)
+    panel = await _ready(review)
+    await score_everything(review, panel)
+    review.clock.at = datetime(2022, 12, 1, 0, 0, tzinfo=BJ)  # late before the extension, in time after it
+    r = await review.post(GREEN + "/results", json={}, headers=as_(review, "review_body", ECO))
+    assert (r.status_code, r.json()["late"]) == (201, False)
+    await views_show(review.db, "SELECT count(*) FROM review_views.targets WHERE results_submitted_at IS NOT NULL", 1)
+    progress = (await review.get("/v1/review/campaigns/kczg-2022/progress",
+                                 headers=as_(review, "secretariat", "kczg_secretariat"))).json()
+    assert "kczg-2022:leading_tech:green_low_carbon" not in progress["missing"]
+    assert "kczg-2022:leading_tech:biomedicine" in progress["missing"] and progress["late"] == []
