@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -50,10 +51,15 @@ def problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | 
     return reply_response(Reply(status, problem_body(status, code, detail, errors)), headers)
 
 
+RETRY_AFTER = {"Retry-After": "5"}  # a 503 is a dependency away for a moment: say when to try again
+
+
 def reply_response(reply: Reply, headers: dict[str, str] | None = None) -> Response:
     """A command's answer as HTTP: JSON, or problem+json for a refusal; a replay says so in a header."""
     if reply.replayed:
         headers = {**(headers or {}), "Idempotent-Replayed": "true"}
+    if reply.status == 503:
+        headers = {**RETRY_AFTER, **(headers or {})}
     return Response(orjson.dumps(reply.body), status_code=reply.status, headers=headers,
                     media_type=PROBLEM_JSON if reply.status >= 400 else "application/json")
 
@@ -62,6 +68,23 @@ def error_response(exc: DomainError) -> Response:
     """A refusal as problem+json: the one rendering, for the exception handler and any fast path."""
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
     return reply_response(Reply(exc.http_status, domain_problem_body(exc)), headers)
+
+
+# A dependency away for a moment (connection refused or reset, a connection lost under a query, no
+# answer in time): a 503 with Retry-After, never a plain 500.
+DEPENDENCY_FAILURES = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
+                       TimeoutError)
+
+
+def dependency_response(exc: BaseException) -> Response:
+    """The answer to a dependency failure (one of DEPENDENCY_FAILURES), for the handlers and any fast path."""
+    if isinstance(exc, TimeoutError):
+        return problem(503, "dependency_timeout", "依赖的服务响应超时，请稍后重试。")
+    return problem(503, "database_unavailable", "数据库暂不可用，请稍后重试。")
+
+
+async def _dependency_away(request: Request, exc: Exception) -> Response:
+    return dependency_response(exc)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -84,6 +107,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         return error_response(exc)
+
+    for kind in DEPENDENCY_FAILURES:
+        app.add_exception_handler(kind, _dependency_away)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -71,14 +71,16 @@ class Command(Generic[S, C, X]):
 
 
 class UnitOfWork:
-    def __init__(self, pool: asyncpg.Pool, outbox: Outbox, keys: IdempotencyKeys) -> None:
-        self.pool, self.outbox, self.keys = pool, outbox, keys
+    def __init__(self, pool: asyncpg.Pool, outbox: Outbox, keys: IdempotencyKeys, health=None) -> None:
+        self.pool, self.outbox, self.keys, self.health = pool, outbox, keys, health
 
     async def ensure_schema(self, conn: asyncpg.Connection) -> None:
         await self.outbox.ensure_schema(conn)
         await self.keys.ensure_schema(conn)
 
     async def run(self, cmd: Command[S, C, X], idem: IdempotentRequest | None = None) -> Reply:
+        if self.health is not None:
+            self.health.check_writes()  # the broker is known to be down: refuse now, nothing written
         try:
             async with self.pool.acquire() as conn, conn.transaction():
                 locks = {**{a: True for a in cmd.shared}, **{a: False for a in cmd.aggregates}}

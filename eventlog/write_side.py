@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 
 from .campaign_follower import CampaignFollower
+from .health import Dependencies
 from .idempotency import IdempotencyKeys
 from .outbox import Outbox
 from .producer import EventPublisher, event_producer
@@ -33,6 +34,7 @@ class WriteSide:
     outbox: Outbox
     uow: UnitOfWork
     campaigns: CampaignFollower
+    health: Dependencies
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -46,12 +48,15 @@ async def write_side(schema: str, set_up: SchemaSetUp | None = None, pool_size: 
                      pool_options: dict | None = None, producer_options: dict | None = None) -> AsyncIterator[WriteSide]:
     """Start the service's write side on PostgreSQL schema `schema` (its outbox and idempotency keys
     live there; `set_up` creates the service's own tables)."""
-    pool = await asyncpg.create_pool(database_url(), min_size=2, max_size=pool_size, **(pool_options or {}))
+    # Bounded waits: a database that is gone answers in seconds (503), never a hung request.
+    pool = await asyncpg.create_pool(database_url(), min_size=2, max_size=pool_size, timeout=5, command_timeout=10,
+                                     **(pool_options or {}))
     producer = event_producer(**(producer_options or {}))
     await producer.start()
     publisher = EventPublisher(producer)
     outbox = Outbox(schema, pool, publisher)
-    uow = UnitOfWork(pool, outbox, IdempotencyKeys(schema))
+    health = Dependencies(pool, producer)
+    uow = UnitOfWork(pool, outbox, IdempotencyKeys(schema), health)
     campaigns = CampaignFollower()
     try:
         async with pool.acquire() as conn:
@@ -59,9 +64,10 @@ async def write_side(schema: str, set_up: SchemaSetUp | None = None, pool_size: 
                 await set_up(conn)
             await uow.ensure_schema(conn)
         await campaigns.start()
-        side = WriteSide(pool, publisher, outbox, uow, campaigns)
+        side = WriteSide(pool, publisher, outbox, uow, campaigns, health)
         side.run(campaigns.follow(side.stop))
         side.run(outbox.relay_forever(side.stop))
+        side.run(health.watch(side.stop))
         try:
             yield side
         finally:

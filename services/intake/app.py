@@ -19,6 +19,7 @@ from eventlog import http_problems
 from eventlog.auth import TokenVerifier, verifier_from_env
 from eventlog.clock import Clock, clock_from_env
 from eventlog.consumer import StoredOffsetConsumer
+from eventlog.health import health_router
 from eventlog.settings import database_url
 from eventlog.write_side import write_side
 
@@ -66,7 +67,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
                 ws.run(views.run(ws.stop))
             app.state.intake = IntakeService(ws.pool, ws.uow, ws.publisher, ws.campaigns, clock or clock_from_env(), rows)
             app.state.token_verifier = verifier if verifier is not None else verifier_from_env()
-            app.state.views = views
+            app.state.views, app.state.dependencies = views, ws.health
             # What start-up built (modules, the campaign book, pools) lives as long as the process: keep it
             # out of the collector's full passes, which otherwise walk it again and again under load.
             gc.freeze()
@@ -84,6 +85,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES,
                        per_path={"/v1/attachments": attachments.MAX_ATTACHMENT_BYTES + 64 * 1024})
     http_problems.install(app)
+    app.include_router(health_router())
     for module in (meta, nominations, applications, attachments):
         app.include_router(module.router)
     return app

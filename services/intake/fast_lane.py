@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.errors import DomainError
 from eventlog.clock import CLOCK_HEADER
-from eventlog.http_problems import error_response, reply_response
+from eventlog.http_problems import DEPENDENCY_FAILURES, dependency_response, error_response, reply_response
 
 from .domain.access import NOMINATOR_ROLES
 from .http_contract import is_json, parse_write
@@ -69,6 +69,8 @@ class NominationFastLane:
                            else submit_keyed(svc, req.who, request, now, req.idem))
         except DomainError as exc:
             response = error_response(exc)
+        except DEPENDENCY_FAILURES as exc:
+            response = dependency_response(exc)
         else:
             response = reply_response(reply)
         self.answered += 1

@@ -11,19 +11,20 @@ event of the aggregate to order it after. See README "Performance" for why and t
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
 
-from contracts.errors import DomainError
 from contracts.events import NominationSubmitted
 from contracts.topics import NOMINATIONS
 from eventlog.campaign_follower import CampaignFollower
 from eventlog.clock import Clock
+from eventlog.health import EventLogUnavailable
 from eventlog.producer import EventPublisher
-from eventlog.unit_of_work import UnitOfWork
+from eventlog.unit_of_work import OutcomeUnknown, UnitOfWork
 
 from . import listings, store
 from .domain.context import IntakeContext
@@ -34,9 +35,7 @@ Item = tuple[str, Mapping[str, Any], str | None]  # (list code, form, title) of 
 UNIT_CACHE_S = 60.0  # a unit's channels, once read, serve this long (registrations never disappear)
 
 
-class EventLogUnavailable(DomainError):
-    code = "event_log_unavailable"
-    http_status = 503
+PUBLISH_TIMEOUT_S = 5.0  # a broker that does not ack by then: the answer is "outcome unknown", not a hang
 
 
 class LazyConnection:
@@ -101,8 +100,13 @@ class IntakeService:
 
     async def record_new(self, events: Sequence[NominationSubmitted]) -> None:
         """A brand-new nomination's events, decided already: published, then its row saved by group commit."""
+        self.uow.health and self.uow.health.check_writes()  # the broker is known to be down: nothing sent
         try:
-            await self.publisher.publish_many([(NOMINATIONS, e) for e in events])
-        except Exception as exc:  # broker down or timed out: nothing is committed, the caller may retry
+            async with asyncio.timeout(PUBLISH_TIMEOUT_S):
+                await self.publisher.publish_many([(NOMINATIONS, e) for e in events])
+        except TimeoutError as exc:  # sent, not acked: it may still land — the client must not guess
+            raise OutcomeUnknown("推荐已发出，但未能在时限内确认写入事件日志，可能稍后生效。请先在“我的推荐”中查看，"
+                                 "确认未生效后再重新提交；使用 Idempotency-Key 可安全重试。") from exc
+        except Exception as exc:  # refused before it was sent: nothing is on the log, the caller may retry
             raise EventLogUnavailable("事件日志暂不可用，本次提交未生效，请稍后重试。") from exc
         await self.new_rows.save(events)

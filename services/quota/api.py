@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from eventlog.clock import clock_from_env
+from eventlog.health import health_router
 from eventlog.http_problems import install as install_problems
 from eventlog.write_side import write_side
 
@@ -23,6 +24,7 @@ log = logging.getLogger("quota")
 async def lifespan(app: FastAPI):
     async with write_side("quota", set_up=store.ensure_schema, pool_size=8) as ws:
         app.state.pool, app.state.uow, app.state.campaigns = ws.pool, ws.uow, ws.campaigns
+        app.state.dependencies = ws.health
         app.state.clock = clock_from_env()
         ws.run(run_decider(ws.stop, ws.pool, ws.publisher, ws.campaigns, ws.outbox))
         yield
@@ -31,11 +33,7 @@ async def lifespan(app: FastAPI):
 app = FastAPI(title="科创中国榜单 · 名额服务 (quota)", version="0.1.0", lifespan=lifespan)
 app.include_router(router)
 install_problems(app)
-
-
-@app.get("/healthz")
-async def healthz() -> dict:
-    return {"status": "ok"}
+app.include_router(health_router())
 
 
 def serve() -> None:

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from eventlog import http_problems, projection_keeper
 from eventlog.auth import TokenVerifier, verifier_from_env
 from eventlog.clock import Clock, clock_from_env
+from eventlog.health import health_router
 from eventlog.write_side import write_side
 
 from . import store
@@ -37,7 +38,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
             for projection in PROJECTIONS:  # rebuilt first if missing or stale, then kept live
                 ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))
             ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))
-            app.state.ws, app.state.clock = ws, clock or clock_from_env()
+            app.state.ws, app.state.clock, app.state.dependencies = ws, clock or clock_from_env(), ws.health
             app.state.token_verifier = verifier if verifier is not None else verifier_from_env()
             yield
 
@@ -48,10 +49,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     async def _not_built(request: Request, exc: asyncpg.UndefinedTableError) -> Response:
         return http_problems.problem(503, *VIEWS_BUILDING)
 
-    @app.get("/healthz", summary="健康检查")
-    async def healthz() -> dict:
-        return {"status": "ok"}
-
+    app.include_router(health_router())
     for module in (screening, targets, experts, final):
         app.include_router(module.router)
     return app

@@ -12,11 +12,6 @@ from .common import json_response, now_for, problems, service
 router = APIRouter(tags=["服务"])
 
 
-@router.get("/healthz", summary="健康检查")
-async def healthz() -> dict:
-    return {"status": "ok"}
-
-
 @router.get("/v1/clock", summary="服务当前采用的时间（可注入的时钟）")
 async def clock(request: Request):
     return json_response({"now": now_for(request).isoformat(), "header_override": header_clock_allowed()})

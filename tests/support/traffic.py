@@ -1,0 +1,54 @@
+"""Clients that keep writing through a fault: each write under its own Idempotency-Key, retried with
+the same key until it has a definite answer, every attempt's status and latency recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+
+@dataclass
+class Attempt:
+    started: float   # monotonic
+    seconds: float
+    status: int | None  # None: no answer (connection refused or reset, or the client timed out)
+    code: str | None = None
+    retry_after: str | None = None
+    problem_json: bool = False
+
+
+@dataclass
+class KeyedWriter:
+    """Writes under Idempotency-Keys; `acked` holds each key's final 2xx body."""
+
+    timeout_s: float = 10.0
+    attempts: list[Attempt] = field(default_factory=list)
+    acked: dict[str, dict] = field(default_factory=dict)
+
+    async def write(self, client: httpx.AsyncClient, method: str, url: str, key: str, json: dict,
+                    headers: dict) -> dict:
+        while True:
+            started = time.monotonic()
+            try:
+                r = await client.request(method, url, json=json, headers={**headers, "Idempotency-Key": key},
+                                         timeout=self.timeout_s)
+            except httpx.HTTPError:  # refused, reset, or no answer in time: retry under the same key
+                self.attempts.append(Attempt(started, time.monotonic() - started, None))
+                await asyncio.sleep(0.3)
+                continue
+            problem = r.headers.get("content-type", "").startswith("application/problem+json")
+            self.attempts.append(Attempt(started, time.monotonic() - started, r.status_code,
+                                         r.json().get("code") if problem else None, r.headers.get("retry-after"),
+                                         problem))
+            if r.status_code < 300:
+                self.acked[key] = r.json()
+                return r.json()
+            if r.status_code != 503:
+                raise AssertionError(f"{method} {url}: {r.status_code} {r.text}")
+            await asyncio.sleep(0.3)
+
+    def during(self, start: float, end: float) -> list[Attempt]:
+        return [a for a in self.attempts if start <= a.started <= end]
