@@ -48,7 +48,8 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
                 ws.run(live_views.publish_metrics(PROJECTIONS, ws.stop))
             app.state.pool, app.state.uow, app.state.campaigns = ws.pool, ws.uow, ws.campaigns
             app.state.clock = clock or clock_from_env()
-            app.state.token_verifier = verifier if verifier is not None else verifier_from_env()
+            if verifier is None:
+                app.state.token_verifier = verifier_from_env()
             app.state.log_ends = log_ends
             app.state.release_files = ReleaseFiles()
             app.state.pages = Pages(app.state.release_files)
@@ -61,6 +62,8 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
                 await asyncio.gather(*ws.tasks, return_exceptions=True)
 
     app = FastAPI(title="科创中国榜单 · 发布服务 (publish)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)
+    if verifier is not None:
+        app.state.token_verifier = verifier
     http_problems.install(app)
 
     @app.exception_handler(asyncpg.UndefinedTableError)

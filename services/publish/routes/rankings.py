@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from contracts.codes import CHANNELS, DOMAINS, LISTS
 from contracts.errors import DomainError, NotFound
 from contracts.identity import Identity
 from eventlog.auth import requires
@@ -31,12 +32,12 @@ def scope_of(request: Request, caller: Identity | None) -> Scope:
 
 
 def _known(request: Request) -> tuple[set[str], set[str], set[str]]:
-    """Every list, domain and channel code of the campaigns on the log (a new year may bring new ones)."""
+    """The 2022 codes and every code of the campaigns on the log (a new year may bring new ones)."""
     book = request.app.state.campaigns.book
     campaigns = [book.as_of(code) for code in book.codes]
-    return ({lst.code for c in campaigns for lst in c.lists},
-            {d.code for c in campaigns for lst in c.lists for d in lst.domains},
-            {ch.code for c in campaigns for ch in c.channels})
+    return (set(LISTS) | {lst.code for c in campaigns for lst in c.lists},
+            set(DOMAINS) | {d.code for c in campaigns for lst in c.lists for d in lst.domains},
+            set(CHANNELS) | {ch.code for c in campaigns for ch in c.channels})
 
 
 def _filter(scope: Scope, **given: Any) -> ranking_queries.NominationFilter:
