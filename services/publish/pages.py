@@ -19,7 +19,7 @@ from .release.page_models import (Criterion, DeclaredMethod, IndexPage, ListPage
                                   PublishedList, VersionLink)
 from .release_files import ReleaseFiles
 
-ROUNDING = "保留两位小数，四舍五入（ROUND_HALF_UP），各阶段仅在规定步骤修约一次"
+ROUNDING = "保留两位小数，四舍五入（ROUND_HALF_UP）"  # Points, as the review service rounds
 
 
 def page_href(campaign: str, *parts: object) -> str:
