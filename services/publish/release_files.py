@@ -5,15 +5,18 @@ log, and kept in memory until a new version of a list is published."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 import asyncpg
 
 from contracts.campaign import Campaign
 
-from . import public
+from . import facts, public
 from .release import build_release_files
 from .release.assemble import PublishedVersion, release_of
+
+log = logging.getLogger("publish.release_files")
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class ReleaseFiles:
         self._built: dict[str, Built] = {}
         self._seen: dict[str, int] = {}        # campaign -> the view's stamp when last checked
         self._lock = asyncio.Lock()
+        self._warming: set[asyncio.Task] = set()
 
     async def files(self, conn: asyncpg.Connection, campaign: Campaign) -> dict[str, bytes] | None:
         """Every release file of the campaign's current list versions, or None before any list is published."""
@@ -38,6 +42,20 @@ class ReleaseFiles:
         files = await self.built(campaign, versions)
         self._seen[campaign.code] = stamp
         return files
+
+    def warm(self, pool: asyncpg.Pool, log_ends, campaign: Campaign) -> None:
+        """Build the files in the background once the view has read a new release (the first page view
+        after a release then finds them built instead of waiting for the PDF)."""
+        async def build() -> None:
+            try:
+                await facts.caught_up(pool, log_ends, timeout_s=60)
+                async with pool.acquire() as conn:
+                    await self.files(conn, campaign)
+            except Exception:  # noqa: BLE001 — a later request builds them all the same
+                log.warning("warming the release files of %s failed", campaign.code, exc_info=True)
+
+        self._warming.add(task := asyncio.get_running_loop().create_task(build()))
+        task.add_done_callback(self._warming.discard)
 
     async def built(self, campaign: Campaign, versions: list[PublishedVersion]) -> dict[str, bytes] | None:
         release = release_of(campaign, versions)

@@ -7,7 +7,7 @@ from pathlib import Path
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from contracts.errors import DomainError
 from eventlog.idempotency import Reply
@@ -46,9 +46,12 @@ async def home(request: Request) -> Response:
     return RedirectResponse(pages.page_href(codes[-1]), status_code=303)
 
 
+ROBOTS = (STATIC / "robots.txt").read_bytes()  # a static file, read once
+
+
 @router.get("/robots.txt")
-async def robots() -> FileResponse:
-    return FileResponse(STATIC / "robots.txt", media_type="text/plain")
+async def robots() -> Response:
+    return Response(ROBOTS, media_type="text/plain; charset=utf-8")
 
 
 @router.get("/campaigns/{campaign}")

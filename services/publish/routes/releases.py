@@ -49,7 +49,10 @@ async def publish_list(campaign: str, list_code: str, request: Request, body: Re
                            "entries": len(e.entries)})
 
     step = publish_list_step(found, PublishList(list_code, body.reason), now_for(request), caller.actor(), answer)
-    return reply_response(await request.app.state.uow.run(step, idem))
+    reply = await request.app.state.uow.run(step, idem)
+    if reply.status == 201:
+        request.app.state.release_files.warm(pool(request), request.app.state.log_ends, found)
+    return reply_response(reply)
 
 
 @router.get("/lists", summary="已发布的榜单（当前版本）")
