@@ -56,8 +56,13 @@ def methods(campaign: Campaign, plans: list[public.PlanRow], shown_lists: set[st
 @dataclass
 class _Cached:
     stamp: int
+    valid_from: datetime | None    # the page holds between the notice openings and closings around it
     valid_until: datetime | None
     html: bytes
+
+    def holds(self, stamp: int, now: datetime) -> bool:
+        return (self.stamp == stamp and (self.valid_from is None or self.valid_from <= now)
+                and (self.valid_until is None or now < self.valid_until))
 
 
 class Pages:
@@ -68,15 +73,15 @@ class Pages:
     async def index(self, conn: asyncpg.Connection, campaign: Campaign, now: datetime) -> bytes:
         stamp = await public.stamp(conn)
         held = self._index.get(campaign.code)
-        if held and held.stamp == stamp and (held.valid_until is None or now < held.valid_until):
+        if held and held.holds(stamp, now):
             return held.html
-        page, valid_until = await self.index_page(conn, campaign, now)
+        page, valid = await self.index_page(conn, campaign, now)
         html = render_index(page).encode()
-        self._index[campaign.code] = _Cached(stamp, valid_until, html)
+        self._index[campaign.code] = _Cached(stamp, *valid, html)
         return html
 
     async def index_page(self, conn: asyncpg.Connection, campaign: Campaign,
-                         now: datetime) -> tuple[IndexPage, datetime | None]:
+                         now: datetime) -> tuple[IndexPage, tuple[datetime | None, datetime | None]]:
         versions = await public.versions(conn, campaign.code)
         notices = await public.notices(conn, campaign.code)
         current = current_versions(versions)
@@ -94,9 +99,9 @@ class Pages:
         shown = set(current) | {n.list_code for n in open_now}
         page = IndexPage(campaign.title, lists, links, methods(campaign, await public.plans(conn, campaign.code), shown),
                          notice_links, order_note=ORDER_DECLARATION)
-        # The page changes by itself when a notice opens or closes: it is good until the next such instant.
-        turns = [t for n in notices for t in (n.opens_at, n.closes_at) if t > now]
-        return page, min(turns, default=None)
+        # The page changes by itself when a notice opens or closes: it holds between two such instants.
+        turns = [t for n in notices for t in (n.opens_at, n.closes_at)]
+        return page, (max((t for t in turns if t <= now), default=None), min((t for t in turns if t > now), default=None))
 
 
 async def list_page(conn: asyncpg.Connection, campaign: Campaign, list_code: str,

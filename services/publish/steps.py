@@ -18,6 +18,8 @@ from .domain import notice, objections, release
 from .domain.model import ListState
 
 Answer = Callable[[ListState, list[Event]], Reply]
+# The objector is named in the event; the actor is the public form that took the objection in.
+PUBLIC_ACTOR = Actor(role="system", id="publish:public")
 
 
 def list_aggregate(campaign: str, list_code: str) -> str:
@@ -58,9 +60,6 @@ def file_objection_step(located: tuple[str, str] | None, cmd: objections.FileObj
     return Command(aggregates=locks, command=cmd, topic=PUBLISH, load=load, gather=gather,
                    decide=objections.decide, save=save, answer=answer)
 
-
-# The objector is named in the event; the actor is the public form that took the objection in.
-PUBLIC_ACTOR = Actor(role="system", id="publish:public")
 
 
 def resolve_objection_step(located: tuple[str, str] | None, cmd: objections.ResolveObjection, now: datetime,

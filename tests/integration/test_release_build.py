@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 from contracts.topics import REVIEW
+from eventlog.projection_verify import verify
+from services.publish.views import RELEASE_FACTS
 from tests.integration.publish_support import publish_2022  # noqa: F401  (fixture)
 from tests.support.events import decision, publish
 from tests.support.intake import wait_for
@@ -57,6 +59,9 @@ async def test_build_twice_gives_the_bytes_the_service_serves(publish_2022, tmp_
     page = (await client.get(f"/campaigns/{C}")).text
     assert f'href="/v1/publish/campaigns/{C}/release/release.xlsx"' in page
     assert hashlib.sha256(served_files["release.xlsx"]).hexdigest() in page
+    # And the view the service served them from is what a clean rebuild of the log gives.
+    result = await verify(RELEASE_FACTS)
+    assert result.ok, result.differences[:3]
 
 
 async def test_trace_prints_the_chain_behind_an_entry(publish_2022):
