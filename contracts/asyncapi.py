@@ -51,7 +51,7 @@ CONTRACTS: tuple[TopicContract, ...] = (
                                 ev.NominationAmended, ev.NominationWithdrawn, ev.NominationScreened),
                   publishers=("intake", "quota", "review"), consumers=("intake", "quota", "review", "publish")),
     TopicContract(QUOTA, (ev.QuotaReserved, ev.QuotaRejected, ev.QuotaReleased),
-                  publishers=("quota",), consumers=("intake", "review")),
+                  publishers=("quota",), consumers=("intake", "review", "publish")),
     TopicContract(APPLICATIONS, (ev.ApplicationSaved, ev.ApplicationSentToUnit, ev.ApplicationReturned,
                                  ev.ApplicationDeclined),
                   publishers=("intake",), consumers=("intake",)),
@@ -60,7 +60,7 @@ CONTRACTS: tuple[TopicContract, ...] = (
                            ev.PrelimScored, ev.PrelimResultsSubmitted, ev.FinalDecisionRecorded),
                   publishers=("review",), consumers=("intake", "publish")),
     TopicContract(PUBLISH, (ev.PublicNoticeOpened, ev.ObjectionFiled, ev.ObjectionResolved, ev.ListPublished),
-                  publishers=("publish",), consumers=("intake", "review")),
+                  publishers=("publish",), consumers=("intake", "review", "publish")),
     TopicContract(DEADLETTER, (DeadLetterRecord,),
                   publishers=("intake", "quota", "review", "publish"), consumers=("kczg-cli",)),
 )

@@ -24,6 +24,8 @@ app.add_typer(contracts_cli.app, name="contracts")
 from . import simulate, token_cli  # noqa: E402  (own lines: others edit this file concurrently)
 app.add_typer(token_cli.app, name="token", help="Development JWTs (local key pair under .stack/keys/).")
 app.command("simulate")(simulate.simulate)
+from . import release_cli  # noqa: E402  (own lines: others edit this file concurrently)
+app.add_typer(release_cli.app, name="release", help="Release files rebuilt from the log; an entry's event trace.")
 
 
 @topics.command("create")

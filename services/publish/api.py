@@ -1,109 +1,86 @@
-"""Publish HTTP API (read-only): the ranking views, campaign progress, metrics.
+"""The publish service: the public notice (公示) and named objections, the release (ListPublished) and its
+files, the public web page, and the ranking views for those who may see them.
 
-The projections that fill the views run in this process (eventlog/projection_keeper.py); a view still being built
-for the first time answers 503 views_building.
+Its write side (eventlog/write_side.py: pool, producer, outbox and relay, unit of work, campaign follower)
+decides the notice, objection and release commands; its projections (views/) run in-process beside the
+API and give it every fact from the log it reads. A view still being built for the first time answers
+503 views_building.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import asynccontextmanager
-from typing import Any
-from uuid import UUID
 
 import asyncpg
-from fastapi import FastAPI, Query, Request, Response
+from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from contracts.codes import CHANNELS, DOMAINS, LISTS
-from contracts.errors import DomainError, NotFound
+from contracts.errors import DomainError
 from eventlog import http_problems
-from eventlog.producer import EventPublisher, event_producer
-from eventlog import projection_keeper as live_views
-from eventlog.settings import database_url
+from eventlog import projection_keeper
+from eventlog.auth import TokenVerifier, verifier_from_env
+from eventlog.clock import Clock, clock_from_env
+from eventlog.health import health_router
+from eventlog.projection_status import LogEnds
+from eventlog.write_side import write_side
 
-from .views import PROJECTIONS, ranking_queries
-from .views.ranking_tables import STATUSES
+from . import store
+from .pages import Pages
+from .release_files import ReleaseFiles
+from .routes import notices, pages, rankings, releases
+from .views import PROJECTIONS
 
 VIEWS_BUILDING = DomainError("榜单视图正在首次构建，请稍后再试。", code="views_building", http_status=503)
+DESCRIPTION = """科创中国系列榜单的发布服务：终评后的公示（公示中，非正式发布）与实名异议、异议处理、
+榜单发布（含更正版本）与发布文件、公开网页，以及按权限范围的评审视图。公众无须登录即可查看已发布的榜单、
+正在公示的名单、下载发布文件和提出实名异议；其余操作须携带公共平台签发的 Bearer JWT。错误以
+application/problem+json 返回，`code` 为稳定的机器可读代码，`detail` 为中文说明。"""
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI):
-    pool = await asyncpg.create_pool(database_url(), min_size=1, max_size=8)
-    producer = event_producer()
-    await producer.start()
-    stop = asyncio.Event()
-    tasks = [asyncio.create_task(live_views.keep_live(p, EventPublisher(producer), stop)) for p in PROJECTIONS]
-    tasks.append(asyncio.create_task(live_views.publish_metrics(PROJECTIONS, stop)))
-    app.state.pool = pool
-    try:
-        yield
-    finally:
-        stop.set()
-        for task in tasks:
-            task.cancel()  # a rebuild in progress resumes from its own offsets next time
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await producer.stop()
-        await pool.close()
+def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None, run_views: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async with write_side("publish", set_up=store.ensure_schema,
+                              pool_size=int(os.environ.get("PUBLISH_DB_POOL", "8"))) as ws, LogEnds() as log_ends:
+            if run_views:
+                for projection in PROJECTIONS:
+                    ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))
+                ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))
+            app.state.pool, app.state.uow, app.state.campaigns = ws.pool, ws.uow, ws.campaigns
+            app.state.clock, app.state.dependencies = clock or clock_from_env(), ws.health
+            if verifier is None:
+                app.state.token_verifier = verifier_from_env()
+            app.state.log_ends = log_ends
+            app.state.release_files = ReleaseFiles()
+            app.state.pages = Pages(app.state.release_files)
+            try:
+                yield
+            finally:
+                ws.stop.set()
+                for task in ws.tasks:
+                    task.cancel()  # a rebuild in progress resumes from its own offsets next time
+                await asyncio.gather(*ws.tasks, return_exceptions=True)
+
+    app = FastAPI(title="科创中国榜单 · 发布服务 (publish)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)
+    if verifier is not None:
+        app.state.token_verifier = verifier
+    http_problems.install(app)
+
+    @app.exception_handler(asyncpg.UndefinedTableError)
+    async def _not_built(request: Request, exc: asyncpg.UndefinedTableError) -> Response:
+        return http_problems.error_response(VIEWS_BUILDING)
+
+    for module in (notices, releases, rankings, pages):
+        app.include_router(module.router)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(health_router())
+    return app
 
 
-app = FastAPI(title="科创中国榜单 · 发布服务 (publish)", version="0.1.0", lifespan=lifespan)
-http_problems.install(app)
-
-
-@app.exception_handler(asyncpg.UndefinedTableError)
-async def _not_built(request: Request, exc: asyncpg.UndefinedTableError) -> Response:
-    return http_problems.problem(VIEWS_BUILDING.http_status, VIEWS_BUILDING.code, VIEWS_BUILDING.message)
-
-
-def _check(value: str | None, known: dict | tuple, field: str, label: str) -> None:
-    if value is not None and value not in known:
-        raise DomainError(f"未知{label}：{value}", code=f"unknown_{field}", field=field)
-
-
-@app.get("/v1/rankings/nominations")
-async def list_nominations(
-    request: Request,
-    campaign: str | None = Query(None, max_length=64),
-    list_code: str | None = Query(None, max_length=64),
-    domain: str | None = Query(None, max_length=64),
-    unit_id: str | None = Query(None, max_length=64),
-    channel: str | None = Query(None, max_length=64),
-    status: str | None = Query(None, max_length=32),
-    page: int = Query(1, ge=1, le=100_000),
-    page_size: int = Query(50, ge=1, le=200),
-) -> dict[str, Any]:
-    _check(list_code, LISTS, "list_code", "榜单")
-    _check(domain, DOMAINS, "domain", "领域")
-    _check(channel, CHANNELS, "channel", "推荐渠道")
-    _check(status, STATUSES, "status", "状态")
-    where = ranking_queries.NominationFilter(campaign, list_code, domain, unit_id, channel, status)
-    async with request.app.state.pool.acquire() as conn:
-        total, items = await ranking_queries.nominations(conn, where, page, page_size)
-    return {"items": items, "page": page, "page_size": page_size, "total": total}
-
-
-@app.get("/v1/rankings/nominations/{nomination_id}")
-async def get_nomination(nomination_id: UUID, request: Request) -> dict[str, Any]:
-    async with request.app.state.pool.acquire() as conn:
-        row = await ranking_queries.nomination(conn, str(nomination_id))
-    if row is None:
-        raise NotFound("未找到该推荐（可能尚在处理，请稍后再试）。", code="nomination_not_found")
-    return row
-
-
-@app.get("/v1/campaigns/{campaign}/progress")
-async def campaign_progress(campaign: str, request: Request) -> dict[str, Any]:
-    async with request.app.state.pool.acquire() as conn:
-        return await ranking_queries.campaign_progress(conn, campaign)
-
-
-@app.get("/metrics")
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-
-@app.get("/healthz")
-async def healthz() -> dict:
-    return {"status": "ok"}
+app = create_app()

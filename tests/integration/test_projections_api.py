@@ -1,8 +1,10 @@
-"""The publish API serves the ranking views read-only: filters, paging, progress, metrics, problem+json."""
+"""The publish API serves the ranking views read-only: filters, paging, progress, metrics, problem+json.
+(Here as the secretariat sees them; who else sees what: test_publish_access.py.)"""
 
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from datetime import datetime, timezone
 from uuid import UUID
 
@@ -14,7 +16,9 @@ from contracts.events import (
     Actor, FinalDecisionRecorded, NominationScreened, NominationSubmitted, NominationWithdrawn, PrelimScored,
     QuotaRejected, QuotaReserved, UnitRegistered, unit_key,
 )
+from contracts.campaign.book import CampaignBook
 from services.publish import api
+from tests.support.intake import Keys
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
 from tests.support.ranking_log import produce_events
 
@@ -68,13 +72,15 @@ def campaign_log() -> list:
 @pytest.fixture
 async def publish(env, tmp_path):
     await produce_events(campaign_log())
-    port = free_port()
+    port, keys = free_port(), Keys(tmp_path)
     service = ServiceProcess("services.publish", env, tmp_path / "publish.log",
-                             extra_env={"PUBLISH_PORT": str(port), "PUBLISH_METRICS_INTERVAL_S": "0.5"}).start()
+                             extra_env={"PUBLISH_PORT": str(port), "PUBLISH_METRICS_INTERVAL_S": "0.5",
+                                        **keys.env()}).start()
     base = f"http://127.0.0.1:{port}"
     try:
         await asyncio.to_thread(wait_http_ready, base, service)
-        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=base, timeout=10,
+                                     headers=keys.headers("secretariat", "kczg_secretariat")) as client:
             for _ in range(300):  # the first build and the live view catch up
                 r = await client.get("/v1/rankings/nominations", params={"campaign": C})
                 if r.status_code == 200 and r.json()["total"] == 4:
@@ -144,11 +150,14 @@ async def test_metrics_show_each_partitions_lag(publish):
     assert "kczg_projection_last_record_timestamp_seconds" in text
 
 
-async def test_a_view_not_built_yet_answers_503(env):
-    api.app.state.pool = await asyncpg.create_pool(env["DATABASE_URL"], min_size=1, max_size=1)
+async def test_a_view_not_built_yet_answers_503(env, tmp_path):
+    keys = Keys(tmp_path)
+    app = api.create_app(verifier=keys.verifier())  # its lifespan not run: no view was ever built
+    app.state.pool = await asyncpg.create_pool(env["DATABASE_URL"], min_size=1, max_size=1)
+    app.state.campaigns = SimpleNamespace(book=CampaignBook())
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app), base_url="http://t") as client:
-            r = await client.get("/v1/rankings/nominations")
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            r = await client.get("/v1/rankings/nominations", headers=keys.headers("secretariat", "kczg_secretariat"))
         assert r.status_code == 503 and r.json()["code"] == "views_building"
     finally:
-        await api.app.state.pool.close()
+        await app.state.pool.close()

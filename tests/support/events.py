@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from uuid import uuid4
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID, uuid4
 
 from contracts.campaign import load_builtin_campaign
 from contracts.campaign.book import CampaignBook
 from contracts.campaign.decisions import decide_open
 from contracts.events import (
-    Actor, CampaignOpened, NominationSubmitted, NominationWithdrawn, UnitRegistered, unit_key,
+    Actor, CampaignOpened, Event, FinalDecisionRecorded, NominationScreened, NominationSubmitted, NominationWithdrawn,
+    PrelimScored, QuotaReserved, ReviewPlanFiled, UnitRegistered, target_key, unit_key,
 )
-from contracts.topics import CAMPAIGNS, NOMINATIONS
+from contracts.review_terms import Criterion
+from contracts.topics import CAMPAIGNS, NOMINATIONS, QUOTA, REVIEW, Topic
 from eventlog.producer import EventPublisher, event_producer
 
 CAMPAIGN = load_builtin_campaign("kczg-2022")
@@ -81,3 +85,59 @@ async def open_campaign(code: str = "kczg-2022") -> None:
 
 async def register_units(units: dict[str, tuple[str, ...]], campaign: str = "kczg-2022") -> None:
     await publish(*((NOMINATIONS, registered(u, *ch, campaign=campaign)) for u, ch in units.items()))
+
+
+# --- the facts a release rests on (what intake, quota and review would have written) --------------
+
+DECIDED = datetime(2022, 12, 15, 2, 0, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class NominationChain:
+    """One nomination's way to the final review, as (topic, event) pairs ready for `publish`."""
+
+    submitted: NominationSubmitted
+    events: tuple[tuple[Topic, Event], ...]
+
+    @property
+    def nomination_id(self) -> UUID:
+        return self.submitted.nomination_id
+
+
+def nomination_chain(unit_id: str, list_code: str, domain: str | None, title: str, form: dict[str, Any] | None = None,
+                     selected: bool = True, campaign: str = CAMPAIGN.code, rank: int = 1) -> NominationChain:
+    """Submitted (with its form), quota reserved, screened, scored and decided (selected or not)."""
+    nid, unit = uuid4(), _unit_envelope(unit_id, campaign)
+    review = dict(occurred_at=DECIDED, campaign=campaign, key=target_key(campaign, list_code, domain),
+                  actor=Actor(role="review_body", id="test-body"))
+    target = dict(nomination_id=nid, list_code=list_code, domain=domain)
+    submitted = NominationSubmitted(**unit, **target, unit_id=unit_id, title=title, form=form or {})
+    chain = (
+        (NOMINATIONS, submitted),
+        (QUOTA, QuotaReserved(**unit, **target, unit_id=unit_id, slot=1, limit=3, used=1)),
+        (NOMINATIONS, NominationScreened(**{**unit, "actor": SECRETARIAT}, nomination_id=nid, unit_id=unit_id,
+                                         passed=True)),
+        (REVIEW, PrelimScored(**{**review, "occurred_at": DECIDED - timedelta(days=20)}, **target, aggregate="88.50",
+                              raw_sum="619.50", rank=rank, expert_count=7, method="trimmed_mean")),
+        (REVIEW, decision(nid, list_code, domain, selected, campaign=campaign)),
+    )
+    return NominationChain(submitted, chain)
+
+
+def decision(nomination_id: UUID, list_code: str, domain: str | None, selected: bool, revision: int = 1,
+             campaign: str = CAMPAIGN.code) -> FinalDecisionRecorded:
+    return FinalDecisionRecorded(occurred_at=DECIDED + timedelta(minutes=revision), campaign=campaign,
+                                 key=target_key(campaign, list_code, domain), actor=SECRETARIAT,
+                                 nomination_id=nomination_id, list_code=list_code, domain=domain, selected=selected,
+                                 revision=revision, note="终评")
+
+
+def plan_filed(body_code: str, list_code: str, domain: str | None, campaign: str = CAMPAIGN.code) -> ReviewPlanFiled:
+    criteria = tuple(Criterion(code=c, name=n, weight=w) for c, n, w in (
+        ("innovation", "创新性", 30), ("advancement", "先进性", 25), ("industrial_value", "产业价值", 30),
+        ("social_benefit", "社会效益", 15)))
+    return ReviewPlanFiled(occurred_at=DECIDED - timedelta(days=40), campaign=campaign,
+                           key=target_key(campaign, list_code, domain), actor=Actor(role="review_body", id=body_code),
+                           body_code=body_code, list_code=list_code, domain=domain, plan="评审工作方案",
+                           expert_composition="学术界、产业界、投资界专家", criteria=criteria,
+                           aggregation="trimmed_mean")

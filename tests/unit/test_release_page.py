@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from services.publish.domain.order import ORDER_DECLARATION
 from services.publish.release import render_index, render_list, render_notice
 from services.publish.release.page import OBJECTION_LIMITS, beijing
 from services.publish.release.page_models import (
@@ -66,9 +67,9 @@ def index_page() -> IndexPage:
         files=(FileLink("release.pdf", "/kczg-2022/files/release.pdf", 68_000, "ab" * 32),
                FileLink("release.csv", "/kczg-2022/files/release.csv", 900, "cd" * 32)),
         methods=(DeclaredMethod("中国科协信息科技学会联合体", "先导技术榜", "电子信息",
-                                (Criterion("创新性", 0.3), Criterion("先进性", 0.25), Criterion("产业价值", 0.3),
-                                 Criterion("社会效益", 0.15)),
-                                "trimmed_mean", "保留两位小数，四舍五入", "raw_sum"),),
+                                (Criterion("创新性", 30), Criterion("先进性", 25), Criterion("产业价值", 30),
+                                 Criterion("社会效益", 15)),
+                                "trimmed_mean", "保留两位小数，四舍五入", ("raw_sum", "earliest_submission")),),
         notices=(NoticeLink("融通创新组织榜", "/kczg-2022/notices/integrated_innovation_org",
                             datetime(2023, 1, 10, 1, 0, tzinfo=UTC), datetime(2023, 1, 17, 1, 0, tzinfo=UTC)),),
     )
@@ -145,7 +146,8 @@ def test_index_shows_each_bodys_declared_method():
     assert "先导技术榜 · 电子信息：中国科协信息科技学会联合体" in html
     assert "<td>创新性</td><td>30%</td>" in html and "<td>社会效益</td><td>15%</td>" in html
     assert "去掉一个最高分和一个最低分后平均" in html
-    assert "保留两位小数，四舍五入" in html and "总分相同时按原始分之和排序" in html
+    assert "保留两位小数，四舍五入" in html
+    assert "汇总分相同时依次比较：1. 原始分之和（高者在前）；2. 推荐提交时间（早者在前）" in html
 
 
 def test_index_shows_open_notices_in_beijing_time():
@@ -180,8 +182,9 @@ def test_an_earlier_version_is_flagged_as_not_current():
 def test_the_print_document_is_the_list_template_without_navigation():
     release = sample_release()
     html = print_html(release)
-    assert html == render_list(ListPage(release.campaign_title, release.lists, index_href=None, print_document=True))
-    assert "<nav" not in html and "版本记录" not in html
+    assert html == render_list(ListPage(release.campaign_title, release.lists, index_href=None, print_document=True,
+                                        order_note=ORDER_DECLARATION))
+    assert "<nav" not in html and "版本记录" not in html and f"排序说明：{ORDER_DECLARATION}" in html
     assert '<meta name="dcterms.created" content="2023-03-01T00:00:00+08:00">' in html
     assert html.count('<section class="list"') == 2
 

@@ -41,10 +41,15 @@ def build_release_files(release: Release) -> dict[str, bytes]:
 
 def write_release_files(release: Release, directory: str | os.PathLike[str]) -> dict[str, Path]:
     """Write every file atomically (temp file + rename), the manifest last; returns name → path."""
+    return write_bytes(build_release_files(release), directory)
+
+
+def write_bytes(files: dict[str, bytes], directory: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write built files atomically, in their order (the manifest last); returns name → path."""
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name, data in build_release_files(release).items():
+    for name, data in files.items():
         fd, tmp = tempfile.mkstemp(dir=target, prefix=f".{name}.")
         with os.fdopen(fd, "wb") as out:
             out.write(data)

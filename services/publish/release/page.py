@@ -9,18 +9,17 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .page_models import IndexPage, ListPage, NoticePage
+# The objection form's limits are the domain's (ObjectionFiled allows 200 per name field, 4000 of grounds).
+from ..domain.objections import OBJECTION_LIMITS
+from .page_models import ErrorPage, IndexPage, ListPage, NoticePage
 from .table import domain_groups
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 BEIJING = ZoneInfo("Asia/Shanghai")
 
-# Objection form limits; ObjectionFiled carries filed_by ≤ 200 (姓名 + 单位) and grounds ≤ 4000.
-OBJECTION_LIMITS: dict[str, int] = {"name": 50, "org": 120, "contact": 100, "grounds": 4000}
-
 AGGREGATIONS = {"mean": "算术平均", "trimmed_mean": "去掉一个最高分和一个最低分后平均",
                 "zscore_mean": "按专家标准化（Z 分数）后平均"}
-TIE_BREAKS = {"raw_sum": "总分相同时按原始分之和排序", "earliest_submission": "总分相同时按推荐提交时间先后排序"}
+TIE_BREAKS = {"raw_sum": "原始分之和（高者在前）", "earliest_submission": "推荐提交时间（早者在前）"}
 
 
 def beijing(moment: datetime) -> str:
@@ -30,8 +29,13 @@ def beijing(moment: datetime) -> str:
     return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}（北京时间）"
 
 
-def percent(weight: float) -> str:
-    return f"{weight * 100:.4g}%"
+def percent(weight: int) -> str:
+    return f"{weight}%"
+
+
+def tie_break_text(codes: tuple[str, ...]) -> str:
+    rules = "；".join(f"{i}. {TIE_BREAKS.get(c, c)}" for i, c in enumerate(codes, 1))
+    return f"汇总分相同时依次比较：{rules}"
 
 
 def filesize(size: int) -> str:
@@ -46,7 +50,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(beijing=beijing, percent=percent, filesize=filesize, by_domain=domain_groups,
                        aggregation=lambda code: AGGREGATIONS.get(code, code),
-                       tie_break=lambda code: TIE_BREAKS.get(code, code))
+                       tie_break=tie_break_text)
     env.globals["limits"] = OBJECTION_LIMITS
     return env
 
@@ -62,3 +66,7 @@ def render_list(page: ListPage) -> str:
 
 def render_notice(page: NoticePage) -> str:
     return environment().get_template("notice.html").render(page=page)
+
+
+def render_error(page: ErrorPage) -> str:
+    return environment().get_template("error.html").render(page=page)

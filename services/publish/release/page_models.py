@@ -5,7 +5,7 @@ No view model has a place for an objector's contact details, so no page can show
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .model import ListRelease
@@ -39,7 +39,7 @@ class FileLink:
 @dataclass(frozen=True)
 class Criterion:
     name: str
-    weight: float          # a fraction of 1, as ReviewPlanFiled carries it
+    weight: int            # whole percent, as ReviewPlanFiled (v2) carries it; a plan's weights sum to 100
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class DeclaredMethod:
     criteria: tuple[Criterion, ...]
     aggregation: str       # ReviewPlanFiled.aggregation code: mean, trimmed_mean, zscore_mean
     rounding: str          # display text, e.g. 保留两位小数，四舍五入
-    tie_break: str         # ReviewPlanFiled.tie_break code: raw_sum, earliest_submission
+    tie_break: tuple[str, ...]  # ReviewPlanFiled.tie_break codes in order: raw_sum, earliest_submission
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,7 @@ class IndexPage:
     files: tuple[FileLink, ...] = ()
     methods: tuple[DeclaredMethod, ...] = ()
     notices: tuple[NoticeLink, ...] = ()
+    order_note: str | None = None            # the declared entry order, in words
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class ListPage:
     current_version: int | None = None       # the list's current version, to flag an old one
     index_href: str | None = "/"
     print_document: bool = False             # release.pdf: no navigation, one list per page run
+    order_note: str | None = None            # the declared entry order, in words
 
 
 @dataclass(frozen=True)
@@ -106,4 +108,16 @@ class NoticePage:
     csrf_token: str | None = None
     errors: tuple[str, ...] = ()
     message: str | None = None               # e.g. 异议已收到 after a filed objection
+    index_href: str | None = "/"
+    # What the objector typed, shown again beside the errors: the grounds and the choice only; name,
+    # organisation and contact are never written into a page, not even back to the one who typed them.
+    form_values: dict[str, str] = field(default_factory=dict)
+    order_note: str | None = None
+
+
+@dataclass(frozen=True)
+class ErrorPage:
+    campaign_title: str
+    heading: str
+    message: str
     index_href: str | None = "/"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 
+from ..domain.order import ORDER_DECLARATION
 from .json_file import release_json
 from .model import Release
 from .page import render_list
@@ -25,7 +26,7 @@ from .page_models import ListPage
 
 def print_html(release: Release) -> str:
     page = ListPage(campaign_title=release.campaign_title, lists=release.lists,
-                    index_href=None, print_document=True)
+                    index_href=None, print_document=True, order_note=ORDER_DECLARATION)
     return render_list(page)
 
 

@@ -1,5 +1,6 @@
 """The publish service's read models, each a projection of the log (eventlog.projection)."""
 
 from .rankings import RANKINGS
+from .release_facts import RELEASE_FACTS
 
-PROJECTIONS = (RANKINGS,)
+PROJECTIONS = (RANKINGS, RELEASE_FACTS)

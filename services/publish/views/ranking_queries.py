@@ -44,17 +44,30 @@ class NominationFilter:
     unit_id: str | None = None
     channel: str | None = None
     status: str | None = None
+    nomination_id: str | None = None
+    # Who may see what (domain/access.py): one unit's own, or the (campaign, list, domain) a body reviews.
+    own_unit: str | None = None
+    targets: tuple[tuple[str, str, str], ...] | None = None
 
     def where(self) -> tuple[str, list[Any]]:
         clauses, args = [], []
         for column, value in (("n.campaign", self.campaign), ("n.list_code", self.list_code),
-                              ("n.domain", self.domain), ("n.unit_id", self.unit_id), ("n.status", self.status)):
+                              ("n.domain", self.domain), ("n.unit_id", self.unit_id), ("n.status", self.status),
+                              ("n.unit_id", self.own_unit)):
             if value is not None:
                 args.append(value)
                 clauses.append(f"{column} = ${len(args)}")
+        if self.nomination_id is not None:
+            args.append(self.nomination_id)
+            clauses.append(f"n.nomination_id = ${len(args)}::uuid")
         if self.channel is not None:
             args.append(self.channel)
             clauses.append(f"${len(args)} = ANY({_CHANNELS})")
+        if self.targets is not None:
+            args += [[t[0] for t in self.targets], [t[1] for t in self.targets], [t[2] for t in self.targets]]
+            n = len(args)
+            clauses.append(f"(n.campaign, n.list_code, coalesce(n.domain, '')) IN (SELECT * FROM "
+                           f"unnest(${n - 2}::text[], ${n - 1}::text[], ${n}::text[]))")
         return "".join(f" AND {c}" for c in clauses), args
 
 
@@ -67,12 +80,13 @@ async def nominations(conn: asyncpg.Connection, where: NominationFilter, page: i
     return total, [dict(r) for r in rows]
 
 
-async def nomination(conn: asyncpg.Connection, nomination_id: str) -> dict | None:
-    row = await conn.fetchrow(f"SELECT {_COLUMNS} {_FROM} AND n.nomination_id = $1::uuid", nomination_id)
+async def nomination(conn: asyncpg.Connection, where: NominationFilter) -> dict | None:
+    clause, args = where.where()
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} {_FROM}{clause}", *args)
     return dict(row) if row else None
 
 
-async def campaign_progress(conn: asyncpg.Connection, campaign: str) -> dict:
+async def campaign_progress(conn: asyncpg.Connection, campaign: str) -> dict:  # the secretariat's
     """Counts by list, domain, channel and status, and submissions per day (Beijing time)."""
     groups = await conn.fetch(f"SELECT n.list_code, n.domain, n.status, count(*) AS n {_FROM} AND n.campaign = $1 "
                               "GROUP BY 1, 2, 3", campaign)

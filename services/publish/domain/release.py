@@ -1,0 +1,87 @@
+"""Publishing a list (ListPublished), pure: after its notice closed and every objection was resolved.
+
+The entries are the latest notice's nominations minus those an objection against them was upheld,
+minus any whose latest final decision no longer selects it or that was withdrawn since; each with
+its title, domain, holder organisation (holder.py), recommending unit and the ids of the events it
+rests on. They are grouped and ordered as order.py declares, and dated by the campaign's release
+day (release_planned_from in the campaign's time zone). Publishing again is a correction: a new
+version, which must say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from contracts.campaign import Campaign
+from contracts.errors import Conflict, DomainError
+from contracts.events import Actor, EntryTrace, Event, ListPublished, PublishedEntry, list_key
+
+from .model import EntryFacts, ListState
+from .objections import NOTE_LIMIT, clean
+from .order import release_order
+
+
+@dataclass(frozen=True)
+class PublishList:
+    list_code: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ReleaseContext:
+    now: datetime
+    campaign: Campaign
+    actor: Actor
+    facts: Mapping[UUID, EntryFacts]   # what the log says of each nomination on the latest notice
+
+
+def release_day(campaign: Campaign) -> date:
+    """The day the release is announced: the campaign's planned release, in its own time zone."""
+    return campaign.timeline.release_planned_from.astimezone(campaign.tz).date()
+
+
+def decide(state: ListState, command: PublishList, context: ReleaseContext) -> list[Event]:
+    campaign, now = context.campaign, context.now
+    lst = campaign.ranking_list(command.list_code)
+    notice = state.latest_notice
+    if notice is None:
+        raise Conflict(f"{lst.name}尚未公示，不能发布。请先开启公示。", code="no_notice")
+    if now < notice.closes_at:
+        raise Conflict(f"{lst.name}的公示期尚未结束（至 {notice.closes_at.astimezone(campaign.tz):%Y-%m-%d %H:%M}），"
+                       "不能发布。", code="notice_not_closed")
+    unresolved = [o for o in state.objections if not o.resolved]
+    if unresolved:
+        raise Conflict(f"{lst.name}尚有 {len(unresolved)} 条异议未处理，处理完毕后方可发布。",
+                       code="objections_unresolved")
+    reason = clean(command.reason, multiline=True)
+    if state.published and not reason:
+        raise DomainError(f"{lst.name}已发布第 {state.versions[-1].version} 版；发布更正版本须说明更正原因。",
+                          code="reason_required", field="reason")
+    if len(reason) > NOTE_LIMIT:
+        raise DomainError(f"更正原因不超过 {NOTE_LIMIT} 字。", code="reason_too_long", field="reason")
+    upheld = {o.nomination_id for o in state.objections_to(notice.notice_id) if o.upheld}
+    missing = [n for n in notice.nominations if n not in context.facts]
+    if missing:
+        raise DomainError(f"尚未读到 {len(missing)} 项公示名单的推荐信息，请稍后再试。", code="entry_facts_missing",
+                          http_status=503)
+    listed = [context.facts[n] for n in notice.nominations
+              if n not in upheld and context.facts[n].selected and not context.facts[n].withdrawn]
+    entries = tuple(_entry(f, notice.event_id) for f in release_order(campaign, command.list_code, listed))
+    return [ListPublished(
+        list_code=command.list_code, entries=entries, published_at=now,
+        version=state.versions[-1].version + 1 if state.versions else 1, reason=reason if state.published else "",
+        released_on=release_day(campaign),
+        occurred_at=now, campaign=campaign.code, key=list_key(campaign.code, command.list_code), actor=context.actor)]
+
+
+def _entry(f: EntryFacts, notice_event: UUID) -> PublishedEntry:
+    t = f.trace
+    return PublishedEntry(
+        nomination_id=f.nomination_id, title=f.title, unit_id=f.unit_id, domain=f.domain, holder_org=f.holder_org,
+        unit_name=f.unit_name,
+        trace=EntryTrace(nomination_event_id=t.get("nomination"), quota_event_id=t.get("quota"),
+                         screening_event_id=t.get("screening"), prelim_event_id=t.get("prelim"),
+                         decision_event_id=t.get("decision"), notice_event_id=notice_event))

@@ -1,0 +1,129 @@
+"""The public pages' view models, filled from the release-facts view and the campaign, and the rendered
+index kept until the view moves or a notice opens or closes (the page is read far more than it changes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from contracts.campaign import Campaign
+
+from . import public
+from .domain.order import ORDER_DECLARATION
+from .release import render_index
+from .release.assemble import PublishedVersion, current_versions, list_release
+from .release.manifest import MANIFEST, file_links
+from .release.page_models import (Criterion, DeclaredMethod, IndexPage, ListPage, NoticeEntry, NoticeLink, NoticePage,
+                                  PublishedList, VersionLink)
+from .release_files import ReleaseFiles
+
+ROUNDING = "保留两位小数，四舍五入（ROUND_HALF_UP）"  # Points, as the review service rounds
+
+
+def page_href(campaign: str, *parts: object) -> str:
+    return "/".join([f"/campaigns/{campaign}", *map(str, parts)])
+
+
+def files_href(campaign: str) -> str:
+    return f"/v1/publish/campaigns/{campaign}/release"
+
+
+def version_links(campaign: Campaign, versions: list[PublishedVersion]) -> tuple[VersionLink, ...]:
+    return tuple(VersionLink(v.version, list_release(campaign, v).released_on, v.reason or None,
+                             page_href(campaign.code, "lists", v.list_code, "versions", v.version))
+                 for v in sorted(versions, key=lambda v: v.version))
+
+
+def methods(campaign: Campaign, plans: list[public.PlanRow], shown_lists: set[str]) -> tuple[DeclaredMethod, ...]:
+    """What each body filed, for the lists the public can see (published or under an open notice)."""
+    bodies = {b.code: b.name for b in campaign.bodies}
+    targets = [t for lst in campaign.lists for t in ([(lst.code, d.code) for d in lst.domains] or [(lst.code, None)])]
+    order = {t: i for i, t in enumerate(targets)}
+    shown = [p for p in plans if p.list_code in shown_lists]
+    shown.sort(key=lambda p: (order.get((p.list_code, p.domain), len(order)), p.body_code))
+    out = []
+    for p in shown:
+        lst = campaign.ranking_list(p.list_code)
+        domain = lst.domain(p.domain) if p.domain else None
+        out.append(DeclaredMethod(bodies.get(p.body_code, p.body_code), lst.name, domain.name if domain else None,
+                                  tuple(Criterion(name, weight) for name, weight in p.criteria), p.aggregation,
+                                  ROUNDING, p.tie_break))
+    return tuple(out)
+
+
+@dataclass
+class _Cached:
+    stamp: int
+    valid_from: datetime | None    # the page holds between the notice openings and closings around it
+    valid_until: datetime | None
+    html: bytes
+
+    def holds(self, stamp: int, now: datetime) -> bool:
+        return (self.stamp == stamp and (self.valid_from is None or self.valid_from <= now)
+                and (self.valid_until is None or now < self.valid_until))
+
+
+class Pages:
+    def __init__(self, release_files: ReleaseFiles) -> None:
+        self.release_files = release_files
+        self._index: dict[str, _Cached] = {}
+
+    async def index(self, conn: asyncpg.Connection, campaign: Campaign, now: datetime) -> bytes:
+        stamp = await public.stamp(conn)
+        held = self._index.get(campaign.code)
+        if held and held.holds(stamp, now):
+            return held.html
+        page, valid = await self.index_page(conn, campaign, now)
+        html = render_index(page).encode()
+        self._index[campaign.code] = _Cached(stamp, *valid, html)
+        return html
+
+    async def index_page(self, conn: asyncpg.Connection, campaign: Campaign,
+                         now: datetime) -> tuple[IndexPage, tuple[datetime | None, datetime | None]]:
+        versions = await public.versions(conn, campaign.code)
+        notices = await public.notices(conn, campaign.code)
+        current = current_versions(versions)
+        lists = tuple(PublishedList(list_release(campaign, current[lst.code]), page_href(campaign.code, "lists", lst.code),
+                                    earlier=tuple(v for v in version_links(campaign, [x for x in versions
+                                                                                      if x.list_code == lst.code])
+                                                  if v.version != current[lst.code].version))
+                      for lst in campaign.lists if lst.code in current)
+        files = await self.release_files.built(campaign, versions)
+        links = file_links(files[MANIFEST], files_href(campaign.code)) if files else ()
+        open_now = [n for n in notices if n.open_at(now)]
+        notice_links = tuple(NoticeLink(campaign.ranking_list(n.list_code).name,
+                                        page_href(campaign.code, "notices", n.notice_id), n.opens_at, n.closes_at)
+                             for n in open_now)
+        shown = set(current) | {n.list_code for n in open_now}
+        page = IndexPage(campaign.title, lists, links, methods(campaign, await public.plans(conn, campaign.code), shown),
+                         notice_links, order_note=ORDER_DECLARATION)
+        # The page changes by itself when a notice opens or closes: it holds between two such instants.
+        turns = [t for n in notices for t in (n.opens_at, n.closes_at)]
+        return page, (max((t for t in turns if t <= now), default=None), min((t for t in turns if t > now), default=None))
+
+
+async def list_page(conn: asyncpg.Connection, campaign: Campaign, list_code: str,
+                    version: int | None) -> ListPage | None:
+    versions = [v for v in await public.versions(conn, campaign.code) if v.list_code == list_code]
+    if not versions:
+        return None
+    current = current_versions(versions)[list_code]
+    shown = current if version is None else next((v for v in versions if v.version == version), None)
+    if shown is None:
+        return None
+    return ListPage(campaign.title, (list_release(campaign, shown),), versions=version_links(campaign, versions),
+                    current_version=current.version, index_href=page_href(campaign.code), order_note=ORDER_DECLARATION)
+
+
+async def notice_page(conn: asyncpg.Connection, campaign: Campaign, row: public.NoticeRow, now: datetime,
+                      **changes) -> NoticePage:
+    lst = campaign.ranking_list(row.list_code)
+    names = {d.code: d.name for d in lst.domains}
+    entries = tuple(NoticeEntry(i.nomination_id, i.title, i.domain, names.get(i.domain or ""), i.holder_org, i.unit_name)
+                    for i in await public.notice_items(conn, row))
+    return NoticePage(campaign.title, lst.name, row.opens_at, row.closes_at, entries,
+                      form_action=page_href(campaign.code, "notices", row.notice_id, "objections"),
+                      accepting_objections=row.open_at(now), index_href=page_href(campaign.code),
+                      order_note=ORDER_DECLARATION, **changes)

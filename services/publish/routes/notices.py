@@ -1,0 +1,148 @@
+"""Public notice (公示) routes: the secretariat opens a list's notice; anyone files a named objection to an
+open one; the secretariat lists and resolves the objections. Commands run through the unit of work
+(steps.py); the rules are the domain's (domain/notice.py, domain/objections.py)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.errors import NotFound
+from contracts.events import ObjectionFiled, ObjectionResolved, PublicNoticeOpened
+from contracts.identity import Identity
+from eventlog.auth import requires
+from eventlog.http_problems import reply_response
+from eventlog.idempotency import Reply
+
+from .. import facts, public, store
+from ..domain.notice import OpenNotice
+from ..domain.objections import FileObjection, ResolveObjection
+from ..steps import file_objection_step, open_notice_step, resolve_objection_step
+from .common import campaign_of, client_key, idempotency, now_for, optional_identity, pool
+
+router = APIRouter(prefix="/v1/publish/campaigns/{campaign}", tags=["公示"])
+secretariat = requires("secretariat")
+
+
+class ObjectionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"nomination_id": "6f1c1d0e-4b8a-4d5e-9b7a-2f0c8d1e5a01", "name": "张三", "organisation": "某某大学",
+         "contact": "zhangsan@example.edu.cn", "grounds": "该技术的核心专利归属存在争议……"}]})
+    nomination_id: UUID
+    name: str = Field(max_length=1000)
+    organisation: str = Field(max_length=1000)
+    contact: str = Field(max_length=1000)
+    grounds: str = Field(max_length=20_000)
+
+
+class ResolutionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    upheld: bool = Field(description="true：异议成立（该项不再列入榜单）；false：异议不成立")
+    note: str = Field(min_length=1, max_length=2000, description="处理意见")
+
+
+@router.post("/lists/{list_code}/notice", status_code=201, summary="开启榜单公示（秘书处）")
+async def open_notice(campaign: str, list_code: str, request: Request, caller: Identity = Depends(secretariat)):
+    found = await campaign_of(request, campaign)
+    found.ranking_list(list_code)
+    idem = await idempotency(request, caller.org)
+    await facts.caught_up(pool(request), request.app.state.log_ends)  # every decision recorded before now
+
+    def answer(state, events) -> Reply:
+        e: PublicNoticeOpened = events[0]
+        return Reply(201, {"notice_id": str(e.notice_id), "event_id": str(e.event_id), "list_code": e.list_code,
+                           "opens_at": e.opens_at.isoformat(), "closes_at": e.closes_at.isoformat(),
+                           "nominations": [str(n) for n in e.nominations]})
+
+    notice_id = idem.derived_id("notice") if idem else uuid.uuid4()
+    step = open_notice_step(found, OpenNotice(notice_id, list_code), now_for(request), caller.actor(), answer)
+    return reply_response(await request.app.state.uow.run(step, idem))
+
+
+@router.get("/notices", summary="公示列表（公众：正在公示的；秘书处：全部）")
+async def list_notices(campaign: str, request: Request,
+                       caller: Identity | None = Depends(optional_identity)) -> dict[str, Any]:
+    found = await campaign_of(request, campaign)
+    now, everything = now_for(request), caller is not None and caller.role == "secretariat"
+    async with pool(request).acquire() as conn:
+        rows = [n for n in await public.notices(conn, campaign) if everything or n.open_at(now)]
+        items = [await notice_document(conn, found, n, now) for n in rows]
+    return {"campaign": campaign, "notices": items}
+
+
+@router.get("/notices/{notice_id}", summary="一次公示及其名单")
+async def get_notice(campaign: str, notice_id: UUID, request: Request,
+                     caller: Identity | None = Depends(optional_identity)) -> dict[str, Any]:
+    found = await campaign_of(request, campaign)
+    now = now_for(request)
+    async with pool(request).acquire() as conn:
+        row = await public.notice(conn, notice_id)
+        if row is None or row.campaign != campaign or not (
+                row.open_at(now) or (caller is not None and caller.role == "secretariat")):
+            raise NotFound("未找到正在进行的该公示。", code="notice_not_found")
+        return await notice_document(conn, found, row, now)
+
+
+async def notice_document(conn, campaign, row: public.NoticeRow, now) -> dict[str, Any]:
+    lst = campaign.ranking_list(row.list_code)
+    names = {d.code: d.name for d in lst.domains}
+    return {"notice_id": str(row.notice_id), "list_code": row.list_code, "list_name": lst.name,
+            "opens_at": row.opens_at.isoformat(), "closes_at": row.closes_at.isoformat(), "open": row.open_at(now),
+            "status": "公示中，非正式发布" if row.open_at(now) else "公示已结束",
+            "entries": [{"nomination_id": i.nomination_id, "title": i.title, "domain": i.domain,
+                         "domain_name": names.get(i.domain or ""), "holder_org": i.holder_org,
+                         "unit_name": i.unit_name} for i in await public.notice_items(conn, row)]}
+
+
+async def file_objection(request: Request, campaign: str, notice_id: UUID, cmd_fields: dict) -> Reply:
+    """One objection through the unit of work (the JSON route and the page's form both come here)."""
+    async with pool(request).acquire() as conn:
+        located = await store.notice_list(conn, notice_id)
+    if located is not None and located[0] != campaign:
+        located = None  # another campaign's notice: not found under this one
+    cmd = FileObjection(objection_id=uuid.uuid4(), notice_id=notice_id, **cmd_fields)
+
+    def answer(state, events) -> Reply:
+        e: ObjectionFiled = events[0]
+        return Reply(201, {"objection_id": str(e.objection_id), "event_id": str(e.event_id),
+                           "notice_id": str(e.notice_id), "nomination_id": str(e.nomination_id),
+                           "message": "异议已收到。秘书处将核实处理；您的联系方式不予公开。"})
+
+    step = file_objection_step(located, cmd, now_for(request), client_key(request), answer)
+    return await request.app.state.uow.run(step)
+
+
+@router.post("/notices/{notice_id}/objections", status_code=201, summary="实名提出异议（公众，无须登录）")
+async def post_objection(campaign: str, notice_id: UUID, body: ObjectionBody, request: Request):
+    fields = dict(nomination_id=body.nomination_id, name=body.name, organisation=body.organisation,
+                  contact=body.contact, grounds=body.grounds)
+    return reply_response(await file_objection(request, campaign, notice_id, fields))
+
+
+@router.get("/objections", summary="异议列表，含异议人联系方式（仅秘书处）")
+async def list_objections(campaign: str, request: Request, list_code: str | None = Query(None, max_length=64),
+                          caller: Identity = Depends(secretariat)) -> dict[str, Any]:
+    async with pool(request).acquire() as conn:
+        return {"campaign": campaign, "objections": await store.objections(conn, campaign, list_code)}
+
+
+@router.post("/objections/{objection_id}/resolution", summary="处理异议：成立或不成立（秘书处）")
+async def resolve_objection(campaign: str, objection_id: UUID, body: ResolutionBody, request: Request,
+                            caller: Identity = Depends(secretariat)):
+    async with pool(request).acquire() as conn:
+        located = await store.objection_list(conn, objection_id)
+    if located is not None and located[0] != campaign:
+        located = None
+
+    def answer(state, events) -> Reply:
+        e: ObjectionResolved = events[0]
+        return Reply(200, {"objection_id": str(e.objection_id), "upheld": e.upheld, "event_id": str(e.event_id)})
+
+    idem = await idempotency(request, caller.org)
+    cmd = ResolveObjection(objection_id, body.upheld, body.note)
+    step = resolve_objection_step(located, cmd, now_for(request), caller.actor(), answer)
+    return reply_response(await request.app.state.uow.run(step, idem))

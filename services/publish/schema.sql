@@ -1,0 +1,52 @@
+CREATE SCHEMA IF NOT EXISTS publish;
+
+-- The write side of each list's public notice and release (the unit of work's state, in its transaction).
+CREATE TABLE IF NOT EXISTS publish.notices (
+    notice_id   uuid PRIMARY KEY,
+    campaign    text NOT NULL,
+    list_code   text NOT NULL,
+    opens_at    timestamptz NOT NULL,
+    closes_at   timestamptz NOT NULL,
+    nominations uuid[] NOT NULL,
+    event_id    uuid NOT NULL UNIQUE
+);
+CREATE INDEX IF NOT EXISTS notices_by_list ON publish.notices (campaign, list_code, opens_at);
+
+-- Named objections. `contact` is private: only the secretariat's objection list reads it.
+CREATE TABLE IF NOT EXISTS publish.objections (
+    objection_id        uuid PRIMARY KEY,
+    notice_id           uuid NOT NULL REFERENCES publish.notices (notice_id),
+    campaign            text NOT NULL,
+    list_code           text NOT NULL,
+    nomination_id       uuid NOT NULL,
+    name                text NOT NULL,
+    organisation        text NOT NULL,
+    contact             text NOT NULL,
+    grounds             text NOT NULL,
+    filed_at            timestamptz NOT NULL,
+    event_id            uuid NOT NULL UNIQUE,
+    upheld              boolean,
+    note                text,
+    resolved_at         timestamptz,
+    resolution_event_id uuid UNIQUE
+);
+CREATE INDEX IF NOT EXISTS objections_by_list ON publish.objections (campaign, list_code, filed_at);
+
+-- Every published version of a list (ListPublished), ascending.
+CREATE TABLE IF NOT EXISTS publish.releases (
+    campaign     text NOT NULL,
+    list_code    text NOT NULL,
+    version      integer NOT NULL CHECK (version >= 1),
+    event_id     uuid NOT NULL UNIQUE,
+    published_at timestamptz NOT NULL,
+    nominations  uuid[] NOT NULL,
+    PRIMARY KEY (campaign, list_code, version)
+);
+
+-- Accepted objections per client address (a sha256 of it, never the address), for the rate limit:
+-- in PostgreSQL, so it holds across every process of the service.
+CREATE TABLE IF NOT EXISTS publish.objection_clients (
+    client   text NOT NULL,
+    filed_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS objection_clients_by_client ON publish.objection_clients (client, filed_at);

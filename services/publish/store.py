@@ -1,0 +1,94 @@
+"""asyncpg adapter of the write side: a list's notices, objections and versions, loaded under the list's
+lock and written from the events its command decided (in the command's transaction)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+
+from contracts.events import Event, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
+from eventlog.ddl import apply_sql_file
+
+from .domain.model import ListState, Notice, Objection, Version
+
+
+async def ensure_schema(conn: asyncpg.Connection) -> None:
+    await apply_sql_file(conn, __package__, "schema.sql")
+
+
+async def load_list(conn: asyncpg.Connection, campaign: str, list_code: str) -> ListState:
+    notices = await conn.fetch("""SELECT notice_id, list_code, opens_at, closes_at, nominations, event_id
+                                  FROM publish.notices WHERE campaign = $1 AND list_code = $2
+                                  ORDER BY opens_at, notice_id""", campaign, list_code)
+    objections = await conn.fetch("""SELECT objection_id, notice_id, nomination_id, event_id, upheld, resolution_event_id
+                                     FROM publish.objections WHERE campaign = $1 AND list_code = $2
+                                     ORDER BY filed_at, objection_id""", campaign, list_code)
+    versions = await conn.fetch("""SELECT version, event_id, published_at, nominations FROM publish.releases
+                                   WHERE campaign = $1 AND list_code = $2 ORDER BY version""", campaign, list_code)
+    return ListState(
+        campaign, list_code,
+        notices=tuple(Notice(r["notice_id"], r["list_code"], r["opens_at"], r["closes_at"], tuple(r["nominations"]),
+                             r["event_id"]) for r in notices),
+        objections=tuple(Objection(**dict(r)) for r in objections),
+        versions=tuple(Version(r["version"], r["event_id"], r["published_at"], tuple(r["nominations"]))
+                       for r in versions))
+
+
+async def notice_list(conn: asyncpg.Connection, notice_id: UUID) -> tuple[str, str] | None:
+    """The (campaign, list) of a notice: a notice row never changes, so this is read before locking."""
+    row = await conn.fetchrow("SELECT campaign, list_code FROM publish.notices WHERE notice_id = $1", notice_id)
+    return (row["campaign"], row["list_code"]) if row else None
+
+
+async def objection_list(conn: asyncpg.Connection, objection_id: UUID) -> tuple[str, str] | None:
+    row = await conn.fetchrow("SELECT campaign, list_code FROM publish.objections WHERE objection_id = $1",
+                              objection_id)
+    return (row["campaign"], row["list_code"]) if row else None
+
+
+async def save_events(conn: asyncpg.Connection, state: ListState, events: list[Event]) -> None:
+    for e in events:
+        match e:
+            case PublicNoticeOpened():
+                await conn.execute("""INSERT INTO publish.notices (notice_id, campaign, list_code, opens_at, closes_at,
+                                      nominations, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+                                   e.notice_id, e.campaign, e.list_code, e.opens_at, e.closes_at, list(e.nominations),
+                                   e.event_id)
+            case ObjectionFiled():
+                await conn.execute("""INSERT INTO publish.objections (objection_id, notice_id, campaign, list_code,
+                                      nomination_id, name, organisation, contact, grounds, filed_at, event_id)
+                                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+                                   e.objection_id, e.notice_id, e.campaign, state.list_code, e.nomination_id, e.name,
+                                   e.organisation, e.contact, e.grounds, e.occurred_at, e.event_id)
+            case ObjectionResolved():
+                await conn.execute("""UPDATE publish.objections SET upheld = $2, note = $3, resolved_at = $4,
+                                      resolution_event_id = $5 WHERE objection_id = $1""",
+                                   e.objection_id, e.upheld, e.note, e.occurred_at, e.event_id)
+            case ListPublished():
+                await conn.execute("""INSERT INTO publish.releases (campaign, list_code, version, event_id,
+                                      published_at, nominations) VALUES ($1, $2, $3, $4, $5, $6)""",
+                                   e.campaign, e.list_code, e.version, e.event_id, e.published_at,
+                                   [x.nomination_id for x in e.entries])
+
+
+async def recent_objections(conn: asyncpg.Connection, client: str, now: datetime, window: timedelta) -> int:
+    """Objections accepted from `client` within `window` before `now` (older rows are dropped on the way)."""
+    await conn.execute("DELETE FROM publish.objection_clients WHERE filed_at < $1", now - window)
+    return await conn.fetchval("SELECT count(*) FROM publish.objection_clients WHERE client = $1 AND filed_at > $2",
+                               client, now - window)
+
+
+async def count_objection(conn: asyncpg.Connection, client: str, now: datetime) -> None:
+    await conn.execute("INSERT INTO publish.objection_clients (client, filed_at) VALUES ($1, $2)", client, now)
+
+
+async def objections(conn: asyncpg.Connection, campaign: str, list_code: str | None = None) -> list[dict]:
+    """The secretariat's objection list: every field, the objector's contact included."""
+    rows = await conn.fetch("""SELECT objection_id::text, notice_id::text, list_code, nomination_id::text, name,
+                                      organisation, contact, grounds, filed_at, event_id::text, upheld, note,
+                                      resolved_at, resolution_event_id::text
+                               FROM publish.objections WHERE campaign = $1 AND ($2::text IS NULL OR list_code = $2)
+                               ORDER BY filed_at, objection_id""", campaign, list_code)
+    return [dict(r) for r in rows]
