@@ -139,9 +139,12 @@ class StoredOffsetConsumer:
         try:
             applied = await self._apply(batch, apply or self.spec.apply)
         except Exception:
-            # Nothing committed: rewind so the same records come again once the cause is gone.
+            # Nothing committed: rewind so the same records come again once the cause is gone — every
+            # assigned partition, not only this batch's: a failure may be the database having restarted,
+            # and what it stored is then all that counts.
             log.exception("%s: batch failed, rewinding to stored offsets", self.spec.name)
             self._must_rewind.update(batch)
+            self._must_rewind.update(self._consumer.assignment())
             raise
         self.applied += applied
         return applied

@@ -43,7 +43,7 @@ async def keep_live(projection: Projection, dead_letters: EventPublisher, stop: 
 
 
 async def _run_live(projection: Projection, dead_letters: EventPublisher, stop: asyncio.Event) -> None:
-    pool = await projection_pool(size=2)
+    pool = await projection_pool(size=2, durable=True)
     # One group per view: instances share its partitions, and the rows merge whoever applies them.
     spec = live_spec(projection, group_id=consumer_group(projection.name), max_records=LIVE_BATCH)
     consumer = StoredOffsetConsumer(spec, pool, dead_letters)

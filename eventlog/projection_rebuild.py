@@ -39,16 +39,19 @@ class RebuildResult:
     retired: str | None  # the schema the live view lived in before, now dropped
 
 
-# Views are derived from the log: a crash losing the last commits loses their offsets with them, so
-# nothing waits for the WAL flush. A folded batch is staged in a temp table and sorted by key: give
+# Rebuilds write views derived from the log: a crash losing the last commits loses their offsets with
+# them, and the rebuild resumes from the offsets that survived, so nothing waits for the WAL flush.
+# A live view is different (`durable`): its consumer keeps running across a database crash, with its
+# position past commits the crash took, so its commits must be flushed before it reads on. A folded batch is staged in a temp table and sorted by key: give
 # both the memory to stay off disk (temp_buffers must be set before the session's first temp table).
 PROJECTION_SESSION = {"synchronous_commit": "off", "temp_buffers": "256MB", "work_mem": "128MB",
                       "maintenance_work_mem": "256MB"}
 
 
-async def projection_pool(dsn: str | None = None, size: int = 6) -> asyncpg.Pool:
-    return await asyncpg.create_pool(dsn or database_url(), min_size=1, max_size=size,
-                                     server_settings=PROJECTION_SESSION)
+async def projection_pool(dsn: str | None = None, size: int = 6, durable: bool = False) -> asyncpg.Pool:
+    settings = {**PROJECTION_SESSION, "synchronous_commit": "on"} if durable else PROJECTION_SESSION
+    return await asyncpg.create_pool(dsn or database_url(), min_size=1, max_size=size, server_settings=settings,
+                                     timeout=5, command_timeout=60 if durable else None)
 
 
 async def rebuild(projection: Projection, dsn: str | None = None, *, progress: RebuildProgress | None = None,

@@ -14,6 +14,7 @@ import httpx
 class Attempt:
     started: float   # monotonic
     seconds: float
+    url: str
     status: int | None  # None: no answer (connection refused or reset, or the client timed out)
     code: str | None = None
     retry_after: str | None = None
@@ -36,11 +37,11 @@ class KeyedWriter:
                 r = await client.request(method, url, json=json, headers={**headers, "Idempotency-Key": key},
                                          timeout=self.timeout_s)
             except httpx.HTTPError:  # refused, reset, or no answer in time: retry under the same key
-                self.attempts.append(Attempt(started, time.monotonic() - started, None))
+                self.attempts.append(Attempt(started, time.monotonic() - started, url, None))
                 await asyncio.sleep(0.3)
                 continue
             problem = r.headers.get("content-type", "").startswith("application/problem+json")
-            self.attempts.append(Attempt(started, time.monotonic() - started, r.status_code,
+            self.attempts.append(Attempt(started, time.monotonic() - started, url, r.status_code,
                                          r.json().get("code") if problem else None, r.headers.get("retry-after"),
                                          problem))
             if r.status_code < 300:
