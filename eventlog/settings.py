@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 DEFAULT_KAFKA = "127.0.0.1:19092"
 DEFAULT_DATABASE = "postgresql://kczg@127.0.0.1:15432/kczg"
@@ -19,3 +20,8 @@ def database_url() -> str:
 def consumer_group(name: str) -> str:
     """Group ids follow the topic prefix, so isolated topic sets never share a consumer group."""
     return os.environ.get("KCZG_TOPIC_PREFIX", "") + name
+
+
+def instance_name() -> str:
+    """This process among a service's instances: KCZG_INSTANCE, else host:pid."""
+    return os.environ.get("KCZG_INSTANCE") or f"{socket.gethostname()}:{os.getpid()}"

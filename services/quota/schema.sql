@@ -24,6 +24,9 @@ CREATE TABLE IF NOT EXISTS quota.nominations (
     updated_at    timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS nominations_by_unit ON quota.nominations (campaign, unit_id);
+-- The process that made the latest decision (KCZG_INSTANCE, else host:pid), and when.
+ALTER TABLE quota.nominations ADD COLUMN IF NOT EXISTS decided_by text,
+    ADD COLUMN IF NOT EXISTS decided_at timestamptz;
 
 -- Slots currently held. The primary key makes a double-booked slot impossible even if code were wrong.
 CREATE TABLE IF NOT EXISTS quota.holders (

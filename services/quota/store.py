@@ -10,6 +10,7 @@ from contracts.events import Event, QuotaRejected, QuotaReleased, UnitChannelsCh
 from contracts.topics import QUOTA
 from eventlog.ddl import apply_sql_file
 from eventlog.outbox import Outbox
+from eventlog.settings import instance_name
 
 from .domain import NominationQuota, Pool, QuotaState, UnitKey, pool_key
 from .domain.registry import Registration, RegistryState
@@ -17,6 +18,8 @@ from .domain.registry import Registration, RegistryState
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
     await apply_sql_file(conn, __package__, "schema.sql")
+
+INSTANCE = instance_name()  # which process decided: the audit of a rebalance, and the proof of one in tests
 
 
 async def load_state(conn: asyncpg.Connection, units: set[UnitKey], nominations: set[UUID]) -> QuotaState:
@@ -63,16 +66,16 @@ async def record(conn: asyncpg.Connection, outbox: Outbox, state: QuotaState, ch
     # One statement per table over arrays (unnest): far cheaper than a row-by-row executemany.
     await conn.execute(
         """INSERT INTO quota.nominations (nomination_id, campaign, unit_id, list_code, domain, status, reason,
-                                          revision, slot, updated_at)
-           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                                $7::text[], $8::int[], $9::int[], $10::timestamptz[])
+                                          revision, slot, updated_at, decided_by, decided_at)
+           SELECT *, $11, clock_timestamp() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                     $7::text[], $8::int[], $9::int[], $10::timestamptz[])
            ON CONFLICT (nomination_id) DO UPDATE
            SET list_code = EXCLUDED.list_code, domain = EXCLUDED.domain, status = EXCLUDED.status,
                reason = EXCLUDED.reason, revision = EXCLUDED.revision, slot = EXCLUDED.slot,
-               updated_at = EXCLUDED.updated_at""",
+               updated_at = EXCLUDED.updated_at, decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at""",
         *_columns([(nid, e.campaign, n.unit_id, n.list_code, n.domain or "", n.status,
                     None if n.status == "reserved" else _reason(e), n.revision, n.slot, e.occurred_at)
-                   for nid, e, n in standing], 10))
+                   for nid, e, n in standing], 10), INSTANCE)
     # Slots: drop what the touched nominations held, then write what they hold now.
     await conn.execute("DELETE FROM quota.holders WHERE nomination_id = ANY($1::uuid[])", list(last))
     held = [(e.campaign, n.unit_id, n.list_code, n.domain or "", n.slot, nid)

@@ -8,11 +8,12 @@ import random
 
 import asyncpg
 
-from contracts.events import QuotaReleased, QuotaReserved
+from contracts.events import QuotaReleased
+from services.quota.domain import QuotaRules, QuotaState, decide, evolve
 from tests.integration.quota_support import (
     decided, decisions_on_the_log, reserved_per_unit, start_quota, wait_decided, wait_outbox_empty,
 )
-from tests.support.events import LogWriter, registered, submitted, withdrawn
+from tests.support.events import CAMPAIGN, LogWriter, registered, submitted, withdrawn
 
 UNITS = [f"unit-{i}" for i in range(100)]
 # Half the units are in one channel (5 新锐 slots), half in two (10).
@@ -20,6 +21,7 @@ CHANNELS = {u: ("national_society",) if i % 2 else ("national_society", "provinc
             for i, u in enumerate(UNITS)}
 PER_UNIT = 100           # 100 units x 100 nominations = 10,000
 KILLS = 5
+WITHDRAWALS_AFTER = 2750  # the withdrawals go on the log after this many nominations
 
 
 async def test_sigkill_five_times_mid_stream_leaves_one_decision_each_and_exact_usage(env, tmp_path):
@@ -53,23 +55,37 @@ async def test_sigkill_five_times_mid_stream_leaves_one_decision_each_and_exact_
     decisions = await decisions_on_the_log()
     decided_once = collections.Counter(e.nomination_id for e in decisions if not isinstance(e, QuotaReleased))
     assert decided_once == {n.nomination_id: 1 for n in nominations}
-    # usage = reserved - released, and equals what the quota tables hold, for every unit
+    # The exact outcome: what the pure rule decides over each unit's stream in the order it was produced
+    # (one unit's events share a partition), five kills or none.
+    expected = _decided_without_faults(nominations, list(firsts.values()))
+    assert {e.nomination_id: type(e).__name__ for e in decisions if not isinstance(e, QuotaReleased)} == {
+        e.nomination_id: type(e).__name__ for e in expected if not isinstance(e, QuotaReleased)}
+    assert sorted(e.nomination_id for e in decisions if isinstance(e, QuotaReleased)) == sorted(
+        e.nomination_id for e in expected if isinstance(e, QuotaReleased))
+    # usage = reserved - released, equal to what the quota tables hold: every unit at its stacked limit
     usage = reserved_per_unit(decisions)
-    held = await _held_per_unit(env["DATABASE_URL"])
-    assert usage == held
-    limits = {u: 5 * len(CHANNELS[u]) for u in UNITS}
-    released = collections.Counter(e.unit_id for e in decisions if isinstance(e, QuotaReleased))
-    for u in UNITS:
-        assert usage[u] <= limits[u]
-        assert released[u] <= 1
-    reserved = collections.Counter(e.unit_id for e in decisions if isinstance(e, QuotaReserved))
-    assert all(reserved[u] - released[u] == usage[u] for u in UNITS)
+    assert usage == reserved_per_unit(expected) == await _held_per_unit(env["DATABASE_URL"])
+    assert usage == {u: 5 * len(CHANNELS[u]) for u in UNITS}
+
+
+def _decided_without_faults(nominations, withdraw_targets) -> list:
+    """The decisions of one uninterrupted run, by the domain itself over the production order."""
+    rules = QuotaRules(CAMPAIGN)
+    state, out = QuotaState(), []
+    stream = [registered(u, *CHANNELS[u]) for u in UNITS] + nominations[:WITHDRAWALS_AFTER]
+    stream += [withdrawn(n) for n in withdraw_targets] + nominations[WITHDRAWALS_AFTER:]
+    for event in stream:
+        state = evolve(state, event)
+        for decision in decide(state, event, rules):
+            state = evolve(state, decision)
+            out.append(decision)
+    return out
 
 
 async def _produce(log: LogWriter, nominations, withdraw_targets) -> None:
     for i in range(0, len(nominations), 250):
         await log.unit_stream(nominations[i:i + 250])
-        if i == 2500:
+        if i + 250 == WITHDRAWALS_AFTER:
             await log.unit_stream([withdrawn(n) for n in withdraw_targets])
         await asyncio.sleep(0.05)  # a stream, not one burst: kills land between and inside batches
 

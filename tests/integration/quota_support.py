@@ -84,3 +84,16 @@ async def wait_outbox_empty(db_url: str, timeout: float = 60) -> None:
         raise AssertionError("outbox never drained")
     finally:
         await conn.close()
+
+
+async def deciders(db_url: str) -> list[tuple[str, int]]:
+    """(instance, decisions) in the order the instances took over."""
+    conn = await asyncpg.connect(db_url)
+    try:
+        rows = await conn.fetch("SELECT decided_by, count(*) AS n, min(decided_at) AS first FROM quota.nominations "
+                                "GROUP BY 1 ORDER BY 3")
+        return [(r["decided_by"], r["n"]) for r in rows]
+    except asyncpg.UndefinedTableError:
+        return []
+    finally:
+        await conn.close()

@@ -6,7 +6,7 @@ import asyncio
 import collections
 
 from contracts.events import QuotaRejected, QuotaReserved
-from tests.integration.quota_support import decisions_on_the_log, start_quota, wait_decided
+from tests.integration.quota_support import decided, deciders, decisions_on_the_log, start_quota, wait_decided
 from tests.support.events import LogWriter, registered, submitted
 
 CHANNELS = ("national_society", "provincial_cast", "pilot_city_park")  # 3 channels x 3 per domain = 9
@@ -34,7 +34,8 @@ async def test_a_unit_in_three_channels_gets_exactly_nine_slots_from_200_concurr
 
 async def test_two_instances_and_a_rebalance_mid_burst_change_nothing(env, tmp_path):
     units = [f"unit-{i}" for i in range(24)]  # spread over all six partitions
-    first = start_quota(env, tmp_path / "quota-a.log", QUOTA_MAX_RECORDS="20")
+    # One decision per transaction: the burst lasts long enough for the second instance to join inside it.
+    first = start_quota(env, tmp_path / "quota-a.log", QUOTA_MAX_RECORDS="1", KCZG_INSTANCE="a")
     second = None
     try:
         async with LogWriter() as log:
@@ -42,8 +43,13 @@ async def test_two_instances_and_a_rebalance_mid_burst_change_nothing(env, tmp_p
             await log.unit_stream([registered(u, *CHANNELS) for u in units])
             burst = [submitted(u) for u in units for _ in range(20)]
             await log.unit_stream(burst[: len(burst) // 2])
-            # A second instance joins mid-burst: the group rebalances while the first is deciding.
-            second = start_quota(env, tmp_path / "quota-b.log", QUOTA_MAX_RECORDS="20")
+            # A second instance joins mid-burst: the group rebalances while the first is deciding...
+            while await decided(env["DATABASE_URL"]) < 30:
+                await asyncio.sleep(0.02)
+            second = start_quota(env, tmp_path / "quota-b.log", QUOTA_MAX_RECORDS="1", KCZG_INSTANCE="b")
+            while "Setting newly assigned partitions" not in (tmp_path / "quota-b.log").read_text():
+                await asyncio.sleep(0.05)  # (only a cue to go on; the evidence is who decided what, below)
+            # ...and the burst goes on.
             await log.unit_stream(burst[len(burst) // 2:])
         await wait_decided(env["DATABASE_URL"], len(burst), first, second)
     finally:
@@ -54,6 +60,6 @@ async def test_two_instances_and_a_rebalance_mid_burst_change_nothing(env, tmp_p
     assert collections.Counter(e.nomination_id for e in decisions) == {s.nomination_id: 1 for s in burst}
     reserved = collections.Counter(e.unit_id for e in decisions if isinstance(e, QuotaReserved))
     assert reserved == {u: 9 for u in units}
-    # Both instances did part of the work, so the rebalance really happened mid-burst.
-    logs = [p.read_text() for p in (tmp_path / "quota-a.log", tmp_path / "quota-b.log")]
-    assert all("Setting newly assigned partitions" in text for text in logs)
+    # Both instances decided part of the burst, the first one first: the rebalance happened mid-burst.
+    took_over = await deciders(env["DATABASE_URL"])
+    assert [name for name, _ in took_over] == ["a", "b"] and sum(n for _, n in took_over) == len(burst), took_over
