@@ -30,7 +30,7 @@ METRICS_EVERY_S = float(os.environ.get("PUBLISH_METRICS_INTERVAL_S", "5"))
 async def keep_live(projection: Projection, dead_letters: EventPublisher, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
-            result = await rebuild(projection, only_if_stale=True, batch_records=REBUILD_BATCH)
+            result = await rebuild(projection, only_if_stale=True, batch_records=REBUILD_BATCH, dead_letters=dead_letters)
             if result:
                 log.info("%s rebuilt%s: %d records in %.1fs", projection.name, " (resumed)" if result.resumed else "",
                          result.records, result.seconds)

@@ -56,8 +56,10 @@ async def projection_pool(dsn: str | None = None, size: int = 6, durable: bool =
 
 async def rebuild(projection: Projection, dsn: str | None = None, *, progress: RebuildProgress | None = None,
                   only_if_stale: bool = False, unlogged: bool = False,
-                  batch_records: int = BATCH_RECORDS) -> RebuildResult | None:
-    """Rebuild `projection` and switch it live. only_if_stale: do nothing if the live view is current."""
+                  batch_records: int = BATCH_RECORDS, dead_letters=None) -> RebuildResult | None:
+    """Rebuild `projection` and switch it live. only_if_stale: do nothing if the live view is current.
+    dead_letters: where poison goes (the service's own first build or a stale one's; an operator's
+    rebuild of a live view passes none: the live view dead-lettered it already)."""
     progress = progress or RebuildProgress()
     pool = await projection_pool(dsn)
     try:
@@ -70,7 +72,7 @@ async def rebuild(projection: Projection, dsn: str | None = None, *, progress: R
             try:
                 if only_if_stale and await _current(conn, projection):
                     return None  # the rebuild we waited for made it current
-                return await _rebuild_locked(conn, pool, projection, progress, unlogged, batch_records)
+                return await _rebuild_locked(conn, pool, projection, progress, unlogged, batch_records, dead_letters)
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", lock)
     finally:
@@ -82,7 +84,8 @@ async def _current(conn: asyncpg.Connection, projection: Projection) -> bool:
 
 
 async def _rebuild_locked(conn: asyncpg.Connection, pool: asyncpg.Pool, projection: Projection,
-                          progress: RebuildProgress, unlogged: bool, batch_records: int) -> RebuildResult:
+                          progress: RebuildProgress, unlogged: bool, batch_records: int,
+                          dead_letters=None) -> RebuildResult:
     for retired in await schemas.beside(conn, projection, "retired"):  # a switch killed before its cleanup
         await schemas.drop(conn, projection, retired)
     shadow = None
@@ -102,7 +105,7 @@ async def _rebuild_locked(conn: asyncpg.Connection, pool: asyncpg.Pool, projecti
             targets = await consumer.end_offsets()
             progress.phase(phase, sum([max(0, end - await consumer.kafka.position(tp)) for tp, end in targets.items()]))
             records += await replay(consumer, projection, shadow, targets, batch_records=batch_records,
-                                    progress=progress.advance)
+                                    progress=progress.advance, dead_letters=dead_letters)
         progress.phase("index", 0)
         await schemas.finish(pool, projection, shadow)
         progress.phase("switch", 0)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from aiokafka import TopicPartition
 
 from .consumer import Records, StoredOffsetConsumer
+from .deadletter import send_dead_letters
+from .producer import EventPublisher
 from .projection_store import write_batch
 
 if TYPE_CHECKING:
@@ -49,19 +51,22 @@ def _collector_paused():
 
 async def replay(consumer: StoredOffsetConsumer, projection: Projection, schema: str,
                  targets: dict[TopicPartition, int], *, exact: bool = False,
-                 batch_records: int = BATCH_RECORDS, progress: Progress | None = None) -> int:
+                 batch_records: int = BATCH_RECORDS, progress: Progress | None = None,
+                 dead_letters: EventPublisher | None = None) -> int:
     """Apply records into `schema` until every partition's position reaches its target.
+
+    dead_letters: where poison goes, when this replay builds a view that no live view had applied yet.
 
     exact: apply nothing at or beyond a target (a verification compares at precise positions).
     Returns the number of records committed.
     """
     with _collector_paused():
-        return await _replay(consumer, projection, schema, targets, exact, batch_records, progress)
+        return await _replay(consumer, projection, schema, targets, exact, batch_records, progress, dead_letters)
 
 
 async def _replay(consumer: StoredOffsetConsumer, projection: Projection, schema: str,
                   targets: dict[TopicPartition, int], exact: bool, batch_records: int,
-                  progress: Progress | None) -> int:
+                  progress: Progress | None, dead_letters: EventPublisher | None) -> int:
     loop = asyncio.get_running_loop()
     pending: asyncio.Task | None = None
     committed = 0
@@ -93,7 +98,7 @@ async def _replay(consumer: StoredOffsetConsumer, projection: Projection, schema
                 pending = None
             gc.collect(1)  # the young generations only: the full collection is what costs (see _collector_paused)
             if last:
-                pending = asyncio.create_task(_commit(consumer, last, projection, schema, folded))
+                pending = asyncio.create_task(_commit(consumer, last, projection, schema, folded, dead_letters))
         if pending is not None:
             committed += await _settled(pending, progress)
             pending = None
@@ -105,11 +110,13 @@ async def _replay(consumer: StoredOffsetConsumer, projection: Projection, schema
 
 
 async def _commit(consumer: StoredOffsetConsumer, last: Records, projection: Projection, schema: str,
-                  folded: FoldedBatch) -> int:
+                  folded: FoldedBatch, dead_letters: EventPublisher | None = None) -> int:
     async def write(conn, fresh: Records) -> list:
         # Folded before the transaction began; re-merging a redelivered record would change nothing.
         await write_batch(conn, projection, schema, consumer.spec.name, folded)
-        return []  # poison was dead-lettered by the live view already; a replay only skips it
+        if dead_letters is not None and folded.letters:  # under the projection's own name, as the live view would
+            await send_dead_letters(dead_letters, projection.name, folded.letters)
+        return []  # else poison was dead-lettered by the live view already; a replay only skips it
     await consumer.commit(last, write)
     return folded.events
 
