@@ -155,7 +155,9 @@ async def load(port: int, per_connection: list[list[bytes]], seconds: float, war
 
 
 async def scoring_figures(seed: int = 2022, seconds: float = 20, warmup: float = 3, concurrency: int = 64,
-                          nominations: int = 350, experts: int = 100, keyed: bool = True) -> dict:
+                          nominations: int = 350, experts: int = 100, keyed: bool = True,
+                          profile: str | None = None) -> dict:
+    """The figures; `profile`: a py-spy record (collapsed stacks) of the review process while it scores."""
     stack = {k: os.environ[k] for k in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
     async with isolated_env(stack) as env:
         keys = Keys(Path(tempfile.mkdtemp()))
@@ -171,8 +173,13 @@ async def scoring_figures(seed: int = 2022, seconds: float = 20, warmup: float =
             shares = [connection_requests(port, seats[c::concurrency], seed + c) for c in range(concurrency)]
             cpu = CpuMeter(review.proc.pid)
             asyncio.get_running_loop().call_later(warmup, cpu.start)
+            spy = profile and await asyncio.create_subprocess_exec(
+                "py-spy", "record", "-p", str(review.proc.pid), "-o", profile, "-f", "raw", "-r", "200",
+                "-d", str(int(warmup + seconds)), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
             scored = await load(port, shares, seconds, warmup, keyed)
             used = cpu.stop()
+            if spy:
+                await spy.wait()
             health = [f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()]
             baseline = await load(port, [health] * concurrency, seconds, warmup, keyed=False)
         finally:
