@@ -30,14 +30,17 @@ def review_report(rd) -> dict:
         and s["failed"] == s["failed_planned"] and summary["late_targets"] == expected_late and not progress["missing"]
         and summary["targets_submitted"] == len(rd.targets) and summary["scores"] == len(rd.posted))
     table = Table(title=f"科创中国 · 模拟评审（形式审查 {s['holding_slot']} 条，不通过 {s['failed']} 条）")
-    table.add_column("target", no_wrap=True)
+    table.add_column("target", min_width=36)
     for column in COLUMNS:
-        table.add_column(HEADERS.get(column, column), justify="right")
+        table.add_column(HEADERS.get(column, column), justify="right", no_wrap=True)
     for key, row in targets.items():
         table.add_row(key.split(":", 1)[1].strip(":").replace(":", "/"), *(str(row[c]) for c in COLUMNS))
     table.add_row("all", *(str(sum(r[c] for r in targets.values())) for c in COLUMNS))
-    Console().print(table)
-    verdict = "consistent" if summary["review_consistent"] else f"INCONSISTENT: {rd.problems[:3]} {rd.outcomes}"
-    Console().print(f"review: {summary['targets_submitted']} targets submitted, "
+    console = Console(width=max(Console().width, 124))  # eleven columns: wider than a default 80
+    console.print(table)
+    verdict = "consistent" if summary["review_consistent"] else (
+        f"INCONSISTENT: {len(rd.problems)} disagreements {rd.problems[:3]}, refusals {dict(rd.outcomes)}, "
+        f"screening {s}, late {summary['late_targets']} (expected {expected_late}), missing {progress['missing']}")
+    console.print(f"review: {summary['targets_submitted']} targets submitted, "
                     f"late {summary['late_targets']}, {verdict}")
     return summary
