@@ -11,9 +11,18 @@ problem as an LP in the same run — x per eligible pair, one variable per extra
 load the expert would then carry (the solver's convex cost), per-expert and per-nomination equalities —
 with `scipy.optimize.linprog(method="highs")` (integral: the matrix is totally unimodular).
 
+Scoring half (bench/review_scoring.py; needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL): the review
+service as its own process on a fresh topic set, the largest target (350 nominations × 7 of 100 experts)
+screened, planned and assigned over HTTP, then scores recorded over HTTP at concurrency 64 for a fixed
+time — scores/s, p50, p99 — beside the same load generator on /healthz and raw acked produce.
+
+    python bench/review.py --part scoring [--seconds 20] [--concurrency 64] [--unkeyed] [--profile FILE]
+    python bench/review.py --part all --no-baseline      # solver figures and the scoring half in one line
+    python bench/review.py --part solver                 # the solver half alone (the default is all)
+
 Prints progress to stderr and one final JSON line to stdout:
-{"bench": "review", "part": "solver", "instances": [{…, "solver_s": …, "baseline_s": …, "ratio": …}], …}
-HTTP scoring figures are a separate part still to write: see `scoring_figures` and `--no-solver-only`.
+{"bench": "review", "part": "all", "instances": [{…, "solver_s": …, "baseline_s": …, "ratio": …}], …,
+ "scoring": {"scores_per_s": …, "p50_ms": …, "p99_ms": …, "baseline_healthz_per_s": …, …}}
 """
 
 from __future__ import annotations
@@ -125,21 +134,27 @@ def solver_figures(seed: int, baseline: bool, time_limit: float | None = None) -
     return {"part": "solver", "instances": instances, "goal_10x_s": GOAL_10X_S, "goal_10x_met": ten <= GOAL_10X_S}
 
 
-def scoring_figures() -> dict:
-    """The HTTP scoring half (score submissions per second through the review service): not written yet."""
-    raise SystemExit("bench/review.py: the HTTP scoring figures are not written yet; run with --solver-only")
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=2022)
     parser.add_argument("--no-baseline", action="store_true", help="skip the scipy/HiGHS LP baseline")
     parser.add_argument("--baseline-time-limit", type=float, default=None, metavar="SECONDS",
                         help="stop HiGHS after this long and report the ratio as a lower bound")
-    parser.add_argument("--solver-only", action=argparse.BooleanOptionalAction, default=True,
-                        help="measure the assignment solver alone (default; the scoring half is to come)")
+    parser.add_argument("--part", choices=("all", "solver", "scoring"), default="all",
+                        help="the solver half, the HTTP scoring half, or both (default)")
+    parser.add_argument("--seconds", type=float, default=20, help="scoring: how long the load runs")
+    parser.add_argument("--warmup", type=float, default=3, help="scoring: seconds of load not measured first")
+    parser.add_argument("--concurrency", type=int, default=64, help="scoring: keep-alive connections")
+    parser.add_argument("--unkeyed", action="store_true", help="scoring: writes without an Idempotency-Key")
+    parser.add_argument("--profile", metavar="FILE", help="scoring: py-spy record the review process (collapsed stacks)")
     args = parser.parse_args()
-    figures = {"bench": "review", **solver_figures(args.seed, not args.no_baseline, args.baseline_time_limit)}
-    if not args.solver_only:
-        figures |= scoring_figures()
+    figures = {"bench": "review", "part": args.part}
+    if args.part in ("all", "solver"):
+        figures |= solver_figures(args.seed, not args.no_baseline, args.baseline_time_limit) | {"part": args.part}
+    if args.part in ("all", "scoring"):
+        import asyncio
+
+        from bench.review_scoring import scoring_figures
+        figures["scoring"] = asyncio.run(scoring_figures(args.seed, args.seconds, args.warmup, args.concurrency,
+                                                         keyed=not args.unkeyed, profile=args.profile))
     print(orjson.dumps(figures).decode())

@@ -3,7 +3,9 @@
 Registers the units through the quota service's registry API, loads the campaign if it is not open,
 then drives the intake as units, review bodies and applicants would (some late — through the
 X-Kczg-Clock header the intake accepts in demos —, invalid, over quota and withdrawn), waits for the
-quota decisions, and prints what happened next to what the intake's views show.
+quota decisions, and prints what happened next to what the intake's views show. Then, given the review
+service's URL, it goes on through the review (kczg/simulate_review.py): screening, plans, assignment,
+conflicts, scores and every target's results, checked against its own recomputation.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from contracts.events import Actor
 from eventlog.auth import DEV_KEYS_DIR
 from kczg.simulate_plan import Intent, Unit, plan
 from kczg.simulate_report import report
+from kczg.simulate_review import ReviewDriver
+from kczg.simulate_review_report import review_report
 from kczg.token_cli import ensure_key_pair, mint
 from services.intake.examples import example_form
 
@@ -174,7 +178,8 @@ class Driver:
 
 
 async def simulate_async(scale: float, intake: str, quota: str, campaign: str, seed: int, concurrency: int,
-                         keys_dir: Path) -> dict:
+                         keys_dir: Path, review: str | None = None) -> dict:
+    """The intake phase, then (given `review`, the review service's base URL) the review phase."""
     tag = uuid.uuid4().hex[:6]
     units, intents = plan(scale, seed, tag)
     private, _ = ensure_key_pair(keys_dir)
@@ -182,6 +187,10 @@ async def simulate_async(scale: float, intake: str, quota: str, campaign: str, s
     started = asyncio.get_running_loop().time()
     try:
         await driver.ensure_campaign()
+        reviewer = None
+        if review:  # the review service knows the campaign and has no results yet: else stop before any intake
+            reviewer = ReviewDriver(driver, review.rstrip("/"), seed, {u.unit_id: u.name for u in units})
+            await reviewer.preflight()
         with Progress(console=console) as progress:
             await driver.register(units, progress)
             task = progress.add_task("submitting", total=len(intents))
@@ -195,7 +204,16 @@ async def simulate_async(scale: float, intake: str, quota: str, campaign: str, s
             await asyncio.gather(*(driver.withdraw(nid, i) for nid, i in withdrawals))
         orgs = {u.unit_id: "unit" for u in units} | {i.org: "review_body" for i in intents if i.role == "review_body"}
         shown = await driver.views(orgs)
-        return report(driver, shown, len(intents), asyncio.get_running_loop().time() - started)
+        summary = report(driver, shown, len(intents), asyncio.get_running_loop().time() - started)
+        if reviewer:
+            holding = [n for n in sorted(driver.accepted, key=lambda n: driver.accepted[n].seq)
+                       if shown.get(n, {}).get("status") == "reserved"]
+            with Progress(console=console) as progress:
+                await reviewer.run(holding, progress)
+            summary["review"] = review_report(reviewer)
+            summary["review_consistent"] = summary["review"]["review_consistent"]
+            summary["seconds"] = round(asyncio.get_running_loop().time() - started, 1)
+        return summary
     finally:
         await driver.http.aclose()
 
@@ -204,9 +222,11 @@ def simulate(scale: float = typer.Option(1.0, min=0.001, help="times the 2022 ca
              intake: str = typer.Option("http://127.0.0.1:8000", help="intake base URL"),
              quota: str = typer.Option("http://127.0.0.1:8001", help="quota service base URL"),
              campaign: str = typer.Option("kczg-2022"), seed: int = typer.Option(20221031),
-             concurrency: int = typer.Option(32), keys_dir: Path = typer.Option(DEV_KEYS_DIR)) -> None:
+             concurrency: int = typer.Option(32), keys_dir: Path = typer.Option(DEV_KEYS_DIR),
+             review: str = typer.Option("http://127.0.0.1:8003",
+                                        help="review service base URL; empty: stop after the intake")) -> None:
     """Simulate a whole campaign against running services and print what happened."""
-    summary = asyncio.run(simulate_async(scale, intake, quota, campaign, seed, concurrency, keys_dir))
-    typer.echo(json.dumps({"simulate": summary}, ensure_ascii=False))
-    if not summary["consistent"]:
+    summary = asyncio.run(simulate_async(scale, intake, quota, campaign, seed, concurrency, keys_dir, review or None))
+    typer.echo(json.dumps({"simulate": summary}, ensure_ascii=False, default=str))
+    if not summary["consistent"] or summary.get("review_consistent") is False:
         raise typer.Exit(1)

@@ -35,6 +35,21 @@ async def services(env, tmp_path):
         quota.stop()
 
 
+@pytest.fixture
+async def review_services(services, env, tmp_path):
+    """`services`, and the review service as its own process beside them (same database, topics, key and
+    clock; requests may name their own instant, as the simulator's do for the review window)."""
+    port = free_port()
+    review = ServiceProcess("services.review", env, tmp_path / "review.log", extra_env={
+        **services["keys"].env(), "KCZG_CLOCK": IN_COLLECTION, "KCZG_CLOCK_HEADER": "1",
+        "REVIEW_PORT": str(port)}).start()
+    try:
+        wait_http_ready(f"http://127.0.0.1:{port}", review)
+        yield {**services, "review_base": f"http://127.0.0.1:{port}", "review": review}
+    finally:
+        review.stop()
+
+
 def register_units(quota_base: str, intake_base: str, keys: Keys, units: dict[str, list[str]],
                    campaign: str = "kczg-2022", timeout: float = 60) -> None:
     """Register units through the quota service's registry API, then wait until the intake has seen them."""

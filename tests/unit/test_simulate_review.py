@@ -1,0 +1,57 @@
+"""The simulated review's pure parts: seeded choices, scores within range, and a self-check that catches
+a view disagreeing with the recomputation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kczg.simulate_review_check import compare, expected_results, total_of
+from kczg.simulate_review_plan import declarations, roster, scores, screening_failures
+
+PLAN = {"criteria": [{"code": "innovation", "name": "创新性", "weight": 30},
+                     {"code": "advancement", "name": "先进性", "weight": 25},
+                     {"code": "industrial_value", "name": "产业价值", "weight": 30},
+                     {"code": "social_benefit", "name": "社会效益", "weight": 15}],
+        "score_min": "0", "score_max": "100", "experts_per_item": 3, "aggregation": "trimmed_mean",
+        "trim_min_scores": 5, "tie_break": ["raw_sum", "earliest_submission"]}
+AT = "2022-10-20T02:00:00+00:00"
+
+
+def test_seeded_choices_repeat_and_fit_the_plan():
+    ids = [f"n{i:03d}" for i in range(300)]
+    assert screening_failures(ids, 7) == screening_failures(ids, 7) and len(screening_failures(ids, 7)) == 6
+    assert len(screening_failures(ids[:10], 7)) == 1 and screening_failures([], 7) == {}
+    experts = roster("tag", 3, 350, ["模拟推荐单位00001", "模拟推荐单位00002", "模拟推荐单位00003"], 7)
+    assert len(experts) == 82 + 3 + 2 and len({e.expert_id for e in experts}) == len(experts)
+    assert sum(e.affiliation.startswith("模拟推荐单位") for e in experts) == 2
+    panel = {f"n{i}": [f"e{j}" for j in range(7)] for i in range(100)}
+    declared = declarations(panel, 7, "key")
+    assert len(declared) == 3 and all(e in panel[n] for n, e, _, _ in declared)
+    one = scores(PLAN["criteria"], 0, 100, "n1", "e1", 7)
+    assert one == scores(PLAN["criteria"], 0, 100, "n1", "e1", 7) and set(one) == {c["code"] for c in PLAN["criteria"]}
+    assert all(0 <= Decimal(v) <= 100 and Decimal(v).as_tuple().exponent == -2 for v in one.values())
+
+
+def test_the_check_recomputes_and_names_every_disagreement():
+    posted = {("a", "e1"): Decimal("80.00"), ("a", "e2"): Decimal("90.00"), ("a", "e3"): Decimal("85.50"),
+              ("b", "e1"): Decimal("70.00"), ("b", "e2"): Decimal("95.00"), ("b", "e3"): Decimal("90.51")}
+    rows = [{"nomination_id": n, "in_review": True, "experts": ["e1", "e2", "e3"], "submitted_at": AT}
+            for n in ("a", "b")]
+    problems: list[str] = []
+    expected = expected_results(PLAN, rows, posted, problems)
+    # Three totals: the plain mean; equal aggregates (85.17) are ranked by the raw sum.
+    assert problems == [] and (expected["a"].aggregate, expected["b"].aggregate) == (Decimal("85.17"),) * 2
+    assert (expected["b"].rank, expected["a"].rank) == (1, 2)
+    shown = [{**rows[0], "prelim": {"aggregate": "85.17", "rank": 2}},
+             {**rows[1], "prelim": {"aggregate": "85.17", "rank": 1}}]
+    compare("t", expected, shown, "prelim", problems)
+    assert problems == []
+    shown[1]["prelim"] = {"aggregate": "85.18", "rank": 1}
+    shown[0]["prelim"] = None
+    compare("t", expected, shown, "prelim", problems)
+    assert len(problems) == 2
+    # A seated expert the simulator never scored for is a problem too.
+    expected_results(PLAN, [{**rows[0], "experts": ["e1", "e2", "e4"]}], posted, problems)
+    assert len(problems) == 3
+    assert total_of({"innovation": "90", "advancement": "80", "industrial_value": "85", "social_benefit": "70"},
+                    PLAN) == Decimal("83.00")
