@@ -36,7 +36,8 @@ VIEWS_BUILDING = DomainError("榜单视图正在首次构建，请稍后再试�
 DESCRIPTION = """科创中国系列榜单的发布服务：终评后的公示（公示中，非正式发布）与实名异议、异议处理、
 榜单发布（含更正版本）与发布文件、公开网页，以及按权限范围的评审视图。公众无须登录即可查看已发布的榜单、
 正在公示的名单、下载发布文件和提出实名异议；其余操作须携带公共平台签发的 Bearer JWT。错误以
-application/problem+json 返回，`code` 为稳定的机器可读代码，`detail` 为中文说明。"""
+application/problem+json 返回，`code` 为稳定的机器可读代码，`detail` 为中文说明。写操作（含公众的异议）可带
+`Idempotency-Key` 头，重试只生效一次并返回首次的结果；公示页的异议表单自带一次性的 `submission` 令牌，重复提交只受理一次。"""
 
 
 def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None, run_views: bool = True) -> FastAPI:
