@@ -19,3 +19,14 @@ def database_url() -> str:
 def consumer_group(name: str) -> str:
     """Group ids follow the topic prefix, so isolated topic sets never share a consumer group."""
     return os.environ.get("KCZG_TOPIC_PREFIX", "") + name
+
+
+def environment() -> str:
+    """KCZG_ENV: "production" on the real platform; anything else (default "development") allows the
+    demo conveniences (a moved clock, the X-Kczg-Clock header, the development JWT key)."""
+    return os.environ.get("KCZG_ENV", "development").strip().lower() or "development"
+
+
+def is_production() -> bool:
+    return environment() == "production"
+

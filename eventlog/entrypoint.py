@@ -1,0 +1,29 @@
+"""`python -m services.<name>`: one way every service process starts — JSON logs (eventlog/log_format.py),
+production settings checked before anything else (eventlog/production.py), then uvicorn, which logs
+through the same handler (no access log: /metrics counts the requests)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .log_format import configure_logging
+from .production import UnsafeProductionSettings, refuse_unsafe_production
+
+EXIT_UNSAFE_SETTINGS = 78  # EX_CONFIG: a service manager should not restart it until the settings change
+
+
+def serve(service: str, app: str, port: int, workers: int = 1) -> None:
+    """Serve `app` ("module:attribute") as `service`; host and port from <SERVICE>_HOST / <SERVICE>_PORT."""
+    configure_logging(service)
+    try:
+        refuse_unsafe_production()
+    except UnsafeProductionSettings as exc:
+        print(f"{service}: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(EXIT_UNSAFE_SETTINGS) from None
+    import uvicorn
+
+    prefix = service.upper()
+    uvicorn.run(app, host=os.environ.get(f"{prefix}_HOST", "127.0.0.1"),
+                port=int(os.environ.get(f"{prefix}_PORT", str(port))), workers=workers,
+                log_config=None, log_level="warning", access_log=False)
