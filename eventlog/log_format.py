@@ -6,8 +6,8 @@
 `service` is the process's; `event_id` and `correlation_id` are present while a command or a consumed
 record is handled (`log_context`, a contextvar: each request and task sees its own); fields a call
 passes as `extra=` follow; `exc` carries the traceback when there is one. `configure_logging(service)`
-is what every entry point calls; LOG_LEVEL sets the level, LOG_FORMAT=text gives plain lines for a
-terminal.
+is what every entry point calls; LOG_LEVEL sets the level (aiokafka's own INFO lines only with DEBUG),
+LOG_FORMAT=text gives plain lines for a terminal.
 """
 
 from __future__ import annotations
@@ -111,6 +111,9 @@ def configure_logging(service: str, stream=None) -> logging.Handler:
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    root.setLevel(level)
+    if level != "DEBUG":  # the client's group chatter (every assignment, partition by partition) only when asked
+        logging.getLogger("aiokafka").setLevel(logging.WARNING)
     logging.captureWarnings(True)
     return handler

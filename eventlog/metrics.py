@@ -18,10 +18,11 @@ from typing import Protocol
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
+disable_created_metrics()  # a *_created series per counter doubles every scrape for nothing an operator reads
 
 _HTTP = ("service", "method", "route", "status")
 HTTP_REQUESTS = Counter("kczg_http_requests", "HTTP requests answered, by route template and status", _HTTP)

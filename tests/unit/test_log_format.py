@@ -92,8 +92,8 @@ def test_the_exception_is_in_the_line_and_the_line_stays_one_line():
 
 def test_configure_logging_puts_every_logger_on_one_json_handler(monkeypatch):
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
+    root, client = logging.getLogger(), logging.getLogger("aiokafka")
+    saved = root.handlers[:], root.level, client.level
     out = io.StringIO()
     try:
         configure_logging("review", stream=out)
@@ -102,5 +102,6 @@ def test_configure_logging_puts_every_logger_on_one_json_handler(monkeypatch):
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
+        client.setLevel(saved[2])
     (line,) = _lines(out)
     assert (line["service"], line["logger"], line["message"]) == ("review", "uvicorn.error", "from a library")
