@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 from fastapi import FastAPI, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from contracts.errors import DomainError
 from eventlog import http_problems
@@ -23,6 +22,7 @@ from eventlog import projection_keeper
 from eventlog.auth import TokenVerifier, verifier_from_env
 from eventlog.clock import Clock, clock_from_env
 from eventlog.health import health_router
+from eventlog.metrics import HttpMetrics, metrics_router
 from eventlog.projection_status import LogEnds
 from eventlog.write_side import write_side
 
@@ -67,6 +67,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     app = FastAPI(title="科创中国榜单 · 发布服务 (publish)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)
     if verifier is not None:
         app.state.token_verifier = verifier
+    app.add_middleware(HttpMetrics, service="publish")
     http_problems.install(app)
 
     @app.exception_handler(asyncpg.UndefinedTableError)
@@ -76,10 +77,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     for module in (notices, releases, rankings, pages):
         app.include_router(module.router)
 
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
+    app.include_router(metrics_router())
     app.include_router(health_router())
     return app
 
