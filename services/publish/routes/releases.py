@@ -89,7 +89,12 @@ async def list_version(campaign: str, list_code: str, version: int, request: Req
     return list_document(list_release(found, match[0]))
 
 
-@router.get("/release/{file}", summary="发布文件（release.json/.csv/.xlsx/.pdf、manifest.json）")
+_FILE_ANSWER = {200: {"description": "文件内容（按扩展名）", "content": {
+    media: ({} if media == MEDIA["json"] else {"schema": {"type": "string", "format": "binary"}})
+    for media in MEDIA.values()}}}
+
+
+@router.get("/release/{file}", summary="发布文件（release.json/.csv/.xlsx/.pdf、manifest.json）", responses=_FILE_ANSWER)
 async def release_file(campaign: str, file: str, request: Request) -> Response:
     found = await campaign_of(request, campaign)
     async with pool(request).acquire() as conn:
