@@ -112,7 +112,7 @@ def test_the_middleware_stack_the_lane_sits_outside_of_is_pinned():
     # The lane answers before any middleware runs. A middleware added here must also be decided for
     # the lane (fast_lane.py) — this test failing is the reminder.
     from services.intake.app import create_app
-    from services.intake.limits import BodySizeLimit
+    from eventlog.body_limit import BodySizeLimit
 
     app = create_app(run_projection=False)
     assert [m.cls for m in app.user_middleware] == [BodySizeLimit]
