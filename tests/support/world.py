@@ -96,6 +96,7 @@ class World:
     notice_open: str = ""         # the notice of LIST_O, open
     notice_closed: str = ""       # the notice of LIST_P, closed, the list published
     objection: str = ""           # on the open notice, unresolved
+    resolved: str = ""            # an objection already resolved (made by the cases that need one)
     chains: dict[str, Any] = field(default_factory=dict)  # list code -> the decided nomination put on the log
 
 
