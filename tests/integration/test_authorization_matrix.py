@@ -6,11 +6,12 @@ The scenario (tests/support/world.py) is one 2022 campaign driven through the se
 unit-a, target T1 (先导技术榜 · 先进材料) of MATERIALS with experts seated and e00 in conflict, a target
 with submitted results, a closed notice of a published list and an open one with an objection.
 
-Every refusal is checked where nothing else moves (all refusals first, on the settled scenario): its status
-and code, problem+json with a Chinese detail (401: with WWW-Authenticate), and NOTHING changed — every
-topic's end offsets and every table of the services' schemas (tests/support/unchanged.py). The allowed
-calls then run in the table's order, each with the status the table gives (a write changes what the
-next ones find, so the order is part of the table)."""
+Every refusal, and every allowed read, is checked where nothing else moves (first, on the settled
+scenario): a refusal's status and code, problem+json with a Chinese detail (401: with WWW-Authenticate);
+a read's status and, where the route lists things, that the caller sees only its own (SEES); and NOTHING
+changed — every topic's end offsets and every table of the services' schemas (tests/support/unchanged.py).
+The allowed writes then run in the table's order, each with the status the table gives (a write changes
+what the next ones find, so the order is part of the table)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,8 @@ from tests.support.intake import Keys, application_body, nomination_body
 from tests.support.publish import objection
 from tests.support.review import plan_body
 from tests.support.unchanged import Unchanged, settled
-from tests.support.world import (C, CLEAN, LIST_N, LIST_O, LIST_P, MATERIALS, ROSTER, SCORES, World, all_in_process,
-                                 build_world)
+from tests.support.world import (C, CLEAN, ECO, LIST_N, LIST_O, LIST_P, MATERIALS, ROSTER, SCORES, World,
+                                 all_in_process, build_world)
 
 OPENAPI = Path(__file__).resolve().parents[2] / "contracts" / "openapi"
 SERVICES = ("intake", "quota", "review", "publish")
@@ -76,6 +77,66 @@ class Row:
     path: dict[str, Callable[[World], Any]] = field(default_factory=dict)  # path parameter -> its value
     request: Callable[[World], dict[str, Any]] = lambda w: {}  # httpx keyword arguments: json, files, params
     owners: dict[str, str] = field(default_factory=dict)  # who the own/other kinds are here, if not the default
+    sees: Callable[[str, dict, World], str | None] | None = None  # a read's answer: what is wrong with it, if anything
+
+
+# --- who sees what: an allowed read lists the caller's own things only -------------------------------------
+ORG = {"applicant": "acme", "applicant_other": "globex", "unit_own": "unit-a", "unit_other": "unit-b",
+       "body_own": MATERIALS, "body_other": ECO}
+
+
+def _ids(body: dict) -> set[str]:
+    return {str(i["nomination_id"]) for i in body["items"]}
+
+
+def own_nominations(kind: str, body: dict, w: World) -> str | None:
+    others = {i["unit_id"] for i in body["items"]} - {ORG[kind]}
+    if others:
+        return f"sees the nominations of {sorted(others)}"
+    if kind == "unit_own" and w.nomination_a not in _ids(body):
+        return "does not see its own nomination"
+    return None
+
+
+def own_applications(side: str):
+    def check(kind: str, body: dict, w: World) -> str | None:
+        others = {i[side] for i in body["items"]} - {ORG[kind]}
+        if others:
+            return f"sees the applications of {sorted(others)}"
+        mine = {i["application_id"] for i in body["items"]}
+        wanted = set(w.sent.values()) | ({w.draft} if side == "applicant_id" else set())
+        if kind in ("applicant", "unit_own") and not wanted <= mine:
+            return f"does not see its own applications: {sorted(wanted - mine)}"
+        return None
+    return check
+
+
+def expert_queue(kind: str, body: dict, w: World) -> str | None:
+    """Assigned: nomination_a is in the queue; unassigned and conflicted: it is not, nor anything of it."""
+    if (w.nomination_a in _ids(body)) != (kind == "expert_assigned"):
+        return f"nomination_a {'missing from' if kind == 'expert_assigned' else 'in'} the queue: {body['items']}"
+    return None
+
+
+def open_notices(kind: str, body: dict, w: World) -> str | None:
+    seen = {n["notice_id"] for n in body["notices"]}
+    wanted = {w.notice_open, w.notice_closed} if kind == "secretariat" else {w.notice_open}
+    return None if seen == wanted else f"sees notices {sorted(seen)}, expected {sorted(wanted)}"
+
+
+def ranking_scope(kind: str, body: dict, w: World) -> str | None:
+    """A unit its own nominations; a body its targets' (MATERIALS: 先进材料; ECO: 绿色低碳); the secretariat all."""
+    items = body["items"]
+    if kind in ("unit_own", "unit_other"):
+        return own_nominations(kind, body, w)
+    if kind == "body_own" and ({(i["list_code"], i["domain"]) for i in items} != {("leading_tech", "advanced_materials")}
+                               or w.nomination_a not in _ids(body)):
+        return f"sees {[(i['list_code'], i['domain']) for i in items]}"
+    if kind == "body_other" and any(i["domain"] != "green_low_carbon" for i in items):
+        return f"sees {[(i['list_code'], i['domain']) for i in items]}"
+    if kind == "secretariat" and body["total"] < 8:
+        return f"sees only {body['total']} nominations"
+    return None
 
 
 TARGET = "/v1/review/campaigns/{campaign}/targets/{list_code}/{domain}"
@@ -94,8 +155,9 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("intake", "GET", "/readyz"): Row(public()),
     ("intake", "GET", "/v1/clock"): Row(public()),
     ("intake", "GET", "/v1/campaigns/{code}"): Row(public(), {"code": lambda w: C}),
-    ("intake", "GET", "/v1/applications"): Row(only(applicant=200, applicant_other=200)),
-    ("intake", "GET", "/v1/unit/applications"): Row(only(unit_own=200, unit_other=200)),
+    ("intake", "GET", "/v1/applications"): Row(only(applicant=200, applicant_other=200),
+                                               sees=own_applications("applicant_id")),
+    ("intake", "GET", "/v1/unit/applications"): Row(only(unit_own=200, unit_other=200), sees=own_applications("unit_id")),
     ("intake", "GET", "/v1/applications/{application_id}"): Row(
         only(applicant=200, applicant_other=NF("application_not_found"), unit_own=200,
              unit_other=NF("application_not_found"), secretariat=200),
@@ -119,7 +181,8 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("intake", "POST", "/v1/attachments"): Row(
         only(applicant=201, applicant_other=201, unit_own=201, unit_other=201, body_own=201, body_other=201),
         request=lambda w: {"files": {"file": ("检测报告.pdf", PDF, "application/pdf")}}),
-    ("intake", "GET", "/v1/nominations"): Row(only(unit_own=200, unit_other=200, body_own=200, body_other=200)),
+    ("intake", "GET", "/v1/nominations"): Row(only(unit_own=200, unit_other=200, body_own=200, body_other=200),
+                                              sees=own_nominations),
     ("intake", "POST", "/v1/nominations"): Row(
         only(unit_own=202, unit_other=(403, "not_your_unit"), body_own=(403, "not_your_unit"),
              body_other=(403, "not_your_unit")),
@@ -183,7 +246,7 @@ TABLE: dict[tuple[str, str, str], Row] = {
         {**ON_T1, "nomination_id": lambda w: w.nomination_b, "expert_id": lambda w: w.seated_on_b},
         lambda w: {"json": {"reason": "专家工作调整。"}}),
     ("review", "GET", "/v1/review/me/queue"): Row(
-        only(expert_assigned=200, expert_unassigned=200, expert_conflicted=200)),
+        only(expert_assigned=200, expert_unassigned=200, expert_conflicted=200), sees=expert_queue),
     ("review", "PUT", TARGET + "/nominations/{nomination_id}/scores"): Row(
         only(expert_assigned=200, expert_unassigned=NF("not_assigned"), expert_conflicted=(403, "expert_conflicted")),
         {**ON_T1, "nomination_id": lambda w: w.nomination_a}, lambda w: {"json": {"scores": SCORES}}),
@@ -202,7 +265,7 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("publish", "GET", PUB + "/lists/{list_code}/versions/{version}"): Row(
         public(), {**CAMPAIGN, "list_code": lambda w: LIST_P, "version": lambda w: 1}),
     ("publish", "GET", PUB + "/release/{file}"): Row(public(), {**CAMPAIGN, "file": lambda w: "release.json"}),
-    ("publish", "GET", PUB + "/notices"): Row(optional(), CAMPAIGN),
+    ("publish", "GET", PUB + "/notices"): Row(optional(), CAMPAIGN, sees=open_notices),
     ("publish", "GET", PUB + "/notices/{notice_id}"): Row(  # closed: the public no longer sees it
         optional(NF("notice_not_found"), secretariat=200), {**CAMPAIGN, "notice_id": lambda w: w.notice_closed}),
     ("publish", "POST", PUB + "/notices/{notice_id}/objections"): Row(
@@ -218,7 +281,7 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(secretariat=201), {**CAMPAIGN, "list_code": lambda w: LIST_P}, lambda w: {"json": {"reason": "更正单位名称。"}}),
     ("publish", "GET", "/v1/rankings/nominations"): Row(
         only(anonymous=(401, "unauthenticated"), unit_own=200, unit_other=200, body_own=200, body_other=200,
-             secretariat=200)),
+             secretariat=200), sees=ranking_scope),
     ("publish", "GET", "/v1/rankings/nominations/{nomination_id}"): Row(
         only(anonymous=(401, "unauthenticated"), unit_own=200, unit_other=NF("nomination_not_found"), body_own=200,
              body_other=NF("nomination_not_found"), secretariat=200),
@@ -272,34 +335,41 @@ async def test_every_route_answers_every_caller_as_the_table_says(env, tmp_path,
             return await getattr(services, service).request(method, path, headers=headers, **row.request(world))
 
         pairs = [Pair(route, caller, row.expect[caller]) for route, row in TABLE.items() for caller in CALLERS]
-        refusals = [p for p in pairs if p.expect[0] >= 400]
+        quiet = [p for p in pairs if p.expect[0] >= 400 or p.route[1] == "GET"]  # refusals and reads
         failures: list[str] = []
-        # Every refusal first, on the settled scenario: nothing else moves, so any change is the refusal's.
+        # First every refusal and every read, on the settled scenario: nothing else moves, so any change is the
+        # request's own.
         async with Unchanged() as watch:
             before = await settled()
-            for pair in refusals:
+            for pair in quiet:
                 r = await send(pair)
-                failures += [f"{pair}: {problem}" for problem in refusal_problems(r, pair.expect)]
+                failures += [f"{pair}: {problem}" for problem in answer_problems(r, pair, world)]
                 after = await watch.state()
                 if changes := before.differences(after):
                     failures += [f"{pair} changed {change}" for change in changes]
-                    after = await settled()  # what it set going is not the next refusal's doing
+                    after = await settled()  # what it set going is not the next request's doing
                 before = after
-        # Then everyone allowed, in the table's order.
-        for pair in (p for p in pairs if p.expect[0] < 400):
+        # Then the allowed writes, in the table's order.
+        for pair in (p for p in pairs if p not in quiet):
             r = await send(pair)
             if r.status_code != pair.expect[0]:
                 failures.append(f"{pair}: {r.status_code}, expected {pair.expect[0]}: {r.text[:300]}")
+        refusals = [p for p in pairs if p.expect[0] >= 400]
     assert not failures, f"{len(failures)} of {len(pairs)} not as the table says:\n" + "\n".join(failures)
     print(f"\nauthorization matrix: {len(TABLE)} routes x {len(CALLERS)} callers = {len(pairs)} pairs, all as the "
-          f"table says; {len(refusals)} refusals, each leaving every topic and table unchanged")
+          f"table says; {len(refusals)} refusals and {len(quiet) - len(refusals)} reads, each leaving every topic and "
+          f"table unchanged")
 
 
-def refusal_problems(r, expect: Expect) -> list[str]:
-    status, code = expect
-    out = []
+def answer_problems(r, pair: Pair, world: World) -> list[str]:
+    status, code = pair.expect
     if r.status_code != status:
         return [f"{r.status_code}, expected {status}: {r.text[:300]}"]
+    if status < 400:
+        sees = TABLE[pair.route].sees
+        problem = sees(pair.caller, r.json(), world) if sees else None
+        return [problem] if problem else []
+    out = []
     if not r.headers.get("content-type", "").startswith("application/problem+json"):
         return [f"not problem+json: {r.headers.get('content-type')}"]
     body = r.json()
