@@ -40,6 +40,7 @@ _FIELD_MESSAGES = {
     "dict_type": "应为对象", "uuid_parsing": "应为 UUID", "string_pattern_mismatch": "格式不正确",
     "literal_error": "取值不在允许范围内", "model_attributes_type": "应为 JSON 对象", "list_type": "应为列表",
     "too_long": "项数过多", "greater_than_equal": "数值过小", "less_than_equal": "数值过大",
+    "nul_character": "含有空字符",
 }
 
 
@@ -123,6 +124,13 @@ def install(app: FastAPI) -> None:
 
     for kind in DEPENDENCY_FAILURES:
         app.add_exception_handler(kind, _dependency_away)
+
+    @app.exception_handler(asyncpg.CharacterNotInRepertoireError)
+    @app.exception_handler(asyncpg.UntranslatableCharacterError)
+    async def _unstorable(request: Request, exc: asyncpg.DataError) -> Response:
+        # Text PostgreSQL cannot hold (U+0000) that came in by a path or query parameter (bodies are
+        # refused before: eventlog/http_bodies.py); the transaction it broke changed nothing.
+        return problem(422, "invalid_character", "请求中含有无法保存的字符（如空字符 U+0000），请删除后重试。")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -8,7 +8,7 @@ with submitted results, a closed notice of a published list and an open one with
 
 Every refusal, and every allowed read, is checked where nothing else moves (first, on the settled
 scenario): a refusal's status and code, problem+json with a Chinese detail (401: with WWW-Authenticate);
-a read's status and, where the route lists things, that the caller sees only its own (SEES); and NOTHING
+a read's status and, where the route lists things, that the caller sees only its own (`sees`); and NOTHING
 changed — every topic's end offsets and every table of the services' schemas (tests/support/unchanged.py).
 The allowed writes then run in the table's order, each with the status the table gives (a write changes
 what the next ones find, so the order is part of the table)."""
@@ -18,126 +18,23 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from tests.support.callers import BAD_TOKENS, CALLERS, UNAUTHENTICATED, Callers
+from tests.support.authz import (NF, Expect, Row, expert_queue, only, open_notices, optional, own_applications,
+                                 own_nominations, public, ranking_scope)
+from tests.support.callers import CALLERS, Callers
 from tests.support.intake import Keys, application_body, nomination_body
 from tests.support.publish import objection
 from tests.support.review import plan_body
 from tests.support.unchanged import Unchanged, settled
-from tests.support.world import (C, CLEAN, ECO, LIST_N, LIST_O, LIST_P, MATERIALS, ROSTER, SCORES, World,
+from tests.support.world import (C, CLEAN, LIST_N, LIST_O, LIST_P, MATERIALS, ROSTER, SCORES, World,
                                  all_in_process, build_world)
 
 OPENAPI = Path(__file__).resolve().parents[2] / "contracts" / "openapi"
 SERVICES = ("intake", "quota", "review", "publish")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-Expect = tuple[int, str | None]  # status, and the problem's code for a refusal (None: any)
-
-
-def NF(code: str) -> Expect:  # noqa: N802 — reads as a status in the table
-    """Not found: another's resource answers as if it did not exist."""
-    return (404, code)
-
-
-def only(anonymous: Expect = (401, None), refused: Expect = (403, "role_not_allowed"), **allowed) -> dict[str, Expect]:
-    """The callers named get what they are given; bad tokens 401; every other caller `refused`."""
-    out = {k: (401, UNAUTHENTICATED[k]) for k in BAD_TOKENS}
-    out["anonymous"] = (anonymous[0], anonymous[1] or UNAUTHENTICATED["anonymous"])
-    for kind in CALLERS:
-        if kind not in out:
-            given = allowed.get(kind, refused)
-            out[kind] = given if isinstance(given, tuple) else (given, None)
-    return out
-
-
-def public(status: int = 200) -> dict[str, Expect]:
-    """Anyone, with any credentials or none: the route reads no token (a bad one is ignored, not refused)."""
-    return {k: (status, None) for k in CALLERS}
-
-
-def optional(status: Expect | int = 200, **special) -> dict[str, Expect]:
-    """Anyone without credentials or with good ones; a token that is sent must verify (bad ones 401)."""
-    default = status if isinstance(status, tuple) else (status, None)
-    out = {k: (401, UNAUTHENTICATED[k]) for k in BAD_TOKENS}
-    for kind in CALLERS:
-        if kind not in out:
-            given = special.get(kind, default)
-            out[kind] = given if isinstance(given, tuple) else (given, None)
-    return out
-
-
-@dataclass(frozen=True)
-class Row:
-    expect: dict[str, Expect]
-    path: dict[str, Callable[[World], Any]] = field(default_factory=dict)  # path parameter -> its value
-    request: Callable[[World], dict[str, Any]] = lambda w: {}  # httpx keyword arguments: json, files, params
-    owners: dict[str, str] = field(default_factory=dict)  # who the own/other kinds are here, if not the default
-    sees: Callable[[str, dict, World], str | None] | None = None  # a read's answer: what is wrong with it, if anything
-
-
-# --- who sees what: an allowed read lists the caller's own things only -------------------------------------
-ORG = {"applicant": "acme", "applicant_other": "globex", "unit_own": "unit-a", "unit_other": "unit-b",
-       "body_own": MATERIALS, "body_other": ECO}
-
-
-def _ids(body: dict) -> set[str]:
-    return {str(i["nomination_id"]) for i in body["items"]}
-
-
-def own_nominations(kind: str, body: dict, w: World) -> str | None:
-    others = {i["unit_id"] for i in body["items"]} - {ORG[kind]}
-    if others:
-        return f"sees the nominations of {sorted(others)}"
-    if kind == "unit_own" and w.nomination_a not in _ids(body):
-        return "does not see its own nomination"
-    return None
-
-
-def own_applications(side: str):
-    def check(kind: str, body: dict, w: World) -> str | None:
-        others = {i[side] for i in body["items"]} - {ORG[kind]}
-        if others:
-            return f"sees the applications of {sorted(others)}"
-        mine = {i["application_id"] for i in body["items"]}
-        wanted = set(w.sent.values()) | ({w.draft} if side == "applicant_id" else set())
-        if kind in ("applicant", "unit_own") and not wanted <= mine:
-            return f"does not see its own applications: {sorted(wanted - mine)}"
-        return None
-    return check
-
-
-def expert_queue(kind: str, body: dict, w: World) -> str | None:
-    """Assigned: nomination_a is in the queue; unassigned and conflicted: it is not, nor anything of it."""
-    if (w.nomination_a in _ids(body)) != (kind == "expert_assigned"):
-        return f"nomination_a {'missing from' if kind == 'expert_assigned' else 'in'} the queue: {body['items']}"
-    return None
-
-
-def open_notices(kind: str, body: dict, w: World) -> str | None:
-    seen = {n["notice_id"] for n in body["notices"]}
-    wanted = {w.notice_open, w.notice_closed} if kind == "secretariat" else {w.notice_open}
-    return None if seen == wanted else f"sees notices {sorted(seen)}, expected {sorted(wanted)}"
-
-
-def ranking_scope(kind: str, body: dict, w: World) -> str | None:
-    """A unit its own nominations; a body its targets' (MATERIALS: 先进材料; ECO: 绿色低碳); the secretariat all."""
-    items = body["items"]
-    if kind in ("unit_own", "unit_other"):
-        return own_nominations(kind, body, w)
-    if kind == "body_own" and ({(i["list_code"], i["domain"]) for i in items} != {("leading_tech", "advanced_materials")}
-                               or w.nomination_a not in _ids(body)):
-        return f"sees {[(i['list_code'], i['domain']) for i in items]}"
-    if kind == "body_other" and any(i["domain"] != "green_low_carbon" for i in items):
-        return f"sees {[(i['list_code'], i['domain']) for i in items]}"
-    if kind == "secretariat" and body["total"] < 8:
-        return f"sees only {body['total']} nominations"
-    return None
-
 
 TARGET = "/v1/review/campaigns/{campaign}/targets/{list_code}/{domain}"
 ON_T1 = {"campaign": lambda w: C, "list_code": lambda w: "leading_tech", "domain": lambda w: "advanced_materials"}
@@ -146,9 +43,12 @@ CAMPAIGN = {"campaign": lambda w: C}
 PUB = "/v1/publish/campaigns/{campaign}"
 VOTE = {"eligible": 15, "present": 12, "recused": 1, "yes": 10, "no": 1, "abstain": 1}
 AMENDED = {**nomination_body(domain="advanced_materials")["form"], "maturity_stage": "pilot"}
-SHEET = b"unit_id,name,channels\nunit-imported,\xe5\x8f\x91\xe5\xb8\x83\xe5\xad\xa6\xe4\xbc\x9a,national_society\n"
+SHEET = "unit_id,name,channels\nunit-imported,导入的推荐单位,national_society\n".encode()
 
-# (service, method, path) -> Row, in the order the allowed calls run.
+# (service, method, path) -> Row, in the order the allowed writes run. The rules (tests/support/authz.py):
+#   only(kind=status, ...)  those kinds get that status; bad tokens and anonymous 401; every other kind 403
+#   public()                anyone, credentials ignored          optional()   anyone; a token sent must verify
+#   NF(code)                404: another's resource answers as absent, never as forbidden
 TABLE: dict[tuple[str, str, str], Row] = {
     # --- intake :8000 -------------------------------------------------------------------------------------
     ("intake", "GET", "/healthz"): Row(public()),

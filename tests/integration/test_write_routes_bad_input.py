@@ -1,7 +1,8 @@
 """Bad input gets a clear error and changes nothing (guarantee 5), on every writing route of the four
 services beyond POST /v1/nominations and /v1/attachments (tests/integration/test_intake_bad_input.py):
 malformed JSON, wrong types, missing fields, oversized bodies (declared, and chunked without a
-Content-Length), unknown list/domain/unit/target/nomination, out-of-range values, wrong states.
+Content-Length), text PostgreSQL cannot store (U+0000), unknown list/domain/unit/target/nomination,
+out-of-range values, wrong states.
 
 Each case runs on the settled scenario of the authorization matrix (tests/support/world.py), as a caller
 the route lets in, and must answer the status and `code` given, as problem+json with a Chinese detail
@@ -107,6 +108,8 @@ CASES = [
      CHUNKED(orjson.dumps({"form": {**AMEND, "summary": BIG}})), 413, "payload_too_large"),
     ("amend: past the deadline", "intake", "PUT", NOMINATION, "unit_own", J({"form": AMEND}), 422, "submission_closed",
      ("intake", CLOSED)),
+    ("amend: NUL in the form", "intake", "PUT", NOMINATION, "unit_own", J({"form": {**AMEND, "summary": "a\u0000b"}}),
+     422, "invalid_request"),
     ("amend: a withdrawn nomination", "intake", "PUT", "/v1/nominations/{w.nomination_w}", "unit_own",
      J({"form": AMEND}), 409, "already_withdrawn"),
     # --- intake: withdraw ------------------------------------------------------------------------------
@@ -118,6 +121,8 @@ CASES = [
     ("withdraw: reason only spaces", "intake", "POST", NOMINATION + "/withdraw", "unit_own", J({"reason": "   "}), 422,
      "invalid_request"),
     ("withdraw: reason too long", "intake", "POST", NOMINATION + "/withdraw", "unit_own", J({"reason": "因" * 1001}),
+     422, "invalid_request"),
+    ("withdraw: NUL in the reason", "intake", "POST", NOMINATION + "/withdraw", "unit_own", J({"reason": "撤\u0000回"}),
      422, "invalid_request"),
     ("withdraw: twice", "intake", "POST", "/v1/nominations/{w.nomination_w}/withdraw", "unit_own",
      J({"reason": "再次撤回"}), 409, "already_withdrawn"),
@@ -146,6 +151,8 @@ CASES = [
      J({**APP, "attachments": ["0" * 64] * 21}), 422, "invalid_request"),
     ("application: unknown attachment", "intake", "POST", "/v1/applications", "applicant",
      J({**APP, "attachments": ["0" * 64]}), 422, "unknown_attachment"),
+    ("application: NUL in a form key", "intake", "POST", "/v1/applications", "applicant",
+     J({**APP, "form": {**APP["form"], "\u0000": 1}}), 422, "invalid_request"),
     ("application: oversized", "intake", "POST", "/v1/applications", "applicant", J({**APP, "title": BIG}), 413,
      "payload_too_large"),
     ("application: oversized, chunked", "intake", "POST", "/v1/applications", "applicant",
@@ -201,6 +208,8 @@ CASES = [
      "unknown_campaign"),
     ("register: a registered unit, otherwise", "quota", "POST", UNITS, "secretariat",
      J({**UNIT, "unit_id": "unit-a", "name": "另一个名称"}), 409, "unit_already_registered"),
+    ("register: NUL in the name", "quota", "POST", UNITS, "secretariat", J({**UNIT, "name": "丁\u0000学会"}), 422,
+     "invalid_request"),
     ("register: oversized", "quota", "POST", UNITS, "secretariat", J({**UNIT, "name": BIG * 5}), 413,
      "payload_too_large"),
     ("register: oversized, chunked", "quota", "POST", UNITS, "secretariat", CHUNKED(orjson.dumps({**UNIT, "name": BIG * 5})),
@@ -217,6 +226,8 @@ CASES = [
      FILE("units.csv", b"unit_id,name\nunit-d,x\n"), 422, "import_refused"),
     ("import: not a sheet", "quota", "POST", UNITS + "/import", "secretariat",
      FILE("units.xlsx", b"PK\x03\x04" + b"\x00" * 64, "application/octet-stream"), 422, "import_refused"),
+    ("import: NUL in a name", "quota", "POST", UNITS + "/import", "secretariat",
+     FILE("units.csv", f"{CSV}unit-d,丁\x00学会,national_society\n".encode()), 422, "invalid_character"),
     ("import: oversized file", "quota", "POST", UNITS + "/import", "secretariat",
      FILE("units.csv", CSV.encode() + b"x" * (6 * 1024 * 1024)), 413, "payload_too_large"),
     ("channels: unknown unit", "quota", "PUT", f"/v1/campaigns/{C}/units/unit-zzz/channels", "secretariat",
@@ -235,6 +246,8 @@ CASES = [
     ("screening: failed without reasons", "review", "POST", SCREEN, "secretariat", J({"passed": False}), 422,
      "reasons_required"),
     ("screening: 21 reasons", "review", "POST", SCREEN, "secretariat", J({"passed": False, "reasons": ["缺页"] * 21}),
+     422, "invalid_request"),
+    ("screening: NUL in a reason", "review", "POST", SCREEN, "secretariat", J({"passed": False, "reasons": ["缺\u0000页"]}),
      422, "invalid_request"),
     ("screening: unknown nomination", "review", "POST", f"/v1/review/nominations/{UNKNOWN}/screening", "secretariat",
      J({"passed": True}), 404, "nomination_not_found"),
@@ -258,6 +271,8 @@ CASES = [
      422, "invalid_request"),
     ("plan: score range upside down", "review", "PUT", T1 + "/plan", "body_own",
      J({**PLAN, "score_min": "100", "score_max": "0"}), 422, "invalid_plan"),
+    ("plan: NUL in an expert's name", "review", "PUT", T1 + "/plan", "body_own",
+     J({**PLAN, "roster": [{**ROSTER[1], "name": "专\u0000家"}]}), 422, "invalid_request"),
     ("plan: unknown domain", "review", "PUT", f"/v1/review/campaigns/{C}/targets/leading_tech/quantum_cooking/plan",
      "body_own", J(PLAN), 404, "target_not_found"),
     ("plan: unknown list", "review", "PUT", f"/v1/review/campaigns/{C}/targets/best_cakes/-/plan", "body_own", J(PLAN),
@@ -315,6 +330,8 @@ CASES = [
      422, "invalid_request"),
     ("score: NaN", "review", "PUT", SCORE, "expert_assigned", J({"scores": {**SCORES, "innovation": "NaN"}}), 422,
      "invalid_request"),
+    ("score: NUL in a criterion", "review", "PUT", SCORE, "expert_assigned", J({"scores": {**SCORES, "x\u0000": "1"}}),
+     422, "invalid_request"),
     ("score: none", "review", "PUT", SCORE, "expert_assigned", J({"scores": {}}), 422, "invalid_request"),
     ("score: scores a list", "review", "PUT", SCORE, "expert_assigned", J({"scores": [90, 80]}), 422, "invalid_request"),
     ("score: before review opens", "review", "PUT", SCORE, "expert_assigned", J({"scores": SCORES}), 409,
@@ -339,6 +356,8 @@ CASES = [
      J({"selected": False, "vote": VOTE}), 422, "vote_contradicts_decision"),
     ("decision: negative count", "review", "POST", DECIDE % "{w.nomination_c}", "secretariat",
      J({"selected": True, "vote": {**VOTE, "no": -1}}), 422, "invalid_request"),
+    ("decision: NUL in the note", "review", "POST", DECIDE % "{w.nomination_c}", "secretariat",
+     J({"selected": True, "vote": VOTE, "note": "通\u0000过"}), 422, "invalid_request"),
     ("decision: selected missing", "review", "POST", DECIDE % "{w.nomination_c}", "secretariat", J({"vote": VOTE}), 422,
      "invalid_request"),
     # --- publish: notice, objections, resolution, release ----------------------------------------------
@@ -390,6 +409,8 @@ CASES = [
      "invalid_request"),
     ("resolution: upheld a string", "publish", "POST", RESOLVE, "secretariat", J({"upheld": "也许", "note": "处理"}), 422,
      "invalid_request"),
+    ("resolution: NUL in the note", "publish", "POST", RESOLVE, "secretariat", J({"upheld": False, "note": "不\u0000成立"}),
+     422, "invalid_request"),
     ("resolution: unknown objection", "publish", "POST", PUB + f"/objections/{UNKNOWN}/resolution", "secretariat",
      J({"upheld": False, "note": "处理"}), 404, "objection_not_found"),
     ("resolution: resolved already", "publish", "POST", PUB + "/objections/{w.resolved}/resolution", "secretariat",
@@ -398,6 +419,8 @@ CASES = [
      422, "reason_required"),
     ("release: reason too long", "publish", "POST", PUB + f"/lists/{LIST_P}/release", "secretariat",
      J({"reason": "因" * 2001}), 422, "invalid_request"),
+    ("release: NUL in the reason", "publish", "POST", PUB + f"/lists/{LIST_P}/release", "secretariat",
+     J({"reason": "更\u0000正"}), 422, "invalid_request"),
     ("release: notice still open", "publish", "POST", PUB + f"/lists/{LIST_O}/release", "secretariat", None, 409,
      "notice_not_closed"),
     ("release: no notice", "publish", "POST", PUB + f"/lists/{LIST_N}/release", "secretariat", None, 409, "no_notice"),

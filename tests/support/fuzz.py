@@ -68,8 +68,13 @@ class Fuzzer:
             n = next(self._addresses)
             # Objections are rate-limited per client address: each case comes from its own.
             headers = {"X-Forwarded-For": f"10.7.{n // 250 % 250}.{n % 250}", **({} if n % anonymous_every == 0 else auth)}
-            response = self._send(client, case.as_transport_kwargs(base_url=str(client.base_url), headers=headers))
             self.cases[service] += 1
+            try:
+                response = self._send(client, case.as_transport_kwargs(base_url=str(client.base_url), headers=headers))
+            except Exception as exc:  # noqa: BLE001 — the app raised: a server would have answered 500
+                self.server_errors[service] += 1
+                self.failures.append(f"{label}: the app raised {type(exc).__name__}: {exc} — for {case!r}"[:1500])
+                return
             self.server_errors[service] += response.status_code >= 500
             problems = problem_failures(response)
             try:

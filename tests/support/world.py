@@ -19,6 +19,7 @@ from eventlog.clock import FixedClock
 from eventlog.settings import database_url
 from tests.support.events import nomination_chain, open_campaign, publish
 from tests.support.intake import IN_COLLECTION, Keys, application_body, nomination_body, wait_for
+from tests.support.publish import facts_caught_up, objection
 from tests.support.review import IN_REVIEW, plan_body
 from tests.support.unchanged import settled
 
@@ -33,6 +34,8 @@ GREEN = f"/v1/review/campaigns/{C}/targets/leading_tech/green_low_carbon"  # joi
 NOTICE_P_AT = datetime.fromisoformat("2022-12-18T10:00:00+08:00")  # closes 12-27 (the campaign's planned close)
 NOTICE_O_AT = datetime.fromisoformat("2022-12-26T10:00:00+08:00")  # closes 2023-01-02 (seven days)
 PUBLISH_AT = datetime.fromisoformat("2022-12-28T10:00:00+08:00")   # P's notice closed, O's open
+# Decided in final review (put on the log): O's notice open, with an objection; P noticed, closed and published;
+# N not noticed yet.
 LIST_O, LIST_P, LIST_N = "emerging_enterprise", "integrated_innovation_org", "entrepreneurship_pioneer"
 SCORES = {"innovation": "90", "advancement": "80", "industrial_value": "85", "social_benefit": "70"}
 # T1's experts: e00 works at unit-a, so the conflict rule finds e00's conflict with unit-a's nominations itself.
@@ -151,7 +154,7 @@ async def _nominations(s: Services, w: World) -> None:
 
     async def nominate(u: str, domain: str) -> str:
         body = nomination_body(domain=domain, technology_name=f"{u}的{domain}技术")
-        return (ok(await s.intake.post("/v1/nominations", json=body, headers=unit[u])))["nomination_id"]
+        return ok(await s.intake.post("/v1/nominations", json=body, headers=unit[u]))["nomination_id"]
 
     w.nomination_a = await nominate("unit-a", "advanced_materials")
     w.nomination_b = await nominate("unit-b", "advanced_materials")
@@ -167,7 +170,7 @@ async def _applications(s: Services, w: World) -> None:
 
     async def draft() -> str:
         r = await s.intake.post("/v1/applications", json=application_body(unit_id="unit-a"), headers=acme)
-        return (ok(r))["application_id"]
+        return ok(r)["application_id"]
 
     w.draft = await draft()
     for answer in ("return", "decline", "recommend"):
@@ -188,13 +191,11 @@ async def _publish_facts(w: World) -> None:
 
 async def _review(s: Services, w: World) -> None:
     for nid in (w.nomination_a, w.nomination_b, w.nomination_c):
-        r = await s.review.post(f"/v1/review/nominations/{nid}/screening", json={"passed": True}, headers=secretariat(s))
-        ok(r)
+        ok(await s.review.post(f"/v1/review/nominations/{nid}/screening", json={"passed": True}, headers=secretariat(s)))
     await rows_are("SELECT count(*) FROM review_views.nominations WHERE screening_passed", 3)
     materials, info = headers(s, "review_body", MATERIALS), headers(s, "review_body", INFO)
     # T1: five experts, two per nomination (two may declare a conflict on one and still be replaced).
-    roster = ROSTER
-    ok(await s.review.put(T1 + "/plan", json=plan_body(roster, per_item=2), headers=materials))
+    ok(await s.review.put(T1 + "/plan", json=plan_body(ROSTER, per_item=2), headers=materials))
     ok(await s.review.post(T1 + "/assignments/auto", json={}, headers=materials))
     seats = await fetch("SELECT nomination_id::text, expert_id, active, conflict FROM review.seats")
     active = lambda nid: sorted(r["expert_id"] for r in seats if r["nomination_id"] == nid and r["active"])  # noqa: E731
@@ -202,34 +203,32 @@ async def _review(s: Services, w: World) -> None:
     conflicted = [r["expert_id"] for r in seats if r["nomination_id"] == w.nomination_a and r["conflict"]]
     assert len(on_a) == 2 and conflicted == ["e00"], seats
     w.experts = {"assigned": on_a[0], "conflicted": "e00",
-                 "unassigned": next(e["expert_id"] for e in roster[1:] if e["expert_id"] not in on_a)}
+                 "unassigned": next(e["expert_id"] for e in ROSTER[1:] if e["expert_id"] not in on_a)}
     w.seated_on_b = on_b[0]
-    w.free_on_b = next(e["expert_id"] for e in roster if e["expert_id"] not in on_b)
+    w.free_on_b = next(e["expert_id"] for e in ROSTER if e["expert_id"] not in on_b)
     # T2: one expert scores the one nomination; the body submits its results: the final review may decide.
-    ok(await s.review.put(T2 + "/plan", json=plan_body([{"expert_id": "x01", "name": "专家甲", "affiliation": "某某研究院"}],
-                                                             per_item=1), headers=info))
+    alone = [{"expert_id": "x01", "name": "专家甲", "affiliation": "某某研究院"}]
+    ok(await s.review.put(T2 + "/plan", json=plan_body(alone, per_item=1), headers=info))
     ok(await s.review.post(T2 + "/assignments/auto", json={}, headers=info))
     ok(await s.review.put(f"{T2}/nominations/{w.nomination_c}/scores", json={"scores": SCORES},
-                                headers=headers(s, "expert", INFO, sub="x01")))
+                          headers=headers(s, "expert", INFO, sub="x01")))
     ok(await s.review.post(T2 + "/results", json={}, headers=info))
     # The joint target: ECO files, CLEAN is to confirm.
-    r = await s.review.put(GREEN + "/plan", json=plan_body(roster, per_item=2), headers=headers(s, "review_body", ECO))
-    w.green_plan = (ok(r))["plan_event_id"]
+    r = await s.review.put(GREEN + "/plan", json=plan_body(ROSTER, per_item=2), headers=headers(s, "review_body", ECO))
+    w.green_plan = ok(r)["plan_event_id"]
 
 
 async def _notices(s: Services, w: World) -> None:
     """LIST_P: noticed on 12-18, closed on 12-27, published; LIST_O: noticed on 12-26, open, one objection."""
-    from tests.support.publish import facts_caught_up, objection
-
     await facts_caught_up()
     clock = s.clocks["publish"]
     base = f"/v1/publish/campaigns/{C}"
     clock.at = NOTICE_P_AT
-    w.notice_closed = (ok(await s.publish.post(f"{base}/lists/{LIST_P}/notice", headers=secretariat(s))))["notice_id"]
+    w.notice_closed = ok(await s.publish.post(f"{base}/lists/{LIST_P}/notice", headers=secretariat(s)))["notice_id"]
     clock.at = NOTICE_O_AT
-    w.notice_open = (ok(await s.publish.post(f"{base}/lists/{LIST_O}/notice", headers=secretariat(s))))["notice_id"]
+    w.notice_open = ok(await s.publish.post(f"{base}/lists/{LIST_O}/notice", headers=secretariat(s)))["notice_id"]
     clock.at = PUBLISH_AT
     ok(await s.publish.post(f"{base}/lists/{LIST_P}/release", headers=secretariat(s)))
     r = await s.publish.post(f"{base}/notices/{w.notice_open}/objections",
                              json=objection(w.chains[LIST_O].nomination_id))
-    w.objection = (ok(r))["objection_id"]
+    w.objection = ok(r)["objection_id"]
