@@ -47,6 +47,7 @@ class Fuzzer:
         self.loop, self.examples, self.derandomize = loop, examples, derandomize
         self.cases: Counter[str] = Counter()
         self.server_errors: Counter[str] = Counter()
+        self.unsendable: Counter[str] = Counter()  # generated cases no HTTP client can put on the wire
         self.failures: list[str] = []
         self._addresses = itertools.count(1)
 
@@ -68,9 +69,14 @@ class Fuzzer:
             n = next(self._addresses)
             # Objections are rate-limited per client address: each case comes from its own.
             headers = {"X-Forwarded-For": f"10.7.{n // 250 % 250}.{n % 250}", **({} if n % anonymous_every == 0 else auth)}
+            try:
+                request = self._request(client, case.as_transport_kwargs(base_url=str(client.base_url), headers=headers))
+            except (ValueError, requests.RequestException):  # no HTTP client could send it (e.g. a header's bytes)
+                self.unsendable[service] += 1
+                return
             self.cases[service] += 1
             try:
-                response = self._send(client, case.as_transport_kwargs(base_url=str(client.base_url), headers=headers))
+                response = asyncio.run_coroutine_threadsafe(request, self.loop).result(timeout=120)
             except Exception as exc:  # noqa: BLE001 — the app raised: a server would have answered 500
                 self.server_errors[service] += 1
                 self.failures.append(f"{label}: the app raised {type(exc).__name__}: {exc} — for {case!r}"[:1500])
@@ -88,10 +94,11 @@ class Fuzzer:
         except hypothesis.errors.Unsatisfiable:  # nothing to make invalid: an operation without parameters
             assert mode is GenerationMode.NEGATIVE, label
 
-    def _send(self, client: httpx.AsyncClient, kwargs: dict[str, Any]) -> httpx.Response:
-        """The case as schemathesis would send it with `requests` (its body encodings), through `client`."""
+    @staticmethod
+    def _request(client: httpx.AsyncClient, kwargs: dict[str, Any]):
+        """The case as schemathesis would send it with `requests` (its body encodings), through `client`:
+        the coroutine to run on the app's loop."""
         prepared = requests.Request(**{k: kwargs[k] for k in ("method", "url", "headers", "params", "json", "data",
                                                                "files") if k in kwargs}).prepare()
-        send = client.request(prepared.method, prepared.url, headers=dict(prepared.headers),
-                              content=prepared.body or b"")
-        return asyncio.run_coroutine_threadsafe(send, self.loop).result(timeout=120)
+        headers = httpx.Headers({k: v for k, v in prepared.headers.items()})  # refuses what no client would send
+        return client.request(prepared.method, prepared.url, headers=headers, content=prepared.body or b"")

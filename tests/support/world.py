@@ -76,9 +76,13 @@ async def all_in_process(keys: Keys):
             client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}", timeout=60)
             client.app = app
             clients[name] = await stack.enter_async_context(client)
-        # The quota app is a module-level object: its clock and verifier come from here, not the environment.
+        # The quota app is a module-level object: its clock and verifier come from here, not the environment,
+        # and the verifier is taken away again (it would outlive this test's keys).
         quota_app.state.clock, quota_app.state.token_verifier = clocks["quota"], keys.verifier()
-        yield Services(keys, clocks, clients)
+        try:
+            yield Services(keys, clocks, clients)
+        finally:
+            del quota_app.state.token_verifier
 
 
 @dataclass
