@@ -25,7 +25,7 @@ from rich.progress import Progress
 from contracts.campaign import CAMPAIGNS_DIR
 from contracts.events import Actor
 from eventlog.auth import DEV_KEYS_DIR
-from kczg.simulate_plan import Intent, Unit, plan
+from kczg.simulate_plan import Intent, Unit, plan, title_of
 from kczg.simulate_report import report
 from kczg.simulate_review import ReviewDriver
 from kczg.simulate_review_report import review_report
@@ -105,8 +105,9 @@ class Driver:
 
     def _body(self, intent: Intent) -> dict:
         form = example_form(intent.list_code)
-        title = f"模拟{intent.seq:06d}"
-        for name in ("technology_name", "enterprise_name", "organisation_name", "nominee_name", "project_name"):
+        title = title_of(intent)
+        for name in ("technology_name", "enterprise_name", "organisation_name", "nominee_name", "person_name",
+                     "project_name"):
             if name in form:
                 form[name] = title
         if intent.domain:
