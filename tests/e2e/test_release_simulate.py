@@ -1,4 +1,6 @@
 """`kczg simulate` at a tenth of 2022's size to the end, through intake, quota, review and publish processes:
+every slot-holder screened, every target's plan, panel, scores and results (one body late) agreeing with the
+review views;
 the final review with a committee vote per nomination (one short of its quorum refused, a few revised),
 every list's public notice with named objections (one upheld, one after the close refused), the release
 on the moved day with one correction, and the release files, public page and ranking view agreeing with
@@ -10,6 +12,7 @@ from datetime import date
 
 from kczg.simulate import simulate_async
 from kczg.simulate_release_plan import CORRECTION, OBJECTIONS, REVISED_TARGETS, selection
+from kczg.simulate_review_plan import PER_ITEM
 from kczg.token_cli import PRIVATE_NAME, PUBLIC_NAME
 
 LISTS = ["leading_tech", "emerging_enterprise", "integrated_innovation_org", "entrepreneurship_pioneer",
@@ -27,6 +30,7 @@ async def test_simulated_release_agrees_with_the_files_the_page_and_the_views(re
                                    publish=release_services["publish_base"], release_on=date(2023, 2, 20))
 
     assert summary["consistent"] and summary["review_consistent"], summary["review"]["problems"]
+    _assert_review(summary)
     release = summary["release"]
     assert summary["release_consistent"] and release["release_consistent"], release
     assert release["checks"] == {"files": True, "versions": True, "page": True, "view": True, "rebuild": True}
@@ -55,3 +59,27 @@ async def test_simulated_release_agrees_with_the_files_the_page_and_the_views(re
     assert release["corrections"] == {"leading_tech": CORRECTION}
     assert release["released_on"] == "2023-02-20"
     assert sorted(release["files"]) == ["manifest.json", "release.csv", "release.json", "release.pdf", "release.xlsx"]
+
+
+def _assert_review(summary: dict) -> None:
+    """The review phase on the way: screening, every target's results, conflicts and scores."""
+    review = summary["review"]
+    assert review["review_consistent"], review
+    # Every nomination holding a slot was screened, and exactly the planned ones failed.
+    screening = review["screening"]
+    assert screening["holding_slot"] == summary["views"]["reserved"] > 0
+    assert screening["passed"] + screening["failed"] == screening["holding_slot"]
+    assert screening["failed"] == screening["failed_planned"] >= 1
+    in_review = sum(t["in_review"] for t in review["targets"].values())
+    assert in_review == screening["passed"]
+    # All 12 targets (the joint 绿色低碳 one once) submitted; the late body's targets, and only those, late.
+    assert review["targets_submitted"] == len(review["targets"]) == 12 and review["missing"] == []
+    assert review["late_targets"] == review["expected_late"] != []
+    assert review["targets"]["kczg-2022:leading_tech:green_low_carbon"]["bodies"] == [
+        "cast_eco_env_consortium", "cast_clean_energy_consortium"]
+    # Conflicts were found from the experts' organisations and declared; declared ones were topped up.
+    assert review["automatic_conflicts"] > 0
+    assert review["topped_up"] == review["declared_conflicts"] > 0
+    # Every seat scored once, everything in review ranked, nothing refused.
+    assert review["scores"] == PER_ITEM * in_review and review["ranked"] == in_review
+    assert review["outcomes"] == {} and review["problems"] == []
