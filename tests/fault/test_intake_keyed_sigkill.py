@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import time
 
 import httpx
 
@@ -65,6 +66,7 @@ async def test_sigkill_of_intake_on_its_keyed_amend_withdraw_and_application_pat
     intake = start_intake(env, keys, tmp_path / "intake-0.log", port)
     writer = KeyedWriter(timeout_s=10)
     answered_at_kill: list[int] = []
+    restart_s: list[float] = []  # from the kill to the new process answering
     try:
         await asyncio.to_thread(wait_http_ready, base, intake)
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
@@ -79,9 +81,11 @@ async def test_sigkill_of_intake_on_its_keyed_amend_withdraw_and_application_pat
                     assert not flows.done(), flows.exception() if flows.done() else None
                     await asyncio.sleep(0.01)
                 intake.kill9()
+                killed_at = time.monotonic()
                 answered_at_kill.append(len(writer.acked))
                 intake = start_intake(env, keys, tmp_path / f"intake-{n}.log", port)
                 await asyncio.to_thread(wait_http_ready, base, intake)
+                restart_s.append(time.monotonic() - killed_at)
             await flows
             first_answers = dict(writer.acked)
             assert len(first_answers) == WRITES
@@ -94,6 +98,8 @@ async def test_sigkill_of_intake_on_its_keyed_amend_withdraw_and_application_pat
     finally:
         intake.stop()
 
+    print(f"\nintake killed at {answered_at_kill} of {WRITES} answered; answering again after "
+          f"{', '.join(f'{t:.1f}' for t in restart_s)} s; {writer.summary()}")
     assert [a < WRITES for a in answered_at_kill] == [True] * len(KILL_AT), answered_at_kill
     cut_off = [a for a in writer.attempts if a.status is None]
     assert len({a.url for a in cut_off}) > len(KILL_AT), "the kills must cut requests off mid-flight"

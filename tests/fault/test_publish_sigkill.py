@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import time
 
 import httpx
 
@@ -55,7 +56,7 @@ async def test_sigkill_of_publish_mid_objections_and_resolutions_then_the_releas
     port = free_port()
     service = start_publish(env, keys, tmp_path / "publish-0.log", port)
     writer = KeyedWriter(timeout_s=10)
-    answered_at_kill = []
+    answered_at_kill, restart_s = [], []  # restart: from the kill to the new process answering
     try:
         await asyncio.to_thread(wait_http_ready, f"http://127.0.0.1:{port}", service)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
@@ -69,9 +70,11 @@ async def test_sigkill_of_publish_mid_objections_and_resolutions_then_the_releas
                     assert not flows.done(), flows.exception() if flows.done() else None
                     await asyncio.sleep(0.01)
                 service.kill9()
+                killed_at = time.monotonic()
                 answered_at_kill.append(len(writer.acked))
                 service = start_publish(env, keys, tmp_path / f"publish-{n}.log", port)
                 await asyncio.to_thread(wait_http_ready, f"http://127.0.0.1:{port}", service)
+                restart_s.append(time.monotonic() - killed_at)
             await flows
             released = await writer.write(client, "POST", f"{LIST}/lists/leading_tech/release", "release-0001", {},
                                           {**secretariat(keys), "X-Kczg-Clock": AFTER_NOTICE.isoformat()})
@@ -83,6 +86,8 @@ async def test_sigkill_of_publish_mid_objections_and_resolutions_then_the_releas
     finally:
         service.stop()
 
+    print(f"\npublish killed at {answered_at_kill} of {1 + 2 * OBJECTIONS} answered; answering again after "
+          f"{', '.join(f'{t:.1f}' for t in restart_s)} s; {writer.summary()}")
     assert [a < 1 + 2 * OBJECTIONS for a in answered_at_kill] == [True] * len(KILL_AT), answered_at_kill
     assert len({a.url for a in writer.attempts if a.status is None}) > len(KILL_AT), "the kills must cut requests off"
     on_log = distinct_events(await read_topic(PUBLISH.name))

@@ -9,6 +9,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from decimal import Decimal
 
@@ -105,14 +106,16 @@ async def test_sigkill_of_review_mid_stream_counts_every_acknowledged_score_once
         while len(acked) < KILL_AFTER:
             await asyncio.sleep(0.02)
         review.kill9()
-        killed_at = len(acked)
+        killed_at, kill_time = len(acked), time.monotonic()
         review, current[0] = start_review(env, keys, tmp_path / "review2.log")
         await asyncio.to_thread(wait_http_ready, current[0], review)
+        restart_s = time.monotonic() - kill_time
         await senders
     finally:
         review.stop()
         quota.stop()
 
+    print(f"\nreview killed at {killed_at:,} of {SCORES:,} scores acknowledged; answering again after {restart_s:.1f} s")
     assert killed_at < SCORES, "the kill must land mid-stream"
     assert len(acked) == SCORES
     recorded = events_of(await read_topic(REVIEW.name), ExpertScoreRecorded)

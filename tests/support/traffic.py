@@ -4,6 +4,7 @@ the same key until it has a definite answer, every attempt's status and latency 
 from __future__ import annotations
 
 import asyncio
+import collections
 import time
 from dataclasses import dataclass, field
 
@@ -62,3 +63,13 @@ class KeyedWriter:
 
     def during(self, start: float, end: float) -> list[Attempt]:
         return [a for a in self.attempts if start <= a.started <= end]
+
+    def summary(self) -> str:
+        """One line for the fault tests' output: what the clients saw of the fault."""
+        ok = sorted(a.started + a.seconds for a in self.attempts if a.status is not None and a.status < 300)
+        gap = max((b - a for a, b in zip(ok, ok[1:])), default=0.0)  # the longest stretch without a 2xx
+        seen = collections.Counter("no answer" if a.status is None else f"{a.status} {a.code or ''}".strip()
+                                   for a in self.attempts)
+        slowest = max((a.seconds for a in self.attempts), default=0.0)
+        return (f"{len(self.sent):,} writes, {len(self.attempts):,} attempts {dict(seen)}; "
+                f"longest stretch without a 2xx {gap:.1f} s; slowest attempt {slowest:.2f} s")
