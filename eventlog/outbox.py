@@ -26,6 +26,7 @@ import asyncpg
 from contracts.events import Event, encode_event
 from contracts.topics import Topic
 
+from . import metrics
 from .ddl import apply_ddl
 from .producer import EventPublisher
 
@@ -62,6 +63,9 @@ class Outbox:
         self._stale_sql = (f"SELECT seq, topic, key, value FROM {schema}.outbox "
                            "WHERE staged_at < now() - $1::float8 * interval '1 second' ORDER BY seq LIMIT $2 FOR UPDATE")
         self._delete_sql = f"DELETE FROM {schema}.outbox WHERE seq = ANY($1::bigint[])"
+        self._depth_sql = (f"SELECT count(*), coalesce(extract(epoch FROM now() - min(staged_at)), 0)::float8 "
+                           f"FROM {schema}.outbox")
+        self._relayed = metrics.OUTBOX_RELAYED.labels(schema)
 
     async def ensure_schema(self, conn: asyncpg.Connection) -> None:
         await apply_ddl(conn, DDL.format(schema=self.schema))
@@ -116,7 +120,16 @@ class Outbox:
         """Republish rows older than the grace period (what a crash left between commit and ack)."""
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(self._stale_sql, self.relay_grace_s if grace_s is None else grace_s, limit)
-            return await self._send_and_delete(conn, rows)
+            sent = await self._send_and_delete(conn, rows)
+        self._relayed.inc(sent)
+        return sent
+
+    async def report_metrics(self) -> None:
+        """kczg_outbox_pending_rows and kczg_outbox_oldest_pending_seconds of this schema, asked now."""
+        async with self.pool.acquire() as conn:
+            pending, oldest = await conn.fetchrow(self._depth_sql)
+        metrics.OUTBOX_PENDING.labels(self.schema).set(pending)
+        metrics.OUTBOX_OLDEST.labels(self.schema).set(oldest)
 
     async def relay_forever(self, stop: asyncio.Event, every_s: float = 1.0) -> None:
         """The relay: at start (a previous run's leftovers are old already) and every `every_s` after."""

@@ -29,6 +29,10 @@ app.add_typer(release_cli.app, name="release", help="Release files rebuilt from 
 from . import state_cli  # noqa: E402  (own lines: others edit this file concurrently)
 app.add_typer(state_cli.app, name="state", help="Each service's own state against a replay of the log.")
 
+from . import deadletters_cli, logs_cli  # noqa: E402  (own lines: others edit this file concurrently)
+app.command("logs")(logs_cli.logs)
+app.command("deadletters")(deadletters_cli.deadletters)
+
 
 @topics.command("create")
 def topics_create() -> None:

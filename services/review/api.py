@@ -15,9 +15,10 @@ from eventlog import http_problems, projection_keeper
 from eventlog.auth import TokenVerifier, verifier_from_env
 from eventlog.clock import Clock, clock_from_env
 from eventlog.health import health_router
+from eventlog.metrics import HttpMetrics, metrics_router
 from eventlog.write_side import write_side
 
-from . import store
+from . import progress_metrics, store
 from .routes import experts, final, screening, targets
 from .views import PROJECTIONS
 
@@ -35,6 +36,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     async def lifespan(app: FastAPI):
         async with write_side("review", set_up=store.ensure_schema,
                               pool_size=int(os.environ.get("REVIEW_DB_POOL", "10"))) as ws:
+            ws.uow.on_commit.append(progress_metrics.count)
             for projection in PROJECTIONS:  # rebuilt first if missing or stale, then kept live
                 ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))
             ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))
@@ -43,6 +45,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
             yield
 
     app = FastAPI(title="科创中国榜单 · 评审服务 (review)", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.add_middleware(HttpMetrics, service="review")
     http_problems.install(app)
 
     @app.exception_handler(asyncpg.UndefinedTableError)
@@ -50,6 +53,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
         return http_problems.problem(503, *VIEWS_BUILDING)
 
     app.include_router(health_router())
+    app.include_router(metrics_router())
     for module in (screening, targets, experts, final):
         app.include_router(module.router)
     return app
@@ -59,9 +63,6 @@ app = create_app()
 
 
 def serve() -> None:
-    import uvicorn
+    from eventlog.entrypoint import serve as serve_service
 
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s review %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(app, host=os.environ.get("REVIEW_HOST", "127.0.0.1"), port=int(os.environ.get("REVIEW_PORT", "8003")),
-                log_level="warning")
+    serve_service("review", "services.review.api:app", 8003)
