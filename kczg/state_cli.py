@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from eventlog.state_verify import ServiceState, StateResult
+from eventlog.state_verify import OFFSETS, ServiceState, StateResult
 
 app = typer.Typer(help="Each service's own state, verified against a replay of the log.", no_args_is_help=True)
 console = Console()
@@ -38,13 +38,16 @@ def verify_command(service: str = typer.Argument(..., help="intake, quota, revie
     for state, result in zip(chosen, results):
         show(state, result)
     failed = [r.service for r in results if not r.ok]
+    tables, why = OFFSETS
+    console.print(f"[dim]not compared: {', '.join(tables)} — {why}[/]")
     console.print(f"{'[red]differing: ' + ', '.join(failed) + '[/]' if failed else '[green]all identical[/]'} "
                   f"({sum(r.rows for r in results):,} rows compared in {time.monotonic() - started:.1f}s)")
     raise typer.Exit(1 if failed else 0)
 
 
 def show(state: ServiceState, result: StateResult) -> None:
-    verdict = "[green]identical[/] to" if result.ok else "[red]differs[/] from"
+    verdict = ("[green]identical[/] to" if result.ok else "[red]differs[/] from" if result.differing
+               else "[red]not wholly checked[/] against")
     console.print(f"[bold]{result.service}[/]: {verdict} a replay of the log ({result.records:,} records, "
                   f"{result.rows:,} rows, {result.seconds:.1f}s)")
     table = Table("table", "live rows", "replayed rows", "differing", "columns left out")
@@ -60,8 +63,10 @@ def show(state: ServiceState, result: StateResult) -> None:
             console.print(f"  {t.table}: {t.differing - len(t.differences):,} more differing row(s)", markup=False)
     for why in result.unsettled if not result.ok else ():  # equal while moving is still equal
         console.print(f"  [yellow]could not settle[/] after {result.attempts} attempt(s): {why}")
+    for name in result.uncovered:
+        console.print(f"  [red]neither compared nor excluded[/]: {name} (name it in services/{result.service}/restore.py)")
     for tables, why in state.not_compared:
-        console.print(f"  [dim]not compared: {tables} — {why}[/]")
+        console.print(f"  [dim]not compared: {', '.join(tables)} — {why}[/]")
 
 
 def _value(row: dict | None, column: str) -> str:

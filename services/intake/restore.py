@@ -18,10 +18,11 @@ STATE = ServiceState(
                                                      "published_lists", "listings")),
     set_up=store.ensure_schema,
     apply=projection.apply,  # already a consumer's apply: records in, rows out
+    not_compared=((("intake.blobs", "intake.uploads"), "attachment bytes and who uploaded them: events carry "
+                                                       "only each document's reference (name, size, sha256)"),
+                  (("intake.inbox",), "the event ids applied: de-duplication, not state"),
+                  (("intake.outbox", "intake.idempotency"), "the write side's bookkeeping: events in flight, "
+                                                            "answers remembered per Idempotency-Key")),
     consumers=((projection.VIEW_NAME, (APPLICATIONS, NOMINATIONS, QUOTA, PUBLISH)),),
-    not_compared=(("intake.blobs, intake.uploads", "attachment bytes and who uploaded them: events carry only "
-                                                   "each document's reference (name, size, sha256)"),
-                  ("intake.inbox, intake.outbox, intake.idempotency", "bookkeeping: event ids applied, events in "
-                                                                      "flight, answers per Idempotency-Key")),
     init=store.init_connection,
 )

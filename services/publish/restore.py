@@ -12,6 +12,7 @@ import asyncpg
 from contracts.events import Event, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
 from contracts.topics import PUBLISH
 from eventlog.state_compare import StateTable
+from eventlog.state_replay import from_events
 from eventlog.state_verify import ServiceState
 
 from . import store
@@ -37,10 +38,10 @@ STATE = ServiceState(
     topics=(PUBLISH,),
     tables=(StateTable("publish.notices"), StateTable("publish.objections"), StateTable("publish.releases")),
     set_up=store.ensure_schema,
-    restore=restore,
-    not_compared=(("publish.objection_clients", "the objection rate limiter's window: per client address, "
-                                                "never on the log"),
-                  ("publish.outbox, publish.idempotency", "bookkeeping of the write side: events in flight, "
-                                                          "answers remembered per Idempotency-Key"),
-                  ("publish_rankings.*, publish_facts.*", "projections: `kczg projections verify`")),
+    apply=from_events("publish", restore),
+    not_compared=((("publish.objection_clients",), "the objection rate limiter's window: per client address, "
+                                                   "never on the log"),
+                  (("publish.outbox", "publish.idempotency"), "the write side's bookkeeping: events in flight, "
+                                                              "answers remembered per Idempotency-Key"),
+                  (("publish_rankings.*", "publish_facts.*"), "projections: `kczg projections verify`")),
 )

@@ -11,6 +11,7 @@ import asyncpg
 from contracts.events import Event, QuotaRejected, QuotaReleased, QuotaReserved, UnitChannelsChanged, UnitRegistered
 from contracts.topics import NOMINATIONS, QUOTA
 from eventlog.state_compare import StateTable
+from eventlog.state_replay import from_events
 from eventlog.state_verify import ServiceState
 
 from . import store
@@ -62,8 +63,8 @@ STATE = ServiceState(
             StateTable("quota.holders", key=("nomination_id",)),
             StateTable("quota.registry")),
     set_up=store.ensure_schema,
-    restore=restore,
+    apply=from_events("quota", restore),
+    not_compared=((("quota.outbox", "quota.idempotency"), "the write side's bookkeeping: events in flight, "
+                                                          "answers remembered per Idempotency-Key"),),
     consumers=((CONSUMER_NAME, (NOMINATIONS,)),),
-    not_compared=(("quota.outbox, quota.idempotency", "bookkeeping of the write side: events in flight, "
-                                                      "answers remembered per Idempotency-Key"),),
 )

@@ -14,6 +14,7 @@ from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertSco
                               ReviewPlanConfirmed, ReviewPlanFiled)
 from contracts.topics import NOMINATIONS, REVIEW
 from eventlog.state_compare import StateTable
+from eventlog.state_replay import from_events
 from eventlog.state_verify import ServiceState
 
 from . import store
@@ -58,8 +59,8 @@ STATE = ServiceState(
     tables=tuple(StateTable(f"review.{t}") for t in ("screenings", "targets", "seats", "scores", "ranked",
                                                      "decisions")),
     set_up=store.ensure_schema,
-    restore=restore,
-    not_compared=(("review.outbox, review.idempotency", "bookkeeping of the write side: events in flight, "
-                                                        "answers remembered per Idempotency-Key"),
-                  ("review_views.*", "a projection: `kczg projections verify review.views`")),
+    apply=from_events("review", restore),
+    not_compared=((("review.outbox", "review.idempotency"), "the write side's bookkeeping: events in flight, "
+                                                            "answers remembered per Idempotency-Key"),
+                  (("review_views.*",), "a projection: `kczg projections verify review.views`")),
 )

@@ -79,7 +79,7 @@ async def test_a_row_changed_behind_a_services_back_is_reported_exactly(run):
     found = {}
     for result in await verify_states(states("all")):
         found[result.service] = [(d.table, d.key, d.kind, d.columns) for t in result.tables for d in t.differences]
-        assert sum(t.differing for t in result.tables) == 1 and not result.ok
+        assert (result.differing, result.uncovered, result.ok) == (1, [], False)
     assert found == {
         "intake": [("intake.listings", {"campaign": "kczg-2022", "list_code": "leading_tech", "nomination_id": a1},
                     "missing_in_live", ())],
@@ -91,5 +91,17 @@ async def test_a_row_changed_behind_a_services_back_is_reported_exactly(run):
 
     bad = await asyncio.to_thread(kczg, "state", "verify", "quota")
     assert bad.returncode == 1, bad.stdout + bad.stderr
-    assert "differs" in bad.stdout and f"quota.holders {{'nomination_id': '{a1}'}} differs" in bad.stdout
-    assert "slot: live=9 replayed=1" in bad.stdout
+    assert "quota: differs from a replay of the log" in bad.stdout and "differing: quota" in bad.stdout
+    assert f"quota.holders {{'nomination_id': '{a1}'}} differs — slot: live=9 replayed=1" in bad.stdout
+
+
+async def test_a_table_neither_compared_nor_excluded_fails_the_verification(run):
+    # A table a service gained that its restore.py neither compares nor names as excluded is not verified.
+    conn = await asyncpg.connect(run.db)
+    try:
+        await conn.execute("CREATE TABLE publish.unaccounted (id int PRIMARY KEY)")
+        (result,) = await verify_states(states("publish"))
+    finally:
+        await conn.execute("DROP TABLE publish.unaccounted")
+        await conn.close()
+    assert (result.uncovered, result.ok) == (["publish.unaccounted"], False)
