@@ -21,6 +21,8 @@ SEPARATE = {"international_cooperation": "cistc", "open_source": "kczg_open_sour
 SEPARATE_SHARE = 0.03      # per separately organised list
 KINDS = {"late": 0.02, "invalid": 0.03, "withdrawn": 0.03}
 VIA_APPLICATION = 0.15
+# Every fifth 先导技术 title carries characters HTML must escape: the public page has to show them as text.
+MARKED_EVERY, MARK = 5, "·<新型>“光&电”技术"
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,12 @@ def plan(scale: float, seed: int, tag: str) -> tuple[list[Unit], list[Intent]]:
         via = kind in ("ok", "withdrawn") and rnd.random() < VIA_APPLICATION
         intents.append(Intent(seq, unit.unit_id, "unit", list_code, domain, kind, via))
     return units, intents
+
+
+def title_of(intent: Intent) -> str:
+    """The item's name on the form (the nomination's title), unique per intent."""
+    title = f"模拟{intent.seq:06d}"
+    return title + MARK if intent.list_code == "leading_tech" and intent.seq % MARKED_EVERY == 2 else title
 
 
 def _pick(rnd: random.Random, weights: dict[str, float]) -> str:

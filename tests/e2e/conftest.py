@@ -50,6 +50,21 @@ async def review_services(services, env, tmp_path):
         review.stop()
 
 
+@pytest.fixture
+async def release_services(review_services, env, tmp_path):
+    """`review_services`, and the publish service as its own process beside them (same database, topics, key
+    and clock; requests name their own instant, as the simulator's do past the notice's close)."""
+    port = free_port()
+    publish = ServiceProcess("services.publish", env, tmp_path / "publish.log", extra_env={
+        **review_services["keys"].env(), "KCZG_CLOCK": IN_COLLECTION, "KCZG_CLOCK_HEADER": "1",
+        "PUBLISH_PORT": str(port)}).start()
+    try:
+        wait_http_ready(f"http://127.0.0.1:{port}", publish)
+        yield {**review_services, "publish_base": f"http://127.0.0.1:{port}", "publish": publish}
+    finally:
+        publish.stop()
+
+
 def register_units(quota_base: str, intake_base: str, keys: Keys, units: dict[str, list[str]],
                    campaign: str = "kczg-2022", timeout: float = 60) -> None:
     """Register units through the quota service's registry API, then wait until the intake has seen them."""

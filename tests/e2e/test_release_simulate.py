@@ -1,0 +1,85 @@
+"""`kczg simulate` at a tenth of 2022's size to the end, through intake, quota, review and publish processes:
+every slot-holder screened, every target's plan, panel, scores and results (one body late) agreeing with the
+review views;
+the final review with a committee vote per nomination (one short of its quorum refused, a few revised),
+every list's public notice with named objections (one upheld, one after the close refused), the release
+on the moved day with one correction, and the release files, public page and ranking view agreeing with
+what the simulator decided."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kczg.simulate import simulate_async
+from kczg.simulate_release_plan import CORRECTION, OBJECTIONS, REVISED_TARGETS, selection
+from kczg.simulate_review_plan import PER_ITEM
+from kczg.token_cli import PRIVATE_NAME, PUBLIC_NAME
+
+LISTS = ["leading_tech", "emerging_enterprise", "integrated_innovation_org", "entrepreneurship_pioneer",
+         "tech_manager_pioneer", "international_cooperation", "open_source"]
+
+
+async def test_simulated_release_agrees_with_the_files_the_page_and_the_views(release_services, tmp_path):
+    keys_dir = tmp_path / "keys"
+    keys_dir.mkdir()
+    (keys_dir / PRIVATE_NAME).write_bytes(release_services["keys"].private_pem)
+    (keys_dir / PUBLIC_NAME).write_bytes(release_services["keys"].public_path.read_bytes())
+
+    summary = await simulate_async(0.1, release_services["base"], release_services["quota_base"], "kczg-2022",
+                                   seed=7, concurrency=16, keys_dir=keys_dir, review=release_services["review_base"],
+                                   publish=release_services["publish_base"], release_on=date(2023, 2, 20))
+
+    assert summary["consistent"] and summary["review_consistent"], summary["review"]["problems"]
+    _assert_review(summary)
+    release = summary["release"]
+    assert summary["release_consistent"] and release["release_consistent"], release
+    assert release["checks"] == {"files": True, "versions": True, "page": True, "view": True, "rebuild": True}
+    assert release["problems"] == [] and release["unexpected"] == {}
+    # Every nomination ranked in the preliminary results was decided; each target's top share selected.
+    in_review = {k: t["in_review"] for k, t in summary["review"]["targets"].items()}
+    assert release["decided"] == sum(in_review.values()) == release["selected"] + release["not_selected"]
+    chosen = selection(in_review, {k: k.split(":")[1] for k in in_review}, 0.1)
+    assert {k: t["selected"] for k, t in release["targets"].items()} == chosen
+    assert release["revised"] == 2 * REVISED_TARGETS
+    # The refusals provoked, each once: a vote short of its quorum, a decision under notice, a late objection.
+    assert release["refusals"] == {"no_quorum": 1, "notice_open": 1, "notice_closed": 1}
+    assert release["vote_rule"] == {"quorum": "2/3", "approval": "2/3"}
+    # Seven notices; four named objections, the first upheld: its nomination alone leaves the release.
+    assert release["notices"] == 7
+    assert release["objections"] == {"filed": OBJECTIONS, "upheld": 1, "dismissed": OBJECTIONS - 1}
+    assert release["released"] == release["selected"] - 1
+    assert sum(lst["upheld"] for lst in release["lists"].values()) == 1
+    for code, lst in release["lists"].items():
+        assert lst["released"] == lst["selected"] - lst["upheld"] == sum(lst["domains"].values()), code
+    assert list(release["lists"]["leading_tech"]["domains"]) == [
+        "electronic_info", "biomedicine", "equipment_manufacturing", "advanced_materials", "green_low_carbon",
+        "industrial_foundation"]
+    # Every list released once on the moved day; 先导技术榜 corrected (version 2, with the reason).
+    assert release["versions"] == {code: 2 if code == "leading_tech" else 1 for code in LISTS}
+    assert release["corrections"] == {"leading_tech": CORRECTION}
+    assert release["released_on"] == "2023-02-20"
+    assert sorted(release["files"]) == ["manifest.json", "release.csv", "release.json", "release.pdf", "release.xlsx"]
+
+
+def _assert_review(summary: dict) -> None:
+    """The review phase on the way: screening, every target's results, conflicts and scores."""
+    review = summary["review"]
+    assert review["review_consistent"], review
+    # Every nomination holding a slot was screened, and exactly the planned ones failed.
+    screening = review["screening"]
+    assert screening["holding_slot"] == summary["views"]["reserved"] > 0
+    assert screening["passed"] + screening["failed"] == screening["holding_slot"]
+    assert screening["failed"] == screening["failed_planned"] >= 1
+    in_review = sum(t["in_review"] for t in review["targets"].values())
+    assert in_review == screening["passed"]
+    # All 12 targets (the joint 绿色低碳 one once) submitted; the late body's targets, and only those, late.
+    assert review["targets_submitted"] == len(review["targets"]) == 12 and review["missing"] == []
+    assert review["late_targets"] == review["expected_late"] != []
+    assert review["targets"]["kczg-2022:leading_tech:green_low_carbon"]["bodies"] == [
+        "cast_eco_env_consortium", "cast_clean_energy_consortium"]
+    # Conflicts were found from the experts' organisations and declared; declared ones were topped up.
+    assert review["automatic_conflicts"] > 0
+    assert review["topped_up"] == review["declared_conflicts"] > 0
+    # Every seat scored once, everything in review ranked, nothing refused.
+    assert review["scores"] == PER_ITEM * in_review and review["ranked"] == in_review
+    assert review["outcomes"] == {} and review["problems"] == []
