@@ -70,7 +70,7 @@ async def _replay(consumer: StoredOffsetConsumer, projection: Projection, schema
     loop = asyncio.get_running_loop()
     pending: asyncio.Task | None = None
     committed = 0
-    open_tps = await _unfinished(consumer, targets, exact)
+    open_tps = await unfinished(consumer, targets, exact)
     front: dict[TopicPartition, int] = {}  # Kafka timestamp of the last record read, per partition
     try:
         while open_tps:
@@ -80,7 +80,7 @@ async def _replay(consumer: StoredOffsetConsumer, projection: Projection, schema
                 got = await consumer.fetch(timeout_ms=100, max_records=min(FOLD_CHUNK, batch_records - folded.events),
                                            partitions=_time_aligned(open_tps, front))
                 if exact:
-                    got = _cut_at_targets(consumer, got, targets)
+                    got = cut_at_targets(consumer, got, targets)
                 if got:
                     front.update((tp, recs[-1].timestamp) for tp, recs in got.items() if recs)
                     projection.fold_into(folded, got)
@@ -90,7 +90,7 @@ async def _replay(consumer: StoredOffsetConsumer, projection: Projection, schema
                     await asyncio.sleep(0)  # let the pending write take its next step between chunks
                 elif loop.time() - stalled_since > STALL_TIMEOUT_S:
                     raise TimeoutError(f"{consumer.spec.name}: no records for {STALL_TIMEOUT_S}s before the targets")
-                open_tps = await _unfinished(consumer, {tp: targets[tp] for tp in open_tps}, exact)
+                open_tps = await unfinished(consumer, {tp: targets[tp] for tp in open_tps}, exact)
                 if pending is not None and pending.done() and folded.events >= batch_records // 8:
                     break  # the database is idle: hand it what we have
             if pending is not None:
@@ -139,7 +139,8 @@ def _time_aligned(open_tps: set[TopicPartition], front: dict[TopicPartition, int
     return sorted(tp for tp in open_tps if front.get(tp, horizon) <= horizon)
 
 
-async def _unfinished(consumer: StoredOffsetConsumer, targets: dict[TopicPartition, int], exact: bool) -> set:
+async def unfinished(consumer: StoredOffsetConsumer, targets: dict[TopicPartition, int], exact: bool) -> set:
+    """The partitions short of their target; exact: those at it are paused (nothing read beyond)."""
     kafka = consumer.kafka
     left = set()
     for tp, target in targets.items():
@@ -152,7 +153,8 @@ async def _unfinished(consumer: StoredOffsetConsumer, targets: dict[TopicPartiti
     return left
 
 
-def _cut_at_targets(consumer: StoredOffsetConsumer, got: Records, targets: dict[TopicPartition, int]) -> Records:
+def cut_at_targets(consumer: StoredOffsetConsumer, got: Records, targets: dict[TopicPartition, int]) -> Records:
+    """`got` without the records at or beyond each partition's target (state verification replays use it too)."""
     kafka = consumer.kafka
     for tp, recs in got.items():
         target = targets.get(tp, 0)

@@ -26,6 +26,8 @@ app.add_typer(token_cli.app, name="token", help="Development JWTs (local key pai
 app.command("simulate")(simulate.simulate)
 from . import release_cli  # noqa: E402  (own lines: others edit this file concurrently)
 app.add_typer(release_cli.app, name="release", help="Release files rebuilt from the log; an entry's event trace.")
+from . import state_cli  # noqa: E402  (own lines: others edit this file concurrently)
+app.add_typer(state_cli.app, name="state", help="Each service's own state against a replay of the log.")
 
 from . import deadletters_cli, logs_cli  # noqa: E402  (own lines: others edit this file concurrently)
 app.command("logs")(logs_cli.logs)

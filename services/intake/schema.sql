@@ -108,3 +108,6 @@ CREATE TABLE IF NOT EXISTS intake.listings (
 CREATE INDEX IF NOT EXISTS listings_by_list ON intake.listings (list_code, title_key);
 CREATE INDEX IF NOT EXISTS nomination_status_by_credit ON intake.nomination_status (credit_key)
     WHERE credit_key IS NOT NULL;
+-- The projection asks which nomination recommends an application it meets only now (store.apply_events).
+CREATE INDEX IF NOT EXISTS nomination_status_by_application ON intake.nomination_status (application_id)
+    WHERE application_id IS NOT NULL;

@@ -23,6 +23,7 @@ from services.intake.domain.model import (
     NominationState,
     evolve_application,
     evolve_nomination,
+    recommended,
 )
 
 _NOMINATION_COLS = ("nomination_id", "campaign", "unit_id", "list_code", "domain", "title", "form", "opinion",
@@ -161,6 +162,7 @@ async def apply_events(conn, events: Sequence[Event], known: tuple[dict, dict] |
                if getattr(e, "application_id", None) is not None} - set(applications)
     nominations = {**nominations, **(await load_nominations(conn, nom_ids) if nom_ids else {})}
     applications = {**applications, **(await load_applications(conn, app_ids) if app_ids else {})}
+    existing = set(applications)
     touched_n, touched_a = set(), set()
     for e in events:  # a state evolve hands back unchanged (e.g. a submission seen again) is not re-saved
         if hasattr(e, "nomination_id"):
@@ -174,6 +176,8 @@ async def apply_events(conn, events: Sequence[Event], known: tuple[dict, dict] |
             if (after := evolve_application(before, e)) is not before:
                 applications[e.application_id] = after
                 touched_a.add(e.application_id)
+    if created := touched_a - existing:
+        await _recommended_before(conn, applications, created, nominations)
     # Rows in key order: two writers upserting overlapping rows then lock them in the same order.
     saved_n = [nominations[i] for i in sorted(touched_n) if nominations.get(i) is not None]
     saved_a = [applications[i] for i in sorted(touched_a) if applications.get(i) is not None]
@@ -181,6 +185,19 @@ async def apply_events(conn, events: Sequence[Event], known: tuple[dict, dict] |
         await conn.execute(_SAVE_APPLICATIONS, _rows([a.__dict__ for a in saved_a]))
     if saved_n:
         await conn.execute(_SAVE_NOMINATIONS, _rows([_nomination_row(n) for n in saved_n]))
+
+
+async def _recommended_before(conn, applications: dict, created: set[UUID], nominations: dict) -> None:
+    """Applications this fold created that a nomination recommends already: the projection read the
+    nominations topic before the applications topic (in the command path a recommendation comes last)."""
+    links = {n.application_id: (n.nomination_id, n.submitted_at) for n in nominations.values()
+             if n is not None and n.application_id in created}
+    if unseen := sorted(created - set(links)):
+        links |= {r["application_id"]: (r["nomination_id"], r["submitted_at"]) for r in await conn.fetch(
+            "SELECT nomination_id, application_id, submitted_at FROM intake.nomination_status "
+            "WHERE application_id = ANY($1::uuid[]) AND submitted_at IS NOT NULL", unseen)}
+    for app_id, (nomination_id, at) in links.items():
+        applications[app_id] = recommended(applications[app_id], nomination_id, at)
 
 
 async def save_new_nominations(conn, events: Sequence[NominationSubmitted]) -> None:

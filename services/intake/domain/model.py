@@ -63,6 +63,21 @@ class NominationState:
 
 
 def evolve_application(state: ApplicationState | None, event: Event) -> ApplicationState | None:
+    after = _evolve_application(state, event)
+    if state is not None and state.status == "recommended" and after is not state \
+            and not isinstance(event, NominationSubmitted):
+        # Only when the recommendation (on the nominations topic) was folded before the application's
+        # own earlier events (a projection reading that topic first): it came last, so it stands.
+        return recommended(after, state.nomination_id, state.updated_at)
+    return after
+
+
+def recommended(state: ApplicationState, nomination_id: UUID | None, at: datetime | None) -> ApplicationState:
+    """The application as the unit's recommendation (its NominationSubmitted) leaves it."""
+    return replace(state, status="recommended", nomination_id=nomination_id, updated_at=at)
+
+
+def _evolve_application(state: ApplicationState | None, event: Event) -> ApplicationState | None:
     match event:
         case ApplicationSaved():
             base = dict(campaign=event.campaign, applicant_id=event.applicant_id, unit_id=event.unit_id,
@@ -79,8 +94,7 @@ def evolve_application(state: ApplicationState | None, event: Event) -> Applicat
         case ApplicationDeclined() if state is not None:
             return replace(state, status="declined", comments=event.reason, updated_at=event.occurred_at)
         case NominationSubmitted() if state is not None and event.application_id == state.application_id:
-            return replace(state, status="recommended", nomination_id=event.nomination_id,
-                           updated_at=event.occurred_at)
+            return recommended(state, event.nomination_id, event.occurred_at)
     return state
 
 

@@ -1,0 +1,47 @@
+"""The publish write side restored from the log (`kczg state verify publish`): each list's notices,
+objections and versions, saved in log order by the commands' own `save_events`, with the list's state
+loaded from the restored tables as the command loads it (under its list)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import groupby
+
+import asyncpg
+
+from contracts.events import Event, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
+from contracts.topics import PUBLISH
+from eventlog.state_compare import StateTable
+from eventlog.state_replay import from_events
+from eventlog.state_verify import ServiceState
+
+from . import store
+
+LIST_EVENTS = (PublicNoticeOpened, ObjectionFiled, ObjectionResolved, ListPublished)
+
+
+def _list_of(e: Event) -> tuple[str, str] | None:
+    if not isinstance(e, LIST_EVENTS):
+        return None
+    campaign, list_code = e.key.split(":", 1)  # publish events are keyed by their list
+    return campaign, list_code
+
+
+async def restore(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    for located, run in groupby(events, key=_list_of):
+        if located is not None:  # one list's consecutive events, saved as its commands save theirs
+            await store.save_events(conn, await store.load_list(conn, *located), list(run))
+
+
+STATE = ServiceState(
+    service="publish",
+    topics=(PUBLISH,),
+    tables=(StateTable("publish.notices"), StateTable("publish.objections"), StateTable("publish.releases")),
+    set_up=store.ensure_schema,
+    apply=from_events("publish", restore),
+    not_compared=((("publish.objection_clients",), "the objection rate limiter's window: per client address, "
+                                                   "never on the log"),
+                  (("publish.outbox", "publish.idempotency"), "the write side's bookkeeping: events in flight, "
+                                                              "answers remembered per Idempotency-Key"),
+                  (("publish_rankings.*", "publish_facts.*"), "projections: `kczg projections verify`")),
+)
