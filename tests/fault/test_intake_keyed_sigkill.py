@@ -21,6 +21,7 @@ from tests.support.intake import Keys, application_body, distinct_events, end_of
 from tests.support.kafka import read_topic
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
 from tests.support.traffic import KeyedWriter
+from tests.support.state import assert_state_equals_replay
 
 UNITS = 30
 NOMINATIONS_PER_UNIT = 4      # each submitted, then amended; every other one withdrawn
@@ -122,6 +123,8 @@ async def test_sigkill_of_intake_on_its_keyed_amend_withdraw_and_application_pat
     assert {nid: (r["revision"], r["status"]) for nid, r in rows.items()} == {
         **{nid: (2, "withdrawn" if nid in withdrawn else "submitted") for nid in direct},
         **{nid: (1, "submitted") for nid in recommended}}
+    # The service's own tables, as well as its views, equal a replay of the log.
+    await assert_state_equals_replay("intake")
 
 
 def _nominations_by_unit(answers: dict[str, dict]) -> list[tuple[str, str]]:

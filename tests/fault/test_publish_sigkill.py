@@ -24,6 +24,7 @@ from tests.support.kafka import read_topic
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
 from tests.support.publish import AFTER_NOTICE, C, NOTICE_TIME, objection, secretariat
 from tests.support.traffic import KeyedWriter
+from tests.support.state import assert_state_equals_replay
 
 OBJECTIONS = 180
 KILL_AT = (0.3, 0.65)   # of the objections and resolutions answered
@@ -108,3 +109,5 @@ async def test_sigkill_of_publish_mid_objections_and_resolutions_then_the_releas
     for projection in PROJECTIONS:
         result = await verify(projection)
         assert result.ok, (projection.name, result.differences[:3])
+    # The service's own tables, as well as its views, equal a replay of the log.
+    await assert_state_equals_replay("publish")

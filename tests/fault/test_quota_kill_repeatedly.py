@@ -14,6 +14,7 @@ from tests.integration.quota_support import (
     decided, decisions_on_the_log, reserved_per_unit, start_quota, wait_decided, wait_outbox_empty,
 )
 from tests.support.events import CAMPAIGN, LogWriter, registered, submitted, withdrawn
+from tests.support.state import assert_state_equals_replay
 
 UNITS = [f"unit-{i}" for i in range(100)]
 # Half the units are in one channel (5 新锐 slots), half in two (10).
@@ -66,6 +67,8 @@ async def test_sigkill_five_times_mid_stream_leaves_one_decision_each_and_exact_
     usage = reserved_per_unit(decisions)
     assert usage == reserved_per_unit(expected) == await _held_per_unit(env["DATABASE_URL"])
     assert usage == {u: 5 * len(CHANNELS[u]) for u in UNITS}
+    # The service's own tables, as well as its views, equal a replay of the log.
+    await assert_state_equals_replay("quota")
 
 
 def _decided_without_faults(nominations, withdraw_targets) -> list:

@@ -15,6 +15,7 @@ from tests.support.intake import Keys
 from tests.support.events import open_campaign, register_units
 from tests.support.kafka import read_topic
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
+from tests.support.state import assert_state_equals_replay
 
 UNITS = 50
 PER_UNIT = 20
@@ -103,3 +104,5 @@ async def test_sigkill_of_quota_mid_stream_loses_and_doubles_no_decision(env, tm
     assert set(per_nomination.values()) == {1}
     reserved = collections.Counter(e.unit_id for e in distinct.values() if isinstance(e, QuotaReserved))
     assert reserved == {f"unit-{u}": LIMIT for u in range(UNITS)}
+    # The service's own tables, as well as its views, equal a replay of the log.
+    await assert_state_equals_replay("quota")

@@ -23,6 +23,7 @@ from tests.support.intake import Keys, events_of
 from tests.support.kafka import read_topic
 from tests.support.processes import ROOT, ServiceProcess, free_port, wait_http_ready
 from tests.support.review import MATERIALS, plan_body, put_nominations, roster, view_count, views_show
+from tests.support.state import assert_state_equals_replay
 
 NOMINATIONS_ = 100
 SCORES = 5000
@@ -71,7 +72,6 @@ async def test_sigkill_of_review_mid_stream_counts_every_acknowledged_score_once
         # Each seat revises its score in turn: request k of a seat scores innovation 40 + k (never equal twice).
         plan = [(seat, k) for k in range(SCORES // len(seats) + 1) for seat in seats][:SCORES]
         acked: dict[str, tuple[str, str, Decimal]] = {}   # idempotency key -> (nomination, expert, total)
-        killed = asyncio.Event()
 
         async def send(client_base: list[str], seat_requests: list[tuple]) -> None:
             async with httpx.AsyncClient(timeout=15) as client:
@@ -129,3 +129,5 @@ async def test_sigkill_of_review_mid_stream_counts_every_acknowledged_score_once
     await views_show(env["DATABASE_URL"], "SELECT count(*) FROM review_views.panel WHERE scored_at IS NOT NULL", len(last))
     verified = await asyncio.to_thread(kczg, "projections", "verify", "review.views")
     assert verified.returncode == 0 and "identical" in verified.stdout, verified.stdout + verified.stderr
+    # The service's own tables, as well as its views, equal a replay of the log.
+    await assert_state_equals_replay("review")
