@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -81,6 +82,9 @@ class IdempotencyKeys:
                        "WHERE org = $1 AND key = $2")
         self._remember = (f"UPDATE {schema}.idempotency SET status = $3, body = $4, event_keys = $5 "
                           "WHERE org = $1 AND key = $2")
+        self._firsts = (f"SELECT i.fingerprint, i.status, i.body, i.event_keys FROM unnest($1::text[], $2::text[]) "
+                        f"WITH ORDINALITY AS x(org, key, n) LEFT JOIN {schema}.idempotency i "
+                        "ON i.org = x.org AND i.key = x.key ORDER BY x.n")
 
     async def ensure_schema(self, conn: asyncpg.Connection) -> None:
         await apply_ddl(conn, DDL.format(schema=self.schema))
@@ -100,6 +104,41 @@ class IdempotencyKeys:
             raise DomainError("该 Idempotency-Key 已用于另一个不同的请求。", code="idempotency_key_reused")
         return Reply(row["status"], orjson.loads(row["body"]), replayed=True, event_keys=tuple(row["event_keys"]))
 
+    def claim_sql(self, org: int, key: int, fingerprint: int, after: str = "true") -> str:
+        """Claiming many keys in one data-modifying statement (a WITH item), the keys given as parameters
+        $org, $key and $fingerprint (arrays), once the condition `after` is evaluated (what must come
+        first: the locks); it returns the (org, key) of each key claimed."""
+        return (f"INSERT INTO {self.schema}.idempotency (org, key, fingerprint, status, body) "
+                f"SELECT o, k, f, 0, '' FROM unnest(${org}::text[], ${key}::text[], ${fingerprint}::bytea[]) "
+                f"AS x(o, k, f) WHERE {after} ON CONFLICT DO NOTHING RETURNING org, key")
+
+    async def firsts(self, conn: asyncpg.Connection, reqs: Sequence[IdempotentRequest]) -> list[Reply | DomainError]:
+        """For keys claimed already (claim_sql did not return them): the first request's reply to replay,
+        or the refusal of the key."""
+        rows = await conn.fetch(self._firsts, [r.org for r in reqs], [r.key for r in reqs])
+        return [_first(req, row) for req, row in zip(reqs, rows)]
+
+    def remember_sql(self, org: int, key: int, status: int, body: int, event_keys: int) -> str:
+        """Remembering many answers in one data-modifying statement (a WITH item): parameters $org, $key,
+        $status, $body (bytea) and $event_keys (each a JSON array, as text) are arrays."""
+        return (f"UPDATE {self.schema}.idempotency i SET status = x.status, body = x.body, "
+                "event_keys = ARRAY(SELECT jsonb_array_elements_text(x.event_keys::jsonb)) "
+                f"FROM unnest(${org}::text[], ${key}::text[], ${status}::int[], ${body}::bytea[], ${event_keys}::text[]) "
+                "AS x(org, key, status, body, event_keys) WHERE i.org = x.org AND i.key = x.key")
+
+    @staticmethod
+    def remember_args(replies: Sequence[tuple[IdempotentRequest, Reply]]) -> list:
+        return [[r.org for r, _ in replies], [r.key for r, _ in replies], [a.status for _, a in replies],
+                [orjson.dumps(a.body) for _, a in replies], [orjson.dumps(a.event_keys).decode() for _, a in replies]]
+
     async def remember(self, conn: asyncpg.Connection, req: IdempotentRequest, reply: Reply) -> None:
         await conn.execute(self._remember, req.org, req.key, reply.status, orjson.dumps(reply.body),
                            list(reply.event_keys))
+
+
+def _first(req: IdempotentRequest, row: asyncpg.Record) -> Reply | DomainError:
+    if row["fingerprint"] is None:  # not there after all (never expected: a claimed key is answered as it commits)
+        return Conflict("相同 Idempotency-Key 的请求仍在处理中，请稍后重试。", code="idempotency_in_progress")
+    if bytes(row["fingerprint"]) != req.fingerprint:
+        return DomainError("该 Idempotency-Key 已用于另一个不同的请求。", code="idempotency_key_reused")
+    return Reply(row["status"], orjson.loads(row["body"]), replayed=True, event_keys=tuple(row["event_keys"]))

@@ -8,10 +8,10 @@ consumer de-duplicates.
 
 Order: the events of one partition key reach Kafka in the order they were staged, whichever process
 publishes them (so one aggregate's events keep its commands' commit order: its commands hold its lock
-until they commit). A publish locks the pending rows of its keys in sequence order (FOR UPDATE),
-sends every one of them — a row an earlier command left pending goes first — and deletes them in the
-same transaction. Every publisher, the relay included, locks rows in ascending sequence, so two
-never deadlock. Requests that finish while a publish is in flight share the next one (one
+until they commit). A publish locks the pending rows of its keys in sequence order (FOR UPDATE) and
+deletes them in one statement, sends every one of them — a row an earlier command left pending goes
+first — and commits once the broker acked; a send that fails rolls the deletion back. Every
+publisher, the relay included, locks rows in ascending sequence, so two never deadlock. Requests that finish while a publish is in flight share the next one (one
 transaction and one produce round per group, not per request).
 """
 
@@ -57,11 +57,13 @@ class Outbox:
         self._stage_sql = (f"INSERT INTO {schema}.outbox (topic, key, value) "
                            "SELECT t, k, v FROM unnest($1::text[], $2::bytea[], $3::bytea[]) "
                            "WITH ORDINALITY AS x(t, k, v, n) ORDER BY n")
-        self._pending_sql = (f"SELECT seq, topic, key, value FROM {schema}.outbox "
-                             "WHERE key = ANY($1::bytea[]) ORDER BY seq FOR UPDATE")
-        self._stale_sql = (f"SELECT seq, topic, key, value FROM {schema}.outbox "
-                           "WHERE staged_at < now() - $1::float8 * interval '1 second' ORDER BY seq LIMIT $2 FOR UPDATE")
-        self._delete_sql = f"DELETE FROM {schema}.outbox WHERE seq = ANY($1::bigint[])"
+        taken = (f"DELETE FROM {schema}.outbox o USING due WHERE o.seq = due.seq "
+                 "RETURNING o.seq, o.topic, o.key, o.value")
+        self._pending_sql = (f"WITH due AS (SELECT seq FROM {schema}.outbox WHERE key = ANY($1::bytea[]) "
+                             f"ORDER BY seq FOR UPDATE) {taken}")
+        self._stale_sql = (f"WITH due AS (SELECT seq FROM {schema}.outbox "
+                           "WHERE staged_at < now() - $1::float8 * interval '1 second' ORDER BY seq LIMIT $2 "
+                           f"FOR UPDATE) {taken}")
 
     async def ensure_schema(self, conn: asyncpg.Connection) -> None:
         await apply_ddl(conn, DDL.format(schema=self.schema))
@@ -69,8 +71,17 @@ class Outbox:
     async def stage(self, conn: asyncpg.Connection, items: Sequence[tuple[Topic, Event]]) -> None:
         """Write `items` as outbox rows inside the caller's transaction, in the given order."""
         if items:
-            await conn.execute(self._stage_sql, [t.name for t, _ in items], [e.key.encode() for _, e in items],
-                               [encode_event(e) for _, e in items])
+            await conn.execute(self._stage_sql, *self.stage_args(items))
+
+    def stage_sql(self, topic: int, key: int, value: int) -> str:
+        """`stage` as a data-modifying statement (a WITH item), its rows in parameters $topic, $key and
+        $value (arrays, as `stage_args` gives them)."""
+        return (f"INSERT INTO {self.schema}.outbox (topic, key, value) SELECT t, k, v FROM unnest(${topic}::text[], "
+                f"${key}::bytea[], ${value}::bytea[]) WITH ORDINALITY AS x(t, k, v, n) ORDER BY n")
+
+    @staticmethod
+    def stage_args(items: Sequence[tuple[Topic, Event]]) -> list:
+        return [[t.name for t, _ in items], [e.key.encode() for _, e in items], [encode_event(e) for _, e in items]]
 
     async def publish(self, keys: Iterable[bytes]) -> None:
         """Publish every pending row of partition `keys` (after the commit that staged them); returns once
@@ -103,20 +114,20 @@ class Outbox:
 
     async def _flush(self, keys: set[bytes]) -> int:
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(self._pending_sql, sorted(keys))
-            return await self._send_and_delete(conn, rows)
+            return await self._send(await conn.fetch(self._pending_sql, sorted(keys)))
 
-    async def _send_and_delete(self, conn: asyncpg.Connection, rows: list) -> int:
-        if rows:
+    async def _send(self, taken: list) -> int:
+        """Send the rows taken (locked and deleted, not yet committed), in sequence order."""
+        if taken:
+            rows = sorted(taken, key=lambda r: r["seq"])
             await self.publisher.publish_rows([(r["topic"], r["key"], r["value"]) for r in rows])
-            await conn.execute(self._delete_sql, [r["seq"] for r in rows])
-        return len(rows)
+        return len(taken)
 
     async def relay_once(self, grace_s: float | None = None, limit: int = 5000) -> int:
         """Republish rows older than the grace period (what a crash left between commit and ack)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(self._stale_sql, self.relay_grace_s if grace_s is None else grace_s, limit)
-            return await self._send_and_delete(conn, rows)
+            return await self._send(await conn.fetch(self._stale_sql, self.relay_grace_s if grace_s is None else grace_s,
+                                                     limit))
 
     async def relay_forever(self, stop: asyncio.Event, every_s: float = 1.0) -> None:
         """The relay: at start (a previous run's leftovers are old already) and every `every_s` after."""

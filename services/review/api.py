@@ -15,14 +15,17 @@ from eventlog import http_problems, projection_keeper
 from eventlog.auth import TokenVerifier, verifier_from_env
 from eventlog.clock import Clock, clock_from_env
 from eventlog.health import health_router
-from eventlog.write_side import write_side
+from eventlog.grouped_unit_of_work import GroupedUnitOfWork
+from eventlog.write_side import StatelessConnection, write_side
 
 from . import store
+from .fast_lane import ScoreFastLane
 from .routes import experts, final, screening, targets
+from .routes.common import VIEWS_BUILDING
+from .steps import SCORES
 from .views import PROJECTIONS
 
 log = logging.getLogger("review")
-VIEWS_BUILDING = ("views_building", "评审视图正在首次构建，请稍后再试。")
 
 DESCRIPTION = """科创中国系列榜单的评审服务：秘书处形式审查；各初评机构（及单阶段评审机构）备案评审方案、
 分配专家（自动识别并排除回避关系）、提交排名后的初评结果；评审专家查看分配给自己的推荐对象、声明回避、评分。
@@ -30,19 +33,34 @@ DESCRIPTION = """科创中国系列榜单的评审服务：秘书处形式审查
 `detail` 为中文说明。写操作可带 `Idempotency-Key` 头，重试只生效一次并返回首次的结果。"""
 
 
+class ReviewApp(FastAPI):
+    """The FastAPI app with the scores' fast lane (fast_lane.py) in front of all of it."""
+
+    lane: ScoreFastLane
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self.lane(scope, receive, send)
+
+    async def behind_lane(self, scope, receive, send) -> None:
+        await super().__call__(scope, receive, send)
+
+
 def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        async with write_side("review", set_up=store.ensure_schema,
-                              pool_size=int(os.environ.get("REVIEW_DB_POOL", "10"))) as ws:
+        # The write side's pool holds no session state (transaction-scoped locks and settings only).
+        async with write_side("review", set_up=store.ensure_schema, pool_size=int(os.environ.get("REVIEW_DB_POOL", "10")),
+                              pool_options=dict(connection_class=StatelessConnection)) as ws:
             for projection in PROJECTIONS:  # rebuilt first if missing or stale, then kept live
                 ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))
             ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))
             app.state.ws, app.state.clock, app.state.dependencies = ws, clock or clock_from_env(), ws.health
+            app.state.scores = GroupedUnitOfWork(ws.uow, SCORES)
             app.state.token_verifier = verifier if verifier is not None else verifier_from_env()
             yield
 
-    app = FastAPI(title="科创中国榜单 · 评审服务 (review)", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = ReviewApp(title="科创中国榜单 · 评审服务 (review)", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.lane = ScoreFastLane(app.behind_lane, service_app=app)
     http_problems.install(app)
 
     @app.exception_handler(asyncpg.UndefinedTableError)
@@ -59,9 +77,13 @@ app = create_app()
 
 
 def serve() -> None:
+    """REVIEW_WORKERS processes (uvicorn workers, default 1) may serve side by side: nothing that matters
+    lives in a process — locks, idempotency keys and the outbox are PostgreSQL's, each view is one
+    consumer group across them all, and the plan cache (store._PLANS) holds immutable filings by event id."""
     import uvicorn
 
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s review %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(app, host=os.environ.get("REVIEW_HOST", "127.0.0.1"), port=int(os.environ.get("REVIEW_PORT", "8003")),
-                log_level="warning")
+    uvicorn.run("services.review.api:app", host=os.environ.get("REVIEW_HOST", "127.0.0.1"),
+                port=int(os.environ.get("REVIEW_PORT", "8003")), workers=int(os.environ.get("REVIEW_WORKERS", "1")),
+                log_level="warning", access_log=False)
