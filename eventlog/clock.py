@@ -6,7 +6,9 @@ KCZG_CLOCK selects it:
   "start:2022-10-15T10:00:00+08:00"      starts at that instant when the process starts, then runs
   "offset:-3600"                         real time shifted by that many seconds
 KCZG_CLOCK_HEADER=1 additionally lets a request name its own instant in the `X-Kczg-Clock` header
-(demos, the simulator and tests only; never set it in production).
+(demos, the simulator and tests only). Without it the header is ignored: the instant is the service's
+clock. With KCZG_ENV=production it is never honoured, and a service refuses to start with it or with
+a KCZG_CLOCK other than system (eventlog/settings.py, refuse_unsafe_production).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from contracts.errors import DomainError
+
+from .settings import is_production
 
 CLOCK_HEADER = "x-kczg-clock"
 
@@ -83,7 +87,7 @@ def clock_from_env() -> Clock:
 
 
 def header_clock_allowed() -> bool:
-    return os.environ.get("KCZG_CLOCK_HEADER", "") == "1"
+    return os.environ.get("KCZG_CLOCK_HEADER", "") == "1" and not is_production()
 
 
 def request_clock(clock: Clock, headers: Mapping[str, str]) -> Clock:

@@ -16,7 +16,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from . import offsets
+from . import metrics, offsets
 from .deadletter import DeadLetter, send_dead_letters
 from .producer import EventPublisher
 from .settings import kafka_bootstrap
@@ -58,6 +58,8 @@ class StoredOffsetConsumer:
         self.pool = pool
         self.dead_letters = dead_letters
         self.applied = 0
+        self.applied_to: dict[TopicPartition, int] = {}  # the stored offset of each partition, as last known
+        self._lag_series: set[tuple[str, ...]] = set()
         self._must_rewind: set[TopicPartition] = set()
         settings = dict(
             bootstrap_servers=bootstrap or kafka_bootstrap(),
@@ -86,6 +88,7 @@ class StoredOffsetConsumer:
                    for p in sorted(await self._partitions_of(t))]
             self._consumer.assign(tps)
             await self.seek_to_stored(tps)
+        metrics.report_at_scrape(self)
 
     async def _partitions_of(self, topic: str) -> set[int]:
         for _ in range(100):
@@ -99,7 +102,24 @@ class StoredOffsetConsumer:
         raise RuntimeError(f"topic {topic} has no partitions; run `kczg topics create`")
 
     async def stop(self) -> None:
+        metrics.forget(self)
+        for labels in self._lag_series:
+            metrics.remove_series(metrics.CONSUMER_LAG, labels)
+        self._lag_series = set()
         await self._consumer.stop()
+
+    async def report_metrics(self) -> None:
+        """kczg_consumer_lag_records of the partitions this instance holds: log end minus stored offset."""
+        assigned = list(self._consumer.assignment())
+        ends = await self._consumer.end_offsets(assigned) if assigned else {}
+        series = set()
+        for tp, end in ends.items():
+            labels = (self.spec.name, self.spec.group_id or "", tp.topic, str(tp.partition))
+            metrics.CONSUMER_LAG.labels(*labels).set(max(0, end - self.applied_to.get(tp, 0)))
+            series.add(labels)
+        for gone in self._lag_series - series:  # revoked in a rebalance: another instance reports it now
+            metrics.remove_series(metrics.CONSUMER_LAG, gone)
+        self._lag_series = series
 
     async def seek_to_stored(self, tps: list[TopicPartition]) -> None:
         async with self.pool.acquire() as conn:
@@ -107,6 +127,7 @@ class StoredOffsetConsumer:
         unseen = []
         for tp in tps:
             position = stored.get((tp.topic, tp.partition))
+            self.applied_to[tp] = position or 0  # unseen: from the start (topics keep every record)
             if position is None:
                 unseen.append(tp)
             else:
@@ -142,7 +163,9 @@ class StoredOffsetConsumer:
             # Nothing committed: rewind so the same records come again once the cause is gone — every
             # assigned partition, not only this batch's: a failure may be the database having restarted,
             # and what it stored is then all that counts.
-            log.exception("%s: batch failed, rewinding to stored offsets", self.spec.name)
+            log.exception("%s: batch failed, rewinding to stored offsets", self.spec.name,
+                          extra={"consumer": self.spec.name,
+                                 "partitions": sorted(f"{tp.topic}:{tp.partition}" for tp in batch)})
             self._must_rewind.update(batch)
             self._must_rewind.update(self._consumer.assignment())
             raise
@@ -157,14 +180,17 @@ class StoredOffsetConsumer:
             fresh = {tp: [r for r in recs if r.offset >= stored[(tp.topic, tp.partition)]]
                      for tp, recs in batch.items()}
             fresh = {tp: recs for tp, recs in fresh.items() if recs}
+            for tp in batch:
+                self.applied_to[tp] = max(self.applied_to.get(tp, 0), stored[(tp.topic, tp.partition)])
             if not fresh:
                 return 0
             letters = await apply(conn, fresh)
             if letters:
                 await send_dead_letters(self.dead_letters, self.spec.name, letters)
-            await offsets.store(conn, self.spec.name,
-                                {(tp.topic, tp.partition): recs[-1].offset + 1 for tp, recs in fresh.items()})
-            return sum(len(r) for r in fresh.values())
+            ends = {tp: recs[-1].offset + 1 for tp, recs in fresh.items()}
+            await offsets.store(conn, self.spec.name, {(tp.topic, tp.partition): end for tp, end in ends.items()})
+        self.applied_to.update(ends)  # committed
+        return sum(len(r) for r in fresh.values())
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 0.1

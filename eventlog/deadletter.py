@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,7 +14,11 @@ from pydantic import ValidationError
 from contracts.events import Event, decode_event
 from contracts.topics import DEADLETTER
 
+from . import metrics
+from .log_format import log_context
 from .producer import EventPublisher
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,25 @@ async def send_dead_letters(publisher: EventPublisher, consumer: str, letters: l
         DEADLETTER.name,
         [(f"{l.record.topic}:{l.record.partition}:{l.record.offset}".encode(), l.encode(consumer)) for l in letters],
     )
+    metrics.DEAD_LETTERS.labels(consumer).inc(len(letters))
+    for letter in letters:
+        record = letter.record
+        with log_context(**_envelope_ids(record.value)):
+            log.warning("dead letter from %s: %s[%d]@%d: %s", consumer, record.topic, record.partition, record.offset,
+                        letter.reason[:500], extra={"consumer": consumer, "topic": record.topic,
+                                                    "partition": record.partition, "offset": record.offset})
+
+
+def _envelope_ids(value: bytes | None) -> dict[str, str]:
+    """The event and correlation ids of a record that is JSON enough to carry them (poison may not be)."""
+    try:
+        envelope = orjson.loads(value or b"")
+    except orjson.JSONDecodeError:
+        return {}
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("event_id"), str):
+        return {}
+    return {"event_id": envelope["event_id"],
+            "correlation_id": envelope.get("correlation_id") or envelope["event_id"]}
 
 
 def decoded(records: Iterable[ConsumerRecord]) -> tuple[list[tuple[ConsumerRecord, Event]], list[DeadLetter]]:

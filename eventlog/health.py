@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from contracts.errors import DomainError
 
+from . import metrics
 from .http_docs import json_response
 from .http_problems import problem
 
@@ -33,10 +34,13 @@ class EventLogUnavailable(DomainError):
 
 class Dependencies:
     def __init__(self, pool: asyncpg.Pool, producer: AIOKafkaProducer, every_s: float = 1.0,
-                 timeout_s: float = 1.0) -> None:
+                 timeout_s: float = 1.0, service: str = "") -> None:
         self.pool, self.producer, self.every_s, self.timeout_s = pool, producer, every_s, timeout_s
         self.broker_up = self.database_up = True  # optimistic at start: the write side just connected to both
         self.down_since: dict[str, float] = {}
+        self._gauges = {name: metrics.DEPENDENCY_UP.labels(service, name) for name in ("broker", "database")}
+        for gauge in self._gauges.values():
+            gauge.set(1)
 
     def check_writes(self) -> None:
         """Refuse a write at once while the broker is known to be down (nothing is written)."""
@@ -67,6 +71,7 @@ class Dependencies:
     def _record(self, name: str, up: bool) -> None:
         was = getattr(self, f"{name}_up")
         setattr(self, f"{name}_up", up)
+        self._gauges[name].set(1 if up else 0)
         if was and not up:
             self.down_since[name] = time.monotonic()
             log.warning("%s does not answer: refusing writes, /readyz red", name)

@@ -11,8 +11,9 @@ publishes them (so one aggregate's events keep its commands' commit order: its c
 until they commit). A publish locks the pending rows of its keys in sequence order (FOR UPDATE) and
 deletes them in one statement, sends every one of them — a row an earlier command left pending goes
 first — and commits once the broker acked; a send that fails rolls the deletion back. Every
-publisher, the relay included, locks rows in ascending sequence, so two never deadlock. Requests that finish while a publish is in flight share the next one (one
-transaction and one produce round per group, not per request).
+publisher, the relay included, locks rows in ascending sequence, so two never deadlock. Requests
+that finish while a publish is in flight share the next one (one transaction and one produce round
+per group, not per request).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import asyncpg
 from contracts.events import Event, encode_event
 from contracts.topics import Topic
 
+from . import metrics
 from .ddl import apply_ddl
 from .producer import EventPublisher
 
@@ -54,9 +56,7 @@ class Outbox:
         self.timeout_s = timeout_s          # a publish that waits longer gives up: the relay takes over
         self._waiting: list[tuple[frozenset[bytes], asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
-        self._stage_sql = (f"INSERT INTO {schema}.outbox (topic, key, value) "
-                           "SELECT t, k, v FROM unnest($1::text[], $2::bytea[], $3::bytea[]) "
-                           "WITH ORDINALITY AS x(t, k, v, n) ORDER BY n")
+        self._stage_sql = self.stage_sql(1, 2, 3)
         taken = (f"DELETE FROM {schema}.outbox o USING due WHERE o.seq = due.seq "
                  "RETURNING o.seq, o.topic, o.key, o.value")
         self._pending_sql = (f"WITH due AS (SELECT seq FROM {schema}.outbox WHERE key = ANY($1::bytea[]) "
@@ -64,6 +64,9 @@ class Outbox:
         self._stale_sql = (f"WITH due AS (SELECT seq FROM {schema}.outbox "
                            "WHERE staged_at < now() - $1::float8 * interval '1 second' ORDER BY seq LIMIT $2 "
                            f"FOR UPDATE) {taken}")
+        self._depth_sql = (f"SELECT count(*), coalesce(extract(epoch FROM now() - min(staged_at)), 0)::float8 "
+                           f"FROM {schema}.outbox")
+        self._relayed = metrics.OUTBOX_RELAYED.labels(schema)
 
     async def ensure_schema(self, conn: asyncpg.Connection) -> None:
         await apply_ddl(conn, DDL.format(schema=self.schema))
@@ -126,8 +129,17 @@ class Outbox:
     async def relay_once(self, grace_s: float | None = None, limit: int = 5000) -> int:
         """Republish rows older than the grace period (what a crash left between commit and ack)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            return await self._send(await conn.fetch(self._stale_sql, self.relay_grace_s if grace_s is None else grace_s,
-                                                     limit))
+            sent = await self._send(await conn.fetch(self._stale_sql,
+                                                     self.relay_grace_s if grace_s is None else grace_s, limit))
+        self._relayed.inc(sent)
+        return sent
+
+    async def report_metrics(self) -> None:
+        """kczg_outbox_pending_rows and kczg_outbox_oldest_pending_seconds of this schema, asked now."""
+        async with self.pool.acquire() as conn:
+            pending, oldest = await conn.fetchrow(self._depth_sql)
+        metrics.OUTBOX_PENDING.labels(self.schema).set(pending)
+        metrics.OUTBOX_OLDEST.labels(self.schema).set(oldest)
 
     async def relay_forever(self, stop: asyncio.Event, every_s: float = 1.0) -> None:
         """The relay: at start (a previous run's leftovers are old already) and every `every_s` after."""

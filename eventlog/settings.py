@@ -25,3 +25,14 @@ def consumer_group(name: str) -> str:
 def instance_name() -> str:
     """This process among a service's instances: KCZG_INSTANCE, else host:pid."""
     return os.environ.get("KCZG_INSTANCE") or f"{socket.gethostname()}:{os.getpid()}"
+
+
+def environment() -> str:
+    """KCZG_ENV: "production" on the real platform; anything else (default "development") allows the
+    demo conveniences (a moved clock, the X-Kczg-Clock header, the development JWT key)."""
+    return os.environ.get("KCZG_ENV", "development").strip().lower() or "development"
+
+
+def is_production() -> bool:
+    return environment() == "production"
+

@@ -17,6 +17,7 @@ its offset rows are the lock and the idempotency record, `Outbox.stage` holds th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
@@ -29,7 +30,11 @@ from contracts.topics import Topic
 
 from .http_problems import domain_problem_body
 from .idempotency import IdempotencyKeys, IdempotentRequest, Reply
+from .log_format import event_fields, log_context, note
 from .outbox import Outbox
+
+log = logging.getLogger(__name__)
+CommitHook = Callable[[list[Event]], None]
 
 S, C, X = TypeVar("S"), TypeVar("C"), TypeVar("X")
 
@@ -73,21 +78,33 @@ class Command(Generic[S, C, X]):
 class UnitOfWork:
     def __init__(self, pool: asyncpg.Pool, outbox: Outbox, keys: IdempotencyKeys, health=None) -> None:
         self.pool, self.outbox, self.keys, self.health = pool, outbox, keys, health
+        self.on_commit: list[CommitHook] = []  # told each command's events once committed (a service's counters)
 
     async def ensure_schema(self, conn: asyncpg.Connection) -> None:
         await self.outbox.ensure_schema(conn)
         await self.keys.ensure_schema(conn)
 
     async def run(self, cmd: Command[S, C, X], idem: IdempotentRequest | None = None) -> Reply:
+        with log_context():  # the decided events' ids, once known, on every line logged meanwhile
+            return await self._run(cmd, idem)
+
+    async def _run(self, cmd: Command[S, C, X], idem: IdempotentRequest | None) -> Reply:
         if self.health is not None:
             self.health.check_writes()  # the broker is known to be down: refuse now, nothing written
         try:
             async with self.pool.acquire() as conn, conn.transaction():
                 locks = {**{a: True for a in cmd.shared}, **{a: False for a in cmd.aggregates}}
                 await conn.execute(_LOCK, list(locks), list(locks.values()))
-                reply, published = await self._decided(conn, cmd, idem)
+                reply, published, events = await self._decided(conn, cmd, idem)
         except (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as exc:
             raise DatabaseUnavailable("数据库暂不可用，本次操作未生效，请稍后重试。") from exc
+        if events:
+            log.debug("%s committed: %s", type(cmd.command).__name__, ", ".join(e.type for e in events))
+            for hook in self.on_commit:
+                try:
+                    hook(events)
+                except Exception:  # noqa: BLE001 — a counter must never fail a committed command
+                    log.exception("commit hook failed")
         if published:
             try:
                 await self.outbox.publish(published)
@@ -97,15 +114,18 @@ class UnitOfWork:
         return reply
 
     async def _decided(self, conn: asyncpg.Connection, cmd: Command[S, C, X],
-                       idem: IdempotentRequest | None) -> tuple[Reply, set[bytes]]:
-        """The answer, and the partition keys whose outbox rows must be published before it is given."""
+                       idem: IdempotentRequest | None) -> tuple[Reply, set[bytes], list[Event]]:
+        """The answer, the partition keys whose outbox rows must be published before it is given, and the
+        events decided now (none for a replay or a refusal)."""
         if idem is not None and (replay := await self.keys.claim(conn, idem)) is not None:
             # The first attempt's events may still wait in the outbox (it crashed, or is publishing now).
-            return replay, {k.encode() for k in replay.event_keys}
+            return replay, {k.encode() for k in replay.event_keys}, []
         try:
             state = await cmd.load(conn)
             context: Any = await cmd.gather(conn, state) if cmd.gather else cmd.context
             events = cmd.decide(state, cmd.command, context)
+            if events:
+                note(**event_fields(events[0]))
             await cmd.save(conn, state, events)
             await self.outbox.stage(conn, [(cmd.topic, e) for e in events])
             reply = replace(cmd.answer(state, events), event_keys=tuple(sorted({e.key for e in events})))
@@ -115,4 +135,4 @@ class UnitOfWork:
             reply, events = Reply(exc.http_status, domain_problem_body(exc)), []
         if idem is not None:
             await self.keys.remember(conn, idem, reply)
-        return reply, {k.encode() for k in reply.event_keys}
+        return reply, {k.encode() for k in reply.event_keys}, events

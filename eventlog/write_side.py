@@ -16,11 +16,13 @@ from typing import Any
 
 import asyncpg
 
+from . import metrics
 from .campaign_follower import CampaignFollower
 from .health import Dependencies
 from .idempotency import IdempotencyKeys
 from .outbox import Outbox
 from .producer import EventPublisher, event_producer
+from .production import refuse_unsafe_production
 from .settings import database_url
 from .unit_of_work import UnitOfWork
 
@@ -56,7 +58,9 @@ class WriteSide:
 async def write_side(schema: str, set_up: SchemaSetUp | None = None, pool_size: int = 10,
                      pool_options: dict | None = None, producer_options: dict | None = None) -> AsyncIterator[WriteSide]:
     """Start the service's write side on PostgreSQL schema `schema` (its outbox and idempotency keys
-    live there; `set_up` creates the service's own tables)."""
+    live there; `set_up` creates the service's own tables). Production settings that are not safe
+    (eventlog/settings.py) stop it here, before anything is connected."""
+    refuse_unsafe_production()
     # Bounded waits: a database that is gone answers in seconds (503), never a hung request.
     pool = await asyncpg.create_pool(database_url(), min_size=2, max_size=pool_size, timeout=5, command_timeout=10,
                                      **(pool_options or {}))
@@ -64,7 +68,7 @@ async def write_side(schema: str, set_up: SchemaSetUp | None = None, pool_size: 
     await producer.start()
     publisher = EventPublisher(producer)
     outbox = Outbox(schema, pool, publisher)
-    health = Dependencies(pool, producer)
+    health = Dependencies(pool, producer, service=schema)
     uow = UnitOfWork(pool, outbox, IdempotencyKeys(schema), health)
     campaigns = CampaignFollower()
     try:
@@ -77,12 +81,14 @@ async def write_side(schema: str, set_up: SchemaSetUp | None = None, pool_size: 
         side.run(campaigns.follow(side.stop))
         side.run(outbox.relay_forever(side.stop))
         side.run(health.watch(side.stop))
+        metrics.report_at_scrape(outbox)
         try:
             yield side
         finally:
             side.stop.set()
             await asyncio.gather(*side.tasks, return_exceptions=True)
     finally:
+        metrics.forget(outbox)
         await campaigns.stop()
         await producer.stop()
         await pool.close()

@@ -27,6 +27,10 @@ app.command("simulate")(simulate.simulate)
 from . import release_cli  # noqa: E402  (own lines: others edit this file concurrently)
 app.add_typer(release_cli.app, name="release", help="Release files rebuilt from the log; an entry's event trace.")
 
+from . import deadletters_cli, logs_cli  # noqa: E402  (own lines: others edit this file concurrently)
+app.command("logs")(logs_cli.logs)
+app.command("deadletters")(deadletters_cli.deadletters)
+
 
 @topics.command("create")
 def topics_create() -> None:

@@ -586,6 +586,7 @@ port = {S.POSTGRES_PORT}
 unix_socket_directories = '{PgPaths.socket_dir}'
 fsync = on                  # crash-safety tests rely on it
 synchronous_commit = on
+max_connections = 300       # fault tests run several services, each with its pools, beside the tests' own
 """
     with open(PgPaths.data / "postgresql.conf", "a") as f:
         f.write(conf)

@@ -1,11 +1,7 @@
 """`python -m services.intake`: serve the intake HTTP API (INTAKE_HOST, INTAKE_PORT, INTAKE_WORKERS)."""
 
-import logging
 import os
 
-import uvicorn
+from eventlog.entrypoint import serve
 
-logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
-uvicorn.run("services.intake.api:app", host=os.environ.get("INTAKE_HOST", "127.0.0.1"),
-            port=int(os.environ.get("INTAKE_PORT", "8000")), workers=int(os.environ.get("INTAKE_WORKERS", "1")),
-            log_level="warning", access_log=False)
+serve("intake", "services.intake.api:app", 8000, workers=int(os.environ.get("INTAKE_WORKERS", "1")))

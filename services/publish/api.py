@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 from fastapi import FastAPI, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from contracts.errors import DomainError
 from eventlog import http_problems
@@ -23,6 +22,7 @@ from eventlog import projection_keeper
 from eventlog.auth import TokenVerifier, verifier_from_env
 from eventlog.clock import Clock, clock_from_env
 from eventlog.health import health_router
+from eventlog.metrics import HttpMetrics, metrics_router
 from eventlog.projection_status import LogEnds
 from eventlog.write_side import write_side
 
@@ -36,7 +36,8 @@ VIEWS_BUILDING = DomainError("榜单视图正在首次构建，请稍后再试�
 DESCRIPTION = """科创中国系列榜单的发布服务：终评后的公示（公示中，非正式发布）与实名异议、异议处理、
 榜单发布（含更正版本）与发布文件、公开网页，以及按权限范围的评审视图。公众无须登录即可查看已发布的榜单、
 正在公示的名单、下载发布文件和提出实名异议；其余操作须携带公共平台签发的 Bearer JWT。错误以
-application/problem+json 返回，`code` 为稳定的机器可读代码，`detail` 为中文说明。"""
+application/problem+json 返回，`code` 为稳定的机器可读代码，`detail` 为中文说明。写操作（含公众的异议）可带
+`Idempotency-Key` 头，重试只生效一次并返回首次的结果；公示页的异议表单自带一次性的 `submission` 令牌，重复提交只受理一次。"""
 
 
 def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None, run_views: bool = True) -> FastAPI:
@@ -66,6 +67,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     app = FastAPI(title="科创中国榜单 · 发布服务 (publish)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)
     if verifier is not None:
         app.state.token_verifier = verifier
+    app.add_middleware(HttpMetrics, service="publish")
     http_problems.install(app)
 
     @app.exception_handler(asyncpg.UndefinedTableError)
@@ -75,10 +77,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     for module in (notices, releases, rankings, pages):
         app.include_router(module.router)
 
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
+    app.include_router(metrics_router())
     app.include_router(health_router())
     return app
 

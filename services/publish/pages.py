@@ -3,6 +3,8 @@ index kept until the view moves or a notice opens or closes (the page is read fa
 
 from __future__ import annotations
 
+import uuid
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -126,4 +128,4 @@ async def notice_page(conn: asyncpg.Connection, campaign: Campaign, row: public.
     return NoticePage(campaign.title, lst.name, row.opens_at, row.closes_at, entries,
                       form_action=page_href(campaign.code, "notices", row.notice_id, "objections"),
                       accepting_objections=row.open_at(now), index_href=page_href(campaign.code),
-                      order_note=ORDER_DECLARATION, **changes)
+                      order_note=ORDER_DECLARATION, **{"submission": uuid.uuid4().hex, **changes})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -11,6 +10,7 @@ from fastapi import FastAPI
 from eventlog.clock import clock_from_env
 from eventlog.health import health_router
 from eventlog.http_problems import install as install_problems
+from eventlog.metrics import HttpMetrics, metrics_router
 from eventlog.write_side import write_side
 
 from . import store
@@ -31,15 +31,14 @@ async def lifespan(app: FastAPI):
 
 
 app = FastAPI(title="科创中国榜单 · 名额服务 (quota)", version="0.1.0", lifespan=lifespan)
+app.add_middleware(HttpMetrics, service="quota")
 app.include_router(router)
 install_problems(app)
 app.include_router(health_router())
+app.include_router(metrics_router())
 
 
 def serve() -> None:
-    import uvicorn
+    from eventlog.entrypoint import serve as serve_service
 
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s quota %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(app, host=os.environ.get("QUOTA_HOST", "127.0.0.1"), port=int(os.environ.get("QUOTA_PORT", "8001")),
-                log_level="warning")
+    serve_service("quota", "services.quota.api:app", 8001)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import asyncpg
 from aiokafka.structs import ConsumerRecord
+from prometheus_client import Counter
 
 from contracts.campaign.book import UnknownCampaign
 from contracts.events import (
@@ -23,6 +24,7 @@ from contracts.topics import NOMINATIONS
 from eventlog.campaign_follower import CampaignFollower
 from eventlog.consumer import ConsumerSpec, Records, StoredOffsetConsumer
 from eventlog.deadletter import DeadLetter, decoded
+from eventlog.log_format import done, handling
 from eventlog.outbox import Outbox
 from eventlog.producer import EventPublisher
 from eventlog.settings import consumer_group
@@ -34,6 +36,9 @@ log = logging.getLogger("quota")
 CONSUMER_NAME = "quota"
 DECIDED = (NominationSubmitted, NominationAmended, NominationWithdrawn, NominationScreened)
 REGISTRY = (UnitRegistered, UnitChannelsChanged)
+DECISIONS = Counter("kczg_quota_decisions", "Quota decisions committed, by outcome (reserved, rejected, released), "
+                    "the rejection's or release's reason, and list", ("outcome", "reason", "list_code"))
+_OUTCOMES = {"QuotaReserved": "reserved", "QuotaRejected": "rejected", "QuotaReleased": "released"}
 
 
 class QuotaDecider:
@@ -44,6 +49,7 @@ class QuotaDecider:
         self._rules: dict[str, QuotaRules] = {}
         self._staged: set[bytes] = set()  # partition keys with decisions staged by the batch being applied
         self._publishing: set[asyncio.Task] = set()
+        self._outcomes: list[tuple[str, str, str]] = []  # the batch's decisions, counted once it committed
         self.decisions_made = 0
 
     async def apply(self, conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
@@ -59,11 +65,17 @@ class QuotaDecider:
                 changes.append(event)
                 state = evolve(state, event)
                 continue
-            for decision in decide(state, event, self._rules_for(event.campaign)):
-                state = evolve(state, decision)
-                decisions.append(decision)
+            token = handling(event)  # what is logged while deciding names the nomination's event
+            try:
+                for decision in decide(state, event, self._rules_for(event.campaign)):
+                    state = evolve(state, decision)
+                    decisions.append(decision)
+                    log.debug("%s %s", decision.type, decision.nomination_id)
+            finally:
+                done(token)
         await store.record(conn, self.outbox, state, changes, decisions)
         self._staged = {d.key.encode() for d in decisions}
+        self._outcomes = [(_OUTCOMES.get(d.type, d.type), getattr(d, "reason", ""), d.list_code) for d in decisions]
         self.decisions_made += len(decisions)
         return letters
 
@@ -77,6 +89,9 @@ class QuotaDecider:
         """Publish the batch's decisions while the next batch is read and decided (the outbox keeps each
         unit's decisions in order, and a later batch's wait behind this one)."""
         staged, self._staged = self._staged, set()
+        outcomes, self._outcomes = self._outcomes, []
+        for labels in outcomes:
+            DECISIONS.labels(*labels).inc()
         if staged:
             task = asyncio.create_task(self._publish(staged))
             self._publishing.add(task)

@@ -16,9 +16,10 @@ from eventlog.auth import TokenVerifier, verifier_from_env
 from eventlog.clock import Clock, clock_from_env
 from eventlog.health import health_router
 from eventlog.grouped_unit_of_work import GroupedUnitOfWork
+from eventlog.metrics import HttpMetrics, metrics_router
 from eventlog.write_side import StatelessConnection, write_side
 
-from . import store
+from . import progress_metrics, store
 from .fast_lane import ScoreFastLane
 from .routes import experts, final, screening, targets
 from .routes.common import VIEWS_BUILDING
@@ -34,12 +35,14 @@ DESCRIPTION = """科创中国系列榜单的评审服务：秘书处形式审查
 
 
 class ReviewApp(FastAPI):
-    """The FastAPI app with the scores' fast lane (fast_lane.py) in front of all of it."""
+    """The FastAPI app with the scores' fast lane (fast_lane.py) in front of all of it. The HTTP metrics
+    sit in front of the lane, so they count its answers and the app's alike (`entry`: metrics -> lane -> app)."""
 
     lane: ScoreFastLane
+    entry: HttpMetrics
 
     async def __call__(self, scope, receive, send) -> None:
-        await self.lane(scope, receive, send)
+        await self.entry(scope, receive, send)
 
     async def behind_lane(self, scope, receive, send) -> None:
         await super().__call__(scope, receive, send)
@@ -51,6 +54,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
         # The write side's pool holds no session state (transaction-scoped locks and settings only).
         async with write_side("review", set_up=store.ensure_schema, pool_size=int(os.environ.get("REVIEW_DB_POOL", "10")),
                               pool_options=dict(connection_class=StatelessConnection)) as ws:
+            ws.uow.on_commit.append(progress_metrics.count)
             for projection in PROJECTIONS:  # rebuilt first if missing or stale, then kept live
                 ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))
             ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))
@@ -61,6 +65,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
 
     app = ReviewApp(title="科创中国榜单 · 评审服务 (review)", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.lane = ScoreFastLane(app.behind_lane, service_app=app)
+    app.entry = HttpMetrics(app.lane, service="review")
     http_problems.install(app)
 
     @app.exception_handler(asyncpg.UndefinedTableError)
@@ -68,6 +73,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
         return http_problems.problem(503, *VIEWS_BUILDING)
 
     app.include_router(health_router())
+    app.include_router(metrics_router())
     for module in (screening, targets, experts, final):
         app.include_router(module.router)
     return app
@@ -80,10 +86,6 @@ def serve() -> None:
     """REVIEW_WORKERS processes (uvicorn workers, default 1) may serve side by side: nothing that matters
     lives in a process — locks, idempotency keys and the outbox are PostgreSQL's, each view is one
     consumer group across them all, and the plan cache (store._PLANS) holds immutable filings by event id."""
-    import uvicorn
+    from eventlog.entrypoint import serve as serve_service
 
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s review %(levelname)s %(name)s: %(message)s")
-    uvicorn.run("services.review.api:app", host=os.environ.get("REVIEW_HOST", "127.0.0.1"),
-                port=int(os.environ.get("REVIEW_PORT", "8003")), workers=int(os.environ.get("REVIEW_WORKERS", "1")),
-                log_level="warning", access_log=False)
+    serve_service("review", "services.review.api:app", 8003, workers=int(os.environ.get("REVIEW_WORKERS", "1")))

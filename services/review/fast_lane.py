@@ -6,14 +6,16 @@ solving and body handling cost more CPU on it than the score itself (measured wi
 bench/review.py --part scoring). So the lane, in front of the whole app (ReviewApp in api.py), answers
 it when the request is the ordinary case: a PUT to a scores path of plain segments, JSON (as
 eventlog.fast_lane.is_json reads it) with a length within the lane's limit, no repeated header, no
-clock header, an expert the route's own dependency would accept (eventlog.auth.identify, authorise),
+clock header where one is honoured (KCZG_CLOCK_HEADER=1), an expert the route's own dependency would accept (eventlog.auth.identify, authorise),
 a valid Idempotency-Key or none (routes/common.idempotency_of), and a body that validates as the route
 validates it (ScoreRequest from the JSON Starlette would decode). It runs the route's own work
 (routes/experts.score) and renders answers and refusals with the app's renderer (eventlog.http_problems).
 
 Anything else — a bad token or key, a body that does not validate, an odd path — goes on to the FastAPI
 app, body and all, so every error before the domain decides comes from one place. The lane sits outside
-the app's middleware; tests/integration/test_review_fast_lane.py pins that stack (none today).
+the app's middleware; tests/integration/test_review_fast_lane.py pins that stack. The HTTP metrics
+(eventlog/metrics.py) sit in front of the lane for that reason; the lane names the route template it
+answered for.
 """
 
 from __future__ import annotations
@@ -29,17 +31,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts.errors import DomainError
 from eventlog.auth import authorise, identify
-from eventlog.clock import CLOCK_HEADER
+from eventlog.clock import CLOCK_HEADER, header_clock_allowed
 from eventlog.fast_lane import is_json, read_body, replaying
 from eventlog.http_problems import DEPENDENCY_FAILURES, dependency_response, error_response, problem, reply_response
+from eventlog.metrics import HttpMetrics
 
 from .routes.common import VIEWS_BUILDING, idempotency_of, now_for_headers
-from .routes.experts import score
+from .routes.experts import NOMINATION, score
 from .schemas import ScoreRequest
 
 _HEX = "[0-9a-fA-F]"
 PATH = re.compile(rf"/v1/review/campaigns/([A-Za-z0-9_.-]+)/targets/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)"
                   rf"/nominations/({_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}})/scores")
+ROUTE = NOMINATION + "/scores"  # the route template the metrics name
 MAX_BODY = 16 * 1024  # a score set is a few hundred bytes; anything longer is the route's
 
 
@@ -59,7 +63,8 @@ class ScoreFastLane:
         length = headers.get("content-length", "")
         if (len({k for k, _ in raw}) != len(raw)  # a repeated header: which copy counts is the route's call
                 or not length.isdigit() or int(length) > MAX_BODY
-                or not is_json(headers.get("content-type")) or CLOCK_HEADER in headers):
+                or not is_json(headers.get("content-type"))
+                or (CLOCK_HEADER in headers and header_clock_allowed())):  # honoured: the route reads it
             return await self.app(scope, receive, send)
         read, whole = await read_body(receive, MAX_BODY)
         body = b"".join(m.get("body", b"") for m in read)
@@ -71,6 +76,7 @@ class ScoreFastLane:
             request = ScoreRequest.model_validate(json.loads(body))  # as Starlette's Request.json() decodes it
         except (DomainError, ValueError):  # the route refuses it, through the same parser and renderer
             return await self.app(scope, replaying(read, receive), send)
+        scope[HttpMetrics.ROUTE_TEMPLATE] = ROUTE  # answered here, not by the router: the metrics' route label
         campaign, list_code, domain, nomination_id = path.groups()
         app = self.service_app
         try:

@@ -5,6 +5,7 @@ message and nothing on the log; the secretariat resolves each objection once."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from contracts.events import ObjectionFiled, ObjectionResolved
@@ -144,3 +145,33 @@ async def test_the_secretariat_resolves_each_objection_once(publish_2022):
     assert r.status_code == 409 and r.json()["code"] == "objection_already_resolved"
     (resolved,) = events_of(await read_topic(PUBLISH.name), ObjectionResolved)
     assert (str(resolved.objection_id), resolved.upheld, str(resolved.notice_id)) == (objection_id, True, notice_id)
+
+
+async def test_a_keyed_objection_retried_files_once_and_the_form_resubmitted_files_once(publish_2022):
+    client = publish_2022
+    notice_id = await opened(client)
+    body = objection(client.facts.bio_z.nomination_id)
+    first = await client.post(url(notice_id), json=body, headers={"Idempotency-Key": "objection-retry-0001"})
+    assert first.status_code == 201, first.text
+    async with OffsetWatch() as watch:
+        before = await watch.ends()
+        again = await client.post(url(notice_id), json=body, headers={"Idempotency-Key": "objection-retry-0001"})
+        assert (again.status_code, again.json()) == (201, first.json())
+        other = await client.post(url(notice_id), json={**body, "grounds": "另一条理由。"},
+                                  headers={"Idempotency-Key": "objection-retry-0001"})
+        assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused", other.text
+        assert await watch.ends() == before
+    # The page's form carries a fresh token each time it is drawn; the same form sent twice files once.
+    page = (await client.get(f"/campaigns/{C}/notices/{notice_id}")).text
+    tokens = re.findall(r'name="submission" value="([0-9a-f]{32})"', page)
+    redrawn = re.findall(r'name="submission" value="([0-9a-f]{32})"',
+                         (await client.get(f"/campaigns/{C}/notices/{notice_id}")).text)
+    assert len(tokens) == 1 and len(redrawn) == 1 and tokens != redrawn
+    form = {"name": "李四", "org": "某研究所", "contact": "13800000000", "submission": tokens[0],
+            "nomination_id": str(client.facts.elec_b.nomination_id), "grounds": "第一完成单位有误。"}
+    for _ in range(2):
+        r = await client.post(f"/campaigns/{C}/notices/{notice_id}/objections", data=form)
+        assert r.status_code == 201 and "异议已收到" in r.text, r.text
+    filed = events_of(await read_topic(PUBLISH.name), ObjectionFiled)
+    assert sorted(e.name for e in filed) == ["张三", "李四"]
+    assert str(next(e for e in filed if e.name == "张三").objection_id) == first.json()["objection_id"]

@@ -103,6 +103,24 @@ def events_of(values: list[bytes], *types: type[Event]) -> list[Event]:
     return [e for e in decoded if not types or isinstance(e, types)]
 
 
+def distinct_events(values: list[bytes], *types: type[Event]) -> list[Event]:
+    """The log's events, each once. The outbox relay republishes what a crash left between the broker's
+    ack and the row's delete, under the same event id (consumers de-duplicate by it): such a repeat
+    must be the same record byte for byte, never a second event for one write."""
+    from contracts.events import decode_event
+
+    first: dict[bytes, bytes] = {}
+    out = []
+    for value in values:
+        event = decode_event(value)
+        if (seen := first.setdefault(event.event_id.bytes, value)) is not value:
+            assert seen == value, f"two different records under event id {event.event_id}"
+            continue
+        if not types or isinstance(event, types):
+            out.append(event)
+    return out
+
+
 UNITS = {"unit-a": ("provincial_cast",), "unit-b": ("national_society", "provincial_cast")}
 
 

@@ -28,9 +28,11 @@ class KeyedWriter:
     timeout_s: float = 10.0
     attempts: list[Attempt] = field(default_factory=list)
     acked: dict[str, dict] = field(default_factory=dict)
+    sent: dict[str, tuple[str, str, dict, dict]] = field(default_factory=dict)  # key -> method, url, json, headers
 
     async def write(self, client: httpx.AsyncClient, method: str, url: str, key: str, json: dict,
                     headers: dict) -> dict:
+        self.sent[key] = (method, url, json, headers)
         while True:
             started = time.monotonic()
             try:
@@ -50,6 +52,13 @@ class KeyedWriter:
             if r.status_code != 503:
                 raise AssertionError(f"{method} {url}: {r.status_code} {r.text}")
             await asyncio.sleep(0.3)
+
+    async def replay(self, client: httpx.AsyncClient) -> dict[str, dict]:
+        """Every acked key sent once more, as it was: the answers (each should be the first one again)."""
+        again = KeyedWriter(self.timeout_s)
+        for key in self.acked:
+            await again.write(client, *self.sent[key][:2], key, *self.sent[key][2:])
+        return again.acked
 
     def during(self, start: float, end: float) -> list[Attempt]:
         return [a for a in self.attempts if start <= a.started <= end]

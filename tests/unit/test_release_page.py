@@ -82,7 +82,7 @@ def notice_page(**changes) -> NoticePage:
         closes_at=datetime(2023, 1, 17, 1, 0, tzinfo=UTC),
         entries=(NoticeEntry("n-1", "<script>alert(1)</script>", None, None, "甲单位", "乙学会"),
                  NoticeEntry("n-2", "产学研融通创新联合体", None, None, "丙公司", "丁科协")),
-        form_action="/kczg-2022/notices/integrated_innovation_org/objections", csrf_token="tok-123")
+        form_action="/kczg-2022/notices/integrated_innovation_org/objections", submission="tok-123")
     return dataclasses.replace(page, **changes)
 
 
@@ -204,8 +204,8 @@ def test_the_objection_form_is_a_plain_named_post_form_with_limits():
     (form,) = s.all("form")
     assert form["method"] == "post" and form["action"] == "/kczg-2022/notices/integrated_innovation_org/objections"
     fields = {a["name"]: a for a in s.all("input") + s.all("select") + s.all("textarea")}
-    assert set(fields) == {"csrf_token", "name", "org", "contact", "nomination_id", "grounds"}
-    assert fields["csrf_token"]["value"] == "tok-123"
+    assert set(fields) == {"submission", "name", "org", "contact", "nomination_id", "grounds"}
+    assert fields["submission"]["value"] == "tok-123"
     for name in ("name", "org", "contact", "grounds"):
         assert fields[name]["maxlength"] == str(OBJECTION_LIMITS[name]) and "required" in fields[name]
     labels = {a["for"] for a in s.all("label")}

@@ -105,7 +105,9 @@ class NoticePage:
     entries: tuple[NoticeEntry, ...]
     form_action: str
     accepting_objections: bool = True        # the route decides from its injected clock
-    csrf_token: str | None = None
+    # A fresh token per rendering, sent back as the filing's idempotency key: a form submitted twice
+    # (a double click, a resend after no answer) files one objection.
+    submission: str | None = None
     errors: tuple[str, ...] = ()
     message: str | None = None               # e.g. 异议已收到 after a filed objection
     index_href: str | None = "/"

@@ -30,9 +30,10 @@ async def campaign_of(request: Request, code: str) -> Campaign:
     return await request.app.state.campaigns.knowing(code)
 
 
-async def idempotency(request: Request, org: str) -> IdempotentRequest | None:
-    return idempotent_request(org, request.headers.get("idempotency-key"), request.method, request.url.path,
-                              await request.body())
+async def idempotency(request: Request, org: str, key: str | None = None) -> IdempotentRequest | None:
+    """The request under its Idempotency-Key header (or `key`, a form's own token), if it has one."""
+    key = key if key is not None else request.headers.get("idempotency-key")
+    return idempotent_request(org, key, request.method, request.url.path, await request.body())
 
 
 def client_key(request: Request) -> str:

@@ -16,7 +16,7 @@ from contracts.events import ObjectionFiled, ObjectionResolved, PublicNoticeOpen
 from contracts.identity import Identity
 from eventlog.auth import requires
 from eventlog.http_problems import reply_response
-from eventlog.idempotency import Reply
+from eventlog.idempotency import IdempotentRequest, Reply
 
 from .. import facts, public, store
 from ..domain.notice import OpenNotice
@@ -98,13 +98,22 @@ async def notice_document(conn, campaign, row: public.NoticeRow, now) -> dict[st
                          "unit_name": i.unit_name} for i in await public.notice_items(conn, row)]}
 
 
-async def file_objection(request: Request, campaign: str, notice_id: UUID, cmd_fields: dict) -> Reply:
-    """One objection through the unit of work (the JSON route and the page's form both come here)."""
+async def objection_idempotency(request: Request, key: str | None = None) -> IdempotentRequest | None:
+    """An objector has no account: keys are the public's, one space for all (a key is a client's random
+    token, and the same key with another body is refused as reused)."""
+    return await idempotency(request, "public", key)
+
+
+async def file_objection(request: Request, campaign: str, notice_id: UUID, cmd_fields: dict,
+                         idem: IdempotentRequest | None) -> Reply:
+    """One objection through the unit of work (the JSON route and the page's form both come here); under
+    an idempotency key a retry answers the first filing (its id derived from the key), never a second."""
     async with pool(request).acquire() as conn:
         located = await store.notice_list(conn, notice_id)
     if located is not None and located[0] != campaign:
         located = None  # another campaign's notice: not found under this one
-    cmd = FileObjection(objection_id=uuid.uuid4(), notice_id=notice_id, **cmd_fields)
+    objection_id = idem.derived_id("objection") if idem else uuid.uuid4()
+    cmd = FileObjection(objection_id=objection_id, notice_id=notice_id, **cmd_fields)
 
     def answer(state, events) -> Reply:
         e: ObjectionFiled = events[0]
@@ -113,14 +122,15 @@ async def file_objection(request: Request, campaign: str, notice_id: UUID, cmd_f
                            "message": "异议已收到。秘书处将核实处理；您的联系方式不予公开。"})
 
     step = file_objection_step(located, cmd, now_for(request), client_key(request), answer)
-    return await request.app.state.uow.run(step)
+    return await request.app.state.uow.run(step, idem)
 
 
 @router.post("/notices/{notice_id}/objections", status_code=201, summary="实名提出异议（公众，无须登录）")
 async def post_objection(campaign: str, notice_id: UUID, body: ObjectionBody, request: Request):
     fields = dict(nomination_id=body.nomination_id, name=body.name, organisation=body.organisation,
                   contact=body.contact, grounds=body.grounds)
-    return reply_response(await file_objection(request, campaign, notice_id, fields))
+    idem = await objection_idempotency(request)
+    return reply_response(await file_objection(request, campaign, notice_id, fields, idem))
 
 
 @router.get("/objections", summary="异议列表，含异议人联系方式（仅秘书处）")

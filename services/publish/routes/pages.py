@@ -17,11 +17,11 @@ from ..release import render_list, render_notice
 from ..release.page import render_error
 from ..release.page_models import ErrorPage
 from .common import campaign_of, now_for, pool
-from .notices import file_objection
+from .notices import file_objection, objection_idempotency
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parents[1] / "templates" / "static"
-FORM_FIELDS = ("name", "org", "contact", "nomination_id", "grounds")
+FORM_FIELDS = ("name", "org", "contact", "nomination_id", "grounds", "submission")
 MAX_FORM_BYTES = 64 * 1024
 
 
@@ -114,9 +114,10 @@ async def objection_form(campaign: str, notice_id: UUID, request: Request) -> Re
     except ValueError:
         nomination_id = None
     try:
+        idem = await objection_idempotency(request, values.get("submission"))
         reply = await file_objection(request, campaign, notice_id, dict(
             nomination_id=nomination_id, name=values.get("name", ""), organisation=values.get("org", ""),
-            contact=values.get("contact", ""), grounds=values.get("grounds", "")))
+            contact=values.get("contact", ""), grounds=values.get("grounds", "")), idem)
     except DomainError as exc:
         reply = Reply(exc.http_status, {"detail": exc.message, "errors": exc.errors or []})
     now = now_for(request)
