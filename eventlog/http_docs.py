@@ -10,9 +10,8 @@ from typing import Any
 import orjson
 from fastapi import Query
 from fastapi.responses import Response
-from pydantic import BaseModel
 
-from .http_problems import PROBLEM_JSON
+from .http_problems import PROBLEM_JSON, ProblemDetails
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -41,16 +40,6 @@ async def paging(page: int = Query(1, ge=1, le=100_000, description="页码，�
                  page_size: int = Query(20, ge=1, le=100, description="每页条数，至多100")) -> Paging:
     """Pagination parameters (an async dependency: no thread hop)."""
     return Paging(page, page_size)
-
-
-class ProblemDetails(BaseModel):
-    """RFC 9457 problem: `code` is stable and machine-readable, `detail` is for people (Chinese)."""
-    type: str
-    title: str
-    status: int
-    code: str
-    detail: str
-    errors: list[dict[str, Any]] | None = None
 
 
 COMMON_EXAMPLES: dict[int, tuple[str, str]] = {

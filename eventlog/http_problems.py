@@ -10,6 +10,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.errors import DomainError
@@ -17,6 +18,16 @@ from contracts.errors import DomainError
 from .idempotency import Reply
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem: `code` is stable and machine-readable, `detail` is for people (Chinese)."""
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    errors: list[dict[str, Any]] | None = None
 
 _TITLES = {
     400: "请求格式错误", 401: "未认证", 403: "无权操作", 404: "未找到", 405: "方法不允许", 409: "冲突",
@@ -29,6 +40,7 @@ _FIELD_MESSAGES = {
     "dict_type": "应为对象", "uuid_parsing": "应为 UUID", "string_pattern_mismatch": "格式不正确",
     "literal_error": "取值不在允许范围内", "model_attributes_type": "应为 JSON 对象", "list_type": "应为列表",
     "too_long": "项数过多", "greater_than_equal": "数值过小", "less_than_equal": "数值过大",
+    "nul_character": "含有空字符",
 }
 
 
@@ -98,6 +110,8 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 def install(app: FastAPI) -> None:
+    _document_problems(app)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
@@ -111,6 +125,13 @@ def install(app: FastAPI) -> None:
     for kind in DEPENDENCY_FAILURES:
         app.add_exception_handler(kind, _dependency_away)
 
+    @app.exception_handler(asyncpg.CharacterNotInRepertoireError)
+    @app.exception_handler(asyncpg.UntranslatableCharacterError)
+    async def _unstorable(request: Request, exc: asyncpg.DataError) -> Response:
+        # Text PostgreSQL cannot hold (U+0000) that came in by a path or query parameter (bodies are
+        # refused before: eventlog/http_bodies.py); the transaction it broke changed nothing.
+        return problem(422, "invalid_character", "请求中含有无法保存的字符（如空字符 U+0000），请删除后重试。")
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         # FastAPI raises a bare 400 only when it cannot parse a body (e.g. JSON nested too deep to decode)
@@ -119,3 +140,41 @@ def install(app: FastAPI) -> None:
                  415: ("unsupported_media_type", "不支持的请求内容类型。")}
         code, detail = codes.get(exc.status_code, ("http_error", f"请求无法处理（{exc.detail}）。"))
         return problem(exc.status_code, code, detail)
+
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetails"}
+_INVALID = {"type": "urn:kczg:problem:invalid_request", "title": _TITLES[422], "status": 422, "code": "invalid_request",
+            "detail": "请求内容校验未通过，请按字段提示修改。"}
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The app's OpenAPI document says what the handlers above answer: every refusal is problem+json
+    (FastAPI documents its own validation errors as application/json HTTPValidationError, which no
+    route here ever sends)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _problems_as_answered(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problems_as_answered(doc: dict[str, Any]) -> None:
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    for operation in (op for ops in doc.get("paths", {}).values() for op in ops.values()):
+        for status, answer in operation.get("responses", {}).items():
+            content = answer.get("content") or {}
+            if not status.isdigit() or int(status) < 400 or not content:
+                continue
+            if content.get("application/json", {}).get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                answer["description"] = "请求内容校验未通过（各字段的问题见 errors）"
+                content = {PROBLEM_JSON: {"example": _INVALID}}
+            content.pop("application/json", None)
+            content.setdefault(PROBLEM_JSON, {})["schema"] = _PROBLEM_REF
+            answer["content"] = content
+    schemas.setdefault("ProblemDetails", ProblemDetails.model_json_schema())
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from eventlog import http_problems
 from eventlog.auth import TokenVerifier, verifier_from_env
+from eventlog.body_limit import BodySizeLimit
 from eventlog.clock import Clock, clock_from_env
 from eventlog.consumer import StoredOffsetConsumer
 from eventlog.health import health_router
@@ -28,7 +29,6 @@ from . import projection, store
 from .fast_lane import NominationFastLane
 from .group_commit import row_pool
 from .http_contract import MAX_BODY_BYTES
-from .limits import BodySizeLimit
 from .routes import applications, attachments, meta, nominations
 from .service import IntakeService
 

@@ -6,6 +6,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from eventlog.http_bodies import RequestBody
+
 from .examples import example_form
 
 T = TypeVar("T")
@@ -17,7 +19,7 @@ Sha256List = Field(default_factory=list, max_length=20,
 _LT_FORM = example_form("leading_tech")
 
 
-class _Body(BaseModel):
+class _Body(RequestBody):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -20,6 +20,7 @@ from contracts.errors import DomainError
 from eventlog import http_problems
 from eventlog import projection_keeper
 from eventlog.auth import TokenVerifier, verifier_from_env
+from eventlog.body_limit import BodySizeLimit
 from eventlog.clock import Clock, clock_from_env
 from eventlog.health import health_router
 from eventlog.metrics import HttpMetrics, metrics_router
@@ -32,6 +33,8 @@ from .release_files import ReleaseFiles
 from .routes import notices, pages, rankings, releases
 from .views import PROJECTIONS
 
+# The largest body is an objection (grounds up to 20,000 characters); the page's form has its own 64 KiB.
+MAX_BODY_BYTES = int(os.environ.get("PUBLISH_MAX_BODY_BYTES", str(256 * 1024)))
 VIEWS_BUILDING = DomainError("榜单视图正在首次构建，请稍后再试。", code="views_building", http_status=503)
 DESCRIPTION = """科创中国系列榜单的发布服务：终评后的公示（公示中，非正式发布）与实名异议、异议处理、
 榜单发布（含更正版本）与发布文件、公开网页，以及按权限范围的评审视图。公众无须登录即可查看已发布的榜单、
@@ -67,6 +70,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     app = FastAPI(title="科创中国榜单 · 发布服务 (publish)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)
     if verifier is not None:
         app.state.token_verifier = verifier
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(HttpMetrics, service="publish")
     http_problems.install(app)
 

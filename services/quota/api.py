@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from eventlog.body_limit import BodySizeLimit
 from eventlog.clock import clock_from_env
 from eventlog.health import health_router
 from eventlog.http_problems import install as install_problems
@@ -15,7 +16,7 @@ from eventlog.write_side import write_side
 
 from . import store
 from .app import run_decider
-from .routes import router
+from .routes import MAX_IMPORT_BYTES, router
 
 log = logging.getLogger("quota")
 
@@ -31,6 +32,8 @@ async def lifespan(app: FastAPI):
 
 
 app = FastAPI(title="科创中国榜单 · 名额服务 (quota)", version="0.1.0", lifespan=lifespan)
+# One limit for every route: the largest body is a unit sheet (multipart) to import.
+app.add_middleware(BodySizeLimit, max_bytes=MAX_IMPORT_BYTES + 64 * 1024)
 app.add_middleware(HttpMetrics, service="quota")
 app.include_router(router)
 install_problems(app)

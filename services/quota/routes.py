@@ -7,12 +7,13 @@ decide (domain/registry.py), the record and the events' outbox rows saved togeth
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from contracts.errors import DomainError, NotFound
 from contracts.identity import Identity
 from eventlog.auth import requires
 from eventlog.clock import request_clock
+from eventlog.http_bodies import RequestBody
 from eventlog.http_problems import reply_response
 from eventlog.idempotency import Reply, idempotent_request
 
@@ -26,7 +27,7 @@ secretariat = requires("secretariat")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
-class UnitRegistration(BaseModel):
+class UnitRegistration(RequestBody):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"unit_id": "cast-prov-zj", "name": "浙江省科学技术协会", "channels": ["provincial_cast"]}]})
     unit_id: str = Field(min_length=1, max_length=64)
@@ -34,7 +35,7 @@ class UnitRegistration(BaseModel):
     channels: list[str] = Field(min_length=1, max_length=20)
 
 
-class ChannelChange(BaseModel):
+class ChannelChange(RequestBody):
     model_config = ConfigDict(extra="forbid")
     channels: list[str] = Field(min_length=1, max_length=20)
     reason: str = Field(min_length=1, max_length=500)

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from eventlog import http_problems, projection_keeper
 from eventlog.auth import TokenVerifier, verifier_from_env
+from eventlog.body_limit import BodySizeLimit
 from eventlog.clock import Clock, clock_from_env
 from eventlog.health import health_router
 from eventlog.grouped_unit_of_work import GroupedUnitOfWork
@@ -27,6 +28,8 @@ from .steps import SCORES
 from .views import PROJECTIONS
 
 log = logging.getLogger("review")
+# The largest body is a plan with its roster (a 2022 panel is a few hundred experts, ~100 KiB).
+MAX_BODY_BYTES = int(os.environ.get("REVIEW_MAX_BODY_BYTES", str(1024 * 1024)))
 
 DESCRIPTION = """科创中国系列榜单的评审服务：秘书处形式审查；各初评机构（及单阶段评审机构）备案评审方案、
 分配专家（自动识别并排除回避关系）、提交排名后的初评结果；评审专家查看分配给自己的推荐对象、声明回避、评分。
@@ -66,6 +69,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     app = ReviewApp(title="科创中国榜单 · 评审服务 (review)", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.lane = ScoreFastLane(app.behind_lane, service_app=app)
     app.entry = HttpMetrics(app.lane, service="review")
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)  # the lane takes bodies far under it only
     http_problems.install(app)
 
     @app.exception_handler(asyncpg.UndefinedTableError)

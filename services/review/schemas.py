@@ -6,12 +6,13 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from contracts.review_terms import Aggregation, TieBreak
+from eventlog.http_bodies import RequestBody
 
 
-class _Body(BaseModel):
+class _Body(RequestBody):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -113,7 +113,7 @@ def test_the_middleware_stack_the_lane_sits_outside_of_is_pinned():
     # the lane (fast_lane.py) — this test failing is the reminder.
     from eventlog.metrics import HttpMetrics
     from services.intake.app import create_app
-    from services.intake.limits import BodySizeLimit
+    from eventlog.body_limit import BodySizeLimit
 
     app = create_app(run_projection=False)
     assert [m.cls for m in app.user_middleware] == [BodySizeLimit]

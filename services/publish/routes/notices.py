@@ -15,6 +15,7 @@ from contracts.errors import NotFound
 from contracts.events import ObjectionFiled, ObjectionResolved, PublicNoticeOpened
 from contracts.identity import Identity
 from eventlog.auth import requires
+from eventlog.http_bodies import RequestBody
 from eventlog.http_problems import reply_response
 from eventlog.idempotency import IdempotentRequest, Reply
 
@@ -39,7 +40,7 @@ class ObjectionBody(BaseModel):
     grounds: str = Field(max_length=20_000)
 
 
-class ResolutionBody(BaseModel):
+class ResolutionBody(RequestBody):
     model_config = ConfigDict(extra="forbid")
     upheld: bool = Field(description="true：异议成立（该项不再列入榜单）；false：异议不成立")
     note: str = Field(min_length=1, max_length=2000, description="处理意见")

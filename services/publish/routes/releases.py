@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from contracts.errors import NotFound
 from contracts.events import ListPublished
 from contracts.identity import Identity
 from eventlog.auth import requires
+from eventlog.http_bodies import RequestBody
 from eventlog.http_problems import reply_response
 from eventlog.idempotency import Reply
 
@@ -29,7 +30,7 @@ MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
 
 
-class ReleaseBody(BaseModel):
+class ReleaseBody(RequestBody):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(default="", max_length=2000, description="更正原因：发布更正版本时必填")
 
@@ -89,7 +90,12 @@ async def list_version(campaign: str, list_code: str, version: int, request: Req
     return list_document(list_release(found, match[0]))
 
 
-@router.get("/release/{file}", summary="发布文件（release.json/.csv/.xlsx/.pdf、manifest.json）")
+_FILE_ANSWER = {200: {"description": "文件内容（按扩展名）", "content": {
+    media: ({} if media == MEDIA["json"] else {"schema": {"type": "string", "format": "binary"}})
+    for media in MEDIA.values()}}}
+
+
+@router.get("/release/{file}", summary="发布文件（release.json/.csv/.xlsx/.pdf、manifest.json）", responses=_FILE_ANSWER)
 async def release_file(campaign: str, file: str, request: Request) -> Response:
     found = await campaign_of(request, campaign)
     async with pool(request).acquire() as conn:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from contracts.identity import Identity
 from eventlog.auth import requires
+from eventlog.http_bodies import RequestBody
 from eventlog.http_docs import json_response
 from eventlog.idempotency import Reply
 
@@ -25,7 +26,7 @@ router = APIRouter(tags=["终评（秘书处）"])
 secretariat = requires("secretariat")
 
 
-class VoteCounts(BaseModel):
+class VoteCounts(RequestBody):
     model_config = ConfigDict(extra="forbid")
     eligible: int = Field(ge=0, le=1000, description="应到")
     present: int = Field(ge=0, le=1000, description="实到（回避者不计入）")
@@ -35,7 +36,7 @@ class VoteCounts(BaseModel):
     abstain: int = Field(0, ge=0, le=1000)
 
 
-class DecisionRequest(BaseModel):
+class DecisionRequest(RequestBody):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "selected": True, "vote": {"eligible": 15, "present": 12, "recused": 1, "yes": 10, "no": 1, "abstain": 1},
         "note": "终评委员会表决通过。"}]})

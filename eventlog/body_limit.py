@@ -1,4 +1,5 @@
-"""Refuse oversized request bodies before they are read into memory."""
+"""Refuse oversized request bodies (413 problem+json) before they are read into memory, whether the
+request declares its length or streams it in chunks without one."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class BodySizeLimit:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             return await self._refuse(scope, receive, send, max_bytes)
-        seen = 0
+        seen, refused = 0, False
 
         async def counting_receive() -> Message:
             nonlocal seen
@@ -32,10 +33,21 @@ class BodySizeLimit:
                 raise _TooLarge
             return message
 
+        async def guarded_send(message: Message) -> None:
+            # A streamed body can pass the limit inside the app's own body parsing, which answers the error
+            # its way (FastAPI: 400 "error parsing the body"); the answer is the refusal all the same.
+            nonlocal refused
+            if seen <= max_bytes:
+                return await send(message)
+            if not refused:
+                refused = True
+                await self._refuse(scope, receive, send, max_bytes)
+
         try:
-            await self.app(scope, counting_receive, send)
+            await self.app(scope, counting_receive, guarded_send)
         except _TooLarge:
-            await self._refuse(scope, receive, send, max_bytes)
+            if not refused:
+                await self._refuse(scope, receive, send, max_bytes)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         response = problem(413, "payload_too_large", f"请求体超过上限 {max_bytes // 1024} KiB。")

@@ -1,0 +1,282 @@
+"""Only the right people act (guarantee 6), on every route of every service: one table says what each
+kind of caller gets from each route, and the test holds every route of the four OpenAPI documents to it.
+
+The scenario (tests/support/world.py) is one 2022 campaign driven through the services' APIs, so "own",
+"another's", "assigned" and "conflicted" are real: unit-a's nominations and quota, acme's applications to
+unit-a, target T1 (先导技术榜 · 先进材料) of MATERIALS with experts seated and e00 in conflict, a target
+with submitted results, a closed notice of a published list and an open one with an objection.
+
+Every refusal, and every allowed read, is checked where nothing else moves (first, on the settled
+scenario): a refusal's status and code, problem+json with a Chinese detail (401: with WWW-Authenticate);
+a read's status and, where the route lists things, that the caller sees only its own (`sees`); and NOTHING
+changed — every topic's end offsets and every table of the services' schemas (tests/support/unchanged.py).
+The allowed writes then run in the table's order, each with the status the table gives (a write changes
+what the next ones find, so the order is part of the table)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.authz import (NF, Expect, Row, expert_queue, only, open_notices, optional, own_applications,
+                                 own_nominations, public, ranking_scope)
+from tests.support.callers import CALLERS, Callers
+from tests.support.intake import Keys, application_body, nomination_body
+from tests.support.publish import objection
+from tests.support.review import plan_body
+from tests.support.unchanged import Unchanged, settled
+from tests.support.world import (C, CLEAN, LIST_N, LIST_O, LIST_P, MATERIALS, ROSTER, SCORES, World,
+                                 all_in_process, build_world)
+
+OPENAPI = Path(__file__).resolve().parents[2] / "contracts" / "openapi"
+SERVICES = ("intake", "quota", "review", "publish")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+TARGET = "/v1/review/campaigns/{campaign}/targets/{list_code}/{domain}"
+ON_T1 = {"campaign": lambda w: C, "list_code": lambda w: "leading_tech", "domain": lambda w: "advanced_materials"}
+ON_GREEN = {**ON_T1, "domain": lambda w: "green_low_carbon"}
+CAMPAIGN = {"campaign": lambda w: C}
+PUB = "/v1/publish/campaigns/{campaign}"
+VOTE = {"eligible": 15, "present": 12, "recused": 1, "yes": 10, "no": 1, "abstain": 1}
+AMENDED = {**nomination_body(domain="advanced_materials")["form"], "maturity_stage": "pilot"}
+SHEET = "unit_id,name,channels\nunit-imported,导入的推荐单位,national_society\n".encode()
+
+# (service, method, path) -> Row, in the order the allowed writes run. The rules (tests/support/authz.py):
+#   only(kind=status, ...)  those kinds get that status; bad tokens and anonymous 401; every other kind 403
+#   public()                anyone, credentials ignored          optional()   anyone; a token sent must verify
+#   NF(code)                404: another's resource answers as absent, never as forbidden
+TABLE: dict[tuple[str, str, str], Row] = {
+    # --- intake :8000 -------------------------------------------------------------------------------------
+    ("intake", "GET", "/healthz"): Row(public()),
+    ("intake", "GET", "/readyz"): Row(public()),
+    ("intake", "GET", "/v1/clock"): Row(public()),
+    ("intake", "GET", "/v1/campaigns/{code}"): Row(public(), {"code": lambda w: C}),
+    ("intake", "GET", "/v1/applications"): Row(only(applicant=200, applicant_other=200),
+                                               sees=own_applications("applicant_id")),
+    ("intake", "GET", "/v1/unit/applications"): Row(only(unit_own=200, unit_other=200), sees=own_applications("unit_id")),
+    ("intake", "GET", "/v1/applications/{application_id}"): Row(
+        only(applicant=200, applicant_other=NF("application_not_found"), unit_own=200,
+             unit_other=NF("application_not_found"), secretariat=200),
+        {"application_id": lambda w: w.sent["return"]}),
+    ("intake", "PUT", "/v1/applications/{application_id}"): Row(
+        only(applicant=200, applicant_other=NF("application_not_found")),
+        {"application_id": lambda w: w.draft}, lambda w: {"json": application_body(unit_id="unit-a", headcount=80)}),
+    ("intake", "POST", "/v1/applications/{application_id}/send"): Row(
+        only(applicant=200, applicant_other=NF("application_not_found")), {"application_id": lambda w: w.draft}),
+    ("intake", "POST", "/v1/applications"): Row(
+        only(applicant=201, applicant_other=201), request=lambda w: {"json": application_body(unit_id="unit-a")}),
+    ("intake", "POST", "/v1/applications/{application_id}/return"): Row(
+        only(unit_own=200, unit_other=NF("application_not_found")), {"application_id": lambda w: w.sent["return"]},
+        lambda w: {"json": {"comments": "请补充近三年应用数据。"}}),
+    ("intake", "POST", "/v1/applications/{application_id}/decline"): Row(
+        only(unit_own=200, unit_other=NF("application_not_found")), {"application_id": lambda w: w.sent["decline"]},
+        lambda w: {"json": {"reason": "不符合本单位推荐条件。"}}),
+    ("intake", "POST", "/v1/applications/{application_id}/recommend"): Row(
+        only(unit_own=202, unit_other=NF("application_not_found")), {"application_id": lambda w: w.sent["recommend"]},
+        lambda w: {"json": {"opinion": "同意推荐。"}}),
+    ("intake", "POST", "/v1/attachments"): Row(
+        only(applicant=201, applicant_other=201, unit_own=201, unit_other=201, body_own=201, body_other=201),
+        request=lambda w: {"files": {"file": ("检测报告.pdf", PDF, "application/pdf")}}),
+    ("intake", "GET", "/v1/nominations"): Row(only(unit_own=200, unit_other=200, body_own=200, body_other=200),
+                                              sees=own_nominations),
+    ("intake", "POST", "/v1/nominations"): Row(
+        only(unit_own=202, unit_other=(403, "not_your_unit"), body_own=(403, "not_your_unit"),
+             body_other=(403, "not_your_unit")),
+        request=lambda w: {"json": {**nomination_body(domain="advanced_materials"), "unit_id": "unit-a"}}),
+    ("intake", "GET", "/v1/nominations/{nomination_id}"): Row(
+        only(unit_own=200, unit_other=NF("nomination_not_found"), body_own=NF("nomination_not_found"),
+             body_other=NF("nomination_not_found"), secretariat=200),
+        {"nomination_id": lambda w: w.nomination_a}),
+    ("intake", "PUT", "/v1/nominations/{nomination_id}"): Row(
+        only(unit_own=200, unit_other=NF("nomination_not_found"), body_own=NF("nomination_not_found"),
+             body_other=NF("nomination_not_found")),
+        {"nomination_id": lambda w: w.nomination_a}, lambda w: {"json": {"form": AMENDED}}),
+    ("intake", "POST", "/v1/nominations/{nomination_id}/withdraw"): Row(
+        only(unit_own=200, unit_other=NF("nomination_not_found"), body_own=NF("nomination_not_found"),
+             body_other=NF("nomination_not_found")),
+        {"nomination_id": lambda w: w.nomination_w}, lambda w: {"json": {"reason": "经复核，撤回推荐。"}}),
+    ("intake", "GET", "/v1/quota-use"): Row(only(unit_own=200, unit_other=200),
+                                            request=lambda w: {"params": {"campaign": C}}),
+    # --- quota :8001 --------------------------------------------------------------------------------------
+    ("quota", "GET", "/healthz"): Row(public()),
+    ("quota", "GET", "/readyz"): Row(public()),
+    ("quota", "POST", "/v1/campaigns/{campaign}/units"): Row(
+        only(secretariat=201), CAMPAIGN,
+        lambda w: {"json": {"unit_id": "unit-new", "name": "新登记的推荐单位", "channels": ["provincial_cast"]}}),
+    ("quota", "POST", "/v1/campaigns/{campaign}/units/import"): Row(
+        only(secretariat=201), CAMPAIGN, lambda w: {"files": {"file": ("units.csv", SHEET, "text/csv")}}),
+    ("quota", "PUT", "/v1/campaigns/{campaign}/units/{unit_id}/channels"): Row(
+        only(secretariat=200), {**CAMPAIGN, "unit_id": lambda w: "unit-c"},
+        lambda w: {"json": {"channels": ["provincial_cast", "national_society"], "reason": "新增推荐渠道"}}),
+    ("quota", "GET", "/v1/campaigns/{campaign}/units/{unit_id}/quota"): Row(
+        only(unit_own=200, unit_other=NF("unknown_unit"), secretariat=200), {**CAMPAIGN, "unit_id": lambda w: "unit-a"}),
+    # --- review :8003 -------------------------------------------------------------------------------------
+    ("review", "GET", "/healthz"): Row(public()),
+    ("review", "GET", "/readyz"): Row(public()),
+    ("review", "GET", "/v1/review/campaigns/{campaign}/screening"): Row(only(secretariat=200), CAMPAIGN),
+    ("review", "POST", "/v1/review/nominations/{nomination_id}/screening"): Row(
+        only(secretariat=201), {"nomination_id": lambda w: w.nomination_s}, lambda w: {"json": {"passed": True}}),
+    ("review", "GET", "/v1/review/campaigns/{campaign}/targets"): Row(
+        only(body_own=200, body_other=200, secretariat=200), CAMPAIGN),
+    ("review", "GET", "/v1/review/campaigns/{campaign}/progress"): Row(only(secretariat=200), CAMPAIGN),
+    ("review", "GET", "/v1/review/campaigns/{campaign}/final"): Row(only(secretariat=200), CAMPAIGN),
+    ("review", "POST", "/v1/review/campaigns/{campaign}/nominations/{nomination_id}/decision"): Row(
+        only(secretariat=201), {**CAMPAIGN, "nomination_id": lambda w: w.nomination_c},
+        lambda w: {"json": {"selected": True, "vote": VOTE, "note": "终评委员会表决通过。"}}),
+    ("review", "GET", TARGET): Row(
+        only(body_own=200, body_other=NF("target_not_found"), secretariat=200), ON_T1),
+    ("review", "GET", TARGET + "/plan/defaults"): Row(only(body_own=200, body_other=NF("target_not_found")), ON_T1),
+    ("review", "PUT", TARGET + "/plan"): Row(
+        only(body_own=201, body_other=NF("target_not_found")), ON_T1,
+        lambda w: {"json": plan_body(ROSTER, per_item=2)}),
+    ("review", "POST", TARGET + "/plan/confirmation"): Row(  # the joint target: ECO filed, CLEAN confirms
+        only(body_own=201, body_other=NF("target_not_found")), ON_GREEN,
+        lambda w: {"json": {"plan_event_id": w.green_plan}}, owners={"body_own": CLEAN, "body_other": MATERIALS}),
+    ("review", "POST", TARGET + "/assignments"): Row(
+        only(body_own=200, body_other=NF("target_not_found")), ON_T1,
+        lambda w: {"json": {"nomination_id": w.nomination_b, "expert_id": w.free_on_b}}),
+    ("review", "POST", TARGET + "/assignments/auto"): Row(
+        only(body_own=200, body_other=NF("target_not_found")), ON_T1, lambda w: {"json": {}}),
+    ("review", "POST", TARGET + "/assignments/{nomination_id}/{expert_id}/unassign"): Row(
+        only(body_own=200, body_other=NF("target_not_found")),
+        {**ON_T1, "nomination_id": lambda w: w.nomination_b, "expert_id": lambda w: w.seated_on_b},
+        lambda w: {"json": {"reason": "专家工作调整。"}}),
+    ("review", "GET", "/v1/review/me/queue"): Row(
+        only(expert_assigned=200, expert_unassigned=200, expert_conflicted=200), sees=expert_queue),
+    ("review", "PUT", TARGET + "/nominations/{nomination_id}/scores"): Row(
+        only(expert_assigned=200, expert_unassigned=NF("not_assigned"), expert_conflicted=(403, "expert_conflicted")),
+        {**ON_T1, "nomination_id": lambda w: w.nomination_a}, lambda w: {"json": {"scores": SCORES}}),
+    ("review", "POST", TARGET + "/nominations/{nomination_id}/conflict"): Row(
+        only(expert_assigned=201, expert_unassigned=201, expert_conflicted=200),  # on record already: 200
+        {**ON_T1, "nomination_id": lambda w: w.nomination_a},
+        lambda w: {"json": {"reason_code": "collaboration", "reason": "近三年与完成单位有合作项目。"}}),
+    ("review", "POST", TARGET + "/results"): Row(
+        only(body_own=201, body_other=NF("target_not_found")), ON_T1,
+        lambda w: {"json": {"reason": "部分专家声明回避，先行报送。"}}),
+    # --- publish :8002 ------------------------------------------------------------------------------------
+    ("publish", "GET", "/healthz"): Row(public()),
+    ("publish", "GET", "/readyz"): Row(public()),
+    ("publish", "GET", PUB + "/lists"): Row(public(), CAMPAIGN),
+    ("publish", "GET", PUB + "/lists/{list_code}/versions"): Row(public(), {**CAMPAIGN, "list_code": lambda w: LIST_P}),
+    ("publish", "GET", PUB + "/lists/{list_code}/versions/{version}"): Row(
+        public(), {**CAMPAIGN, "list_code": lambda w: LIST_P, "version": lambda w: 1}),
+    ("publish", "GET", PUB + "/release/{file}"): Row(public(), {**CAMPAIGN, "file": lambda w: "release.json"}),
+    ("publish", "GET", PUB + "/notices"): Row(optional(), CAMPAIGN, sees=open_notices),
+    ("publish", "GET", PUB + "/notices/{notice_id}"): Row(  # closed: the public no longer sees it
+        optional(NF("notice_not_found"), secretariat=200), {**CAMPAIGN, "notice_id": lambda w: w.notice_closed}),
+    ("publish", "POST", PUB + "/notices/{notice_id}/objections"): Row(
+        public(201), {**CAMPAIGN, "notice_id": lambda w: w.notice_open},
+        lambda w: {"json": objection(w.chains[LIST_O].nomination_id)}),
+    ("publish", "GET", PUB + "/objections"): Row(only(secretariat=200), CAMPAIGN),
+    ("publish", "POST", PUB + "/objections/{objection_id}/resolution"): Row(
+        only(secretariat=200), {**CAMPAIGN, "objection_id": lambda w: w.objection},
+        lambda w: {"json": {"upheld": False, "note": "经核实，异议不成立。"}}),
+    ("publish", "POST", PUB + "/lists/{list_code}/notice"): Row(
+        only(secretariat=201), {**CAMPAIGN, "list_code": lambda w: LIST_N}),
+    ("publish", "POST", PUB + "/lists/{list_code}/release"): Row(  # a correction of the published list
+        only(secretariat=201), {**CAMPAIGN, "list_code": lambda w: LIST_P}, lambda w: {"json": {"reason": "更正单位名称。"}}),
+    ("publish", "GET", "/v1/rankings/nominations"): Row(
+        only(anonymous=(401, "unauthenticated"), unit_own=200, unit_other=200, body_own=200, body_other=200,
+             secretariat=200), sees=ranking_scope),
+    ("publish", "GET", "/v1/rankings/nominations/{nomination_id}"): Row(
+        only(anonymous=(401, "unauthenticated"), unit_own=200, unit_other=NF("nomination_not_found"), body_own=200,
+             body_other=NF("nomination_not_found"), secretariat=200),
+        {"nomination_id": lambda w: w.nomination_a}),
+    ("publish", "GET", "/v1/campaigns/{campaign}/progress"): Row(only(secretariat=200), CAMPAIGN),
+}
+
+
+def openapi_routes() -> set[tuple[str, str, str]]:
+    """Every (service, method, path) the committed OpenAPI documents name (tests/unit/test_docs_current.py
+    keeps them equal to what the apps serve)."""
+    routes = set()
+    for service in SERVICES:
+        doc = json.loads((OPENAPI / f"{service}.json").read_text(encoding="utf-8"))
+        routes |= {(service, method.upper(), path) for path, ops in doc["paths"].items() for method in ops}
+    return routes
+
+
+def test_the_table_has_a_row_for_every_route_and_no_other():
+    routes = openapi_routes()
+    missing, stale = sorted(routes - TABLE.keys()), sorted(TABLE.keys() - routes)
+    assert not missing, f"routes without a row in the authorization table: {missing}"
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+    assert all(set(row.expect) == set(CALLERS) for row in TABLE.values())
+
+
+@dataclass(frozen=True)
+class Pair:
+    route: tuple[str, str, str]
+    caller: str
+    expect: Expect
+
+    def __str__(self) -> str:
+        return f"{self.route[0]} {self.route[1]} {self.route[2]} as {self.caller}"
+
+
+async def test_every_route_answers_every_caller_as_the_table_says(env, tmp_path, monkeypatch):
+    # Objections are rate-limited per client address: each request comes from its own address here.
+    monkeypatch.setenv("PUBLISH_TRUST_FORWARDED", "1")
+    assert openapi_routes() == TABLE.keys()
+    async with all_in_process(Keys(tmp_path)) as services:
+        world = await build_world(services)
+        callers, addresses = Callers(services.keys, world), itertools.count(1)
+
+        async def send(pair: Pair):
+            service, method, template = pair.route
+            row = TABLE[pair.route]
+            path = template.format(**{k: v(world) for k, v in row.path.items()})
+            n = next(addresses)
+            headers = {**callers.headers(pair.caller, row.owners), "X-Forwarded-For": f"10.9.{n // 250}.{n % 250}"}
+            return await getattr(services, service).request(method, path, headers=headers, **row.request(world))
+
+        pairs = [Pair(route, caller, row.expect[caller]) for route, row in TABLE.items() for caller in CALLERS]
+        quiet = [p for p in pairs if p.expect[0] >= 400 or p.route[1] == "GET"]  # refusals and reads
+        failures: list[str] = []
+        # First every refusal and every read, on the settled scenario: nothing else moves, so any change is the
+        # request's own.
+        async with Unchanged() as watch:
+            before = await settled()
+            for pair in quiet:
+                r = await send(pair)
+                failures += [f"{pair}: {problem}" for problem in answer_problems(r, pair, world)]
+                after = await watch.state()
+                if changes := before.differences(after):
+                    failures += [f"{pair} changed {change}" for change in changes]
+                    after = await settled()  # what it set going is not the next request's doing
+                before = after
+        # Then the allowed writes, in the table's order.
+        for pair in (p for p in pairs if p not in quiet):
+            r = await send(pair)
+            if r.status_code != pair.expect[0]:
+                failures.append(f"{pair}: {r.status_code}, expected {pair.expect[0]}: {r.text[:300]}")
+        refusals = [p for p in pairs if p.expect[0] >= 400]
+    assert not failures, f"{len(failures)} of {len(pairs)} not as the table says:\n" + "\n".join(failures)
+    print(f"\nauthorization matrix: {len(TABLE)} routes x {len(CALLERS)} callers = {len(pairs)} pairs, all as the "
+          f"table says; {len(refusals)} refusals and {len(quiet) - len(refusals)} reads, each leaving every topic and "
+          f"table unchanged")
+
+
+def answer_problems(r, pair: Pair, world: World) -> list[str]:
+    status, code = pair.expect
+    if r.status_code != status:
+        return [f"{r.status_code}, expected {status}: {r.text[:300]}"]
+    if status < 400:
+        sees = TABLE[pair.route].sees
+        problem = sees(pair.caller, r.json(), world) if sees else None
+        return [problem] if problem else []
+    out = []
+    if not r.headers.get("content-type", "").startswith("application/problem+json"):
+        return [f"not problem+json: {r.headers.get('content-type')}"]
+    body = r.json()
+    if code is not None and body.get("code") != code:
+        out.append(f"code {body.get('code')!r}, expected {code!r}")
+    if not CJK.search(body.get("detail") or ""):
+        out.append(f"detail not in Chinese: {body.get('detail')!r}")
+    if status == 401 and not r.headers.get("www-authenticate", "").lower().startswith("bearer"):
+        out.append("401 without WWW-Authenticate: Bearer")
+    return out
