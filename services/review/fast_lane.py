@@ -13,9 +13,8 @@ validates it (ScoreRequest from the JSON Starlette would decode). It runs the ro
 
 Anything else — a bad token or key, a body that does not validate, an odd path — goes on to the FastAPI
 app, body and all, so every error before the domain decides comes from one place. The lane sits outside
-the app's middleware; tests/integration/test_review_fast_lane.py pins that stack. The HTTP metrics
-(eventlog/metrics.py) sit in front of the lane for that reason; the lane names the route template it
-answered for.
+the app's middleware: the HTTP metrics (eventlog/metrics.py) sit in front of it, and the lane names
+the route template it answered for; the body limit is the app's (the lane takes only bodies far under it).
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def target_step(cmd: TargetCommand, campaign: Campaign, now: datetime, answer: A
 
 # Scores come many at a time: they run through the grouped unit of work, many to a transaction.
 SCORES = BatchSteps(topic=REVIEW, load=store.load_scores, decide=decide_score, evolve=store.score_recorded,
-                    writes=store.score_writes)
+                    save=store.save_scores)
 
 
 def score_step(cmd: RecordScore, campaign: Campaign, now: datetime, answer: Answer) -> Grouped:

@@ -196,9 +196,9 @@ def score_recorded(state: ScoreState, events: Sequence[Event]) -> ScoreState:
     return state
 
 
-def score_writes(decided: Sequence[tuple[ScoreState, Sequence[Event]]]) -> tuple[list[str], list]:
-    """What saves every score of a group, for the grouped unit of work's one write statement: the scores
-    (a seat's last one wins) and the targets they lock."""
+async def save_scores(conn: asyncpg.Connection, decided: Sequence[tuple[ScoreState, Sequence[Event]]]) -> None:
+    """Save every score of a group (a seat's last one wins), and mark the targets scored (their plan is
+    locked from now on)."""
     last: dict[tuple[UUID, str], tuple[ExpertScoreRecorded, str]] = {}
     first_scores: set[str] = set()
     for state, events in decided:
@@ -208,19 +208,19 @@ def score_writes(decided: Sequence[tuple[ScoreState, Sequence[Event]]]) -> tuple
                 if not state.target.scored:
                     first_scores.add(state.target.target.key)
     rows = [last[seat] for seat in sorted(last)]
-    return _SAVE_SCORES, [[e.nomination_id for e, _ in rows], [e.expert_id for e, _ in rows], [k for _, k in rows],
-                          [orjson.dumps({c: str(v) for c, v in e.scores.items()}).decode() for e, _ in rows],
-                          [e.total for e, _ in rows], [e.event_id for e, _ in rows], sorted(first_scores)]
-
-
-_SAVE_SCORES = [
-    "INSERT INTO review.scores (nomination_id, expert_id, target_key, scores, total, event_id) "
-    "SELECT n, x, k, s::jsonb, t, e FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[], "
-    "$6::uuid[]) AS r(n, x, k, s, t, e) ON CONFLICT (nomination_id, expert_id) DO UPDATE SET "
-    "scores = EXCLUDED.scores, total = EXCLUDED.total, event_id = EXCLUDED.event_id",
-    "INSERT INTO review.targets (target_key, scored) SELECT unnest($7::text[]), true "
-    "ON CONFLICT (target_key) DO UPDATE SET scored = true WHERE NOT review.targets.scored",
-]
+    if rows:
+        await conn.execute(
+            "INSERT INTO review.scores (nomination_id, expert_id, target_key, scores, total, event_id) "
+            "SELECT n, x, k, s::jsonb, t, e FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[], "
+            "$6::uuid[]) AS r(n, x, k, s, t, e) ON CONFLICT (nomination_id, expert_id) DO UPDATE SET "
+            "scores = EXCLUDED.scores, total = EXCLUDED.total, event_id = EXCLUDED.event_id",
+            [e.nomination_id for e, _ in rows], [e.expert_id for e, _ in rows], [k for _, k in rows],
+            [orjson.dumps({c: str(v) for c, v in e.scores.items()}).decode() for e, _ in rows],
+            [e.total for e, _ in rows], [e.event_id for e, _ in rows])
+    if first_scores:
+        await conn.execute("INSERT INTO review.targets (target_key, scored) SELECT unnest($1::text[]), true "
+                           "ON CONFLICT (target_key) DO UPDATE SET scored = true WHERE NOT review.targets.scored",
+                           sorted(first_scores))
 
 
 async def totals_of(conn: asyncpg.Connection, target: Target) -> dict[tuple[UUID, str], Decimal]:
