@@ -9,16 +9,15 @@ what they were assigned, then revises (alternating score sets, so each request i
 every write with its own Idempotency-Key. Baselines in the same run: the same load generator on the
 service's /healthz (the HTTP stack's ceiling in that process), and raw aiokafka acked produce.
 
-Measured on the shared 2-core box (load average 3–5 from other sessions): 133–190 scores/s, p50
-310–440 ms, p99 510–860 ms (Little's law at 64 in flight), beside /healthz 2,000–3,300/s; the goal
-(1,000/s, p99 ≤ 100 ms) is missed. The review process spends 3.3–4.2 ms of CPU per score and is the
-bottleneck: PostgreSQL backends sit "idle in transaction" waiting on it. py-spy (--profile) shares:
-asyncpg ~38 % (about 15 statements per score — BEGIN, advisory locks, two SET LOCALs and the
-idempotency claim, four loads, the upsert, the outbox row, the idempotency answer, COMMIT, the pool's
-reset — plus the outbox flush), FastAPI/Starlette/uvicorn ~27 %, the event loop ~16 %, our own Python
-(unit of work, store, domain, pydantic, contracts) ~15 %. Without Idempotency-Key (--unkeyed) it is
-about the same. One process (services/review/api.py serves one uvicorn worker) caps it near 300/s
-even with a whole core.
+Measured on the shared 2-core box (load average 3–5 from other sessions), before scores were grouped:
+133–190 scores/s, p50 310–440 ms, p99 510–860 ms, 3.3–4.2 ms of review CPU per score (about 15
+statements per score). With the grouped unit of work (eventlog/grouped_unit_of_work.py: one
+transaction, lock, claim, load, save, stage and remember per group, one produce round) and the scores'
+fast lane (services/review/fast_lane.py), A/B in one session against main's code (load average 7–9,
+runs alternating, keyed, concurrency 64): before 88 and 83 scores/s (p50 671/745 ms, p99 1,379/1,506
+ms, 4.4 ms CPU per score); after 405 and 360/s with two workers (p50 145/163 ms, p99 432/467 ms,
+0.9–1.5 ms CPU per score), 370/s with one (p99 395 ms): about 4.4×, the goal (1,000/s, p99 ≤ 100 ms)
+still missed on that box. --workers sets REVIEW_WORKERS (uvicorn worker processes).
 """
 
 from __future__ import annotations
