@@ -16,7 +16,7 @@ service as its own process on a fresh topic set, the largest target (350 nominat
 screened, planned and assigned over HTTP, then scores recorded over HTTP at concurrency 64 for a fixed
 time — scores/s, p50, p99 — beside the same load generator on /healthz and raw acked produce.
 
-    python bench/review.py --part scoring [--seconds 20] [--concurrency 64] [--unkeyed] [--profile FILE]
+    python bench/review.py --part scoring [--seconds 20] [--concurrency 64] [--workers 2] [--unkeyed] [--profile FILE]
     python bench/review.py --part all --no-baseline      # solver figures and the scoring half in one line
     python bench/review.py --part solver                 # the solver half alone (the default is all)
 
@@ -146,6 +146,7 @@ if __name__ == "__main__":
     parser.add_argument("--warmup", type=float, default=3, help="scoring: seconds of load not measured first")
     parser.add_argument("--concurrency", type=int, default=64, help="scoring: keep-alive connections")
     parser.add_argument("--unkeyed", action="store_true", help="scoring: writes without an Idempotency-Key")
+    parser.add_argument("--workers", type=int, default=2, help="scoring: review service processes (REVIEW_WORKERS)")
     parser.add_argument("--profile", metavar="FILE", help="scoring: py-spy record the review process (collapsed stacks)")
     args = parser.parse_args()
     figures = {"bench": "review", "part": args.part}
@@ -156,5 +157,6 @@ if __name__ == "__main__":
 
         from bench.review_scoring import scoring_figures
         figures["scoring"] = asyncio.run(scoring_figures(args.seed, args.seconds, args.warmup, args.concurrency,
-                                                         keyed=not args.unkeyed, profile=args.profile))
+                                                         keyed=not args.unkeyed, profile=args.profile,
+                                                         workers=args.workers))
     print(orjson.dumps(figures).decode())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -71,35 +72,66 @@ def idempotent_request(org: str, key: str | None, method: str, path: str, body: 
 
 
 class IdempotencyKeys:
-    """The keys of one service schema."""
+    """The keys of one service schema. A command's transaction claims its key and remembers its answer;
+    a group of commands (eventlog/grouped_unit_of_work.py) claims and remembers all of theirs in one
+    statement each, the same statements a command alone runs with one key."""
 
     def __init__(self, schema: str) -> None:
         self.schema = schema
         self._claim = (f"INSERT INTO {schema}.idempotency (org, key, fingerprint, status, body) "
-                       "VALUES ($1, $2, $3, 0, '') ON CONFLICT DO NOTHING RETURNING true")
-        self._first = (f"SELECT fingerprint, status, body, event_keys FROM {schema}.idempotency "
-                       "WHERE org = $1 AND key = $2")
-        self._remember = (f"UPDATE {schema}.idempotency SET status = $3, body = $4, event_keys = $5 "
-                          "WHERE org = $1 AND key = $2")
+                       "SELECT o, k, f, 0, '' FROM unnest($1::text[], $2::text[], $3::bytea[]) AS x(o, k, f) "
+                       "ORDER BY o, k ON CONFLICT DO NOTHING RETURNING org, key")
+        self._firsts = (f"SELECT i.fingerprint, i.status, i.body, i.event_keys FROM unnest($1::text[], $2::text[]) "
+                        f"WITH ORDINALITY AS x(org, key, n) LEFT JOIN {schema}.idempotency i "
+                        "ON i.org = x.org AND i.key = x.key ORDER BY x.n")
+        # event_keys as one JSON array per answer: PostgreSQL has no arrays of arrays of different lengths.
+        self._remember = (f"UPDATE {schema}.idempotency i SET status = x.status, body = x.body, "
+                          "event_keys = ARRAY(SELECT jsonb_array_elements_text(x.event_keys::jsonb)) "
+                          "FROM unnest($1::text[], $2::text[], $3::int[], $4::bytea[], $5::text[]) "
+                          "AS x(org, key, status, body, event_keys) WHERE i.org = x.org AND i.key = x.key")
 
     async def ensure_schema(self, conn: asyncpg.Connection) -> None:
         await apply_ddl(conn, DDL.format(schema=self.schema))
 
     async def claim(self, conn: asyncpg.Connection, req: IdempotentRequest) -> Reply | None:
         """None: this request owns the key; else the first request's reply to replay."""
+        (first,) = await self.claim_all(conn, [req])
+        if isinstance(first, DomainError):
+            raise first
+        return first
+
+    async def claim_all(self, conn: asyncpg.Connection,
+                        reqs: Sequence[IdempotentRequest]) -> list[Reply | DomainError | None]:
+        """For each request (their keys distinct): None if it owns its key now, else the first request's
+        reply to replay, or the refusal of a key used for another request. A key whose first request is
+        still in flight past WAIT_FOR_FIRST raises Conflict (for all of them: none is claimed)."""
         await conn.execute(f"SET LOCAL lock_timeout = '{WAIT_FOR_FIRST}'")
         try:
-            owned = await conn.fetchval(self._claim, req.org, req.key, req.fingerprint)
+            owned = await conn.fetch(self._claim, [r.org for r in reqs], [r.key for r in reqs],
+                                     [r.fingerprint for r in reqs])
         except asyncpg.LockNotAvailableError:
             raise Conflict("相同 Idempotency-Key 的请求仍在处理中，请稍后重试。", code="idempotency_in_progress") from None
         await conn.execute("SET LOCAL lock_timeout = 0")
-        if owned:
-            return None
-        row = await conn.fetchrow(self._first, req.org, req.key)
-        if bytes(row["fingerprint"]) != req.fingerprint:
-            raise DomainError("该 Idempotency-Key 已用于另一个不同的请求。", code="idempotency_key_reused")
-        return Reply(row["status"], orjson.loads(row["body"]), replayed=True, event_keys=tuple(row["event_keys"]))
+        mine = {(r["org"], r["key"]) for r in owned}
+        claimed = [r for r in reqs if (r.org, r.key) not in mine]
+        if not claimed:
+            return [None] * len(reqs)
+        rows = await conn.fetch(self._firsts, [r.org for r in claimed], [r.key for r in claimed])
+        firsts = {(r.org, r.key): _first(r, row) for r, row in zip(claimed, rows)}
+        return [firsts.get((r.org, r.key)) for r in reqs]
 
     async def remember(self, conn: asyncpg.Connection, req: IdempotentRequest, reply: Reply) -> None:
-        await conn.execute(self._remember, req.org, req.key, reply.status, orjson.dumps(reply.body),
-                           list(reply.event_keys))
+        await self.remember_all(conn, [(req, reply)])
+
+    async def remember_all(self, conn: asyncpg.Connection, replies: Sequence[tuple[IdempotentRequest, Reply]]) -> None:
+        """The answer of each request, for a retry under its key (inside the transaction that claimed it)."""
+        if replies:
+            await conn.execute(self._remember, [r.org for r, _ in replies], [r.key for r, _ in replies],
+                               [a.status for _, a in replies], [orjson.dumps(a.body) for _, a in replies],
+                               [orjson.dumps(a.event_keys).decode() for _, a in replies])
+
+
+def _first(req: IdempotentRequest, row: asyncpg.Record) -> Reply | DomainError:
+    if bytes(row["fingerprint"]) != req.fingerprint:
+        return DomainError("该 Idempotency-Key 已用于另一个不同的请求。", code="idempotency_key_reused")
+    return Reply(row["status"], orjson.loads(row["body"]), replayed=True, event_keys=tuple(row["event_keys"]))

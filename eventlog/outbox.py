@@ -8,11 +8,12 @@ consumer de-duplicates.
 
 Order: the events of one partition key reach Kafka in the order they were staged, whichever process
 publishes them (so one aggregate's events keep its commands' commit order: its commands hold its lock
-until they commit). A publish locks the pending rows of its keys in sequence order (FOR UPDATE),
-sends every one of them — a row an earlier command left pending goes first — and deletes them in the
-same transaction. Every publisher, the relay included, locks rows in ascending sequence, so two
-never deadlock. Requests that finish while a publish is in flight share the next one (one
-transaction and one produce round per group, not per request).
+until they commit). A publish locks the pending rows of its keys in sequence order (FOR UPDATE) and
+deletes them in one statement, sends every one of them — a row an earlier command left pending goes
+first — and commits once the broker acked; a send that fails rolls the deletion back. Every
+publisher, the relay included, locks rows in ascending sequence, so two never deadlock. Requests
+that finish while a publish is in flight share the next one (one transaction and one produce round
+per group, not per request).
 """
 
 from __future__ import annotations
@@ -55,14 +56,14 @@ class Outbox:
         self.timeout_s = timeout_s          # a publish that waits longer gives up: the relay takes over
         self._waiting: list[tuple[frozenset[bytes], asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
-        self._stage_sql = (f"INSERT INTO {schema}.outbox (topic, key, value) "
-                           "SELECT t, k, v FROM unnest($1::text[], $2::bytea[], $3::bytea[]) "
-                           "WITH ORDINALITY AS x(t, k, v, n) ORDER BY n")
-        self._pending_sql = (f"SELECT seq, topic, key, value FROM {schema}.outbox "
-                             "WHERE key = ANY($1::bytea[]) ORDER BY seq FOR UPDATE")
-        self._stale_sql = (f"SELECT seq, topic, key, value FROM {schema}.outbox "
-                           "WHERE staged_at < now() - $1::float8 * interval '1 second' ORDER BY seq LIMIT $2 FOR UPDATE")
-        self._delete_sql = f"DELETE FROM {schema}.outbox WHERE seq = ANY($1::bigint[])"
+        self._stage_sql = self.stage_sql(1, 2, 3)
+        taken = (f"DELETE FROM {schema}.outbox o USING due WHERE o.seq = due.seq "
+                 "RETURNING o.seq, o.topic, o.key, o.value")
+        self._pending_sql = (f"WITH due AS (SELECT seq FROM {schema}.outbox WHERE key = ANY($1::bytea[]) "
+                             f"ORDER BY seq FOR UPDATE) {taken}")
+        self._stale_sql = (f"WITH due AS (SELECT seq FROM {schema}.outbox "
+                           "WHERE staged_at < now() - $1::float8 * interval '1 second' ORDER BY seq LIMIT $2 "
+                           f"FOR UPDATE) {taken}")
         self._depth_sql = (f"SELECT count(*), coalesce(extract(epoch FROM now() - min(staged_at)), 0)::float8 "
                            f"FROM {schema}.outbox")
         self._relayed = metrics.OUTBOX_RELAYED.labels(schema)
@@ -73,8 +74,17 @@ class Outbox:
     async def stage(self, conn: asyncpg.Connection, items: Sequence[tuple[Topic, Event]]) -> None:
         """Write `items` as outbox rows inside the caller's transaction, in the given order."""
         if items:
-            await conn.execute(self._stage_sql, [t.name for t, _ in items], [e.key.encode() for _, e in items],
-                               [encode_event(e) for _, e in items])
+            await conn.execute(self._stage_sql, *self.stage_args(items))
+
+    def stage_sql(self, topic: int, key: int, value: int) -> str:
+        """`stage` as a data-modifying statement (a WITH item), its rows in parameters $topic, $key and
+        $value (arrays, as `stage_args` gives them)."""
+        return (f"INSERT INTO {self.schema}.outbox (topic, key, value) SELECT t, k, v FROM unnest(${topic}::text[], "
+                f"${key}::bytea[], ${value}::bytea[]) WITH ORDINALITY AS x(t, k, v, n) ORDER BY n")
+
+    @staticmethod
+    def stage_args(items: Sequence[tuple[Topic, Event]]) -> list:
+        return [[t.name for t, _ in items], [e.key.encode() for _, e in items], [encode_event(e) for _, e in items]]
 
     async def publish(self, keys: Iterable[bytes]) -> None:
         """Publish every pending row of partition `keys` (after the commit that staged them); returns once
@@ -107,20 +117,20 @@ class Outbox:
 
     async def _flush(self, keys: set[bytes]) -> int:
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(self._pending_sql, sorted(keys))
-            return await self._send_and_delete(conn, rows)
+            return await self._send(await conn.fetch(self._pending_sql, sorted(keys)))
 
-    async def _send_and_delete(self, conn: asyncpg.Connection, rows: list) -> int:
-        if rows:
+    async def _send(self, taken: list) -> int:
+        """Send the rows taken (locked and deleted, not yet committed), in sequence order."""
+        if taken:
+            rows = sorted(taken, key=lambda r: r["seq"])
             await self.publisher.publish_rows([(r["topic"], r["key"], r["value"]) for r in rows])
-            await conn.execute(self._delete_sql, [r["seq"] for r in rows])
-        return len(rows)
+        return len(taken)
 
     async def relay_once(self, grace_s: float | None = None, limit: int = 5000) -> int:
         """Republish rows older than the grace period (what a crash left between commit and ack)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(self._stale_sql, self.relay_grace_s if grace_s is None else grace_s, limit)
-            sent = await self._send_and_delete(conn, rows)
+            sent = await self._send(await conn.fetch(self._stale_sql,
+                                                     self.relay_grace_s if grace_s is None else grace_s, limit))
         self._relayed.inc(sent)
         return sent
 

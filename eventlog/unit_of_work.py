@@ -10,6 +10,10 @@ if that cannot be confirmed the answer says the outcome is unknown, and the outb
 the events later — a retry with the same Idempotency-Key then gets the one outcome. A refusal
 (DomainError) from any step is an answer too: nothing is staged, and under a key it is remembered.
 
+A kind of command that arrives many at a time (scores) runs through the same steps in groups, many
+commands to a transaction: grouped_unit_of_work.py, with the pieces below (`lock`, `answered`,
+`refusal`, `committed`, `publish`, IdempotencyKeys.claim_all / remember_all) shared, not copied.
+
 Consumers that decide (quota) run the same steps inside the stored-offset consumer's transaction:
 its offset rows are the lock and the idempotency record, `Outbox.stage` holds the decisions, and
 `Outbox.publish` after the commit sends them.
@@ -45,6 +49,9 @@ S, C, X = TypeVar("S"), TypeVar("C"), TypeVar("X")
 _LOCK = ("SELECT CASE WHEN s THEN pg_advisory_xact_lock_shared(1801680487, hashtext(a)) "
          "ELSE pg_advisory_xact_lock(1801680487, hashtext(a)) END "
          "FROM unnest($1::text[], $2::bool[]) AS x(a, s) ORDER BY a")
+
+
+UNREACHABLE = (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)  # the database, not the command
 
 
 class OutcomeUnknown(DomainError):
@@ -89,37 +96,48 @@ class UnitOfWork:
             return await self._run(cmd, idem)
 
     async def _run(self, cmd: Command[S, C, X], idem: IdempotentRequest | None) -> Reply:
-        if self.health is not None:
-            self.health.check_writes()  # the broker is known to be down: refuse now, nothing written
+        self.check_writes()
         try:
             async with self.pool.acquire() as conn, conn.transaction():
-                locks = {**{a: True for a in cmd.shared}, **{a: False for a in cmd.aggregates}}
-                await conn.execute(_LOCK, list(locks), list(locks.values()))
+                await lock(conn, [cmd])
                 reply, published, events = await self._decided(conn, cmd, idem)
-        except (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as exc:
-            raise DatabaseUnavailable("数据库暂不可用，本次操作未生效，请稍后重试。") from exc
+        except UNREACHABLE as exc:
+            raise database_unavailable() from exc
+        self.committed(cmd.command, events)
+        await self.publish(published)
+        return reply
+
+    # The steps around the transaction, shared with the grouped unit of work (grouped_unit_of_work.py).
+
+    def check_writes(self) -> None:
+        if self.health is not None:
+            self.health.check_writes()  # the broker is known to be down: refuse now, nothing written
+
+    def committed(self, command: Any, events: Sequence[Event]) -> None:
+        """Tell the commit hooks of a command's events, once they are committed."""
         if events:
-            log.debug("%s committed: %s", type(cmd.command).__name__, ", ".join(e.type for e in events))
+            log.debug("%s committed: %s", type(command).__name__, ", ".join(e.type for e in events))
             for hook in self.on_commit:
                 try:
-                    hook(events)
+                    hook(list(events))
                 except Exception:  # noqa: BLE001 — a counter must never fail a committed command
                     log.exception("commit hook failed")
-        if published:
+
+    async def publish(self, keys: set[bytes]) -> None:
+        """Publish the pending outbox rows of partition `keys` before the answer is given."""
+        if keys:
             try:
-                await self.outbox.publish(published)
+                await self.outbox.publish(keys)
             except Exception as exc:
                 raise OutcomeUnknown("已受理，但尚未确认写入事件日志（稍后将自动补发）。请稍后使用相同的 "
                                      "Idempotency-Key 重试以获取确定结果。") from exc
-        return reply
 
     async def _decided(self, conn: asyncpg.Connection, cmd: Command[S, C, X],
                        idem: IdempotentRequest | None) -> tuple[Reply, set[bytes], list[Event]]:
         """The answer, the partition keys whose outbox rows must be published before it is given, and the
         events decided now (none for a replay or a refusal)."""
         if idem is not None and (replay := await self.keys.claim(conn, idem)) is not None:
-            # The first attempt's events may still wait in the outbox (it crashed, or is publishing now).
-            return replay, {k.encode() for k in replay.event_keys}, []
+            return replay, published_keys(replay), []
         try:
             state = await cmd.load(conn)
             context: Any = await cmd.gather(conn, state) if cmd.gather else cmd.context
@@ -128,11 +146,42 @@ class UnitOfWork:
                 note(**event_fields(events[0]))
             await cmd.save(conn, state, events)
             await self.outbox.stage(conn, [(cmd.topic, e) for e in events])
-            reply = replace(cmd.answer(state, events), event_keys=tuple(sorted({e.key for e in events})))
+            reply = answered(cmd.answer(state, events), events)
         except DomainError as exc:
-            if idem is None or exc.http_status >= 500:  # a 5xx is not an answer: a retry redoes the command
-                raise
-            reply, events = Reply(exc.http_status, domain_problem_body(exc)), []
+            reply, events = refusal(exc, idem), []
         if idem is not None:
             await self.keys.remember(conn, idem, reply)
-        return reply, {k.encode() for k in reply.event_keys}, events
+        return reply, published_keys(reply), events
+
+
+async def lock(conn: asyncpg.Connection, cmds: Sequence[Command | Any]) -> None:
+    """Lock every aggregate of `cmds` (each command's `aggregates` exclusively, its `shared` in shared
+    mode unless another of them locks it exclusively) in one statement, in name order."""
+    locks: dict[str, bool] = {}
+    for cmd in cmds:
+        locks.update((a, True) for a in cmd.shared if a not in locks)
+        locks.update((a, False) for a in cmd.aggregates)
+    await conn.execute(_LOCK, list(locks), list(locks.values()))
+
+
+def answered(reply: Reply, events: Sequence[Event]) -> Reply:
+    """A command's answer, naming the partition keys of its events (what a replay must see published)."""
+    return replace(reply, event_keys=tuple(sorted({e.key for e in events})))
+
+
+def refusal(exc: DomainError, idem: IdempotentRequest | None) -> Reply:
+    """A refusal as the command's answer (remembered under its key); raised again when it is none: without
+    a key, or a 5xx — a retry redoes the command."""
+    if idem is None or exc.http_status >= 500:
+        raise exc
+    return Reply(exc.http_status, domain_problem_body(exc))
+
+
+def published_keys(reply: Reply) -> set[bytes]:
+    """What must be published before `reply` is given: a replay's too (its first attempt's events may
+    still wait in the outbox — it crashed, or is publishing now)."""
+    return {k.encode() for k in reply.event_keys}
+
+
+def database_unavailable() -> DatabaseUnavailable:
+    return DatabaseUnavailable("数据库暂不可用，本次操作未生效，请稍后重试。")

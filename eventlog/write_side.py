@@ -29,6 +29,15 @@ from .unit_of_work import UnitOfWork
 SchemaSetUp = Callable[[asyncpg.Connection], Awaitable[None]]
 
 
+class StatelessConnection(asyncpg.Connection):
+    """A pooled connection given back without the reset round trip (an open transaction is still ended),
+    for a service whose pool holds no session state: no session advisory locks, LISTEN, cursors or SET,
+    only transaction-scoped ones. Pass it as `pool_options=dict(connection_class=StatelessConnection)`."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 @dataclass
 class WriteSide:
     pool: asyncpg.Pool

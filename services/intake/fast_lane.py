@@ -4,7 +4,7 @@ A campaign's traffic is mostly this one request, and FastAPI's routing, dependen
 handling cost about 1 ms of CPU on it — more than the rules, the event and the broker together
 (measured with py-spy under bench/intake.py). So the lane, in front of the whole app (IntakeApp in
 app.py: not even FastAPI's and Starlette's outer layers run), answers it when the request is the
-ordinary case: JSON (as http_contract.is_json reads it) with a length within the body limit, no
+ordinary case: JSON (as eventlog.fast_lane.is_json reads it) with a length within the body limit, no
 repeated header, no clock header where one is honoured (KCZG_CLOCK_HEADER=1), a caller and
 Idempotency-Key the route's own parser accepts (http_contract.parse_write), and a body that validates. It runs the route's own work
 (routes/nominations.submit_new, or submit_keyed with a key), and renders answers and the domain's
@@ -23,15 +23,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 from pydantic import ValidationError
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts.errors import DomainError
 from eventlog.clock import CLOCK_HEADER, header_clock_allowed
+from eventlog.fast_lane import is_json, read_body, replaying
 from eventlog.http_problems import DEPENDENCY_FAILURES, dependency_response, error_response, reply_response
 from eventlog.metrics import HttpMetrics
 
 from .domain.access import NOMINATOR_ROLES
-from .http_contract import is_json, parse_write
+from .http_contract import parse_write
 from .routes.nominations import submit_keyed, submit_new
 from .schemas import NominationRequest
 
@@ -56,15 +57,15 @@ class NominationFastLane:
                 or not is_json(headers.get("content-type"))
                 or (CLOCK_HEADER in headers and header_clock_allowed())):  # honoured: the route reads it
             return await self.app(scope, receive, send)  # an oversized body is refused there, unread
-        read, whole = await _read_body(receive, self.max_body)
+        read, whole = await read_body(receive, self.max_body)
         body = b"".join(m.get("body", b"") for m in read)
         if not whole:
-            return await self.app(scope, _replaying(read, receive), send)
+            return await self.app(scope, replaying(read, receive), send)
         try:
             req = parse_write(self.service_app.state.token_verifier, headers, "POST", PATH, body, NOMINATOR_ROLES)
             request = NominationRequest.model_validate_json(body)
         except (DomainError, ValidationError):  # the route refuses it, through the same parser and renderer
-            return await self.app(scope, _replaying(read, receive), send)
+            return await self.app(scope, replaying(read, receive), send)
         scope[HttpMetrics.ROUTE_TEMPLATE] = PATH  # answered here, not by the router: the metrics' route label
         svc = self.service_app.state.intake
         now = svc.clock.now()
@@ -79,29 +80,3 @@ class NominationFastLane:
             response = reply_response(reply)
         self.answered += 1
         await response(scope, receive, send)
-
-
-async def _read_body(receive: Receive, max_bytes: int) -> tuple[list[Message], bool]:
-    """The messages of the body, and whether they are all of it: not cut short by a disconnect, nor
-    past `max_bytes` (then the app behind refuses it as it reads on)."""
-    read, size = [], 0
-    while True:
-        message = await receive()
-        read.append(message)
-        if message["type"] != "http.request":
-            return read, False
-        size += len(message.get("body", b""))
-        if size > max_bytes:
-            return read, False
-        if not message.get("more_body", False):
-            return read, True
-
-
-def _replaying(read: list[Message], receive: Receive) -> Receive:
-    """`receive` for the app behind: the messages already read, then the rest as they come."""
-    pending = list(reversed(read))
-
-    async def replay() -> Message:
-        return pending.pop() if pending else await receive()
-
-    return replay

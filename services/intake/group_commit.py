@@ -3,7 +3,8 @@
 A new nomination's row is written after its event is acked, only so the unit reads its own write at
 once (the projection of the log would write the same row moments later). Written one statement per
 request, those rows cost PostgreSQL a round trip and a parse/plan each; here the rows of every request
-that finishes publishing while a write is in flight go out together in the next one.
+that finishes publishing while a write is in flight go out together in the next one (eventlog/
+group_commit.py, the queue the review's grouped scores use too).
 
 The rows are written with their event ids claimed in intake.inbox, as every writer does, so the
 projection does not write them a second time: claim and save are one statement, its own transaction,
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from contracts.events import NominationSubmitted
+from eventlog.group_commit import GroupCommit
 
 from . import store
 
@@ -39,35 +41,20 @@ class NewRowWriter:
     def __init__(self, pool: asyncpg.Pool, max_batch: int = 1000, timeout_s: float = 5.0) -> None:
         # A stalled database must not keep acked requests from their answer (a client timing out
         # would retry, and without an Idempotency-Key that is a second nomination).
-        self.pool, self.max_batch, self.timeout_s = pool, max_batch, timeout_s
-        self._queue: list[tuple[Sequence[NominationSubmitted], asyncio.Future]] = []
-        self._writer: asyncio.Task | None = None
+        self.pool, self.timeout_s = pool, timeout_s
+        self._rows: GroupCommit[Sequence[NominationSubmitted], None] = GroupCommit(
+            self._write, max_group=max_batch, if_cancelled=lambda: None)  # even cancelled (shutting down): acked
 
     async def save(self, events: Sequence[NominationSubmitted]) -> None:
         """Returns once the row is written (or its write failed and the projection will write it)."""
-        done = asyncio.get_running_loop().create_future()
-        self._queue.append((events, done))
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._drain())
-        await done  # cancelled (client gone): only this future is, the batch is written all the same
+        await self._rows.submit(events)  # cancelled (client gone): the group is written all the same
 
-    async def _drain(self) -> None:
-        try:
-            while self._queue:
-                batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
-                await self._write(batch)
-        finally:
-            self._writer = None
-
-    async def _write(self, batch: list[tuple[Sequence[NominationSubmitted], asyncio.Future]]) -> None:
-        events = [e for evs, _ in batch for e in evs]
+    async def _write(self, batch: list[Sequence[NominationSubmitted]]) -> list[None]:
+        events = [e for evs in batch for e in evs]
         try:
             async with asyncio.timeout(self.timeout_s), self.pool.acquire() as conn:
                 await store.save_new_nominations(conn, events)
         except Exception:  # noqa: BLE001 — see the module docstring: the log has them, the projection writes them
             log.warning("writing %d new nomination rows failed; the projection will write them from the log",
                         len(events), exc_info=True)
-        finally:  # even cancelled (shutting down): every waiter gets its answer, the events are acked
-            for _, done in batch:
-                if not done.done():
-                    done.set_result(None)
+        return [None] * len(batch)  # every waiter gets its answer either way: the events are acked

@@ -1,6 +1,6 @@
 """What a write request to the intake must carry, read one way for the FastAPI routes and the fast lane:
-the caller (bearer token, role), the Idempotency-Key with its fingerprint, the body limit and the JSON
-media types. Refusals are rendered by eventlog.http_problems for both."""
+the caller (bearer token, role), the Idempotency-Key with its fingerprint and the body limit (the JSON
+media types: eventlog.fast_lane.is_json). Refusals are rendered by eventlog.http_problems for both."""
 
 from __future__ import annotations
 
@@ -39,9 +39,3 @@ def writer(*roles: str):
                            await request.body(), roles)
 
     return dependency
-
-
-def is_json(content_type: str | None) -> bool:
-    """Whether FastAPI reads a body of this media type as JSON (application/json or application/*+json)."""
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))

@@ -16,15 +16,18 @@ from eventlog.auth import TokenVerifier, verifier_from_env
 from eventlog.body_limit import BodySizeLimit
 from eventlog.clock import Clock, clock_from_env
 from eventlog.health import health_router
+from eventlog.grouped_unit_of_work import GroupedUnitOfWork
 from eventlog.metrics import HttpMetrics, metrics_router
-from eventlog.write_side import write_side
+from eventlog.write_side import StatelessConnection, write_side
 
 from . import progress_metrics, store
+from .fast_lane import ScoreFastLane
 from .routes import experts, final, screening, targets
+from .routes.common import VIEWS_BUILDING
+from .steps import SCORES
 from .views import PROJECTIONS
 
 log = logging.getLogger("review")
-VIEWS_BUILDING = ("views_building", "评审视图正在首次构建，请稍后再试。")
 # The largest body is a plan with its roster (a 2022 panel is a few hundred experts, ~100 KiB).
 MAX_BODY_BYTES = int(os.environ.get("REVIEW_MAX_BODY_BYTES", str(1024 * 1024)))
 
@@ -34,22 +37,39 @@ DESCRIPTION = """科创中国系列榜单的评审服务：秘书处形式审查
 `detail` 为中文说明。写操作可带 `Idempotency-Key` 头，重试只生效一次并返回首次的结果。"""
 
 
+class ReviewApp(FastAPI):
+    """The FastAPI app with the scores' fast lane (fast_lane.py) in front of all of it. The HTTP metrics
+    sit in front of the lane, so they count its answers and the app's alike (`entry`: metrics -> lane -> app)."""
+
+    lane: ScoreFastLane
+    entry: HttpMetrics
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self.entry(scope, receive, send)
+
+    async def behind_lane(self, scope, receive, send) -> None:
+        await super().__call__(scope, receive, send)
+
+
 def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        async with write_side("review", set_up=store.ensure_schema,
-                              pool_size=int(os.environ.get("REVIEW_DB_POOL", "10"))) as ws:
+        # The write side's pool holds no session state (transaction-scoped locks and settings only).
+        async with write_side("review", set_up=store.ensure_schema, pool_size=int(os.environ.get("REVIEW_DB_POOL", "10")),
+                              pool_options=dict(connection_class=StatelessConnection)) as ws:
             ws.uow.on_commit.append(progress_metrics.count)
             for projection in PROJECTIONS:  # rebuilt first if missing or stale, then kept live
                 ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))
             ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))
             app.state.ws, app.state.clock, app.state.dependencies = ws, clock or clock_from_env(), ws.health
+            app.state.scores = GroupedUnitOfWork(ws.uow, SCORES)
             app.state.token_verifier = verifier if verifier is not None else verifier_from_env()
             yield
 
-    app = FastAPI(title="科创中国榜单 · 评审服务 (review)", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
-    app.add_middleware(HttpMetrics, service="review")
+    app = ReviewApp(title="科创中国榜单 · 评审服务 (review)", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.lane = ScoreFastLane(app.behind_lane, service_app=app)
+    app.entry = HttpMetrics(app.lane, service="review")
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)  # the lane takes bodies far under it only
     http_problems.install(app)
 
     @app.exception_handler(asyncpg.UndefinedTableError)
@@ -67,6 +87,9 @@ app = create_app()
 
 
 def serve() -> None:
+    """REVIEW_WORKERS processes (uvicorn workers, default 1) may serve side by side: nothing that matters
+    lives in a process — locks, idempotency keys and the outbox are PostgreSQL's, each view is one
+    consumer group across them all, and the plan cache (store._PLANS) holds immutable filings by event id."""
     from eventlog.entrypoint import serve as serve_service
 
-    serve_service("review", "services.review.api:app", 8003)
+    serve_service("review", "services.review.api:app", 8003, workers=int(os.environ.get("REVIEW_WORKERS", "1")))

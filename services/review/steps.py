@@ -4,7 +4,8 @@ are the domain's (domain/decide.py, domain/scores.py, domain/screening.py).
 
 Aggregates: a nomination's screening; a target (its plan, panel and results), locked whole by the
 commands that change them; one expert's score on one nomination, which holds the target in shared
-mode, so scores run side by side while a change to the target waits for them."""
+mode, so scores run side by side while a change to the target waits for them (and, as they arrive many
+at a time, many of them share one transaction: eventlog/grouped_unit_of_work.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from datetime import datetime
 from contracts.campaign import Campaign
 from contracts.events import Event
 from contracts.topics import NOMINATIONS, REVIEW
+from eventlog.grouped_unit_of_work import BatchSteps, Grouped
 from eventlog.idempotency import Reply
 from eventlog.unit_of_work import Command
 
@@ -48,11 +50,14 @@ def target_step(cmd: TargetCommand, campaign: Campaign, now: datetime, answer: A
                    save=store.save_target, answer=answer)
 
 
-def score_step(cmd: RecordScore, campaign: Campaign, now: datetime, answer: Answer) -> Command:
-    return Command(aggregates=[f"score:{cmd.nomination_id}:{cmd.by.sub}"], shared=[f"target:{cmd.target.key}"],
-                   command=cmd, topic=REVIEW,
-                   load=lambda conn: store.load_score(conn, cmd.target, cmd.nomination_id, cmd.by.sub),
-                   context=ReviewContext(now, campaign), decide=decide_score, save=store.save_score, answer=answer)
+# Scores come many at a time: they run through the grouped unit of work, many to a transaction.
+SCORES = BatchSteps(topic=REVIEW, load=store.load_scores, decide=decide_score, evolve=store.score_recorded,
+                    save=store.save_scores)
+
+
+def score_step(cmd: RecordScore, campaign: Campaign, now: datetime, answer: Answer) -> Grouped:
+    return Grouped(aggregates=[f"score:{cmd.nomination_id}:{cmd.by.sub}"], shared=[f"target:{cmd.target.key}"],
+                   command=cmd, context=ReviewContext(now, campaign), answer=answer)
 
 
 def decision_step(cmd: RecordDecision, campaign: Campaign, now: datetime, answer: Answer) -> Command:

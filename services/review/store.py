@@ -7,6 +7,7 @@ the command's transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from uuid import UUID
 
@@ -18,9 +19,10 @@ from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertSco
                               ReviewPlanConfirmed, ReviewPlanFiled)
 from eventlog.ddl import apply_sql_file
 
+from .domain.commands import RecordScore
 from .domain.conflicts import Organisation
 from .domain.final import DecisionState
-from .domain.model import NominationFacts, PanelSeat, ScoreState, TargetState
+from .domain.model import NominationFacts, NominationStanding, PanelSeat, ScoreState, TargetState
 from .domain.parties import parties_of
 from .domain.targets import Target
 
@@ -149,27 +151,76 @@ def _seat(state: TargetState, e) -> tuple[bool, str | None]:
 
 # --- scores ------------------------------------------------------------------------------------------
 
-async def load_score(conn: asyncpg.Connection, target: Target, nomination_id: UUID, expert_id: str) -> ScoreState:
-    recorded = await conn.fetchval("SELECT scores FROM review.scores WHERE nomination_id = $1 AND expert_id = $2",
-                                   nomination_id, expert_id)
-    facts = (await facts_of(conn, [nomination_id])).get(nomination_id)
-    scores = {k: Decimal(v) for k, v in orjson.loads(recorded).items()} if recorded else None
-    return ScoreState(await load_target(conn, target, (nomination_id, expert_id)), facts, scores)
+# Everything a score decides on, for many scores in one query: the target's plan and standing, the seat,
+# what the expert last recorded, and where the nomination stands (as _FACTS reads it).
+_SCORES = f"""
+SELECT t.target_key IS NOT NULL AS has_target, t.plan_event_id, t.confirmed_by, coalesce(t.scored, false) AS scored,
+       t.results_event_id, st.active, st.conflict, sc.scores AS recorded,
+       n.nomination_id, n.campaign, n.list_code, n.domain, n.withdrawn_at IS NOT NULL AS withdrawn,
+       n.quota_outcome = 'reserved' AS holds_slot, s.passed AS screened
+FROM unnest($1::text[], $2::uuid[], $3::text[]) WITH ORDINALITY AS x(target_key, nomination_id, expert_id, i)
+LEFT JOIN review.targets t ON t.target_key = x.target_key
+LEFT JOIN review.seats st ON st.nomination_id = x.nomination_id AND st.expert_id = x.expert_id
+LEFT JOIN review.scores sc ON sc.nomination_id = x.nomination_id AND sc.expert_id = x.expert_id
+LEFT JOIN {V}.nominations n ON n.nomination_id = x.nomination_id AND n.submitted_at IS NOT NULL
+LEFT JOIN review.screenings s ON s.nomination_id = n.nomination_id
+ORDER BY x.i"""
 
 
-async def save_score(conn: asyncpg.Connection, state: ScoreState, events: Sequence[Event]) -> None:
+async def load_scores(conn: asyncpg.Connection, cmds: Sequence[RecordScore]) -> list[ScoreState]:
+    """Each command's standing (its seat only of the target's panel: all a score needs), in one query."""
+    rows = await conn.fetch(_SCORES, [c.target.key for c in cmds], [c.nomination_id for c in cmds],
+                            [c.by.sub for c in cmds])
+    plans = {r["plan_event_id"]: t for r, t in zip(rows, (c.target for c in cmds)) if r["plan_event_id"]}
+    for event_id, target in plans.items():
+        await _plan(conn, target, event_id)
+    return [_score_state(cmd, r) for cmd, r in zip(cmds, rows)]
+
+
+def _score_state(cmd: RecordScore, r: asyncpg.Record) -> ScoreState:
+    seat = {} if r["active"] is None else {(cmd.nomination_id, cmd.by.sub): PanelSeat(r["active"], r["conflict"])}
+    target = (TargetState(cmd.target, _PLANS[r["plan_event_id"]] if r["plan_event_id"] else None, r["confirmed_by"],
+                          r["scored"], r["results_event_id"], seat)
+              if r["has_target"] else TargetState(cmd.target, seats=seat))
+    recorded = {k: Decimal(v) for k, v in orjson.loads(r["recorded"]).items()} if r["recorded"] else None
+    standing = NominationStanding(r["nomination_id"], Target(r["campaign"], r["list_code"], r["domain"]),
+                                  bool(r["holds_slot"]), r["withdrawn"], r["screened"]) if r["nomination_id"] else None
+    return ScoreState(target, standing, recorded)
+
+
+def score_recorded(state: ScoreState, events: Sequence[Event]) -> ScoreState:
+    """The standing after a score's events: the scores recorded, the plan locked."""
     for e in events:
         if isinstance(e, ExpertScoreRecorded):
-            key = state.target.target.key
-            await conn.execute(
-                "INSERT INTO review.scores (nomination_id, expert_id, target_key, scores, total, event_id) "
-                "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (nomination_id, expert_id) DO UPDATE SET "
-                "scores = EXCLUDED.scores, total = EXCLUDED.total, event_id = EXCLUDED.event_id",
-                e.nomination_id, e.expert_id, key, orjson.dumps({k: str(v) for k, v in e.scores.items()}).decode(),
-                e.total, e.event_id)
-            if not state.target.scored:
-                await conn.execute("INSERT INTO review.targets (target_key, scored) VALUES ($1, true) "
-                                   "ON CONFLICT (target_key) DO UPDATE SET scored = true", key)
+            state = replace(state, target=replace(state.target, scored=True), recorded=dict(e.scores))
+    return state
+
+
+async def save_scores(conn: asyncpg.Connection, decided: Sequence[tuple[ScoreState, Sequence[Event]]]) -> None:
+    """Save every score of a group (a seat's last one wins), and mark the targets scored (their plan is
+    locked from now on)."""
+    last: dict[tuple[UUID, str], tuple[ExpertScoreRecorded, str]] = {}
+    first_scores: set[str] = set()
+    for state, events in decided:
+        for e in events:
+            if isinstance(e, ExpertScoreRecorded):
+                last[(e.nomination_id, e.expert_id)] = (e, state.target.target.key)
+                if not state.target.scored:
+                    first_scores.add(state.target.target.key)
+    rows = [last[seat] for seat in sorted(last)]
+    if rows:
+        await conn.execute(
+            "INSERT INTO review.scores (nomination_id, expert_id, target_key, scores, total, event_id) "
+            "SELECT n, x, k, s::jsonb, t, e FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[], "
+            "$6::uuid[]) AS r(n, x, k, s, t, e) ON CONFLICT (nomination_id, expert_id) DO UPDATE SET "
+            "scores = EXCLUDED.scores, total = EXCLUDED.total, event_id = EXCLUDED.event_id",
+            [e.nomination_id for e, _ in rows], [e.expert_id for e, _ in rows], [k for _, k in rows],
+            [orjson.dumps({c: str(v) for c, v in e.scores.items()}).decode() for e, _ in rows],
+            [e.total for e, _ in rows], [e.event_id for e, _ in rows])
+    if first_scores:
+        await conn.execute("INSERT INTO review.targets (target_key, scored) SELECT unnest($1::text[]), true "
+                           "ON CONFLICT (target_key) DO UPDATE SET scored = true WHERE NOT review.targets.scored",
+                           sorted(first_scores))
 
 
 async def totals_of(conn: asyncpg.Connection, target: Target) -> dict[tuple[UUID, str], Decimal]:

@@ -177,7 +177,7 @@ def test_scores_are_refused_when_unassigned_conflicted_out_of_range_or_outside_t
     good = {"innovation": D("90"), "advancement": D("80.5"), "industrial_value": D("70"), "social_benefit": D("60")}
 
     def score(expert, scores=good, now=IN_REVIEW, target_state=state):
-        return decide_score(ScoreState(target_state, facts[0]), RecordScore(as_expert(expert), GREEN, nid, scores),
+        return decide_score(ScoreState(target_state, facts[0].standing), RecordScore(as_expert(expert), GREEN, nid, scores),
                             ctx(now=now))
 
     (recorded,) = score(seated)

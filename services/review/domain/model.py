@@ -45,6 +45,21 @@ class TargetState:
 
 
 @dataclass(frozen=True)
+class NominationStanding:
+    """Where a nomination stands for a score: its target, and whether it is under review."""
+
+    nomination_id: UUID
+    target: Target
+    holds_slot: bool
+    withdrawn: bool
+    screened: bool | None
+
+    @property
+    def in_review(self) -> bool:
+        return self.holds_slot and not self.withdrawn and self.screened is True
+
+
+@dataclass(frozen=True)
 class NominationFacts:
     """A nomination as the log has it, for the review: where it stands and who is party to it."""
 
@@ -59,8 +74,12 @@ class NominationFacts:
     parties: NominationParties
 
     @property
+    def standing(self) -> NominationStanding:
+        return NominationStanding(self.nomination_id, self.target, self.holds_slot, self.withdrawn, self.screened)
+
+    @property
     def in_review(self) -> bool:
-        return self.holds_slot and not self.withdrawn and self.screened is True
+        return self.standing.in_review
 
 
 @dataclass(frozen=True)
@@ -68,5 +87,5 @@ class ScoreState:
     """One expert's standing on one nomination: the seat, the plan's terms, what they last recorded."""
 
     target: TargetState
-    nomination: NominationFacts | None
+    nomination: NominationStanding | None
     recorded: Mapping[str, Decimal] | None = None  # the expert's last scores by criterion

@@ -26,12 +26,26 @@ def target_not_found() -> NotFound:
     return NotFound("未找到该评审对象（榜单/领域）。", code="target_not_found")
 
 
+# The answers for the campaigns in use: every score asks (a campaign is immutable, and each entry holds
+# its campaign, so the id in the key is never another's while the entry lives).
+_BODIES: dict[tuple[int, str, str | None], tuple[Campaign, tuple[ReviewBody, ...] | None]] = {}
+
+
 def bodies_of(campaign: Campaign, target: Target) -> tuple[ReviewBody, ...]:
     """The bodies that review `target`; a list or domain the campaign does not have is not found."""
-    try:
-        return campaign.review_bodies(target.list_code, target.domain)
-    except Exception:  # UnknownList / UnknownDomain / DomainRequired: not a target of this campaign
-        raise target_not_found() from None
+    key = (id(campaign), target.list_code, target.domain)
+    known = _BODIES.get(key)
+    if known is None or known[0] is not campaign:
+        try:
+            bodies = campaign.review_bodies(target.list_code, target.domain)
+        except Exception:  # UnknownList / UnknownDomain / DomainRequired: not a target of this campaign
+            bodies = None
+        if len(_BODIES) >= 4096:  # URLs name any list: keep what they can fill small
+            _BODIES.clear()
+        _BODIES[key] = known = (campaign, bodies)
+    if known[1] is None:
+        raise target_not_found()
+    return known[1]
 
 
 def managed_by(campaign: Campaign, target: Target, body_code: str) -> tuple[ReviewBody, ...]:
