@@ -28,7 +28,7 @@ from contracts.errors import DomainError
 from contracts.events import Event
 from contracts.topics import Topic
 
-from .http_problems import domain_problem_body
+from .http_problems import DATABASE_FAILURES, domain_problem_body
 from .idempotency import IdempotencyKeys, IdempotentRequest, Reply
 from .log_format import event_fields, log_context, note
 from .outbox import Outbox
@@ -96,7 +96,7 @@ class UnitOfWork:
                 locks = {**{a: True for a in cmd.shared}, **{a: False for a in cmd.aggregates}}
                 await conn.execute(_LOCK, list(locks), list(locks.values()))
                 reply, published, events = await self._decided(conn, cmd, idem)
-        except (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as exc:
+        except DATABASE_FAILURES as exc:
             raise DatabaseUnavailable("数据库暂不可用，本次操作未生效，请稍后重试。") from exc
         if events:
             log.debug("%s committed: %s", type(cmd.command).__name__, ", ".join(e.type for e in events))
