@@ -34,10 +34,10 @@ from contracts.events import Event
 from contracts.topics import Topic
 
 from .group_commit import GroupCommit
-from .http_problems import DEPENDENCY_FAILURES
+from .http_problems import DATABASE_FAILURES, DEPENDENCY_FAILURES
 from .idempotency import IdempotentRequest, Reply
 from .log_format import event_fields, log_context, note
-from .unit_of_work import UNREACHABLE, UnitOfWork, answered, database_unavailable, lock, published_keys, refusal
+from .unit_of_work import UnitOfWork, answered, database_unavailable, lock, published_keys, refusal
 
 S, C, X = TypeVar("S"), TypeVar("C"), TypeVar("X")
 Outcome = tuple[Reply, set[bytes], list[Event]]  # the answer, the partition keys to publish first, the events
@@ -85,7 +85,7 @@ class GroupedUnitOfWork(Generic[S, C, X]):
     async def _run_group(self, group: list[Item]) -> list[Outcome | BaseException]:
         try:
             outcomes = await self._transaction(group)
-        except UNREACHABLE:
+        except DATABASE_FAILURES:
             return [database_unavailable() for _ in group]
         except Exception as exc:  # noqa: BLE001 — nothing was committed; each command hears of it on its own
             if len(group) == 1 or isinstance(exc, DEPENDENCY_FAILURES):

@@ -82,10 +82,15 @@ def error_response(exc: DomainError) -> Response:
     return reply_response(Reply(exc.http_status, domain_problem_body(exc)), headers)
 
 
-# A dependency away for a moment (connection refused or reset, a connection lost under a query, no
-# answer in time): a 503 with Retry-After, never a plain 500.
-DEPENDENCY_FAILURES = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
-                       TimeoutError)
+# The database away for a moment: connection refused or reset, a connection lost under a query, the
+# server starting up, shutting down or crashed. InternalClientError: a pooled connection the server
+# vanished under can be left mid-protocol ("cannot switch to state 15; another operation (2) is in
+# progress"); the pool drops it once it is given back, and a retry gets a sound one.
+DATABASE_FAILURES = (OSError, asyncpg.InterfaceError, asyncpg.InternalClientError, asyncpg.PostgresConnectionError,
+                     asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError)
+# Any dependency away for a moment, or no answer in time: a 503 with Retry-After, never a plain 500.
+# The unit of work and every service's handlers map this one list.
+DEPENDENCY_FAILURES = (*DATABASE_FAILURES, TimeoutError)
 
 
 def dependency_response(exc: BaseException) -> Response:

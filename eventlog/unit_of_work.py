@@ -32,7 +32,7 @@ from contracts.errors import DomainError
 from contracts.events import Event
 from contracts.topics import Topic
 
-from .http_problems import domain_problem_body
+from .http_problems import DATABASE_FAILURES, domain_problem_body
 from .idempotency import IdempotencyKeys, IdempotentRequest, Reply
 from .log_format import event_fields, log_context, note
 from .outbox import Outbox
@@ -51,7 +51,6 @@ _LOCK = ("SELECT CASE WHEN s THEN pg_advisory_xact_lock_shared(1801680487, hasht
          "FROM unnest($1::text[], $2::bool[]) AS x(a, s) ORDER BY a")
 
 
-UNREACHABLE = (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)  # the database, not the command
 
 
 class OutcomeUnknown(DomainError):
@@ -101,7 +100,7 @@ class UnitOfWork:
             async with self.pool.acquire() as conn, conn.transaction():
                 await lock(conn, [cmd])
                 reply, published, events = await self._decided(conn, cmd, idem)
-        except UNREACHABLE as exc:
+        except DATABASE_FAILURES as exc:
             raise database_unavailable() from exc
         self.committed(cmd.command, events)
         await self.publish(published)

@@ -5,7 +5,9 @@ aside on the dead-letter topic while the view goes on."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
+import random
 import subprocess
 import sys
 from contextlib import asynccontextmanager
@@ -15,7 +17,8 @@ from uuid import UUID
 
 import asyncpg
 import orjson
-from hypothesis import given, settings
+import pytest
+from aiokafka import TopicPartition
 
 from contracts.events import (
     Actor, AttachmentRef, ConflictDeclared, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
@@ -35,7 +38,7 @@ from services.review.views import REVIEW_VIEWS, review_queries as q
 from tests.support.events import LogWriter
 from tests.support.kafka import read_topic
 from tests.support.processes import ROOT
-from tests.support.review_log import produce_review_log, review_events
+from tests.support.review_log import produce_review_log, random_logs
 
 CAMPAIGN, T = "kczg-2022", datetime(2022, 11, 10, 2, tzinfo=timezone.utc)
 ECO, CLEAN, SECRETARIAT = "cast_eco_env_consortium", "cast_clean_energy_consortium", "kczg_secretariat"
@@ -274,25 +277,51 @@ async def check_screening_queue(conn) -> None:
     assert (pending["total"], [i["nomination_id"] for i in pending["items"]]) == (1, [str(N6)])
 
 
-def random_logs(count: int) -> list:
-    """`count` logs of the property tests' strategy, the same ones on every run."""
-    drawn: list = []
-
-    @settings(max_examples=count, database=None, derandomize=True, deadline=None)
-    @given(review_events())
-    def collect(events) -> None:
-        drawn.extend(events)
-
-    collect()
-    return drawn
+async def fetched(consumer: StoredOffsetConsumer) -> dict[TopicPartition, list]:
+    """Every record up to the log's end, per partition, in its order; nothing applied yet."""
+    targets, records = await consumer.end_offsets(), collections.defaultdict(list)
+    while not await consumer.reached(targets):
+        for tp, recs in (await consumer.fetch(timeout_ms=200, max_records=5000)).items():
+            records[tp] += recs
+    return records
 
 
-async def test_small_live_batches_merge_to_the_rows_of_one_bulk_rebuild(env):
-    # An empty view built, then random logs in random order with repeats applied live, a few records at a time.
+def scheduled(records: dict[TopicPartition, list], delivery: str, size: int = 7) -> list[dict]:
+    """The records in batches of `size` in an order Kafka may deliver them: each partition's in order,
+    partitions one after another (ascending or descending), or interleaved a few records at a time."""
+    tps = sorted(records, reverse=delivery == "partitions descending")
+    queues = {tp: list(records[tp]) for tp in tps}
+    rnd, order = random.Random(delivery), []
+    while queues:
+        tp = rnd.choice(sorted(queues)) if delivery.startswith("interleaved") else next(iter(queues))
+        take = rnd.randint(1, 3) if delivery.startswith("interleaved") else len(queues[tp])
+        order += [(tp, r) for r in queues[tp][:take]]
+        del queues[tp][:take]
+        queues = {t: q for t, q in queues.items() if q}
+    batches = []
+    for i in range(0, len(order), size):
+        batch = collections.defaultdict(list)
+        for tp, record in order[i:i + size]:
+            batch[tp].append(record)
+        batches.append(dict(batch))
+    return batches
+
+
+@pytest.mark.parametrize("delivery", ["polled", "partitions ascending", "partitions descending", "interleaved 1",
+                                      "interleaved 2"])
+async def test_small_live_batches_merge_to_the_rows_of_one_bulk_rebuild(env, delivery):
+    # An empty view built, then random logs in random order with repeats applied live, a few records at a
+    # time: as the consumer polls them, or in a fixed order Kafka may deliver them in (each partition's in order).
     await rebuild(REVIEW_VIEWS)
-    await produce_review_log(random_logs(40))
+    events = random_logs(40)
+    assert len({e.event_id for e in events}) == len({encode_event(e) for e in events})  # an id names one fact
+    await produce_review_log(events)
     async with live_review_views() as consumer:
-        await consumer.run_until(await consumer.end_offsets())
+        if delivery == "polled":
+            await consumer.run_until(await consumer.end_offsets())
+        else:
+            for batch in scheduled(await fetched(consumer), delivery):
+                await consumer.commit(batch)
     result = await verify(REVIEW_VIEWS)
     assert result.ok, result.differences[:3]
     assert result.records > 200

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from uuid import UUID, uuid5
 
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from contracts.events import (
     Actor, AttachmentRef, ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
@@ -47,7 +48,18 @@ def plan(env: dict, list_code: str, domain: str | None, body: str, **terms) -> R
 def review_events(draw) -> list[Event]:
     """The review facts of one small campaign, in a random production order, some of them repeated."""
     when = lambda: T0 + timedelta(hours=draw(st.integers(0, 3)))  # few instants: versions tie, ids decide  # noqa: E731
-    env = lambda key: dict(event_id=draw(st.uuids()), occurred_at=when(), campaign=CAMPAIGN, key=key,  # noqa: E731
+    used: set[UUID] = set()
+
+    def event_id() -> UUID:
+        # An event id names one event (the views break ties on it, consumers de-duplicate by it), but
+        # hypothesis draws the same few uuids over and over: a new fact never takes an id already used.
+        drawn = draw(st.uuids())
+        while drawn in used:
+            drawn = uuid5(drawn, "next")
+        used.add(drawn)
+        return drawn
+
+    env = lambda key: dict(event_id=event_id(), occurred_at=when(), campaign=CAMPAIGN, key=key,  # noqa: E731
                            actor=ACTOR)
     events: list[Event] = []
     by_target: dict[tuple, list] = {t: [] for t in TARGETS}
@@ -115,6 +127,32 @@ def review_events(draw) -> list[Event]:
                                                  late=draw(st.booleans()), gaps=gaps))
     events += draw(st.lists(st.sampled_from(events), max_size=3))  # re-published: same event, same id
     return draw(st.permutations(events))
+
+
+def random_logs(count: int) -> list[Event]:
+    """`count` drawn logs as one log (one_log), the same on every run. The logs draw the same uuids: their
+    event ids are renamed apart (a re-published event keeps its one id), their nomination ids stay
+    shared, so one nomination's facts come from several units' and targets' partitions."""
+    drawn: list[list[Event]] = []
+
+    @settings(max_examples=count, database=None, derandomize=True, deadline=None)
+    @given(review_events())
+    def collect(events: list[Event]) -> None:
+        drawn.append(events)
+
+    collect()
+    return one_log(drawn)
+
+
+def one_log(logs: list[list[Event]]) -> list[Event]:
+    """Logs drawn apart, one after the other, each log's event ids renamed apart from the others'."""
+    def renamed(e: Event, log: str) -> Event:
+        update = {"event_id": uuid5(e.event_id, log)}
+        if isinstance(e, ReviewPlanConfirmed):
+            update["plan_event_id"] = uuid5(e.plan_event_id, log)
+        return e.model_copy(update=update)
+
+    return [renamed(e, str(i)) for i, events in enumerate(logs) for e in events]
 
 
 def topic_of(event: Event):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import random
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from uuid import uuid4
@@ -16,9 +18,11 @@ from contracts.events import (
     PRIVATE_FIELDS, Actor, AttachmentRef, ConflictDeclared, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
     FinalDecisionRecorded, NominationAmended, NominationSubmitted, encode_event, target_key, unit_key,
 )
+from eventlog.projection import ViewBatch
+from eventlog.view_table import Least
 from services.review.views import REVIEW_VIEWS, review_events
 from services.review.views.review_tables import NOMINATIONS, PANEL, TARGETS
-from tests.support.review_log import CAMPAIGN, plan, review_events as review_logs
+from tests.support.review_log import CAMPAIGN, one_log, plan, random_logs, review_events as review_logs, topic_of
 
 AT = datetime(2022, 11, 20, 2, tzinfo=timezone.utc)
 KEY = target_key(CAMPAIGN, "leading_tech", "green_low_carbon")
@@ -60,6 +64,83 @@ def test_the_fold_is_a_function_of_the_set_of_events(events, rnd):
     once, again = fold(values), fold(shuffled)
     assert once.letters == [] and again.letters == []
     assert {t: b.rows for t, b in again.view.tables.items()} == {t: b.rows for t, b in once.view.tables.items()}
+
+
+# --- every delivery Kafka allows, in small batches, against one bulk fold ----------------------------
+
+
+def merge(into: ViewBatch, batch: ViewBatch) -> None:
+    """A folded batch merged into the rows before it, group by group, by the rules the SQL merge of
+    view_table applies (a group the batch did not touch has no version: no news)."""
+    for name, folded in batch.tables.items():
+        rows, groups = into.tables[name], folded.table.groups
+        for key, row in folded.rows.items():
+            for g in groups:
+                if row[g.start] is None:
+                    continue
+                if isinstance(g, Least):
+                    rows.least(g, key, row[g.start])
+                else:
+                    rows.latest(g, key, tuple(row[g.start:g.version_end]), tuple(row[g.version_end:g.end]))
+
+
+def delivered(values: list[bytes], batches: list[list[int]]) -> dict:
+    rows = ViewBatch(REVIEW_VIEWS.tables)
+    for batch in batches:
+        merge(rows, fold([values[i] for i in batch]).view)
+    return {name: t.rows for name, t in rows.tables.items()}
+
+
+def deliveries(events: list) -> dict[str, list[list[int]]]:
+    """Orders Kafka may deliver `events` in (each key's events in log order: a partition holds one key's
+    events in order; anything goes across keys), cut into small batches as a live view polls them."""
+    streams = collections.defaultdict(list)
+    for i, e in enumerate(events):
+        streams[(topic_of(e).base, e.key)].append(i)
+    keys = sorted(streams)
+    orders = {"key by key": [i for k in keys for i in streams[k]],
+              "keys reversed": [i for k in reversed(keys) for i in streams[k]]}
+    for seed in range(4):
+        rnd, queues, order = random.Random(seed), {k: list(streams[k]) for k in keys}, []
+        while queues:
+            key, n = rnd.choice(sorted(queues)), rnd.randint(1, 3)
+            order += queues[key][:n]
+            del queues[key][:n]
+            queues = {k: q for k, q in queues.items() if q}
+        orders[f"interleaved {seed}"] = order
+    assert all(sorted(order) == list(range(len(events))) for order in orders.values())
+    return {f"{name}, {size} at a time": [order[i:i + size] for i in range(0, len(order), size)]
+            for name, order in orders.items() for size in (1, 7)}
+
+
+def assert_every_delivery_gives_the_bulk_rows(events: list) -> None:
+    values = [encode_event(e) for e in events]
+    bulk = delivered(values, [list(range(len(values)))])
+    for name, batches in deliveries(events).items():
+        assert delivered(values, batches) == bulk, name
+
+
+def distinct_facts_per_id(events: list) -> collections.Counter:
+    facts = collections.defaultdict(set)
+    for e in events:
+        facts[e.event_id].add(encode_event(e))
+    return collections.Counter({i: len(f) for i, f in facts.items() if len(f) > 1})
+
+
+def test_the_integration_logs_merge_alike_in_every_delivery():
+    # tests/integration/test_review_views.py applies this very log live in small batches.
+    events = random_logs(40)
+    assert not distinct_facts_per_id(events)  # an event id names one fact, however hypothesis draws uuids
+    assert_every_delivery_gives_the_bulk_rows(events)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(st.lists(review_logs(), min_size=2, max_size=4))
+def test_logs_drawn_apart_merge_alike_in_every_delivery(logs):
+    # Logs drawn apart share nomination ids: one nomination's facts then come from several partitions.
+    events = one_log(logs)
+    assert not distinct_facts_per_id(events)
+    assert_every_delivery_gives_the_bulk_rows(events)
 
 
 def test_scores_stay_exact_decimals_and_a_v1_score_reads_as_its_v2():
