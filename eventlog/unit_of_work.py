@@ -51,8 +51,6 @@ _LOCK = ("SELECT CASE WHEN s THEN pg_advisory_xact_lock_shared(1801680487, hasht
          "FROM unnest($1::text[], $2::bool[]) AS x(a, s) ORDER BY a")
 
 
-
-
 class OutcomeUnknown(DomainError):
     """Committed, but the broker's ack was not seen in time: the events will still be published."""
 
