@@ -28,8 +28,10 @@ from .state_replay import prepare, replay_to, restore_consumer
 
 ATTEMPTS = 3
 SETTLE_POLL_S = 0.1
-# Every service's consumers keep their positions there: where each is in the log, not what it holds.
-OFFSETS = (("eventlog.consumer_offsets",), "each consumer's position in the log: bookkeeping, not state")
+# Shared by every service, and bookkeeping rather than state: where each consumer is in the log, and
+# which schema set-ups ran (eventlog/ddl.py).
+SHARED = ((("eventlog.consumer_offsets",), "each consumer's position in the log"),
+          (("eventlog.ddl_applied",), "which schema set-ups ran"))
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ async def restore(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
         for e in run:
             if isinstance(e, ExpertScoreRecorded):
                 seat = await store.load_target(conn, _target(e), (e.nomination_id, e.expert_id))
-                await store.save_score(conn, ScoreState(seat, None), [e])  # saving reads only the target
+                await store.save_scores(conn, [(ScoreState(seat, None), [e])])  # saving reads only the target
             elif isinstance(e, NominationScreened):
                 await store.save_screening(conn, None, [e])  # saving reads no state
             elif isinstance(e, FinalDecisionRecorded):
