@@ -23,6 +23,11 @@ from .settings import kafka_bootstrap
 
 log = logging.getLogger(__name__)
 
+# How long a batch's transaction may sit idle (its process frozen: SIGSTOP, a stalled VM) before PostgreSQL
+# ends it. Its offset rows stay locked until then, so the partition's new owner waits at most this long,
+# never forever; longer than the group's 10 s session, the broker has moved the partition by then.
+HOLD_LIMIT = "15s"
+
 Records = dict[TopicPartition, list[ConsumerRecord]]
 # apply(conn, records) runs inside the transaction and returns the poison records it refused.
 ApplyFn = Callable[[asyncpg.Connection, Records], Awaitable[list[DeadLetter]]]
@@ -175,6 +180,7 @@ class StoredOffsetConsumer:
     async def _apply(self, batch: Records, apply: ApplyFn) -> int:
         keys = sorted((tp.topic, tp.partition) for tp in batch)
         async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{HOLD_LIMIT}'")
             stored = await offsets.lock(conn, self.spec.name, keys)
             # Skip what this consumer already applied (a redelivery, or another instance won the race).
             fresh = {tp: [r for r in recs if r.offset >= stored[(tp.topic, tp.partition)]]

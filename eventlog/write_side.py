@@ -61,9 +61,13 @@ async def write_side(schema: str, set_up: SchemaSetUp | None = None, pool_size: 
     live there; `set_up` creates the service's own tables). Production settings that are not safe
     (eventlog/settings.py) stop it here, before anything is connected."""
     refuse_unsafe_production()
-    # Bounded waits: a database that is gone answers in seconds (503), never a hung request.
+    # Bounded waits: a database that is gone answers in seconds (503), never a hung request. A transaction
+    # its process left open (frozen mid-publish) ends after 45 s, freeing the outbox rows it locked for the
+    # other instances; the longest wait inside one is the producer's 30 s request timeout.
+    options = dict(pool_options or {})
+    settings = {"idle_in_transaction_session_timeout": "45s", **options.pop("server_settings", {})}
     pool = await asyncpg.create_pool(database_url(), min_size=2, max_size=pool_size, timeout=5, command_timeout=10,
-                                     **(pool_options or {}))
+                                     server_settings=settings, **options)
     producer = event_producer(**(producer_options or {}))
     await producer.start()
     publisher = EventPublisher(producer)

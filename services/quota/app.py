@@ -27,7 +27,7 @@ from eventlog.deadletter import DeadLetter, decoded
 from eventlog.log_format import done, handling
 from eventlog.outbox import Outbox
 from eventlog.producer import EventPublisher
-from eventlog.settings import consumer_group
+from eventlog.settings import consumer_group, instance_name
 
 from . import store
 from .domain import QuotaRules, decide, evolve
@@ -126,7 +126,9 @@ async def run_decider(stop: asyncio.Event, pool: asyncpg.Pool, publisher: EventP
     consumer = StoredOffsetConsumer(
         ConsumerSpec(name=CONSUMER_NAME, topics=[NOMINATIONS.name], apply=decider.apply,
                      after_commit=decider.after_commit, group_id=consumer_group("quota"),
-                     max_records=int(os.environ.get("QUOTA_MAX_RECORDS", "2000"))),
+                     max_records=int(os.environ.get("QUOTA_MAX_RECORDS", "2000")),
+                     # The group's description names the instance holding each partition (kafka-consumer-groups, tests).
+                     consumer_overrides={"client_id": f"quota-{instance_name()}"}),
         pool, publisher,
     )
     await consumer.start()

@@ -11,7 +11,7 @@ import asyncpg
 from contracts.events import QuotaReleased
 from services.quota.domain import QuotaRules, QuotaState, decide, evolve
 from tests.integration.quota_support import (
-    decided, decisions_on_the_log, reserved_per_unit, start_quota, wait_decided, wait_outbox_empty,
+    decided_at_least, decisions_on_the_log, reserved_per_unit, start_quota, wait_decided, wait_outbox_empty, wait_quota,
 )
 from tests.support.events import CAMPAIGN, LogWriter, registered, submitted, withdrawn
 from tests.support.state import assert_state_equals_replay
@@ -42,8 +42,8 @@ async def test_sigkill_five_times_mid_stream_leaves_one_decision_each_and_exact_
         for k in range(1, KILLS + 1):
             # Kill at a random point while decisions are flowing.
             target = rnd.randint(k * 1500, k * 1500 + 1000)
-            while await decided(env["DATABASE_URL"]) < target:
-                await asyncio.sleep(0.02)
+            await wait_quota(env["DATABASE_URL"], f"{target} decided before kill {k}",
+                             lambda: decided_at_least(env["DATABASE_URL"], target), quota, timeout=180, interval=0.02)
             quota.kill9()
             quota = start_quota(env, tmp_path / f"quota-{k}.log", QUOTA_MAX_RECORDS="200")
         await producer

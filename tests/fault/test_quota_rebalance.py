@@ -13,7 +13,9 @@ import httpx
 
 from contracts.events import QuotaRejected, QuotaReserved
 from services.intake.examples import example_form
-from tests.integration.quota_support import deciders, decisions_on_the_log, start_quota, wait_decided
+from tests.integration.quota_support import (
+    deciders, decisions_on_the_log, each_holds_partitions, quota_report, start_quota, wait_decided, wait_quota,
+)
 from tests.support.events import LogWriter, open_campaign, register_units, registered, submitted
 from tests.support.intake import Keys, wait_for
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
@@ -43,8 +45,12 @@ async def test_200_concurrent_http_submissions_across_two_instances_one_killed_m
     try:
         await asyncio.to_thread(wait_http_ready, base, intake)
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-            while (await client.get("/v1/campaigns/kczg-2022")).json()["registered_units"] < 1:
-                await asyncio.sleep(0.1)
+            async def unit_known() -> bool:
+                return (await client.get("/v1/campaigns/kczg-2022")).json()["registered_units"] >= 1
+            await wait_for(unit_known, timeout_s=60, interval_s=0.1)
+            # The group settled before the burst: the unit's partition moves only when the victim dies.
+            await wait_quota(env["DATABASE_URL"], "the group to settle with partitions on both instances",
+                             lambda: each_holds_partitions("a", "b"), a, b, timeout=90)
 
             async def submit(i: int) -> str:
                 form = example_form("leading_tech", domain="biomedicine", technology_name=f"技术{i}")
@@ -60,8 +66,11 @@ async def test_200_concurrent_http_submissions_across_two_instances_one_killed_m
                 raise AssertionError("no answer")
 
             burst = asyncio.gather(*(submit(i) for i in range(BURST)))
-            await wait_for(lambda: _some_decided(env["DATABASE_URL"]), timeout_s=60, interval_s=0.01)
-            (owner, _), = await deciders(env["DATABASE_URL"])  # the instance holding the unit's partition
+            await wait_quota(env["DATABASE_URL"], "the first 10 decisions", lambda: _some_decided(env["DATABASE_URL"]),
+                             a, b, timeout=60, interval=0.01)
+            first = await deciders(env["DATABASE_URL"])  # the instance holding the unit's partition
+            assert len(first) == 1, await quota_report(env["DATABASE_URL"], a, b)
+            (owner, _), = first
             victim, survivor = (a, b) if owner == "a" else (b, a)
             victim.kill9()
             ids = await burst
@@ -84,20 +93,27 @@ async def test_a_paused_instance_resumed_after_its_partitions_moved_decides_noth
     a = start_quota(env, tmp_path / "quota-a.log", KCZG_INSTANCE="a", QUOTA_MAX_RECORDS="1")
     b = start_quota(env, tmp_path / "quota-b.log", KCZG_INSTANCE="b", QUOTA_MAX_RECORDS="1")
     try:
+        # The group settled before the burst: the unit's partition moves only when its holder freezes.
+        await wait_quota(env["DATABASE_URL"], "the group to settle with partitions on both instances",
+                         lambda: each_holds_partitions("a", "b"), a, b, timeout=90)
         async with LogWriter() as log:
             await log.open_campaign()
             await log.unit_stream([registered("unit-2ch", *CHANNELS)])
             burst = [submitted("unit-2ch") for _ in range(BURST)]
             await log.unit_stream(burst)
-        await wait_for(lambda: _some_decided(env["DATABASE_URL"]), timeout_s=60, interval_s=0.01)
-        (owner, _), = await deciders(env["DATABASE_URL"])
+        await wait_quota(env["DATABASE_URL"], "the first 10 decisions", lambda: _some_decided(env["DATABASE_URL"]),
+                         a, b, timeout=60, interval=0.01)
+        first = await deciders(env["DATABASE_URL"])
+        assert len(first) == 1, await quota_report(env["DATABASE_URL"], a, b)
+        (owner, _), = first
         paused, other = (a, b) if owner == "a" else (b, a)
         paused.proc.send_signal(signal.SIGSTOP)  # frozen, maybe mid-batch: its group session expires
         other_name = "b" if owner == "a" else "a"
 
         async def taken_over():
             return other_name in dict(await deciders(env["DATABASE_URL"]))
-        await wait_for(taken_over, timeout_s=90, interval_s=0.2)
+        await wait_quota(env["DATABASE_URL"], f"instance {other_name} taking over from the paused {owner}", taken_over,
+                         other, timeout=90, interval=0.2)
         paused.proc.send_signal(signal.SIGCONT)  # it wakes with what it held when it froze
         await wait_decided(env["DATABASE_URL"], BURST, a, b)
         await asyncio.sleep(3)  # time for the woken instance to try whatever it had in hand

@@ -54,7 +54,9 @@ async def test_sigkill_of_quota_mid_stream_loses_and_doubles_no_decision(env, tm
 
         # 1,000 submissions from 50 units, 20 each, posted concurrently.
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-            while (await client.get("/v1/campaigns/kczg-2022")).json()["registered_units"] < UNITS:
+            deadline = asyncio.get_running_loop().time() + 60
+            while (seen := (await client.get("/v1/campaigns/kczg-2022")).json()["registered_units"]) < UNITS:
+                assert asyncio.get_running_loop().time() < deadline, f"intake saw {seen} of {UNITS} units registered"
                 await asyncio.sleep(0.1)  # the intake learns the registry from the log
             in_flight = asyncio.Semaphore(20)
 
@@ -76,9 +78,13 @@ async def test_sigkill_of_quota_mid_stream_loses_and_doubles_no_decision(env, tm
             sender = asyncio.gather(*(submit(i) for i in range(UNITS * PER_UNIT)))
 
             # Kill the quota service once it has decided some but not all.
-            while await decided_count(env["DATABASE_URL"]) < 100:
+            deadline = asyncio.get_running_loop().time() + 120
+            while (n := await decided_count(env["DATABASE_URL"])) < 100:
                 if sender.done():
                     sender.result()  # a submission failed: say so instead of waiting for decisions forever
+                assert asyncio.get_running_loop().time() < deadline and quota.alive(), (
+                    f"only {n} of 100 decided before the kill (quota {'alive' if quota.alive() else 'exited'})\n"
+                    f"{quota.log_tail()}")
                 await asyncio.sleep(0.05)
             quota.kill9()
             killed_at = await decided_count(env["DATABASE_URL"])
@@ -87,8 +93,8 @@ async def test_sigkill_of_quota_mid_stream_loses_and_doubles_no_decision(env, tm
         # Restart it; it must finish the stream from its stored offsets.
         quota = ServiceProcess("services.quota", env, tmp_path / "quota2.log", extra_env=quota_env).start()
         deadline = asyncio.get_running_loop().time() + 120
-        while await decided_count(env["DATABASE_URL"]) < len(ids):
-            assert asyncio.get_running_loop().time() < deadline, quota.log_tail()
+        while (n := await decided_count(env["DATABASE_URL"])) < len(ids):
+            assert asyncio.get_running_loop().time() < deadline, f"only {n} of {len(ids)} decided\n{quota.log_tail()}"
             await asyncio.sleep(0.2)
     finally:
         intake.stop()

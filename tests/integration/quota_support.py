@@ -6,9 +6,12 @@ import asyncio
 import collections
 
 import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
 from contracts.events import QuotaRejected, QuotaReleased, QuotaReserved, decode_event
-from contracts.topics import QUOTA
+from contracts.topics import NOMINATIONS, QUOTA
+from eventlog.settings import consumer_group, kafka_bootstrap
 from tests.support.kafka import end_offsets, read_topic
 from tests.support.processes import ServiceProcess, free_port
 
@@ -30,13 +33,94 @@ async def decided(db_url: str) -> int:
 
 async def wait_decided(db_url: str, expected: int, *instances: ServiceProcess, timeout: float = 180) -> None:
     """Until `expected` nominations are decided and every decision is on the log."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while (n := await decided(db_url)) < expected:
-        if asyncio.get_running_loop().time() > deadline:
-            tails = "\n".join(i.log_tail() for i in instances)
-            raise AssertionError(f"only {n} of {expected} decided\n{tails}")
-        await asyncio.sleep(0.2)
+    await wait_quota(db_url, f"{expected} nominations decided", lambda: decided_at_least(db_url, expected),
+                     *instances, timeout=timeout)
     await wait_outbox_empty(db_url, timeout)
+
+
+async def decided_at_least(db_url: str, expected: int) -> bool:
+    return await decided(db_url) >= expected
+
+
+async def wait_quota(db_url: str, what: str, check, *instances: ServiceProcess, timeout: float,
+                     interval: float = 0.1) -> None:
+    """Until the async `check()` holds; at the deadline, or as soon as one of `instances` has exited,
+    fail with what was missing: decisions so far and by whom, the partitions each instance held, each
+    partition's stored offset against its log end, and the instances' log tails."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        exited = [i for i in instances if not i.alive()]
+        if exited or loop.time() > deadline:
+            why = f"{_name(exited[0])} exited" if exited else f"not within {timeout:.0f}s"
+            raise AssertionError(f"waiting for {what}: {why}\n{await quota_report(db_url, *instances)}")
+        await asyncio.sleep(interval)
+
+
+async def group_holdings(group: str | None = None) -> tuple[str, dict[str, list[int]]]:
+    """The quota group's state as the broker has it, and the partitions each member holds, by instance
+    (a quota consumer's client id is quota-<instance>)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap())
+    await admin.start()
+    try:
+        (response,) = await admin.describe_consumer_groups([group or consumer_group("quota")])
+    finally:
+        await admin.close()
+    (described,) = response.to_object()["groups"]
+    held: dict[str, list[int]] = {}
+    for member in described["members"]:
+        raw = member["member_assignment"]
+        parts = ConsumerProtocolMemberAssignment.decode(raw).partitions() if raw else []
+        held.setdefault(member["client_id"].removeprefix("quota-"), []).extend(sorted(tp.partition for tp in parts))
+    return described["state"], held
+
+
+async def each_holds_partitions(*names: str) -> bool:
+    """The group has settled (as the broker has it) with exactly these instances, each holding partitions."""
+    state, held = await group_holdings()
+    return state == "Stable" and set(held) == set(names) and all(held.values())
+
+
+async def quota_report(db_url: str, *instances: ServiceProcess) -> str:
+    """What the quota instances have done so far, for a failure message (never raises)."""
+    lines = []
+    try:
+        lines.append(f"decided: {await decided(db_url)}; by instance, in order of taking over: "
+                     f"{await deciders(db_url)}")
+    except Exception as exc:  # noqa: BLE001 — a report, not a check
+        lines.append(f"decided: unknown ({exc!r})")
+    try:
+        state, held = await group_holdings()
+        lines.append(f"group {consumer_group('quota')}: {state}; partitions held: {held}")
+    except Exception as exc:  # noqa: BLE001
+        lines.append(f"group: unknown ({exc!r})")
+    try:
+        lines.append(f"{NOMINATIONS.name} partition: (stored offset, log end): {await unit_stream_progress(db_url)}")
+    except Exception as exc:  # noqa: BLE001
+        lines.append(f"offsets: unknown ({exc!r})")
+    for i in instances:
+        state = "alive" if i.alive() else f"exited with {i.proc.returncode if i.proc else None}"
+        lines.append(f"--- {_name(i)} ({state}), {i.log_path}:\n{i.log_tail()}")
+    return "\n".join(lines)
+
+
+async def unit_stream_progress(db_url: str) -> dict[int, tuple[int, int]]:
+    """Per partition of the unit stream: the quota consumer's stored offset and the log end."""
+    ends = await end_offsets(NOMINATIONS.name)
+    conn = await asyncpg.connect(db_url)
+    try:
+        rows = await conn.fetch("SELECT partition, next_offset FROM eventlog.consumer_offsets "
+                                "WHERE consumer = 'quota' AND topic = $1", NOMINATIONS.name)
+    except asyncpg.UndefinedTableError:
+        rows = []
+    finally:
+        await conn.close()
+    stored = {r["partition"]: r["next_offset"] for r in rows}
+    return {p: (stored.get(p, 0), end) for p, end in sorted(ends.items())}
+
+
+def _name(instance: ServiceProcess) -> str:
+    return f"quota instance {instance.extra_env.get('KCZG_INSTANCE', instance.log_path.stem)}"
 
 
 async def decisions_on_the_log() -> list:
@@ -78,10 +162,10 @@ async def wait_outbox_empty(db_url: str, timeout: float = 60) -> None:
     conn = await asyncpg.connect(db_url)
     try:
         for _ in range(int(timeout / 0.2)):
-            if not await conn.fetchval("SELECT count(*) FROM quota.outbox"):
+            if not (pending := await conn.fetchval("SELECT count(*) FROM quota.outbox")):
                 return
             await asyncio.sleep(0.2)
-        raise AssertionError("outbox never drained")
+        raise AssertionError(f"outbox never drained: {pending} decisions still not on the log after {timeout:.0f}s")
     finally:
         await conn.close()
 
