@@ -12,9 +12,11 @@ import signal
 import httpx
 
 from contracts.events import QuotaRejected, QuotaReserved
+from contracts.topics import NOMINATIONS
 from services.intake.examples import example_form
 from tests.integration.quota_support import (
-    deciders, decisions_on_the_log, each_holds_partitions, quota_report, start_quota, wait_decided, wait_quota,
+    deciders, decisions_on_the_log, each_holds_partitions, group_holdings, quota_report, start_quota, wait_decided,
+    wait_quota,
 )
 from tests.support.events import LogWriter, open_campaign, register_units, registered, submitted
 from tests.support.intake import Keys, wait_for
@@ -110,9 +112,13 @@ async def test_a_paused_instance_resumed_after_its_partitions_moved_decides_noth
         paused.proc.send_signal(signal.SIGSTOP)  # frozen, maybe mid-batch: its group session expires
         other_name = "b" if owner == "a" else "a"
 
-        async def taken_over():
-            return other_name in dict(await deciders(env["DATABASE_URL"]))
-        await wait_quota(env["DATABASE_URL"], f"instance {other_name} taking over from the paused {owner}", taken_over,
+        # Its partitions move: the broker's group, settled again, has the other instance alone holding them all.
+        # (Whether the other decides before the paused one wakes depends on whether the freeze caught it inside
+        # a batch whose offset rows it still locks; the guarantee checked here is that nothing is decided twice.)
+        async def moved():
+            state, held = await group_holdings()
+            return state == "Stable" and set(held) == {other_name} and len(held[other_name]) == NOMINATIONS.partitions
+        await wait_quota(env["DATABASE_URL"], f"the paused {owner}'s partitions moving to {other_name}", moved,
                          other, timeout=90, interval=0.2)
         paused.proc.send_signal(signal.SIGCONT)  # it wakes with what it held when it froze
         await wait_decided(env["DATABASE_URL"], BURST, a, b)
@@ -122,5 +128,5 @@ async def test_a_paused_instance_resumed_after_its_partitions_moved_decides_noth
         for p in (a, b):
             p.stop()
     took_over = await deciders(env["DATABASE_URL"])
-    assert [name for name, _ in took_over][:2] == [owner, other_name], took_over
+    assert took_over[0][0] == owner and sum(n for _, n in took_over) == BURST, took_over
     assert_exact_outcome(await decisions_on_the_log(), {s.nomination_id for s in burst})
