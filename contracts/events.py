@@ -450,6 +450,7 @@ class FinalDecisionRecorded(Event):
     note: Text = ""
     vote: CommitteeVote | None = None      # None on decisions recorded without a vote count
     revision: int = Field(default=1, ge=1)  # a later decision on the same nomination replaces an earlier one
+    sitting_id: UUID | None = None         # the committee sitting (终评会议) that took it, when recorded as one
 
 
 # --- public notice and publication: keyed list_key(campaign, list) --------------------------------

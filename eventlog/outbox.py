@@ -8,18 +8,21 @@ consumer de-duplicates.
 
 Order: the events of one partition key reach Kafka in the order they were staged, whichever process
 publishes them (so one aggregate's events keep its commands' commit order: its commands hold its lock
-until they commit). A publish locks the pending rows of its keys in sequence order (FOR UPDATE) and
-deletes them in one statement, sends every one of them — a row an earlier command left pending goes
-first — and commits once the broker acked; a send that fails rolls the deletion back. Every
-publisher, the relay included, locks rows in ascending sequence, so two never deadlock. Requests
-that finish while a publish is in flight share the next one (one transaction and one produce round
-per group, not per request).
+until they commit). A publish first takes an advisory lock per partition key (in hash order, so two
+publishers never deadlock), then takes the pending rows of its keys in sequence order and deletes them
+in one statement, sends every one of them — a row an earlier command left pending goes first — and
+commits once the broker acked; a send that fails rolls the deletion back. The relay takes only keys
+nobody is publishing (a try-lock) and rows staged more than its grace period ago (their write time, not
+their transaction's start), a thousand at most, so a large command's own publish never waits long behind
+it. Requests that finish while a publish is in flight share the next one (one transaction and one produce
+round per group, not per request).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable, Sequence
 
 import asyncpg
@@ -32,6 +35,9 @@ from .ddl import apply_ddl
 from .producer import EventPublisher
 
 log = logging.getLogger(__name__)
+SLOW_S = 1.0  # a publish slower than this is logged: the ack window (timeout_s) is 5 s
+KEY_LOCKS = 1801680488  # advisory-lock namespace of partition keys being published (the aggregates' is …487)
+_HASH = "hashtext(encode(key, 'hex'))"
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS {schema};
@@ -41,7 +47,9 @@ CREATE TABLE IF NOT EXISTS {schema}.outbox (
     key   bytea NOT NULL,
     value bytea NOT NULL
 );
-ALTER TABLE {schema}.outbox ADD COLUMN IF NOT EXISTS staged_at timestamptz NOT NULL DEFAULT now();
+ALTER TABLE {schema}.outbox ADD COLUMN IF NOT EXISTS staged_at timestamptz NOT NULL DEFAULT clock_timestamp();
+-- When the row was written, not when its transaction began: a long command's rows are not stale at its commit.
+ALTER TABLE {schema}.outbox ALTER COLUMN staged_at SET DEFAULT clock_timestamp();
 CREATE INDEX IF NOT EXISTS outbox_by_key ON {schema}.outbox (key, seq);
 """
 
@@ -59,11 +67,17 @@ class Outbox:
         self._stage_sql = self.stage_sql(1, 2, 3)
         taken = (f"DELETE FROM {schema}.outbox o USING due WHERE o.seq = due.seq "
                  "RETURNING o.seq, o.topic, o.key, o.value")
+        self._lock_keys_sql = (f"SELECT pg_advisory_xact_lock({KEY_LOCKS}, h) FROM (SELECT DISTINCT {_HASH} AS h "
+                               "FROM unnest($1::bytea[]) AS x(key) ORDER BY h) AS keys")
         self._pending_sql = (f"WITH due AS (SELECT seq FROM {schema}.outbox WHERE key = ANY($1::bytea[]) "
                              f"ORDER BY seq FOR UPDATE) {taken}")
-        self._stale_sql = (f"WITH due AS (SELECT seq FROM {schema}.outbox "
-                           "WHERE staged_at < now() - $1::float8 * interval '1 second' ORDER BY seq LIMIT $2 "
-                           f"FOR UPDATE) {taken}")
+        # The relay takes only keys no publisher holds now (try-lock): it never makes a command's publish wait for
+        # it beyond one short batch, and a key's rows still leave in sequence order, whoever sends them.
+        self._stale_sql = (f"WITH stale AS (SELECT DISTINCT key FROM {schema}.outbox "
+                           "WHERE staged_at < now() - $1::float8 * interval '1 second'), "
+                           f"free AS (SELECT key FROM stale WHERE pg_try_advisory_xact_lock({KEY_LOCKS}, {_HASH})), "
+                           f"due AS (SELECT seq FROM {schema}.outbox WHERE key IN (SELECT key FROM free) "
+                           f"ORDER BY seq LIMIT $2 FOR UPDATE) {taken}")
         self._depth_sql = (f"SELECT count(*), coalesce(extract(epoch FROM now() - min(staged_at)), 0)::float8 "
                            f"FROM {schema}.outbox")
         self._relayed = metrics.OUTBOX_RELAYED.labels(schema)
@@ -116,8 +130,16 @@ class Outbox:
             self._flusher = None
 
     async def _flush(self, keys: set[bytes]) -> int:
+        started = time.monotonic()
         async with self.pool.acquire() as conn, conn.transaction():
-            return await self._send(await conn.fetch(self._pending_sql, sorted(keys)))
+            await conn.execute(self._lock_keys_sql, list(keys))
+            rows = await conn.fetch(self._pending_sql, sorted(keys))
+            taken = time.monotonic()
+            sent = await self._send(rows)
+        if (spent := time.monotonic() - started) > SLOW_S:
+            log.warning("%s outbox publish took %.1f s: %d rows of %d keys (%.1f s to take them, %.1f s to send)",
+                        self.schema, spent, sent, len(keys), taken - started, spent - (taken - started))
+        return sent
 
     async def _send(self, taken: list) -> int:
         """Send the rows taken (locked and deleted, not yet committed), in sequence order."""
@@ -126,12 +148,15 @@ class Outbox:
             await self.publisher.publish_rows([(r["topic"], r["key"], r["value"]) for r in rows])
         return len(taken)
 
-    async def relay_once(self, grace_s: float | None = None, limit: int = 5000) -> int:
+    async def relay_once(self, grace_s: float | None = None, limit: int = 1000) -> int:
         """Republish rows older than the grace period (what a crash left between commit and ack)."""
+        started = time.monotonic()
         async with self.pool.acquire() as conn, conn.transaction():
             sent = await self._send(await conn.fetch(self._stale_sql,
                                                      self.relay_grace_s if grace_s is None else grace_s, limit))
         self._relayed.inc(sent)
+        if sent:
+            log.warning("%s outbox relay republished %d rows in %.1f s", self.schema, sent, time.monotonic() - started)
         return sent
 
     async def report_metrics(self) -> None:

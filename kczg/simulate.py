@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import itertools
 import json
 import uuid
 from datetime import UTC, date, datetime
@@ -28,9 +29,11 @@ from rich.progress import Progress
 from contracts.campaign import CAMPAIGNS_DIR
 from contracts.events import Actor
 from eventlog.auth import DEV_KEYS_DIR
+from kczg.simulate_phases import PhaseClock
 from kczg.simulate_plan import Intent, Unit, plan, title_of
 from kczg.simulate_report import report
 from kczg.simulate_release import ReleaseDriver
+from kczg.retry_policy import RETRY_FOR_S, delay_s, reason, should_retry
 from kczg.simulate_release_report import release_report
 from kczg.simulate_review import ReviewDriver
 from kczg.simulate_review_report import review_report
@@ -48,6 +51,7 @@ class Driver:
         self._pem, self._tokens, self.clock_header = private_pem, {}, False
         self.gate = asyncio.Semaphore(concurrency)
         self.outcomes: collections.Counter = collections.Counter()
+        self.retries: collections.Counter = collections.Counter()  # attempts sent again, by what caused them
         self.accepted: dict[str, Intent] = {}
 
     def auth(self, role: str, org: str, late: bool = False) -> dict[str, str]:
@@ -59,18 +63,26 @@ class Driver:
         return headers
 
     async def call(self, method: str, url: str, **kw) -> httpx.Response:
-        """One request; writes carry an Idempotency-Key, so a dropped connection is simply retried."""
+        """One user action: a write carries one Idempotency-Key, sent again on every retry (retry_policy.py)."""
         if method != "GET":
             kw["headers"] = {**kw.get("headers", {}), "Idempotency-Key": uuid.uuid4().hex}
-        for attempt in range(4):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RETRY_FOR_S
+        for attempt in itertools.count():
+            response, error = None, None
             try:
                 async with self.gate:
-                    return await self.http.request(method, url, **kw)
-            except httpx.TransportError:
-                self.outcomes["transport_retries"] += 1
-                if attempt == 3:
-                    raise
-                await asyncio.sleep(0.2 * (attempt + 1))
+                    response = await self.http.request(method, url, **kw)
+            except httpx.TransportError as exc:  # no answer: timeout, reset, refused
+                error = exc
+            if error is None and not should_retry(response):
+                return response
+            self.retries[reason(response, error)] += 1
+            if loop.time() > deadline:
+                if error is not None:
+                    raise error
+                return response
+            await asyncio.sleep(delay_s(attempt, response))
         raise AssertionError("unreachable")
 
     async def ensure_campaign(self) -> None:
@@ -204,6 +216,7 @@ async def simulate_async(scale: float, intake: str, quota: str, campaign: str, s
     private, _ = ensure_key_pair(keys_dir)
     driver = Driver(intake.rstrip("/"), quota.rstrip("/"), campaign, private.read_bytes(), tag, concurrency)
     started = asyncio.get_running_loop().time()
+    phases = PhaseClock()
     try:
         await driver.ensure_campaign()
         reviewer = None
@@ -218,36 +231,42 @@ async def simulate_async(scale: float, intake: str, quota: str, campaign: str, s
             await releaser.preflight()
             if release_on:
                 await driver.move_release(release_on)
+        await phases.start()
         with Progress(console=console) as progress:
-            await driver.register(units, progress)
-            task = progress.add_task("submitting", total=len(intents))
+            async with phases.phase("intake"):
+                await driver.register(units, progress)
+                task = progress.add_task("submitting", total=len(intents))
 
-            async def one(intent: Intent) -> None:
-                await driver.submit(intent)
-                progress.advance(task)
+                async def one(intent: Intent) -> None:
+                    await driver.submit(intent)
+                    progress.advance(task)
 
-            await asyncio.gather(*(one(i) for i in intents))
-            withdrawals = [(nid, i) for nid, i in driver.accepted.items() if i.kind == "withdrawn"]
-            await asyncio.gather(*(driver.withdraw(nid, i) for nid, i in withdrawals))
+                await asyncio.gather(*(one(i) for i in intents))
+                withdrawals = [(nid, i) for nid, i in driver.accepted.items() if i.kind == "withdrawn"]
+                await asyncio.gather(*(driver.withdraw(nid, i) for nid, i in withdrawals))
         orgs = {u.unit_id: "unit" for u in units} | {i.org: "review_body" for i in intents if i.role == "review_body"}
-        shown = await driver.views(orgs)
+        async with phases.phase("quota"):  # every decision taken and shown
+            shown = await driver.views(orgs)
         summary = report(driver, shown, len(intents), asyncio.get_running_loop().time() - started)
         if reviewer:
             holding = [n for n in sorted(driver.accepted, key=lambda n: driver.accepted[n].seq)
                        if shown.get(n, {}).get("status") == "reserved"]
             with Progress(console=console) as progress:
-                await reviewer.run(holding, progress)
+                await reviewer.run(holding, progress, phases)
             summary["review"] = review_report(reviewer)
             summary["review_consistent"] = summary["review"]["review_consistent"]
         if releaser:
             with Progress(console=console) as progress:
-                await releaser.run(progress)
+                await releaser.run(progress, phases)
             summary["release"] = release_report(releaser)
             summary["release_consistent"] = summary["release"]["release_consistent"]
         if reviewer:
             summary["seconds"] = round(asyncio.get_running_loop().time() - started, 1)
+        summary["phases"] = phases.summary()
+        summary["retries"] = dict(sorted(driver.retries.items()))
         return summary
     finally:
+        await phases.stop()
         await driver.http.aclose()
 
 

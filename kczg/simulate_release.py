@@ -19,6 +19,8 @@ from kczg.simulate_release_plan import (CORRECTION, FINAL_AT, NOTES, NOTICE_AT, 
                                         selection, short_vote, vote)
 from kczg.simulate_review import SECRETARIAT, ReviewDriver
 
+SITTING = 2000  # decisions a sitting records at most here (the service takes up to 3,000 in one request)
+
 
 class ReleaseDriver:
     def __init__(self, reviewer: ReviewDriver, base: str, scale: float, rebuild: bool = True) -> None:
@@ -45,19 +47,14 @@ class ReleaseDriver:
         self.released_on: str | None = None
         self.published: set[str] = set()                  # the nominations release.json lists
         self.seconds = 0.0
-        self.step_seconds: dict[str, float] = {}
 
     def sec(self, clock: str) -> dict[str, str]:
         return self.rd.auth(*SECRETARIAT, clock=clock)
 
     async def post(self, url: str, what: str, clock: str, json: dict, *wanted: int, auth: bool = True):
-        """A command; 503 (a view catching up) is retried; an unwanted answer is tallied and returned."""
+        """A command (retried by the driver under one key); an unwanted answer is tallied and returned."""
         headers = self.sec(clock) if auth else {"X-Kczg-Clock": clock}
-        for _ in range(20):
-            r = await self.d.call("POST", url, json=json, headers=headers)
-            if r.status_code != 503:
-                break
-            await asyncio.sleep(1)
+        r = await self.d.call("POST", url, json=json, headers=headers)
         if r.status_code not in wanted:
             self.unexpected[f"{what}:{r.json().get('code', r.status_code)}"] += 1
         return r
@@ -89,6 +86,23 @@ class ReleaseDriver:
             self.selected[nid], self.sent[nid] = selected, body
             self.targets[self.target_of[nid]]["revised" if revision > 1 else "decided"] += 1
 
+    async def sit(self, decisions: dict[str, bool], clock: str) -> None:
+        """One sitting of the final-review committee: a decision with its vote on each of `decisions`."""
+        bodies = {nid: {"nomination_id": nid, "selected": sel, "vote": vote(nid, sel, self.rule, self.seed, ""),
+                        "note": NOTES[sel]} for nid, sel in decisions.items()}
+        r = await self.post(f"{self.rd.base}/v1/review/campaigns/{self.campaign}/final/sittings", "sitting", clock,
+                            {"decisions": list(bodies.values())}, 201)
+        if r.status_code != 201:
+            return
+        for row in r.json()["decisions"]:
+            nid = row["nomination_id"]
+            if (row["revision"], row["selected"], row["recorded"]) != (1, decisions[nid], True):
+                self.problems.append(f"sitting decided {nid}: {row}")
+                continue
+            self.selected[nid], self.sent[nid] = decisions[nid], {k: v for k, v in bodies[nid].items()
+                                                                  if k != "nomination_id"}
+            self.targets[self.target_of[nid]]["decided"] += 1
+
     async def final_review(self) -> None:
         """A decision on every nomination in submitted results; the top of each target selected."""
         url = f"{self.rd.base}/v1/review/campaigns/{self.campaign}/final"
@@ -118,7 +132,12 @@ class ReleaseDriver:
             self.refusals["no_quorum"] += 1
         else:
             self.problems.append(f"a vote short of its quorum: {r.status_code} {r.text[:200]}")
-        await asyncio.gather(*(self.decide(nid, sel, FINAL_AT) for nid, sel in plan.items()))
+        by_list: dict[str, list[str]] = {}
+        for nid in plan:
+            by_list.setdefault(list_of[self.target_of[nid]], []).append(nid)
+        # A committee decides a list in one sitting (a very large list in a few): one request, one event each.
+        await asyncio.gather(*(self.sit({nid: plan[nid] for nid in nids[at:at + SITTING]}, FINAL_AT)
+                               for nids in by_list.values() for at in range(0, len(nids), SITTING)))
         changes = revisions(ranked, chosen, self.seed)
         self.planned.update(revised=len(changes), decided=len(plan))
         for nid, sel in changes:
@@ -203,19 +222,18 @@ class ReleaseDriver:
             if r.status_code == 201:
                 self.versions[corrected], self.reasons[corrected] = r.json()["version"], CORRECTION
 
-    async def run(self, progress) -> None:
+    async def run(self, progress, phases) -> None:
         from eventlog.campaign_follower import read_campaign_book
+        from kczg.simulate_release_verify import verify
 
         started = asyncio.get_running_loop().time()
         self.book = (await read_campaign_book()).as_of(self.campaign)
         task = progress.add_task("final review, notice, release", total=6)
-        from kczg.simulate_release_verify import verify
-
-        steps = (self.final_review, self.open_notices, self.decision_after_notice, self.object, self.release,
-                 lambda: verify(self))
-        for name, step in zip(("final_review", "notices", "after_notice", "objections", "release", "verify"), steps):
-            at = asyncio.get_running_loop().time()
-            await step()
-            self.step_seconds[name] = round(asyncio.get_running_loop().time() - at, 1)
-            progress.advance(task)
+        steps = (("final_review", self.final_review), ("notice", self.open_notices), ("notice", self.decision_after_notice),
+                 ("notice", self.object), ("release", self.release), ("verify", lambda: verify(self)))
+        for phase in ("final_review", "notice", "release", "verify"):
+            async with phases.phase(phase):
+                for step in (step for name, step in steps if name == phase):
+                    await step()
+                    progress.advance(task)
         self.seconds = round(asyncio.get_running_loop().time() - started, 1)

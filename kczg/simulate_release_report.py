@@ -51,8 +51,7 @@ def release_report(rel) -> dict:
         "versions": dict(rel.versions), "corrections": dict(rel.reasons), "lists": lists, "targets": targets,
         "refusals": dict(sorted(rel.refusals.items())), "expected_refusals": EXPECTED_REFUSALS,
         "unexpected": dict(sorted(rel.unexpected.items())), "files": rel.files, "checks": rel.checks,
-        "problem_count": len(rel.problems), "problems": rel.problems[:20], "seconds": rel.seconds,
-        "step_seconds": rel.step_seconds}
+        "problem_count": len(rel.problems), "problems": rel.problems[:20], "seconds": rel.seconds}
     wanted = CHECKS + (("rebuild",) if rel.rebuild else ())
     summary["release_consistent"] = (
         not rel.problems and not rel.unexpected and dict(rel.refusals) == EXPECTED_REFUSALS

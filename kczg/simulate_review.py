@@ -223,14 +223,23 @@ class ReviewDriver:
                 self.problems.append(f"{t.key}: results ranked {t.stats['ranked']}, we expected {len(expected)}")
             t.stats["in_review"] = sum(r["in_review"] for r in t.rows)
 
-    async def run(self, holding_slot: list[str], progress) -> None:
-        task = progress.add_task("review", total=7)
-        await self.screen(holding_slot)
-        for step in (self.file_plan, None, self.assign, self.panels_full, self.declare, self.score, self.submit):
-            if step is None:  # plans in force (a joint one confirmed) before anything is assigned
-                await self.until(self.read_progress, lambda p: all(r["plan_in_force"] for r in p["targets"]),
-                                 "every plan in force")
-            else:
+    async def run(self, holding_slot: list[str], progress, phases) -> None:
+        task = progress.add_task("review", total=8)
+        async with phases.phase("screening"):
+            await self.screen(holding_slot)
+        progress.advance(task)
+        async with phases.phase("assignment"):
+            await asyncio.gather(*(self.file_plan(t) for t in self.targets))
+            # plans in force (a joint one confirmed) before anything is assigned
+            await self.until(self.read_progress, lambda p: all(r["plan_in_force"] for r in p["targets"]),
+                             "every plan in force")
+            for step in (self.assign, self.panels_full, self.declare):
                 await asyncio.gather(*(step(t) for t in self.targets))
-            progress.advance(task)
-        await self.check_submitted()
+                progress.advance(task)
+        async with phases.phase("scoring"):
+            await asyncio.gather(*(self.score(t) for t in self.targets))
+        progress.advance(task)
+        async with phases.phase("results"):
+            await asyncio.gather(*(self.submit(t) for t in self.targets))
+            await self.check_submitted()
+        progress.advance(task)

@@ -23,7 +23,7 @@ from . import store
 from .domain.commands import RecordScore, Screen, SubmitResults, TargetCommand
 from .domain.context import ReviewContext
 from .domain.decide import decide as decide_target
-from .domain.final import RecordDecision, decide_decision
+from .domain.final import RecordDecision, RecordSitting, decide_decision, decide_sitting
 from .domain.scores import decide_score
 from .domain.screening import decide_screening
 
@@ -65,3 +65,12 @@ def decision_step(cmd: RecordDecision, campaign: Campaign, now: datetime, answer
     return Command(aggregates=[f"decision:{cmd.nomination_id}"], command=cmd, topic=REVIEW,
                    load=lambda conn: store.load_decision(conn, cmd.nomination_id), context=ReviewContext(now, campaign),
                    decide=decide_decision, save=store.save_decision, answer=answer)
+
+
+def sitting_step(cmd: RecordSitting, campaign: Campaign, now: datetime, answer: Answer) -> Command:
+    """A committee sitting: every decision it took in one transaction, each nomination locked as
+    `decision_step` locks it, so a sitting and a single decision on the same nomination are serialised."""
+    ids = [d.nomination_id for d in cmd.decisions]
+    return Command(aggregates=[f"decision:{nid}" for nid in ids], command=cmd, topic=REVIEW,
+                   load=lambda conn: store.load_sitting(conn, ids), context=ReviewContext(now, campaign),
+                   decide=decide_sitting, save=store.save_decision, answer=answer)

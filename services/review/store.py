@@ -21,7 +21,7 @@ from eventlog.ddl import apply_sql_file
 
 from .domain.commands import RecordScore
 from .domain.conflicts import Organisation
-from .domain.final import DecisionState
+from .domain.final import DecisionState, SittingState
 from .domain.model import NominationFacts, NominationStanding, PanelSeat, ScoreState, TargetState
 from .domain.parties import parties_of
 from .domain.targets import Target
@@ -234,20 +234,42 @@ async def totals_of(conn: asyncpg.Connection, target: Target) -> dict[tuple[UUID
 async def load_decision(conn: asyncpg.Connection, nomination_id: UUID) -> DecisionState:
     """Where the nomination stands for the final review: in submitted results (its target), the list's
     notice opened or not, and the decision last recorded."""
-    key = await conn.fetchval("SELECT target_key FROM review.ranked WHERE nomination_id = $1", nomination_id)
-    raw = await conn.fetchval("SELECT decision FROM review.decisions WHERE nomination_id = $1", nomination_id)
-    last = FinalDecisionRecorded.model_validate_json(raw) if raw else None
-    if key is None:
-        return DecisionState(None, False, last)
-    campaign, list_code, domain = key.split(":", 2)
-    opened = await conn.fetchval(f"SELECT notice_opened_at IS NOT NULL FROM {V}.notices "
-                                 "WHERE campaign = $1 AND list_code = $2", campaign, list_code)
-    return DecisionState(Target(campaign, list_code, domain or None), bool(opened), last)
+    return (await load_decisions(conn, [nomination_id]))[nomination_id]
 
 
-async def save_decision(conn: asyncpg.Connection, state: DecisionState, events: Sequence[Event]) -> None:
-    for e in events:
-        if isinstance(e, FinalDecisionRecorded):
-            await conn.execute("INSERT INTO review.decisions (nomination_id, revision, decision) VALUES ($1, $2, $3) "
-                               "ON CONFLICT (nomination_id) DO UPDATE SET revision = EXCLUDED.revision, "
-                               "decision = EXCLUDED.decision", e.nomination_id, e.revision, e.model_dump_json())
+async def load_decisions(conn: asyncpg.Connection, nomination_ids: Sequence[UUID]) -> dict[UUID, DecisionState]:
+    """`load_decision` for many nominations in one statement (a committee sitting's)."""
+    rows = await conn.fetch(f"""
+        SELECT i.nomination_id, r.target_key, d.decision, n.notice_opened_at IS NOT NULL AS opened
+        FROM unnest($1::uuid[]) AS i(nomination_id)
+        LEFT JOIN review.ranked r ON r.nomination_id = i.nomination_id
+        LEFT JOIN review.decisions d ON d.nomination_id = i.nomination_id
+        LEFT JOIN {V}.notices n ON (n.campaign, n.list_code) = (split_part(r.target_key, ':', 1),
+                                                                split_part(r.target_key, ':', 2))""",
+                            list(nomination_ids))
+    states = {}
+    for row in rows:
+        last = FinalDecisionRecorded.model_validate_json(row["decision"]) if row["decision"] else None
+        if row["target_key"] is None:
+            states[row["nomination_id"]] = DecisionState(None, False, last)
+            continue
+        campaign, list_code, domain = row["target_key"].split(":", 2)
+        states[row["nomination_id"]] = DecisionState(Target(campaign, list_code, domain or None), bool(row["opened"]),
+                                                     last)
+    return states
+
+
+async def load_sitting(conn: asyncpg.Connection, nomination_ids: Sequence[UUID]) -> SittingState:
+    return SittingState(await load_decisions(conn, nomination_ids))
+
+
+async def save_decision(conn: asyncpg.Connection, state, events: Sequence[Event]) -> None:
+    """The latest decision per nomination (one statement for a whole sitting)."""
+    decided = [e for e in events if isinstance(e, FinalDecisionRecorded)]
+    if decided:
+        await conn.execute("INSERT INTO review.decisions (nomination_id, revision, decision) "
+                           "SELECT n, r, d::jsonb FROM unnest($1::uuid[], $2::int[], $3::text[]) AS x(n, r, d) "
+                           "ON CONFLICT (nomination_id) DO UPDATE SET revision = EXCLUDED.revision, "
+                           "decision = EXCLUDED.decision",
+                           [e.nomination_id for e in decided], [e.revision for e in decided],
+                           [e.model_dump_json() for e in decided])

@@ -3,7 +3,7 @@ per nomination carried by the committee's vote."""
 
 from __future__ import annotations
 
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import ConfigDict, Field
@@ -14,11 +14,11 @@ from eventlog.http_bodies import RequestBody
 from eventlog.http_docs import json_response
 from eventlog.idempotency import Reply
 
-from ..domain.final import RecordDecision, vote_rule
+from ..domain.final import RecordDecision, RecordSitting, vote_rule
 from ..domain.context import ReviewContext
 from ..domain.targets import targets_of
 from ..domain.votes import CommitteeVote
-from ..steps import decision_step
+from ..steps import decision_step, sitting_step
 from ..views import review_queries
 from .common import campaign_of, now_for, problems, run, write_side
 
@@ -43,6 +43,21 @@ class DecisionRequest(RequestBody):
     selected: bool
     vote: VoteCounts
     note: str = Field("", max_length=2000)
+
+
+MAX_SITTING_DECISIONS = 3000  # under the 1 MiB body limit at ~250 bytes a decision; a larger list sits twice
+
+
+class SittingDecision(DecisionRequest):
+    nomination_id: UUID
+
+
+class SittingRequest(RequestBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"decisions": [{
+        "nomination_id": "0b6c6f5e-6a3e-4c1e-9d56-2f1c7d1b9a10", "selected": True,
+        "vote": {"eligible": 15, "present": 12, "recused": 1, "yes": 10, "no": 1, "abstain": 1},
+        "note": "终评委员会表决通过。"}]}]})
+    decisions: list[SittingDecision] = Field(min_length=1, max_length=MAX_SITTING_DECISIONS)
 
 
 @router.get("/v1/review/campaigns/{campaign}/final", responses=problems(404),
@@ -75,3 +90,25 @@ async def record_decision(campaign: str, nomination_id: UUID, body: DecisionRequ
                                               "revision": decision.revision, "event_id": str(decision.event_id)})
 
     return await run(request, who, decision_step(cmd, found, now_for(request), answer))
+
+
+@router.post("/v1/review/campaigns/{campaign}/final/sittings", status_code=201, responses=problems(404, 409, 422),
+             summary="终评会议：一次会议的全部决定（每项附表决），一并记录；任何一项不符合要求则全部不记录，并逐项说明")
+async def record_sitting(campaign: str, body: SittingRequest, request: Request, who: Identity = Depends(secretariat)):
+    found = await campaign_of(request, campaign)
+    cmd = RecordSitting(who, uuid4(), tuple(
+        RecordDecision(who, d.nomination_id, d.selected, CommitteeVote(**d.vote.model_dump()), d.note)
+        for d in body.decisions))
+
+    def answer(state, events) -> Reply:
+        recorded = {e.nomination_id: e for e in events}
+        rows = []
+        for d in cmd.decisions:
+            decision = recorded.get(d.nomination_id) or state.decisions[d.nomination_id].last
+            rows.append({"nomination_id": str(d.nomination_id), "selected": decision.selected,
+                         "revision": decision.revision, "event_id": str(decision.event_id),
+                         "recorded": d.nomination_id in recorded})
+        return Reply(201 if events else 200, {"sitting_id": str(cmd.sitting_id), "recorded": len(events),
+                                              "unchanged": len(rows) - len(events), "decisions": rows})
+
+    return await run(request, who, sitting_step(cmd, found, now_for(request), answer))
