@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.partitioner import DefaultPartitioner
 
 from . import offsets, projection_schemas as schemas, projection_store
 from .projection import Projection
 from .settings import kafka_bootstrap
+
+_PARTITIONER = DefaultPartitioner()
 
 
 @dataclass(frozen=True)
@@ -77,15 +81,26 @@ class LogEnds:
         await self._consumer.stop()
 
     async def ends(self, topics: list[str]) -> dict[tuple[str, int], int]:
-        tps = []
-        for topic in topics:
+        tps = [TopicPartition(topic, p) for topic in topics for p in await self.partitions(topic)]
+        return await self._ends(tps)
+
+    async def ends_of_keys(self, topic: str, keys: Iterable[str]) -> dict[tuple[str, int], int]:
+        """Where the log ends now on the partitions of `topic` that events under `keys` go to."""
+        partitions = await self.partitions(topic)
+        # The producer's own partitioner over the same sorted partition list: the same partition it chose.
+        return await self._ends(list({TopicPartition(topic, _PARTITIONER(key.encode(), partitions, partitions))
+                                      for key in keys}))
+
+    async def partitions(self, topic: str) -> list[int]:
+        parts = self._consumer.partitions_for_topic(topic)
+        for _ in range(50):
+            if parts:
+                break
+            await self._consumer._client.force_metadata_update()  # aiokafka has no public wait-for-metadata
+            await asyncio.sleep(0.1)
             parts = self._consumer.partitions_for_topic(topic)
-            for _ in range(50):
-                if parts:
-                    break
-                await self._consumer._client.force_metadata_update()  # aiokafka has no public wait-for-metadata
-                await asyncio.sleep(0.1)
-                parts = self._consumer.partitions_for_topic(topic)
-            tps += [TopicPartition(topic, p) for p in sorted(parts or ())]
+        return sorted(parts or ())
+
+    async def _ends(self, tps: list[TopicPartition]) -> dict[tuple[str, int], int]:
         ends = await self._consumer.end_offsets(tps) if tps else {}
         return {(tp.topic, tp.partition): end for tp, end in ends.items()}

@@ -39,6 +39,7 @@ from .outbox import Outbox
 
 log = logging.getLogger(__name__)
 CommitHook = Callable[[list[Event]], None]
+ShownFn = Callable[[Topic, Sequence[str]], Awaitable[None]]  # waits until the service's views show a write
 
 S, C, X = TypeVar("S"), TypeVar("C"), TypeVar("X")
 
@@ -83,6 +84,7 @@ class UnitOfWork:
     def __init__(self, pool: asyncpg.Pool, outbox: Outbox, keys: IdempotencyKeys, health=None) -> None:
         self.pool, self.outbox, self.keys, self.health = pool, outbox, keys, health
         self.on_commit: list[CommitHook] = []  # told each command's events once committed (a service's counters)
+        self.shown: ShownFn | None = None      # read_your_writes.WritesShown of a service that reads its views
 
     async def ensure_schema(self, conn: asyncpg.Connection) -> None:
         await self.outbox.ensure_schema(conn)
@@ -102,6 +104,8 @@ class UnitOfWork:
             raise database_unavailable() from exc
         self.committed(cmd.command, events)
         await self.publish(published)
+        if self.shown is not None and reply.event_keys:  # a replay's too: its first answer may not have waited
+            await self.shown(cmd.topic, reply.event_keys)
         return reply
 
     # The steps around the transaction, shared with the grouped unit of work (grouped_unit_of_work.py).

@@ -18,18 +18,21 @@ from typing import Any
 
 import asyncpg
 
-from contracts.events import NominationSubmitted
+from contracts.events import NominationSubmitted, unit_key
 from contracts.topics import NOMINATIONS
 from eventlog.campaign_follower import CampaignFollower
 from eventlog.clock import Clock
 from eventlog.health import EventLogUnavailable
 from eventlog.producer import EventPublisher
+from eventlog.projection_status import LogEnds
+from eventlog.read_your_writes import views_reach_log_end
 from eventlog.unit_of_work import OutcomeUnknown, UnitOfWork
 
 from . import listings, store
 from .domain.context import IntakeContext
 from .domain.item_identity import identity_key, item_title
 from .group_commit import NewRowWriter
+from .projection import VIEW_NAME
 
 Item = tuple[str, Mapping[str, Any], str | None]  # (list code, form, title) of what a command puts forward
 UNIT_CACHE_S = 60.0  # a unit's channels, once read, serve this long (registrations never disappear)
@@ -69,14 +72,17 @@ class LazyConnection:
 
 class IntakeService:
     def __init__(self, pool: asyncpg.Pool, uow: UnitOfWork, publisher: EventPublisher, campaigns: CampaignFollower,
-                 clock: Clock, row_pool: asyncpg.Pool) -> None:
+                 clock: Clock, row_pool: asyncpg.Pool, log_ends: LogEnds) -> None:
         self.pool, self.uow, self.publisher, self.campaigns, self.clock = pool, uow, publisher, campaigns, clock
+        self.log_ends = log_ends
         self.new_rows = NewRowWriter(row_pool)
         self._units: dict[tuple[str, str], tuple[tuple[str, ...], float]] = {}
 
     async def context(self, conn, campaign_code: str, unit_id: str | None, items: Sequence[Item] = (),
-                      now=None) -> IntakeContext:
-        """The facts a decision about `unit_id`'s nominations in the campaign needs, as of now."""
+                      now=None, registration_required: bool = False) -> IntakeContext:
+        """The facts a decision about `unit_id`'s nominations in the campaign needs, as of now. With
+        `registration_required` (the decision refuses an unregistered unit) "not registered" is said only
+        once the registry view has read the unit's stream as far as it ends now."""
         campaign = await self.campaigns.knowing(campaign_code)
         earlier: list = []
         if campaign.rules.previously_listed_not_renominable:
@@ -84,16 +90,21 @@ class IntakeService:
                 key = identity_key(list_code, form, item_title(form, title))
                 earlier += await listings.earlier_listings(conn, campaign.code, list_code, key)
         return IntakeContext(now=now or self.clock.now(), campaign=campaign,
-                             unit_channels=await self.unit_channels(conn, campaign_code, unit_id) if unit_id else None,
+                             unit_channels=await self.unit_channels(conn, campaign_code, unit_id, registration_required)
+                             if unit_id else None,
                              earlier_listings=tuple(earlier),
                              campaign_titles=self.campaigns.titles() if earlier else {})
 
-    async def unit_channels(self, conn, campaign: str, unit_id: str) -> tuple[str, ...] | None:
+    async def unit_channels(self, conn, campaign: str, unit_id: str,
+                            registration_required: bool = False) -> tuple[str, ...] | None:
         """The unit's channels as the registry last said (None: not registered), read at most once a minute."""
         hit = self._units.get((campaign, unit_id))
         if hit is not None and time.monotonic() - hit[1] < UNIT_CACHE_S:
             return hit[0]
         channels = await store.unit_channels(conn, campaign, unit_id)
+        if channels is None and registration_required:  # the refusal path only: registered a moment ago?
+            await views_reach_log_end(conn, self.log_ends, [VIEW_NAME], NOMINATIONS.name, [unit_key(campaign, unit_id)])
+            channels = await store.unit_channels(conn, campaign, unit_id)
         if channels is not None:
             self._units[(campaign, unit_id)] = (channels, time.monotonic())
         return channels

@@ -14,7 +14,7 @@ from eventlog.idempotency import Reply
 from eventlog.unit_of_work import Command
 
 from . import store
-from .domain import applications, nominations
+from .domain import applications, nominations, rules
 from .domain.access import application_not_found, own_nomination
 from .domain.commands import (
     AmendNomination, ApplicationCommand, NominationCommand, RecommendApplication, SaveApplication, SendApplication,
@@ -35,12 +35,11 @@ def nomination_step(svc: IntakeService, cmd: NominationCommand, now: datetime, a
 
     async def gather(conn, state: NominationState | None):
         if isinstance(cmd, SubmitNomination):
-            unit, campaign, items = cmd.by.org, cmd.campaign, [(cmd.list_code, cmd.form, cmd.title)]
-        else:
-            state = own_nomination(state, cmd.by)  # another unit's, or none: no facts to gather about it
-            unit, campaign = state.unit_id, state.campaign
-            items = [(cmd.list_code or state.list_code, cmd.form, cmd.title)] if isinstance(cmd, AmendNomination) else []
-        return await svc.context(conn, campaign, unit, items, now)
+            return await svc.context(conn, cmd.campaign, cmd.by.org, [(cmd.list_code, cmd.form, cmd.title)], now,
+                                     registration_required=rules.registration_required(cmd.by))
+        state = own_nomination(state, cmd.by)  # another unit's, or none: no facts to gather about it
+        items = [(cmd.list_code or state.list_code, cmd.form, cmd.title)] if isinstance(cmd, AmendNomination) else []
+        return await svc.context(conn, state.campaign, state.unit_id, items, now)
 
     async def save(conn, state: NominationState | None, events: list[Event]) -> None:
         await store.save_events(conn, events, ({nomination_id: state}, {}))
@@ -60,7 +59,8 @@ def application_step(svc: IntakeService, cmd: ApplicationCommand, now: datetime,
 
     async def gather(conn, state: ApplicationState | None):
         if isinstance(cmd, SaveApplication):
-            return await svc.context(conn, state.campaign if state else cmd.campaign, cmd.unit_id, now=now)
+            return await svc.context(conn, state.campaign if state else cmd.campaign, cmd.unit_id, now=now,
+                                     registration_required=True)  # an application goes to a registered unit only
         if state is None:
             raise application_not_found()
         items = [(state.list_code, state.form, state.title)] if isinstance(cmd, (SendApplication,

@@ -25,6 +25,7 @@ from eventlog.clock import Clock, clock_from_env
 from eventlog.health import health_router
 from eventlog.metrics import HttpMetrics, metrics_router
 from eventlog.projection_status import LogEnds
+from eventlog.read_your_writes import WritesShown
 from eventlog.write_side import write_side
 
 from . import store
@@ -57,6 +58,8 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
             if verifier is None:
                 app.state.token_verifier = verifier_from_env()
             app.state.log_ends = log_ends
+            if run_views:  # a write answers once these views show it (eventlog/read_your_writes.py)
+                ws.uow.shown = WritesShown(ws.pool, log_ends, PROJECTIONS)
             app.state.release_files = ReleaseFiles()
             app.state.pages = Pages(app.state.release_files)
             try:

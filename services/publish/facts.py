@@ -3,15 +3,14 @@ until they have read the log as far as it reached when a command arrived."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from uuid import UUID
 
 import asyncpg
 
 from contracts.errors import DomainError
-from eventlog import offsets
 from eventlog.projection_status import LogEnds
+from eventlog.read_your_writes import view_reaches
 
 from .domain.model import EntryFacts
 from .views.release_facts import RELEASE_FACTS
@@ -51,13 +50,5 @@ async def entries(conn: asyncpg.Connection, nomination_ids: Iterable[UUID]) -> d
 async def caught_up(pool: asyncpg.Pool, log_ends: LogEnds, timeout_s: float = 10.0) -> None:
     """Return once the release facts have applied every record on their topics as they end now; a command
     then decides on every decision recorded before it. Raises FACTS_BEHIND after `timeout_s`."""
-    ends = await log_ends.ends(RELEASE_FACTS.topic_names())
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        async with pool.acquire() as conn:
-            stored = await offsets.load(conn, RELEASE_FACTS.name)
-        if all(stored.get(key, 0) >= end for key, end in ends.items()):
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise FACTS_BEHIND
-        await asyncio.sleep(0.05)
+    if not await view_reaches(pool, RELEASE_FACTS.name, await log_ends.ends(RELEASE_FACTS.topic_names()), timeout_s):
+        raise FACTS_BEHIND

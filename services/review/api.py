@@ -18,6 +18,8 @@ from eventlog.clock import Clock, clock_from_env
 from eventlog.health import health_router
 from eventlog.grouped_unit_of_work import GroupedUnitOfWork
 from eventlog.metrics import HttpMetrics, metrics_router
+from eventlog.projection_status import LogEnds
+from eventlog.read_your_writes import WritesShown
 from eventlog.write_side import StatelessConnection, write_side
 
 from . import progress_metrics, store
@@ -56,8 +58,10 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     async def lifespan(app: FastAPI):
         # The write side's pool holds no session state (transaction-scoped locks and settings only).
         async with write_side("review", set_up=store.ensure_schema, pool_size=int(os.environ.get("REVIEW_DB_POOL", "10")),
-                              pool_options=dict(connection_class=StatelessConnection)) as ws:
+                              pool_options=dict(connection_class=StatelessConnection)) as ws, LogEnds() as log_ends:
             ws.uow.on_commit.append(progress_metrics.count)
+            # A command answers once the views show it (eventlog/read_your_writes.py); scores, the hot path, do not wait.
+            ws.uow.shown = WritesShown(ws.pool, log_ends, PROJECTIONS)
             for projection in PROJECTIONS:  # rebuilt first if missing or stale, then kept live
                 ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))
             ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))

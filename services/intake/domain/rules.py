@@ -62,9 +62,13 @@ def check_own_unit(by: Identity, unit_id: str | None) -> None:
         raise Forbidden("不能代其他单位提交推荐。", code="not_your_unit")
 
 
-def check_registered(by: Identity, context: IntakeContext) -> None:
+def registration_required(by: Identity) -> bool:
     """A unit nominates only once registered in the campaign (a review body needs no registration)."""
-    if by.role == "unit" and not context.unit_registered:
+    return by.role == "unit"
+
+
+def check_registered(by: Identity, context: IntakeContext) -> None:
+    if registration_required(by) and not context.unit_registered:
         raise DomainError(f"推荐单位“{by.org}”未在本活动登记，不能推荐。", code="unknown_unit", http_status=403)
 
 

@@ -14,6 +14,7 @@ from services.intake import attachments, views
 from services.intake.domain.access import NOMINATOR_ROLES, READER_ROLES, nomination_not_found, sees_nomination
 from services.intake.domain.commands import AmendNomination, SubmitNomination, WithdrawNomination
 from services.intake.domain.nominations import decide_submit
+from services.intake.domain.rules import registration_required
 from services.intake.http_contract import WriteRequest, writer
 from services.intake.schemas import Accepted, AmendRequest, NominationRequest, ReasonRequest
 from services.intake.service import IntakeService, LazyConnection
@@ -45,7 +46,8 @@ async def submit_new(svc: IntakeService, who: Identity, body: NominationRequest,
     nomination_id = uuid4()
     async with LazyConnection(svc.pool) as conn:
         cmd = await _submission(conn, who, body, nomination_id, None)
-        context = await svc.context(conn, body.campaign, who.org, [(body.list_code, body.form, body.title)], now)
+        context = await svc.context(conn, body.campaign, who.org, [(body.list_code, body.form, body.title)], now,
+                                    registration_required=registration_required(who))
     await svc.record_new(decide_submit(None, cmd, context))
     return Reply(202, _accepted(nomination_id))
 

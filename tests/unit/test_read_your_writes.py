@@ -1,0 +1,38 @@
+"""The bounded wait on a view's stored offsets (eventlog/read_your_writes.py), over a stand-in offsets table."""
+
+from __future__ import annotations
+
+from eventlog.read_your_writes import TIMEOUTS, view_reaches
+
+
+class StoredOffsets:
+    """`eventlog.consumer_offsets` as `offsets.load` reads it; each read moves the view on by `step`."""
+
+    def __init__(self, next_offset: int, step: int = 0) -> None:
+        self.next_offset, self.step, self.reads = next_offset, step, 0
+
+    async def fetch(self, query: str, consumer: str):
+        self.reads += 1
+        row = {"topic": "kczg.publish", "partition": 0, "next_offset": self.next_offset}
+        self.next_offset += self.step
+        return [row]
+
+
+async def test_a_view_already_there_is_asked_once():
+    db = StoredOffsets(7)
+    assert await view_reaches(db, "v", {("kczg.publish", 0): 7}) is True
+    assert db.reads == 1
+
+
+async def test_a_view_catching_up_is_waited_for():
+    db = StoredOffsets(0, step=1)
+    assert await view_reaches(db, "v", {("kczg.publish", 0): 3}) is True
+    assert db.reads == 4
+
+
+async def test_a_view_that_never_gets_there_gives_up_at_the_bound_and_is_counted():
+    before = TIMEOUTS.labels("stuck")._value.get()
+    db = StoredOffsets(2)
+    # A partition the view has never applied counts as offset 0.
+    assert await view_reaches(db, "stuck", {("kczg.publish", 0): 3, ("kczg.publish", 1): 1}, bound_s=0.05) is False
+    assert TIMEOUTS.labels("stuck")._value.get() == before + 1
