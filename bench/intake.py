@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from eventlog.producer import event_producer
+from bench.baseline import acked_produce
 from services.intake.examples import example_form
 from tests.support.intake import Keys
 from tests.support.events import open_campaign, register_units
@@ -163,27 +163,7 @@ class CpuMeter:
 
 
 async def produce_baseline(seconds: float, concurrency: int, size: int) -> float:
-    """Raw aiokafka acked produce (idempotent, acks=all), `concurrency` sends in flight, same value size."""
-    topic = os.environ.get("KCZG_TOPIC_PREFIX", "") + "bench.produce"
-    admin = AIOKafkaAdminClient(bootstrap_servers=os.environ["KAFKA_BOOTSTRAP_SERVERS"])
-    await admin.start()
-    await admin.create_topics([NewTopic(topic, 6, 1)])
-    await admin.close()
-    producer = event_producer()
-    await producer.start()
-    value, done = b"x" * size, 0
-    stop_at = time.perf_counter() + seconds
-
-    async def sender(k: int) -> None:
-        nonlocal done
-        while time.perf_counter() < stop_at:
-            await (await producer.send(topic, value, key=f"k{k}".encode()))
-            done += 1
-
-    try:
-        await asyncio.gather(*(sender(k) for k in range(concurrency)))
-    finally:
-        await producer.stop()
+    done, _ = await acked_produce(seconds=seconds, concurrency=concurrency, size=size)
     return done / seconds
 
 

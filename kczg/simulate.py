@@ -66,15 +66,15 @@ class Driver:
         """One user action: a write carries one Idempotency-Key, sent again on every retry (retry_policy.py)."""
         if method != "GET":
             kw["headers"] = {**kw.get("headers", {}), "Idempotency-Key": uuid.uuid4().hex}
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + RETRY_FOR_S
+        loop, deadline = asyncio.get_running_loop(), None
         for attempt in itertools.count():
             response, error = None, None
-            try:
-                async with self.gate:
+            async with self.gate:  # the retry window opens at the first attempt sent, not while queued here
+                deadline = deadline or loop.time() + RETRY_FOR_S
+                try:
                     response = await self.http.request(method, url, **kw)
-            except httpx.TransportError as exc:  # no answer: timeout, reset, refused
-                error = exc
+                except httpx.TransportError as exc:  # no answer: timeout, reset, refused
+                    error = exc
             if error is None and not should_retry(response):
                 return response
             self.retries[reason(response, error)] += 1
