@@ -8,7 +8,7 @@ PYTHON ?= $(or $(SYSTEM_PYTHON),python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: up test install stack-up stack-down
+.PHONY: up test install packages test-packages stack-up stack-down
 
 $(BIN)/kczg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,21 @@ $(BIN)/kczg: pyproject.toml
 
 install: $(BIN)/kczg
 
+## The Debian packages the services use (deploy/debian-packages.txt), apt-installed when missing; where that
+## cannot be done, one line says which and how (stdlib only: it runs before the venv exists).
+packages:
+	$(PYTHON) deploy/local/stack.py packages
+
+## The same, plus Debian's Chromium for the public page's browser test.
+test-packages:
+	$(PYTHON) deploy/local/stack.py packages --tests
+
 ## Start Kafka + PostgreSQL (local, no Docker) and every service; prints where to go.
-up: install
+up: packages install
 	$(BIN)/kczg up
 
 ## Run the whole test suite against a real broker and database (started here if none is given).
-test: install
+test: test-packages install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 stack-up: install
