@@ -24,7 +24,13 @@ def down(purge: bool = typer.Option(False, help="Also delete the data under .sta
 
 @app.command()
 def status() -> None:
-    stack.status()
+    """Kafka, PostgreSQL and each running service (its /readyz), with pids; exit 1 when something is down."""
+    from .stack_status import report
+
+    lines, all_up = report()
+    typer.echo("\n".join(lines))
+    if not all_up:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -172,6 +172,27 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def listening_pid(port: int) -> int | None:
+    """The process listening on TCP `port` (Linux /proc), or None (nobody, or not ours to see)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
+    for fd_dir in Path("/proc").glob("[0-9]*/fd") if inodes else ():
+        try:
+            if any(os.readlink(fd) in inodes for fd in fd_dir.iterdir()):
+                return int(fd_dir.parent.name)
+        except OSError:
+            continue
+    return None
+
+
 def read_pid(path: Path) -> int | None:
     try:
         return int(path.read_text().split()[0])
