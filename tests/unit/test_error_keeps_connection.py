@@ -38,7 +38,8 @@ def base_url() -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(failing_app(), host="127.0.0.1", port=port, log_level="critical"))
+    # log_config=None: leaves the logging set-up alone (a level set here would leak into later tests)
+    server = uvicorn.Server(uvicorn.Config(failing_app(), host="127.0.0.1", port=port, log_config=None))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
