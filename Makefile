@@ -8,22 +8,39 @@ PYTHON ?= $(or $(SYSTEM_PYTHON),python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: up test install stack-up stack-down
+.PHONY: up test install lock packages test-packages stack-up stack-down
 
-$(BIN)/kczg: pyproject.toml
+# Every dependency at the version requirements.lock pins (the same in CI and on every machine); the project
+# itself without its own resolution. Re-run whenever the lock or pyproject.toml changes.
+$(BIN)/kczg: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
 	touch $(BIN)/kczg
 
 install: $(BIN)/kczg
 
+## Re-resolve requirements.lock from pyproject.toml (after changing a dependency there), with uv in the venv.
+lock:
+	test -x $(BIN)/uv || $(BIN)/pip install -q uv==0.13.8
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 -o requirements.lock -q
+
+## The Debian packages the services use (deploy/debian-packages.txt), apt-installed when missing; where that
+## cannot be done, one line says which and how (stdlib only: it runs before the venv exists).
+packages:
+	$(PYTHON) deploy/local/stack.py packages
+
+## The same, plus Debian's Chromium for the public page's browser test.
+test-packages:
+	$(PYTHON) deploy/local/stack.py packages --tests
+
 ## Start Kafka + PostgreSQL (local, no Docker) and every service; prints where to go.
-up: install
+up: packages install
 	$(BIN)/kczg up
 
 ## Run the whole test suite against a real broker and database (started here if none is given).
-test: install
+test: test-packages install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 stack-up: install

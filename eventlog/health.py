@@ -1,8 +1,9 @@
 """Whether a service's dependencies answer now: the broker and PostgreSQL, checked every second in the
 background. Liveness (/healthz) is the process itself and stays green; readiness (/readyz) goes red
 while a dependency is down, and writes are refused at once then (503, nothing written) instead of
-hanging on a dead broker. Every service resumes by itself when the dependency returns: nothing here
-needs a restart."""
+hanging on a dead broker; it is also red, saying why, while what a service found missing at start
+(`app.state.unready`, e.g. the publish service's PDF renderer) is missing. Every service resumes by
+itself when a dependency returns: nothing here needs a restart."""
 
 from __future__ import annotations
 
@@ -96,11 +97,15 @@ def health_router() -> APIRouter:
         deps: Dependencies | None = getattr(request.app.state, "dependencies", None)
         if deps is None:
             return problem(503, "starting", "服务正在启动。", headers={"Retry-After": str(RETRY_AFTER_S)})
-        if deps.broker_up and deps.database_up:
+        # What else a service found at start that keeps it from serving everything (part -> DomainError)
+        unready: dict[str, DomainError] = getattr(request.app.state, "unready", None) or {}
+        if deps.broker_up and deps.database_up and not unready:
             return json_response({"status": "ready", **deps.status()})
         down = "、".join(n for n, s in (("事件日志", deps.broker_up), ("数据库", deps.database_up)) if not s)
-        return problem(503, "not_ready", f"{down}暂不可用，服务暂停写入，恢复后自动继续。",
-                       errors=[{"field": k, "code": v, "message": v} for k, v in deps.status().items()],
+        reasons = [f"{down}暂不可用，服务暂停写入，恢复后自动继续。"] if down else []
+        return problem(503, "not_ready", "".join(reasons + [e.message for e in unready.values()]),
+                       errors=[{"field": k, "code": v, "message": v} for k, v in deps.status().items()]
+                       + [{"field": k, "code": e.code, "message": e.message} for k, e in unready.items()],
                        headers={"Retry-After": str(RETRY_AFTER_S)})
 
     return router

@@ -3,6 +3,7 @@ and per-field details. Shared here so services never import each other."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import asyncpg
@@ -12,12 +13,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.errors import DomainError
 
 from .idempotency import Reply
 
 PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("eventlog.http")
 
 
 class ProblemDetails(BaseModel):
@@ -114,8 +117,51 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def internal_error() -> Response:
+    return problem(500, "internal_error", "服务器内部错误，本次请求未能完成，请稍后重试。")
+
+
+class ErrorsStayAnswers:
+    """The outermost layer of an app's stack: an unexpected exception ends as a 500 problem+json and goes no
+    further. Starlette's ServerErrorMiddleware answers it and then raises it again for the server to log;
+    uvicorn then closes the kept-alive connection without `Connection: close`, and the client's next
+    request on it fails with "connection reset". Logged here instead; the connection stays usable. Only a
+    response cut off half-way is left to the server: closing the connection is the one way to end it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = complete = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started, complete
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                complete = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            if started and not complete:
+                raise
+            log.exception("unhandled error answering %s %s", scope["method"], scope["path"])
+            if not started:
+                await internal_error()(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     _document_problems(app)
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: ErrorsStayAnswers(build())  # type: ignore[method-assign]
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        return internal_error()  # ServerErrorMiddleware's answer: problem+json like every other error
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

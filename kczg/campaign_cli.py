@@ -133,7 +133,8 @@ def move_release(code: str, to: str = typer.Option(..., help="release day, ISO d
 @app.command()
 def show(code: str = typer.Argument(None, help="campaign code; default: the most recently opened")) -> None:
     """Print the current campaign (lists, quotas, channels, timeline in Beijing time, bodies) in Chinese."""
-    from kczg.campaign_view import render_campaign
+    from eventlog.clock import clock_from_spec
+    from kczg.campaign_view import clock_note, render_campaign
 
     current = asyncio.run(book())
     if not current.codes:
@@ -143,5 +144,12 @@ def show(code: str = typer.Argument(None, help="campaign code; default: the most
     if code not in current:
         typer.echo(f"未找到活动 {code}；已有：{', '.join(current.codes)}", err=True)
         raise typer.Exit(1)
+    spec = os.environ.get("KCZG_CLOCK")
+    try:
+        now = clock_from_spec(spec).now()  # the services' clock: the phase they report
+    except ValueError as exc:
+        typer.echo(f"KCZG_CLOCK 无法解析（invalid_clock）：{exc}", err=True)
+        raise typer.Exit(1) from None
     console = Console(width=None if sys.stdout.isatty() else 140)  # piped: wide enough for the tables
-    render_campaign(console, current.history(code), others=[c for c in current.codes if c != code])
+    render_campaign(console, current.history(code), now, clock_note(spec, now),
+                    others=[c for c in current.codes if c != code])

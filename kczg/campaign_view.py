@@ -63,13 +63,21 @@ def _table(title: str, *columns: str) -> Table:
     return table
 
 
-def render_campaign(console: Console, history: tuple[CampaignVersion, ...], others: list[str] = ()) -> None:
+def clock_note(spec: str | None, now: datetime) -> str:
+    """Which clock the phase is read at: the services' KCZG_CLOCK (eventlog/clock.py), or the system's."""
+    spec = (spec or "").strip()
+    which = "系统时钟" if spec in ("", "system") else f"KCZG_CLOCK={spec}"
+    return f"按{which}：{beijing(now)} 北京时间"
+
+
+def render_campaign(console: Console, history: tuple[CampaignVersion, ...], now: datetime, clock: str,
+                    others: list[str] = ()) -> None:
+    """`now` is the instant the phase is read at, `clock` says whose (clock_note)."""
     c, opened = history[-1].campaign, history[0].campaign
-    now = datetime.now(BEIJING)
     overview = _table(f"{c.title}（{c.code}）", "项目", "内容")
     for label, value in (
         ("通知文号", c.source_notice or "—"), ("申报平台", c.platform or "—"), ("时区", c.timezone),
-        ("秘书处", c.secretariat), ("当前阶段", PHASES.get(c.phase_at(now), c.phase_at(now))),
+        ("秘书处", c.secretariat), ("当前阶段", f"{PHASES.get(c.phase_at(now), c.phase_at(now))}（{clock}）"),
         ("名额规则", "推荐单位属于多个渠道的，可叠加推荐名额" if c.rules.quota_stacking == "add"
          else "名额不叠加（属于多个渠道也按一个渠道计）"),
         ("往届上榜", f"不再推荐：{c.rules.previously_listed_reason}" if c.rules.previously_listed_not_renominable

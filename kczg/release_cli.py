@@ -67,9 +67,13 @@ def build(campaign: str = typer.Argument(..., help="campaign code, e.g. kczg-202
           out: Path = typer.Option(Path("release"), help="directory; the files go into DIR/CAMPAIGN/")) -> None:
     """Rebuild every release file of CAMPAIGN from the log, byte for byte as the publish service serves them."""
     from services.publish.release.files import write_bytes
+    from services.publish.release.renderer import RendererUnavailable
 
     try:
         files = asyncio.run(release_files(campaign))
+    except RendererUnavailable as e:  # all or nothing: a partial set beside a stale release.pdf would mislead
+        typer.echo(f"{e.message}（{e.code}）", err=True)
+        raise typer.Exit(1) from None
     except DomainError as e:
         typer.echo(f"拒绝（{e.code}）：{e.message}", err=True)
         raise typer.Exit(1) from None

@@ -1,4 +1,4 @@
-"""`kczg stack up|down|status|env`: drives deploy/local/stack.py."""
+"""`kczg stack up|down|status|env|packages`: drives deploy/local/stack.py."""
 
 from __future__ import annotations
 
@@ -24,7 +24,24 @@ def down(purge: bool = typer.Option(False, help="Also delete the data under .sta
 
 @app.command()
 def status() -> None:
-    stack.status()
+    """Kafka, PostgreSQL and each running service (its /readyz), with pids; exit 1 when something is down."""
+    from .stack_status import report
+
+    lines, all_up = report()
+    typer.echo("\n".join(lines))
+    if not all_up:
+        raise typer.Exit(1)
+
+
+@app.command()
+def packages(tests: bool = typer.Option(False, "--tests", help="Also what only the tests use (chromium).")) -> None:
+    """Install (apt-get) the missing Debian packages the system uses: deploy/debian-packages.txt."""
+    try:
+        installed = stack.ensure_system_packages(tests=tests)
+    except stack.StackError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"已安装：{' '.join(installed)}" if installed else "所需的 Debian 软件包均已安装。")
 
 
 @app.command()

@@ -7,6 +7,7 @@
     python deploy/local/stack.py down [--purge]    # stop both (--purge: delete .stack/)
     python deploy/local/stack.py kill kafka|postgres    # SIGKILL, for fault tests
     python deploy/local/stack.py start kafka|postgres   # restart one component
+    python deploy/local/stack.py packages [--tests]     # apt-install the Debian packages the system uses
 
 ``eval "$(python deploy/local/stack.py up)"`` sets KAFKA_BOOTSTRAP_SERVERS and
 DATABASE_URL; progress goes to stderr.
@@ -171,6 +172,27 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def listening_pid(port: int) -> int | None:
+    """The process listening on TCP `port` (Linux /proc), or None (nobody, or not ours to see)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
+    for fd_dir in Path("/proc").glob("[0-9]*/fd") if inodes else ():
+        try:
+            if any(os.readlink(fd) in inodes for fd in fd_dir.iterdir()):
+                return int(fd_dir.parent.name)
+        except OSError:
+            continue
+    return None
+
+
 def read_pid(path: Path) -> int | None:
     try:
         return int(path.read_text().split()[0])
@@ -179,18 +201,61 @@ def read_pid(path: Path) -> int | None:
 
 
 def apt_install(*packages: str) -> None:
-    """Install Debian packages (needs root or sudo)."""
-    prefix: list[str] = []
-    if not is_root():
-        if not shutil.which("sudo"):
-            raise StackError(f"please install: {' '.join(packages)} (not root, no sudo)")
-        prefix = ["sudo"]
-    if not shutil.which("apt-get"):
-        raise StackError(f"please install: {' '.join(packages)} (no apt-get here)")
+    """Install Debian packages (needs root or sudo); one line naming the command when it cannot."""
+    why = None if shutil.which("apt-get") else "没有 apt-get"
+    if why is None and not is_root() and not shutil.which("sudo"):
+        why = "不是 root，也没有 sudo"
+    if why:
+        raise StackError(missing_line(packages, f"无法自动安装（{why}）"))
+    prefix = [] if is_root() else ["sudo"]
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     log(f"installing {' '.join(packages)} with apt-get")
     run(prefix + ["apt-get", "update"], env=env)
     run(prefix + ["apt-get", "install", "-y", "--no-install-recommends", *packages], env=env)
+
+
+def install_command(packages) -> str:
+    """The exact command that installs `packages` (sudo unless root)."""
+    return ("" if is_root() else "sudo ") + "apt-get install -y --no-install-recommends " + " ".join(packages)
+
+
+def missing_line(packages, why: str) -> str:
+    """The one line that says which Debian packages are missing, why they were not installed, and how to."""
+    return f"缺少系统软件包（missing_system_packages）：{' '.join(packages)}；{why}。请运行：{install_command(packages)}"
+
+
+# --- Debian packages the system uses ----------------------------------------------
+
+PACKAGES_FILE = PROJECT_ROOT / "deploy" / "debian-packages.txt"  # the services' (and the image's) list
+TEST_PACKAGES = ("chromium",)  # the public page's browser test: Debian's Chromium, driven by Playwright
+
+
+def system_packages(tests: bool = False) -> list[str]:
+    """deploy/debian-packages.txt, plus what only the tests use when `tests`."""
+    lines = (line.strip() for line in PACKAGES_FILE.read_text().splitlines())
+    listed = [line for line in lines if line and not line.startswith("#")]
+    return listed + (list(TEST_PACKAGES) if tests else [])
+
+
+def missing_packages(packages: list[str]) -> list[str]:
+    """Those of `packages` dpkg does not have installed (all of them where there is no dpkg)."""
+    if not shutil.which("dpkg-query"):
+        return list(packages)
+    result = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\\n", *packages],
+                            capture_output=True, text=True)  # exit 1 when one is unknown: its line is missing
+    installed = {line.split()[0] for line in result.stdout.splitlines() if line.endswith(" installed")}
+    return [p for p in packages if p not in installed]
+
+
+def ensure_system_packages(tests: bool = False) -> list[str]:
+    """Install the missing ones of system_packages(tests); return what was installed."""
+    missing = missing_packages(system_packages(tests))
+    if missing:
+        apt_install(*missing)
+        still = missing_packages(missing)
+        if still:
+            raise StackError(missing_line(still, "apt-get 安装后仍未装上"))
+    return missing
 
 
 # --- Kafka: classpath -----------------------------------------------------------
@@ -736,6 +801,8 @@ def main(argv: list[str] | None = None) -> int:
     down_parser.add_argument("--purge", action="store_true", help="also delete .stack/ data")
     sub.add_parser("status", help="show what runs")
     sub.add_parser("env", help="print the connection settings as shell exports")
+    packages_parser = sub.add_parser("packages", help="apt-install the missing Debian packages the system uses")
+    packages_parser.add_argument("--tests", action="store_true", help="also what only the tests use (chromium)")
     for name, text in (("kill", "SIGKILL one component"), ("start", "start one component")):
         sub.add_parser(name, help=text).add_argument("component", choices=COMPONENTS)
     args = parser.parse_args(argv)
@@ -751,6 +818,9 @@ def main(argv: list[str] | None = None) -> int:
             for name, info in status().items():
                 state = f"running (pid {info['pid']})" if info["running"] else "stopped"
                 print(f"{name:9} {state:22} {info['address']}")
+        elif args.command == "packages":
+            installed = ensure_system_packages(tests=args.tests)
+            log(f"installed {' '.join(installed)}" if installed else "every Debian package the system uses is installed")
         elif args.command == "kill":
             kill(args.component)
         elif args.command == "start":

@@ -30,6 +30,7 @@ from eventlog.write_side import write_side
 
 from . import store
 from .pages import Pages
+from .release import renderer
 from .release_files import ReleaseFiles
 from .routes import notices, pages, rankings, releases
 from .views import PROJECTIONS
@@ -47,6 +48,7 @@ application/problem+json 返回，`code` 为稳定的机器可读代码，`detai
 def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None, run_views: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        probing = asyncio.create_task(asyncio.to_thread(renderer.probe))  # loads WeasyPrint meanwhile (~1 s)
         async with write_side("publish", set_up=store.ensure_schema,
                               pool_size=int(os.environ.get("PUBLISH_DB_POOL", "8"))) as ws, LogEnds() as log_ends:
             if run_views:
@@ -61,6 +63,9 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
             if run_views:  # a write answers once these views show it (eventlog/read_your_writes.py)
                 ws.uow.shown = WritesShown(ws.pool, log_ends, PROJECTIONS)
             app.state.release_files = ReleaseFiles()
+            missing = await probing
+            # /readyz is red while release.pdf cannot be printed here, and says what to install
+            app.state.unready = {} if missing is None else {"renderer": missing.error()}
             app.state.pages = Pages(app.state.release_files)
             try:
                 yield

@@ -92,8 +92,8 @@ class Pages:
                                                                                       if x.list_code == lst.code])
                                                   if v.version != current[lst.code].version))
                       for lst in campaign.lists if lst.code in current)
-        files = await self.release_files.built(campaign, versions)
-        links = file_links(files[MANIFEST], files_href(campaign.code)) if files else ()
+        built = await self.release_files.built(campaign, versions)
+        links = file_links(built.files[MANIFEST], files_href(campaign.code)) if built else ()
         open_now = [n for n in notices if n.open_at(now)]
         notice_links = tuple(NoticeLink(campaign.ranking_list(n.list_code).name,
                                         page_href(campaign.code, "notices", n.notice_id), n.opens_at, n.closes_at)

@@ -13,8 +13,8 @@ import asyncpg
 from contracts.campaign import Campaign
 
 from . import facts, public
-from .release import build_release_files
 from .release.assemble import PublishedVersion, release_of
+from .release.files import AvailableFiles, build_available_files
 
 log = logging.getLogger("publish.release_files")
 
@@ -22,7 +22,7 @@ log = logging.getLogger("publish.release_files")
 @dataclass(frozen=True)
 class Built:
     sources: tuple[str, ...]        # the ListPublished event ids the files come from
-    files: dict[str, bytes]
+    files: AvailableFiles
 
 
 class ReleaseFiles:
@@ -32,8 +32,9 @@ class ReleaseFiles:
         self._lock = asyncio.Lock()
         self._warming: set[asyncio.Task] = set()
 
-    async def files(self, conn: asyncpg.Connection, campaign: Campaign) -> dict[str, bytes] | None:
-        """Every release file of the campaign's current list versions, or None before any list is published."""
+    async def files(self, conn: asyncpg.Connection, campaign: Campaign) -> AvailableFiles | None:
+        """Every release file of the campaign's current list versions this machine can render (and what it
+        lacks for the others), or None before any list is published."""
         stamp = await public.stamp(conn)
         held = self._built.get(campaign.code)
         if held is not None and self._seen.get(campaign.code) == stamp:
@@ -57,7 +58,7 @@ class ReleaseFiles:
         self._warming.add(task := asyncio.get_running_loop().create_task(build()))
         task.add_done_callback(self._warming.discard)
 
-    async def built(self, campaign: Campaign, versions: list[PublishedVersion]) -> dict[str, bytes] | None:
+    async def built(self, campaign: Campaign, versions: list[PublishedVersion]) -> AvailableFiles | None:
         release = release_of(campaign, versions)
         if release is None:
             return None
@@ -65,6 +66,6 @@ class ReleaseFiles:
         async with self._lock:  # one build at a time (a PDF takes a while); the others then find it built
             held = self._built.get(campaign.code)
             if held is None or held.sources != sources:
-                files = await asyncio.to_thread(build_release_files, release)
+                files = await asyncio.to_thread(build_available_files, release)
                 self._built[campaign.code] = held = Built(sources, files)
         return held.files

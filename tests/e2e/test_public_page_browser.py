@@ -21,6 +21,7 @@ from contracts.campaign.book import CampaignBook, evolve
 from contracts.campaign.decisions import decide_timeline_change, release_move
 from contracts.events import ObjectionFiled
 from contracts.topics import CAMPAIGNS, PUBLISH, REVIEW
+from deploy.local import stack
 from tests.integration.publish_support import Facts
 from tests.support.events import CAMPAIGN, SECRETARIAT, campaign_opened, decision, open_campaign, publish
 from tests.support.intake import Keys, events_of, wait_for
@@ -35,10 +36,9 @@ C = "kczg-2022"
 
 
 def need_browser() -> None:
+    """Never a skip: `make test` installs Chromium first (deploy/local/stack.py packages --tests)."""
     if not Path(CHROMIUM).exists():
-        if os.environ.get("KCZG_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} missing: apt-get install -y --no-install-recommends chromium fonts-wqy-microhei")
-        pytest.skip(f"{CHROMIUM} not installed (CI installs it; see .ci/run)")
+        pytest.fail(stack.missing_line(stack.TEST_PACKAGES, f"没有 {CHROMIUM}（make test 会先安装）"), pytrace=False)
 
 
 @pytest.fixture

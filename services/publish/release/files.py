@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .csv_file import release_csv
@@ -12,6 +13,7 @@ from .json_file import release_json
 from .manifest import MANIFEST, manifest_json
 from .model import Release
 from .pdf_file import release_pdf
+from .renderer import Missing, RendererUnavailable
 from .table import check_unique_lists, domain_groups
 from .xlsx_file import release_xlsx
 
@@ -31,12 +33,32 @@ def check_release(release: Release) -> None:
         domain_groups(lst.entries)  # raises when a domain's entries are not contiguous
 
 
-def build_release_files(release: Release) -> dict[str, bytes]:
-    """File name → bytes for release.json/.csv/.xlsx/.pdf and manifest.json (last)."""
+@dataclass(frozen=True)
+class AvailableFiles:
+    files: dict[str, bytes]              # what could be built, manifest.json (listing them) last
+    unavailable: dict[str, Missing]      # file name -> what this machine lacks to build it
+
+
+def build_available_files(release: Release) -> AvailableFiles:
+    """Every file this machine can render: a missing renderer (release.pdf's) costs that file only."""
     check_release(release)
-    files = {name: render(release) for name, render in RENDERERS.items()}
+    files, unavailable = {}, {}
+    for name, render in RENDERERS.items():
+        try:
+            files[name] = render(release)
+        except RendererUnavailable as exc:
+            unavailable[name] = exc.missing  # a value: the exception itself is not kept
     files[MANIFEST] = manifest_json(release, files)
-    return files
+    return AvailableFiles(files, unavailable)
+
+
+def build_release_files(release: Release) -> dict[str, bytes]:
+    """File name → bytes for release.json/.csv/.xlsx/.pdf and manifest.json (last); RendererUnavailable
+    when one of them cannot be rendered here."""
+    built = build_available_files(release)
+    for missing in built.unavailable.values():
+        raise missing.error()
+    return built.files
 
 
 def write_release_files(release: Release, directory: str | os.PathLike[str]) -> dict[str, Path]:

@@ -9,7 +9,8 @@ What WeasyPrint 70 / pydyf 0.13 would let vary, and how it is pinned:
   which are not used.
 - Font subset tags are an md5 of the font and its glyphs; /Producer is "WeasyPrint <version>".
 - Subsetting must go through HarfBuzz (libharfbuzz-subset0): WeasyPrint's fallback, fontTools,
-  stamps the time of building into every embedded font's `head` table. We refuse that fallback.
+  stamps the time of building into every embedded font's `head` table. We refuse that fallback
+  (renderer.py: RendererUnavailable, as without pango or a CJK font).
 No URL is fetched: every resource is inline, and the fetcher refuses all schemes.
 """
 
@@ -22,6 +23,7 @@ from .json_file import release_json
 from .model import Release
 from .page import render_list
 from .page_models import ListPage
+from .renderer import check
 
 
 def print_html(release: Release) -> str:
@@ -31,14 +33,11 @@ def print_html(release: Release) -> str:
 
 
 def release_pdf(release: Release) -> bytes:
+    check()  # before WeasyPrint is imported: without pango that import fails
     # Imported here: WeasyPrint loads pango at import, and the pages must render without it.
     from weasyprint import HTML
-    from weasyprint.text.ffi import harfbuzz_subset
     from weasyprint.urls import URLFetcher
 
-    if harfbuzz_subset is None:
-        raise RuntimeError("release.pdf needs libharfbuzz-subset0 (see deploy/debian-packages.txt): without it "
-                           "the embedded fonts carry the time of building and the bytes differ")
     identifier = hashlib.sha256(release_json(release)).hexdigest()[:32].encode("ascii")
     document = HTML(string=print_html(release), url_fetcher=URLFetcher(allowed_protocols=()))
     return document.write_pdf(pdf_identifier=identifier)

@@ -95,14 +95,17 @@ _FILE_ANSWER = {200: {"description": "文件内容（按扩展名）", "content"
     for media in MEDIA.values()}}}
 
 
-@router.get("/release/{file}", summary="发布文件（release.json/.csv/.xlsx/.pdf、manifest.json）", responses=_FILE_ANSWER)
+@router.get("/release/{file}", summary="发布文件（release.json/.csv/.xlsx/.pdf、manifest.json）",
+            responses={**_FILE_ANSWER, 503: {"description": "本机缺少生成该文件的软件包（renderer_unavailable）"}})
 async def release_file(campaign: str, file: str, request: Request) -> Response:
     found = await campaign_of(request, campaign)
     async with pool(request).acquire() as conn:
-        files = await request.app.state.release_files.files(conn, found)
-    if not files or file not in files:
+        built = await request.app.state.release_files.files(conn, found)
+    if built and file in built.unavailable:  # 503 renderer_unavailable: this file only, the others are served
+        raise built.unavailable[file].error()
+    if not built or file not in built.files:
         raise NotFound("未找到该发布文件（榜单可能尚未发布）。", code="release_file_not_found")
     media = MEDIA.get(file.rsplit(".", 1)[-1], "application/octet-stream")
-    return Response(files[file], media_type=media, headers={
+    return Response(built.files[file], media_type=media, headers={
         "Content-Disposition": f'attachment; filename="{campaign}-{file}"', "Cache-Control": "no-cache",
         "X-Content-Type-Options": "nosniff"})
