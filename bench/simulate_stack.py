@@ -4,6 +4,11 @@ PostgreSQL (KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL), their clock starting in the 
 moved by the simulator's X-Kczg-Clock. Prints the simulator's JSON line, then one line with the wall time;
 exits 1 unless every phase is consistent. Database and topics are dropped afterwards.
 
+Per phase (intake, quota, screening, assignment, scoring, results, final review, notice, release, verify) it
+prints the wall time, the events the phase put on the log and their rate, and a baseline measured in the same
+run: raw acked produce of the same number of events (bench/baseline.py, the simulator's concurrency), with the
+ratio of the phase's rate to it. Then the cost per nomination and each process's peak memory.
+
     python bench/simulate_stack.py --scale 1 [--seed 20221031] [--release-on 2023-02-20] [--keep-logs DIR]
 """
 
@@ -13,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -21,7 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable as a script from anywhere
 
+from bench.baseline import acked_produce
 from kczg.simulate import simulate_async
+from kczg.simulate_plan import plan
 from kczg.token_cli import PRIVATE_NAME, PUBLIC_NAME
 from tests.support.events import open_campaign
 from tests.support.intake import Keys
@@ -57,14 +65,55 @@ async def main(args: argparse.Namespace) -> int:
                                            args.concurrency, keys_dir, review=url["review"], publish=url["publish"],
                                            release_on=date.fromisoformat(args.release_on) if args.release_on else None)
             wall = round(time.monotonic() - started, 1)
+            peak_mb = {name: peak_rss_mb(proc.proc.pid) for name, proc in procs.items()}
         finally:
             for proc in procs.values():
                 proc.stop()
+        phases = await with_baselines(summary.get("phases", {}), args.concurrency)
+    peak_mb["simulator"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps({"simulate": summary}, ensure_ascii=False, default=str))
+    print_phases(phases)
     ok = summary["consistent"] and summary.get("review_consistent") and summary.get("release_consistent")
-    print(json.dumps({"simulate_stack": {"scale": args.scale, "wall_s": wall, "consistent": bool(ok),
+    nominations = len(plan(args.scale, args.seed, "x")[1])
+    print(json.dumps({"simulate_stack": {"scale": args.scale, "nominations": nominations, "wall_s": wall,
+                                         "ms_per_nomination": round(1000 * wall / nominations, 2),
+                                         "events": sum(p["events"] for p in phases.values()),
+                                         "peak_rss_mb": peak_mb, "consistent": bool(ok), "phases": phases,
+                                         "load_average": [round(x, 2) for x in os.getloadavg()],
                                          "logs": str(logs)}}))
     return 0 if ok else 1
+
+
+async def with_baselines(phases: dict[str, dict], concurrency: int) -> dict[str, dict]:
+    """Each phase beside raw acked produce of as many events, measured now on the same broker."""
+    for row in phases.values():
+        if row["events"]:
+            done, seconds = await acked_produce(count=row["events"], concurrency=concurrency)
+            row["baseline_events_per_s"] = round(done / seconds, 1)
+            row["ratio"] = round(row["events_per_s"] / row["baseline_events_per_s"], 4)
+    return phases
+
+
+def print_phases(phases: dict[str, dict]) -> None:
+    print(f"{'phase':<14}{'seconds':>9}{'events':>10}{'events/s':>11}{'baseline/s':>12}{'ratio':>8}")
+    for name, row in phases.items():
+        print(f"{name:<14}{row['seconds']:>9.1f}{row['events']:>10}{row['events_per_s']:>11.1f}"
+              f"{row.get('baseline_events_per_s', 0):>12.1f}{row.get('ratio', 0):>8.3f}")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory of a service: its process and its workers (VmHWM), in MB."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration):
+            continue
+    return round(total / 1024, 1)
 
 
 if __name__ == "__main__":

@@ -93,7 +93,9 @@ class ViewTable:
         return f"CREATE {kind} {schema}.{self.name} (\n  " + ",\n  ".join(cols) + "\n) WITH (fillfactor = 80)"
 
     def index_sql(self, schema: str) -> list[str]:
-        return [ddl.format(table=f"{schema}.{self.name}", name=self.name) for ddl in self.indexes]
+        # IF NOT EXISTS: a rebuild whose finish failed half-way resumes the same shadow and must finish it
+        return [ddl.format(table=f"{schema}.{self.name}", name=self.name).replace(
+                    "CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1) for ddl in self.indexes]
 
     @property
     def stage(self) -> str:

@@ -17,6 +17,7 @@ import asyncio
 import collections
 import itertools
 import json
+import re
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -52,6 +53,7 @@ class Driver:
         self.gate = asyncio.Semaphore(concurrency)
         self.outcomes: collections.Counter = collections.Counter()
         self.retries: collections.Counter = collections.Counter()  # attempts sent again, by what caused them
+        self.latencies: dict[str, list[float]] = collections.defaultdict(list)  # seconds per attempt, by route
         self.accepted: dict[str, Intent] = {}
 
     def auth(self, role: str, org: str, late: bool = False) -> dict[str, str]:
@@ -71,10 +73,12 @@ class Driver:
             response, error = None, None
             async with self.gate:  # the retry window opens at the first attempt sent, not while queued here
                 deadline = deadline or loop.time() + RETRY_FOR_S
+                sent_at = loop.time()
                 try:
                     response = await self.http.request(method, url, **kw)
                 except httpx.TransportError as exc:  # no answer: timeout, reset, refused
                     error = exc
+                self.latencies[f"{method} {route_of(url)}"].append(loop.time() - sent_at)
             if error is None and not should_retry(response):
                 return response
             self.retries[reason(response, error)] += 1
@@ -264,10 +268,27 @@ async def simulate_async(scale: float, intake: str, quota: str, campaign: str, s
             summary["seconds"] = round(asyncio.get_running_loop().time() - started, 1)
         summary["phases"] = phases.summary()
         summary["retries"] = dict(sorted(driver.retries.items()))
+        summary["slowest_routes"] = slowest_routes(driver.latencies)
         return summary
     finally:
         await phases.stop()
         await driver.http.aclose()
+
+
+def route_of(url: str) -> str:
+    """A URL's route, ids left out: what the latencies are grouped by."""
+    return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "{id}", httpx.URL(url).path)
+
+
+def slowest_routes(latencies: dict[str, list[float]], top: int = 6) -> dict[str, dict]:
+    """The routes whose slowest attempt took longest: attempts, p50, p99 and max in ms."""
+    def row(values: list[float]) -> dict:
+        values = sorted(values)
+        return {"attempts": len(values), "p50_ms": round(1000 * values[len(values) // 2]),
+                "p99_ms": round(1000 * values[min(len(values) - 1, int(len(values) * 0.99))]),
+                "max_ms": round(1000 * values[-1])}
+    ranked = sorted(latencies.items(), key=lambda kv: -max(kv[1]))[:top]
+    return {route: row(values) for route, values in ranked}
 
 
 def simulate(scale: float = typer.Option(1.0, min=0.001, help="times the 2022 campaign (2,281 nominations)"),
