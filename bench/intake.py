@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.baseline import acked_produce
+from bench.proc import cpu_seconds
 from services.intake.examples import example_form
 from tests.support.intake import Keys
 from tests.support.events import open_campaign, register_units
@@ -125,27 +126,8 @@ class CpuMeter:
     def __init__(self, root_pid: int) -> None:
         self.root_pid = root_pid
 
-    def _tree(self) -> list[int]:
-        pids, frontier = [self.root_pid], [self.root_pid]
-        while frontier:
-            pid = frontier.pop()
-            try:
-                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            except OSError:
-                continue
-            pids += map(int, children)
-            frontier += map(int, children)
-        return pids
-
     def _tree_seconds(self) -> float:
-        total = 0
-        for pid in self._tree():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
-        return total / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.root_pid)
 
     @staticmethod
     def _machine() -> tuple[float, float]:

@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable as a script from anywhere
 
 from bench.baseline import acked_produce
+from bench.proc import cpu_seconds, peak_rss_mb
 from kczg.simulate import simulate_async
 from kczg.simulate_plan import plan
 from kczg.token_cli import PRIVATE_NAME, PUBLIC_NAME
@@ -63,7 +64,9 @@ async def main(args: argparse.Namespace) -> int:
             url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
             summary = await simulate_async(args.scale, url["intake"], url["quota"], args.campaign, args.seed,
                                            args.concurrency, keys_dir, review=url["review"], publish=url["publish"],
-                                           release_on=date.fromisoformat(args.release_on) if args.release_on else None)
+                                           release_on=date.fromisoformat(args.release_on) if args.release_on else None,
+                                           cpu_probe=lambda: {**{n: cpu_seconds(p.proc.pid) for n, p in procs.items()},
+                                                              "simulator": time.process_time()})
             wall = round(time.monotonic() - started, 1)
             peak_mb = {name: peak_rss_mb(proc.proc.pid) for name, proc in procs.items()}
         finally:
@@ -95,25 +98,13 @@ async def with_baselines(phases: dict[str, dict], concurrency: int) -> dict[str,
 
 
 def print_phases(phases: dict[str, dict]) -> None:
-    print(f"{'phase':<14}{'seconds':>9}{'events':>10}{'events/s':>11}{'baseline/s':>12}{'ratio':>8}")
+    names = sorted({n for row in phases.values() for n in row.get("cpu_s", {})})
+    print(f"{'phase':<14}{'seconds':>9}{'events':>10}{'events/s':>11}{'baseline/s':>12}{'ratio':>8}  "
+          + " ".join(f"{'cpu:' + n:>13}" for n in names))
     for name, row in phases.items():
         print(f"{name:<14}{row['seconds']:>9.1f}{row['events']:>10}{row['events_per_s']:>11.1f}"
-              f"{row.get('baseline_events_per_s', 0):>12.1f}{row.get('ratio', 0):>8.3f}")
-
-
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident memory of a service: its process and its workers (VmHWM), in MB."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            status = Path(f"/proc/{p}/status").read_text()
-            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
-            for task in Path(f"/proc/{p}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, StopIteration):
-            continue
-    return round(total / 1024, 1)
+              f"{row.get('baseline_events_per_s', 0):>12.1f}{row.get('ratio', 0):>8.3f}  "
+              + " ".join(f"{row.get('cpu_s', {}).get(n, 0):>13.1f}" for n in names))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import re
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import typer
@@ -34,6 +35,7 @@ from kczg.simulate_phases import PhaseClock
 from kczg.simulate_plan import Intent, Unit, plan, title_of
 from kczg.simulate_report import report
 from kczg.simulate_release import ReleaseDriver
+from kczg.http_pool import HttpPool
 from kczg.retry_policy import RETRY_FOR_S, delay_s, reason, should_retry
 from kczg.simulate_release_report import release_report
 from kczg.simulate_review import ReviewDriver
@@ -47,7 +49,7 @@ console = Console(stderr=True)
 
 class Driver:
     def __init__(self, intake: str, quota: str, campaign: str, private_pem: bytes, tag: str, concurrency: int):
-        self.http = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=concurrency))
+        self.http = HttpPool(concurrency)
         self.intake, self.quota, self.campaign, self.tag = intake, quota, campaign, tag
         self._pem, self._tokens, self.clock_header = private_pem, {}, False
         self.gate = asyncio.Semaphore(concurrency)
@@ -211,7 +213,7 @@ class Driver:
 
 async def simulate_async(scale: float, intake: str, quota: str, campaign: str, seed: int, concurrency: int,
                          keys_dir: Path, review: str | None = None, publish: str | None = None,
-                         release_on: date | None = None, rebuild: bool = True) -> dict:
+                         release_on: date | None = None, rebuild: bool = True, cpu_probe=None) -> dict:
     """The intake phase, then (given `review`, the review service's base URL) the review phase, then (given
     `publish` too) the final review, notice and release; `release_on` moves the campaign's release day first,
     `rebuild` compares the served files with `kczg release build`'s."""
@@ -220,7 +222,7 @@ async def simulate_async(scale: float, intake: str, quota: str, campaign: str, s
     private, _ = ensure_key_pair(keys_dir)
     driver = Driver(intake.rstrip("/"), quota.rstrip("/"), campaign, private.read_bytes(), tag, concurrency)
     started = asyncio.get_running_loop().time()
-    phases = PhaseClock()
+    phases = PhaseClock(cpu_probe)
     try:
         await driver.ensure_campaign()
         reviewer = None
@@ -275,9 +277,12 @@ async def simulate_async(scale: float, intake: str, quota: str, campaign: str, s
         await driver.http.aclose()
 
 
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def route_of(url: str) -> str:
     """A URL's route, ids left out: what the latencies are grouped by."""
-    return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "{id}", httpx.URL(url).path)
+    return _ID.sub("{id}", urlsplit(url).path)
 
 
 def slowest_routes(latencies: dict[str, list[float]], top: int = 6) -> dict[str, dict]:

@@ -4,8 +4,9 @@ topic's end offsets before and after, so each service's own events count, not on
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -21,6 +22,7 @@ class Phase:
     name: str
     seconds: float
     events: int
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds each process used, when a probe is given
 
     @property
     def events_per_s(self) -> float:
@@ -30,7 +32,8 @@ class Phase:
 class PhaseClock:
     """`async with clock.phase("scoring"): …` records one row; `rows` in the order they ran."""
 
-    def __init__(self) -> None:
+    def __init__(self, cpu_probe: Callable[[], dict[str, float]] | None = None) -> None:
+        self.cpu_probe = cpu_probe  # e.g. each service's CPU seconds so far (bench/simulate_stack.py knows the pids)
         self.rows: list[Phase] = []
         self._consumer: AIOKafkaConsumer | None = None
         self._partitions: list[TopicPartition] = []
@@ -52,11 +55,15 @@ class PhaseClock:
     @asynccontextmanager
     async def phase(self, name: str):
         assert name in PHASES, name
-        before, started = await self.log_end(), time.monotonic()
+        before, started, cpu = await self.log_end(), time.monotonic(), self._cpu()
         yield
         seconds = time.monotonic() - started
-        self.rows.append(Phase(name, round(seconds, 2), await self.log_end() - before))
+        used = {k: round(v - cpu[k], 2) for k, v in self._cpu().items()}
+        self.rows.append(Phase(name, round(seconds, 2), await self.log_end() - before, used))
+
+    def _cpu(self) -> dict[str, float]:
+        return self.cpu_probe() if self.cpu_probe else {}
 
     def summary(self) -> dict[str, dict]:
-        return {p.name: {"seconds": p.seconds, "events": p.events, "events_per_s": round(p.events_per_s, 1)}
-                for p in self.rows}
+        return {p.name: {"seconds": p.seconds, "events": p.events, "events_per_s": round(p.events_per_s, 1),
+                         **({"cpu_s": p.cpu_s} if p.cpu_s else {})} for p in self.rows}

@@ -1,0 +1,45 @@
+"""A service's process tree as Linux /proc shows it: its pids, the CPU they used, their peak memory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def tree(root: int) -> list[int]:
+    """`root` and every descendant (a service's worker processes)."""
+    pids, frontier = [root], [root]
+    while frontier:
+        pid = frontier.pop()
+        try:
+            children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+                        for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        pids += children
+        frontier += children
+    return pids
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of the tree's live processes."""
+    total = 0
+    for pid in tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(root: int) -> float:
+    """The tree's peak resident memory (the sum of each process's VmHWM), in MB."""
+    total = 0
+    for pid in tree(root):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), 0)
+    return round(total / 1024, 1)
