@@ -30,6 +30,7 @@ class ReleaseFiles:
         self._built: dict[str, Built] = {}
         self._seen: dict[str, int] = {}        # campaign -> the view's stamp when last checked
         self._lock = asyncio.Lock()
+        self._waiting = asyncio.Lock()  # callers of files() in turn, so each reads the versions current when it builds
         self._warming: set[asyncio.Task] = set()
 
     async def files(self, conn: asyncpg.Connection, campaign: Campaign) -> AvailableFiles | None:
@@ -39,8 +40,10 @@ class ReleaseFiles:
         held = self._built.get(campaign.code)
         if held is not None and self._seen.get(campaign.code) == stamp:
             return held.files
-        versions = await public.versions(conn, campaign.code)
-        files = await self.built(campaign, versions)
+        async with self._waiting:  # the versions are read once the build before has finished: releases that came
+            stamp = await public.stamp(conn)  # meanwhile are built once, at their newest, not one by one
+            versions = await public.versions(conn, campaign.code)
+            files = await self.built(campaign, versions)
         self._seen[campaign.code] = stamp
         return files
 

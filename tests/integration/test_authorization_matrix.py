@@ -127,6 +127,9 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("review", "POST", "/v1/review/campaigns/{campaign}/nominations/{nomination_id}/decision"): Row(
         only(secretariat=201), {**CAMPAIGN, "nomination_id": lambda w: w.nomination_c},
         lambda w: {"json": {"selected": True, "vote": VOTE, "note": "终评委员会表决通过。"}}),
+    ("review", "POST", "/v1/review/campaigns/{campaign}/final/sittings"): Row(
+        only(secretariat=201), CAMPAIGN,
+        lambda w: {"json": {"decisions": [{"nomination_id": str(w.nomination_c), "selected": True, "vote": VOTE}]}}),
     ("review", "GET", TARGET): Row(
         only(body_own=200, body_other=NF("target_not_found"), secretariat=200), ON_T1),
     ("review", "GET", TARGET + "/plan/defaults"): Row(only(body_own=200, body_other=NF("target_not_found")), ON_T1),

@@ -281,3 +281,39 @@ async def test_a_timeline_extension_moves_the_late_line(review):
                                  headers=as_(review, "secretariat", "kczg_secretariat"))).json()
     assert "kczg-2022:leading_tech:green_low_carbon" not in progress["missing"]
     assert "kczg-2022:leading_tech:biomedicine" in progress["missing"] and progress["late"] == []
+
+
+async def test_a_sitting_decides_a_target_at_once_or_not_at_all(review):
+    from contracts.events import FinalDecisionRecorded
+
+    panel = await _ready(review)
+    await score_everything(review, panel)
+    assert (await review.post(GREEN + "/results", json={}, headers=as_(review, "review_body", ECO))).status_code == 201
+    secretariat = as_(review, "secretariat", "kczg_secretariat")
+    url = "/v1/review/campaigns/kczg-2022/final/sittings"
+    carried = {"eligible": 15, "present": 12, "recused": 1, "yes": 9, "no": 2, "abstain": 1}
+    rejected = {**carried, "yes": 2, "no": 9}
+    ids = list(panel)
+    decisions = [{"nomination_id": nid, "selected": i < 2, "vote": carried if i < 2 else rejected}
+                 for i, nid in enumerate(ids)]
+    # One decision short of its quorum: the whole sitting is refused, that item named, nothing on the log.
+    short = [*decisions[:-1], {**decisions[-1], "vote": {**rejected, "present": 9, "no": 6}}]
+    async with OffsetWatch() as watch:
+        await refused(review, watch, "POST", url, secretariat, 422, "no_quorum", json={"decisions": short})
+    r = await review.post(url, json={"decisions": short}, headers=secretariat)
+    assert [(e["field"], e["code"], e["nomination_id"]) for e in r.json()["errors"]] == [
+        ("decisions[4]", "no_quorum", ids[4])]
+    # The sitting as minuted: one event per nomination, each carrying the sitting's id.
+    r = await review.post(url, json={"decisions": decisions}, headers=secretariat)
+    assert (r.status_code, r.json()["recorded"], r.json()["unchanged"]) == (201, 5, 0), r.text
+    on_log = events_of(await read_topic(REVIEW.name), FinalDecisionRecorded)
+    assert [(str(e.nomination_id), e.selected, e.revision) for e in on_log] == [
+        (nid, i < 2, 1) for i, nid in enumerate(ids)]
+    assert {str(e.sitting_id) for e in on_log} == {r.json()["sitting_id"]}
+    # The same minutes sent again record nothing; a single decision after it revises as usual.
+    again = await review.post(url, json={"decisions": decisions}, headers=secretariat)
+    assert (again.status_code, again.json()["recorded"], again.json()["unchanged"]) == (200, 0, 5)
+    r = await review.post(f"/v1/review/campaigns/kczg-2022/nominations/{ids[0]}/decision",
+                          json={"selected": False, "vote": rejected}, headers=secretariat)
+    assert (r.status_code, r.json()["revision"]) == (201, 2)
+    assert len(events_of(await read_topic(REVIEW.name), FinalDecisionRecorded)) == 6

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import orjson
 
@@ -66,6 +66,7 @@ NOMINATION, APPLICATION = "/v1/nominations/{w.nomination_a}", "/v1/applications/
 SENT = "/v1/applications/{w.sent[%s]}"
 UNITS, CHANNELS = f"/v1/campaigns/{C}/units", f"/v1/campaigns/{C}/units/unit-c/channels"
 SCREEN, DECIDE = "/v1/review/nominations/{w.nomination_s}/screening", f"/v1/review/campaigns/{C}/nominations/%s/decision"
+SIT = f"/v1/review/campaigns/{C}/final/sittings"
 SCORE, CONFLICT = T1 + "/nominations/{w.nomination_a}/scores", T1 + "/nominations/{w.nomination_a}/conflict"
 PUB = f"/v1/publish/campaigns/{C}"
 OBJECT, PAGE_OBJECT = PUB + "/notices/{w.notice_open}/objections", f"/campaigns/{C}/notices/{{w.notice_open}}/objections"
@@ -360,6 +361,20 @@ CASES = [
      J({"selected": True, "vote": VOTE, "note": "通\u0000过"}), 422, "invalid_request"),
     ("decision: selected missing", "review", "POST", DECIDE % "{w.nomination_c}", "secretariat", J({"vote": VOTE}), 422,
      "invalid_request"),
+    ("sitting: no decisions", "review", "POST", SIT, "secretariat", J({"decisions": []}), 422, "invalid_request"),
+    ("sitting: one nomination twice", "review", "POST", SIT, "secretariat",
+     lambda w: J({"decisions": [{"nomination_id": w.nomination_c, "selected": True, "vote": VOTE}] * 2}), 422,
+     "duplicate_nomination"),
+    ("sitting: one decision without results refuses all", "review", "POST", SIT, "secretariat",
+     lambda w: J({"decisions": [{"nomination_id": w.nomination_c, "selected": True, "vote": VOTE},
+                                {"nomination_id": w.nomination_a, "selected": True, "vote": VOTE}]}), 409,
+     "no_prelim_results"),
+    ("sitting: one short of quorum refuses all", "review", "POST", SIT, "secretariat",
+     lambda w: J({"decisions": [{"nomination_id": w.nomination_c, "selected": True,
+                                 "vote": {**VOTE, "present": 5, "yes": 5, "no": 0, "abstain": 0}}]}), 422, "no_quorum"),
+    ("sitting: too many decisions", "review", "POST", SIT, "secretariat",
+     J({"decisions": [{"nomination_id": str(UUID(int=i)), "selected": True, "vote": VOTE} for i in range(3001)]}),
+     422, "invalid_request"),
     # --- publish: notice, objections, resolution, release ----------------------------------------------
     ("notice: unknown list", "publish", "POST", PUB + "/lists/best_cakes/notice", "secretariat", None, 422,
      "unknown_list"),
