@@ -234,7 +234,13 @@ def system_packages(tests: bool = False) -> list[str]:
     """deploy/debian-packages.txt, plus what only the tests use when `tests`."""
     lines = (line.strip() for line in PACKAGES_FILE.read_text().splitlines())
     listed = [line for line in lines if line and not line.startswith("#")]
-    return listed + (list(TEST_PACKAGES) if tests else [])
+    return listed + interpreter_packages() + (list(TEST_PACKAGES) if tests else [])
+
+
+def interpreter_packages() -> list[str]:
+    """Debian ships venv and ensurepip apart from python3 (python3-venv): `make install` builds .venv with them."""
+    own = sys.executable.startswith("/usr/bin/")  # the distribution's interpreter, which apt can complete
+    return ["python3-venv"] if own and importlib.util.find_spec("ensurepip") is None else []
 
 
 def missing_packages(packages: list[str]) -> list[str]:

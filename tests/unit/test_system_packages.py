@@ -93,3 +93,11 @@ def test_the_browser_test_fails_without_chromium_and_says_how_to_install_it(monk
         browser.need_browser()
     assert str(failed.value) == ("缺少系统软件包（missing_system_packages）：chromium；没有 /nonexistent/chromium"
                                  "（make test 会先安装）。请运行：apt-get install -y --no-install-recommends chromium")
+
+
+def test_the_distributions_python_without_venv_asks_for_python3_venv(monkeypatch):
+    monkeypatch.setattr(stack.sys, "executable", "/usr/bin/python3")
+    monkeypatch.setattr(stack.importlib.util, "find_spec", lambda name: None if name == "ensurepip" else object())
+    assert stack.interpreter_packages() == ["python3-venv"]
+    monkeypatch.setattr(stack.sys, "executable", "/opt/python/bin/python3")  # not apt's to complete
+    assert stack.interpreter_packages() == []
