@@ -23,6 +23,17 @@ class DomainError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
 
+    def __reduce__(self):
+        # Whole across a process boundary (a decision run in a worker process), whatever a subclass's __init__ takes.
+        return _rebuilt, (type(self), self.__dict__)
+
+
+def _rebuilt(cls: type[DomainError], state: dict) -> DomainError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message"))
+    error.__dict__.update(state)
+    return error
+
 
 class NotFound(DomainError):
     code = "not_found"

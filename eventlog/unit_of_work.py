@@ -35,6 +35,7 @@ from contracts.topics import Topic
 from .http_problems import DATABASE_FAILURES, domain_problem_body
 from .idempotency import IdempotencyKeys, IdempotentRequest, Reply
 from .log_format import event_fields, log_context, note
+from . import offload
 from .outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class Command(Generic[S, C, X]):
     context: X | None = None                                               # outside facts known beforehand,
     gather: Callable[[asyncpg.Connection, S], Awaitable[X]] | None = None  # or read under the lock
     shared: Sequence[str] = ()                                             # locked in shared mode
+    offload: bool = False  # decide costs seconds of CPU: run it in a worker process (offload.py), not on the loop
 
 
 class UnitOfWork:
@@ -142,7 +144,10 @@ class UnitOfWork:
         try:
             state = await cmd.load(conn)
             context: Any = await cmd.gather(conn, state) if cmd.gather else cmd.context
-            events = cmd.decide(state, cmd.command, context)
+            if cmd.offload:
+                events = await offload.in_worker(cmd.decide, state, cmd.command, context)
+            else:
+                events = cmd.decide(state, cmd.command, context)
             if events:
                 note(**event_fields(events[0]))
             await cmd.save(conn, state, events)

@@ -4,4 +4,5 @@ import os
 
 from eventlog.entrypoint import serve
 
-serve("intake", "services.intake.api:app", 8000, workers=int(os.environ.get("INTAKE_WORKERS", "1")))
+if __name__ == "__main__":  # not when a spawned worker process imports it as __mp_main__
+    serve("intake", "services.intake.api:app", 8000, workers=int(os.environ.get("INTAKE_WORKERS", "1")))

@@ -2,4 +2,5 @@
 
 from eventlog.entrypoint import serve
 
-serve("publish", "services.publish.api:app", 8002)
+if __name__ == "__main__":  # not when a spawned worker process imports it as __mp_main__
+    serve("publish", "services.publish.api:app", 8002)

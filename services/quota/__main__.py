@@ -2,4 +2,5 @@
 
 from .api import serve
 
-serve()
+if __name__ == "__main__":  # not when a spawned worker process imports it as __mp_main__
+    serve()

@@ -3,4 +3,5 @@ REVIEW_WORKERS processes, default 1)."""
 
 from .api import serve
 
-serve()
+if __name__ == "__main__":  # not when a spawned worker process imports it as __mp_main__
+    serve()

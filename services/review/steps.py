@@ -20,7 +20,7 @@ from eventlog.idempotency import Reply
 from eventlog.unit_of_work import Command
 
 from . import store
-from .domain.commands import RecordScore, Screen, SubmitResults, TargetCommand
+from .domain.commands import AssignAutomatically, RecordScore, Screen, SubmitResults, TargetCommand
 from .domain.context import ReviewContext
 from .domain.decide import decide as decide_target
 from .domain.final import RecordDecision, RecordSitting, decide_decision, decide_sitting
@@ -47,7 +47,7 @@ def target_step(cmd: TargetCommand, campaign: Campaign, now: datetime, answer: A
 
     return Command(aggregates=[f"target:{target.key}"], command=cmd, topic=REVIEW,
                    load=lambda conn: store.load_target(conn, target), gather=gather, decide=decide_target,
-                   save=store.save_target, answer=answer)
+                   save=store.save_target, answer=answer, offload=isinstance(cmd, AssignAutomatically))
 
 
 # Scores come many at a time: they run through the grouped unit of work, many to a transaction.
