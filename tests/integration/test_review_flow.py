@@ -317,3 +317,15 @@ async def test_a_sitting_decides_a_target_at_once_or_not_at_all(review):
                           json={"selected": False, "vote": rejected}, headers=secretariat)
     assert (r.status_code, r.json()["revision"]) == (201, 2)
     assert len(events_of(await read_topic(REVIEW.name), FinalDecisionRecorded)) == 6
+
+
+async def test_an_infeasible_auto_assignment_is_refused_from_the_worker_process_and_changes_nothing(review):
+    # Four experts of at most two items each for five nominations of three: the solver (in the worker) cannot.
+    await screen_all(review)
+    eco, clean = as_(review, "review_body", ECO), as_(review, "review_body", CLEAN)
+    r = await review.put(GREEN + "/plan", json=plan_body(roster(4), max_load=2), headers=eco)
+    await review.post(GREEN + "/plan/confirmation", json={"plan_event_id": r.json()["plan_event_id"]}, headers=clean)
+    async with OffsetWatch() as watch:
+        await refused(review, watch, "POST", GREEN + "/assignments/auto", eco, 422, "assignment_infeasible", json={})
+    r = await review.post(GREEN + "/assignments/auto", json={}, headers=eco)
+    assert "至少还需增加" in r.json()["detail"], r.text
