@@ -12,6 +12,7 @@ from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 from contracts.events import QuotaRejected, QuotaReleased, QuotaReserved, decode_event
 from contracts.topics import NOMINATIONS, QUOTA
 from eventlog.settings import consumer_group, kafka_bootstrap
+from tests.support.intake import distinct_events
 from tests.support.kafka import end_offsets, read_topic
 from tests.support.processes import ServiceProcess, free_port
 
@@ -187,10 +188,9 @@ def _name(instance: ServiceProcess) -> str:
 
 
 async def decisions_on_the_log() -> list:
-    """Distinct decision events on the quota topic (a re-relayed outbox row repeats an event id)."""
-    events = [decode_event(v) for v in await read_topic(QUOTA.name)]
-    return list({e.event_id: e for e in events if isinstance(e, (QuotaReserved, QuotaRejected, QuotaReleased))}
-                .values())
+    """Distinct decision events on the quota topic: a re-relayed outbox row repeats an event id, and must be
+    the same record byte for byte (distinct_events fails on two different records under one id)."""
+    return distinct_events(await read_topic(QUOTA.name), QuotaReserved, QuotaRejected, QuotaReleased)
 
 
 def reserved_per_unit(decisions: list) -> collections.Counter:
