@@ -63,9 +63,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem):
     """Around set-up, call and tear-down (outside pytest-timeout's timer: waiting for a turn is not the
-    test's time): alone if marked `serial`, otherwise beside any other unmarked test."""
-    with serial.running(_session_dir(item.config), alone=item.get_closest_marker("serial") is not None):
+    test's time): alone if marked `serial`, otherwise beside any other unmarked test — and, while the next
+    test is of the same module (its module-scoped fixtures still up), never with a serial test in between."""
+    if not hasattr(item.config, "_kczg_lock"):
+        item.config._kczg_lock = serial.SessionLock(_session_dir(item.config))
+    lock, alone = item.config._kczg_lock, _serial(item)
+    lock.begin(alone)
+    try:
         yield
+    finally:
+        if alone or nextitem is None or nextitem.path != item.path or _serial(nextitem):
+            lock.end()
+
+
+def _serial(item: pytest.Item) -> bool:
+    return item.get_closest_marker("serial") is not None
 
 
 @pytest.fixture(scope="session")

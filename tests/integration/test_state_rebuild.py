@@ -27,9 +27,6 @@ def kczg(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-# The three tests share the module's driven run: one worker runs them all (pyproject: --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("state_rebuild")
-
 # Four services in one process on a server other tests share: small pools are plenty for one client.
 SMALL_POOLS = {"INTAKE_DB_POOL": "3", "REVIEW_DB_POOL": "3", "PUBLISH_DB_POOL": "3"}
 

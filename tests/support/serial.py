@@ -14,8 +14,6 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from contextlib import contextmanager
-from collections.abc import Iterator
 from pathlib import Path
 
 WAIT_S = 1800.0  # longer than any test's own timeout: a test never waits for ever behind another
@@ -39,26 +37,39 @@ def _release(fd: int) -> None:
     os.close(fd)
 
 
-@contextmanager
-def running(directory: Path | None, alone: bool) -> Iterator[None]:
-    """Hold the session's test lock: shared, or exclusive when `alone`. No directory: one process, no-op."""
-    if directory is None:
-        yield
-        return
-    deadline = time.monotonic() + WAIT_S
-    turnstile = _acquire(directory / "turnstile.lock", fcntl.LOCK_EX, "waiting for a serial test's turn", deadline)
-    try:
-        main = _acquire(directory / "tests.lock", fcntl.LOCK_EX if alone else fcntl.LOCK_SH,
-                        "waiting for the tests running beside it" if alone else "waiting for a serial test",
-                        deadline)
-    except BaseException:
-        _release(turnstile)
-        raise
-    if not alone:
-        _release(turnstile)  # others may start beside this one; a serial test now waits for it to end
-    try:
-        yield
-    finally:
-        _release(main)
-        if alone:
+class SessionLock:
+    """One worker's hold on the session's test lock. A test holds it shared (or exclusively when alone) from
+    its set-up to its tear-down; the next test of the same module keeps the shared hold, so a module's
+    fixtures (services a module starts once, tests/integration/test_state_rebuild.py) never see a serial
+    test run between two of its tests. No directory: one process, nothing to lock."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+        self._held: list[int] = []
+        self._alone = False
+
+    def begin(self, alone: bool) -> None:
+        if self.directory is None or (self._held and not alone and not self._alone):
+            return  # still held (shared) from the previous test of this module
+        self.end()
+        deadline = time.monotonic() + WAIT_S
+        turnstile = _acquire(self.directory / "turnstile.lock", fcntl.LOCK_EX, "waiting for a serial test's turn",
+                             deadline)
+        try:
+            main = _acquire(self.directory / "tests.lock", fcntl.LOCK_EX if alone else fcntl.LOCK_SH,
+                            "waiting for the tests running beside it" if alone else "waiting for a serial test",
+                            deadline)
+        except BaseException:
             _release(turnstile)
+            raise
+        if alone:
+            self._held = [main, turnstile]  # no other test starts until it is done
+        else:
+            _release(turnstile)  # others may start beside this one; a serial test now waits for it to end
+            self._held = [main]
+        self._alone = alone
+
+    def end(self) -> None:
+        for fd in self._held:
+            _release(fd)
+        self._held, self._alone = [], False
