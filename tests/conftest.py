@@ -52,10 +52,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """`integration` on every test that needs the real broker and database: every test using `stack_env`
     (directly or through `env`, `intake`, ...), and every test under tests/integration, tests/e2e and
     tests/fault. Select or skip them with `-m integration` / `-m "not integration"`."""
-    root = Path(str(config.rootpath))
+    root = config.rootpath.resolve()
     for item in items:
-        where = Path(str(item.path)).resolve().relative_to(root.resolve()).as_posix() \
-            if Path(str(item.path)).resolve().is_relative_to(root.resolve()) else str(item.path)
+        path = item.path.resolve()
+        where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         if "stack_env" in item.fixturenames or where.startswith(NEEDS_THE_STACK):
             item.add_marker(pytest.mark.integration)
 
