@@ -132,8 +132,11 @@ LINES = [
 
 
 def _kczg(*args: str, log_dir: Path, **kw) -> subprocess.Popen:
+    # Ctrl-C as at a terminal: a session started in the background (nohup, `cmd &`, some CI runners) ignores
+    # SIGINT, and a child inherits that; Python then never raises KeyboardInterrupt and `kczg logs` never stops.
     return subprocess.Popen([sys.executable, "-m", "kczg.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "KCZG_LOG_DIR": str(log_dir)}, **kw)
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "KCZG_LOG_DIR": str(log_dir)},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), **kw)
 
 
 def test_kczg_logs_prints_the_tail_for_a_terminal_or_as_written(tmp_path):
