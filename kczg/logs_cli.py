@@ -33,12 +33,14 @@ def logs(service: str = typer.Argument(..., help=f"one of: {', '.join(SERVICES)}
         typer.echo(f"no log yet at {path} (`kczg up` writes it)", err=True)
         if not follow:
             raise typer.Exit(1)
-    else:
-        for line in last_lines(path, lines):
+    # The tail ends, and the following starts, at one offset: a line appended meanwhile is shown once, not lost.
+    start = path.stat().st_size if path.exists() else 0
+    if path.exists():
+        for line in last_lines(path, lines, end=start):
             _echo(show(line))
     if follow:
         try:
-            for line in appended(path, start=path.stat().st_size if path.exists() else 0):
+            for line in appended(path, start=start):
                 _echo(show(line))
         except KeyboardInterrupt:
             pass
@@ -67,12 +69,12 @@ def render(line: str) -> str:
     return text
 
 
-def last_lines(path: Path, n: int, chunk: int = 64 * 1024) -> list[str]:
-    """The last `n` lines of `path`, read from its end (a log may be large)."""
+def last_lines(path: Path, n: int, chunk: int = 64 * 1024, end: int | None = None) -> list[str]:
+    """The last `n` lines of `path` up to byte `end` (default: its end now), read backwards (a log may be large)."""
     if n <= 0:
         return []
     with open(path, "rb") as f:
-        end = f.seek(0, os.SEEK_END)
+        end = f.seek(0, os.SEEK_END) if end is None else end
         data, start = b"", end
         while start > 0 and data.count(b"\n") <= n:
             start = max(0, start - chunk)

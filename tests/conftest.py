@@ -1,17 +1,101 @@
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from eventlog.clock import FixedClock
+from tests.support import serial
 from tests.support.events import open_campaign, register_units
 from tests.support.intake import IN_COLLECTION, UNITS, Keys, intake_in_process, units_seen, wait_for
 from tests.support.isolation import isolated_env
-from tests.support.stack import real_stack
+from tests.support.stack import StackProvider, from_controller, real_stack
+
+# --- one session, several xdist workers ---------------------------------------------------------------------
+# The controller makes a directory for the session, owns the stack (tests/support/stack.py) and hands the
+# directory to each worker; workers hold the serial lock (tests/support/serial.py) in it around every test.
+
+
+def _session_dir(config: pytest.Config) -> Path | None:
+    if hasattr(config, "workerinput"):
+        return Path(config.workerinput["kczg_session_dir"])
+    return None  # one process: no one beside it
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "serial: runs with no other test beside it (it stops something every "
+                                       "test shares: the broker, the database); see tests/support/serial.py")
+    distributed = getattr(config.option, "dist", "no") != "no" and getattr(config.option, "tx", None)
+    if distributed and not hasattr(config, "workerinput"):
+        config._kczg_session_dir = Path(tempfile.mkdtemp(prefix="kczg-tests-"))
+        config._kczg_stack = StackProvider(config._kczg_session_dir)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers per core. The suite mostly waits (on the broker, the database, service processes,
+    polls): on 2 cores 4 workers ran it in 11.5 min, 2 workers in 15 (README "Tests"). `-n N` overrides."""
+    return 2 * len(os.sched_getaffinity(0))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # xdist, in the controller: before the worker starts
+    node.workerinput["kczg_session_dir"] = str(node.config._kczg_session_dir)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if hasattr(config, "_kczg_stack"):
+        config._kczg_stack.close()
+        shutil.rmtree(config._kczg_session_dir, ignore_errors=True)
+
+
+NEEDS_THE_STACK = ("tests/integration/", "tests/e2e/", "tests/fault/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`integration` on every test that needs the real broker and database: every test using `stack_env`
+    (directly or through `env`, `intake`, ...), and every test under tests/integration, tests/e2e and
+    tests/fault. Select or skip them with `-m integration` / `-m "not integration"`."""
+    root = config.rootpath.resolve()
+    for item in items:
+        path = item.path.resolve()
+        where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        if "stack_env" in item.fixturenames or where.startswith(NEEDS_THE_STACK):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    """Around set-up, call and tear-down (outside pytest-timeout's timer: waiting for a turn is not the
+    test's time): alone if marked `serial`, otherwise beside any other unmarked test — and, while the next
+    test is of the same module (its module-scoped fixtures still up), never with a serial test in between."""
+    if not hasattr(item.config, "_kczg_lock"):
+        item.config._kczg_lock = serial.SessionLock(_session_dir(item.config))
+    lock, alone = item.config._kczg_lock, _serial(item)
+    lock.begin(alone)
+    try:
+        yield
+    finally:
+        if alone or nextitem is None or nextitem.path != item.path or _serial(nextitem):
+            lock.end()
+
+
+def _serial(item: pytest.Item) -> bool:
+    return item.get_closest_marker("serial") is not None
 
 
 @pytest.fixture(scope="session")
-def stack_env():
-    """The real broker and database for the whole session (see tests/support/stack.py)."""
+def stack_env(pytestconfig):
+    """The real broker and database for the whole session (see tests/support/stack.py); under xdist the
+    controller's, one for every worker."""
+    directory = _session_dir(pytestconfig)
+    given = all(os.environ.get(k) for k in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL"))
+    if directory is not None and not given:
+        yield from_controller(directory)
+        return
     with real_stack() as env:
         yield env
 

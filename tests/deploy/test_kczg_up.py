@@ -132,8 +132,11 @@ LINES = [
 
 
 def _kczg(*args: str, log_dir: Path, **kw) -> subprocess.Popen:
+    # Ctrl-C as at a terminal: a session started in the background (nohup, `cmd &`, some CI runners) ignores
+    # SIGINT, and a child inherits that; Python then never raises KeyboardInterrupt and `kczg logs` never stops.
     return subprocess.Popen([sys.executable, "-m", "kczg.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "KCZG_LOG_DIR": str(log_dir)}, **kw)
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "KCZG_LOG_DIR": str(log_dir)},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), **kw)
 
 
 def test_kczg_logs_prints_the_tail_for_a_terminal_or_as_written(tmp_path):
@@ -152,15 +155,25 @@ def test_kczg_logs_prints_the_tail_for_a_terminal_or_as_written(tmp_path):
     assert unknown.wait(timeout=60) != 0 and "unknown service" in unknown.communicate()[1]
 
 
+def _line_within(proc: subprocess.Popen, seconds: float) -> str:
+    """The next line `proc` prints, or a failure once `seconds` pass without one (never a hung test)."""
+    import selectors
+
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        assert sel.select(timeout=seconds), f"no line within {seconds} s"
+    return proc.stdout.readline()
+
+
 def test_kczg_logs_follows_what_is_appended(tmp_path):
     log = tmp_path / "intake.log"
     log.write_text(LINES[0] + "\n")
     follower = _kczg("logs", "intake", "-n", "1", log_dir=tmp_path)  # following is the default
     try:
-        assert follower.stdout.readline().endswith("quota decider consuming\n")
+        assert _line_within(follower, 60).endswith("quota decider consuming\n")
         with open(log, "a") as f:
             f.write(LINES[2] + "\n")
-        assert "dead letter from quota" in follower.stdout.readline()
+        assert "dead letter from quota" in _line_within(follower, 30)
     finally:
         follower.send_signal(signal.SIGINT)
         follower.wait(timeout=30)

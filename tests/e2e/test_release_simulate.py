@@ -12,8 +12,9 @@ from datetime import date
 
 from kczg.simulate import simulate_async
 from kczg.simulate_release_plan import CORRECTION, OBJECTIONS, REVISED_TARGETS, selection
-from kczg.simulate_review_plan import PER_ITEM
+from kczg.simulate_review_plan import PER_ITEM, SCREEN_FAIL_SHARE
 from kczg.token_cli import PRIVATE_NAME, PUBLIC_NAME
+from tests.e2e.simulate_expected import declared, expected, late_targets, views_range
 
 LISTS = ["leading_tech", "emerging_enterprise", "integrated_innovation_org", "entrepreneurship_pioneer",
          "tech_manager_pioneer", "international_cooperation", "open_source"]
@@ -68,18 +69,24 @@ def _assert_review(summary: dict) -> None:
     # Every nomination holding a slot was screened, and exactly the planned ones failed.
     screening = review["screening"]
     assert screening["holding_slot"] == summary["views"]["reserved"] > 0
+    assert screening["holding_slot"] in views_range(expected(0.1, seed=7))[0]  # what the seed's plan allows
     assert screening["passed"] + screening["failed"] == screening["holding_slot"]
     assert screening["failed"] == screening["failed_planned"] >= 1
+    assert screening["failed"] == max(1, round(SCREEN_FAIL_SHARE * screening["holding_slot"]))
     in_review = sum(t["in_review"] for t in review["targets"].values())
     assert in_review == screening["passed"]
     # All 12 targets (the joint 绿色低碳 one once) submitted; the late body's targets, and only those, late.
     assert review["targets_submitted"] == len(review["targets"]) == 12 and review["missing"] == []
     assert review["late_targets"] == review["expected_late"] != []
+    assert review["late_targets"] == late_targets("kczg-2022", seed=7)
     assert review["targets"]["kczg-2022:leading_tech:green_low_carbon"]["bodies"] == [
         "cast_eco_env_consortium", "cast_clean_energy_consortium"]
     # Conflicts were found from the experts' organisations and declared; declared ones were topped up.
+    # (Which units recommend what is in review follows the concurrent quota order: automatic conflicts are
+    # found, their number is not fixed by the seed.)
     assert review["automatic_conflicts"] > 0
     assert review["topped_up"] == review["declared_conflicts"] > 0
+    assert review["declared_conflicts"] == declared({k: t["in_review"] for k, t in review["targets"].items()})
     # Every seat scored once, everything in review ranked, nothing refused.
     assert review["scores"] == PER_ITEM * in_review and review["ranked"] == in_review
     assert review["outcomes"] == {} and review["problems"] == []

@@ -4,7 +4,12 @@
 While it is down every answer comes back within the client's bound, as a 503 problem+json with a
 Retry-After and a Chinese message, and /readyz is red while /healthz stays green. Afterwards: every
 write acknowledged is on the log exactly once, every nomination is decided exactly once, no pool holds
-more than its limit, and the review views equal a rebuild."""
+more than its limit, and the review views equal a rebuild.
+
+It kills the session's broker and database, which every other test uses too: it runs alone (`serial`,
+tests/support/serial.py), and only where that broker and database are this checkout's local stack
+(deploy/local/stack.py) — one given from outside (another developer's, a CI service, testcontainers) is
+not this test's to kill, and killing ours would not reach it."""
 
 from __future__ import annotations
 
@@ -18,13 +23,13 @@ import time
 import httpx
 import pytest
 
-from contracts.events import ExpertScoreRecorded, NominationSubmitted, QuotaRejected, QuotaReserved, decode_event
+from contracts.events import ExpertScoreRecorded, NominationSubmitted, QuotaRejected, QuotaReserved
 from contracts.topics import NOMINATIONS, QUOTA, REVIEW
 from deploy.local import stack
 from services.intake.examples import example_form
 from tests.integration.quota_support import start_quota
 from tests.support.events import open_campaign, register_units
-from tests.support.intake import Keys, wait_for
+from tests.support.intake import Keys, distinct_events, wait_for
 from tests.support.kafka import read_topic
 from tests.support.processes import ROOT, ServiceProcess, free_port, wait_http_ready
 from tests.support.review import MATERIALS, plan_body, put_nominations, roster, views_show
@@ -33,6 +38,7 @@ from tests.support.traffic import KeyedWriter
 UNITS, PER_UNIT, LIMIT = 10, 8, 3   # each unit nominates 8 to one 先导技术 domain: 3 reserved, 5 rejected
 TARGET = "/v1/review/campaigns/kczg-2022/targets/leading_tech/advanced_materials"
 CLIENT_BOUND_S = 10.0  # no answer within this is a hang
+OUTAGE_S = 8.0  # how long the dependency stays away
 
 
 def service(module: str, env: dict, keys: Keys, log, clock: str, port_var: str) -> tuple[ServiceProcess, str]:
@@ -47,8 +53,20 @@ def submission(unit: int, i: int) -> dict:
             "opinion": "同意推荐。"}
 
 
+pytestmark = pytest.mark.serial
+
+
+@pytest.fixture
+def own_stack(stack_env):
+    """The session's broker and database are the local stack this test can kill and start again."""
+    if not (stack.is_running() and stack.env() == {k: stack_env[k] for k in stack.env()}):
+        pytest.skip("kills the broker and the database: runs only on the session's own local stack "
+                    f"(deploy/local/stack.py, {stack.env()}), not on one given from outside ({stack_env})")
+
+
 @pytest.mark.parametrize("component", ["kafka", "postgres"])
-async def test_a_dependency_killed_mid_stream_gets_bounded_503s_and_loses_or_doubles_nothing(env, tmp_path, component):
+async def test_a_dependency_killed_mid_stream_gets_bounded_503s_and_loses_or_doubles_nothing(own_stack, env, tmp_path,
+                                                                                                component):
     keys = Keys(tmp_path)
     await open_campaign()
     await register_units({f"unit-{u}": ("provincial_cast",) for u in range(UNITS)})
@@ -65,8 +83,9 @@ async def test_a_dependency_killed_mid_stream_gets_bounded_503s_and_loses_or_dou
             await asyncio.to_thread(wait_http_ready, base, proc)
         seats = await _review_ready(env, keys, review_base)
         async with httpx.AsyncClient(timeout=CLIENT_BOUND_S) as client:
-            while (await client.get(f"{intake_base}/v1/campaigns/kczg-2022")).json()["registered_units"] < UNITS:
-                await asyncio.sleep(0.1)
+            async def units_known() -> bool:
+                return (await client.get(f"{intake_base}/v1/campaigns/kczg-2022")).json()["registered_units"] >= UNITS
+            await wait_for(units_known, timeout_s=60, interval_s=0.1)
 
             async def submit_all(unit: int) -> None:
                 for i in range(PER_UNIT):
@@ -85,15 +104,22 @@ async def test_a_dependency_killed_mid_stream_gets_bounded_503s_and_loses_or_dou
 
             traffic = asyncio.gather(*(submit_all(u) for u in range(UNITS)),
                                      *(score_all(seats[i::8]) for i in range(8)))
-            await asyncio.sleep(1.5)
-            # The dependency dies mid-stream, stays away, and comes back; no service is restarted.
+            async def mid_stream() -> bool:  # both streams under way
+                return len(submissions.acked) >= 20 and len(scores.acked) >= 20
+            await wait_for(mid_stream, timeout_s=60)
+            # The dependency dies mid-stream, stays away OUTAGE_S, and comes back; no service is restarted.
             # (in a thread: starting and stopping block, and the clients must keep running meanwhile)
             await asyncio.to_thread(stack.kill, component)
             down_at = time.monotonic()
-            await asyncio.sleep(4)
-            ready = [(await client.get(f"{b}/readyz")).status_code for b in (intake_base, review_base)]
-            alive = [(await client.get(f"{b}/healthz")).status_code for b in (intake_base, review_base)]
-            await asyncio.sleep(4)
+
+            async def red() -> bool:  # both have noticed: /readyz red, /healthz still green
+                nonlocal ready, alive
+                ready = [(await client.get(f"{b}/readyz")).status_code for b in (intake_base, review_base)]
+                alive = [(await client.get(f"{b}/healthz")).status_code for b in (intake_base, review_base)]
+                return ready == [503, 503] or time.monotonic() > down_at + OUTAGE_S
+            ready = alive = None
+            await wait_for(red, timeout_s=OUTAGE_S + 5, interval_s=0.2)
+            await asyncio.sleep(max(0.0, down_at + OUTAGE_S - time.monotonic()))  # the outage's length, not a wait
             await asyncio.to_thread(stack.start, component)
             up_at = time.monotonic()
             await traffic
@@ -110,6 +136,13 @@ async def test_a_dependency_killed_mid_stream_gets_bounded_503s_and_loses_or_dou
             p.stop()
 
     assert ready == [503, 503] and alive == [200, 200]
+    # Every attempt answered within the client's bound, during the outage and around it (the services
+    # never went away, only their dependency): an attempt that hung, or was refused, is a failure.
+    unanswered = [(round(a.started - down_at, 1), round(a.seconds, 1), "hung" if a.hung else "refused or reset",
+                   a.url.split("/v1/")[1][:40]) for a in submissions.attempts + scores.attempts if a.status is None]
+    assert unanswered == [], f"{component}: {len(unanswered)} attempts without an answer within " \
+                             f"{CLIENT_BOUND_S} s (s after the kill, s taken, what, where): {unanswered[:10]}"
+    assert max(a.seconds for a in submissions.attempts + scores.attempts) <= CLIENT_BOUND_S
     outage = submissions.during(down_at, up_at) + scores.during(down_at, up_at)
     answered = [a for a in outage if a.status is not None]
     refusals = [a for a in answered if a.status >= 300]
@@ -123,18 +156,18 @@ async def test_a_dependency_killed_mid_stream_gets_bounded_503s_and_loses_or_dou
           f"{sorted(((round(a.seconds, 1), a.status, a.url.split('/v1/')[1][:40]) for a in outage), reverse=True)[:4]}")
 
     # Every acknowledged write once on the log; every nomination decided once; no pool over its limit.
-    log_nominations = [e for e in map(decode_event, await read_topic(NOMINATIONS.name)) if isinstance(e, NominationSubmitted)
-                       and e.unit_id.startswith("unit-")]
+    log_nominations = [e for e in distinct_events(await read_topic(NOMINATIONS.name), NominationSubmitted)
+                       if e.unit_id.startswith("unit-")]
     assert len(submissions.acked) == UNITS * PER_UNIT
     assert len({e.event_id for e in log_nominations}) == UNITS * PER_UNIT
     assert {str(e.nomination_id) for e in log_nominations} == {a["nomination_id"] for a in submissions.acked.values()}
-    decisions = {e.event_id: e for e in map(decode_event, await read_topic(QUOTA.name))
-                 if isinstance(e, (QuotaReserved, QuotaRejected)) and e.unit_id.startswith("unit-")}
+    decisions = {e.event_id: e for e in distinct_events(await read_topic(QUOTA.name), QuotaReserved, QuotaRejected)
+                 if e.unit_id.startswith("unit-")}  # a repeat under one id must be the same record
     decided = collections.Counter(e.nomination_id for e in decisions.values())
     assert len(decided) == UNITS * PER_UNIT and set(decided.values()) == {1}
     reserved = collections.Counter(e.unit_id for e in decisions.values() if isinstance(e, QuotaReserved))
     assert reserved == {f"unit-{u}": LIMIT for u in range(UNITS)}
-    recorded = {e.event_id for e in map(decode_event, await read_topic(REVIEW.name)) if isinstance(e, ExpertScoreRecorded)}
+    recorded = {e.event_id for e in distinct_events(await read_topic(REVIEW.name), ExpertScoreRecorded)}
     assert len(recorded) == len(scores.acked) == len(seats)
     await views_show(env["DATABASE_URL"], "SELECT count(*) FROM review_views.panel WHERE scored_at IS NOT NULL",
                      len(seats))

@@ -71,15 +71,19 @@ async def test_sigkill_of_intake_on_its_keyed_amend_withdraw_and_application_pat
     try:
         await asyncio.to_thread(wait_http_ready, base, intake)
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            deadline = time.monotonic() + 60
             while (await client.get("/v1/campaigns/kczg-2022")).json()["registered_units"] < UNITS:
+                assert time.monotonic() < deadline, f"the intake never saw the {UNITS} units registered"
                 await asyncio.sleep(0.1)  # the intake learns the registry from the log
             flows = asyncio.gather(*(nominate(writer, client, keys, u, j) for u in units
                                      for j in range(NOMINATIONS_PER_UNIT)),
                                    *(apply_and_recommend(writer, client, keys, u, j) for u in units
                                      for j in range(APPLICATIONS_PER_UNIT)))
             for n, share in enumerate(KILL_AT, start=1):
+                deadline = time.monotonic() + 300
                 while len(writer.acked) < share * WRITES:
                     assert not flows.done(), flows.exception() if flows.done() else None
+                    assert time.monotonic() < deadline, f"only {len(writer.acked)} acked before kill {n}"
                     await asyncio.sleep(0.01)
                 intake.kill9()
                 killed_at = time.monotonic()

@@ -11,6 +11,7 @@ it, as when its machine dies."""
 from __future__ import annotations
 
 import asyncio
+import time
 import collections
 
 import asyncpg
@@ -57,7 +58,9 @@ async def test_sigkill_of_intake_mid_stream_loses_no_acked_nomination_and_double
     try:
         await asyncio.to_thread(wait_http_ready, base, intake)
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            deadline = time.monotonic() + 60
             while (await client.get("/v1/campaigns/kczg-2022")).json()["registered_units"] < UNITS:
+                assert time.monotonic() < deadline, f"the intake never saw the {UNITS} units registered"
                 await asyncio.sleep(0.1)  # the intake learns the registry from the log
             killed = asyncio.Event()
             in_flight = asyncio.Semaphore(32)
@@ -75,14 +78,18 @@ async def test_sigkill_of_intake_mid_stream_loses_no_acked_nomination_and_double
                 acked.append(r.json()["nomination_id"])
 
             sender = asyncio.gather(*(submit(i) for i in range(SUBMISSIONS)))
+            deadline = time.monotonic() + 120
             while len(await row_ids(env["DATABASE_URL"])) < ROWS_BEFORE_KILL:
                 assert not sender.done(), "all submissions finished before the kill"
+                assert time.monotonic() < deadline, f"fewer than {ROWS_BEFORE_KILL} rows written in 120 s"
                 await asyncio.sleep(0.02)
             blocker = await asyncpg.connect(env["DATABASE_URL"])
             try:
                 async with blocker.transaction():
                     await blocker.execute("LOCK TABLE intake.nomination_status IN SHARE ROW EXCLUSIVE MODE")
+                    deadline = time.monotonic() + 60
                     while not await blocker.fetchval(WAITING_ON_A_LOCK):
+                        assert time.monotonic() < deadline, "the intake's next write never queued behind the lock"
                         await asyncio.sleep(0.02)
                     await asyncio.sleep(0.5)  # more acked requests queue behind the held-back write
                     intake.kill9()

@@ -67,8 +67,10 @@ async def test_sigkill_of_publish_mid_objections_and_resolutions_then_the_releas
                 writer, client, keys, opened["notice_id"], i, str(notice_entries[i % len(notice_entries)]),
                 upheld=notice_entries[i % len(notice_entries)] == upheld_against) for i in range(OBJECTIONS)))
             for n, share in enumerate(KILL_AT, start=1):
+                deadline = time.monotonic() + 300
                 while len(writer.acked) < 1 + share * 2 * OBJECTIONS:
                     assert not flows.done(), flows.exception() if flows.done() else None
+                    assert time.monotonic() < deadline, f"only {len(writer.acked)} acked before kill {n}"
                     await asyncio.sleep(0.01)
                 service.kill9()
                 killed_at = time.monotonic()

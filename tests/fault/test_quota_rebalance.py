@@ -120,13 +120,17 @@ async def test_a_paused_instance_resumed_after_its_partitions_moved_decides_noth
             return state == "Stable" and set(held) == {other_name} and len(held[other_name]) == NOMINATIONS.partitions
         await wait_quota(env["DATABASE_URL"], f"the paused {owner}'s partitions moving to {other_name}", moved,
                          other, timeout=90, interval=0.2)
+        print("while paused, partitions moved:\n" + await quota_report(env["DATABASE_URL"], a, b))  # shown on failure
         paused.proc.send_signal(signal.SIGCONT)  # it wakes with what it held when it froze
         await wait_decided(env["DATABASE_URL"], BURST, a, b)
-        await asyncio.sleep(3)  # time for the woken instance to try whatever it had in hand
+        # Back in the group: it has tried whatever it had in hand (its first step on waking) and rejoined.
+        await wait_quota(env["DATABASE_URL"], f"the woken {owner} back in the group beside {other_name}",
+                         lambda: each_holds_partitions("a", "b"), a, b, timeout=90, interval=0.2)
         assert a.alive() and b.alive()
+        report = await quota_report(env["DATABASE_URL"], a, b)
     finally:
         for p in (a, b):
             p.stop()
     took_over = await deciders(env["DATABASE_URL"])
-    assert took_over[0][0] == owner and sum(n for _, n in took_over) == BURST, took_over
+    assert took_over[0][0] == owner and sum(n for _, n in took_over) == BURST, f"{took_over}\n{report}"
     assert_exact_outcome(await decisions_on_the_log(), {s.nomination_id for s in burst})

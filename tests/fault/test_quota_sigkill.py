@@ -8,10 +8,10 @@ import collections
 import asyncpg
 import httpx
 
-from contracts.events import QuotaRejected, QuotaReserved, decode_event
+from contracts.events import QuotaRejected, QuotaReserved
 from contracts.topics import QUOTA
 from services.intake.examples import example_form
-from tests.support.intake import Keys
+from tests.support.intake import Keys, distinct_events
 from tests.support.events import open_campaign, register_units
 from tests.support.kafka import read_topic
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
@@ -101,10 +101,9 @@ async def test_sigkill_of_quota_mid_stream_loses_and_doubles_no_decision(env, tm
         quota.stop()
 
     assert killed_at < len(ids), "the kill must land mid-stream for this test to mean anything"
-    events = [decode_event(v) for v in await read_topic(QUOTA.name)]
-    decisions = [e for e in events if isinstance(e, (QuotaReserved, QuotaRejected))]
-    # A re-published outbox row repeats the same event id; there is never a second, different decision.
-    distinct = {e.event_id: e for e in decisions}
+    # A re-published outbox row repeats the same event id, byte for byte; there is never a second, different
+    # decision under one id (distinct_events fails on it).
+    distinct = {e.event_id: e for e in distinct_events(await read_topic(QUOTA.name), QuotaReserved, QuotaRejected)}
     per_nomination = collections.Counter(e.nomination_id for e in distinct.values())
     assert set(map(str, per_nomination)) == set(ids)
     assert set(per_nomination.values()) == {1}

@@ -12,6 +12,7 @@ from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 from contracts.events import QuotaRejected, QuotaReleased, QuotaReserved, decode_event
 from contracts.topics import NOMINATIONS, QUOTA
 from eventlog.settings import consumer_group, kafka_bootstrap
+from tests.support.intake import distinct_events
 from tests.support.kafka import end_offsets, read_topic
 from tests.support.processes import ServiceProcess, free_port
 
@@ -98,10 +99,73 @@ async def quota_report(db_url: str, *instances: ServiceProcess) -> str:
         lines.append(f"{NOMINATIONS.name} partition: (stored offset, log end): {await unit_stream_progress(db_url)}")
     except Exception as exc:  # noqa: BLE001
         lines.append(f"offsets: unknown ({exc!r})")
+    try:
+        lines.append(await database_sessions(db_url, instances))
+    except Exception as exc:  # noqa: BLE001
+        lines.append(f"sessions: unknown ({exc!r})")
     for i in instances:
         state = "alive" if i.alive() else f"exited with {i.proc.returncode if i.proc else None}"
         lines.append(f"--- {_name(i)} ({state}), {i.log_path}:\n{i.log_tail()}")
     return "\n".join(lines)
+
+
+async def database_sessions(db_url: str, instances=()) -> str:
+    """pg_stat_activity and pg_locks of the test's database, each backend named by the instance whose
+    socket it serves: who holds which lock, who waits for whom, who sits idle in a transaction."""
+    owners = {port: _name(i) for i in instances if i.proc for port in local_ports(i.proc.pid)}
+    conn = await asyncpg.connect(db_url)
+    try:
+        sessions = await conn.fetch(
+            """SELECT pid, client_port, state, wait_event_type, wait_event, pg_blocking_pids(pid) AS blocked_by,
+                      round(extract(epoch FROM now() - xact_start)::numeric, 1) AS xact_s,
+                      round(extract(epoch FROM now() - state_change)::numeric, 1) AS state_s, left(query, 100) AS query
+               FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid""")
+        locks = await conn.fetch(
+            """SELECT l.pid, l.locktype, l.relation::regclass::text AS relation, l.mode, l.granted,
+                      l.transactionid::text AS xid
+               FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+               WHERE a.datname = current_database() AND l.pid <> pg_backend_pid()
+                 AND (NOT l.granted OR l.locktype IN ('tuple', 'transactionid')
+                      OR l.mode IN ('RowShareLock', 'RowExclusiveLock', 'AccessExclusiveLock'))
+               ORDER BY l.pid, l.granted, l.locktype""")
+    finally:
+        await conn.close()
+    lines = ["pg_stat_activity (pid, whose, state, waiting on, blocked by, in transaction s, in state s, query):"]
+    lines += [f"  {r['pid']} {owners.get(r['client_port'], 'test/other')} {r['state']} "
+              f"{r['wait_event_type'] or ''}:{r['wait_event'] or ''} {list(r['blocked_by'])} {r['xact_s']} "
+              f"{r['state_s']} {r['query']!r}" for r in sessions]
+    lines.append("pg_locks (pid, type, relation, mode, granted, xid):")
+    lines += [f"  {r['pid']} {r['locktype']} {r['relation'] or ''} {r['mode']} {r['granted']} {r['xid'] or ''}"
+              for r in locks]
+    return "\n".join(lines)
+
+
+def local_ports(pid: int) -> set[int]:
+    """The local TCP ports of `pid`'s sockets (Linux /proc): which of the database's clients it is."""
+    import os
+
+    inodes = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    except OSError:
+        return set()
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
 
 
 async def unit_stream_progress(db_url: str) -> dict[int, tuple[int, int]]:
@@ -124,10 +188,9 @@ def _name(instance: ServiceProcess) -> str:
 
 
 async def decisions_on_the_log() -> list:
-    """Distinct decision events on the quota topic (a re-relayed outbox row repeats an event id)."""
-    events = [decode_event(v) for v in await read_topic(QUOTA.name)]
-    return list({e.event_id: e for e in events if isinstance(e, (QuotaReserved, QuotaRejected, QuotaReleased))}
-                .values())
+    """Distinct decision events on the quota topic: a re-relayed outbox row repeats an event id, and must be
+    the same record byte for byte (distinct_events fails on two different records under one id)."""
+    return distinct_events(await read_topic(QUOTA.name), QuotaReserved, QuotaRejected, QuotaReleased)
 
 
 def reserved_per_unit(decisions: list) -> collections.Counter:

@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from eventlog.ddl import apply_ddl, apply_sql_file
+from tests.support.intake import wait_for
 
 SQL = """
 CREATE SCHEMA IF NOT EXISTS ddl_test;
@@ -53,7 +54,13 @@ async def test_new_ddl_beside_a_busy_transaction_does_not_hold_other_sessions_up
         await tx.start()
         await busy.execute("INSERT INTO ddl_test.items (id) VALUES (2)")
         setting_up = asyncio.ensure_future(apply_ddl(starting, changed))
-        await asyncio.sleep(0.5)  # the ALTER now waits for the busy transaction
+        # The ALTER now waits for the busy transaction: its session shows up waiting on a lock.
+        starting_pid = starting.get_server_pid()
+
+        async def alter_waits() -> bool:
+            return await reader.fetchval("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1",
+                                         starting_pid) is True
+        await wait_for(alter_waits, timeout_s=10, interval_s=0.02)
         # A waiting ALTER would queue every other session's read behind it; this one waits only until the
         # set-up's lock timeout gives its locks back.
         assert await asyncio.wait_for(reader.fetchval("SELECT count(*) FROM ddl_test.items"), timeout=5) == 0

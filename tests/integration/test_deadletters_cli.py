@@ -36,8 +36,11 @@ async def _send(consumer: str, *letters: DeadLetter) -> None:
 
 async def test_the_letters_are_listed_with_where_they_came_from_and_why(env):
     await _send("quota", DeadLetter(_record("t.kczg.nominations", 7, b"\x00bad"), "undecodable: not JSON"))
-    await asyncio.sleep(1.1)  # the broker's timestamps tell the two sends apart
-    between = datetime.now(UTC)
+    # The broker's timestamps (milliseconds) tell the two sends apart: the first was stamped before its ack, so
+    # any instant in a later millisecond falls between them — no need to wait a whole second.
+    acked = datetime.now(UTC)
+    while (between := datetime.now(UTC)).timestamp() * 1000 // 1 <= acked.timestamp() * 1000 // 1:
+        await asyncio.sleep(0.001)
     await _send("review.views", DeadLetter(_record("t.kczg.review", 9, b"{}"), "unprocessable: KeyError('x')"))
 
     every = await read_dead_letters()

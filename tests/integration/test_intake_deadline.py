@@ -8,7 +8,7 @@ from contracts.campaign import load_builtin_campaign
 from contracts.campaign.decisions import decide_open, decide_timeline_change
 from contracts.campaign.book import CampaignBook, fold
 from contracts.topics import CAMPAIGNS, NOMINATIONS
-from tests.support.intake import nomination_body, wait_for
+from tests.support.intake import end_offsets, nomination_body, wait_for
 from tests.support.events import SECRETARIAT, publish
 from tests.support.kafka import read_topic
 
@@ -71,6 +71,9 @@ async def test_an_extension_event_reopens_submissions_until_the_new_deadline(int
 
 async def test_a_campaign_never_opened_is_refused_as_unknown(intake):
     body = {**nomination_body(), "campaign": "kczg-2031"}
+    before = await end_offsets()
     r = await intake.post("/v1/nominations", json=body, headers=intake.keys.headers("unit", "unit-a"))
-    assert r.status_code in (404, 422) and r.json()["code"] == "unknown_campaign"
-    assert isinstance(CampaignBook(), CampaignBook)
+    # Not found (404), not a malformed body (422): the campaign code is well-formed, no campaign has it.
+    assert r.status_code == 404 and r.json()["code"] == "unknown_campaign", r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert await end_offsets() == before  # refused: nothing on any topic

@@ -5,6 +5,7 @@ dependencies' health, quota decisions and the review's progress move as the traf
 from __future__ import annotations
 
 import asyncio
+import os
 
 import asyncpg
 import httpx
@@ -14,6 +15,7 @@ from contracts.topics import NOMINATIONS
 from eventlog import metrics
 from eventlog.consumer import ConsumerSpec, StoredOffsetConsumer
 from eventlog.producer import EventPublisher, event_producer
+from tests.integration.quota_support import wait_outbox_empty
 from tests.integration.publish_support import publish_2022  # noqa: F401 (fixture)
 from tests.integration.test_review_flow import GREEN, _ready, as_, review, score_everything  # noqa: F401 (fixture)
 from tests.support.events import LogWriter, publish, submitted
@@ -77,7 +79,9 @@ async def test_consumer_lag_is_the_log_end_minus_the_stored_offset(env):
         await publish(*((NOMINATIONS, submitted("unit-lag")) for _ in range(3)))
         await metrics.refresh()
         assert value(await _local(), "kczg_consumer_lag_records", **lag) == 3
+        deadline = asyncio.get_running_loop().time() + 60
         while len(applied) < 3:
+            assert asyncio.get_running_loop().time() < deadline, f"only {len(applied)} of 3 applied in 60 s"
             await consumer.poll_once()
         await metrics.refresh()
         samples = await _local()
@@ -137,7 +141,11 @@ async def test_quota_and_review_progress_move_with_their_work(review):
         after = await wait_for(decided)
         assert moved(after, quota_before, "kczg_quota_decisions_total", outcome="reserved") == 0
         assert value(after, "kczg_dependency_up", service="quota", dependency="broker") == 1
-        assert value(after, "kczg_outbox_pending_rows", schema="quota") >= 0
+        # Asked at each scrape: once every committed decision is on the log (the outbox drained), exactly 0.
+        await wait_outbox_empty(os.environ["DATABASE_URL"])
+        drained = await scrape(quota)
+        assert value(drained, "kczg_outbox_pending_rows", schema="quota") == 0
+        assert len(series(drained, "kczg_outbox_pending_rows", schema="quota")) == 1
         assert series(after, "kczg_consumer_lag_records", consumer="quota", group=_group("quota"))
         assert (await quota.get("/readyz")).status_code == 200
         assert moved(await scrape(quota), after, HTTP, service="quota", method="GET", route="/readyz", status="200") == 1

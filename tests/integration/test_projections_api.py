@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from types import SimpleNamespace
 from datetime import datetime, timezone
 from uuid import UUID
@@ -18,7 +19,9 @@ from contracts.events import (
 )
 from contracts.campaign.book import CampaignBook
 from services.publish import api
-from tests.support.intake import Keys
+from tests.support.intake import Keys, wait_for
+from tests.support.kafka import end_offsets, last_record_times
+from tests.support.metrics import parse, series, value
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
 from tests.support.ranking_log import produce_events
 
@@ -141,13 +144,33 @@ async def test_bad_requests_get_problem_json_in_chinese(publish):
 
 
 async def test_metrics_show_each_partitions_lag(publish):
-    for _ in range(50):
-        text = (await publish.get("/metrics")).text
-        if 'kczg_projection_live{projection="publish.rankings"} 1.0' in text:
-            break
-        await asyncio.sleep(0.2)
+    async def caught_up():  # live, and every partition's lag 0 — or the wait fails, saying what it saw
+        samples = parse((await publish.get("/metrics")).text)
+        lags = [v for (n, ls), v in samples.items()
+                if n == "kczg_projection_lag_records" and ("projection", "publish.rankings") in ls]
+        return samples if value(samples, "kczg_projection_live", projection="publish.rankings") == 1 and lags \
+            and not any(lags) else None
+    samples = await wait_for(caught_up, timeout_s=30, interval_s=0.2)
+    text = (await publish.get("/metrics")).text
     assert 'kczg_projection_lag_records{partition="0",projection="publish.rankings"' in text
     assert "kczg_projection_last_record_timestamp_seconds" in text
+    # Each partition of each topic it reads: the next offset it will apply is the log's end, the lag the
+    # difference (0), and the last record's time that of the log's last record there.
+    shown = series(samples, "kczg_projection_lag_records", projection="publish.rankings")
+    topics = {s["topic"] for s in shown}
+    assert {t.removeprefix(os.environ["KCZG_TOPIC_PREFIX"]) for t in topics} >= {"kczg.nominations", "kczg.quota",
+                                                                                   "kczg.review"}, topics
+    for topic in topics:
+        ends, times = await end_offsets(topic), await last_record_times(topic)
+        assert {int(s["partition"]) for s in shown if s["topic"] == topic} == set(ends), topic
+        for partition, end in ends.items():
+            labels = {"projection": "publish.rankings", "topic": topic, "partition": str(partition)}
+            assert value(samples, "kczg_projection_end_offset", **labels) == end, labels
+            assert value(samples, "kczg_projection_next_offset", **labels) == end, labels
+            assert value(samples, "kczg_projection_lag_records", **labels) == 0, labels
+            if partition in times:
+                assert value(samples, "kczg_projection_last_record_timestamp_seconds", **labels) == \
+                    pytest.approx(times[partition], abs=0.001), labels
 
 
 async def test_a_view_not_built_yet_answers_503(env, tmp_path):

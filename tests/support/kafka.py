@@ -41,15 +41,38 @@ async def end_offsets(topic: str) -> dict[int, int]:
 
 async def read_topic(topic: str, idle_s: float = 1.0, timeout_s: float = 60) -> list[bytes]:
     """Every value on `topic` from the beginning up to its current end."""
+    return [value for _, _, value in await read_records(topic, idle_s, timeout_s)]
+
+
+async def last_record_times(topic: str, timeout_s: float = 60) -> dict[int, float]:
+    """Per partition of `topic` holding records: its last record's timestamp, in seconds."""
+    async with _assigned(topic) as (consumer, tps):
+        ends = await consumer.end_offsets(tps)
+        found: dict[int, float] = {}
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        for tp in tps:
+            if not ends[tp]:
+                continue
+            consumer.seek(tp, ends[tp] - 1)
+            while tp.partition not in found:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise TimeoutError(f"could not read the last record of {topic}[{tp.partition}]")
+                for record in (await consumer.getmany(tp, timeout_ms=500)).get(tp, []):
+                    found[tp.partition] = record.timestamp / 1000
+        return found
+
+
+async def read_records(topic: str, idle_s: float = 1.0, timeout_s: float = 60) -> list[tuple[int, int, bytes]]:
+    """Every record on `topic` from the beginning up to its current end, as (partition, offset, value)."""
     async with _assigned(topic) as (consumer, tps):
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        values: list[bytes] = []
+        found: list[tuple[int, int, bytes]] = []
         deadline = asyncio.get_running_loop().time() + timeout_s
         while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"could not read {topic} to its end")
             batch = await consumer.getmany(timeout_ms=int(idle_s * 1000))
             for records in batch.values():
-                values.extend(r.value for r in records)
-        return values
+                found.extend((r.partition, r.offset, r.value) for r in records)
+        return found

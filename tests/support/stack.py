@@ -5,15 +5,24 @@
 3. the project's local stack (deploy/local/stack.py), started here and stopped at the end.
 
 Never an in-memory stand-in: if none of these works the session fails and says how to start one.
+
+Under pytest-xdist the controller, not a worker, owns whatever is started (one stack for every worker, never
+two workers racing on the same ports, and nothing stopped while another worker still runs a test): the
+first worker that needs the stack asks for it (`from_controller`), the controller's `StackProvider` starts it
+once, hands every worker the same environment, and stops it at the end of the session only if it started it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import threading
+import time
 from contextlib import contextmanager
 from collections.abc import Iterator
+from pathlib import Path
 
 HOW_TO_START = (
     "No Kafka/PostgreSQL for the integration tests. Start the local stack with "
@@ -88,3 +97,59 @@ def _containers() -> Iterator[dict[str, str]]:
         wait_for_logs(kafka, "Kafka Server started", timeout=120)
         yield {"KAFKA_BOOTSTRAP_SERVERS": f"localhost:{host_port}",
                "DATABASE_URL": pg.get_connection_url(driver=None)}
+
+
+# --- one stack for every xdist worker, owned by the controller ----------------------------------------------
+
+STACK_WAIT_S = 900.0  # a first start may resolve Kafka's jars from Maven Central
+
+
+class StackProvider:
+    """In the xdist controller: starts `real_stack()` in a thread once a worker asks (a file `need` in
+    `directory`), publishes its environment as `stack.json` (or what failed as `stack-error.txt`), and leaves
+    it on until `close()` at the end of the session — which stops what it started, nothing else."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="kczg-test-stack", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        need = self.directory / "need"
+        while not need.exists():
+            if self._closing.wait(0.1):
+                return
+        try:
+            with real_stack() as env:
+                _publish(self.directory / "stack.json", json.dumps(env))
+                self._closing.wait()
+        except BaseException as exc:  # noqa: BLE001 — every waiting worker must hear it
+            if not (self.directory / "stack.json").exists():
+                _publish(self.directory / "stack-error.txt", f"{type(exc).__name__}: {exc}")
+            else:
+                print(f"stopping the test stack failed: {exc!r}")
+
+    def close(self, timeout: float = 180) -> None:
+        self._closing.set()
+        self._thread.join(timeout)
+
+
+def _publish(path: Path, text: str) -> None:
+    part = path.with_suffix(".part")
+    part.write_text(text)
+    part.replace(path)  # atomic: a reader sees all of it or nothing
+
+
+def from_controller(directory: Path, timeout: float = STACK_WAIT_S) -> dict[str, str]:
+    """In an xdist worker: the environment of the one stack the controller provides."""
+    (directory / "need").touch()
+    deadline = time.monotonic() + timeout
+    while True:
+        if (directory / "stack.json").exists():
+            return json.loads((directory / "stack.json").read_text())
+        if (directory / "stack-error.txt").exists():
+            raise RuntimeError((directory / "stack-error.txt").read_text())
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no broker and database from the test controller within {timeout:.0f}s. {HOW_TO_START}")
+        time.sleep(0.1)

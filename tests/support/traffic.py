@@ -1,5 +1,6 @@
 """Clients that keep writing through a fault: each write under its own Idempotency-Key, retried with
-the same key until it has a definite answer, every attempt's status and latency recorded."""
+the same key until it has a definite answer (or its deadline passes: then it fails and says what it got),
+every attempt's status and latency recorded."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ class Attempt:
     code: str | None = None
     retry_after: str | None = None
     problem_json: bool = False
+    hung: bool = False  # no answer within the client's bound (the request timed out, rather than being refused)
+    key: str | None = None  # the write's Idempotency-Key
 
 
 @dataclass
@@ -27,6 +30,7 @@ class KeyedWriter:
     """Writes under Idempotency-Keys; `acked` holds each key's final 2xx body."""
 
     timeout_s: float = 10.0
+    deadline_s: float = 300.0  # one write's retries, all told: past it the write fails
     attempts: list[Attempt] = field(default_factory=list)
     acked: dict[str, dict] = field(default_factory=dict)
     sent: dict[str, tuple[str, str, dict, dict]] = field(default_factory=dict)  # key -> method, url, json, headers
@@ -34,19 +38,24 @@ class KeyedWriter:
     async def write(self, client: httpx.AsyncClient, method: str, url: str, key: str, json: dict,
                     headers: dict) -> dict:
         self.sent[key] = (method, url, json, headers)
+        deadline = time.monotonic() + self.deadline_s
         while True:
+            if time.monotonic() > deadline:
+                mine = [(a.status, a.code, round(a.seconds, 1)) for a in self.attempts if a.key == key]
+                raise AssertionError(f"{method} {url} ({key}): no 2xx within {self.deadline_s:.0f}s; attempts {mine}")
             started = time.monotonic()
             try:
                 r = await client.request(method, url, json=json, headers={**headers, "Idempotency-Key": key},
                                          timeout=self.timeout_s)
-            except httpx.HTTPError:  # refused, reset, or no answer in time: retry under the same key
-                self.attempts.append(Attempt(started, time.monotonic() - started, url, None))
+            except httpx.HTTPError as exc:  # refused, reset, or no answer in time: retry under the same key
+                self.attempts.append(Attempt(started, time.monotonic() - started, url, None,
+                                             hung=isinstance(exc, httpx.TimeoutException), key=key))
                 await asyncio.sleep(0.3)
                 continue
             problem = r.headers.get("content-type", "").startswith("application/problem+json")
             self.attempts.append(Attempt(started, time.monotonic() - started, url, r.status_code,
                                          r.json().get("code") if problem else None, r.headers.get("retry-after"),
-                                         problem))
+                                         problem, key=key))
             if r.status_code < 300:
                 self.acked[key] = r.json()
                 return r.json()
@@ -56,7 +65,7 @@ class KeyedWriter:
 
     async def replay(self, client: httpx.AsyncClient) -> dict[str, dict]:
         """Every acked key sent once more, as it was: the answers (each should be the first one again)."""
-        again = KeyedWriter(self.timeout_s)
+        again = KeyedWriter(self.timeout_s, self.deadline_s)
         for key in self.acked:
             await again.write(client, *self.sent[key][:2], key, *self.sent[key][2:])
         return again.acked
