@@ -3,6 +3,10 @@
 Used by rebuilds and verifications (the live view polls small batches through
 StoredOffsetConsumer.run). Each batch is still one transaction with its offsets, so a replay
 killed anywhere resumes exactly where its last commit left it.
+
+Records come in the order they were written across partitions (projection_reader), and a batch is
+always full: one cut short to feed an idle database would split rows that a full one writes once,
+and the rows written cost more than the database's idle moments.
 """
 
 from __future__ import annotations
@@ -83,8 +87,6 @@ async def _replay(consumer: StoredOffsetConsumer, projection: Projection, schema
                     await asyncio.sleep(0)  # let the pending write take its next step between chunks
                 elif loop.time() - stalled_since > STALL_TIMEOUT_S:
                     raise TimeoutError(f"{consumer.spec.name}: no records for {STALL_TIMEOUT_S}s before the targets")
-                if pending is not None and pending.done() and folded.events >= batch_records // 8:
-                    break  # the database is idle: hand it what we have
             if pending is not None:
                 committed += await _settled(pending, progress)
                 pending = None
