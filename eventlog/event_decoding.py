@@ -3,9 +3,10 @@
 Every event type of the contracts is known to the decoder: the types a view reads decode into
 the view's own small structs, every other known type into an empty placeholder, and an unknown
 type or malformed JSON is poison (`PoisonEvent`). Live and rebuild use this one decoder, so they
-read the log identically. Events whose (type, schema_version) has an upcaster take the slow path
-through `contracts.upcasting` — also when the old shape does not fit the view's struct at all — so old
-versions read the same as they do for `decode_event`.
+read the log identically. Events of a type the view reads whose (type, schema_version) has an
+upcaster take the slow path through `contracts.upcasting` — also when the old shape does not fit the
+view's struct at all — so old versions read the same as they do for `decode_event`. A placeholder
+reads no field, so an old version of a type the view skips is not lifted (nor paid for).
 """
 
 from __future__ import annotations
