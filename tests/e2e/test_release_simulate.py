@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from kczg.simulate import simulate_async
-from kczg.simulate_release_plan import CORRECTION, OBJECTIONS, REVISED_TARGETS, selection
-from kczg.simulate_review_plan import PER_ITEM, SCREEN_FAIL_SHARE
+from kczg.simulator.run import simulate_async
+from kczg.simulator.release.plan import CORRECTION, OBJECTIONS, REVISED_TARGETS, selection
+from kczg.simulator.review.plan import PER_ITEM, SCREEN_FAIL_SHARE
 from kczg.token_cli import PRIVATE_NAME, PUBLIC_NAME
 from tests.e2e.simulate_expected import declared, expected, late_targets, views_range
 

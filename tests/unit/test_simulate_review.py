@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from kczg.simulate_review_check import compare, expected_results, total_of
-from kczg.simulate_review_plan import declarations, roster, scores, screening_failures
+from kczg.simulator.review.check import compare, expected_results, total_of
+from kczg.simulator.review.plan import declarations, roster, scores, screening_failures
 
 PLAN = {"criteria": [{"code": "innovation", "name": "创新性", "weight": 30},
                      {"code": "advancement", "name": "先进性", "weight": 25},

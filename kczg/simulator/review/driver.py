@@ -15,8 +15,8 @@ import httpx
 
 from contracts.campaign import load_builtin_campaign
 from contracts.events import target_key
-from kczg.simulate_review_check import compare, expected_results, total_of
-from kczg.simulate_review_plan import PER_ITEM, declarations, late_body, roster, scores, screening_failures
+from kczg.simulator.review.check import compare, expected_results, total_of
+from kczg.simulator.review.plan import PER_ITEM, declarations, late_body, roster, scores, screening_failures
 from kczg.token_cli import mint
 
 IN_REVIEW, LATE_RESULTS = "2022-11-10T10:00:00+08:00", "2022-12-01T09:00:00+08:00"
