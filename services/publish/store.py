@@ -22,8 +22,9 @@ async def load_list(conn: asyncpg.Connection, campaign: str, list_code: str) -> 
     notices = await conn.fetch("""SELECT notice_id, list_code, opens_at, closes_at, nominations, event_id
                                   FROM publish.notices WHERE campaign = $1 AND list_code = $2
                                   ORDER BY opens_at, notice_id""", campaign, list_code)
-    objections = await conn.fetch("""SELECT objection_id, notice_id, nomination_id, event_id, upheld, resolution_event_id,
-                                            name, organisation, contact, grounds, filed_at, note, resolved_at
+    objections = await conn.fetch("""SELECT objection_id, notice_id, nomination_id, event_id, upheld,
+                                            resolution_event_id, name, organisation, contact, grounds, filed_at,
+                                            note, resolved_at
                                      FROM publish.objections WHERE campaign = $1 AND list_code = $2
                                      ORDER BY filed_at, objection_id""", campaign, list_code)
     versions = await conn.fetch("""SELECT version, event_id, published_at, nominations FROM publish.releases

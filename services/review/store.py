@@ -1,8 +1,8 @@
 """asyncpg adapter for the review's write side: load the state a command decides on, save the state
-its events leave (folded by domain/evolve.py; no rules here). Facts from other services (a nomination's content, its quota decision, its unit's name)
-come from the review's own projection of the log (services/review/views/), never another service's
-tables; the review's own facts (screening, plans, seats, scores) from its write-side tables, saved in
-the command's transaction."""
+its events leave (folded by domain/evolve.py; no rules here). Facts from other services (a nomination's
+content, its quota decision, its unit's name) come from the review's own projection of the log
+(services/review/views/), never another service's tables; the review's own facts (screening, plans,
+seats, scores) from its write-side tables, saved in the command's transaction."""
 
 from __future__ import annotations
 
@@ -71,7 +71,8 @@ async def load_screening(conn: asyncpg.Connection, nomination_id: UUID) -> Scree
     return ScreeningState(facts, *recorded[1:]) if recorded else ScreeningState(facts, None)
 
 
-async def load_recorded_screenings(conn: asyncpg.Connection, nomination_ids: Iterable[UUID]) -> dict[UUID, ScreeningState]:
+async def load_recorded_screenings(conn: asyncpg.Connection,
+                                   nomination_ids: Iterable[UUID]) -> dict[UUID, ScreeningState]:
     """The screenings on record, without the facts (which the review's projection holds)."""
     rows = await conn.fetch("SELECT nomination_id, campaign, passed, event_id FROM review.screenings "
                             "WHERE nomination_id = ANY($1::uuid[])", list(nomination_ids))
@@ -127,8 +128,6 @@ async def save_target(conn: asyncpg.Connection, before: TargetState, after: Targ
         return
     key = after.target.key
     plan = after.plan
-    if plan is not None:
-        _PLANS.setdefault(plan.event_id, plan)
     await conn.execute(
         "INSERT INTO review.targets (target_key, plan, plan_event_id, confirmed_by, scored, results_event_id) "
         "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (target_key) DO UPDATE SET plan = EXCLUDED.plan, "
@@ -140,8 +139,9 @@ async def save_target(conn: asyncpg.Connection, before: TargetState, after: Targ
                    if before.seats.get((n, x)) != s)
     if seats:
         await conn.executemany(
-            "INSERT INTO review.seats (nomination_id, expert_id, target_key, active, conflict) VALUES ($1, $2, $3, $4, $5) "
-            "ON CONFLICT (nomination_id, expert_id) DO UPDATE SET active = EXCLUDED.active, conflict = EXCLUDED.conflict",
+            "INSERT INTO review.seats (nomination_id, expert_id, target_key, active, conflict) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (nomination_id, expert_id) "
+            "DO UPDATE SET active = EXCLUDED.active, conflict = EXCLUDED.conflict",
             seats)
     ranked = sorted((n, key, r.rank, r.event_id) for n, r in after.ranked.items() if n not in before.ranked)
     if ranked:
@@ -157,7 +157,8 @@ async def save_target(conn: asyncpg.Connection, before: TargetState, after: Targ
 _SEAT_COLUMNS = """t.target_key IS NOT NULL AS has_target, t.plan_event_id, t.confirmed_by,
        coalesce(t.scored, false) AS scored, t.results_event_id, st.active, st.conflict, sc.scores AS recorded,
        sc.total, sc.event_id"""
-_SEATS = """FROM unnest($1::text[], $2::uuid[], $3::text[]) WITH ORDINALITY AS x(target_key, nomination_id, expert_id, i)
+_SEATS = """FROM unnest($1::text[], $2::uuid[], $3::text[]) WITH ORDINALITY
+     AS x(target_key, nomination_id, expert_id, i)
 LEFT JOIN review.targets t ON t.target_key = x.target_key
 LEFT JOIN review.seats st ON st.nomination_id = x.nomination_id AND st.expert_id = x.expert_id
 LEFT JOIN review.scores sc ON sc.nomination_id = x.nomination_id AND sc.expert_id = x.expert_id"""
@@ -275,10 +276,11 @@ async def load_sitting(conn: asyncpg.Connection, nomination_ids: Sequence[UUID])
     return SittingState(await load_decisions(conn, nomination_ids))
 
 
-async def load_recorded_decisions(conn: asyncpg.Connection, nomination_ids: Iterable[UUID]) -> dict[UUID, DecisionState]:
+async def load_recorded_decisions(conn: asyncpg.Connection,
+                                  nomination_ids: Iterable[UUID]) -> dict[UUID, DecisionState]:
     """The decisions on record, without the nominations' targets and notices (which a restore has not)."""
-    rows = await conn.fetch("SELECT nomination_id, decision FROM review.decisions WHERE nomination_id = ANY($1::uuid[])",
-                            list(nomination_ids))
+    rows = await conn.fetch("SELECT nomination_id, decision FROM review.decisions "
+                            "WHERE nomination_id = ANY($1::uuid[])", list(nomination_ids))
     return {r["nomination_id"]: DecisionState(None, False, FinalDecisionRecorded.model_validate_json(r["decision"]))
             for r in rows}
 
