@@ -5,7 +5,8 @@ the view's own small structs, every other known type into an empty placeholder, 
 type or malformed JSON is poison (`PoisonEvent`). Live and rebuild use this one decoder, so they
 read the log identically. Events whose (type, schema_version) has an upcaster take the slow path
 through `contracts.upcasting` — also when the old shape does not fit the view's struct at all — so old
-versions read the same as they do for `decode_event`.
+versions read the same as they do for `decode_event`. That every field of every view struct is its
+contract event's, with a type that reads it, is tests/unit/test_view_structs_match_contracts.py's to show.
 """
 
 from __future__ import annotations
