@@ -31,15 +31,15 @@ from .metrics import HttpMetrics
 
 log = logging.getLogger("eventlog.fast_lane")
 
-# parse(service state, headers, the path's groups, body) -> the handler's arguments; raises to fall through
-Parse = Callable[[Any, Headers, tuple[str, ...], bytes], tuple]
+# parse(service state, headers, the path matched, body) -> the handler's arguments; raises to fall through
+Parse = Callable[[Any, Headers, "re.Match[str]", bytes], tuple]
 Handle = Callable[..., Awaitable[Reply]]
 
 
 @dataclass(frozen=True)
 class LaneRoute:
     method: str
-    path: re.Pattern[str]  # matched whole; its groups go to `parse`
+    path: re.Pattern[str]  # matched whole; the match goes to `parse`
     template: str          # the route template the app declares, for the metrics' route label
     parse: Parse
     handle: Handle         # handle(service state, *parsed)
@@ -75,7 +75,7 @@ class FastLane:
             return await self.app(scope, replaying(read, receive), send)
         service = self.service_app.state.service
         try:
-            parsed = route.parse(service, headers, path.groups(), b"".join(m.get("body", b"") for m in read))
+            parsed = route.parse(service, headers, path, b"".join(m.get("body", b"") for m in read))
         except Exception:  # noqa: BLE001 — the app refuses it, through the same parser and renderer
             return await self.app(scope, replaying(read, receive), send)
         scope[HttpMetrics.ROUTE_TEMPLATE] = route.template  # answered here, not by the router

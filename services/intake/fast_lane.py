@@ -22,7 +22,7 @@ from .schemas import NominationRequest
 PATH = "/v1/nominations"
 
 
-def _nomination(state, headers, groups, body: bytes) -> tuple:
+def _nomination(state, headers, path, body: bytes) -> tuple:
     return (parse_write(state, headers, "POST", PATH, body, NOMINATOR_ROLES),
             NominationRequest.model_validate_json(body))
 
