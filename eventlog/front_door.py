@@ -9,15 +9,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
+from contracts.errors import DomainError
 from contracts.identity import Identity
 
 from .auth import TokenVerifier, authorise, bearer_scheme, identify, verifier_from_env
 from .clock import Clock, clock_from_env, request_clock
 from .idempotency import IdempotentRequest, idempotent_request
+from .campaign_follower import CampaignFollower
+from .health import Dependencies
+from .producer import EventPublisher
+from .projection_status import LogEnds
+from .unit_of_work import UnitOfWork
 from .write_side import WriteSide
+
 
 class ServiceState:
     """What a service's routes and lanes need, one layout for every service: the write side (pool,
@@ -25,16 +33,17 @@ class ServiceState:
     parts (`own`: e.g. the intake's facts, the review's grouped scores) — set in the app's lifespan."""
 
     def __init__(self, name: str, clock: Clock | None = None, verifier: TokenVerifier | None = None) -> None:
-        self.name, self.clock, self._given_clock, self._verifier = name, clock, clock, verifier
-        self.pool: Any = None
-        self.uow: Any = None
-        self.campaigns: Any = None
-        self.publisher: Any = None
-        self.dependencies: Any = None  # eventlog/health.py: whether the broker and PostgreSQL answer
-        self.unready: dict = {}        # eventlog/health.py: what else keeps /readyz red, with why
-        self.log_ends: Any = None
-        self.views: Any = None
-        self.own: Any = None
+        self.name, self.clock, self._given_clock = name, clock, clock
+        self._verifier, self._verifier_read = verifier, verifier is not None
+        self.pool: asyncpg.Pool | None = None
+        self.uow: UnitOfWork | None = None
+        self.campaigns: CampaignFollower | None = None
+        self.publisher: EventPublisher | None = None
+        self.dependencies: Dependencies | None = None  # eventlog/health.py: whether the broker and PostgreSQL answer
+        self.unready: dict[str, DomainError] = {}      # eventlog/health.py: what else keeps /readyz red, with why
+        self.log_ends: LogEnds | None = None
+        self.views: Any = None  # a service's live views, where it keeps them itself
+        self.own: Any = None    # the service's own part: intake IntakeService, review grouped scores, publish Pages
 
     def serve(self, ws: WriteSide) -> None:
         """Take the write side's parts, and the environment's clock unless one was given at creation."""
@@ -45,13 +54,14 @@ class ServiceState:
     @property
     def verifier(self) -> TokenVerifier | None:
         """The verifier given, else the environment's (read at first use; None: none configured)."""
-        if self._verifier is None:
-            self._verifier = verifier_from_env()
+        if not self._verifier_read:
+            self._verifier, self._verifier_read = verifier_from_env(), True
         return self._verifier
 
     @verifier.setter
     def verifier(self, verifier: TokenVerifier | None) -> None:
-        self._verifier = verifier  # None: read from the environment again at the next request
+        # None: read from the environment again at the next request (a test's keys went with it)
+        self._verifier, self._verifier_read = verifier, verifier is not None
 
 
 def service_of(request: Request) -> ServiceState:
