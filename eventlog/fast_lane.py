@@ -65,10 +65,10 @@ class FastLane:
         raw = scope["headers"]
         headers = Headers(raw=raw)
         length = headers.get("content-length", "")
-        if (len({k for k, _ in raw}) != len(raw)
+        if (len({k for k, _ in raw}) != len(raw)  # a repeated header: which copy counts is the app's call
                 or not length.isdigit() or int(length) > route.max_body
                 or not is_json(headers.get("content-type"))
-                or (CLOCK_HEADER in headers and header_clock_allowed())):
+                or (CLOCK_HEADER in headers and header_clock_allowed())):  # honoured: the route reads it
             return await self.app(scope, receive, send)  # an oversized body is refused there, unread
         read, whole = await read_body(receive, route.max_body)
         if not whole:
