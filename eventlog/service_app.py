@@ -24,8 +24,13 @@ from .front_door import ServiceState
 from .health import health_router
 from .metrics import HttpMetrics, metrics_router
 
-# What sits in front of the lane, outermost first: each is built as `layer(app_behind, service=name)`.
-FRONT: tuple[Callable[..., ASGIApp], ...] = (HttpMetrics,)
+
+def _metrics(behind: ASGIApp, state: ServiceState) -> ASGIApp:
+    return HttpMetrics(behind, service=state.name)  # counts the lane's answers and the app's alike
+
+
+# What sits in front of the lane, outermost first, each built as `layer(what is behind it, the service's state)`.
+FRONT: tuple[Callable[[ASGIApp, ServiceState], ASGIApp], ...] = (_metrics,)
 
 
 class ServiceApp(FastAPI):
@@ -60,7 +65,7 @@ def create_service_app(state: ServiceState, *, title: str, version: str, descrip
     app.lane = FastLane(app.behind_lane, service_app=app, routes=lanes)
     app.entry = app.lane
     for layer in reversed(FRONT):
-        app.entry = layer(app.entry, service=state.name)
+        app.entry = layer(app.entry, state)
     app.add_middleware(BodySizeLimit, max_bytes=max_body, per_path=per_path)
     http_problems.install(app)
     for kind, handler in (exception_handlers or {}).items():
