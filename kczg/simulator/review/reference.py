@@ -23,6 +23,11 @@ def cents(value: Fraction) -> Decimal:
     return Decimal(magnitude if value >= 0 else -magnitude).scaleb(-2)
 
 
+def weighted_total_of(scores: Mapping[str, str | Decimal], weights: Mapping[str, int]) -> Decimal:
+    """One expert's total: Σ score·weight/100 over the criteria (weights in whole percent), rounded once."""
+    return cents(sum((Fraction(scores[code]) * weight for code, weight in weights.items()), Fraction(0)) / 100)
+
+
 def mean_of(totals: Iterable[Decimal]) -> Decimal:
     values = [Fraction(t) for t in totals]
     return cents(sum(values, Fraction(0)) / len(values))
