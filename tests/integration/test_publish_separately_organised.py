@@ -52,7 +52,7 @@ async def test_the_body_is_named_as_the_recommending_unit_everywhere(open_source
     r = await open_notice(client, "open_source")
     assert r.status_code == 201, r.text
     notice_id = r.json()["notice_id"]
-    items = (await client.get(f"/v1/publish/campaigns/{C}/notices/{notice_id}")).json()["items"]
+    items = (await client.get(f"/v1/publish/campaigns/{C}/notices/{notice_id}")).json()["entries"]
     assert [(i["title"], i["unit_name"]) for i in items] == [(TITLE, BODY_NAME)]
     page = (await client.get(f"/campaigns/{C}/notices/{notice_id}")).text
     assert f"<td>{HOLDER}</td><td>{BODY_NAME}</td>" in page and BODY not in page
