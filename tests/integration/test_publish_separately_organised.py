@@ -26,17 +26,20 @@ from tests.support.publish import (AFTER_NOTICE, C, NOTICE_TIME, facts_caught_up
 
 BODY, BODY_NAME = "kczg_open_source_consortium", "“科创中国”开源创新联合体"   # contracts/campaigns/kczg-2022.yaml
 TITLE, HOLDER = "开源分布式数据库社区", "某开源软件基金会"
+CISTC, CISTC_NAME = "cistc", "中国国际科技交流中心"                             # 国际创新合作榜's body
 
 
 @pytest.fixture
 async def open_source(env, tmp_path):
-    """kczg-2022 open; one 开源创新榜 nomination entered by its body (no unit registered under that code),
-    selected; the publish service in-process and caught up."""
+    """kczg-2022 open; one 开源创新榜 and one 国际创新合作榜 nomination, each entered by its list's body (no unit
+    registered under either code), selected; the publish service in-process and caught up."""
     chain = nomination_chain(BODY, "open_source", None, TITLE, {"organisation": HOLDER})
+    international = nomination_chain(CISTC, "international_cooperation", None, "中欧联合实验室",
+                                     {"lead_organisation": "某研究院"})
     await open_campaign()
-    await publish(*chain.events)
+    await publish(*chain.events, *international.events)
     async with publish_in_process(Keys(tmp_path), FixedClock(NOTICE_TIME)) as client:
-        client.chain = chain
+        client.chain, client.international = chain, international
         await facts_caught_up()
         await caught_up(RANKINGS, 120)
         yield client
@@ -45,9 +48,10 @@ async def open_source(env, tmp_path):
 async def test_the_body_is_named_as_the_recommending_unit_everywhere(open_source):
     client, nid = open_source, str(open_source.chain.nomination_id)
     # The rankings, as the secretariat reads them before anything is published.
-    r = await client.get(f"/v1/rankings/nominations/{nid}", headers=secretariat(client.keys))
+    r = await client.get("/v1/rankings/nominations", params={"campaign": C}, headers=secretariat(client.keys))
     assert r.status_code == 200, r.text
-    assert (r.json()["unit_id"], r.json()["unit_name"]) == (BODY, BODY_NAME)
+    assert {(i["list_code"], i["unit_id"], i["unit_name"]) for i in r.json()["items"]} == {
+        ("open_source", BODY, BODY_NAME), ("international_cooperation", CISTC, CISTC_NAME)}
     # The notice: its JSON and its page.
     r = await open_notice(client, "open_source")
     assert r.status_code == 201, r.text
