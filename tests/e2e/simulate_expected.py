@@ -84,6 +84,21 @@ def late_targets(campaign_code: str, seed: int) -> list[str]:
     return sorted(target_key(campaign_code, lst, dom) for (lst, dom), codes in bodies.items() if codes[0] == late)
 
 
+def zscore_target(campaign_code: str, seed: int) -> str:
+    """The target the review plan has file z-score normalisation (kczg/simulator/review/plan.zscore_target): one of
+    先导技术榜's domains filed by one body alone."""
+    from contracts.campaign import load_builtin_campaign
+    from contracts.events import target_key
+    from kczg.simulator.review.plan import zscore_target as chosen
+
+    bodies: dict[tuple, list[str]] = {}
+    for body in load_builtin_campaign(campaign_code).bodies:
+        for a in body.lists:
+            bodies.setdefault((a.list_code, a.domain), []).append(body.code)
+    return chosen([target_key(campaign_code, lst, dom) for (lst, dom), codes in bodies.items()
+                   if lst == "leading_tech" and len(codes) == 1], seed)
+
+
 def declared(in_review: dict[str, int]) -> int:
     """Conflicts the review plan has seated experts declare: per target with a panel, DECLARED_SHARE of its
     nominations, at least one (kczg/simulator/review/plan.declarations)."""
