@@ -34,7 +34,7 @@ from uuid import UUID
 import httpx
 import orjson
 
-from bench.intake import CpuMeter, LoadConnection, produce_baseline
+from bench.load_client import CpuMeter, LoadConnection, produce_baseline
 from contracts.events import Actor, NominationSubmitted, QuotaReserved, unit_key
 from contracts.topics import NOMINATIONS, QUOTA
 from services.intake.examples import example_form
@@ -210,7 +210,7 @@ async def scoring_figures(seed: int = 2022, seconds: float = 20, warmup: float =
             "baseline_healthz_p99_ms": round(baseline["p99_ms"], 2), "baseline_produce_per_s": round(produce, 1),
             "ratio_to_healthz": round(scored["ok_per_s"] / baseline["ok_per_s"], 3),
             "ratio_to_produce": round(scored["ok_per_s"] / produce, 3),
-            "review_cpu_us_per_score": round(1e6 * used["intake_cpu_s"] / max(1, scored["requests"]), 1),
+            "review_cpu_us_per_score": round(1e6 * used["tree_cpu_s"] / max(1, scored["requests"]), 1),
             "machine_busy_cores": round(used["machine_busy_cores"], 2),
             "load_generator_cores": round(used["load_generator_cores"], 2),
             "goal": {"scores_per_s": 1000, "p99_ms": 100},
