@@ -23,6 +23,7 @@ from contracts.errors import DomainError
 from contracts.events import Event
 from contracts.topics import Topic
 
+from .group_commit import GroupCommit
 from .idempotency import IdempotentRequest, Reply
 from .unit_of_work import Item, Outcome, UnitOfWork, answered, published_keys, refused
 
@@ -79,6 +80,11 @@ class GroupedUnitOfWork(Generic[S, C, X]):
 
     def __init__(self, uow: UnitOfWork, steps: BatchSteps[S, C, X]) -> None:
         self.uow, self.steps = uow, steps
+
+    @property
+    def groups(self) -> GroupCommit:
+        """The unit of work's queue, which this kind's commands share with every other command."""
+        return self.uow.groups
 
     async def run(self, cmd: Grouped[S, C, X], idem: IdempotentRequest | None = None) -> Reply:
         return await self.uow.run(cmd, idem, batch=self.steps)

@@ -12,13 +12,13 @@ from eventlog.auth import requires
 from eventlog.idempotency import IdempotentRequest, Reply
 from services.intake import attachments, views
 from services.intake.domain.access import NOMINATOR_ROLES, READER_ROLES, nomination_not_found, sees_nomination
-from services.intake.domain.commands import AmendNomination, SubmitNomination, WithdrawNomination
 from services.intake.domain.nominations import decide_submit
+from services.intake.domain.commands import AmendNomination, SubmitNomination, WithdrawNomination
 from services.intake.domain.rules import registration_required
 from services.intake.http_contract import WriteRequest, writer
 from services.intake.schemas import Accepted, AmendRequest, NominationRequest, ReasonRequest
 from services.intake.service import IntakeService, LazyConnection
-from services.intake.steps import nomination_step
+from services.intake.steps import SUBMISSIONS, nomination_step, submission_step
 
 from .common import Paging, answer, json_response, now_for, paging, problems, service
 
@@ -55,15 +55,19 @@ async def submit_new(svc: IntakeService, who: Identity, body: NominationRequest,
 async def submit_keyed(svc: IntakeService, who: Identity, body: NominationRequest, now: datetime,
                        idem: IdempotentRequest) -> Reply:
     """A nomination with an Idempotency-Key, through the unit of work: a retry gets the first answer and
-    causes no second event. Also the fast lane's work for keyed requests (fast_lane.py)."""
+    causes no second event. Also the fast lane's work for keyed requests (fast_lane.py). Many run in one
+    group (steps.SUBMISSIONS); the facts are gathered first, on a connection taken only if one is needed
+    (LazyConnection): a new aggregate's facts need no lock."""
     nomination_id = idem.derived_id("nomination")
-    async with svc.pool.acquire() as conn:
+    async with LazyConnection(svc.pool) as conn:
         cmd = await _submission(conn, who, body, nomination_id, idem)
+        context = await svc.context(conn, body.campaign, who.org, [(body.list_code, body.form, body.title)], now,
+                                    registration_required=registration_required(who))
 
     def accepted(state, events) -> Reply:
         return Reply(202, _accepted(nomination_id))
 
-    return await svc.uow.run(nomination_step(svc, cmd, now, accepted), idem)
+    return await svc.uow.run(submission_step(cmd, context, accepted), idem, batch=SUBMISSIONS)
 
 
 @router.post("/v1/nominations", status_code=202, response_model=Accepted, responses=problems(409, 413, 422, 503),
