@@ -34,7 +34,7 @@ from uuid import UUID
 import httpx
 import orjson
 
-from bench.load_client import CpuMeter, LoadConnection, produce_baseline
+from bench.load_client import CpuMeter, http_load, produce_baseline
 from contracts.events import Actor, NominationSubmitted, QuotaReserved, unit_key
 from contracts.topics import NOMINATIONS, QUOTA
 from services.intake.examples import example_form
@@ -153,19 +153,8 @@ def connection_requests(port: int, seats: list[tuple[tuple[str, str], str]], see
 
 async def load(port: int, per_connection: list[list[bytes]], seconds: float, warmup: float,
                keyed: bool) -> dict:
-    stats, loop = {"latencies": [], "status": {}}, asyncio.get_running_loop()
-    start = time.perf_counter()
-    done = [loop.create_future() for _ in per_connection]
-    for c, requests in enumerate(per_connection):
-        await loop.create_connection(
-            lambda c=c, requests=requests: LoadConnection(requests, start + warmup + seconds, start + warmup, stats,
-                                                          done[c], f"score-{c}-{start}" if keyed else None),
-            "127.0.0.1", port)
-    await asyncio.gather(*done)
-    lat = sorted(stats["latencies"])
-    return {"ok_per_s": stats["status"].get(b"200", 0) / seconds, "requests": len(lat),
-            "p50_ms": 1000 * lat[len(lat) // 2], "p99_ms": 1000 * lat[int(len(lat) * 0.99)],
-            "status": {k.decode(): v for k, v in stats["status"].items()}}
+    return await http_load(port, per_connection, seconds, warmup, f"score-{time.time()}" if keyed else None,
+                           ok=b"200")
 
 
 async def scoring_figures(seed: int = 2022, seconds: float = 20, warmup: float = 3, concurrency: int = 64,
