@@ -129,12 +129,13 @@ class UnitOfWork:
         """Run `cmd` (with the `BatchSteps` of its kind, if any) in the next group; its own answer."""
         with log_context():  # the decided events' ids, once known, on every line logged meanwhile
             self.check_writes()
-            reply, published, events = await self.groups.submit(Item(cmd, idem, batch))
+            item = Item(cmd, idem, batch)
+            reply, published, events = await self.groups.submit(item)
             if events:
                 note(**event_fields(events[0]))
             await self.publish(published)
             if self.shown is not None and reply.event_keys:  # a replay's too: its first answer may not have waited
-                await self.shown(getattr(cmd, "topic", None) or batch.topic, reply.event_keys)
+                await self.shown(_topic(item), reply.event_keys)
             return reply
 
     def check_writes(self) -> None:
