@@ -175,8 +175,10 @@ class UnitOfWork:
                 exc = exc.__cause__
             return [exc] * len(group)
         for item, outcome in zip(group, outcomes):
-            if not isinstance(outcome, BaseException):
-                self.committed(item.cmd.command, outcome[2])
+            if not isinstance(outcome, BaseException) and outcome[2]:
+                with log_context():  # logged with the command's event ids, as in its own request
+                    note(**event_fields(outcome[2][0]))
+                    self.committed(item.cmd.command, outcome[2])
         return outcomes
 
     async def _transaction(self, group: list[Item]) -> list[Outcome | BaseException]:
