@@ -7,7 +7,8 @@ hear when the process stops mid-group, else they are cancelled too). `take` choo
 waiting items (in arrival order) form the next group; by default the first `max_group`. A submitter
 that gives up (cancelled: its client went away) leaves its item in its group all the same.
 
-User: the unit of work (unit_of_work.py), every command of every service.
+Users: the unit of work (unit_of_work.py), every command of every service; and the rows of the one
+exception left, brand-new nominations without an Idempotency-Key (services/intake/group_commit.py).
 """
 
 from __future__ import annotations
