@@ -18,7 +18,7 @@ from .domain.nominations import decide_submit
 from .domain.rules import registration_required
 from .schemas import AmendRequest, ApplicationRequest, NominationRequest
 from .service import IntakeService, LazyConnection
-from .steps import application_step, nomination_step
+from .steps import SUBMISSIONS, application_step, nomination_step, submission_step
 
 
 def _accepted(nomination_id: UUID, status: str = "submitted", revision: int = 1) -> dict:
@@ -57,15 +57,18 @@ async def submit_new(svc: IntakeService, req: WriteRequest, body: NominationRequ
 async def submit_keyed(svc: IntakeService, req: WriteRequest, body: NominationRequest,
                        idem: IdempotentRequest) -> Reply:
     """A nomination with an Idempotency-Key, through the unit of work: a retry gets the first answer and
-    causes no second event."""
+    causes no second event. Many run in one group (steps.SUBMISSIONS); the facts are gathered first, on a
+    connection taken only if one is needed (LazyConnection): a new aggregate's facts need no lock."""
     nomination_id = idem.derived_id("nomination")
-    async with svc.pool.acquire() as conn:
+    async with LazyConnection(svc.pool) as conn:
         cmd = await _submission(conn, req, body, nomination_id)
+        context = await svc.context(conn, body.campaign, req.who.org, [(body.list_code, body.form, body.title)],
+                                    req.now, registration_required=registration_required(req.who))
 
     def accepted(state, events) -> Reply:
         return Reply(202, _accepted(nomination_id))
 
-    return await svc.uow.run(nomination_step(svc, cmd, req.now, accepted), idem)
+    return await svc.uow.run(submission_step(cmd, context, accepted), idem, batch=SUBMISSIONS)
 
 
 async def amend_nomination(state: ServiceState, req: WriteRequest, nomination_id: UUID, body: AmendRequest) -> Reply:
