@@ -34,7 +34,7 @@ from uuid import UUID
 import httpx
 import orjson
 
-from bench.intake import CpuMeter, LoadConnection, produce_baseline
+from bench.load_client import CpuMeter, http_load, produce_baseline
 from contracts.events import Actor, NominationSubmitted, QuotaReserved, unit_key
 from contracts.topics import NOMINATIONS, QUOTA
 from services.intake.examples import example_form
@@ -153,19 +153,8 @@ def connection_requests(port: int, seats: list[tuple[tuple[str, str], str]], see
 
 async def load(port: int, per_connection: list[list[bytes]], seconds: float, warmup: float,
                keyed: bool) -> dict:
-    stats, loop = {"latencies": [], "status": {}}, asyncio.get_running_loop()
-    start = time.perf_counter()
-    done = [loop.create_future() for _ in per_connection]
-    for c, requests in enumerate(per_connection):
-        await loop.create_connection(
-            lambda c=c, requests=requests: LoadConnection(requests, start + warmup + seconds, start + warmup, stats,
-                                                          done[c], f"score-{c}-{start}" if keyed else None),
-            "127.0.0.1", port)
-    await asyncio.gather(*done)
-    lat = sorted(stats["latencies"])
-    return {"ok_per_s": stats["status"].get(b"200", 0) / seconds, "requests": len(lat),
-            "p50_ms": 1000 * lat[len(lat) // 2], "p99_ms": 1000 * lat[int(len(lat) * 0.99)],
-            "status": {k.decode(): v for k, v in stats["status"].items()}}
+    return await http_load(port, per_connection, seconds, warmup, f"score-{time.time()}" if keyed else None,
+                           ok=b"200")
 
 
 async def scoring_figures(seed: int = 2022, seconds: float = 20, warmup: float = 3, concurrency: int = 64,
@@ -210,7 +199,7 @@ async def scoring_figures(seed: int = 2022, seconds: float = 20, warmup: float =
             "baseline_healthz_p99_ms": round(baseline["p99_ms"], 2), "baseline_produce_per_s": round(produce, 1),
             "ratio_to_healthz": round(scored["ok_per_s"] / baseline["ok_per_s"], 3),
             "ratio_to_produce": round(scored["ok_per_s"] / produce, 3),
-            "review_cpu_us_per_score": round(1e6 * used["intake_cpu_s"] / max(1, scored["requests"]), 1),
+            "review_cpu_us_per_score": round(1e6 * used["tree_cpu_s"] / max(1, scored["requests"]), 1),
             "machine_busy_cores": round(used["machine_busy_cores"], 2),
             "load_generator_cores": round(used["load_generator_cores"], 2),
             "goal": {"scores_per_s": 1000, "p99_ms": 100},

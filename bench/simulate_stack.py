@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable as a sc
 
 from bench.baseline import acked_produce
 from bench.proc import cpu_seconds, peak_rss_mb
-from kczg.simulate import simulate_async
-from kczg.simulate_plan import plan
+from kczg.simulator.run import simulate_async
+from kczg.simulator.intake.plan import plan
 from kczg.token_cli import PRIVATE_NAME, PUBLIC_NAME
 from tests.support.events import open_campaign
 from tests.support.intake import Keys

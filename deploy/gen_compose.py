@@ -4,7 +4,7 @@
     python deploy/gen_compose.py --check   # exit 1 if the file is out of date
 
 The Kafka service gets the same broker settings as the local jar-based stack
-(deploy/local/stack.py); only listeners, host names and the data directory
+(deploy/local/kafka.py); only listeners, host names and the data directory
 differ. Never edit docker-compose.yml by hand.
 """
 
@@ -29,7 +29,7 @@ HEADER = f"""\
 
 
 def _load_settings():
-    # By path, like deploy/local/stack.py: works without installing the project.
+    # By path: works without installing the project.
     path = PROJECT_ROOT / "deploy" / "kafka_settings.py"
     spec = importlib.util.spec_from_file_location("kczg_kafka_settings", path)
     module = importlib.util.module_from_spec(spec)

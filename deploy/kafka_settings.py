@@ -1,11 +1,11 @@
 """Single source of truth for the single-node Kafka (KRaft) broker and the stack versions.
 
-Both the local jar-based stack (``deploy/local/stack.py``) and the generated
+Both the local jar-based stack (``deploy/local/``) and the generated
 ``docker-compose.yml`` (``deploy/gen_compose.py``) build their broker settings
 from :func:`broker_properties`, so both environments run the same broker.
 
-This module is stdlib-only: ``deploy/local/stack.py`` loads it by file path
-before any project dependency is installed.
+This module is stdlib-only: ``deploy/local/stack.py`` imports it (and its own
+parts) with the project root on the path, before any project dependency is installed.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ KAFKA_IMAGE = f"apache/kafka:{KAFKA_VERSION}"
 
 # Kafka's Maven POM brings log4j-core/api but no SLF4J binding. Kafka 4.1 still
 # logs through SLF4J 1.7.x, so the binding is log4j-slf4j-impl (not the
-# slf4j2 flavour); stack.py checks both against the resolved jars.
+# slf4j2 flavour); deploy/local/kafka_jars.py checks both against the resolved jars.
 LOG4J_VERSION = "2.24.3"
 SLF4J_BINDING_ARTIFACT = "log4j-slf4j-impl"
 

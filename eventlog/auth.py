@@ -165,11 +165,8 @@ bearer_scheme = HTTPBearer(auto_error=False, description="公共平台签发的 
 
 
 def verifier_of(request: Request) -> TokenVerifier | None:
-    """The app's verifier (configured from the environment on first use)."""
-    state = request.app.state
-    if not hasattr(state, "token_verifier"):
-        state.token_verifier = verifier_from_env()
-    return state.token_verifier
+    """The service's verifier (eventlog/front_door.py ServiceState: from the environment on first use)."""
+    return request.app.state.service.verifier
 
 
 def identify(verifier: TokenVerifier | None, authorization: str | None) -> Identity:

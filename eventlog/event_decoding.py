@@ -6,7 +6,9 @@ type or malformed JSON is poison (`PoisonEvent`). Live and rebuild use this one 
 read the log identically. Events of a type the view reads whose (type, schema_version) has an
 upcaster take the slow path through `contracts.upcasting` — also when the old shape does not fit the
 view's struct at all — so old versions read the same as they do for `decode_event`. A placeholder
-reads no field, so an old version of a type the view skips is not lifted (nor paid for).
+reads no field, so an old version of a type the view skips is not lifted (nor paid for). That every
+field of every view struct is its contract event's, with a type that reads it, is
+tests/unit/test_view_structs_match_contracts.py's to show.
 """
 
 from __future__ import annotations

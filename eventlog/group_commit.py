@@ -7,8 +7,8 @@ hear when the process stops mid-group, else they are cancelled too). `take` choo
 waiting items (in arrival order) form the next group; by default the first `max_group`. A submitter
 that gives up (cancelled: its client went away) leaves its item in its group all the same.
 
-Users: the grouped unit of work (grouped_unit_of_work.py: scores), and the intake's rows of brand-new
-nominations (services/intake/group_commit.py).
+Users: the unit of work (unit_of_work.py), every command of every service; and the rows of the one
+exception left, brand-new nominations without an Idempotency-Key (services/intake/group_commit.py).
 """
 
 from __future__ import annotations
@@ -48,7 +48,14 @@ class GroupCommit(Generic[T, R]):
     async def _drain(self) -> None:
         try:
             while self._waiting:
-                chosen = set(self.take([item for item, _ in self._waiting], self.max_group))
+                try:
+                    chosen = set(self.take([item for item, _ in self._waiting], self.max_group))
+                except Exception as exc:  # noqa: BLE001 — a bug choosing: every waiter hears it, none hangs
+                    waiting, self._waiting = self._waiting, []
+                    for _, done in waiting:
+                        if not done.done():
+                            done.set_exception(exc)
+                    continue
                 group = [w for i, w in enumerate(self._waiting) if i in chosen]
                 self._waiting = [w for i, w in enumerate(self._waiting) if i not in chosen]
                 await self._run([item for item, _ in group], [done for _, done in group])

@@ -2,7 +2,7 @@
 background. Liveness (/healthz) is the process itself and stays green; readiness (/readyz) goes red
 while a dependency is down, and writes are refused at once then (503, nothing written) instead of
 hanging on a dead broker; it is also red, saying why, while what a service found missing at start
-(`app.state.unready`, e.g. the publish service's PDF renderer) is missing. Every service resumes by
+(`app.state.service.unready`, e.g. the publish service's PDF renderer) is missing. Every service resumes by
 itself when a dependency returns: nothing here needs a restart."""
 
 from __future__ import annotations
@@ -94,11 +94,12 @@ def health_router() -> APIRouter:
     @router.get("/readyz", summary="就绪检查（事件日志与数据库均可用）",
                 responses={503: {"description": "事件日志或数据库暂不可用"}})
     async def readyz(request: Request) -> Response:
-        deps: Dependencies | None = getattr(request.app.state, "dependencies", None)
+        service = request.app.state.service  # eventlog/front_door.py ServiceState
+        deps: Dependencies | None = service.dependencies
         if deps is None:
             return problem(503, "starting", "服务正在启动。", headers={"Retry-After": str(RETRY_AFTER_S)})
         # What else a service found at start that keeps it from serving everything (part -> DomainError)
-        unready: dict[str, DomainError] = getattr(request.app.state, "unready", None) or {}
+        unready: dict[str, DomainError] = service.unready
         if deps.broker_up and deps.database_up and not unready:
             return json_response({"status": "ready", **deps.status()})
         down = "、".join(n for n, s in (("事件日志", deps.broker_up), ("数据库", deps.database_up)) if not s)

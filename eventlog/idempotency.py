@@ -73,7 +73,7 @@ def idempotent_request(org: str, key: str | None, method: str, path: str, body: 
 
 class IdempotencyKeys:
     """The keys of one service schema. A command's transaction claims its key and remembers its answer;
-    a group of commands (eventlog/grouped_unit_of_work.py) claims and remembers all of theirs in one
+    a group of commands (eventlog/unit_of_work.py) claims and remembers all of theirs in one
     statement each, the same statements a command alone runs with one key."""
 
     def __init__(self, schema: str) -> None:

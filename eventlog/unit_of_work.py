@@ -1,22 +1,38 @@
-"""The one way a command becomes events.
+"""The one way a command becomes events, every command in groups.
 
-    lock the aggregate -> check the Idempotency-Key -> load its state -> gather the outside facts
-    -> decide (pure) -> save state + outbox rows + the answer, in one PostgreSQL transaction
+    lock the aggregates -> check the Idempotency-Keys -> load the state -> gather the outside facts
+    -> decide (pure) -> save state + outbox rows + the answers, in one PostgreSQL transaction
     -> publish the outbox rows (idempotent producer, acks=all) -> answer
 
 A service describes a command as a `Command` (its own load, context, decide, save and answer steps);
-the order of the steps is this module's. The 2xx is given only once the broker acked the events;
-if that cannot be confirmed the answer says the outcome is unknown, and the outbox relay publishes
-the events later — a retry with the same Idempotency-Key then gets the one outcome. A refusal
-(DomainError) from any step is an answer too: nothing is staged, and under a key it is remembered.
+the order of the steps is this module's. Commands that arrive while a group's transaction is in flight
+share the next one (group_commit.py): one BEGIN/COMMIT, one lock statement, one claim of their keys,
+one outbox insert, one WAL flush and one produce round for the group, instead of one of each per command.
 
-A kind of command that arrives many at a time (scores) runs through the same steps in groups, many
-commands to a transaction: grouped_unit_of_work.py, with the pieces below (`lock`, `answered`,
-`refusal`, `committed`, `publish`, IdempotencyKeys.claim_all / remember_all) shared, not copied.
+    BEGIN -> lock every aggregate of the group, in name order (`lock`)
+    -> claim every Idempotency-Key (IdempotencyKeys.claim_all)
+    -> each command in arrival order: load, gather, decide, save (a kind with `BatchSteps`, scores:
+       a run of them loaded in one query and saved in one statement, grouped_unit_of_work.py)
+    -> stage every outbox row (Outbox.stage), remember every answer (IdempotencyKeys.remember_all) -> COMMIT
+    -> each command's commit hooks -> publish (the outbox sends a group's rows in one produce round)
+    -> answer each
 
-Consumers that decide (quota) run the same steps inside the stored-offset consumer's transaction:
-its offset rows are the lock and the idempotency record, `Outbox.stage` holds the decisions, and
-`Outbox.publish` after the commit sends them.
+The guarantees are those of a command alone, command by command: each keeps its own answer and its own
+refusal (a refusal stages nothing, and under a key it is remembered); a 2xx only once the broker acked
+its events — if that cannot be confirmed the answer says the outcome is unknown and the outbox relay
+publishes them later, so a retry under the same key gets the one outcome. Two commands on one aggregate
+in one group are decided in arrival order, the second on the state the first saved. A command whose
+Idempotency-Key is already in the group waits for the next one (it must replay the first's answer), and
+so does every later command on its aggregates; a command that decides in a worker process (`offload`)
+runs in a group of its own. If a group's transaction fails for any reason but a refusal (a deadlock, a
+database error, a bug, a refusal raised while saving), nothing of it was committed and each of its
+commands runs again alone: one command's failure never becomes another's answer. The database away
+fails the group's commands at once, as it would each of them.
+
+The named uses beyond the services' routes: consumers that decide (quota) run the same steps inside the
+stored-offset consumer's transaction (consumer_decisions.py: its offset rows are the lock and the
+idempotency record), and the campaign CLI runs its commands through a UnitOfWork of its own
+(kczg/campaign_cli.py).
 """
 
 from __future__ import annotations
@@ -32,10 +48,11 @@ from contracts.errors import DomainError
 from contracts.events import Event
 from contracts.topics import Topic
 
-from .http_problems import DATABASE_FAILURES, domain_problem_body
+from . import offload
+from .group_commit import GroupCommit
+from .http_problems import DATABASE_FAILURES, DEPENDENCY_FAILURES, domain_problem_body
 from .idempotency import IdempotencyKeys, IdempotentRequest, Reply
 from .log_format import event_fields, log_context, note
-from . import offload
 from .outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -43,6 +60,7 @@ CommitHook = Callable[[list[Event]], None]
 ShownFn = Callable[[Topic, Sequence[str]], Awaitable[None]]  # waits until the service's views show a write
 
 S, C, X = TypeVar("S"), TypeVar("C"), TypeVar("X")
+Outcome = tuple[Reply, set[bytes], list[Event]]  # the answer, the partition keys to publish first, the events
 
 # Aggregates are locked with transaction-scoped advisory locks, so a brand-new aggregate (no row yet)
 # is locked like any other; a hash collision only makes two commands wait for each other.
@@ -82,35 +100,43 @@ class Command(Generic[S, C, X]):
     offload: bool = False  # decide costs seconds of CPU: run it in a worker process (offload.py), not on the loop
 
 
+@dataclass(frozen=True)
+class Item:
+    """A command waiting for its group: a `Command`, or one of a kind with `BatchSteps` (`batch`)."""
+
+    cmd: Any
+    idem: IdempotentRequest | None
+    batch: Any = None  # grouped_unit_of_work.BatchSteps of the command's kind, if it has them
+
+
+class SaveRefused(Exception):
+    """A refusal raised while saving: the command's writes may be half done, so its group rolls back."""
+
+
 class UnitOfWork:
-    def __init__(self, pool: asyncpg.Pool, outbox: Outbox, keys: IdempotencyKeys, health=None) -> None:
+    def __init__(self, pool: asyncpg.Pool, outbox: Outbox, keys: IdempotencyKeys, health=None,
+                 max_group: int = 256, in_flight: int = 2) -> None:
         self.pool, self.outbox, self.keys, self.health = pool, outbox, keys, health
         self.on_commit: list[CommitHook] = []  # told each command's events once committed (a service's counters)
         self.shown: ShownFn | None = None      # read_your_writes.WritesShown of a service that reads its views
+        self.groups: GroupCommit[Item, Outcome] = GroupCommit(self._run_group, max_group, in_flight, take=_take)
 
     async def ensure_schema(self, conn: asyncpg.Connection) -> None:
         await self.outbox.ensure_schema(conn)
         await self.keys.ensure_schema(conn)
 
-    async def run(self, cmd: Command[S, C, X], idem: IdempotentRequest | None = None) -> Reply:
+    async def run(self, cmd: Command[S, C, X], idem: IdempotentRequest | None = None, batch: Any = None) -> Reply:
+        """Run `cmd` (with the `BatchSteps` of its kind, if any) in the next group; its own answer."""
         with log_context():  # the decided events' ids, once known, on every line logged meanwhile
-            return await self._run(cmd, idem)
-
-    async def _run(self, cmd: Command[S, C, X], idem: IdempotentRequest | None) -> Reply:
-        self.check_writes()
-        try:
-            async with self.pool.acquire() as conn, conn.transaction():
-                await lock(conn, [cmd])
-                reply, published, events = await self._decided(conn, cmd, idem)
-        except DATABASE_FAILURES as exc:
-            raise database_unavailable() from exc
-        self.committed(cmd.command, events)
-        await self.publish(published)
-        if self.shown is not None and reply.event_keys:  # a replay's too: its first answer may not have waited
-            await self.shown(cmd.topic, reply.event_keys)
-        return reply
-
-    # The steps around the transaction, shared with the grouped unit of work (grouped_unit_of_work.py).
+            self.check_writes()
+            item = Item(cmd, idem, batch)
+            reply, published, events = await self.groups.submit(item)
+            if events:
+                note(**event_fields(events[0]))
+            await self.publish(published)
+            if self.shown is not None and reply.event_keys:  # a replay's too: its first answer may not have waited
+                await self.shown(_topic(item), reply.event_keys)
+            return reply
 
     def check_writes(self) -> None:
         if self.health is not None:
@@ -135,12 +161,58 @@ class UnitOfWork:
                 raise OutcomeUnknown("已受理，但尚未确认写入事件日志（稍后将自动补发）。请稍后使用相同的 "
                                      "Idempotency-Key 重试以获取确定结果。") from exc
 
-    async def _decided(self, conn: asyncpg.Connection, cmd: Command[S, C, X],
-                       idem: IdempotentRequest | None) -> tuple[Reply, set[bytes], list[Event]]:
-        """The answer, the partition keys whose outbox rows must be published before it is given, and the
-        events decided now (none for a replay or a refusal)."""
-        if idem is not None and (replay := await self.keys.claim(conn, idem)) is not None:
-            return replay, published_keys(replay), []
+    async def _run_group(self, group: list[Item]) -> list[Outcome | BaseException]:
+        try:
+            outcomes = await self._transaction(group)
+        except DATABASE_FAILURES as exc:
+            failure = database_unavailable()
+            failure.__cause__ = exc
+            return [failure for _ in group]
+        except Exception as exc:  # noqa: BLE001 — nothing was committed; each command hears of it on its own
+            if len(group) > 1 and not isinstance(exc, DEPENDENCY_FAILURES):
+                return [(await self._run_group([item]))[0] for item in group]
+            if isinstance(exc, SaveRefused):
+                exc = exc.__cause__
+            return [exc] * len(group)
+        for item, outcome in zip(group, outcomes):
+            if not isinstance(outcome, BaseException) and outcome[2]:
+                with log_context():  # logged with the command's event ids, as in its own request
+                    note(**event_fields(outcome[2][0]))
+                    self.committed(item.cmd.command, outcome[2])
+        return outcomes
+
+    async def _transaction(self, group: list[Item]) -> list[Outcome | BaseException]:
+        outcomes: list[Any] = [None] * len(group)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await lock(conn, [item.cmd for item in group])
+            keyed = [i for i, item in enumerate(group) if item.idem is not None]
+            if keyed:
+                for i, first in zip(keyed, await self.keys.claim_all(conn, [group[i].idem for i in keyed])):
+                    # A replay, or the refusal of a key used for another request; None: the key is this one's.
+                    outcomes[i] = (first, published_keys(first), []) if isinstance(first, Reply) else first
+            staged: list[tuple[Topic, Event]] = []
+            remembered: list[tuple[IdempotentRequest, Reply]] = []
+            for run in _runs(group, [i for i, outcome in enumerate(outcomes) if outcome is None]):
+                batch = group[run[0]].batch
+                if batch is None:
+                    decided = [await self._decide_one(conn, group[run[0]])]
+                else:
+                    decided = await batch.decide_run(conn, [group[i] for i in run])
+                for i, (outcome, events) in zip(run, decided):
+                    outcomes[i] = outcome
+                    if isinstance(outcome, BaseException):
+                        continue
+                    staged += [(_topic(group[i]), e) for e in events]
+                    if group[i].idem is not None:
+                        remembered.append((group[i].idem, outcome[0]))
+            await self.outbox.stage(conn, staged)
+            await self.keys.remember_all(conn, remembered)
+        return outcomes
+
+    async def _decide_one(self, conn: asyncpg.Connection,
+                          item: Item) -> tuple[Outcome | BaseException, list[Event]]:
+        """One `Command` within its group's transaction: its outcome and the events to stage."""
+        cmd = item.cmd
         try:
             state = await cmd.load(conn)
             context: Any = await cmd.gather(conn, state) if cmd.gather else cmd.context
@@ -148,16 +220,54 @@ class UnitOfWork:
                 events = await offload.in_worker(cmd.decide, state, cmd.command, context)
             else:
                 events = cmd.decide(state, cmd.command, context)
-            if events:
-                note(**event_fields(events[0]))
+        except DomainError as exc:
+            return refused(exc, item.idem), []
+        try:
             await cmd.save(conn, state, events)
-            await self.outbox.stage(conn, [(cmd.topic, e) for e in events])
+        except DomainError as exc:
+            raise SaveRefused() from exc
+        try:
             reply = answered(cmd.answer(state, events), events)
         except DomainError as exc:
-            reply, events = refusal(exc, idem), []
-        if idem is not None:
-            await self.keys.remember(conn, idem, reply)
-        return reply, published_keys(reply), events
+            raise SaveRefused() from exc  # the events are saved: an answer refusing them must undo them
+        return (reply, published_keys(reply), events), events
+
+
+def _topic(item: Item) -> Topic:
+    return item.batch.topic if item.batch is not None else item.cmd.topic
+
+
+def _runs(group: Sequence[Item], todo: list[int]) -> list[list[int]]:
+    """`todo` in arrival order, as runs decided together: each `Command` alone, and consecutive commands
+    of one batch kind together (loaded in one query; each run saves before the next loads)."""
+    runs: list[list[int]] = []
+    for i in todo:
+        batch = group[i].batch
+        if runs and batch is not None and group[runs[-1][0]].batch is batch:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def _take(waiting: Sequence[Item], max_group: int) -> list[int]:
+    """The next group, in arrival order: a key already in it, and anything after on that command's
+    aggregates, waits for the next; a command decided in a worker process runs in a group of its own."""
+    chosen, keys, held = [], set(), set()
+    for i, item in enumerate(waiting):
+        if len(chosen) == max_group:
+            break
+        alone, aggregates = getattr(item.cmd, "offload", False), getattr(item.cmd, "aggregates", ())
+        key = (item.idem.org, item.idem.key) if item.idem is not None else None
+        if key in keys or held.intersection(aggregates) or (alone and chosen):
+            held.update(aggregates)
+            continue
+        if key is not None:
+            keys.add(key)
+        chosen.append(i)
+        if alone:
+            break
+    return chosen
 
 
 async def lock(conn: asyncpg.Connection, cmds: Sequence[Command | Any]) -> None:
@@ -181,6 +291,15 @@ def refusal(exc: DomainError, idem: IdempotentRequest | None) -> Reply:
     if idem is None or exc.http_status >= 500:
         raise exc
     return Reply(exc.http_status, domain_problem_body(exc))
+
+
+def refused(exc: DomainError, idem: IdempotentRequest | None) -> Outcome | DomainError:
+    """A refusal as a command's outcome within a group: its answer, or the error it alone hears."""
+    try:
+        reply = refusal(exc, idem)
+    except DomainError as alone:
+        return alone
+    return reply, set(), []
 
 
 def published_keys(reply: Reply) -> set[bytes]:

@@ -1,8 +1,12 @@
 """`kczg campaign load | extend-deadline | move-release | show`: a campaign is events on the campaigns topic.
 
-Each command reads the topic to its end (eventlog/campaign_follower.py), decides with the pure functions of
-contracts/campaign/decisions.py, and publishes at most one event (acks=all) — or refuses with a Chinese
-message and exit code 1, publishing nothing.
+Each write is a command of the unit of work (eventlog/unit_of_work.py), locked on its campaign in
+PostgreSQL (schema `campaigns`: its outbox): under the lock it publishes what an earlier operator's
+command on the campaign left in the outbox, reads the topic to its end (eventlog/campaign_follower.py),
+decides with the pure functions of contracts/campaign/decisions.py, stages at most one event and commits;
+then publishes it (acks=all). Two operators racing on one campaign are decided one after the other, the
+second on the book the first left: one wins, the other gets the outcome that book gives (a no-op, or a
+refusal with a Chinese message and exit code 1, publishing nothing).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 
 import typer
@@ -33,19 +38,61 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-async def publish(events: list[Event]) -> None:
-    if not events:
-        return
-    from eventlog.admin import create_topics
-    from eventlog.producer import EventPublisher, event_producer
+class CampaignWrites:
+    """The campaign CLI's writes through a unit of work of its own (the services' path), on schema `campaigns`."""
 
-    await create_topics((CAMPAIGNS,))  # never let the broker auto-create it with default retention
-    producer = event_producer()
-    await producer.start()
-    try:
-        await EventPublisher(producer).publish_many([(CAMPAIGNS, e) for e in events])
-    finally:
-        await producer.stop()
+    SCHEMA = "campaigns"
+
+    async def __aenter__(self) -> "CampaignWrites":
+        import asyncpg
+
+        from eventlog.admin import create_topics
+        from eventlog.idempotency import IdempotencyKeys
+        from eventlog.outbox import Outbox
+        from eventlog.producer import EventPublisher, event_producer
+        from eventlog.settings import database_url
+        from eventlog.unit_of_work import UnitOfWork
+
+        await create_topics((CAMPAIGNS,))  # never let the broker auto-create it with default retention
+        self.pool = await asyncpg.create_pool(database_url(), min_size=1, max_size=3, timeout=10)
+        self.producer = event_producer()
+        try:
+            await self.producer.start()
+            self.outbox = Outbox(self.SCHEMA, self.pool, EventPublisher(self.producer))
+            self.uow = UnitOfWork(self.pool, self.outbox, IdempotencyKeys(self.SCHEMA))
+            async with self.pool.acquire() as conn:
+                await self.uow.ensure_schema(conn)
+        except BaseException:
+            await self.__aexit__()
+            raise
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.producer.stop()
+        await self.pool.close()
+
+    async def run(self, code: str, decide: Callable[[CampaignBook], list[Event]]) -> list[Event]:
+        """`decide(book)` on campaign `code`, locked: the events it decided, published."""
+        from eventlog.idempotency import Reply
+        from eventlog.unit_of_work import Command
+
+        async def load(conn) -> CampaignBook:
+            await self.outbox.publish({code.encode()})  # an earlier command's event, committed, on the log first
+            return await book()
+
+        async def nothing_to_save(conn, state, events) -> None:
+            pass
+
+        decided: list[Event] = []
+
+        def answer(state, events: list[Event]) -> Reply:
+            decided.extend(events)
+            return Reply(200, {})
+
+        await self.uow.run(Command(aggregates=[f"campaign:{code}"], command=code, topic=CAMPAIGNS, load=load,
+                                   decide=lambda current, _, __: decide(current), save=nothing_to_save,
+                                   answer=answer))
+        return decided
 
 
 async def book() -> CampaignBook:
@@ -57,16 +104,17 @@ async def book() -> CampaignBook:
 async def load_file(path: str, actor: Actor, at: datetime) -> list[Event]:
     """Validate the file, then publish CampaignOpened unless this exact definition is already open."""
     campaign = load_campaign(path)  # CampaignFileError (line + field) before anything touches Kafka
-    events = decide_open(await book(), campaign, actor=actor, at=at, source=path)
-    await publish(events)
-    return events
+    async with CampaignWrites() as writes:
+        return await writes.run(campaign.code, lambda current: decide_open(current, campaign, actor=actor, at=at,
+                                                                           source=path))
 
 
 async def change_timeline(code: str, changes_of, reason: str, actor: Actor, at: datetime) -> list[Event]:
-    current = await book()
-    events = decide_timeline_change(current, code, changes_of(current.as_of(code)), reason, actor=actor, at=at)
-    await publish(events)
-    return events
+    def decide(current: CampaignBook) -> list[Event]:
+        return decide_timeline_change(current, code, changes_of(current.as_of(code)), reason, actor=actor, at=at)
+
+    async with CampaignWrites() as writes:
+        return await writes.run(code, decide)
 
 
 def _run(coro) -> list[Event]:

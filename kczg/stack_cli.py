@@ -1,10 +1,12 @@
-"""`kczg stack up|down|status|env|packages`: drives deploy/local/stack.py."""
+"""`kczg stack up|down|status|env|packages`: drives deploy/local/ (stack.py and packages.py)."""
 
 from __future__ import annotations
 
 import typer
 
 from deploy.local import stack
+from deploy.local.packages import ensure_system_packages
+from deploy.local.processes import StackError
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -37,8 +39,8 @@ def status() -> None:
 def packages(tests: bool = typer.Option(False, "--tests", help="Also what only the tests use (chromium).")) -> None:
     """Install (apt-get) the missing Debian packages the system uses: deploy/debian-packages.txt."""
     try:
-        installed = stack.ensure_system_packages(tests=tests)
-    except stack.StackError as exc:
+        installed = ensure_system_packages(tests=tests)
+    except StackError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     typer.echo(f"已安装：{' '.join(installed)}" if installed else "所需的 Debian 软件包均已安装。")

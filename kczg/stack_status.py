@@ -1,4 +1,4 @@
-"""What `kczg stack status` reports: Kafka and PostgreSQL (this checkout's stack, deploy/local/stack.py, or
+"""What `kczg stack status` reports: Kafka and PostgreSQL (this checkout's stack, deploy/local/, or
 whatever listens on their ports), and each service of `kczg up` that listens on its port, by its /readyz. Down is a stack part that does not run, or a
 service that does not answer ready; services count only once one of them runs (after `kczg stack up` alone
 none is expected)."""
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import httpx
 
 from deploy.local import stack
+from deploy.local.processes import listening_pid
 
 from .services_cli import SERVICES
 
@@ -36,7 +37,7 @@ def stack_parts() -> list[Part]:
             parts.append(Part(name, info["address"], "running", info["pid"], True))
             continue
         # Listening all the same: another checkout's stack or a container, which the services use alike.
-        other = stack.listening_pid(int(info["address"].rsplit(":", 1)[1]))
+        other = listening_pid(int(info["address"].rsplit(":", 1)[1]))
         if other is None:
             parts.append(Part(name, info["address"], "stopped", None, False))
         else:
@@ -48,7 +49,7 @@ def service_parts() -> list[Part]:
     parts = []
     for name, (_, variable, default) in SERVICES.items():
         port = int(os.environ.get(variable, default))
-        url, pid = f"http://127.0.0.1:{port}", stack.listening_pid(port)
+        url, pid = f"http://127.0.0.1:{port}", listening_pid(port)
         try:
             r = httpx.get(f"{url}/readyz", timeout=3)
         except httpx.HTTPError:

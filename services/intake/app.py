@@ -13,23 +13,19 @@ import logging
 import os
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-
-from eventlog import http_problems
-from eventlog.auth import TokenVerifier, verifier_from_env
-from eventlog.body_limit import BodySizeLimit
-from eventlog.clock import Clock, clock_from_env
+from eventlog.auth import TokenVerifier
+from eventlog.clock import Clock
 from eventlog.consumer import StoredOffsetConsumer
-from eventlog.health import health_router
-from eventlog.metrics import HttpMetrics, metrics_router
+from eventlog.front_door import ServiceState
 from eventlog.projection_status import LogEnds
+from eventlog.service_app import ServiceApp, create_service_app
 from eventlog.settings import database_url
 from eventlog.write_side import write_side
 
 from . import projection, store
-from .fast_lane import NominationFastLane
+from .fast_lane import LANES
 from .group_commit import row_pool
-from .http_contract import MAX_BODY_BYTES
+from .http_contract import MAX_ATTACHMENT_BYTES, MAX_BODY_BYTES
 from .routes import applications, attachments, meta, nominations
 from .service import IntakeService
 
@@ -41,24 +37,12 @@ Bearer JWT；错误以 application/problem+json 返回，`code` 为稳定的机�
 写操作可带 `Idempotency-Key` 头，重试只生效一次并返回首次的结果。"""
 
 
-class IntakeApp(FastAPI):
-    """The FastAPI app with the fast lane (fast_lane.py) in front of all of it: the ordinary nomination
-    skips FastAPI's and Starlette's outer layers too, not only the routing. The HTTP metrics sit in front
-    of the lane, so they count its answers and the app's alike (`entry`: metrics -> lane -> app)."""
+def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None,
+               run_projection: bool = True) -> ServiceApp:
+    state = ServiceState("intake", clock, verifier)
 
-    lane: NominationFastLane
-    entry: HttpMetrics
-
-    async def __call__(self, scope, receive, send) -> None:
-        await self.entry(scope, receive, send)
-
-    async def behind_lane(self, scope, receive, send) -> None:
-        await super().__call__(scope, receive, send)
-
-
-def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None, run_projection: bool = True) -> FastAPI:
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app):
         # No linger: a request waits for its ack, and what arrives while a produce request is in flight
         # still shares the next one (measured: ~5 ms less at low load, less CPU per event under load).
         async with write_side("intake", set_up=store.ensure_schema, pool_size=int(os.environ.get("INTAKE_DB_POOL", "10")),
@@ -69,10 +53,9 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
             if views is not None:
                 await views.start()
                 ws.run(views.run(ws.stop))
-            app.state.intake = IntakeService(ws.pool, ws.uow, ws.publisher, ws.campaigns, clock or clock_from_env(), rows,
-                                             log_ends)
-            app.state.token_verifier = verifier if verifier is not None else verifier_from_env()
-            app.state.views, app.state.dependencies = views, ws.health
+            state.serve(ws)
+            state.own = IntakeService(ws.pool, ws.uow, ws.publisher, ws.campaigns, state.clock, rows, log_ends)
+            state.views, state.log_ends = views, log_ends
             # What start-up built (modules, the campaign book, pools) lives as long as the process: keep it
             # out of the collector's full passes, which otherwise walk it again and again under load.
             gc.freeze()
@@ -85,14 +68,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
                     await views.stop()
                 await rows.close()
 
-    app = IntakeApp(title="科创中国榜单 · 申报服务 (intake)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)
-    app.lane = NominationFastLane(app.behind_lane, service_app=app, max_body=MAX_BODY_BYTES)
-    app.entry = HttpMetrics(app.lane, service="intake")
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES,
-                       per_path={"/v1/attachments": attachments.MAX_ATTACHMENT_BYTES + 64 * 1024})
-    http_problems.install(app)
-    app.include_router(health_router())
-    app.include_router(metrics_router())
-    for module in (meta, nominations, applications, attachments):
-        app.include_router(module.router)
-    return app
+    return create_service_app(
+        state, title="科创中国榜单 · 申报服务 (intake)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan,
+        routers=[m.router for m in (meta, nominations, applications, attachments)], lanes=LANES,
+        max_body=MAX_BODY_BYTES, per_path={"/v1/attachments": MAX_ATTACHMENT_BYTES + 64 * 1024})

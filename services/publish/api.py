@@ -14,18 +14,16 @@ import os
 from contextlib import asynccontextmanager
 
 import asyncpg
-from fastapi import FastAPI, Request, Response
+from fastapi import Request, Response
 
 from contracts.errors import DomainError
-from eventlog import http_problems
-from eventlog import projection_keeper
-from eventlog.auth import TokenVerifier, verifier_from_env
-from eventlog.body_limit import BodySizeLimit
-from eventlog.clock import Clock, clock_from_env
-from eventlog.health import health_router
-from eventlog.metrics import HttpMetrics, metrics_router
+from eventlog import http_problems, projection_keeper
+from eventlog.auth import TokenVerifier
+from eventlog.clock import Clock
+from eventlog.front_door import ServiceState
 from eventlog.projection_status import LogEnds
 from eventlog.read_your_writes import WritesShown
+from eventlog.service_app import ServiceApp, create_service_app
 from eventlog.write_side import write_side
 
 from . import store
@@ -45,9 +43,15 @@ application/problem+json 返回，`code` 为稳定的机器可读代码，`detai
 `Idempotency-Key` 头，重试只生效一次并返回首次的结果；公示页的异议表单自带一次性的 `submission` 令牌，重复提交只受理一次。"""
 
 
-def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None, run_views: bool = True) -> FastAPI:
+async def _not_built(request: Request, exc: asyncpg.UndefinedTableError) -> Response:
+    return http_problems.error_response(VIEWS_BUILDING)
+
+
+def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None, run_views: bool = True) -> ServiceApp:
+    state = ServiceState("publish", clock, verifier)
+
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app):
         probing = asyncio.create_task(asyncio.to_thread(renderer.probe))  # loads WeasyPrint meanwhile (~1 s)
         async with write_side("publish", set_up=store.ensure_schema,
                               pool_size=int(os.environ.get("PUBLISH_DB_POOL", "8"))) as ws, LogEnds() as log_ends:
@@ -55,18 +59,14 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
                 for projection in PROJECTIONS:
                     ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))
                 ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))
-            app.state.pool, app.state.uow, app.state.campaigns = ws.pool, ws.uow, ws.campaigns
-            app.state.clock, app.state.dependencies = clock or clock_from_env(), ws.health
-            if verifier is None:
-                app.state.token_verifier = verifier_from_env()
-            app.state.log_ends = log_ends
+            state.serve(ws)
+            state.log_ends = log_ends
             if run_views:  # a write answers once these views show it (eventlog/read_your_writes.py)
                 ws.uow.shown = WritesShown(ws.pool, log_ends, PROJECTIONS)
-            app.state.release_files = ReleaseFiles()
+            state.own = Pages(ReleaseFiles())
             missing = await probing
             # /readyz is red while release.pdf cannot be printed here, and says what to install
-            app.state.unready = {} if missing is None else {"renderer": missing.error()}
-            app.state.pages = Pages(app.state.release_files)
+            state.unready = {} if missing is None else {"renderer": missing.error()}
             try:
                 yield
             finally:
@@ -75,23 +75,10 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
                     task.cancel()  # a rebuild in progress resumes from its own offsets next time
                 await asyncio.gather(*ws.tasks, return_exceptions=True)
 
-    app = FastAPI(title="科创中国榜单 · 发布服务 (publish)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan)
-    if verifier is not None:
-        app.state.token_verifier = verifier
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
-    app.add_middleware(HttpMetrics, service="publish")
-    http_problems.install(app)
-
-    @app.exception_handler(asyncpg.UndefinedTableError)
-    async def _not_built(request: Request, exc: asyncpg.UndefinedTableError) -> Response:
-        return http_problems.error_response(VIEWS_BUILDING)
-
-    for module in (notices, releases, rankings, pages):
-        app.include_router(module.router)
-
-    app.include_router(metrics_router())
-    app.include_router(health_router())
-    return app
+    return create_service_app(
+        state, title="科创中国榜单 · 发布服务 (publish)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan,
+        routers=[m.router for m in (notices, releases, rankings, pages)], max_body=MAX_BODY_BYTES,
+        exception_handlers={asyncpg.UndefinedTableError: _not_built})
 
 
 app = create_app()

@@ -1,6 +1,7 @@
 """The publish write side restored from the log (`kczg state verify publish`): each list's notices,
-objections and versions, saved in log order by the commands' own `save_events`, with the list's state
-loaded from the restored tables as the command loads it (under its list)."""
+objections and versions, its events folded in log order by the commands' own evolve (domain/evolve.py)
+into the list's state loaded from the restored tables as the command loads it, and saved by the same
+`store.save_list`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from eventlog.state_replay import from_events
 from eventlog.state_verify import ServiceState
 
 from . import store
+from .domain.evolve import evolve
 
 LIST_EVENTS = (PublicNoticeOpened, ObjectionFiled, ObjectionResolved, ListPublished)
 
@@ -30,7 +32,8 @@ def _list_of(e: Event) -> tuple[str, str] | None:
 async def restore(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
     for located, run in groupby(events, key=_list_of):
         if located is not None:  # one list's consecutive events, saved as its commands save theirs
-            await store.save_events(conn, await store.load_list(conn, *located), list(run))
+            before = await store.load_list(conn, *located)
+            await store.save_list(conn, before, evolve(before, run))
 
 
 STATE = ServiceState(

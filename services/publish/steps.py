@@ -1,6 +1,7 @@
 """The publish service's commands as the unit of work runs them (eventlog/unit_of_work.py): each locks
 its list (one list of one campaign is the aggregate), loads the list's notices, objections and
-versions, gathers the facts from the release-facts view, and saves what the pure decide returned."""
+versions, gathers the facts from the release-facts view, and saves the list as the pure decide's events
+leave it (folded by domain/evolve.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from eventlog.unit_of_work import Command
 
 from . import facts, store
 from .domain import notice, objections, release
+from .domain.evolve import evolve
 from .domain.model import ListState
 
 Answer = Callable[[ListState, list[Event]], Reply]
@@ -24,6 +26,10 @@ PUBLIC_ACTOR = Actor(role="system", id="publish:public")
 
 def list_aggregate(campaign: str, list_code: str) -> str:
     return f"list:{campaign}:{list_code}"
+
+
+async def _save(conn, state: ListState, events: list[Event]) -> None:
+    await store.save_list(conn, state, evolve(state, events))
 
 
 def _load(campaign: str, list_code: str):
@@ -37,7 +43,7 @@ def open_notice_step(campaign: Campaign, cmd: notice.OpenNotice, now: datetime, 
 
     return Command(aggregates=[list_aggregate(campaign.code, cmd.list_code)], command=cmd, topic=PUBLISH,
                    load=_load(campaign.code, cmd.list_code), gather=gather, decide=notice.decide,
-                   save=store.save_events, answer=answer)
+                   save=_save, answer=answer)
 
 
 def file_objection_step(located: tuple[str, str] | None, cmd: objections.FileObjection, now: datetime, client: str,
@@ -54,12 +60,11 @@ def file_objection_step(located: tuple[str, str] | None, cmd: objections.FileObj
         return objections.ObjectionContext(now, PUBLIC_ACTOR, located[0] if located else "", recent, limit)
 
     async def save(conn, state: ListState, events: list[Event]) -> None:
-        await store.save_events(conn, state, events)
+        await _save(conn, state, events)
         await store.count_objection(conn, client, now)
 
     return Command(aggregates=locks, command=cmd, topic=PUBLISH, load=load, gather=gather,
                    decide=objections.decide, save=save, answer=answer)
-
 
 
 def resolve_objection_step(located: tuple[str, str] | None, cmd: objections.ResolveObjection, now: datetime,
@@ -70,7 +75,7 @@ def resolve_objection_step(located: tuple[str, str] | None, cmd: objections.Reso
     return Command(aggregates=[list_aggregate(*located) if located else f"objection:{cmd.objection_id}"],
                    command=cmd, topic=PUBLISH, load=load,
                    context=objections.ObjectionContext(now, actor, located[0] if located else ""),
-                   decide=objections.decide, save=store.save_events, answer=answer)
+                   decide=objections.decide, save=_save, answer=answer)
 
 
 def publish_list_step(campaign: Campaign, cmd: release.PublishList, now: datetime, actor: Actor,
@@ -82,4 +87,4 @@ def publish_list_step(campaign: Campaign, cmd: release.PublishList, now: datetim
 
     return Command(aggregates=[list_aggregate(campaign.code, cmd.list_code)], command=cmd, topic=PUBLISH,
                    load=_load(campaign.code, cmd.list_code), gather=gather, decide=release.decide,
-                   save=store.save_events, answer=answer)
+                   save=_save, answer=answer)

@@ -1,5 +1,6 @@
 """asyncpg adapter of the write side: a list's notices, objections and versions, loaded under the list's
-lock and written from the events its command decided (in the command's transaction)."""
+lock and saved as its command's events leave them (folded by domain/evolve.py; no rules here), in the
+command's transaction."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from uuid import UUID
 
 import asyncpg
 
-from contracts.events import Event, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
 from eventlog.ddl import apply_sql_file
 
 from .domain.model import ListState, Notice, Objection, Version
@@ -22,7 +22,9 @@ async def load_list(conn: asyncpg.Connection, campaign: str, list_code: str) -> 
     notices = await conn.fetch("""SELECT notice_id, list_code, opens_at, closes_at, nominations, event_id
                                   FROM publish.notices WHERE campaign = $1 AND list_code = $2
                                   ORDER BY opens_at, notice_id""", campaign, list_code)
-    objections = await conn.fetch("""SELECT objection_id, notice_id, nomination_id, event_id, upheld, resolution_event_id
+    objections = await conn.fetch("""SELECT objection_id, notice_id, nomination_id, event_id, upheld,
+                                            resolution_event_id, name, organisation, contact, grounds, filed_at,
+                                            note, resolved_at
                                      FROM publish.objections WHERE campaign = $1 AND list_code = $2
                                      ORDER BY filed_at, objection_id""", campaign, list_code)
     versions = await conn.fetch("""SELECT version, event_id, published_at, nominations FROM publish.releases
@@ -48,29 +50,33 @@ async def objection_list(conn: asyncpg.Connection, objection_id: UUID) -> tuple[
     return (row["campaign"], row["list_code"]) if row else None
 
 
-async def save_events(conn: asyncpg.Connection, state: ListState, events: list[Event]) -> None:
-    for e in events:
-        match e:
-            case PublicNoticeOpened():
-                await conn.execute("""INSERT INTO publish.notices (notice_id, campaign, list_code, opens_at, closes_at,
-                                      nominations, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-                                   e.notice_id, e.campaign, e.list_code, e.opens_at, e.closes_at, list(e.nominations),
-                                   e.event_id)
-            case ObjectionFiled():
-                await conn.execute("""INSERT INTO publish.objections (objection_id, notice_id, campaign, list_code,
-                                      nomination_id, name, organisation, contact, grounds, filed_at, event_id)
-                                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
-                                   e.objection_id, e.notice_id, e.campaign, state.list_code, e.nomination_id, e.name,
-                                   e.organisation, e.contact, e.grounds, e.occurred_at, e.event_id)
-            case ObjectionResolved():
-                await conn.execute("""UPDATE publish.objections SET upheld = $2, note = $3, resolved_at = $4,
-                                      resolution_event_id = $5 WHERE objection_id = $1""",
-                                   e.objection_id, e.upheld, e.note, e.occurred_at, e.event_id)
-            case ListPublished():
-                await conn.execute("""INSERT INTO publish.releases (campaign, list_code, version, event_id,
-                                      published_at, nominations) VALUES ($1, $2, $3, $4, $5, $6)""",
-                                   e.campaign, e.list_code, e.version, e.event_id, e.published_at,
-                                   [x.nomination_id for x in e.entries])
+async def save_list(conn: asyncpg.Connection, before: ListState, after: ListState) -> None:
+    """What `after` changed of the list `before` was: notices opened, objections filed or resolved,
+    versions published (notices first: an objection refers to its notice)."""
+    opened = [n for n in after.notices if before.notice(n.notice_id) is None]
+    if opened:
+        await conn.executemany("""INSERT INTO publish.notices (notice_id, campaign, list_code, opens_at, closes_at,
+                                  nominations, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+                               [(n.notice_id, after.campaign, n.list_code, n.opens_at, n.closes_at,
+                                 list(n.nominations), n.event_id) for n in opened])
+    changed = [o for o in after.objections if before.objection(o.objection_id) != o]
+    if changed:
+        await conn.executemany("""INSERT INTO publish.objections (objection_id, notice_id, campaign, list_code,
+                                  nomination_id, name, organisation, contact, grounds, filed_at, event_id, upheld,
+                                  note, resolved_at, resolution_event_id)
+                                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                  ON CONFLICT (objection_id) DO UPDATE SET upheld = EXCLUDED.upheld,
+                                  note = EXCLUDED.note, resolved_at = EXCLUDED.resolved_at,
+                                  resolution_event_id = EXCLUDED.resolution_event_id""",
+                               [(o.objection_id, o.notice_id, after.campaign, after.list_code, o.nomination_id,
+                                 o.name, o.organisation, o.contact, o.grounds, o.filed_at, o.event_id, o.upheld,
+                                 o.note, o.resolved_at, o.resolution_event_id) for o in changed])
+    published = {v.version for v in before.versions}
+    if new := [v for v in after.versions if v.version not in published]:
+        await conn.executemany("""INSERT INTO publish.releases (campaign, list_code, version, event_id,
+                                  published_at, nominations) VALUES ($1, $2, $3, $4, $5, $6)""",
+                               [(after.campaign, after.list_code, v.version, v.event_id, v.published_at,
+                                 list(v.nominations)) for v in new])
 
 
 async def recent_objections(conn: asyncpg.Connection, client: str, now: datetime, window: timedelta) -> int:

@@ -1,7 +1,7 @@
 """Quota service wiring: the unit stream -> load state -> decide -> state + outbox (one transaction) -> publish.
 
-The decider is a stored-offset consumer: its offset rows are the aggregate lock and the idempotency
-record of the unit of work (eventlog/unit_of_work.py), the outbox carries its decisions.
+The decider is the unit of work of a consumer that decides (eventlog/consumer_decisions.py): the stored-
+offset consumer's offset rows are its lock and idempotency record, the outbox carries its decisions.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from contracts.events import (
 from contracts.topics import NOMINATIONS
 from eventlog.campaign_follower import CampaignFollower
 from eventlog.consumer import ConsumerSpec, Records, StoredOffsetConsumer
+from eventlog.consumer_decisions import ConsumerDecisions
 from eventlog.deadletter import DeadLetter, decoded
 from eventlog.log_format import done, handling
 from eventlog.outbox import Outbox
@@ -46,9 +47,8 @@ class QuotaDecider:
 
     def __init__(self, campaigns: CampaignFollower, outbox: Outbox) -> None:
         self.campaigns, self.outbox = campaigns, outbox
+        self.decisions = ConsumerDecisions(outbox, CONSUMER_NAME)
         self._rules: dict[str, QuotaRules] = {}
-        self._staged: set[bytes] = set()  # partition keys with decisions staged by the batch being applied
-        self._publishing: set[asyncio.Task] = set()
         self._outcomes: list[tuple[str, str, str]] = []  # the batch's decisions, counted once it committed
         self.decisions_made = 0
 
@@ -74,7 +74,7 @@ class QuotaDecider:
             finally:
                 done(token)
         await store.record(conn, self.outbox, state, changes, decisions)
-        self._staged = {d.key.encode() for d in decisions}
+        self.decisions.staged(decisions)
         self._outcomes = [(_OUTCOMES.get(d.type, d.type), getattr(d, "reason", ""), d.list_code) for d in decisions]
         self.decisions_made += len(decisions)
         return letters
@@ -88,20 +88,10 @@ class QuotaDecider:
     async def after_commit(self, records: Records) -> None:
         """Publish the batch's decisions while the next batch is read and decided (the outbox keeps each
         unit's decisions in order, and a later batch's wait behind this one)."""
-        staged, self._staged = self._staged, set()
         outcomes, self._outcomes = self._outcomes, []
         for labels in outcomes:
             DECISIONS.labels(*labels).inc()
-        if staged:
-            task = asyncio.create_task(self._publish(staged))
-            self._publishing.add(task)
-            task.add_done_callback(self._publishing.discard)
-
-    async def _publish(self, keys: set[bytes]) -> None:
-        try:
-            await self.outbox.publish(keys)
-        except Exception:  # noqa: BLE001 — committed: the relay publishes them once the broker answers
-            log.warning("publishing %d units' decisions failed; the relay will", len(keys), exc_info=True)
+        self.decisions.committed()
 
     async def _decode(self, records: Iterable[ConsumerRecord]) -> tuple[list[tuple[ConsumerRecord, Event]],
                                                                          list[DeadLetter]]:

@@ -1,8 +1,5 @@
-"""Quota service HTTP routes: the unit registry (secretariat) and each unit's quota use (read model).
-
-Registry commands run through the unit of work: the unit locked, its registry record loaded, the pure
-decide (domain/registry.py), the record and the events' outbox rows saved together, published, answered.
-"""
+"""Quota service HTTP routes: the unit registry (secretariat; its commands are handlers.py's) and each
+unit's quota use (read model)."""
 
 from __future__ import annotations
 
@@ -12,18 +9,16 @@ from pydantic import ConfigDict, Field
 from contracts.errors import DomainError, NotFound
 from contracts.identity import Identity
 from eventlog.auth import requires
-from eventlog.clock import request_clock
+from eventlog.front_door import WriteRequest, service_of, write_request, writer
 from eventlog.http_bodies import RequestBody
 from eventlog.http_problems import reply_response
-from eventlog.idempotency import Reply, idempotent_request
 
-from . import usage
-from .domain.registry import ChangeChannels, ImportUnits, RegisterUnit, RegistryContext, unit_ids_in
-from .steps import registry_step
+from . import handlers, usage
+from .domain.registry import ChangeChannels, ImportUnits, RegisterUnit
 from .unit_sheet import sheet_rows
 
 router = APIRouter(prefix="/v1/campaigns/{campaign}")
-secretariat = requires("secretariat")
+secretariat, registering = requires("secretariat"), writer("secretariat")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
@@ -41,43 +36,18 @@ class ChannelChange(RequestBody):
     reason: str = Field(min_length=1, max_length=500)
 
 
-async def _registry_command(request: Request, caller: Identity, unit_ids: list[str], command, answer,
-                            content: bytes | None = None) -> Reply:
-    """Run one registry command through the unit of work (an Idempotency-Key makes a retry answer once;
-    `content`: what the key's fingerprint covers when the body is not JSON)."""
-    found = await request.app.state.campaigns.knowing(request.path_params["campaign"])
-    context = RegistryContext(found, now_for(request), caller.actor())
-    idem = idempotent_request(caller.org, request.headers.get("idempotency-key"), request.method, request.url.path,
-                              await request.body() if content is None else content)
-    return await request.app.state.uow.run(registry_step(context, unit_ids, command, answer), idem)
-
-
-def now_for(request: Request):
-    return request_clock(request.app.state.clock, request.headers).now()
-
-
 @router.post("/units", status_code=201, summary="登记推荐单位及其推荐渠道")
 async def register_unit(campaign: str, body: UnitRegistration, request: Request,
-                        caller: Identity = Depends(secretariat)):
-    def answer(state, events) -> Reply:
-        reg = events[0] if events else state[body.unit_id]
-        return Reply(201 if events else 200, {"unit_id": reg.unit_id, "channels": list(reg.channels),
-                                              "event_id": str(events[0].event_id) if events else None})
-
+                        req: WriteRequest = Depends(registering)):
     cmd = RegisterUnit(body.unit_id, body.name, tuple(body.channels))
-    return reply_response(await _registry_command(request, caller, [body.unit_id], cmd, answer))
+    return reply_response(await handlers.register_unit(service_of(request), req, campaign, cmd))
 
 
 @router.put("/units/{unit_id}/channels", summary="变更推荐单位的推荐渠道")
 async def change_channels(campaign: str, unit_id: str, body: ChannelChange, request: Request,
-                          caller: Identity = Depends(secretariat)):
-    def answer(state, events) -> Reply:
-        channels = events[0].channels if events else state[unit_id].channels
-        return Reply(200, {"unit_id": unit_id, "channels": list(channels),
-                           "event_id": str(events[0].event_id) if events else None})
-
+                          req: WriteRequest = Depends(registering)):
     cmd = ChangeChannels(unit_id, tuple(body.channels), body.reason)
-    return reply_response(await _registry_command(request, caller, [unit_id], cmd, answer))
+    return reply_response(await handlers.change_channels(service_of(request), req, campaign, cmd))
 
 
 @router.post("/units/import", status_code=201, summary="批量导入推荐单位（CSV 或 XLSX，全部成功或全部不导入）")
@@ -86,11 +56,10 @@ async def import_units(campaign: str, request: Request, file: UploadFile = File(
     content = await file.read(MAX_IMPORT_BYTES + 1)
     if len(content) > MAX_IMPORT_BYTES:
         raise DomainError("导入文件超过 5 MiB。", code="payload_too_large", http_status=413)
-    rows = sheet_rows(content)
-    cmd = ImportUnits(rows)
-    reply = await _registry_command(request, caller, unit_ids_in(rows), cmd,
-                                    lambda state, events: Reply(201, {"imported": len(events)}), content)
-    return reply_response(reply)
+    cmd = ImportUnits(sheet_rows(content))
+    # The key's fingerprint covers the file, not the multipart body around it (its boundary is the client's).
+    req = write_request(service_of(request), caller, request.headers, request.method, request.url.path, content)
+    return reply_response(await handlers.import_units(service_of(request), req, campaign, cmd))
 
 
 @router.get("/units/{unit_id}/quota", summary="推荐单位的名额使用情况（每个榜单/领域）")
@@ -98,8 +67,9 @@ async def unit_quota(campaign: str, unit_id: str, request: Request,
                      caller: Identity = Depends(requires("unit", "secretariat"))) -> dict:
     if caller.role == "unit" and caller.org != unit_id:
         raise NotFound("未找到该推荐单位。", code="unknown_unit")  # never confirm another unit exists
-    c = await request.app.state.campaigns.knowing(campaign)
-    async with request.app.state.pool.acquire() as conn:
+    state = service_of(request)
+    c = await state.campaigns.knowing(campaign)
+    async with state.pool.acquire() as conn:
         found = await usage.unit_usage(conn, c, unit_id)
     if found is None:
         raise NotFound("未找到该推荐单位。", code="unknown_unit")

@@ -8,22 +8,21 @@ import os
 from contextlib import asynccontextmanager
 
 import asyncpg
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from eventlog import http_problems, projection_keeper
-from eventlog.auth import TokenVerifier, verifier_from_env
-from eventlog.body_limit import BodySizeLimit
-from eventlog.clock import Clock, clock_from_env
-from eventlog.health import health_router
+from eventlog.auth import TokenVerifier
+from eventlog.clock import Clock
+from eventlog.front_door import ServiceState
 from eventlog.grouped_unit_of_work import GroupedUnitOfWork
-from eventlog.metrics import HttpMetrics, metrics_router
 from eventlog.projection_status import LogEnds
 from eventlog.read_your_writes import WritesShown
+from eventlog.service_app import ServiceApp, create_service_app
 from eventlog.write_side import StatelessConnection, write_side
 
 from . import progress_metrics, store
-from .fast_lane import ScoreFastLane
+from .fast_lane import LANES
 from .routes import experts, final, screening, targets
 from .routes.common import VIEWS_BUILDING
 from .steps import SCORES
@@ -39,23 +38,15 @@ DESCRIPTION = """科创中国系列榜单的评审服务：秘书处形式审查
 `detail` 为中文说明。写操作可带 `Idempotency-Key` 头，重试只生效一次并返回首次的结果。"""
 
 
-class ReviewApp(FastAPI):
-    """The FastAPI app with the scores' fast lane (fast_lane.py) in front of all of it. The HTTP metrics
-    sit in front of the lane, so they count its answers and the app's alike (`entry`: metrics -> lane -> app)."""
-
-    lane: ScoreFastLane
-    entry: HttpMetrics
-
-    async def __call__(self, scope, receive, send) -> None:
-        await self.entry(scope, receive, send)
-
-    async def behind_lane(self, scope, receive, send) -> None:
-        await super().__call__(scope, receive, send)
+async def _not_built(request: Request, exc: asyncpg.UndefinedTableError) -> Response:
+    return http_problems.problem(503, *VIEWS_BUILDING)
 
 
-def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None) -> FastAPI:
+def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None) -> ServiceApp:
+    state = ServiceState("review", clock, verifier)
+
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app):
         # The write side's pool holds no session state (transaction-scoped locks and settings only).
         async with write_side("review", set_up=store.ensure_schema, pool_size=int(os.environ.get("REVIEW_DB_POOL", "10")),
                               pool_options=dict(connection_class=StatelessConnection)) as ws, LogEnds() as log_ends:
@@ -65,26 +56,15 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
             for projection in PROJECTIONS:  # rebuilt first if missing or stale, then kept live
                 ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))
             ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))
-            app.state.ws, app.state.clock, app.state.dependencies = ws, clock or clock_from_env(), ws.health
-            app.state.scores = GroupedUnitOfWork(ws.uow, SCORES)
-            app.state.token_verifier = verifier if verifier is not None else verifier_from_env()
+            state.serve(ws)
+            state.own, state.log_ends = GroupedUnitOfWork(ws.uow, SCORES), log_ends  # scores, many to a transaction
             yield
 
-    app = ReviewApp(title="科创中国榜单 · 评审服务 (review)", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
-    app.lane = ScoreFastLane(app.behind_lane, service_app=app)
-    app.entry = HttpMetrics(app.lane, service="review")
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)  # the lane takes bodies far under it only
-    http_problems.install(app)
-
-    @app.exception_handler(asyncpg.UndefinedTableError)
-    async def _not_built(request: Request, exc: asyncpg.UndefinedTableError) -> Response:
-        return http_problems.problem(503, *VIEWS_BUILDING)
-
-    app.include_router(health_router())
-    app.include_router(metrics_router())
-    for module in (screening, targets, experts, final):
-        app.include_router(module.router)
-    return app
+    # The largest body the app takes is a plan with its roster; the lane takes bodies far under it only.
+    return create_service_app(
+        state, title="科创中国榜单 · 评审服务 (review)", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+        routers=[m.router for m in (screening, targets, experts, final)], lanes=LANES, max_body=MAX_BODY_BYTES,
+        exception_handlers={asyncpg.UndefinedTableError: _not_built})
 
 
 app = create_app()

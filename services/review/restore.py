@@ -1,6 +1,7 @@
 """The review's write-side tables restored from the log (`kczg state verify review`): every event its
-commands decided, saved in log order by the same save functions the commands use, with the state
-each save reads loaded from the restored tables as the command loads it."""
+commands decided, folded by the same domain/evolve.py the commands' saves use into the state loaded
+from the restored tables (the review's own: the projection's facts are no part of it), and persisted
+by the same store functions, in log order."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from eventlog.state_replay import from_events
 from eventlog.state_verify import ServiceState
 
 from . import store
-from .domain.model import ScoreState
+from .domain.evolve import evolve_decision, evolve_score, evolve_screening, evolve_target
+from .domain.final import DecisionState
+from .domain.model import ScreeningState
 from .domain.targets import Target
 
 TARGET_EVENTS = (ReviewPlanFiled, ReviewPlanConfirmed, PrelimResultsSubmitted, PrelimScored, ExpertAssigned,
@@ -31,26 +34,49 @@ def _target(e: Event) -> Target:
 
 
 def _run_of(e: Event) -> str | None:
-    return e.key if isinstance(e, TARGET_EVENTS) else None
+    """The kind of aggregate an event changes (a target's events by target): consecutive ones are restored together."""
+    if isinstance(e, TARGET_EVENTS):
+        return f"target:{e.key}"
+    return type(e).__name__ if isinstance(e, (ExpertScoreRecorded, NominationScreened, FinalDecisionRecorded)) else None
 
 
 async def restore(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
-    # Consecutive events of one target are saved together, as one command's are: the panel rules (a
-    # conflicted pair never sits again) leave no sequence that saving them command by command would change.
-    for key, run in groupby(events, key=_run_of):
+    for kind, run in groupby(events, key=_run_of):
         run = list(run)
-        if key is not None:
-            target = _target(run[0])
-            await store.save_target(conn, await store.load_target(conn, target), run)
+        if kind is None:
             continue
-        for e in run:
-            if isinstance(e, ExpertScoreRecorded):
-                seat = await store.load_target(conn, _target(e), (e.nomination_id, e.expert_id))
-                await store.save_scores(conn, [(ScoreState(seat, None), [e])])  # saving reads only the target
-            elif isinstance(e, NominationScreened):
-                await store.save_screening(conn, None, [e])  # saving reads no state
-            elif isinstance(e, FinalDecisionRecorded):
-                await store.save_decision(conn, None, [e])   # saving reads no state
+        if isinstance(run[0], TARGET_EVENTS):
+            before = await store.load_target(conn, _target(run[0]))
+            await store.save_target(conn, before, evolve_target(before, run))
+        elif isinstance(run[0], ExpertScoreRecorded):
+            await _restore_scores(conn, run)
+        elif isinstance(run[0], NominationScreened):
+            loaded = await store.load_recorded_screenings(conn, {e.nomination_id for e in run})
+            await store.save_screenings(conn, _folded(run, loaded, ScreeningState(None, None), evolve_screening))
+        else:
+            loaded = await store.load_recorded_decisions(conn, {e.nomination_id for e in run})
+            await store.save_decisions(conn, _folded(run, loaded, DecisionState(None, False), evolve_decision))
+
+
+async def _restore_scores(conn: asyncpg.Connection, run: list[Event]) -> None:
+    """As the grouped scores are saved: each seat's state loaded once, each score folded on the one before."""
+    seats = list(dict.fromkeys((_target(e), e.nomination_id, e.expert_id) for e in run))
+    loaded = dict(zip(((n, x) for _, n, x in seats), await store.load_recorded_scores(conn, seats)))
+    changes = []
+    for e in run:
+        before = loaded[(e.nomination_id, e.expert_id)]
+        loaded[(e.nomination_id, e.expert_id)] = after = evolve_score(before, [e])
+        changes.append((before, after))
+    await store.save_scores(conn, changes)
+
+
+def _folded(run: list[Event], loaded: dict, none_yet, evolve) -> list[tuple]:
+    """(state before, state after) of each nomination `run` changes, its events folded in log order."""
+    states = {e.nomination_id: loaded.get(e.nomination_id, none_yet) for e in run}
+    after = dict(states)
+    for e in run:
+        after[e.nomination_id] = evolve(after[e.nomination_id], [e])
+    return [(states[n], after[n]) for n in states]
 
 
 STATE = ServiceState(

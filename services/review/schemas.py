@@ -1,4 +1,5 @@
-"""HTTP request bodies of the review API, with the examples the OpenAPI document shows."""
+"""HTTP requests of the review API: the target a URL names, and the bodies with the examples the
+OpenAPI document shows (read by the routes and the fast lane alike)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,16 @@ from pydantic import ConfigDict, Field
 
 from contracts.review_terms import Aggregation, TieBreak
 from eventlog.http_bodies import RequestBody
+
+from .domain.targets import Target
+
+TARGET = "/v1/review/campaigns/{campaign}/targets/{list_code}/{domain}"
+NOMINATION = TARGET + "/nominations/{nomination_id}"
+NO_DOMAIN = "-"  # the URL's domain segment for a list without domains
+
+
+def target_of(campaign: str, list_code: str, domain: str) -> Target:
+    return Target(campaign, list_code, None if domain == NO_DOMAIN else domain)
 
 
 class _Body(RequestBody):

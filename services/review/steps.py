@@ -1,6 +1,7 @@
 """The review's commands as the unit of work runs them (eventlog/unit_of_work.py): which aggregates are
 locked, how their state is loaded and saved, which facts are gathered, what is answered. The decisions
-are the domain's (domain/decide.py, domain/scores.py, domain/screening.py).
+are the domain's (domain/decide.py, domain/scores.py, domain/screening.py), and so is what their events
+do to the state (domain/evolve.py): each save folds the events there and the store persists the result.
 
 Aggregates: a nomination's screening; a target (its plan, panel and results), locked whole by the
 commands that change them; one expert's score on one nomination, which holds the target in shared
@@ -9,7 +10,7 @@ at a time, many of them share one transaction: eventlog/grouped_unit_of_work.py)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from contracts.campaign import Campaign
@@ -23,17 +24,41 @@ from . import store
 from .domain.commands import AssignAutomatically, RecordScore, Screen, SubmitResults, TargetCommand
 from .domain.context import ReviewContext
 from .domain.decide import decide as decide_target
-from .domain.final import RecordDecision, RecordSitting, decide_decision, decide_sitting
+from .domain.evolve import evolve_decision, evolve_score, evolve_screening, evolve_sitting, evolve_target
+from .domain.final import DecisionState, RecordDecision, RecordSitting, SittingState, decide_decision, decide_sitting
+from .domain.model import ScoreState, ScreeningState, TargetState
 from .domain.scores import decide_score
 from .domain.screening import decide_screening
 
 Answer = Callable[[object, list[Event]], Reply]
 
 
+async def _save_screening(conn, state: ScreeningState, events: list[Event]) -> None:
+    await store.save_screenings(conn, [(state, evolve_screening(state, events))])
+
+
+async def _save_target(conn, state: TargetState, events: list[Event]) -> None:
+    await store.save_target(conn, state, evolve_target(state, events))
+
+
+async def _save_scores(conn, decided: Sequence[tuple[ScoreState, list[Event]]]) -> None:
+    await store.save_scores(conn, [(state, evolve_score(state, events)) for state, events in decided])
+
+
+async def _save_decision(conn, state: DecisionState, events: list[Event]) -> None:
+    await store.save_decisions(conn, [(state, evolve_decision(state, events))])
+
+
+async def _save_sitting(conn, state: SittingState, events: list[Event]) -> None:
+    after = evolve_sitting(state, events)
+    unseen = DecisionState(None, False)
+    await store.save_decisions(conn, [(state.decisions.get(n, unseen), d) for n, d in after.decisions.items()])
+
+
 def screening_step(cmd: Screen, now: datetime, answer: Answer) -> Command:
     return Command(aggregates=[f"screening:{cmd.nomination_id}"], command=cmd, topic=NOMINATIONS,
                    load=lambda conn: store.load_screening(conn, cmd.nomination_id),
-                   context=ReviewContext(now), decide=decide_screening, save=store.save_screening, answer=answer)
+                   context=ReviewContext(now), decide=decide_screening, save=_save_screening, answer=answer)
 
 
 def target_step(cmd: TargetCommand, campaign: Campaign, now: datetime, answer: Answer) -> Command:
@@ -47,12 +72,12 @@ def target_step(cmd: TargetCommand, campaign: Campaign, now: datetime, answer: A
 
     return Command(aggregates=[f"target:{target.key}"], command=cmd, topic=REVIEW,
                    load=lambda conn: store.load_target(conn, target), gather=gather, decide=decide_target,
-                   save=store.save_target, answer=answer, offload=isinstance(cmd, AssignAutomatically))
+                   save=_save_target, answer=answer, offload=isinstance(cmd, AssignAutomatically))
 
 
 # Scores come many at a time: they run through the grouped unit of work, many to a transaction.
-SCORES = BatchSteps(topic=REVIEW, load=store.load_scores, decide=decide_score, evolve=store.score_recorded,
-                    save=store.save_scores)
+SCORES = BatchSteps(topic=REVIEW, load=store.load_scores, decide=decide_score, evolve=evolve_score,
+                    save=_save_scores)
 
 
 def score_step(cmd: RecordScore, campaign: Campaign, now: datetime, answer: Answer) -> Grouped:
@@ -64,7 +89,7 @@ def decision_step(cmd: RecordDecision, campaign: Campaign, now: datetime, answer
     """A final-review decision on one nomination (its own aggregate: revisions are serialised)."""
     return Command(aggregates=[f"decision:{cmd.nomination_id}"], command=cmd, topic=REVIEW,
                    load=lambda conn: store.load_decision(conn, cmd.nomination_id), context=ReviewContext(now, campaign),
-                   decide=decide_decision, save=store.save_decision, answer=answer)
+                   decide=decide_decision, save=_save_decision, answer=answer)
 
 
 def sitting_step(cmd: RecordSitting, campaign: Campaign, now: datetime, answer: Answer) -> Command:
@@ -73,4 +98,4 @@ def sitting_step(cmd: RecordSitting, campaign: Campaign, now: datetime, answer: 
     ids = [d.nomination_id for d in cmd.decisions]
     return Command(aggregates=[f"decision:{nid}" for nid in ids], command=cmd, topic=REVIEW,
                    load=lambda conn: store.load_sitting(conn, ids), context=ReviewContext(now, campaign),
-                   decide=decide_sitting, save=store.save_decision, answer=answer)
+                   decide=decide_sitting, save=_save_sitting, answer=answer)

@@ -1,28 +1,26 @@
-"""asyncpg adapter for the review's write side: load the state a command decides on, save what its
-events change. Facts from other services (a nomination's content, its quota decision, its unit's name)
-come from the review's own projection of the log (services/review/views/), never another service's
-tables; the review's own facts (screening, plans, seats, scores) from its write-side tables, saved in
-the command's transaction."""
+"""asyncpg adapter for the review's write side: load the state a command decides on, save the state
+its events leave (folded by domain/evolve.py; no rules here). Facts from other services (a nomination's
+content, its quota decision, its unit's name) come from the review's own projection of the log
+(services/review/views/), never another service's tables; the review's own facts (screening, plans,
+seats, scores) from its write-side tables, saved in the command's transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from decimal import Decimal
 from uuid import UUID
 
 import asyncpg
 import orjson
 
-from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
-                              FinalDecisionRecorded, NominationScreened, PrelimResultsSubmitted, PrelimScored,
-                              ReviewPlanConfirmed, ReviewPlanFiled)
+from contracts.events import FinalDecisionRecorded, ReviewPlanFiled
 from eventlog.ddl import apply_sql_file
 
 from .domain.commands import RecordScore
 from .domain.conflicts import Organisation
 from .domain.final import DecisionState, SittingState
-from .domain.model import NominationFacts, NominationStanding, PanelSeat, ScoreState, TargetState
+from .domain.model import (NominationFacts, NominationStanding, PanelSeat, Ranked, RecordedScore, ScoreState, Screening,
+                           ScreeningState, TargetState)
 from .domain.parties import parties_of
 from .domain.targets import Target
 
@@ -67,17 +65,26 @@ def _facts(r: asyncpg.Record) -> NominationFacts:
 
 # --- screening -----------------------------------------------------------------------------------
 
-async def load_screening(conn: asyncpg.Connection, nomination_id: UUID) -> tuple[NominationFacts | None, bool | None]:
+async def load_screening(conn: asyncpg.Connection, nomination_id: UUID) -> ScreeningState:
     facts = (await facts_of(conn, [nomination_id])).get(nomination_id)
-    return facts, facts.screened if facts else None
+    recorded = (await load_recorded_screenings(conn, [nomination_id])).get(nomination_id)
+    return ScreeningState(facts, *recorded[1:]) if recorded else ScreeningState(facts, None)
 
 
-async def save_screening(conn: asyncpg.Connection, state, events: Sequence[Event]) -> None:
-    for e in events:
-        if isinstance(e, NominationScreened):
-            await conn.execute("INSERT INTO review.screenings (nomination_id, campaign, passed, event_id) "
-                               "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                               e.nomination_id, e.campaign, e.passed, e.event_id)
+async def load_recorded_screenings(conn: asyncpg.Connection,
+                                   nomination_ids: Iterable[UUID]) -> dict[UUID, ScreeningState]:
+    """The screenings on record, without the facts (which the review's projection holds)."""
+    rows = await conn.fetch("SELECT nomination_id, campaign, passed, event_id FROM review.screenings "
+                            "WHERE nomination_id = ANY($1::uuid[])", list(nomination_ids))
+    return {r["nomination_id"]: ScreeningState(None, r["passed"], Screening(**dict(r))) for r in rows}
+
+
+async def save_screenings(conn: asyncpg.Connection, changes: Iterable[tuple[ScreeningState, ScreeningState]]) -> None:
+    new = sorted((a.record.nomination_id, a.record.campaign, a.record.passed, a.record.event_id)
+                 for b, a in changes if a.record is not None and a.record != b.record)
+    if new:
+        await conn.executemany("INSERT INTO review.screenings (nomination_id, campaign, passed, event_id) "
+                               "VALUES ($1, $2, $3, $4)", new)
 
 
 # --- targets ---------------------------------------------------------------------------------------
@@ -98,8 +105,12 @@ async def load_target(conn: asyncpg.Connection, target: Target, seat: tuple[UUID
     panel = {(s["nomination_id"], s["expert_id"]): PanelSeat(s["active"], s["conflict"]) for s in seats}
     if row is None:
         return TargetState(target, seats=panel)
+    ranked = {}
+    if seat is None and row["results_event_id"] is not None:  # ranked only with the results, in one command
+        ranked = {r["nomination_id"]: Ranked(r["rank"], r["event_id"]) for r in await conn.fetch(
+            "SELECT nomination_id, rank, event_id FROM review.ranked WHERE target_key = $1", target.key)}
     plan = await _plan(conn, target, row["plan_event_id"])
-    return TargetState(target, plan, row["confirmed_by"], row["scored"], row["results_event_id"], panel)
+    return TargetState(target, plan, row["confirmed_by"], row["scored"], row["results_event_id"], panel, ranked)
 
 
 async def _plan(conn: asyncpg.Connection, target: Target, event_id: UUID | None) -> ReviewPlanFiled | None:
@@ -111,102 +122,104 @@ async def _plan(conn: asyncpg.Connection, target: Target, event_id: UUID | None)
     return _PLANS[event_id]
 
 
-async def save_target(conn: asyncpg.Connection, state: TargetState, events: Sequence[Event]) -> None:
-    key = state.target.key
-    await conn.execute("INSERT INTO review.targets (target_key) VALUES ($1) ON CONFLICT DO NOTHING", key)
-    seats: dict[tuple[UUID, str], tuple[bool, str | None]] = {}
-    for e in events:  # in order: a conflict after an assignment in one command ends the seat
-        match e:
-            case ReviewPlanFiled():
-                await conn.execute("UPDATE review.targets SET plan = $2, plan_event_id = $3, confirmed_by = NULL "
-                                   "WHERE target_key = $1", key, e.model_dump_json(), e.event_id)
-            case ReviewPlanConfirmed():
-                await conn.execute("UPDATE review.targets SET confirmed_by = $2 WHERE target_key = $1", key, e.body_code)
-            case PrelimResultsSubmitted():
-                await conn.execute("UPDATE review.targets SET results_event_id = $2 WHERE target_key = $1",
-                                   key, e.event_id)
-            case PrelimScored():
-                await conn.execute("INSERT INTO review.ranked (nomination_id, target_key, rank, event_id) "
-                                   "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", e.nomination_id, key, e.rank,
-                                   e.event_id)
-            case ExpertAssigned():
-                seats[(e.nomination_id, e.expert_id)] = (True, None)
-            case ExpertUnassigned():
-                old = seats.get((e.nomination_id, e.expert_id)) or _seat(state, e)
-                seats[(e.nomination_id, e.expert_id)] = (False, old[1])
-            case ConflictDeclared():
-                seats[(e.nomination_id, e.expert_id)] = (False, e.reason_code)
+async def save_target(conn: asyncpg.Connection, before: TargetState, after: TargetState) -> None:
+    """What `after` changed of the target `before` was: its row, the seats changed, the nominations ranked."""
+    if after == before:
+        return
+    key = after.target.key
+    plan = after.plan
+    await conn.execute(
+        "INSERT INTO review.targets (target_key, plan, plan_event_id, confirmed_by, scored, results_event_id) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (target_key) DO UPDATE SET plan = EXCLUDED.plan, "
+        "plan_event_id = EXCLUDED.plan_event_id, confirmed_by = EXCLUDED.confirmed_by, scored = EXCLUDED.scored, "
+        "results_event_id = EXCLUDED.results_event_id",
+        key, plan.model_dump_json() if plan else None, plan.event_id if plan else None, after.confirmed_by,
+        after.scored, after.results_event_id)
+    seats = sorted((n, x, key, s.active, s.conflict) for (n, x), s in after.seats.items()
+                   if before.seats.get((n, x)) != s)
     if seats:
-        rows = sorted((n, x, key, active, conflict) for (n, x), (active, conflict) in seats.items())
         await conn.executemany(
-            "INSERT INTO review.seats (nomination_id, expert_id, target_key, active, conflict) VALUES ($1, $2, $3, $4, $5) "
-            "ON CONFLICT (nomination_id, expert_id) DO UPDATE SET active = EXCLUDED.active, "
-            "conflict = coalesce(review.seats.conflict, EXCLUDED.conflict)", rows)
-
-
-def _seat(state: TargetState, e) -> tuple[bool, str | None]:
-    seat = state.seats.get((e.nomination_id, e.expert_id))
-    return (seat.active, seat.conflict) if seat else (False, None)
+            "INSERT INTO review.seats (nomination_id, expert_id, target_key, active, conflict) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (nomination_id, expert_id) "
+            "DO UPDATE SET active = EXCLUDED.active, conflict = EXCLUDED.conflict",
+            seats)
+    ranked = sorted((n, key, r.rank, r.event_id) for n, r in after.ranked.items() if n not in before.ranked)
+    if ranked:
+        await conn.executemany("INSERT INTO review.ranked (nomination_id, target_key, rank, event_id) "
+                               "VALUES ($1, $2, $3, $4)", ranked)
 
 
 # --- scores ------------------------------------------------------------------------------------------
 
 # Everything a score decides on, for many scores in one query: the target's plan and standing, the seat,
-# what the expert last recorded, and where the nomination stands (as _FACTS reads it).
-_SCORES = f"""
-SELECT t.target_key IS NOT NULL AS has_target, t.plan_event_id, t.confirmed_by, coalesce(t.scored, false) AS scored,
-       t.results_event_id, st.active, st.conflict, sc.scores AS recorded,
-       n.nomination_id, n.campaign, n.list_code, n.domain, n.withdrawn_at IS NOT NULL AS withdrawn,
-       n.quota_outcome = 'reserved' AS holds_slot, s.passed AS screened
-FROM unnest($1::text[], $2::uuid[], $3::text[]) WITH ORDINALITY AS x(target_key, nomination_id, expert_id, i)
+# what the expert last recorded (the review's own tables: all a restore has), and where the nomination
+# stands (as _FACTS reads it).
+_SEAT_COLUMNS = """t.target_key IS NOT NULL AS has_target, t.plan_event_id, t.confirmed_by,
+       coalesce(t.scored, false) AS scored, t.results_event_id, st.active, st.conflict, sc.scores AS recorded,
+       sc.total, sc.event_id"""
+_SEATS = """FROM unnest($1::text[], $2::uuid[], $3::text[]) WITH ORDINALITY
+     AS x(target_key, nomination_id, expert_id, i)
 LEFT JOIN review.targets t ON t.target_key = x.target_key
 LEFT JOIN review.seats st ON st.nomination_id = x.nomination_id AND st.expert_id = x.expert_id
-LEFT JOIN review.scores sc ON sc.nomination_id = x.nomination_id AND sc.expert_id = x.expert_id
+LEFT JOIN review.scores sc ON sc.nomination_id = x.nomination_id AND sc.expert_id = x.expert_id"""
+_SCORES = f"""
+SELECT {_SEAT_COLUMNS},
+       n.nomination_id, n.campaign, n.list_code, n.domain, n.withdrawn_at IS NOT NULL AS withdrawn,
+       n.quota_outcome = 'reserved' AS holds_slot, s.passed AS screened
+{_SEATS}
 LEFT JOIN {V}.nominations n ON n.nomination_id = x.nomination_id AND n.submitted_at IS NOT NULL
 LEFT JOIN review.screenings s ON s.nomination_id = n.nomination_id
 ORDER BY x.i"""
+_RECORDED_SCORES = f"SELECT {_SEAT_COLUMNS} {_SEATS} ORDER BY x.i"
+
+ScoreSeat = tuple[Target, UUID, str]  # (target, nomination id, expert id)
 
 
 async def load_scores(conn: asyncpg.Connection, cmds: Sequence[RecordScore]) -> list[ScoreState]:
     """Each command's standing (its seat only of the target's panel: all a score needs), in one query."""
-    rows = await conn.fetch(_SCORES, [c.target.key for c in cmds], [c.nomination_id for c in cmds],
-                            [c.by.sub for c in cmds])
-    plans = {r["plan_event_id"]: t for r, t in zip(rows, (c.target for c in cmds)) if r["plan_event_id"]}
+    return await _score_states(conn, _SCORES, [(c.target, c.nomination_id, c.by.sub) for c in cmds], standing=True)
+
+
+async def load_recorded_scores(conn: asyncpg.Connection, seats: Sequence[ScoreSeat]) -> list[ScoreState]:
+    """`load_scores` without the nominations' standing (which the review's projection holds)."""
+    return await _score_states(conn, _RECORDED_SCORES, seats, standing=False)
+
+
+async def _score_states(conn: asyncpg.Connection, sql: str, seats: Sequence[ScoreSeat],
+                        standing: bool) -> list[ScoreState]:
+    rows = await conn.fetch(sql, [t.key for t, _, _ in seats], [n for _, n, _ in seats], [x for _, _, x in seats])
+    plans = {r["plan_event_id"]: t for r, (t, _, _) in zip(rows, seats) if r["plan_event_id"]}
     for event_id, target in plans.items():
         await _plan(conn, target, event_id)
-    return [_score_state(cmd, r) for cmd, r in zip(cmds, rows)]
+    return [_score_state(seat, r, standing) for seat, r in zip(seats, rows)]
 
 
-def _score_state(cmd: RecordScore, r: asyncpg.Record) -> ScoreState:
-    seat = {} if r["active"] is None else {(cmd.nomination_id, cmd.by.sub): PanelSeat(r["active"], r["conflict"])}
-    target = (TargetState(cmd.target, _PLANS[r["plan_event_id"]] if r["plan_event_id"] else None, r["confirmed_by"],
+def _score_state(at: ScoreSeat, r: asyncpg.Record, with_standing: bool) -> ScoreState:
+    target_of, nomination_id, expert_id = at
+    seat = {} if r["active"] is None else {(nomination_id, expert_id): PanelSeat(r["active"], r["conflict"])}
+    target = (TargetState(target_of, _PLANS[r["plan_event_id"]] if r["plan_event_id"] else None, r["confirmed_by"],
                           r["scored"], r["results_event_id"], seat)
-              if r["has_target"] else TargetState(cmd.target, seats=seat))
-    recorded = {k: Decimal(v) for k, v in orjson.loads(r["recorded"]).items()} if r["recorded"] else None
+              if r["has_target"] else TargetState(target_of, seats=seat))
+    recorded = RecordedScore(nomination_id, expert_id, {k: Decimal(v) for k, v in orjson.loads(r["recorded"]).items()},
+                             r["total"], r["event_id"]) if r["recorded"] else None
     standing = NominationStanding(r["nomination_id"], Target(r["campaign"], r["list_code"], r["domain"]),
-                                  bool(r["holds_slot"]), r["withdrawn"], r["screened"]) if r["nomination_id"] else None
+                                  bool(r["holds_slot"]), r["withdrawn"], r["screened"]) \
+        if with_standing and r["nomination_id"] else None
     return ScoreState(target, standing, recorded)
 
 
-def score_recorded(state: ScoreState, events: Sequence[Event]) -> ScoreState:
-    """The standing after a score's events: the scores recorded, the plan locked."""
-    for e in events:
-        if isinstance(e, ExpertScoreRecorded):
-            state = replace(state, target=replace(state.target, scored=True), recorded=dict(e.scores))
-    return state
-
-
-async def save_scores(conn: asyncpg.Connection, decided: Sequence[tuple[ScoreState, Sequence[Event]]]) -> None:
-    """Save every score of a group (a seat's last one wins), and mark the targets scored (their plan is
-    locked from now on)."""
-    last: dict[tuple[UUID, str], tuple[ExpertScoreRecorded, str]] = {}
+async def save_scores(conn: asyncpg.Connection, changes: Sequence[tuple[ScoreState, ScoreState]]) -> None:
+    """Save every score of a group (in order: a seat's last one wins), and mark the targets scored (their
+    plan is locked from now on)."""
+    last: dict[tuple[UUID, str], tuple[RecordedScore, str]] = {}
     first_scores: set[str] = set()
-    for state, events in decided:
-        for e in events:
-            if isinstance(e, ExpertScoreRecorded):
-                last[(e.nomination_id, e.expert_id)] = (e, state.target.target.key)
-                if not state.target.scored:
-                    first_scores.add(state.target.target.key)
+    for before, after in changes:
+        if after.recorded is None or after.recorded == before.recorded:
+            continue
+        key = after.target.target.key
+        last[(after.recorded.nomination_id, after.recorded.expert_id)] = (after.recorded, key)
+        if after.target.scored and not before.target.scored:
+            first_scores.add(key)
     rows = [last[seat] for seat in sorted(last)]
     if rows:
         await conn.execute(
@@ -214,9 +227,9 @@ async def save_scores(conn: asyncpg.Connection, decided: Sequence[tuple[ScoreSta
             "SELECT n, x, k, s::jsonb, t, e FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[], "
             "$6::uuid[]) AS r(n, x, k, s, t, e) ON CONFLICT (nomination_id, expert_id) DO UPDATE SET "
             "scores = EXCLUDED.scores, total = EXCLUDED.total, event_id = EXCLUDED.event_id",
-            [e.nomination_id for e, _ in rows], [e.expert_id for e, _ in rows], [k for _, k in rows],
-            [orjson.dumps({c: str(v) for c, v in e.scores.items()}).decode() for e, _ in rows],
-            [e.total for e, _ in rows], [e.event_id for e, _ in rows])
+            [r.nomination_id for r, _ in rows], [r.expert_id for r, _ in rows], [k for _, k in rows],
+            [orjson.dumps({c: str(v) for c, v in r.scores.items()}).decode() for r, _ in rows],
+            [r.total for r, _ in rows], [r.event_id for r, _ in rows])
     if first_scores:
         await conn.execute("INSERT INTO review.targets (target_key, scored) SELECT unnest($1::text[]), true "
                            "ON CONFLICT (target_key) DO UPDATE SET scored = true WHERE NOT review.targets.scored",
@@ -263,13 +276,23 @@ async def load_sitting(conn: asyncpg.Connection, nomination_ids: Sequence[UUID])
     return SittingState(await load_decisions(conn, nomination_ids))
 
 
-async def save_decision(conn: asyncpg.Connection, state, events: Sequence[Event]) -> None:
+async def load_recorded_decisions(conn: asyncpg.Connection,
+                                  nomination_ids: Iterable[UUID]) -> dict[UUID, DecisionState]:
+    """The decisions on record, without the nominations' targets and notices (which a restore has not)."""
+    rows = await conn.fetch("SELECT nomination_id, decision FROM review.decisions "
+                            "WHERE nomination_id = ANY($1::uuid[])", list(nomination_ids))
+    return {r["nomination_id"]: DecisionState(None, False, FinalDecisionRecorded.model_validate_json(r["decision"]))
+            for r in rows}
+
+
+async def save_decisions(conn: asyncpg.Connection, changes: Iterable[tuple[DecisionState, DecisionState]]) -> None:
     """The latest decision per nomination (one statement for a whole sitting)."""
-    decided = [e for e in events if isinstance(e, FinalDecisionRecorded)]
+    decided = {a.last.nomination_id: a.last for b, a in changes if a.last is not None and a.last is not b.last}
     if decided:
+        rows = [decided[n] for n in sorted(decided)]
         await conn.execute("INSERT INTO review.decisions (nomination_id, revision, decision) "
                            "SELECT n, r, d::jsonb FROM unnest($1::uuid[], $2::int[], $3::text[]) AS x(n, r, d) "
                            "ON CONFLICT (nomination_id) DO UPDATE SET revision = EXCLUDED.revision, "
                            "decision = EXCLUDED.decision",
-                           [e.nomination_id for e in decided], [e.revision for e in decided],
-                           [e.model_dump_json() for e in decided])
+                           [e.nomination_id for e in rows], [e.revision for e in rows],
+                           [e.model_dump_json() for e in rows])

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from deploy import gen_compose, kafka_settings
+from deploy.local import kafka as local_kafka
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -88,12 +89,12 @@ def test_listener_settings_have_the_same_structure(compose_broker, local_broker)
 
 
 def test_the_local_stack_writes_the_same_settings(tmp_path, monkeypatch, local_broker):
-    stack = _load_stack()
-    monkeypatch.setattr(stack.KafkaPaths, "data", tmp_path / "data")
-    monkeypatch.setattr(stack.KafkaPaths, "logs", tmp_path / "logs")
-    monkeypatch.setattr(stack.KafkaPaths, "server_properties", tmp_path / "server.properties")
-    monkeypatch.setattr(stack.KafkaPaths, "log4j2", tmp_path / "log4j2.properties")
-    stack.write_kafka_config()
+    _load_stack()  # the script imports its parts (deploy/local/kafka.py writes the broker's settings)
+    monkeypatch.setattr(local_kafka.KafkaPaths, "data", tmp_path / "data")
+    monkeypatch.setattr(local_kafka.KafkaPaths, "logs", tmp_path / "logs")
+    monkeypatch.setattr(local_kafka.KafkaPaths, "server_properties", tmp_path / "server.properties")
+    monkeypatch.setattr(local_kafka.KafkaPaths, "log4j2", tmp_path / "log4j2.properties")
+    local_kafka.write_kafka_config()
     lines = (tmp_path / "server.properties").read_text().splitlines()
     written = dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
     expected = kafka_settings.local_broker_properties(str(tmp_path / "data"))

@@ -183,7 +183,7 @@ async def test_kczg_up_starts_every_service_reports_each_ready_and_logs_each_to_
     """The whole `kczg up` on the test's own database and topics (--external: no local stack of its own)."""
     import asyncio
 
-    from deploy.local.stack import descendants
+    from deploy.local.processes import descendants
     from kczg.services_cli import SERVICES
     from tests.support.processes import free_port
 

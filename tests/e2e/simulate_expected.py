@@ -1,4 +1,4 @@
-"""What `kczg simulate` must report for a seed, derived from its plan (kczg/simulate_plan.py) and the quota
+"""What `kczg simulate` must report for a seed, derived from its plan (kczg/simulator/intake/plan.py) and the quota
 rule itself (services/quota/domain), never copied from a run.
 
 Each intent has one kind: late ones are refused by the deadline, invalid ones by the form check, the rest
@@ -13,7 +13,7 @@ import collections
 from dataclasses import dataclass
 
 from contracts.events import QuotaRejected, QuotaReserved
-from kczg.simulate_plan import plan
+from kczg.simulator.intake.plan import plan
 from services.quota.domain import QuotaRules, QuotaState, decide, evolve
 from tests.support.events import CAMPAIGN, registered, submitted
 
@@ -70,11 +70,11 @@ def views_range(e: Expected) -> tuple[range, range]:
 
 
 def late_targets(campaign_code: str, seed: int) -> list[str]:
-    """The targets filed by the one body the review plan makes late (kczg/simulate_review_plan.late_body), among
+    """The targets filed by the one body the review plan makes late (kczg/simulator/review/plan.late_body), among
     the bodies filing a target alone; a target is filed by the first body the campaign names for it."""
     from contracts.campaign import load_builtin_campaign
     from contracts.events import target_key
-    from kczg.simulate_review_plan import late_body
+    from kczg.simulator.review.plan import late_body
 
     bodies: dict[tuple, list[str]] = {}
     for body in load_builtin_campaign(campaign_code).bodies:
@@ -84,9 +84,24 @@ def late_targets(campaign_code: str, seed: int) -> list[str]:
     return sorted(target_key(campaign_code, lst, dom) for (lst, dom), codes in bodies.items() if codes[0] == late)
 
 
+def zscore_target(campaign_code: str, seed: int) -> str:
+    """The target the review plan has file z-score normalisation (kczg/simulator/review/plan.zscore_target): one of
+    先导技术榜's domains filed by one body alone."""
+    from contracts.campaign import load_builtin_campaign
+    from contracts.events import target_key
+    from kczg.simulator.review.plan import zscore_target as chosen
+
+    bodies: dict[tuple, list[str]] = {}
+    for body in load_builtin_campaign(campaign_code).bodies:
+        for a in body.lists:
+            bodies.setdefault((a.list_code, a.domain), []).append(body.code)
+    return chosen([target_key(campaign_code, lst, dom) for (lst, dom), codes in bodies.items()
+                   if lst == "leading_tech" and len(codes) == 1], seed)
+
+
 def declared(in_review: dict[str, int]) -> int:
     """Conflicts the review plan has seated experts declare: per target with a panel, DECLARED_SHARE of its
-    nominations, at least one (kczg/simulate_review_plan.declarations)."""
-    from kczg.simulate_review_plan import DECLARED_SHARE
+    nominations, at least one (kczg/simulator/review/plan.declarations)."""
+    from kczg.simulator.review.plan import DECLARED_SHARE
 
     return sum(max(1, round(DECLARED_SHARE * n)) for n in in_review.values() if n)

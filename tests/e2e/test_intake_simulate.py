@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kczg.simulate import simulate_async
+from kczg.simulator.run import simulate_async
 from kczg.token_cli import PRIVATE_NAME, PUBLIC_NAME
 from tests.e2e.simulate_expected import expected, views_range
 

@@ -21,7 +21,7 @@ from contracts.campaign.book import CampaignBook, evolve
 from contracts.campaign.decisions import decide_timeline_change, release_move
 from contracts.events import ObjectionFiled
 from contracts.topics import CAMPAIGNS, PUBLISH, REVIEW
-from deploy.local import stack
+from deploy.local import packages
 from tests.integration.publish_support import Facts
 from tests.support.events import CAMPAIGN, SECRETARIAT, campaign_opened, decision, open_campaign, publish
 from tests.support.intake import Keys, events_of, wait_for
@@ -38,7 +38,7 @@ C = "kczg-2022"
 def need_browser() -> None:
     """Never a skip: `make test` installs Chromium first (deploy/local/stack.py packages --tests)."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(stack.missing_line(stack.TEST_PACKAGES, f"没有 {CHROMIUM}（make test 会先安装）"), pytrace=False)
+        pytest.fail(packages.missing_line(packages.TEST_PACKAGES, f"没有 {CHROMIUM}（make test 会先安装）"), pytrace=False)
 
 
 @pytest.fixture

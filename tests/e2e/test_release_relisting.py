@@ -21,7 +21,7 @@ NAME = "北京示例科技有限公司"
 
 
 async def listings(client) -> int:
-    async with client.app.state.intake.pool.acquire() as conn:
+    async with client.app.state.service.pool.acquire() as conn:
         return await conn.fetchval("SELECT count(*) FROM intake.listings WHERE campaign = 'kczg-2022'")
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from kczg.simulate import simulate_async
-from kczg.simulate_release_plan import CORRECTION, OBJECTIONS, REVISED_TARGETS, selection
-from kczg.simulate_review_plan import PER_ITEM, SCREEN_FAIL_SHARE
+from kczg.simulator.run import simulate_async
+from kczg.simulator.release.plan import CORRECTION, OBJECTIONS, REVISED_TARGETS, selection
+from kczg.simulator.review.plan import PER_ITEM, SCREEN_FAIL_SHARE
 from kczg.token_cli import PRIVATE_NAME, PUBLIC_NAME
-from tests.e2e.simulate_expected import declared, expected, late_targets, views_range
+from tests.e2e.simulate_expected import declared, expected, late_targets, views_range, zscore_target
 
 LISTS = ["leading_tech", "emerging_enterprise", "integrated_innovation_org", "entrepreneurship_pioneer",
          "tech_manager_pioneer", "international_cooperation", "open_source"]
@@ -81,6 +81,11 @@ def _assert_review(summary: dict) -> None:
     assert review["late_targets"] == late_targets("kczg-2022", seed=7)
     assert review["targets"]["kczg-2022:leading_tech:green_low_carbon"]["bodies"] == [
         "cast_eco_env_consortium", "cast_clean_energy_consortium"]
+    # One 先导技术 domain (the seed's) filed z-score normalisation per expert, every other target the campaign's
+    # trimmed mean; the check above recomputed every aggregate exactly (kczg/simulator/review/reference.py).
+    assert review["zscore_target"] == zscore_target("kczg-2022", seed=7)
+    assert {k: t["aggregation"] for k, t in review["targets"].items()} == {
+        k: "zscore_mean" if k == review["zscore_target"] else "trimmed_mean" for k in review["targets"]}
     # Conflicts were found from the experts' organisations and declared; declared ones were topped up.
     # (Which units recommend what is in review follows the concurrent quota order: automatic conflicts are
     # found, their number is not fixed by the seed.)

@@ -16,7 +16,7 @@ from tests.support.kafka import read_topic
 
 
 def lane(intake):
-    return intake.app.state.fast_lane
+    return intake.app.lane
 
 
 def via_route(headers: dict) -> list[tuple[str, str]]:

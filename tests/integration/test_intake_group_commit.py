@@ -42,7 +42,7 @@ class StalledPool:
 
 
 async def test_concurrent_submissions_share_row_writes_and_each_reads_its_own(intake):
-    writer = intake.app.state.intake.new_rows
+    writer = intake.app.state.service.own.new_rows
     writer.pool = counting = CountingPool(writer.pool)
     headers = intake.keys.headers("unit", "unit-b")
     replies = await asyncio.gather(*(intake.post("/v1/nominations", json=nomination_body(technology_name=f"技术{i}"),
@@ -56,7 +56,7 @@ async def test_concurrent_submissions_share_row_writes_and_each_reads_its_own(in
 
 
 async def test_a_failed_row_write_still_answers_202_and_the_projection_writes_the_row(intake):
-    intake.app.state.intake.new_rows.pool = BrokenPool()
+    intake.app.state.service.own.new_rows.pool = BrokenPool()
     headers = intake.keys.headers("unit", "unit-a")
     r = await intake.post("/v1/nominations", json=nomination_body(), headers=headers)
     assert r.status_code == 202, r.text
@@ -70,7 +70,7 @@ async def test_a_failed_row_write_still_answers_202_and_the_projection_writes_th
 
 
 async def test_a_stalled_database_does_not_hold_back_an_acked_answer(intake):
-    writer = intake.app.state.intake.new_rows
+    writer = intake.app.state.service.own.new_rows
     writer.pool, writer.timeout_s = StalledPool(), 0.5
     r = await asyncio.wait_for(intake.post("/v1/nominations", json=nomination_body(),
                                            headers=intake.keys.headers("unit", "unit-a")), timeout=10)
@@ -79,7 +79,7 @@ async def test_a_stalled_database_does_not_hold_back_an_acked_answer(intake):
 
 
 async def test_an_ordinary_nomination_takes_no_pooled_connection_before_its_ack(intake):
-    svc = intake.app.state.intake
+    svc = intake.app.state.service.own
     headers = intake.keys.headers("unit", "unit-a")
     first = await intake.post("/v1/nominations", json=nomination_body(technology_name="首项"), headers=headers)
     assert first.status_code == 202, first.text  # unit-a's registration is now known to this process

@@ -50,7 +50,7 @@ async def test_events_from_the_log_are_applied_once_and_poison_is_set_aside(inta
 
     dead = await wait_for(letters)
     assert len(dead) == 1 and "undecodable" in str(dead[0])
-    async with intake.app.state.intake.pool.acquire() as conn:
+    async with intake.app.state.service.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM intake.nomination_status") == 2
         claimed = {r["event_id"] for r in await conn.fetch("SELECT event_id FROM intake.inbox")}
     # The broken record was not applied, so its id is not claimed: a fixed replay would still apply it.
@@ -79,7 +79,7 @@ async def test_a_recommendation_read_before_its_application_still_recommends_it(
     await publish((APPLICATIONS, saved), (APPLICATIONS, sent))
 
     async def both_applied():
-        async with intake.app.state.intake.pool.acquire() as conn:
+        async with intake.app.state.service.pool.acquire() as conn:
             return await conn.fetchrow("SELECT status, nomination_id, created_at, updated_at FROM intake.applications "
                                        "WHERE application_id = $1 AND ever_sent", app_id)
 

@@ -51,7 +51,7 @@ CHIP = listed_2022("leading_tech", "“高性能”存算一体芯片", {"techno
 
 
 async def listings_seen(client, n: int) -> bool:
-    async with client.app.state.intake.pool.acquire() as conn:
+    async with client.app.state.service.pool.acquire() as conn:
         return await conn.fetchval("SELECT count(*) FROM intake.listings") == n
 
 
@@ -157,7 +157,7 @@ async def test_a_list_naming_an_entry_twice_does_not_stop_the_projection(intake_
 async def test_rows_saved_before_credit_keys_existed_get_them_at_start(intake_2023):
     from services.intake import store
 
-    async with intake_2023.app.state.intake.pool.acquire() as conn:
+    async with intake_2023.app.state.service.pool.acquire() as conn:
         await conn.execute("UPDATE intake.nomination_status SET credit_key = NULL")
         await store.ensure_schema(conn)
         keys = await conn.fetch("SELECT credit_key FROM intake.nomination_status WHERE nomination_id = $1",

@@ -176,11 +176,11 @@ async def test_metrics_show_each_partitions_lag(publish):
 async def test_a_view_not_built_yet_answers_503(env, tmp_path):
     keys = Keys(tmp_path)
     app = api.create_app(verifier=keys.verifier())  # its lifespan not run: no view was ever built
-    app.state.pool = await asyncpg.create_pool(env["DATABASE_URL"], min_size=1, max_size=1)
-    app.state.campaigns = SimpleNamespace(book=CampaignBook())
+    app.state.service.pool = await asyncpg.create_pool(env["DATABASE_URL"], min_size=1, max_size=1)
+    app.state.service.campaigns = SimpleNamespace(book=CampaignBook())
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             r = await client.get("/v1/rankings/nominations", headers=keys.headers("secretariat", "kczg_secretariat"))
         assert r.status_code == 503 and r.json()["code"] == "views_building"
     finally:
-        await app.state.pool.close()
+        await app.state.service.pool.close()

@@ -26,7 +26,7 @@ async def move_release_to_20_february(client) -> None:
     await publish((CAMPAIGNS, moved))
 
     async def known():
-        campaign = client.app.state.campaigns.campaign(C)
+        campaign = client.app.state.service.campaigns.campaign(C)
         return campaign.timeline.release_planned_from.astimezone(campaign.tz).date() == date(2023, 2, 20)
 
     await wait_for(known)

@@ -24,13 +24,13 @@ async def quota_beside(intake):
 
     async with app.router.lifespan_context(app):
         # A module-level app: its clock and verifier come from here, and the verifier goes with this test.
-        app.state.clock, app.state.token_verifier = FixedClock(IN_COLLECTION), intake.keys.verifier()
+        app.state.service.clock, app.state.service.verifier = FixedClock(IN_COLLECTION), intake.keys.verifier()
         try:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://quota",
                                          timeout=30) as quota:
                 yield quota
         finally:
-            del app.state.token_verifier
+            app.state.service.verifier = None
 
 
 async def test_a_unit_registered_a_moment_ago_nominates_at_once(intake):

@@ -57,7 +57,7 @@ KEYS = [None, "good", "bad"]
 
 async def test_the_lane_and_the_route_give_the_same_whole_response(review):
     seated, nominations, idle = await _seats(review)
-    lane = review.app.state.fast_lane
+    lane = review.app.lane
     tokens = {"seated": ("expert", ECO, {"sub": seated}), "idle": ("expert", ECO, {"sub": idle}),
               "other body's expert": ("expert", MATERIALS, {"sub": seated}),
               "review_body": ("review_body", ECO, {}), "expired": ("expert", ECO, {"sub": seated, "ttl_s": -10})}
@@ -95,7 +95,7 @@ async def test_the_lane_and_the_route_give_the_same_whole_response(review):
 
 async def test_an_ordinary_score_is_the_lanes(review):
     seated, (nid, _), _ = await _seats(review)
-    lane = review.app.state.fast_lane
+    lane = review.app.lane
     before = lane.answered
     r = await review.put(f"{GREEN}/nominations/{nid}/scores", json={"scores": SCORES},
                          headers=as_(review, "expert", ECO, sub=seated))

@@ -269,7 +269,7 @@ async def test_a_timeline_extension_moves_the_late_line(review):
                                                       changes={"prelim_due_at": moved, "final_review_opens_at": moved})))
 
     async def follower_moved():
-        return review.app.state.ws.campaigns.campaign("kczg-2022").timeline.prelim_due_at == moved
+        return review.app.state.service.campaigns.campaign("kczg-2022").timeline.prelim_due_at == moved
     await wait_for(follower_moved)
     panel = await _ready(review)
     await score_everything(review, panel)

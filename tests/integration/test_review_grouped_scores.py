@@ -29,7 +29,7 @@ class HeldGroups:
     groups the rule makes, one at a time; `sizes` records each group run."""
 
     def __init__(self, client) -> None:
-        self.queue = client.app.state.scores.groups
+        self.queue = client.app.state.service.own.groups
         self.sizes, run = [], self.queue.run
 
         async def recording(items):
@@ -132,7 +132,7 @@ async def test_a_failed_group_runs_each_command_again_alone(review):
     panel = await _ready(review)
     nid, seated = next(iter(panel.items()))
     url = f"{GREEN}/nominations/{nid}/scores"
-    scores = review.app.state.scores
+    scores = review.app.state.service.own
     failures = []
     save = scores.steps.save
 

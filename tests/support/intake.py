@@ -125,7 +125,7 @@ UNITS = {"unit-a": ("provincial_cast",), "unit-b": ("national_society", "provinc
 
 
 async def units_seen(client, n: int) -> bool:
-    async with client.app.state.intake.pool.acquire() as conn:
+    async with client.app.state.service.pool.acquire() as conn:
         return await conn.fetchval("SELECT count(*) FROM intake.units") >= n
 
 

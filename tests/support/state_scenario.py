@@ -73,7 +73,7 @@ async def services_in_process(keys: Keys, clock: FixedClock, db: str):
             await stack.enter_async_context(app.router.lifespan_context(app))
             clients[name] = await stack.enter_async_context(httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url=f"http://{name}", timeout=60))
-        quota.state.clock, quota.state.token_verifier = clock, keys.verifier()
+        quota.state.service.clock, quota.state.service.verifier = clock, keys.verifier()
         yield Run(keys, clock, db, clients)
 
 

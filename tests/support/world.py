@@ -78,11 +78,11 @@ async def all_in_process(keys: Keys):
             clients[name] = await stack.enter_async_context(client)
         # The quota app is a module-level object: its clock and verifier come from here, not the environment,
         # and the verifier is taken away again (it would outlive this test's keys).
-        quota_app.state.clock, quota_app.state.token_verifier = clocks["quota"], keys.verifier()
+        quota_app.state.service.clock, quota_app.state.service.verifier = clocks["quota"], keys.verifier()
         try:
             yield Services(keys, clocks, clients)
         finally:
-            del quota_app.state.token_verifier
+            quota_app.state.service.verifier = None
 
 
 @dataclass

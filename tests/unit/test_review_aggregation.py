@@ -1,17 +1,18 @@
-"""Weighted totals, aggregation methods, divergence and ranking: worked by hand, then against floats."""
+"""Weighted totals, aggregation methods, divergence and ranking: worked by hand, then against an exact reference."""
 
 from __future__ import annotations
 
 import random
-import statistics
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal as D
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts.errors import DomainError
+from kczg.simulator.review import reference
 from services.review.domain.aggregation import (
     AggregationPlan, Criterion, NominationScores, mean, score_target, trimmed_mean, weighted_total, zscore_means,
 )
@@ -175,27 +176,36 @@ def test_bad_plans_and_inputs_are_refused(plan, given, code) -> None:
     assert refused.value.code == code
 
 
-# --- properties against a float reference -------------------------------------------------------
+# --- properties against an exact reference ------------------------------------------------------
+# The reference (kczg/simulator/review/reference.py) works in fractions.Fraction, keeps square roots exact
+# and rounds once, half up, to cents; it imports nothing of services.review. The simulator checks the
+# services' aggregates with it too.
 
 
-def reference(method: str, panel: dict[str, dict[str, float]], trim_min: int) -> dict[str, float]:
-    if method == "mean":
-        return {n: statistics.mean(t.values()) for n, t in panel.items()}
+def test_the_reference_rounds_half_up_once() -> None:
+    assert reference.cents(Fraction(80005, 1000)) == D("80.01")
+    assert reference.cents(Fraction(80004999, 10**6)) == D("80.00")
+    assert reference.cents(Fraction(-5, 1000)) == D("-0.01")       # half away from zero, as ROUND_HALF_UP
+    assert reference.mean_of([D("80.00"), D("80.01")]) == D("80.01")
+    assert reference.trimmed_mean_of([D(x) for x in ("92", "88.5", "86", "85.5", "84", "60", "95")], 5) == D("87.20")
+
+
+def test_the_reference_zscore_is_exact_where_the_roots_cancel_and_settled_where_they_do_not() -> None:
+    # e0 and e1 each score the two nominations 0.01 apart, opposite ways: every z is ±1 and the means cancel,
+    # so both aggregates are the grand mean 0.005 exactly: half up gives 0.01 (half even would give 0.00).
+    crossed = {"a": {"e0": D("0.01"), "e1": D("0.00")}, "b": {"e0": D("0.00"), "e1": D("0.01")}}
+    assert reference.zscore_means_of(crossed) == {"a": D("0.01"), "b": D("0.01")}
+    # the worked example above: irrational, settled by bounds
+    panel = {"n1": {"A": D(80), "B": D(60)}, "n2": {"A": D(70), "B": D(60)}, "n3": {"A": D(90), "C": D(75)}}
+    assert reference.zscore_means_of(panel) == {"n1": D("72.50"), "n2": D("65.94"), "n3": D("79.06")}
+
+
+def exact(method: str, panel: dict[str, dict[str, D]], trim_min: int) -> dict[str, D]:
+    if method == "zscore_mean":
+        return reference.zscore_means_of(panel)
     if method == "trimmed_mean":
-        return {n: statistics.mean(sorted(t.values())[1:-1] if len(t) >= trim_min else t.values())
-                for n, t in panel.items()}
-    by_expert: dict[str, dict[str, float]] = {}
-    for n, totals in panel.items():
-        for e, t in totals.items():
-            by_expert.setdefault(e, {})[n] = t
-    z: dict[str, list[float]] = {n: [] for n in panel}
-    for scored in by_expert.values():
-        m, s = statistics.mean(scored.values()), statistics.pstdev(scored.values())
-        for n, t in scored.items():
-            z[n].append((t - m) / s if s > 1e-12 else 0.0)
-    every = [t for totals in panel.values() for t in totals.values()]
-    gm, gs = statistics.mean(every), statistics.pstdev(every)
-    return {n: gm + gs * statistics.mean(zs) for n, zs in z.items()}
+        return {n: reference.trimmed_mean_of(t.values(), trim_min) for n, t in panel.items()}
+    return {n: reference.mean_of(t.values()) for n, t in panel.items()}
 
 
 cents = st.integers(0, 10_000).map(lambda c: D(c).scaleb(-2))
@@ -211,17 +221,17 @@ def panels(draw) -> dict[str, dict[str, D]]:
     return out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(panels(), st.sampled_from(["mean", "trimmed_mean", "zscore_mean"]), st.integers(3, 7))
-def test_aggregates_agree_with_a_float_reference(panel, method, trim_min) -> None:
+def test_aggregates_equal_the_exact_reference(panel, method, trim_min) -> None:
     plan = AggregationPlan(method=method, trim_min_scores=trim_min)
     results = score_target(plan, [NominationScores(n, t) for n, t in panel.items()])
-    expected = reference(method, {n: {e: float(t) for e, t in ts.items()} for n, ts in panel.items()}, trim_min)
+    expected = exact(method, panel, trim_min)
+    assert {r.nomination_id: r.aggregate for r in results} == expected
     for r in results:
-        assert r.aggregate == r.aggregate.quantize(D("0.01"))
-        assert abs(float(r.aggregate) - round(expected[r.nomination_id], 2)) <= 0.0100001
-        assert r.raw_sum == sum(panel[r.nomination_id].values()) and r.expert_count == len(panel[r.nomination_id])
-        assert r.spread == max(panel[r.nomination_id].values()) - min(panel[r.nomination_id].values())
+        totals = [Fraction(t) for t in panel[r.nomination_id].values()]
+        assert Fraction(r.raw_sum) == sum(totals) and r.expert_count == len(totals)
+        assert Fraction(r.spread) == max(totals) - min(totals)
 
 
 @settings(max_examples=200, deadline=None)

@@ -12,16 +12,16 @@ import pytest
 
 from contracts.campaign import load_builtin_campaign
 from contracts.errors import Conflict, DomainError, Forbidden, NotFound
-from contracts.events import (ConflictDeclared, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
-                              NominationScreened, PrelimResultsSubmitted, PrelimScored, ReviewPlanConfirmed,
-                              ReviewPlanFiled)
+from contracts.events import (ConflictDeclared, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned, NominationScreened,
+                              PrelimScored)
 from contracts.identity import Identity
 from services.review.domain.commands import (AssignAutomatically, AssignExpert, ConfirmPlan, DeclareConflict,
                                              FilePlan, RecordScore, Screen, SubmitResults)
 from services.review.domain.conflicts import Organisation
 from services.review.domain.context import ReviewContext
 from services.review.domain.decide import decide
-from services.review.domain.model import NominationFacts, PanelSeat, ScoreState, TargetState
+from services.review.domain.evolve import evolve_target
+from services.review.domain.model import NominationFacts, ScoreState, TargetState
 from services.review.domain.parties import parties_of
 from services.review.domain.plans import plan_defaults
 from services.review.domain.scores import decide_score
@@ -59,23 +59,7 @@ def terms(**changes) -> dict:
 
 def apply(state: TargetState, events) -> TargetState:
     """What the write side saves: the plan, the confirmation, the seats, the results."""
-    seats = dict(state.seats)
-    for e in events:
-        match e:
-            case ReviewPlanFiled():
-                state = replace(state, plan=e, confirmed_by=None)
-            case ReviewPlanConfirmed():
-                state = replace(state, confirmed_by=e.body_code)
-            case ExpertAssigned():
-                seats[(e.nomination_id, e.expert_id)] = PanelSeat(True)
-            case ExpertUnassigned():
-                old = seats.get((e.nomination_id, e.expert_id), PanelSeat(False))
-                seats[(e.nomination_id, e.expert_id)] = PanelSeat(False, old.conflict)
-            case ConflictDeclared():
-                seats[(e.nomination_id, e.expert_id)] = PanelSeat(False, e.reason_code)
-            case PrelimResultsSubmitted():
-                state = replace(state, results_event_id=e.event_id)
-    return replace(state, seats=seats)
+    return evolve_target(state, events)
 
 
 def filed_and_confirmed(nominations) -> TargetState:

@@ -116,9 +116,66 @@ def test_thresholds_agree_with_exact_fractions(whole: int, part: int, num: int, 
     assert t.met(least, whole) and (least == 0 or not t.met(least - 1, whole))
 
 
-@given(st.integers(1, 60), st.data())
-def test_quorum_and_approval_match_the_integer_rules(eligible: int, data) -> None:
-    present = data.draw(st.integers(0, eligible))
-    yes = data.draw(st.integers(0, present))
-    v = CommitteeVote(eligible, present, data.draw(st.integers(0, eligible - present)), yes, present - yes, 0)
-    assert has_quorum(v) == (3 * present >= 2 * eligible) and is_approved(v) == (3 * yes >= 2 * present)
+# Quorum (到会): at least two thirds of the eligible members present, two thirds included (含三分之二);
+# approval (通过): at least two thirds of those present voting yes. Written by hand for the default rule:
+# eligible -> fewest present for a quorum; present -> fewest yes votes to approve.
+FEWEST_FOR_TWO_THIRDS = {1: 1, 2: 2, 3: 2, 4: 3, 5: 4, 6: 4, 7: 5, 8: 6, 9: 6, 10: 7, 11: 8, 12: 8, 13: 9, 14: 10,
+                         15: 10, 21: 14, 30: 20, 31: 21}
+RULES = [VoteRule(), VoteRule(quorum=Threshold(1, 2), approval=Threshold(3, 4)),
+         VoteRule(quorum=Threshold(3, 5), approval=Threshold(1, 1)), VoteRule(quorum=Threshold(1, 1))]
+
+
+def expected_refusal(selected: bool, v: CommitteeVote, rule: VoteRule) -> str | None:
+    """What the rule, read as fractions of people, says about a decision on a consistent vote."""
+    quorum = Fraction(v.present, v.eligible) >= Fraction(rule.quorum.num, rule.quorum.den)
+    if not quorum:
+        return "no_quorum"
+    approved = Fraction(v.yes, v.present) >= Fraction(rule.approval.num, rule.approval.den)
+    if selected != approved:
+        return "not_approved" if selected else "vote_contradicts_decision"
+    return None
+
+
+def fewest(whole: int, share: Fraction) -> int:
+    return next(k for k in range(whole + 1) if Fraction(k, whole) >= share)
+
+
+@pytest.mark.parametrize("eligible, least", FEWEST_FOR_TWO_THIRDS.items())
+def test_two_thirds_quorum_at_its_boundary(eligible: int, least: int) -> None:
+    assert has_quorum(vote(eligible=eligible, present=least, yes=least))
+    assert not has_quorum(vote(eligible=eligible, present=least - 1, yes=least - 1))
+    assert f"须至少 {least} 人" in refusal(True, vote(eligible=eligible, present=least - 1, yes=least - 1)).message
+
+
+@pytest.mark.parametrize("present, least", FEWEST_FOR_TWO_THIRDS.items())
+def test_two_thirds_approval_at_its_boundary(present: int, least: int) -> None:
+    assert is_approved(vote(eligible=present, present=present, yes=least))
+    assert not is_approved(vote(eligible=present, present=present, yes=least - 1))
+    message = refusal(True, vote(eligible=present, present=present, yes=least - 1)).message
+    assert f"赞成 {least - 1} 票，须至少 {least} 票" in message
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: f"quorum {r.quorum.num}/{r.quorum.den} "
+                                                      f"approval {r.approval.num}/{r.approval.den}")
+def test_every_small_vote_is_decided_as_the_fractions_say(rule: VoteRule) -> None:
+    quorum_share, approval_share = (Fraction(t.num, t.den) for t in (rule.quorum, rule.approval))
+    for eligible in range(1, 19):
+        for present in range(eligible + 1):
+            for recused in range(eligible - present + 1):
+                for yes in range(present + 1):
+                    no = (present - yes) // 2  # the rest abstain: neither counts as yes
+                    v = CommitteeVote(eligible, present, recused, yes, no, present - yes - no)
+                    assert has_quorum(v, rule) == (Fraction(present, eligible) >= quorum_share), v
+                    if present:
+                        assert is_approved(v, rule) == (Fraction(yes, present) >= approval_share), v
+                    for selected in (True, False):
+                        want = expected_refusal(selected, v, rule)
+                        if want is None:
+                            check_decision(selected, v, rule)
+                            continue
+                        error = refusal(selected, v, rule)
+                        assert error.code == want, (selected, v)
+                        if want == "no_quorum":
+                            assert f"须至少 {fewest(eligible, quorum_share)} 人" in error.message
+                        else:
+                            assert f"须至少 {fewest(present, approval_share)} 票" in error.message

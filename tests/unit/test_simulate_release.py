@@ -11,9 +11,9 @@ from fractions import Fraction
 import pytest
 
 from contracts.errors import DomainError
-from kczg.simulate_release_check import (Item, check_manifest, check_page, check_release_json, check_view,
+from kczg.simulator.release.check import (Item, check_manifest, check_page, check_release_json, check_view,
                                          declared_order)
-from kczg.simulate_release_plan import (COMMITTEE, OBJECTIONS, Rule, objections, revisions, selection, short_vote,
+from kczg.simulator.release.plan import (COMMITTEE, OBJECTIONS, Rule, objections, revisions, selection, short_vote,
                                         vote)
 from services.review.domain.votes import CommitteeVote, Threshold, VoteRule, check_decision
 

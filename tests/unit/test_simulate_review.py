@@ -3,10 +3,12 @@ a view disagreeing with the recomputation."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal
 
-from kczg.simulate_review_check import compare, expected_results, total_of
-from kczg.simulate_review_plan import declarations, roster, scores, screening_failures
+from kczg.simulator.review.check import compare, expected_results, total_of
+from kczg.simulator.review.plan import declarations, roster, scores, screening_failures, zscore_target
 
 PLAN = {"criteria": [{"code": "innovation", "name": "创新性", "weight": 30},
                      {"code": "advancement", "name": "先进性", "weight": 25},
@@ -55,3 +57,30 @@ def test_the_check_recomputes_and_names_every_disagreement():
     assert len(problems) == 3
     assert total_of({"innovation": "90", "advancement": "80", "industrial_value": "85", "social_benefit": "70"},
                     PLAN) == Decimal("83.00")
+
+
+def test_a_zscore_plan_is_checked_over_the_whole_panel():
+    # The panel worked by hand in test_review_aggregation: A scores all three, B two alike, C one.
+    given = {("n1", "A"): "80", ("n1", "B"): "60", ("n2", "A"): "70", ("n2", "B"): "60", ("n3", "A"): "90",
+             ("n3", "C"): "75"}
+    posted = {key: Decimal(total) for key, total in given.items()}
+    rows = [{"nomination_id": n, "in_review": True, "experts": [e for m, e in given if m == n], "submitted_at": AT}
+            for n in ("n1", "n2", "n3")]
+    problems: list[str] = []
+    expected = expected_results({**PLAN, "aggregation": "zscore_mean", "experts_per_item": 2}, rows, posted, problems)
+    assert problems == []
+    assert {n: (e.aggregate, e.rank) for n, e in expected.items()} == {
+        "n3": (Decimal("79.06"), 1), "n1": (Decimal("72.50"), 2), "n2": (Decimal("65.94"), 3)}
+
+
+def test_one_leading_tech_target_files_zscore_by_the_seed():
+    keys = [f"kczg-2022:leading_tech:{d}" for d in ("electronic_info", "biomedicine", "advanced_materials")]
+    assert zscore_target(keys, 7) == zscore_target(list(reversed(keys)), 7) in keys
+
+
+def test_the_check_shares_no_code_with_the_review_service():
+    # An independent reference: importing the check loads nothing of services/ (weighted totals included).
+    loaded = subprocess.run([sys.executable, "-c", "import sys, kczg.simulator.review.check; "
+                             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'services'))"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"

@@ -1,4 +1,5 @@
-"""`make up` / `make test` first install the Debian packages the system uses (deploy/local/stack.py packages):
+"""`make up` / `make test` first install the Debian packages the system uses (deploy/local/stack.py packages,
+deploy/local/packages.py):
 only the missing ones, after apt-get update, without recommends; where that cannot be done, one line names
 them and the exact command. dpkg-query and apt-get are stand-ins on PATH that share one package database."""
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.local import stack
+from deploy.local import packages, stack
 
 DPKG_QUERY = """#!{python}
 import sys
@@ -42,22 +43,22 @@ def debian(tmp_path, monkeypatch):
 
 
 def test_the_list_is_the_image_s_plus_chromium_for_the_tests():
-    assert stack.system_packages() == ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0",
+    assert packages.system_packages() == ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0",
                                        "fonts-wqy-microhei", "fontconfig"]
-    assert stack.system_packages(tests=True) == [*stack.system_packages(), "chromium"]
+    assert packages.system_packages(tests=True) == [*packages.system_packages(), "chromium"]
 
 
 def test_root_installs_only_what_is_missing_after_an_update(debian, monkeypatch):
-    monkeypatch.setattr(stack, "is_root", lambda: True)
-    assert stack.ensure_system_packages(tests=True) == ["libharfbuzz-subset0", "fonts-wqy-microhei", "chromium"]
+    monkeypatch.setattr(packages, "is_root", lambda: True)
+    assert packages.ensure_system_packages(tests=True) == ["libharfbuzz-subset0", "fonts-wqy-microhei", "chromium"]
     assert debian.read_text().splitlines() == [
         "update", "install -y --no-install-recommends libharfbuzz-subset0 fonts-wqy-microhei chromium"]
-    assert stack.ensure_system_packages(tests=True) == []  # the second time nothing is missing, apt is not run
+    assert packages.ensure_system_packages(tests=True) == []  # the second time nothing is missing, apt is not run
     assert len(debian.read_text().splitlines()) == 2
 
 
 def test_without_root_or_sudo_one_line_names_the_packages_and_the_command(debian, monkeypatch, capsys):
-    monkeypatch.setattr(stack, "is_root", lambda: False)
+    monkeypatch.setattr(packages, "is_root", lambda: False)
     assert stack.main(["packages"]) == 1
     assert capsys.readouterr().err == (
         "[stack] error: 缺少系统软件包（missing_system_packages）：libharfbuzz-subset0 fonts-wqy-microhei；"
@@ -68,16 +69,16 @@ def test_without_root_or_sudo_one_line_names_the_packages_and_the_command(debian
 
 def test_without_apt_one_line_names_every_package(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path))  # neither dpkg-query nor apt-get: nothing can be checked
-    monkeypatch.setattr(stack, "is_root", lambda: True)
+    monkeypatch.setattr(packages, "is_root", lambda: True)
     assert stack.main(["packages", "--tests"]) == 1
-    names = " ".join(stack.system_packages(tests=True))
+    names = " ".join(packages.system_packages(tests=True))
     assert capsys.readouterr().err == (f"[stack] error: 缺少系统软件包（missing_system_packages）：{names}；"
                                        f"无法自动安装（没有 apt-get）。请运行：apt-get install -y --no-install-recommends "
                                        f"{names}\n")
 
 
 def test_make_up_and_make_test_install_them_before_anything_else():
-    makefile = (Path(stack.PROJECT_ROOT) / "Makefile").read_text()
+    makefile = (Path(packages.PROJECT_ROOT) / "Makefile").read_text()
     assert "\nup: packages install\n" in makefile
     assert "\ntest: test-packages install\n" in makefile
     assert "\npackages:\n\t$(PYTHON) deploy/local/stack.py packages\n" in makefile
@@ -88,7 +89,7 @@ def test_the_browser_test_fails_without_chromium_and_says_how_to_install_it(monk
     from tests.e2e import test_public_page_browser as browser
 
     monkeypatch.setattr(browser, "CHROMIUM", "/nonexistent/chromium")
-    monkeypatch.setattr(stack, "is_root", lambda: True)
+    monkeypatch.setattr(packages, "is_root", lambda: True)
     with pytest.raises(pytest.fail.Exception) as failed:
         browser.need_browser()
     assert str(failed.value) == ("缺少系统软件包（missing_system_packages）：chromium；没有 /nonexistent/chromium"
@@ -96,8 +97,8 @@ def test_the_browser_test_fails_without_chromium_and_says_how_to_install_it(monk
 
 
 def test_the_distributions_python_without_venv_asks_for_python3_venv(monkeypatch):
-    monkeypatch.setattr(stack.sys, "executable", "/usr/bin/python3")
-    monkeypatch.setattr(stack.importlib.util, "find_spec", lambda name: None if name == "ensurepip" else object())
-    assert stack.interpreter_packages() == ["python3-venv"]
-    monkeypatch.setattr(stack.sys, "executable", "/opt/python/bin/python3")  # not apt's to complete
-    assert stack.interpreter_packages() == []
+    monkeypatch.setattr(packages.sys, "executable", "/usr/bin/python3")
+    monkeypatch.setattr(packages.importlib.util, "find_spec", lambda name: None if name == "ensurepip" else object())
+    assert packages.interpreter_packages() == ["python3-venv"]
+    monkeypatch.setattr(packages.sys, "executable", "/opt/python/bin/python3")  # not apt's to complete
+    assert packages.interpreter_packages() == []

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from contracts.identity import Identity
 from eventlog.auth import requires
-from eventlog.idempotency import Reply
-from services.intake import attachments, views
+from eventlog.front_door import WriteRequest, service_of, writer
+from services.intake import handlers, views
 from services.intake.domain.access import application_not_found, sees_application
 from services.intake.domain.commands import (
     DeclineApplication,
     RecommendApplication,
     ReturnApplication,
-    SaveApplication,
     SendApplication,
     recommended_nomination_id,
 )
-from services.intake.domain.model import evolve_application
 from services.intake.schemas import (
     ApplicationAccepted,
     ApplicationRequest,
@@ -27,10 +25,8 @@ from services.intake.schemas import (
     ReasonRequest,
     RecommendRequest,
 )
-from services.intake.http_contract import WriteRequest, writer
-from services.intake.steps import application_step
 
-from .common import Paging, answer, json_response, now_for, paging, problems, service
+from .common import Paging, answer, json_response, paging, problems
 
 router = APIRouter(tags=["申报（申报单位 → 推荐单位）"])
 applicant, unit = requires("applicant"), requires("unit")
@@ -38,36 +34,12 @@ applying, unit_writing = writer("applicant"), writer("unit")
 STATUS = Query(None, pattern="^(draft|sent|returned|declined|recommended)$")
 
 
-def _accepted(state) -> dict:
-    return {"application_id": str(state.application_id), "status": state.status, "revision": state.revision,
-            "url": f"/v1/applications/{state.application_id}",
-            "nomination_id": str(state.nomination_id) if state.nomination_id else None}
-
-
-def _answered(status: int):
-    """The application's new state, as the answer."""
-    def answer_with(state, events) -> Reply:
-        for event in events:
-            state = evolve_application(state, event)
-        return Reply(status, _accepted(state))
-    return answer_with
-
-
 async def _run(request: Request, req: WriteRequest, cmd, status: int = 200):
-    svc = service(request)
-    return answer(await svc.uow.run(application_step(svc, cmd, now_for(request), _answered(status)), req.idem))
+    return answer(await handlers.run_application(service_of(request), req, cmd, status))
 
 
 async def _save(request: Request, req: WriteRequest, body: ApplicationRequest, application_id: UUID | None):
-    svc, who, idem = service(request), req.who, req.idem
-    app_id = application_id or (idem.derived_id("application") if idem else uuid4())
-    async with svc.pool.acquire() as conn:
-        refs = await attachments.resolve(conn, who.org, body.attachments)
-    cmd = SaveApplication(by=who, application_id=app_id, campaign=body.campaign, unit_id=body.unit_id,
-                          list_code=body.list_code, domain=body.domain, title=body.title, form=body.form,
-                          attachments=refs, creates=application_id is None)
-    step = application_step(svc, cmd, now_for(request), _answered(201 if cmd.creates else 200))
-    return answer(await svc.uow.run(step, idem))
+    return answer(await handlers.save_application(service_of(request), req, body, application_id))
 
 
 @router.post("/v1/applications", status_code=201, response_model=ApplicationAccepted,
@@ -113,7 +85,7 @@ async def recommend_application(application_id: UUID, body: RecommendRequest, re
 
 async def _page(request: Request, paging: Paging, side: str, org: str, status: str | None):
     """One page of the applications `org` made (side "applicant") or was sent (side "unit")."""
-    async with service(request).pool.acquire() as conn:
+    async with service_of(request).pool.acquire() as conn:
         rows, total = await views.applications_where(conn, side, org, status=status,
                                                      offset=paging.offset, limit=paging.page_size)
     return json_response(paging.wrap([views.application_out(r, detail=False) for r in rows], total))
@@ -134,7 +106,7 @@ async def unit_queue(request: Request, paging: Paging = Depends(paging), who: Id
 @router.get("/v1/applications/{application_id}", responses=problems(404), summary="一份申报的详情")
 async def get_application(application_id: UUID, request: Request,
                           who: Identity = Depends(requires("applicant", "unit", "secretariat"))):
-    async with service(request).pool.acquire() as conn:
+    async with service_of(request).pool.acquire() as conn:
         row = await views.application(conn, application_id)
     if row is None or not sees_application(who, row["applicant_id"], row["unit_id"], row["ever_sent"]):
         raise application_not_found()

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import os
-
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 
 from contracts.errors import DomainError
 from contracts.identity import Identity
 from eventlog.auth import requires
+from eventlog.front_door import service_of
 from services.intake import attachments
+from services.intake.http_contract import MAX_ATTACHMENT_BYTES
 
-from .common import json_response, problems, service
+from .common import json_response, problems
 
 router = APIRouter(tags=["附件"])
-MAX_ATTACHMENT_BYTES = int(os.environ.get("INTAKE_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))
 
 _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
@@ -38,6 +37,6 @@ async def upload_attachment(request: Request, who: Identity = Depends(requires("
             raise DomainError("缺少文件字段 file。", code="file_required", field="file")
         data = await upload.read(MAX_ATTACHMENT_BYTES + 1)
         ref = attachments.check_upload(upload.filename, upload.content_type, data, MAX_ATTACHMENT_BYTES)
-    async with service(request).pool.acquire() as conn:
+    async with service_of(request).pool.acquire() as conn:
         await attachments.store_upload(conn, who.org, ref, data)
     return json_response(ref.model_dump(), 201)

@@ -1,27 +1,14 @@
-"""What every route shares: the service, the request's instant, idempotency, answers, pagination, docs."""
+"""What every intake route shares: answers, pagination and the problems' docs (the service's state, the
+caller, key and instant are eventlog/front_door.py's, as for every service)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from fastapi import Request
-
-from eventlog.clock import request_clock
 from eventlog.http_docs import Paging, json_response, paging, problem_docs
 from eventlog.http_problems import reply_response as answer
-from services.intake.service import IntakeService
 
-__all__ = ["Paging", "answer", "json_response", "now_for", "paging", "problems", "service"]
-
-
-def service(request: Request) -> IntakeService:
-    return request.app.state.intake
-
-
-def now_for(request: Request) -> datetime:
-    """The service's clock now, or the instant named in X-Kczg-Clock where demos enable that."""
-    return request_clock(service(request).clock, request.headers).now()
+__all__ = ["Paging", "answer", "json_response", "paging", "problems"]
 
 
 _EXAMPLES = {

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from eventlog.clock import header_clock_allowed
+from eventlog.front_door import now_for, service_of
 from services.intake.domain.rules import deadline_text
 
-from .common import json_response, now_for, problems, service
+from .common import json_response, problems
 
 router = APIRouter(tags=["服务"])
 
@@ -19,7 +20,7 @@ async def clock(request: Request):
 
 @router.get("/v1/campaigns/{code}", responses=problems(422), summary="评选活动：榜单、领域与申报截止时间")
 async def campaign(code: str, request: Request):
-    svc = service(request)
+    svc = service_of(request)
     c = await svc.campaigns.knowing(code)
     now = now_for(request)
     async with svc.pool.acquire() as conn:

@@ -1,7 +1,7 @@
 """The publish service's write-side state of one list, and the facts from the log its decisions read.
 
 A list's aggregate (one list of one campaign) is its notices, the objections to them and its published
-versions, as the service's own tables hold them. The facts are values read from the service's own
+versions, as the service's own tables hold them (what each event does to it: domain/evolve.py). The facts are values read from the service's own
 projection of the log (views/release_facts.py): who decided what, what each nomination is called.
 """
 
@@ -35,6 +35,15 @@ class Objection:
     event_id: UUID               # the ObjectionFiled
     upheld: bool | None = None   # None: not resolved yet
     resolution_event_id: UUID | None = None
+    # The objector and the grounds as filed (`contact` is private: only the secretariat's list shows it),
+    # and the resolution's note and time.
+    name: str = ""
+    organisation: str = ""
+    contact: str = ""
+    grounds: str = ""
+    filed_at: datetime | None = None
+    note: str | None = None
+    resolved_at: datetime | None = None
 
     @property
     def resolved(self) -> bool:

@@ -1,22 +1,16 @@
-"""What every publish route shares: the injected clock, the caller (or nobody), the campaign, the pool."""
+"""What every publish route shares: the caller (or nobody), the campaign, the pool, the objector's
+client (the service's state, key and instant are eventlog/front_door.py's, as for every service)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from datetime import datetime
-
 from fastapi import Request
 
 from contracts.campaign import Campaign
 from contracts.identity import Identity
 from eventlog.auth import identify, verifier_of
-from eventlog.clock import request_clock
-from eventlog.idempotency import IdempotentRequest, idempotent_request
-
-
-def now_for(request: Request) -> datetime:
-    return request_clock(request.app.state.clock, request.headers).now()
+from eventlog.front_door import service_of
 
 
 async def optional_identity(request: Request) -> Identity | None:
@@ -27,13 +21,7 @@ async def optional_identity(request: Request) -> Identity | None:
 
 
 async def campaign_of(request: Request, code: str) -> Campaign:
-    return await request.app.state.campaigns.knowing(code)
-
-
-async def idempotency(request: Request, org: str, key: str | None = None) -> IdempotentRequest | None:
-    """The request under its Idempotency-Key header (or `key`, a form's own token), if it has one."""
-    key = key if key is not None else request.headers.get("idempotency-key")
-    return idempotent_request(org, key, request.method, request.url.path, await request.body())
+    return await service_of(request).campaigns.knowing(code)
 
 
 def client_key(request: Request) -> str:
@@ -46,4 +34,4 @@ def client_key(request: Request) -> str:
 
 
 def pool(request: Request):
-    return request.app.state.pool
+    return service_of(request).pool

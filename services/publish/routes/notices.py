@@ -4,7 +4,6 @@ open one; the secretariat lists and resolves the objections. Commands run throug
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 from uuid import UUID
 
@@ -12,21 +11,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.errors import NotFound
-from contracts.events import ObjectionFiled, ObjectionResolved, PublicNoticeOpened
 from contracts.identity import Identity
 from eventlog.auth import requires
+from eventlog.front_door import WriteRequest, now_for, public_write, service_of, writer
 from eventlog.http_bodies import RequestBody
 from eventlog.http_problems import reply_response
-from eventlog.idempotency import IdempotentRequest, Reply
 
-from .. import facts, public, store
-from ..domain.notice import OpenNotice
-from ..domain.objections import FileObjection, ResolveObjection
-from ..steps import file_objection_step, open_notice_step, resolve_objection_step
-from .common import campaign_of, client_key, idempotency, now_for, optional_identity, pool
+from .. import handlers, public, store
+from .common import campaign_of, client_key, optional_identity, pool
 
 router = APIRouter(prefix="/v1/publish/campaigns/{campaign}", tags=["公示"])
-secretariat = requires("secretariat")
+secretariat, secretariat_writing = requires("secretariat"), writer("secretariat")
 
 
 class ObjectionBody(BaseModel):
@@ -47,21 +42,9 @@ class ResolutionBody(RequestBody):
 
 
 @router.post("/lists/{list_code}/notice", status_code=201, summary="开启榜单公示（秘书处）")
-async def open_notice(campaign: str, list_code: str, request: Request, caller: Identity = Depends(secretariat)):
-    found = await campaign_of(request, campaign)
-    found.ranking_list(list_code)
-    idem = await idempotency(request, caller.org)
-    await facts.caught_up(pool(request), request.app.state.log_ends)  # every decision recorded before now
-
-    def answer(state, events) -> Reply:
-        e: PublicNoticeOpened = events[0]
-        return Reply(201, {"notice_id": str(e.notice_id), "event_id": str(e.event_id), "list_code": e.list_code,
-                           "opens_at": e.opens_at.isoformat(), "closes_at": e.closes_at.isoformat(),
-                           "nominations": [str(n) for n in e.nominations]})
-
-    notice_id = idem.derived_id("notice") if idem else uuid.uuid4()
-    step = open_notice_step(found, OpenNotice(notice_id, list_code), now_for(request), caller.actor(), answer)
-    return reply_response(await request.app.state.uow.run(step, idem))
+async def open_notice(campaign: str, list_code: str, request: Request,
+                      req: WriteRequest = Depends(secretariat_writing)):
+    return reply_response(await handlers.open_notice(service_of(request), req, campaign, list_code))
 
 
 @router.get("/notices", summary="公示列表（公众：正在公示的；秘书处：全部）")
@@ -99,39 +82,13 @@ async def notice_document(conn, campaign, row: public.NoticeRow, now) -> dict[st
                          "unit_name": i.unit_name} for i in await public.notice_items(conn, row)]}
 
 
-async def objection_idempotency(request: Request, key: str | None = None) -> IdempotentRequest | None:
-    """An objector has no account: keys are the public's, one space for all (a key is a client's random
-    token, and the same key with another body is refused as reused)."""
-    return await idempotency(request, "public", key)
-
-
-async def file_objection(request: Request, campaign: str, notice_id: UUID, cmd_fields: dict,
-                         idem: IdempotentRequest | None) -> Reply:
-    """One objection through the unit of work (the JSON route and the page's form both come here); under
-    an idempotency key a retry answers the first filing (its id derived from the key), never a second."""
-    async with pool(request).acquire() as conn:
-        located = await store.notice_list(conn, notice_id)
-    if located is not None and located[0] != campaign:
-        located = None  # another campaign's notice: not found under this one
-    objection_id = idem.derived_id("objection") if idem else uuid.uuid4()
-    cmd = FileObjection(objection_id=objection_id, notice_id=notice_id, **cmd_fields)
-
-    def answer(state, events) -> Reply:
-        e: ObjectionFiled = events[0]
-        return Reply(201, {"objection_id": str(e.objection_id), "event_id": str(e.event_id),
-                           "notice_id": str(e.notice_id), "nomination_id": str(e.nomination_id),
-                           "message": "异议已收到。秘书处将核实处理；您的联系方式不予公开。"})
-
-    step = file_objection_step(located, cmd, now_for(request), client_key(request), answer)
-    return await request.app.state.uow.run(step, idem)
-
-
 @router.post("/notices/{notice_id}/objections", status_code=201, summary="实名提出异议（公众，无须登录）")
 async def post_objection(campaign: str, notice_id: UUID, body: ObjectionBody, request: Request):
     fields = dict(nomination_id=body.nomination_id, name=body.name, organisation=body.organisation,
                   contact=body.contact, grounds=body.grounds)
-    idem = await objection_idempotency(request)
-    return reply_response(await file_objection(request, campaign, notice_id, fields, idem))
+    req = await public_write(request)
+    return reply_response(await handlers.file_objection(service_of(request), req, campaign, notice_id, fields,
+                                                        client_key(request)))
 
 
 @router.get("/objections", summary="异议列表，含异议人联系方式（仅秘书处）")
@@ -143,17 +100,6 @@ async def list_objections(campaign: str, request: Request, list_code: str | None
 
 @router.post("/objections/{objection_id}/resolution", summary="处理异议：成立或不成立（秘书处）")
 async def resolve_objection(campaign: str, objection_id: UUID, body: ResolutionBody, request: Request,
-                            caller: Identity = Depends(secretariat)):
-    async with pool(request).acquire() as conn:
-        located = await store.objection_list(conn, objection_id)
-    if located is not None and located[0] != campaign:
-        located = None
-
-    def answer(state, events) -> Reply:
-        e: ObjectionResolved = events[0]
-        return Reply(200, {"objection_id": str(e.objection_id), "upheld": e.upheld, "event_id": str(e.event_id)})
-
-    idem = await idempotency(request, caller.org)
-    cmd = ResolveObjection(objection_id, body.upheld, body.note)
-    step = resolve_objection_step(located, cmd, now_for(request), caller.actor(), answer)
-    return reply_response(await request.app.state.uow.run(step, idem))
+                            req: WriteRequest = Depends(secretariat_writing)):
+    return reply_response(await handlers.resolve_objection(service_of(request), req, campaign, objection_id,
+                                                           body.upheld, body.note))

@@ -10,14 +10,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from contracts.errors import DomainError
+from eventlog.front_door import now_for, public_write, service_of
 from eventlog.idempotency import Reply
 
-from .. import pages, public
+from .. import handlers, pages, public
 from ..release import render_list, render_notice
 from ..release.page import render_error
 from ..release.page_models import ErrorPage
-from .common import campaign_of, now_for, pool
-from .notices import file_objection, objection_idempotency
+from .common import campaign_of, client_key, pool
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parents[1] / "templates" / "static"
@@ -40,7 +40,7 @@ def error_page(title: str, exc: DomainError, campaign: str | None = None) -> HTM
 
 @router.get("/")
 async def home(request: Request) -> Response:
-    codes = request.app.state.campaigns.book.codes
+    codes = service_of(request).campaigns.book.codes
     if not codes:
         return error_page("“科创中国”系列榜单", DomainError("尚未开启任何年度活动。", http_status=404))
     return RedirectResponse(pages.page_href(codes[-1]), status_code=303)
@@ -61,7 +61,7 @@ async def index(campaign: str, request: Request) -> Response:
     except DomainError as exc:
         return error_page("“科创中国”系列榜单", exc)
     async with pool(request).acquire() as conn:
-        return html(await request.app.state.pages.index(conn, found, now_for(request)))
+        return html(await service_of(request).own.index(conn, found, now_for(request)))
 
 
 @router.get("/campaigns/{campaign}/lists/{list_code}")
@@ -114,10 +114,10 @@ async def objection_form(campaign: str, notice_id: UUID, request: Request) -> Re
     except ValueError:
         nomination_id = None
     try:
-        idem = await objection_idempotency(request, values.get("submission"))
-        reply = await file_objection(request, campaign, notice_id, dict(
+        req = await public_write(request, values.get("submission"))  # the form's own one-time token
+        reply = await handlers.file_objection(service_of(request), req, campaign, notice_id, dict(
             nomination_id=nomination_id, name=values.get("name", ""), organisation=values.get("org", ""),
-            contact=values.get("contact", ""), grounds=values.get("grounds", "")), idem)
+            contact=values.get("contact", ""), grounds=values.get("grounds", "")), client_key(request))
     except DomainError as exc:
         reply = Reply(exc.http_status, {"detail": exc.message, "errors": exc.errors or []})
     now = now_for(request)

@@ -12,6 +12,7 @@ from contracts.codes import CHANNELS, DOMAINS, LISTS
 from contracts.errors import DomainError, NotFound
 from contracts.identity import Identity
 from eventlog.auth import requires
+from eventlog.front_door import service_of
 
 from ..domain.access import Scope, ranking_scope
 from ..views import ranking_queries
@@ -27,13 +28,13 @@ def _check(value: str | None, known, field: str, label: str) -> None:
 
 
 def scope_of(request: Request, caller: Identity | None) -> Scope:
-    book = request.app.state.campaigns.book
+    book = service_of(request).campaigns.book
     return ranking_scope(caller, [book.as_of(code) for code in book.codes])
 
 
 def _known(request: Request) -> tuple[set[str], set[str], set[str]]:
     """The 2022 codes and every code of the campaigns on the log (a new year may bring new ones)."""
-    book = request.app.state.campaigns.book
+    book = service_of(request).campaigns.book
     campaigns = [book.as_of(code) for code in book.codes]
     return (set(LISTS) | {lst.code for c in campaigns for lst in c.lists},
             set(DOMAINS) | {d.code for c in campaigns for lst in c.lists for d in lst.domains},

@@ -9,23 +9,18 @@ from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import ConfigDict, Field
 
 from contracts.errors import NotFound
-from contracts.events import ListPublished
-from contracts.identity import Identity
-from eventlog.auth import requires
+from eventlog.front_door import WriteRequest, service_of, writer
 from eventlog.http_bodies import RequestBody
 from eventlog.http_problems import reply_response
-from eventlog.idempotency import Reply
 
-from .. import facts, public
+from .. import handlers, public
 from ..domain.order import ORDER_DECLARATION
-from ..domain.release import PublishList
 from ..release.assemble import current_versions, list_release
 from ..release.json_file import list_document
-from ..steps import publish_list_step
-from .common import campaign_of, idempotency, now_for, pool
+from .common import campaign_of, pool
 
 router = APIRouter(prefix="/v1/publish/campaigns/{campaign}", tags=["发布"])
-secretariat = requires("secretariat")
+secretariat_writing = writer("secretariat")
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
 
@@ -37,23 +32,8 @@ class ReleaseBody(RequestBody):
 
 @router.post("/lists/{list_code}/release", status_code=201, summary="发布榜单（秘书处）；再次发布即更正版本，须说明原因")
 async def publish_list(campaign: str, list_code: str, request: Request, body: ReleaseBody = Body(ReleaseBody()),
-                       caller: Identity = Depends(secretariat)):
-    found = await campaign_of(request, campaign)
-    found.ranking_list(list_code)
-    idem = await idempotency(request, caller.org)
-    await facts.caught_up(pool(request), request.app.state.log_ends)  # titles and names as the log has them now
-
-    def answer(state, events) -> Reply:
-        e: ListPublished = events[0]
-        return Reply(201, {"list_code": e.list_code, "version": e.version, "event_id": str(e.event_id),
-                           "released_on": e.released_on.isoformat() if e.released_on else None,
-                           "entries": len(e.entries)})
-
-    step = publish_list_step(found, PublishList(list_code, body.reason), now_for(request), caller.actor(), answer)
-    reply = await request.app.state.uow.run(step, idem)
-    if reply.status == 201:
-        request.app.state.release_files.warm(pool(request), request.app.state.log_ends, found)
-    return reply_response(reply)
+                       req: WriteRequest = Depends(secretariat_writing)):
+    return reply_response(await handlers.publish_list(service_of(request), req, campaign, list_code, body.reason))
 
 
 @router.get("/lists", summary="已发布的榜单（当前版本）")
@@ -100,7 +80,7 @@ _FILE_ANSWER = {200: {"description": "文件内容（按扩展名）", "content"
 async def release_file(campaign: str, file: str, request: Request) -> Response:
     found = await campaign_of(request, campaign)
     async with pool(request).acquire() as conn:
-        built = await request.app.state.release_files.files(conn, found)
+        built = await service_of(request).own.release_files.files(conn, found)
     if built and file in built.unavailable:  # 503 renderer_unavailable: this file only, the others are served
         raise built.unavailable[file].error()
     if not built or file not in built.files:

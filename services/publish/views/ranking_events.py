@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 
 from eventlog.event_decoding import ViewEvent
+
+
+class CampaignOpened(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    campaign: str
+    definition: dict[str, Any]
 
 
 class UnitRegistered(ViewEvent, kw_only=True):

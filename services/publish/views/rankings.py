@@ -2,17 +2,19 @@
 
 Topic kczg.nominations carries each unit's registry events and its nominations; kczg.quota the
 quota decisions; kczg.review scores, preliminary results and final decisions; kczg.publish the
-published lists. A nomination's channels are those its submission carried; for submissions that
-carried none (written before NominationSubmitted had `channels`), its unit's current ones
+published lists; kczg.campaigns the campaign, whose bodies of separately organised lists are those
+lists' recommending units, named as units are. A nomination's channels are those its submission carried;
+for submissions that carried none (written before NominationSubmitted had `channels`), its unit's current ones
 (UnitRegistered / UnitChannelsChanged).
 """
 
 from __future__ import annotations
 
-from contracts.topics import NOMINATIONS, PUBLISH, QUOTA, REVIEW
+from contracts.topics import CAMPAIGNS, NOMINATIONS, PUBLISH, QUOTA, REVIEW
 from eventlog.projection import Projection, ViewBatch
 from eventlog.view_table import micros
 
+from ..domain.nominators import nominating_bodies_of
 from . import ranking_events as ev
 from .ranking_tables import (CONTENT, DECISION, PRELIM, PUBLISHED_AT, QUOTA as QUOTA_COLUMNS, RECOMMENDATION,
                              SCREENING, SUBMITTED_AT, SUBMITTED_CHANNELS, UNIT_CHANNELS, UNIT_NAME, UNITS, WITHDRAWN_AT,
@@ -87,12 +89,18 @@ def unit_registered(view: ViewBatch, e: ev.UnitRegistered) -> None:
     view.units.latest(UNIT_CHANNELS, key, version, (list(e.channels),))
 
 
+def campaign_opened(view: ViewBatch, e: ev.CampaignOpened) -> None:
+    for code, name in nominating_bodies_of(e.definition):  # a separately organised list's 推荐单位
+        view.units.latest(UNIT_NAME, (e.campaign, code), (micros(e.occurred_at), e.event_id), (name,))
+
+
 def unit_channels_changed(view: ViewBatch, e: ev.UnitChannelsChanged) -> None:
     key, version = (e.campaign, e.unit_id), (micros(e.occurred_at), e.event_id)
     view.units.latest(UNIT_CHANNELS, key, version, (list(e.channels),))
 
 
 FOLDS = {
+    ev.CampaignOpened: campaign_opened,
     ev.UnitRegistered: unit_registered,
     ev.UnitChannelsChanged: unit_channels_changed,
     ev.NominationSubmitted: nomination_submitted,
@@ -108,5 +116,6 @@ FOLDS = {
     ev.ListPublished: list_published,
 }
 
-RANKINGS = Projection(name="publish.rankings", schema="publish_rankings", topics=(NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                      tables=(NOMINATION_ROWS, UNITS), folds=FOLDS, version=2)
+RANKINGS = Projection(name="publish.rankings", schema="publish_rankings",
+                      topics=(CAMPAIGNS, NOMINATIONS, QUOTA, REVIEW, PUBLISH),
+                      tables=(NOMINATION_ROWS, UNITS), folds=FOLDS, version=3)

@@ -13,6 +13,13 @@ import msgspec
 from eventlog.event_decoding import ViewEvent
 
 
+class CampaignOpened(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    campaign: str
+    definition: dict[str, Any]
+
+
 class UnitRegistered(ViewEvent, kw_only=True):
     event_id: str
     occurred_at: datetime

@@ -3,7 +3,8 @@
 - entries: per nomination its content by revision (title, holder organisation from the form), whether
   it was withdrawn, and the latest event of each stage (quota, screening, prelim, final decision by
   revision), whose ids a published entry's trace carries;
-- units: each recommending unit's name; plans: each body's filed review method per target;
+- units: each recommending unit's name (a separately organised list's body too, as the campaign names it);
+  plans: each body's filed review method per target;
 - notices: every PublicNoticeOpened; versions: every ListPublished, its entries as the event has them.
 
 The same pure folds serve the live view and every rebuild (eventlog.projection), and every column
@@ -14,11 +15,12 @@ from __future__ import annotations
 
 import msgspec
 
-from contracts.topics import NOMINATIONS, PUBLISH, QUOTA, REVIEW
+from contracts.topics import CAMPAIGNS, NOMINATIONS, PUBLISH, QUOTA, REVIEW
 from eventlog.projection import Projection, ViewBatch
 from eventlog.view_table import Column as C, LatestBy, Least, ViewTable, micros
 
 from ..domain.holder import holder_org
+from ..domain.nominators import nominating_bodies_of
 from . import release_events as ev
 
 
@@ -105,6 +107,13 @@ def unit_registered(view: ViewBatch, e: ev.UnitRegistered) -> None:
     view.units.latest(UNIT_NAME, (e.campaign, e.unit_id), (micros(e.occurred_at), e.event_id), (e.name,))
 
 
+def campaign_opened(view: ViewBatch, e: ev.CampaignOpened) -> None:
+    # A separately organised list's body is its entries' 推荐单位. Units register once their campaign is open,
+    # so a unit registered under a body's code (none is, in practice) would name itself.
+    for code, name in nominating_bodies_of(e.definition):
+        view.units.latest(UNIT_NAME, (e.campaign, code), (micros(e.occurred_at), e.event_id), (name,))
+
+
 def plan_filed(view: ViewBatch, e: ev.ReviewPlanFiled) -> None:
     criteria = msgspec.json.encode(e.criteria).decode()
     view.plans.latest(PLAN, (e.campaign, e.body_code, e.list_code, e.domain or ""),
@@ -122,6 +131,7 @@ def list_published(view: ViewBatch, e: ev.ListPublished) -> None:
 
 
 FOLDS = {
+    ev.CampaignOpened: campaign_opened,
     ev.UnitRegistered: unit_registered,
     ev.NominationSubmitted: content,
     ev.NominationAmended: content,
@@ -138,5 +148,5 @@ FOLDS = {
 }
 
 RELEASE_FACTS = Projection(name="publish.release_facts", schema="publish_facts",
-                           topics=(NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                           tables=(ENTRIES, UNITS, PLANS, NOTICES, VERSIONS), folds=FOLDS)
+                           topics=(CAMPAIGNS, NOMINATIONS, QUOTA, REVIEW, PUBLISH),
+                           tables=(ENTRIES, UNITS, PLANS, NOTICES, VERSIONS), folds=FOLDS, version=2)

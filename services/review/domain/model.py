@@ -1,5 +1,6 @@
 """What the review decides on, as plain values: a target's state (its plan, its panel, its results),
-one expert's score on one nomination, and the facts about the nominations under review."""
+one expert's score on one nomination, a nomination's screening, and the facts about the nominations
+under review. What each event does to these states is domain/evolve.py's."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 from uuid import UUID
 
 from contracts.events import ReviewPlanFiled
@@ -24,6 +26,14 @@ class PanelSeat:
 
 
 @dataclass(frozen=True)
+class Ranked:
+    """A nomination's place in its target's submitted preliminary results (its PrelimScored)."""
+
+    rank: int
+    event_id: UUID
+
+
+@dataclass(frozen=True)
 class TargetState:
     target: Target
     plan: ReviewPlanFiled | None = None   # the plan in force (filed, and for a joint target maybe unconfirmed)
@@ -31,6 +41,7 @@ class TargetState:
     scored: bool = False                  # a score has arrived: the plan is locked
     results_event_id: UUID | None = None  # the body submitted its results: review is over
     seats: Mapping[Seat, PanelSeat] = field(default_factory=dict)
+    ranked: Mapping[UUID, Ranked] = field(default_factory=dict)  # by nomination, once results are submitted
 
     @property
     def submitted(self) -> bool:
@@ -83,9 +94,38 @@ class NominationFacts:
 
 
 @dataclass(frozen=True)
+class RecordedScore:
+    """An expert's last scores on a nomination (its ExpertScoreRecorded), with the computed total."""
+
+    nomination_id: UUID
+    expert_id: str
+    scores: Mapping[str, Decimal]  # by criterion
+    total: Decimal
+    event_id: UUID
+
+
+@dataclass(frozen=True)
 class ScoreState:
     """One expert's standing on one nomination: the seat, the plan's terms, what they last recorded."""
 
     target: TargetState
     nomination: NominationStanding | None
-    recorded: Mapping[str, Decimal] | None = None  # the expert's last scores by criterion
+    recorded: RecordedScore | None = None
+
+
+@dataclass(frozen=True)
+class Screening:
+    """A nomination's formal screening on record (its NominationScreened)."""
+
+    nomination_id: UUID
+    campaign: str
+    passed: bool
+    event_id: UUID
+
+
+class ScreeningState(NamedTuple):
+    """A nomination's facts, and its screening so far; decide reads the first two (a plain pair will do)."""
+
+    facts: NominationFacts | None
+    screened: bool | None               # None: not screened
+    record: Screening | None = None     # what the store keeps of it

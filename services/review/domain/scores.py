@@ -38,7 +38,7 @@ def decide_score(state: ScoreState, cmd: RecordScore, context: ReviewContext) ->
     if state.target.submitted:
         raise Conflict("该评审对象的初评结果已报送，评分不能再提交或修改。", code="results_submitted")
     total = weighted_total(cmd.scores, plan.criteria, plan.score_min, plan.score_max)
-    if state.recorded is not None and dict(state.recorded) == dict(cmd.scores):
+    if state.recorded is not None and dict(state.recorded.scores) == dict(cmd.scores):
         return []  # the same scores again change nothing
     return [ExpertScoreRecorded(**envelope(context, cmd.target, cmd.by), nomination_id=cmd.nomination_id,
                                 expert_id=expert_id, body_code=plan.body_code, list_code=cmd.target.list_code,

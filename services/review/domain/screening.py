@@ -9,13 +9,13 @@ from contracts.events import Event, NominationScreened, unit_key
 
 from .commands import Screen
 from .context import ReviewContext
-from .model import NominationFacts
+from .model import NominationFacts, ScreeningState
 
 
-def decide_screening(state: tuple[NominationFacts | None, bool | None], cmd: Screen,
+def decide_screening(state: ScreeningState | tuple[NominationFacts | None, bool | None], cmd: Screen,
                      context: ReviewContext) -> list[Event]:
     """`state`: the nomination's facts, and its screening so far (None: not screened)."""
-    facts, screened = state
+    facts, screened = state[0], state[1]
     if facts is None:
         raise NotFound("未找到该推荐。", code="nomination_not_found")
     if facts.withdrawn:

@@ -1,1 +1,1 @@
-"""HTTP entry points, thin: authenticate, build a command, run it through the unit of work, answer."""
+"""HTTP entry points, thin: parse the request (eventlog/front_door.py), call a handler (handlers.py), answer."""

@@ -11,19 +11,20 @@ from pydantic import ConfigDict, Field
 from contracts.identity import Identity
 from eventlog.auth import requires
 from eventlog.http_bodies import RequestBody
+from eventlog.front_door import WriteRequest, now_for, service_of
 from eventlog.http_docs import json_response
-from eventlog.idempotency import Reply
+from eventlog.http_problems import reply_response
 
-from ..domain.final import RecordDecision, RecordSitting, vote_rule
+from .. import handlers
 from ..domain.context import ReviewContext
+from ..domain.final import RecordDecision, RecordSitting, vote_rule
 from ..domain.targets import targets_of
 from ..domain.votes import CommitteeVote
-from ..steps import decision_step, sitting_step
 from ..views import review_queries
-from .common import campaign_of, now_for, problems, run, write_side
+from .common import campaign_of, problems, review_writer
 
 router = APIRouter(tags=["终评（秘书处）"])
-secretariat = requires("secretariat")
+secretariat, secretariat_writing = requires("secretariat"), review_writer("secretariat")
 
 
 class VoteCounts(RequestBody):
@@ -65,7 +66,7 @@ class SittingRequest(RequestBody):
 async def final_review(campaign: str, request: Request, who: Identity = Depends(secretariat)):
     found = await campaign_of(request, campaign)
     targets = []
-    async with write_side(request).pool.acquire() as conn:
+    async with service_of(request).pool.acquire() as conn:
         for target in targets_of(found):
             summary = await review_queries.target(conn, target.key)
             if summary and summary["results_submitted"]:
@@ -80,35 +81,16 @@ async def final_review(campaign: str, request: Request, who: Identity = Depends(
              responses=problems(404, 409, 422),
              summary="终评决定：入选或不入选，附委员会表决（到会与通过比例按活动规则；公示开始后不能再修改）")
 async def record_decision(campaign: str, nomination_id: UUID, body: DecisionRequest, request: Request,
-                          who: Identity = Depends(secretariat)):
-    found = await campaign_of(request, campaign)
-    cmd = RecordDecision(who, nomination_id, body.selected, CommitteeVote(**body.vote.model_dump()), body.note)
-
-    def answer(state, events) -> Reply:
-        decision = events[0] if events else state.last
-        return Reply(201 if events else 200, {"nomination_id": str(nomination_id), "selected": decision.selected,
-                                              "revision": decision.revision, "event_id": str(decision.event_id)})
-
-    return await run(request, who, decision_step(cmd, found, now_for(request), answer))
+                          req: WriteRequest = Depends(secretariat_writing)):
+    cmd = RecordDecision(req.who, nomination_id, body.selected, CommitteeVote(**body.vote.model_dump()), body.note)
+    return reply_response(await handlers.record_decision(service_of(request), req, campaign, cmd))
 
 
 @router.post("/v1/review/campaigns/{campaign}/final/sittings", status_code=201, responses=problems(404, 409, 422),
              summary="终评会议：一次会议的全部决定（每项附表决），一并记录；任何一项不符合要求则全部不记录，并逐项说明")
-async def record_sitting(campaign: str, body: SittingRequest, request: Request, who: Identity = Depends(secretariat)):
-    found = await campaign_of(request, campaign)
-    cmd = RecordSitting(who, uuid4(), tuple(
-        RecordDecision(who, d.nomination_id, d.selected, CommitteeVote(**d.vote.model_dump()), d.note)
+async def record_sitting(campaign: str, body: SittingRequest, request: Request,
+                         req: WriteRequest = Depends(secretariat_writing)):
+    cmd = RecordSitting(req.who, uuid4(), tuple(
+        RecordDecision(req.who, d.nomination_id, d.selected, CommitteeVote(**d.vote.model_dump()), d.note)
         for d in body.decisions))
-
-    def answer(state, events) -> Reply:
-        recorded = {e.nomination_id: e for e in events}
-        rows = []
-        for d in cmd.decisions:
-            decision = recorded.get(d.nomination_id) or state.decisions[d.nomination_id].last
-            rows.append({"nomination_id": str(d.nomination_id), "selected": decision.selected,
-                         "revision": decision.revision, "event_id": str(decision.event_id),
-                         "recorded": d.nomination_id in recorded})
-        return Reply(201 if events else 200, {"sitting_id": str(cmd.sitting_id), "recorded": len(events),
-                                              "unchanged": len(rows) - len(events), "decisions": rows})
-
-    return await run(request, who, sitting_step(cmd, found, now_for(request), answer))
+    return reply_response(await handlers.record_sitting(service_of(request), req, campaign, cmd))

@@ -8,17 +8,18 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from contracts.identity import Identity
 from eventlog.auth import requires
+from eventlog.front_door import WriteRequest, service_of
 from eventlog.http_docs import Paging, json_response, paging
-from eventlog.idempotency import Reply
+from eventlog.http_problems import reply_response
 
+from .. import handlers
 from ..domain.commands import Screen
 from ..schemas import ScreeningRequest
-from ..steps import screening_step
 from ..views import review_queries
-from .common import campaign_of, now_for, problems, run, write_side
+from .common import campaign_of, problems, review_writer
 
 router = APIRouter(tags=["形式审查（秘书处）"])
-secretariat = requires("secretariat")
+secretariat, secretariat_writing = requires("secretariat"), review_writer("secretariat")
 
 
 @router.get("/v1/review/campaigns/{campaign}/screening", responses=problems(404),
@@ -27,18 +28,13 @@ async def screening_queue(campaign: str, request: Request, paging: Paging = Depe
                           status: str | None = Query(None, pattern="^(pending|passed|failed)$"),
                           who: Identity = Depends(secretariat)):
     await campaign_of(request, campaign)
-    async with write_side(request).pool.acquire() as conn:
+    async with service_of(request).pool.acquire() as conn:
         return json_response(await review_queries.screening_queue(conn, campaign, paging.page, paging.page_size, status))
 
 
 @router.post("/v1/review/nominations/{nomination_id}/screening", status_code=201, responses=problems(404, 409, 422),
              summary="形式审查结论：通过，或不通过并说明理由（不通过则释放名额、退出评审）")
-async def screen(nomination_id: UUID, body: ScreeningRequest, request: Request, who: Identity = Depends(secretariat)):
-    cmd = Screen(who, nomination_id, body.passed, tuple(body.reasons))
-
-    def answer(state, events) -> Reply:
-        passed = events[0].passed if events else state[1]
-        return Reply(201 if events else 200, {"nomination_id": str(nomination_id), "passed": passed,
-                                              "event_id": str(events[0].event_id) if events else None})
-
-    return await run(request, who, screening_step(cmd, now_for(request), answer))
+async def screen(nomination_id: UUID, body: ScreeningRequest, request: Request,
+                 req: WriteRequest = Depends(secretariat_writing)):
+    cmd = Screen(req.who, nomination_id, body.passed, tuple(body.reasons))
+    return reply_response(await handlers.screen(service_of(request), req, cmd))

@@ -9,23 +9,25 @@ from fastapi import APIRouter, Depends, Request
 
 from contracts.identity import Identity
 from eventlog.auth import requires
+from eventlog.front_door import WriteRequest, now_for, service_of
 from eventlog.http_docs import Paging, json_response, paging
-from eventlog.idempotency import Reply
+from eventlog.http_problems import reply_response
 
-from ..domain.commands import AssignAutomatically, AssignExpert, ConfirmPlan, FilePlan, SubmitResults, UnassignExpert
+from .. import handlers
+from ..domain.commands import AssignAutomatically, AssignExpert, ConfirmPlan, SubmitResults, UnassignExpert
 from ..domain.context import ReviewContext
 from ..domain.plans import plan_defaults
 from ..domain.targets import bodies_of, managed_by, targets_of
-from ..schemas import AssignRequest, AutoAssignRequest, ConfirmRequest, PlanRequest, ResultsRequest, UnassignRequest
-from ..steps import target_step
-from ..views import review_queries
+from ..schemas import (
+    TARGET, AssignRequest, AutoAssignRequest, ConfirmRequest, PlanRequest, ResultsRequest, UnassignRequest, target_of,
+)
 from ..standings import live_results
-from .common import campaign_of, now_for, problems, run, target_of, write_side
+from ..views import review_queries
+from .common import campaign_of, problems, review_writer
 
 router = APIRouter(tags=["评审机构"])
-body = requires("review_body")
+body, body_writing = requires("review_body"), review_writer("review_body")
 reader = requires("review_body", "secretariat")
-TARGET = "/v1/review/campaigns/{campaign}/targets/{list_code}/{domain}"
 ALL = 1_000_000  # a target's nominations are ranked as a whole (a 2022 target held ~350; 10x fits)
 
 
@@ -41,7 +43,7 @@ async def _visible(request: Request, who: Identity, campaign: str, list_code: st
 async def my_targets(campaign: str, request: Request, who: Identity = Depends(reader)):
     found = await campaign_of(request, campaign)
     targets = targets_of(found, None if who.role == "secretariat" else who.org)
-    async with write_side(request).pool.acquire() as conn:
+    async with service_of(request).pool.acquire() as conn:
         progress = await review_queries.body_progress(conn, campaign, [t.key for t in targets])
     return json_response({"campaign": campaign, "targets": progress})
 
@@ -51,7 +53,7 @@ async def my_targets(campaign: str, request: Request, who: Identity = Depends(re
 async def campaign_progress(campaign: str, request: Request, who: Identity = Depends(requires("secretariat"))):
     found = await campaign_of(request, campaign)
     bodies = {t.key: [b.code for b in bodies_of(found, t)] for t in targets_of(found)}
-    async with write_side(request).pool.acquire() as conn:
+    async with service_of(request).pool.acquire() as conn:
         progress = await review_queries.campaign_progress(conn, campaign, found.timeline.prelim_due_at, bodies)
     return json_response(progress)
 
@@ -60,7 +62,7 @@ async def campaign_progress(campaign: str, request: Request, who: Identity = Dep
 async def get_target(campaign: str, list_code: str, domain: str, request: Request, paging: Paging = Depends(paging),
                      who: Identity = Depends(reader)):
     found, target = await _visible(request, who, campaign, list_code, domain)
-    async with write_side(request).pool.acquire() as conn:
+    async with service_of(request).pool.acquire() as conn:
         summary = await review_queries.target(conn, target.key)
         everything = await review_queries.target_nominations(conn, target.key, 1, ALL)
     standings = live_results(summary, everything["items"], found)  # ranked over the whole target, then paged
@@ -74,81 +76,53 @@ async def plan_template(campaign: str, list_code: str, domain: str, request: Req
     return json_response(_plain(plan_defaults(ReviewContext(now_for(request), found))))
 
 
+# The commands: whether the caller's body manages the target is the domain's to say (handlers.py).
 @router.put(TARGET + "/plan", status_code=201, responses=problems(404, 409, 422),
             summary="备案评审方案（评分开始前可重新备案；联合评审须另一机构确认后生效）")
 async def file_plan(campaign: str, list_code: str, domain: str, plan: PlanRequest, request: Request,
-                    who: Identity = Depends(body)):
-    found, target = await _visible(request, who, campaign, list_code, domain)
-    defaults = plan_defaults(ReviewContext(now_for(request), found))
-    terms = {**defaults, **plan.model_dump(mode="json", exclude_none=True)}
-    cmd = FilePlan(who, target, terms)
-    return await run(request, who, target_step(cmd, found, now_for(request), _answer("plan_event_id", 201)))
+                    req: WriteRequest = Depends(body_writing)):
+    terms = plan.model_dump(mode="json", exclude_none=True)
+    return reply_response(await handlers.file_plan(service_of(request), req, target_of(campaign, list_code, domain),
+                                                   terms))
 
 
 @router.post(TARGET + "/plan/confirmation", status_code=201, responses=problems(404, 409),
              summary="联合评审：另一评审机构确认已备案的评审方案")
 async def confirm_plan(campaign: str, list_code: str, domain: str, body_: ConfirmRequest, request: Request,
-                       who: Identity = Depends(body)):
-    found, target = await _visible(request, who, campaign, list_code, domain)
-    cmd = ConfirmPlan(who, target, body_.plan_event_id, body_.note)
-    return await run(request, who, target_step(cmd, found, now_for(request), _answer("event_id", 201)))
+                       req: WriteRequest = Depends(body_writing)):
+    cmd = ConfirmPlan(req.who, target_of(campaign, list_code, domain), body_.plan_event_id, body_.note)
+    return reply_response(await handlers.run_target(service_of(request), req, cmd))
 
 
 @router.post(TARGET + "/assignments/auto", responses=problems(404, 409, 422),
              summary="自动分配专家（负载均衡，回避关系自动识别并排除）")
 async def assign_automatically(campaign: str, list_code: str, domain: str, body_: AutoAssignRequest,
-                               request: Request, who: Identity = Depends(body)):
-    found, target = await _visible(request, who, campaign, list_code, domain)
-    cmd = AssignAutomatically(who, target, body_.max_load)
-    return await run(request, who, target_step(cmd, found, now_for(request), _panel_answer))
+                               request: Request, req: WriteRequest = Depends(body_writing)):
+    cmd = AssignAutomatically(req.who, target_of(campaign, list_code, domain), body_.max_load)
+    return reply_response(await handlers.run_target(service_of(request), req, cmd))
 
 
 @router.post(TARGET + "/assignments", responses=problems(404, 409, 422), summary="手动分配一位专家")
 async def assign(campaign: str, list_code: str, domain: str, body_: AssignRequest, request: Request,
-                 who: Identity = Depends(body)):
-    found, target = await _visible(request, who, campaign, list_code, domain)
-    cmd = AssignExpert(who, target, body_.nomination_id, body_.expert_id)
-    return await run(request, who, target_step(cmd, found, now_for(request), _panel_answer))
+                 req: WriteRequest = Depends(body_writing)):
+    cmd = AssignExpert(req.who, target_of(campaign, list_code, domain), body_.nomination_id, body_.expert_id)
+    return reply_response(await handlers.run_target(service_of(request), req, cmd))
 
 
 @router.post(TARGET + "/assignments/{nomination_id}/{expert_id}/unassign", responses=problems(404, 409),
              summary="撤销一位专家的分配（须说明理由）")
 async def unassign(campaign: str, list_code: str, domain: str, nomination_id: UUID, expert_id: str,
-                   body_: UnassignRequest, request: Request, who: Identity = Depends(body)):
-    found, target = await _visible(request, who, campaign, list_code, domain)
-    cmd = UnassignExpert(who, target, nomination_id, expert_id, body_.reason)
-    return await run(request, who, target_step(cmd, found, now_for(request), _panel_answer))
+                   body_: UnassignRequest, request: Request, req: WriteRequest = Depends(body_writing)):
+    cmd = UnassignExpert(req.who, target_of(campaign, list_code, domain), nomination_id, expert_id, body_.reason)
+    return reply_response(await handlers.run_target(service_of(request), req, cmd))
 
 
 @router.post(TARGET + "/results", status_code=201, responses=problems(404, 409),
              summary="报送初评结果（排名、汇总分与原始分；逾期照收并标记）")
 async def submit_results(campaign: str, list_code: str, domain: str, body_: ResultsRequest, request: Request,
-                         who: Identity = Depends(body)):
-    found, target = await _visible(request, who, campaign, list_code, domain)
-    cmd = SubmitResults(who, target, body_.reason)
-
-    def answer(state, events) -> Reply:
-        submitted = events[-1]
-        return Reply(201, {"event_id": str(submitted.event_id), "ranked": len(submitted.ranked),
-                           "late": submitted.late, "gaps": [str(g.nomination_id) for g in submitted.gaps]})
-
-    return await run(request, who, target_step(cmd, found, now_for(request), answer))
-
-
-def _answer(field: str, status: int):
-    def answer(state, events) -> Reply:
-        return Reply(status if events else 200, {field: str(events[0].event_id) if events else None})
-    return answer
-
-
-def _panel_answer(state, events) -> Reply:
-    counts: dict[str, int] = {}
-    for e in events:
-        counts[e.type] = counts.get(e.type, 0) + 1
-    return Reply(200, {"assigned": counts.get("ExpertAssigned", 0), "unassigned": counts.get("ExpertUnassigned", 0),
-                       "conflicts": counts.get("ConflictDeclared", 0),
-                       "solver_input_hash": next((e.solver_input_hash for e in events
-                                                  if getattr(e, "solver_input_hash", None)), None)})
+                         req: WriteRequest = Depends(body_writing)):
+    cmd = SubmitResults(req.who, target_of(campaign, list_code, domain), body_.reason)
+    return reply_response(await handlers.run_target(service_of(request), req, cmd))
 
 
 def _plain(terms: dict) -> dict:

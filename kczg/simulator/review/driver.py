@@ -15,8 +15,9 @@ import httpx
 
 from contracts.campaign import load_builtin_campaign
 from contracts.events import target_key
-from kczg.simulate_review_check import compare, expected_results, total_of
-from kczg.simulate_review_plan import PER_ITEM, declarations, late_body, roster, scores, screening_failures
+from kczg.simulator.review.check import compare, expected_results, total_of
+from kczg.simulator.review.plan import (PER_ITEM, ZSCORE_PLAN, declarations, late_body, roster, scores,
+                                       screening_failures, zscore_target)
 from kczg.token_cli import mint
 
 IN_REVIEW, LATE_RESULTS = "2022-11-10T10:00:00+08:00", "2022-12-01T09:00:00+08:00"
@@ -57,6 +58,8 @@ class ReviewDriver:
                                   f"{base}/v1/review/campaigns/{self.campaign}/targets/{lst}/{dom or '-'}", codes)
                         for i, ((lst, dom), codes) in enumerate(bodies.items())]
         self.late_body = late_body([t.filer for t in self.targets if len(t.bodies) == 1], seed)
+        self.zscore_target = zscore_target([t.key for t in self.targets if len(t.bodies) == 1
+                                            and t.key.split(":")[1] == "leading_tech"], seed)
         self.posted: dict[tuple[str, str], Decimal] = {}   # (nomination, expert) -> the total we computed
         self.outcomes: collections.Counter = collections.Counter()
         self.problems: list[str] = []
@@ -154,6 +157,8 @@ class ReviewDriver:
                  "expert_composition": "高校、企业与投资机构专家；推荐单位的专家回避本单位推荐的对象。",
                  "roster": [e.entry() for e in experts], "experts_per_item": PER_ITEM,
                  "criteria": defaults["criteria"]}
+        if t.key == self.zscore_target:  # one body files z-score normalisation per expert instead
+            terms.update(plan=ZSCORE_PLAN, aggregation="zscore_mean")
         r = await self.ok("PUT", t.url + "/plan", f"plan of {t.key}", 201, json=terms, headers=body)
         t.plan = {**defaults, **terms}
         t.stats.update(roster=len(experts), unit_experts=sum(e.affiliation in set(names) for e in experts))

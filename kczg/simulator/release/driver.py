@@ -2,7 +2,7 @@
 review (a seeded committee vote per nomination; one vote short of its quorum refused, then carried; a few
 decisions revised), each list's public notice (a decision after it opens refused), named objections from
 the public (one upheld, the rest dismissed; one after the close refused), the release of every list and one
-correction. The services' clock moves through X-Kczg-Clock; kczg/simulate_release_verify.py then reads
+correction. The services' clock moves through X-Kczg-Clock; kczg/simulator/release/verify.py then reads
 what was published. The campaign (its domains' order, the release day) comes from the log.
 """
 
@@ -12,12 +12,12 @@ import asyncio
 import collections
 from datetime import datetime, timedelta
 
-from kczg.simulate_plan import title_of
-from kczg.simulate_release_check import Item, declared_order
-from kczg.simulate_release_plan import (CORRECTION, FINAL_AT, NOTES, NOTICE_AT, OBJECTED_AT, RESOLVED_AT,
+from kczg.simulator.intake.plan import title_of
+from kczg.simulator.release.check import Item, declared_order
+from kczg.simulator.release.plan import (CORRECTION, FINAL_AT, NOTES, NOTICE_AT, OBJECTED_AT, RESOLVED_AT,
                                         REVISED_AT, REVISION_NOTE, ObjectionPlan, Rule, objections, revisions,
                                         selection, short_vote, vote)
-from kczg.simulate_review import SECRETARIAT, ReviewDriver
+from kczg.simulator.review.driver import SECRETARIAT, ReviewDriver
 
 SITTING = 2000  # decisions a sitting records at most here (the service takes up to 3,000 in one request)
 
@@ -224,7 +224,7 @@ class ReleaseDriver:
 
     async def run(self, progress, phases) -> None:
         from eventlog.campaign_follower import read_campaign_book
-        from kczg.simulate_release_verify import verify
+        from kczg.simulator.release.verify import verify
 
         started = asyncio.get_running_loop().time()
         self.book = (await read_campaign_book()).as_of(self.campaign)

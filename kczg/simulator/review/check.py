@@ -1,6 +1,7 @@
-"""The review's self-check, pure: every aggregate and rank recomputed from the scores the simulator
-posted, with the plan's rule (weighted totals Σ score·weight/100 and the trimmed mean, both rounded half
-up to cents — the domain's own pure functions), then compared with what the views show."""
+"""The review's self-check, pure: every total, aggregate and rank recomputed from the scores the simulator
+posted, with the plan's rule — weighted totals Σ score·weight/100, then the plan's method (mean, trimmed mean
+or z-score per expert), each rounded half up to cents — worked exactly by reference.py, which shares no code
+with the review service; then compared with what the service answered and its views show."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from services.review.domain.aggregation import mean, trimmed_mean
-from services.review.domain.scoring import weighted_total
-from contracts.review_terms import Criterion
+from kczg.simulator.review.reference import mean_of, trimmed_mean_of, weighted_total_of, zscore_means_of
 
 
 @dataclass(frozen=True)
@@ -21,16 +20,23 @@ class Expected:
 
 
 def total_of(scores: dict[str, str], plan: dict) -> Decimal:
-    criteria = [Criterion(**c) for c in plan["criteria"]]
-    return weighted_total({k: Decimal(v) for k, v in scores.items()}, criteria, Decimal(str(plan["score_min"])),
-                          Decimal(str(plan["score_max"])))
+    return weighted_total_of(scores, {c["code"]: int(c["weight"]) for c in plan["criteria"]})
+
+
+def aggregates(plan: dict, panel: dict[str, dict[str, Decimal]]) -> dict[str, Decimal]:
+    """nomination id -> its aggregate under the plan's method, over the target's whole panel."""
+    if plan["aggregation"] == "zscore_mean":
+        return zscore_means_of(panel)
+    if plan["aggregation"] == "trimmed_mean":
+        return {nid: trimmed_mean_of(totals.values(), int(plan["trim_min_scores"])) for nid, totals in panel.items()}
+    return {nid: mean_of(totals.values()) for nid, totals in panel.items()}
 
 
 def expected_results(plan: dict, rows: list[dict], posted: dict[tuple[str, str], Decimal],
                      problems: list[str]) -> dict[str, Expected]:
     """nomination id -> its aggregate, raw sum and rank, for every nomination in review whose seated
     experts all have a posted score (a seated expert without one is a problem)."""
-    scored = []
+    panel, submitted = {}, {}
     for row in rows:
         if not row["in_review"]:
             continue
@@ -39,10 +45,10 @@ def expected_results(plan: dict, rows: list[dict], posted: dict[tuple[str, str],
         if missing or len(experts) < plan["experts_per_item"]:
             problems.append(f"{nid}: seated {len(experts)}, no posted score from {missing}")
             continue
-        totals = sorted(posted[(nid, e)] for e in experts)
-        aggregate = (trimmed_mean(totals, plan["trim_min_scores"]) if plan["aggregation"] == "trimmed_mean"
-                     else mean(totals))
-        scored.append((nid, aggregate, sum(totals), datetime.fromisoformat(row["submitted_at"])))
+        panel[nid] = {e: posted[(nid, e)] for e in experts}
+        submitted[nid] = datetime.fromisoformat(row["submitted_at"])
+    aggregate = aggregates(plan, panel) if panel else {}
+    scored = [(nid, aggregate[nid], sum(totals.values()), submitted[nid]) for nid, totals in panel.items()]
     keys = {"raw_sum": lambda s: -s[2], "earliest_submission": lambda s: s[3]}
     scored.sort(key=lambda s: (-s[1], *(keys[k](s) for k in plan["tie_break"]), s[0]))
     return {nid: Expected(aggregate, raw, rank) for rank, (nid, aggregate, raw, _) in enumerate(scored, start=1)}

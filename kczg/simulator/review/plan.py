@@ -1,6 +1,7 @@
 """The simulated review, pure and seeded: which screenings fail, each target's roster (some experts from
 recommending units, so conflicts are found automatically), the conflicts experts declare, the body that
-submits late, and every expert's scores (the nomination's merit, the expert's own bias and noise).
+submits late, the target that aggregates by z-score, and every expert's scores (the nomination's merit, the
+expert's own bias and noise).
 """
 
 from __future__ import annotations
@@ -58,6 +59,16 @@ def declarations(panel: dict[str, list[str]], seed: int, key: str) -> list[tuple
     rnd = random.Random(f"{seed}:declared:{key}")
     chosen = rnd.sample(sorted(panel), max(1, round(DECLARED_SHARE * len(panel))))
     return [(nid, rnd.choice(sorted(panel[nid])), *rnd.choice(DECLARED)) for nid in chosen]
+
+
+ZSCORE_PLAN = ("初评采用专家个人独立评分，每项由7位专家评审；各专家的总分先按其本人在本领域所评各项标准化（z 分数），"
+               "再按全体评分的均值与标准差还原为百分制后取平均。")
+
+
+def zscore_target(keys: list[str], seed: int) -> str:
+    """The one target whose body files z-score normalisation per expert (zscore_mean) instead of the default:
+    one of `keys` (先导技术榜's single-body domains: enough nominations per expert for the z to say something)."""
+    return random.Random(f"{seed}:zscore").choice(sorted(keys))
 
 
 def late_body(bodies: list[str], seed: int) -> str:

@@ -1,4 +1,4 @@
-"""Reading back what the release phase published, checked by kczg/simulate_release_check.py: the release files
+"""Reading back what the release phase published, checked by kczg/simulator/release/check.py: the release files
 and their manifest, each list's versions, the public page, the publish service's ranking view (as the
 secretariat), and `kczg release build` (a separate process reading the log alone) into a temporary
 directory, byte for byte. The views are eventually consistent: each read is retried until it agrees or
@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from kczg.simulate_release_check import (check_manifest, check_page, check_rebuild, check_release_json, check_view)
+from kczg.simulator.release.check import (check_manifest, check_page, check_rebuild, check_release_json, check_view)
 
 SETTLE_S = 120
 

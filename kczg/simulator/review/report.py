@@ -15,12 +15,14 @@ HEADERS = {"in_review": "in", "unit_experts": "unit", "assigned": "seats", "auto
 
 def review_report(rd) -> dict:
     s, progress = rd.screening, rd.progress
-    targets = {t.key: {"bodies": t.bodies, **{k: t.stats[k] for k in COLUMNS}} for t in rd.targets}
+    targets = {t.key: {"bodies": t.bodies, "aggregation": t.plan.get("aggregation"),
+                       **{k: t.stats[k] for k in COLUMNS}} for t in rd.targets}
     expected_late = sorted(t.key for t in rd.targets if t.filer == rd.late_body)
     summary = {
         "screening": s, "targets": targets,
         "targets_submitted": sum(r["results_submitted"] for r in progress["targets"]),
         "late_body": rd.late_body, "late_targets": sorted(progress["late"]), "expected_late": expected_late,
+        "zscore_target": rd.zscore_target,
         "missing": progress["missing"],
         **{k: sum(t.stats[k] for t in rd.targets) for k in ("scores", "automatic_conflicts", "declared_conflicts",
                                                             "topped_up", "ranked")},
@@ -42,5 +44,5 @@ def review_report(rd) -> dict:
         f"INCONSISTENT: {len(rd.problems)} disagreements {rd.problems[:3]}, refusals {dict(rd.outcomes)}, "
         f"screening {s}, late {summary['late_targets']} (expected {expected_late}), missing {progress['missing']}")
     console.print(f"review: {summary['targets_submitted']} targets submitted, "
-                    f"late {summary['late_targets']}, {verdict}")
+                    f"late {summary['late_targets']}, z-score {rd.zscore_target}, {verdict}")
     return summary

@@ -1,0 +1,1 @@
+"""The review phase: screening, plans, assignment, conflicts, scores and every target's results."""

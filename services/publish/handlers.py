@@ -1,0 +1,90 @@
+"""The publish service's commands, called by its JSON routes and its pages' form alike (routes/): each
+takes the service's state (eventlog/front_door.py; its `own` part is the Pages of pages.py, which hold
+the release files), the write request (caller, key, instant) and what the request says, and answers a
+Reply after the unit of work (steps.py)."""
+
+from __future__ import annotations
+
+import uuid
+from uuid import UUID
+
+from contracts.events import ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
+from eventlog.front_door import ServiceState, WriteRequest
+from eventlog.idempotency import Reply
+
+from . import facts, store
+from .domain.notice import OpenNotice
+from .domain.objections import FileObjection, ResolveObjection
+from .domain.release import PublishList
+from .steps import file_objection_step, open_notice_step, publish_list_step, resolve_objection_step
+
+
+async def open_notice(state: ServiceState, req: WriteRequest, campaign: str, list_code: str) -> Reply:
+    found = await state.campaigns.knowing(campaign)
+    found.ranking_list(list_code)
+    await facts.caught_up(state.pool, state.log_ends)  # every decision recorded before now
+
+    def answer(listed, events) -> Reply:
+        e: PublicNoticeOpened = events[0]
+        return Reply(201, {"notice_id": str(e.notice_id), "event_id": str(e.event_id), "list_code": e.list_code,
+                           "opens_at": e.opens_at.isoformat(), "closes_at": e.closes_at.isoformat(),
+                           "nominations": [str(n) for n in e.nominations]})
+
+    notice_id = req.idem.derived_id("notice") if req.idem else uuid.uuid4()
+    step = open_notice_step(found, OpenNotice(notice_id, list_code), req.now, req.who.actor(), answer)
+    return await state.uow.run(step, req.idem)
+
+
+async def file_objection(state: ServiceState, req: WriteRequest, campaign: str, notice_id: UUID, fields: dict,
+                         client: str) -> Reply:
+    """One objection, from the public (the JSON route and the page's form both come here); under an
+    idempotency key a retry answers the first filing (its id derived from the key), never a second.
+    `client`: who it came from, for the rate limit (a hash, never the address)."""
+    async with state.pool.acquire() as conn:
+        located = await store.notice_list(conn, notice_id)
+    if located is not None and located[0] != campaign:
+        located = None  # another campaign's notice: not found under this one
+    objection_id = req.idem.derived_id("objection") if req.idem else uuid.uuid4()
+    cmd = FileObjection(objection_id=objection_id, notice_id=notice_id, **fields)
+
+    def answer(listed, events) -> Reply:
+        e: ObjectionFiled = events[0]
+        return Reply(201, {"objection_id": str(e.objection_id), "event_id": str(e.event_id),
+                           "notice_id": str(e.notice_id), "nomination_id": str(e.nomination_id),
+                           "message": "异议已收到。秘书处将核实处理；您的联系方式不予公开。"})
+
+    return await state.uow.run(file_objection_step(located, cmd, req.now, client, answer), req.idem)
+
+
+async def resolve_objection(state: ServiceState, req: WriteRequest, campaign: str, objection_id: UUID,
+                            upheld: bool, note: str) -> Reply:
+    async with state.pool.acquire() as conn:
+        located = await store.objection_list(conn, objection_id)
+    if located is not None and located[0] != campaign:
+        located = None
+
+    def answer(listed, events) -> Reply:
+        e: ObjectionResolved = events[0]
+        return Reply(200, {"objection_id": str(e.objection_id), "upheld": e.upheld, "event_id": str(e.event_id)})
+
+    cmd = ResolveObjection(objection_id, upheld, note)
+    return await state.uow.run(resolve_objection_step(located, cmd, req.now, req.who.actor(), answer), req.idem)
+
+
+async def publish_list(state: ServiceState, req: WriteRequest, campaign: str, list_code: str, reason: str) -> Reply:
+    """A list released (again: a corrected version); its files are built ahead of the first download."""
+    found = await state.campaigns.knowing(campaign)
+    found.ranking_list(list_code)
+    await facts.caught_up(state.pool, state.log_ends)  # titles and names as the log has them now
+
+    def answer(listed, events) -> Reply:
+        e: ListPublished = events[0]
+        return Reply(201, {"list_code": e.list_code, "version": e.version, "event_id": str(e.event_id),
+                           "released_on": e.released_on.isoformat() if e.released_on else None,
+                           "entries": len(e.entries)})
+
+    reply = await state.uow.run(publish_list_step(found, PublishList(list_code, reason), req.now, req.who.actor(),
+                                                  answer), req.idem)
+    if reply.status == 201:
+        state.own.release_files.warm(state.pool, state.log_ends, found)
+    return reply

@@ -1,0 +1,87 @@
+"""What each review event does to state, pure: evolve(state, events) -> state for every aggregate kind.
+
+The commands' save (steps.py), the grouped scores' next command on a seat (BatchSteps.evolve) and the
+restore from the log (restore.py) all fold events here; store.py only persists the states returned.
+A fact on record stands where the review never changes it: the first conflict of a pair, a
+nomination's screening, its place in the submitted results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
+                              FinalDecisionRecorded, NominationScreened, PrelimResultsSubmitted, PrelimScored,
+                              ReviewPlanConfirmed, ReviewPlanFiled)
+
+from .final import DecisionState, SittingState
+from .model import PanelSeat, Ranked, RecordedScore, ScoreState, Screening, ScreeningState, Seat, TargetState
+
+
+def evolve_target(state: TargetState, events: Iterable[Event]) -> TargetState:
+    """A target's plan, panel and results after `events` (one mutable copy of the panel for all of
+    them: an automatic assignment brings thousands of seats)."""
+    events = list(events)
+    if not events:
+        return state
+    seats: dict[Seat, PanelSeat] = dict(state.seats)
+    ranked = dict(state.ranked)
+    for e in events:
+        match e:
+            case ReviewPlanFiled():  # a new filing replaces the plan; a joint target's must be confirmed again
+                state = replace(state, plan=e, confirmed_by=None)
+            case ReviewPlanConfirmed():
+                state = replace(state, confirmed_by=e.body_code)
+            case PrelimResultsSubmitted():
+                state = replace(state, results_event_id=e.event_id)
+            case PrelimScored():
+                ranked.setdefault(e.nomination_id, Ranked(e.rank, e.event_id))
+            case ExpertAssigned():
+                _seat(seats, e, active=True, conflict=None)
+            case ExpertUnassigned():
+                _seat(seats, e, active=False, conflict=None)
+            case ConflictDeclared():
+                _seat(seats, e, active=False, conflict=e.reason_code)
+    return replace(state, seats=seats, ranked=ranked)
+
+
+def _seat(seats: dict[Seat, PanelSeat], e: ExpertAssigned | ExpertUnassigned | ConflictDeclared, active: bool,
+          conflict: str | None) -> None:
+    seat = (e.nomination_id, e.expert_id)
+    held = seats.get(seat)
+    seats[seat] = PanelSeat(active, held.conflict if held is not None and held.conflict is not None else conflict)
+
+
+def evolve_score(state: ScoreState, events: Iterable[Event]) -> ScoreState:
+    """An expert's standing after their score: the scores recorded, the target's plan locked."""
+    for e in events:
+        if isinstance(e, ExpertScoreRecorded):
+            state = replace(state, target=replace(state.target, scored=True), recorded=RecordedScore(
+                e.nomination_id, e.expert_id, dict(e.scores), e.total, e.event_id))
+    return state
+
+
+def evolve_screening(state: ScreeningState, events: Iterable[Event]) -> ScreeningState:
+    for e in events:
+        if isinstance(e, NominationScreened) and state.record is None:  # screened once: the first stands
+            state = state._replace(screened=e.passed, record=Screening(e.nomination_id, e.campaign, e.passed,
+                                                                          e.event_id))
+    return state
+
+
+def evolve_decision(state: DecisionState, events: Iterable[Event]) -> DecisionState:
+    """A nomination's final decision: the latest recorded replaces the one before."""
+    for e in events:
+        if isinstance(e, FinalDecisionRecorded):
+            state = replace(state, last=e)
+    return state
+
+
+def evolve_sitting(state: SittingState, events: Iterable[Event]) -> SittingState:
+    decisions = dict(state.decisions)
+    for e in events:
+        if isinstance(e, FinalDecisionRecorded):
+            decisions[e.nomination_id] = evolve_decision(decisions.get(e.nomination_id, DecisionState(None, False)),
+                                                         [e])
+    return SittingState(decisions)

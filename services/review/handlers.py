@@ -1,0 +1,132 @@
+"""The review's commands, called by the routes (routes/) and the scores' fast lane (fast_lane.py) alike:
+each takes the service's state (eventlog/front_door.py; its `own` part is the grouped unit of work the
+scores run through), the write request (caller, key, instant) and the command the request says, and
+answers a Reply.
+
+Whether the caller's body manages the target is checked once per command kind: by the domain's decide
+for the plan, panel, results and score commands; here, before anything is locked, for a declared
+conflict (its decide asks only whether the expert is on the roster)."""
+
+from __future__ import annotations
+
+from eventlog.front_door import ServiceState, WriteRequest
+from eventlog.idempotency import Reply
+
+from .domain.commands import (
+    AssignAutomatically, AssignExpert, ConfirmPlan, DeclareConflict, FilePlan, RecordScore, Screen, SubmitResults,
+    TargetCommand, UnassignExpert,
+)
+from .domain.context import ReviewContext
+from .domain.final import RecordDecision, RecordSitting
+from .domain.plans import plan_defaults
+from .domain.targets import Target, managed_by
+from .steps import decision_step, score_step, screening_step, sitting_step, target_step
+
+
+async def record_score(state: ServiceState, req: WriteRequest, cmd: RecordScore) -> Reply:
+    found = await state.campaigns.knowing(cmd.target.campaign)
+
+    def answer(score, events) -> Reply:
+        total = events[0].total if events else None
+        return Reply(200, {"nomination_id": str(cmd.nomination_id), "total": str(total) if total is not None else None,
+                           "event_id": str(events[0].event_id) if events else None})
+
+    return await state.own.run(score_step(cmd, found, req.now, answer), req.idem)
+
+
+async def declare_conflict(state: ServiceState, req: WriteRequest, cmd: DeclareConflict) -> Reply:
+    found = await state.campaigns.knowing(cmd.target.campaign)
+    managed_by(found, cmd.target, cmd.by.org)  # an expert of another body: the target does not exist
+    return await state.uow.run(target_step(cmd, found, req.now, _conflict_answer(cmd)), req.idem)
+
+
+async def file_plan(state: ServiceState, req: WriteRequest, target: Target, terms: dict) -> Reply:
+    """A plan filed: the terms given over the campaign's defaults."""
+    found = await state.campaigns.knowing(target.campaign)
+    cmd = FilePlan(req.who, target, {**plan_defaults(ReviewContext(req.now, found)), **terms})
+    return await state.uow.run(target_step(cmd, found, req.now, _ANSWERS[FilePlan](cmd)), req.idem)
+
+
+async def run_target(state: ServiceState, req: WriteRequest, cmd: TargetCommand) -> Reply:
+    """A confirmation, an assignment or unassignment, or the results, on one target."""
+    found = await state.campaigns.knowing(cmd.target.campaign)
+    return await state.uow.run(target_step(cmd, found, req.now, _ANSWERS[type(cmd)](cmd)), req.idem)
+
+
+async def screen(state: ServiceState, req: WriteRequest, cmd: Screen) -> Reply:
+    def answer(screening, events) -> Reply:
+        passed = events[0].passed if events else screening[1]
+        return Reply(201 if events else 200, {"nomination_id": str(cmd.nomination_id), "passed": passed,
+                                              "event_id": str(events[0].event_id) if events else None})
+
+    return await state.uow.run(screening_step(cmd, req.now, answer), req.idem)
+
+
+async def record_decision(state: ServiceState, req: WriteRequest, campaign: str, cmd: RecordDecision) -> Reply:
+    found = await state.campaigns.knowing(campaign)
+
+    def answer(decisions, events) -> Reply:
+        decision = events[0] if events else decisions.last
+        return Reply(201 if events else 200, {"nomination_id": str(cmd.nomination_id), "selected": decision.selected,
+                                              "revision": decision.revision, "event_id": str(decision.event_id)})
+
+    return await state.uow.run(decision_step(cmd, found, req.now, answer), req.idem)
+
+
+async def record_sitting(state: ServiceState, req: WriteRequest, campaign: str, cmd: RecordSitting) -> Reply:
+    found = await state.campaigns.knowing(campaign)
+
+    def answer(sitting, events) -> Reply:
+        recorded = {e.nomination_id: e for e in events}
+        rows = []
+        for d in cmd.decisions:
+            decision = recorded.get(d.nomination_id) or sitting.decisions[d.nomination_id].last
+            rows.append({"nomination_id": str(d.nomination_id), "selected": decision.selected,
+                         "revision": decision.revision, "event_id": str(decision.event_id),
+                         "recorded": d.nomination_id in recorded})
+        return Reply(201 if events else 200, {"sitting_id": str(cmd.sitting_id), "recorded": len(events),
+                                              "unchanged": len(rows) - len(events), "decisions": rows})
+
+    return await state.uow.run(sitting_step(cmd, found, req.now, answer), req.idem)
+
+
+def _event_id_answer(field: str, status: int):
+    def for_command(cmd):
+        def answer(target, events) -> Reply:
+            return Reply(status if events else 200, {field: str(events[0].event_id) if events else None})
+        return answer
+    return for_command
+
+
+def _panel_answer(cmd):
+    def answer(target, events) -> Reply:
+        counts: dict[str, int] = {}
+        for e in events:
+            counts[e.type] = counts.get(e.type, 0) + 1
+        return Reply(200, {"assigned": counts.get("ExpertAssigned", 0), "unassigned": counts.get("ExpertUnassigned", 0),
+                           "conflicts": counts.get("ConflictDeclared", 0),
+                           "solver_input_hash": next((e.solver_input_hash for e in events
+                                                      if getattr(e, "solver_input_hash", None)), None)})
+    return answer
+
+
+def _results_answer(cmd):
+    def answer(target, events) -> Reply:
+        submitted = events[-1]
+        return Reply(201, {"event_id": str(submitted.event_id), "ranked": len(submitted.ranked),
+                           "late": submitted.late, "gaps": [str(g.nomination_id) for g in submitted.gaps]})
+    return answer
+
+
+def _conflict_answer(cmd: DeclareConflict):
+    def answer(target, events) -> Reply:
+        replaced = [e.expert_id for e in events if e.type == "ExpertAssigned"]
+        return Reply(201 if events else 200, {"nomination_id": str(cmd.nomination_id), "recorded": bool(events),
+                                              "replaced_by": len(replaced)})
+    return answer
+
+
+# What each target command answers, given the command.
+_ANSWERS = {FilePlan: _event_id_answer("plan_event_id", 201), ConfirmPlan: _event_id_answer("event_id", 201),
+            AssignAutomatically: _panel_answer, AssignExpert: _panel_answer, UnassignExpert: _panel_answer,
+            SubmitResults: _results_answer}
