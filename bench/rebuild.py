@@ -93,11 +93,12 @@ async def full_rebuild(batch_records: int) -> tuple[int, float]:
     from eventlog.projection_rebuild import RebuildProgress, rebuild
     from services.publish.views import RANKINGS
 
+    started = time.perf_counter()
+
     class Phases(RebuildProgress):
         def phase(self, name: str, total: int) -> None:
-            say(f"rebuild phase {name}" + (f": {total:,} records" if total else ""))
+            say(f"rebuild phase {name} at {time.perf_counter() - started:.2f}s" + (f": {total:,} records" if total else ""))
 
-    started = time.perf_counter()
     result = await rebuild(RANKINGS, progress=Phases(), batch_records=batch_records)
     return result.records, time.perf_counter() - started
 

@@ -67,15 +67,13 @@ class Projection:
 
     def fold_into(self, folded: FoldedBatch, records: Records) -> None:
         """Decode `records` and merge them into `folded` (pure: no I/O). Poison becomes dead letters."""
-        decode, folds, view, letters = self.decoder.decode, self.folds, folded.view, folded.letters
+        decode_each, folds, view, letters = self.decoder.decode_each, self.folds, folded.view, folded.letters
         for tp, recs in records.items():
             if not recs:
                 continue
-            for record in recs:
-                try:
-                    event = decode(record.value)
-                except PoisonEvent as exc:
-                    letters.append(DeadLetter(record, f"undecodable: {exc}"))
+            for record, event in zip(recs, decode_each([r.value for r in recs])):
+                if type(event) is PoisonEvent:
+                    letters.append(DeadLetter(record, f"undecodable: {event}"))
                     continue
                 fold = folds.get(type(event))
                 if fold is not None:
