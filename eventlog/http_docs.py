@@ -11,7 +11,7 @@ import orjson
 from fastapi import Query
 from fastapi.responses import Response
 
-from .http_problems import PROBLEM_JSON, ProblemDetails
+from .problem_details import PROBLEM_JSON, ProblemDetails
 
 
 def json_response(body: Any, status: int = 200) -> Response:

@@ -12,6 +12,7 @@ from contracts.campaign import Campaign
 from contracts.identity import Identity
 from eventlog.auth import identify, verifier_of
 from eventlog.clock import request_clock
+from eventlog.http_answers import answers
 from eventlog.idempotency import IdempotentRequest, idempotent_request
 
 
@@ -19,6 +20,7 @@ def now_for(request: Request) -> datetime:
     return request_clock(request.app.state.clock, request.headers).now()
 
 
+@answers(401)  # a token sent is verified
 async def optional_identity(request: Request) -> Identity | None:
     """The verified caller, or None for a request without credentials (the public); a bad token is a 401."""
     if not request.headers.get("authorization"):
