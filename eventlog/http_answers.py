@@ -2,8 +2,8 @@
 service (http_problems.install) so no route lists them by hand:
 
 - a caller's credentials (an OpenAPI security requirement): 401 and 403;
-- a parameter (path or query): 404 (it names something that may not exist) and 422;
-- a body: 400 (not JSON) and 413 (over the service's limit), besides 422;
+- a parameter or a body: 404 (it names something that may not exist: a campaign, a nomination) and 422;
+- a body: 400 (not JSON) and 413 (over the service's limit);
 - a write (POST, PUT, PATCH, DELETE): 400 (a malformed Idempotency-Key), 409 and 503;
 - any parameter or dependency: 503 (the database, the event log or a view away for a moment);
 - a dependency marked with `answers(...)`: the statuses it names (e.g. a token read when one is sent).
@@ -76,6 +76,7 @@ def answered(document: dict[str, Any], routes: dict[tuple[str, str], RouteContex
                 _without_nul(parameter.get("schema", {}))
     for schema in schemas.values():
         _without_nul(schema)
+    schemas.setdefault("JsonValue", JSON_VALUE)
     schemas.setdefault("ProblemDetails", ProblemDetails.model_json_schema())
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
@@ -89,10 +90,10 @@ def derived_statuses(method: str, operation: dict[str, Any], route: RouteContext
     if operation.get("security"):
         statuses |= {401, 403}
     has_parameters, has_body = bool(operation.get("parameters")), "requestBody" in operation
-    if has_parameters:
+    if has_parameters or has_body:
         statuses |= {404, 422}
     if has_body:
-        statuses |= {400, 413, 422}
+        statuses |= {400, 413}
     if method in WRITES:
         statuses |= {400, 409, 503}
     if has_parameters or has_body or any(route.dependant.dependencies if route else ()):
@@ -122,21 +123,42 @@ def _as_problem(status: int, answer: dict[str, Any]) -> None:
     answer.setdefault("description", TITLES.get(status, "错误"))
 
 
+# Any JSON at all (a form's free fields, a relation's details), as the services take it: no U+0000 at any depth.
+JSON_VALUE = {"anyOf": [{"type": "string", "pattern": NO_NUL}, {"type": ["number", "boolean", "null"]},
+                        {"type": "array", "items": {"$ref": "#/components/schemas/JsonValue"}},
+                        {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
+                         "propertyNames": {"pattern": NO_NUL}}],
+              "description": "任意 JSON 值（任何层级的文本都不得含空字符 U+0000）"}
+_ANY_JSON = {"$ref": "#/components/schemas/JsonValue"}
+DECIMAL = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"  # the text pydantic reads as a Decimal
+_SHAPES = {"type", "$ref", "anyOf", "oneOf", "allOf", "enum", "const", "not"}
+
+
 def _without_nul(schema: Any) -> None:
-    """Every free text of `schema` (at any depth) documented as holding no U+0000, as the services answer."""
+    """Every free text of `schema` (at any depth) documented as holding no U+0000, as the services answer;
+    a decimal's text documented as a number's."""
     if isinstance(schema, list):
         for item in schema:
             _without_nul(item)
         return
     if not isinstance(schema, dict):
         return
+    if not _SHAPES & schema.keys():  # any JSON (a field typed Any)
+        schema.update(_ANY_JSON)
+        return
     if schema.get("type") == "string" and not {"pattern", "format", "enum", "const"} & schema.keys():
         schema["pattern"] = NO_NUL
     if schema.get("type") == "object" and schema.get("additionalProperties") not in (None, False):
         schema.setdefault("propertyNames", {"pattern": NO_NUL})
+        if schema["additionalProperties"] is True:
+            schema["additionalProperties"] = dict(_ANY_JSON)
+    arms = schema.get("anyOf") or []
+    texts = [arm for arm in arms if arm.get("type") == "string" and not arm.keys() & {"pattern", "format", "enum"}]
+    if any(arm.get("type") == "number" for arm in arms) and len(texts) == 1:
+        texts[0]["pattern"] = DECIMAL  # pydantic's Decimal (or Decimal | None): a number, or its text
     for key, value in schema.items():
         if key in ("properties", "$defs", "definitions"):
             for item in value.values():
                 _without_nul(item)
-        elif key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "prefixItems", "not"):
+        elif key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "prefixItems"):
             _without_nul(value)

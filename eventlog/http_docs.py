@@ -54,6 +54,10 @@ COMMON_EXAMPLES: dict[int, tuple[str, str]] = {
 }
 
 
+# A command that finds its effect already there (a retry, a second click) records nothing and answers 200.
+ALREADY_SO: dict[int | str, dict[str, Any]] = {200: {"description": "已是如此：本次请求未作改动（event_id 为 null）"}}
+
+
 def problem_docs(examples: Mapping[int, tuple[str, str]], *statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem answers a route gives (400, 401 and 403 always)."""
     out: dict[int | str, dict[str, Any]] = {}

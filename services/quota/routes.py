@@ -14,6 +14,7 @@ from contracts.identity import Identity
 from eventlog.auth import requires
 from eventlog.clock import request_clock
 from eventlog.http_bodies import RequestBody
+from eventlog.http_docs import ALREADY_SO
 from eventlog.http_problems import reply_response
 from eventlog.idempotency import Reply, idempotent_request
 
@@ -56,7 +57,7 @@ def now_for(request: Request):
     return request_clock(request.app.state.clock, request.headers).now()
 
 
-@router.post("/units", status_code=201, summary="登记推荐单位及其推荐渠道")
+@router.post("/units", status_code=201, responses=ALREADY_SO, summary="登记推荐单位及其推荐渠道")
 async def register_unit(campaign: str, body: UnitRegistration, request: Request,
                         caller: Identity = Depends(secretariat)):
     def answer(state, events) -> Reply:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 
 from contracts.identity import Identity
 from eventlog.auth import requires
-from eventlog.http_docs import Paging, json_response, paging
+from eventlog.http_docs import ALREADY_SO, Paging, json_response, paging
 from eventlog.http_problems import reply_response
 from eventlog.idempotency import IdempotentRequest, Reply
 
@@ -62,7 +62,7 @@ async def score(app, who: Identity, campaign: str, list_code: str, domain: str, 
     return await app.state.scores.run(score_step(cmd, found, now, answer), idem)
 
 
-@router.post(NOMINATION + "/conflict", status_code=201, responses=problems(404, 409, 422),
+@router.post(NOMINATION + "/conflict", status_code=201, responses={**problems(404, 409, 422), **ALREADY_SO},
              summary="声明回避（同单位、合作关系、亲属、利益相关、其他）：退出该推荐对象的评审，另行补派专家")
 async def declare_conflict(campaign: str, list_code: str, domain: str, nomination_id: UUID, body: ConflictRequest,
                            request: Request, who: Identity = Depends(expert)):
