@@ -18,7 +18,7 @@ router = APIRouter(tags=["附件"])
 MAX_ATTACHMENT_BYTES = int(os.environ.get("INTAKE_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))
 
 _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["file"], "maxProperties": 6,  # request.form(max_files=1, max_fields=5) below
+    "type": "object", "required": ["file"], "additionalProperties": False,  # request.form(max_fields=5) below
     "properties": {"file": {"type": "string", "format": "binary",
                             "description": "PDF、PNG、JPEG、docx 或 xlsx，按内容识别类型"}}}}}}}
 _EXAMPLE = {"name": "检测报告.pdf", "size": 183245, "media_type": "application/pdf",
