@@ -20,7 +20,7 @@ from contracts.errors import DomainError
 
 from .http_answers import document_answers
 from .idempotency import Reply
-from .problem_details import PROBLEM_JSON, TITLES, ProblemDetails, problem_body
+from .problem_details import PROBLEM_JSON, problem_body
 
 log = logging.getLogger("eventlog.http")
 
