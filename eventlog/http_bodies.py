@@ -29,8 +29,22 @@ def nul_at(value: Any, path: str = "") -> str | None:
     return None
 
 
+NOT_BLANK = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
+
+
 class RequestBody(BaseModel):
     """Base of the services' request bodies."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler) -> dict[str, Any]:
+        """A body that strips its text documents a required text as having more than blanks (and no U+0000):
+        "  " is empty once stripped, and refused as such."""
+        schema = handler(core_schema)
+        if cls.model_config.get("str_strip_whitespace"):
+            for field in handler.resolve_ref_schema(schema).get("properties", {}).values():
+                if field.get("type") == "string" and field.get("minLength", 0) >= 1 and "pattern" not in field:
+                    field["pattern"] = NOT_BLANK
+        return schema
 
     @model_validator(mode="before")
     @classmethod

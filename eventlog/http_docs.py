@@ -11,7 +11,7 @@ import orjson
 from fastapi import Query
 from fastapi.responses import Response
 
-from .http_problems import PROBLEM_JSON, ProblemDetails
+from .problem_details import PROBLEM_JSON, ProblemDetails
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -52,6 +52,10 @@ COMMON_EXAMPLES: dict[int, tuple[str, str]] = {
     422: ("invalid_request", "请求内容校验未通过，请按字段提示修改。"),
     503: ("outcome_unknown", "已受理，但尚未确认写入事件日志（稍后将自动补发）。"),
 }
+
+
+# A command that finds its effect already there (a retry, a second click) records nothing and answers 200.
+ALREADY_SO: dict[int | str, dict[str, Any]] = {200: {"description": "已是如此：本次请求未作改动（event_id 为 null）"}}
 
 
 def problem_docs(examples: Mapping[int, tuple[str, str]], *statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -10,32 +10,19 @@ import asyncpg
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from fastapi.responses import Response
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.errors import DomainError
 
+from .http_answers import document_answers
 from .idempotency import Reply
+from .problem_details import PROBLEM_JSON, problem_body
 
-PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("eventlog.http")
-
-
-class ProblemDetails(BaseModel):
-    """RFC 9457 problem: `code` is stable and machine-readable, `detail` is for people (Chinese)."""
-    type: str
-    title: str
-    status: int
-    code: str
-    detail: str
-    errors: list[dict[str, Any]] | None = None
-
-_TITLES = {
-    400: "请求格式错误", 401: "未认证", 403: "无权操作", 404: "未找到", 405: "方法不允许", 409: "冲突",
-    413: "请求体过大", 415: "不支持的媒体类型", 422: "内容校验未通过", 500: "服务器内部错误", 503: "服务暂不可用",
-}
 
 _FIELD_MESSAGES = {
     "missing": "缺少必填字段", "extra_forbidden": "不允许的字段", "string_too_long": "内容过长",
@@ -45,14 +32,6 @@ _FIELD_MESSAGES = {
     "too_long": "项数过多", "greater_than_equal": "数值过小", "less_than_equal": "数值过大",
     "nul_character": "含有空字符",
 }
-
-
-def problem_body(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"type": f"urn:kczg:problem:{code}", "title": _TITLES.get(status, "错误"),
-                            "status": status, "code": code, "detail": detail}
-    if errors:
-        body["errors"] = errors
-    return body
 
 
 def domain_problem_body(exc: DomainError) -> dict[str, Any]:
@@ -155,7 +134,7 @@ class ErrorsStayAnswers:
 
 
 def install(app: FastAPI) -> None:
-    _document_problems(app)
+    document_answers(app)
     build = app.build_middleware_stack
     app.build_middleware_stack = lambda: ErrorsStayAnswers(build())  # type: ignore[method-assign]
 
@@ -190,42 +169,16 @@ def install(app: FastAPI) -> None:
                  404: ("not_found", "请求的地址不存在。"), 405: ("method_not_allowed", "该地址不支持此请求方法。"),
                  415: ("unsupported_media_type", "不支持的请求内容类型。")}
         code, detail = codes.get(exc.status_code, ("http_error", f"请求无法处理（{exc.detail}）。"))
-        return problem(exc.status_code, code, detail)
+        headers = {"Allow": allowed_methods(request)} if exc.status_code == 405 else None
+        return problem(exc.status_code, code, detail, headers=headers)
 
 
-_PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetails"}
-_INVALID = {"type": "urn:kczg:problem:invalid_request", "title": _TITLES[422], "status": 422, "code": "invalid_request",
-            "detail": "请求内容校验未通过，请按字段提示修改。"}
-
-
-def _document_problems(app: FastAPI) -> None:
-    """The app's OpenAPI document says what the handlers above answer: every refusal is problem+json
-    (FastAPI documents its own validation errors as application/json HTTPValidationError, which no
-    route here ever sends)."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            _problems_as_answered(generate())
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _problems_as_answered(doc: dict[str, Any]) -> None:
-    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-    for operation in (op for ops in doc.get("paths", {}).values() for op in ops.values()):
-        for status, answer in operation.get("responses", {}).items():
-            content = answer.get("content") or {}
-            if not status.isdigit() or int(status) < 400 or not content:
-                continue
-            if content.get("application/json", {}).get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
-                answer["description"] = "请求内容校验未通过（各字段的问题见 errors）"
-                content = {PROBLEM_JSON: {"example": _INVALID}}
-            content.pop("application/json", None)
-            content.setdefault(PROBLEM_JSON, {})["schema"] = _PROBLEM_REF
-            answer["content"] = content
-    schemas.setdefault("ProblemDetails", ProblemDetails.model_json_schema())
-    for unused in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(unused, None)
-
+def allowed_methods(request: Request) -> str:
+    """The `Allow` of a 405: every method of every route at the request's path (Starlette names only the
+    first route's, and a path often has two: GET and POST /v1/nominations)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):  # through included routers
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))

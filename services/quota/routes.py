@@ -11,6 +11,7 @@ from contracts.identity import Identity
 from eventlog.auth import requires
 from eventlog.front_door import WriteRequest, service_of, write_request, writer
 from eventlog.http_bodies import RequestBody
+from eventlog.http_docs import ALREADY_SO
 from eventlog.http_problems import reply_response
 
 from . import handlers, usage
@@ -36,7 +37,7 @@ class ChannelChange(RequestBody):
     reason: str = Field(min_length=1, max_length=500)
 
 
-@router.post("/units", status_code=201, summary="登记推荐单位及其推荐渠道")
+@router.post("/units", status_code=201, responses=ALREADY_SO, summary="登记推荐单位及其推荐渠道")
 async def register_unit(campaign: str, body: UnitRegistration, request: Request,
                         req: WriteRequest = Depends(registering)):
     cmd = RegisterUnit(body.unit_id, body.name, tuple(body.channels))

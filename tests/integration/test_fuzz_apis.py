@@ -1,9 +1,11 @@
-"""schemathesis against every operation of the four services' OpenAPI documents, on the authorization
-matrix's scenario (tests/support/world.py), each case sent as a caller the matrix lets through the route
-(every fourth one anonymous). Machinery: tests/support/fuzz.py.
+"""schemathesis against every operation of the four services' OpenAPI documents, each service served on a
+port of its own (tests/support/fuzz.py), on the authorization matrix's scenario (tests/support/world.py),
+each case sent as a caller the matrix lets through the route (every fourth one anonymous).
 
-Checks on every answer: never a 5xx; every 4xx is application/problem+json with a `code` and a Chinese
-`detail`; the answer conforms to the status, media type and schema the document declares for it.
+Checks on every answer: all of schemathesis's (fuzz.ALL_CHECKS: no 5xx; the status, media type, headers
+and schema the document declares for it; valid data accepted and invalid data refused; a secured route
+refusing a request without credentials), every 4xx is application/problem+json with a `code` and a Chinese
+`detail`, and every method a path does not take is a 405 naming the ones it does in `Allow`.
 
 Per operation three passes: valid data on the matrix's own resources (bodies fuzzed against a real
 nomination, target, notice...), valid data on any path, invalid data. The campaign path parameter is
@@ -21,7 +23,7 @@ from schemathesis import GenerationMode
 
 from tests.integration.test_authorization_matrix import SERVICES, TABLE
 from tests.support.callers import BAD_TOKENS, Callers
-from tests.support.fuzz import Fuzzer
+from tests.support.fuzz import CHECK_NAMES, Fuzzer, serving
 from tests.support.intake import Keys
 from tests.support.world import C, all_in_process, build_world
 
@@ -40,26 +42,28 @@ def allowed_kind(row) -> str:
 
 async def test_fuzz_every_operation_of_every_service(env, tmp_path, monkeypatch):
     monkeypatch.setenv("PUBLISH_TRUST_FORWARDED", "1")  # objections: each case from its own address
-    fuzzer = Fuzzer(asyncio.get_running_loop(), FUZZ_EXAMPLES, derandomize=not DEEP)
+    fuzzer = Fuzzer(FUZZ_EXAMPLES, derandomize=not DEEP)
     async with all_in_process(Keys(tmp_path)) as services:
         world = await build_world(services)
         callers = Callers(services.keys, world)
 
-        def fuzz(service: str) -> None:
-            client = getattr(services, service)
-            for operation in fuzzer.operations(client):
+        def fuzz(service: str, base_url: str, document: dict) -> None:
+            for operation in fuzzer.operations(document):
                 row = TABLE[(service, operation.method.upper(), operation.path)]
                 auth = callers.headers(allowed_kind(row), row.owners)
                 named = {k: C for k in ("campaign", "code") if f"{{{k}}}" in operation.path}
                 real = {k: str(value(world)) for k, value in row.path.items()}
                 for mode, path in ((GenerationMode.POSITIVE, real), (GenerationMode.POSITIVE, named),
                                    (GenerationMode.NEGATIVE, named)):
-                    fuzzer.run(service, client, operation, mode, path, auth)
+                    fuzzer.run(service, base_url, operation, mode, path, auth)
+            fuzzer.undeclared_methods(service, base_url, document, {"campaign": C, "code": C})
 
         for service in SERVICES:
-            await asyncio.to_thread(fuzz, service)
+            app = getattr(services, service).app
+            async with serving(app) as base_url:
+                await asyncio.to_thread(fuzz, service, base_url, app.openapi())
     print("\nschemathesis cases per service: " + ", ".join(f"{s} {fuzzer.cases[s]}" for s in SERVICES)
           + f" (examples per pass: {FUZZ_EXAMPLES}; {sum(fuzzer.unsendable.values())} unsendable, skipped); "
-          f"server errors: {sum(fuzzer.server_errors.values())}")
+          f"server errors: {sum(fuzzer.server_errors.values())}; checks: {', '.join(CHECK_NAMES)}")
     assert all(fuzzer.cases[s] for s in SERVICES)
     assert not fuzzer.failures, (f"{len(fuzzer.failures)} failing cases:\n" + "\n\n".join(fuzzer.failures[:SHOWN]))

@@ -1,63 +1,126 @@
-"""schemathesis against an app running in-process on the test's event loop.
+"""schemathesis against the four services running in-process on the test's event loop, each served by
+uvicorn on a port of its own (`serving`), as a new user would reach it.
 
-The app keeps its lifespan (pool, producer, projections) on that loop, as in every in-process test;
+The apps keep their lifespans (pool, producer, projections) on that loop, as in every in-process test;
 hypothesis runs in a worker thread, generating each case with schemathesis from the app's own OpenAPI
-document, and every case is sent through the test's httpx ASGI client on the loop and validated there
-by schemathesis's checks plus the house rule for refusals (problem+json, a code, a Chinese detail)."""
+document and sending it with schemathesis's own transport. Every answer is validated by all of
+schemathesis's checks (ALL_CHECKS; those that probe again, like ignored_auth, reach the same server)
+plus the house rules: a refusal is problem+json with a code and a Chinese detail, and a method a path
+does not take is a 405 whose `Allow` names exactly the methods its document gives."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import re
 from collections import Counter
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 import hypothesis
 import hypothesis.errors
 import requests
 import schemathesis
+import uvicorn
 from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
-from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
+from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.core.failures import FailureGroup
+from schemathesis.openapi.checks import RejectedPositiveData
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+from tests.support.processes import free_port
+
+load_all_checks()
+# Every check schemathesis 4.32.5 has, as `st run --checks all` runs them. unsupported_method and
+# missing_required_header judge only the coverage phase's probes (which `st run` makes, not a hypothesis
+# strategy), allow_header_conformance only OPTIONS, use_after_free and ensure_resource_availability only a
+# stateful run's recorded cases: `undeclared_methods` below asks what the first three would.
+ALL_CHECKS = list(CHECKS.get_all())
+CHECK_NAMES = [check.__name__ for check in ALL_CHECKS]
 CJK = re.compile(r"[\u4e00-\u9fff]")
+HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "PATCH", "TRACE")
 
 
-def problem_failures(response: httpx.Response) -> list[str]:
+@asynccontextmanager
+async def serving(app) -> AsyncIterator[str]:
+    """`app` (its lifespan already running) served by uvicorn on the running loop; its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning",
+                                           access_log=False))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises why it could not start
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def problem_failures(status: int, content_type: str, text: str) -> list[str]:
     """What is wrong with a 4xx that is not problem+json with a `code` and a Chinese `detail`."""
-    if not 400 <= response.status_code < 500:
+    if not 400 <= status < 500:
         return []
-    if not response.headers.get("content-type", "").startswith("application/problem+json"):
-        return [f"{response.status_code} not problem+json ({response.headers.get('content-type')}): {response.text[:200]}"]
-    body = response.json()
-    out = [] if body.get("code") else [f"{response.status_code} without a code: {response.text[:200]}"]
+    if not content_type.startswith("application/problem+json"):
+        return [f"{status} not problem+json ({content_type}): {text[:200]}"]
+    body = json.loads(text)
+    out = [] if body.get("code") else [f"{status} without a code: {text[:200]}"]
     if not CJK.search(str(body.get("detail") or "")):
-        out.append(f"{response.status_code} detail not in Chinese: {response.text[:200]}")
+        out.append(f"{status} detail not in Chinese: {text[:200]}")
     return out
+
+
+# What the HTTP layer answers when a request is not what the document describes: were a schema-valid
+# request answered with one of these, the document would promise what the parser refuses.
+PARSER_CODES = frozenset({"invalid_request", "malformed_json", "invalid_character"})
+
+
+def refused_by_a_rule(failure: Exception, case, response) -> bool:
+    """A ST202 that is not the document promising what the parser refuses:
+    - a value of the documented shape refused by a campaign's rule (an unknown list or unit, a form's required
+      field, a file type not admitted) in a body or a path: the shape is the document's, the rules are data
+      (the campaign's), so positive_data_acceptance cannot know them. A query parameter gets no such leeway:
+      a value the document allows there is never refused (an unknown filter is an empty page);
+    - U+0000 deep in free JSON: the document forbids it at any depth (components JsonValue), but schemathesis
+      stops following a recursive schema after a few levels and generates any JSON below."""
+    if not isinstance(failure, RejectedPositiveData) or not 400 <= response.status_code < 500:
+        return False
+    try:
+        problem = json.loads(response.text)
+    except ValueError:
+        return False
+    fields = {e.get("field", "").split(".")[0] for e in problem.get("errors") or []}
+    if problem.get("code") in PARSER_CODES:
+        nul = bool(fields) and all(e.get("code") == "nul_character" for e in problem["errors"])
+        return nul and "\\u0000" in json.dumps(case.body)
+    queried = {p.name for p in case.operation.query}
+    return not fields & queried and (bool(case.operation.body) or bool(case.operation.path_parameters))
 
 
 class Fuzzer:
     """Counts the cases sent per service and collects every failing one (nothing raises mid-run, so
     hypothesis never shrinks: the budget is exactly `examples` cases per call)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, examples: int, derandomize: bool = True) -> None:
-        self.loop, self.examples, self.derandomize = loop, examples, derandomize
+    def __init__(self, examples: int, derandomize: bool = True) -> None:
+        self.examples, self.derandomize = examples, derandomize
         self.cases: Counter[str] = Counter()
         self.server_errors: Counter[str] = Counter()
         self.unsendable: Counter[str] = Counter()  # generated cases no HTTP client can put on the wire
         self.failures: list[str] = []
         self._addresses = itertools.count(1)
 
-    def operations(self, client: httpx.AsyncClient):
-        """Every operation of the app's OpenAPI document (`app.openapi()`; schemathesis.openapi.from_asgi
-        would start a second lifespan of the app on schemathesis's own event-loop thread)."""
-        return [result.ok() for result in schemathesis.openapi.from_dict(client.app.openapi()).get_all_operations()]
+    @staticmethod
+    def operations(document: dict[str, Any]):
+        """Every operation of a service's OpenAPI document (its `app.openapi()`)."""
+        return [result.ok() for result in schemathesis.openapi.from_dict(document).get_all_operations()]
 
-    def run(self, service: str, client: httpx.AsyncClient, operation, mode: GenerationMode,
-            path: dict[str, str], auth: dict[str, str], anonymous_every: int = 4) -> None:
+    def run(self, service: str, base_url: str, operation, mode: GenerationMode, path: dict[str, str],
+            auth: dict[str, str], anonymous_every: int = 4) -> None:
         """`examples` cases of `operation` in `mode`, path parameters `path` fixed; sent with `auth`, except
         every `anonymous_every`-th case, sent without credentials. Call from a worker thread."""
         label = f"{service} {operation.label} [{mode.value}{', fixed ' + ','.join(path) if path else ''}]"
@@ -68,25 +131,28 @@ class Fuzzer:
         def one(case) -> None:
             n = next(self._addresses)
             # Objections are rate-limited per client address: each case comes from its own.
-            headers = {"X-Forwarded-For": f"10.7.{n // 250 % 250}.{n % 250}", **({} if n % anonymous_every == 0 else auth)}
+            # A case whose credentials schemathesis made invalid on purpose is sent without ours.
+            anonymous = n % anonymous_every == 0 or case.meta.is_negative_at(ParameterLocation.HEADER)
+            headers = {"X-Forwarded-For": f"10.7.{n // 250 % 250}.{n % 250}", **({} if anonymous else auth)}
             try:
-                request = self._request(client, case.as_transport_kwargs(base_url=str(client.base_url), headers=headers))
+                response = case.call(base_url=base_url, headers=headers, timeout=120)
             except (ValueError, requests.RequestException):  # no HTTP client could send it (e.g. a header's bytes)
                 self.unsendable[service] += 1
                 return
             self.cases[service] += 1
-            try:
-                response = asyncio.run_coroutine_threadsafe(request, self.loop).result(timeout=120)
-            except Exception as exc:  # noqa: BLE001 — the app raised: a server would have answered 500
-                self.server_errors[service] += 1
-                self.failures.append(f"{label}: the app raised {type(exc).__name__}: {exc} — for {case!r}"[:1500])
-                return
             self.server_errors[service] += response.status_code >= 500
-            problems = problem_failures(response)
+            problems = problem_failures(response.status_code, (response.headers.get("content-type") or [""])[0],
+                                        response.text)
             try:
-                case.validate_response(response, checks=CHECKS)
-            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 — collected, reported at the end
-                problems.append(str(exc).strip()[:1500])
+                case.validate_response(response, checks=ALL_CHECKS, headers=headers,
+                                       transport_kwargs={"base_url": base_url, "headers": headers, "timeout": 120})
+            except FailureGroup as group:
+                kept = [f for f in group.exceptions if not refused_by_a_rule(f, case, response)]
+                if kept:
+                    problems.append("\n".join(f"{f.code} {f.title}: {f.message}" for f in kept)
+                                    + f"\n[{response.status_code}] {response.text[:300]}\n{case.as_curl_command()}")
+            except Exception as exc:  # noqa: BLE001 — collected, reported at the end
+                problems.append(f"{type(exc).__name__}: {str(exc).strip()[:1500]}")
             self.failures.extend(f"{label}: {p}" for p in problems)
 
         try:
@@ -94,11 +160,17 @@ class Fuzzer:
         except hypothesis.errors.Unsatisfiable:  # nothing to make invalid: an operation without parameters
             assert mode is GenerationMode.NEGATIVE, label
 
-    @staticmethod
-    def _request(client: httpx.AsyncClient, kwargs: dict[str, Any]):
-        """The case as schemathesis would send it with `requests` (its body encodings), through `client`:
-        the coroutine to run on the app's loop."""
-        prepared = requests.Request(**{k: kwargs[k] for k in ("method", "url", "headers", "params", "json", "data",
-                                                               "files") if k in kwargs}).prepare()
-        headers = httpx.Headers({k: v for k, v in prepared.headers.items()})  # refuses what no client would send
-        return client.request(prepared.method, prepared.url, headers=headers, content=prepared.body or b"")
+    def undeclared_methods(self, service: str, base_url: str, document: dict[str, Any],
+                           path_values: Mapping[str, str]) -> None:
+        """Every method a path of `document` does not take, sent to it: a 405 problem whose `Allow` names
+        exactly the documented methods (what unsupported_method and allow_header_conformance ask)."""
+        for path, operations in document["paths"].items():
+            url = base_url + re.sub(r"\{([^}]+)\}", lambda m: path_values.get(m.group(1), "x"), path)
+            allow = ", ".join(sorted(method.upper() for method in operations))
+            for method in sorted(set(HTTP_METHODS) - {m.upper() for m in operations}):
+                r = requests.request(method, url, timeout=60)
+                self.cases[service] += 1
+                problems = problem_failures(r.status_code, r.headers.get("content-type", ""), r.text)
+                if (r.status_code, r.headers.get("allow")) != (405, allow):
+                    problems.append(f"{r.status_code}, Allow {r.headers.get('allow')!r}; documented: {allow}")
+                self.failures.extend(f"{service} {method} {path} [undeclared method]: {p}" for p in problems)

@@ -17,7 +17,7 @@ from .common import json_response, problems
 router = APIRouter(tags=["附件"])
 
 _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["file"],
+    "type": "object", "required": ["file"], "additionalProperties": False,  # request.form(max_fields=5) below
     "properties": {"file": {"type": "string", "format": "binary",
                             "description": "PDF、PNG、JPEG、docx 或 xlsx，按内容识别类型"}}}}}}}
 _EXAMPLE = {"name": "检测报告.pdf", "size": 183245, "media_type": "application/pdf",

@@ -11,8 +11,10 @@ from contracts.campaign import Campaign
 from contracts.identity import Identity
 from eventlog.auth import identify, verifier_of
 from eventlog.front_door import service_of
+from eventlog.http_answers import answers
 
 
+@answers(401)  # a token sent is verified
 async def optional_identity(request: Request) -> Identity | None:
     """The verified caller, or None for a request without credentials (the public); a bad token is a 401."""
     if not request.headers.get("authorization"):

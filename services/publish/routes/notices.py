@@ -82,7 +82,8 @@ async def notice_document(conn, campaign, row: public.NoticeRow, now) -> dict[st
                          "unit_name": i.unit_name} for i in await public.notice_items(conn, row)]}
 
 
-@router.post("/notices/{notice_id}/objections", status_code=201, summary="实名提出异议（公众，无须登录）")
+@router.post("/notices/{notice_id}/objections", status_code=201, summary="实名提出异议（公众，无须登录）",
+             responses={429: {"description": "同一来源提出异议过于频繁（too_many_objections），请稍后再试"}})
 async def post_objection(campaign: str, notice_id: UUID, body: ObjectionBody, request: Request):
     fields = dict(nomination_id=body.nomination_id, name=body.name, organisation=body.organisation,
                   contact=body.contact, grounds=body.grounds)

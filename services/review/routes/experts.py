@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from contracts.identity import Identity
 from eventlog.auth import requires
 from eventlog.front_door import WriteRequest, service_of
-from eventlog.http_docs import Paging, json_response, paging
+from eventlog.http_docs import ALREADY_SO, Paging, json_response, paging
 from eventlog.http_problems import reply_response
 
 from .. import handlers
@@ -35,7 +35,7 @@ async def record_score(campaign: str, list_code: str, domain: str, nomination_id
     return reply_response(await handlers.record_score(service_of(request), req, cmd))
 
 
-@router.post(NOMINATION + "/conflict", status_code=201, responses=problems(404, 409, 422),
+@router.post(NOMINATION + "/conflict", status_code=201, responses={**problems(404, 409, 422), **ALREADY_SO},
              summary="声明回避（同单位、合作关系、亲属、利益相关、其他）：退出该推荐对象的评审，另行补派专家")
 async def declare_conflict(campaign: str, list_code: str, domain: str, nomination_id: UUID, body: ConflictRequest,
                            request: Request, req: WriteRequest = Depends(expert_writing)):

@@ -12,7 +12,7 @@ from contracts.identity import Identity
 from eventlog.auth import requires
 from eventlog.http_bodies import RequestBody
 from eventlog.front_door import WriteRequest, now_for, service_of
-from eventlog.http_docs import json_response
+from eventlog.http_docs import ALREADY_SO, json_response
 from eventlog.http_problems import reply_response
 
 from .. import handlers
@@ -78,7 +78,7 @@ async def final_review(campaign: str, request: Request, who: Identity = Depends(
 
 
 @router.post("/v1/review/campaigns/{campaign}/nominations/{nomination_id}/decision", status_code=201,
-             responses=problems(404, 409, 422),
+             responses={**problems(404, 409, 422), **ALREADY_SO},
              summary="终评决定：入选或不入选，附委员会表决（到会与通过比例按活动规则；公示开始后不能再修改）")
 async def record_decision(campaign: str, nomination_id: UUID, body: DecisionRequest, request: Request,
                           req: WriteRequest = Depends(secretariat_writing)):
@@ -86,7 +86,8 @@ async def record_decision(campaign: str, nomination_id: UUID, body: DecisionRequ
     return reply_response(await handlers.record_decision(service_of(request), req, campaign, cmd))
 
 
-@router.post("/v1/review/campaigns/{campaign}/final/sittings", status_code=201, responses=problems(404, 409, 422),
+@router.post("/v1/review/campaigns/{campaign}/final/sittings", status_code=201,
+             responses={**problems(404, 409, 422), **ALREADY_SO},
              summary="终评会议：一次会议的全部决定（每项附表决），一并记录；任何一项不符合要求则全部不记录，并逐项说明")
 async def record_sitting(campaign: str, body: SittingRequest, request: Request,
                          req: WriteRequest = Depends(secretariat_writing)):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from contracts.identity import Identity
 from eventlog.auth import requires
 from eventlog.front_door import WriteRequest, service_of
-from eventlog.http_docs import Paging, json_response, paging
+from eventlog.http_docs import ALREADY_SO, Paging, json_response, paging
 from eventlog.http_problems import reply_response
 
 from .. import handlers
@@ -32,7 +32,7 @@ async def screening_queue(campaign: str, request: Request, paging: Paging = Depe
         return json_response(await review_queries.screening_queue(conn, campaign, paging.page, paging.page_size, status))
 
 
-@router.post("/v1/review/nominations/{nomination_id}/screening", status_code=201, responses=problems(404, 409, 422),
+@router.post("/v1/review/nominations/{nomination_id}/screening", status_code=201, responses={**problems(404, 409, 422), **ALREADY_SO},
              summary="形式审查结论：通过，或不通过并说明理由（不通过则释放名额、退出评审）")
 async def screen(nomination_id: UUID, body: ScreeningRequest, request: Request,
                  req: WriteRequest = Depends(secretariat_writing)):
