@@ -456,8 +456,17 @@ class FinalDecisionRecorded(Event):
 # --- public notice and publication: keyed list_key(campaign, list) --------------------------------
 
 
+class OmittedTarget(_Frozen):
+    """A target of the list the secretariat opened the notice without (its results or decisions still
+    outstanding), and why: the notice lists none of its nominations."""
+
+    domain: Code | None = None   # None: the list without domains
+    reason: Text = Field(min_length=1)
+
+
 class PublicNoticeOpened(Event):
-    """v2: the notice has its own id (v1 upcasts it from the event id)."""
+    """v2: the notice has its own id (v1 upcasts it from the event id). `omitted`: the targets it was
+    opened without, each with the secretariat's reason (empty: every target was complete)."""
 
     type: Literal["PublicNoticeOpened"] = "PublicNoticeOpened"
     schema_version: int = 2
@@ -466,6 +475,7 @@ class PublicNoticeOpened(Event):
     opens_at: datetime
     closes_at: datetime
     nominations: tuple[UUID, ...]
+    omitted: tuple[OmittedTarget, ...] = ()
 
     @model_validator(mode="after")
     def _a_window(self) -> PublicNoticeOpened:

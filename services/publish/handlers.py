@@ -13,13 +13,15 @@ from eventlog.front_door import ServiceState, WriteRequest
 from eventlog.idempotency import Reply
 
 from . import facts, store
-from .domain.notice import OpenNotice
+from .domain.notice import Omission, OpenNotice
 from .domain.objections import FileObjection, ResolveObjection
 from .domain.release import PublishList
 from .steps import file_objection_step, open_notice_step, publish_list_step, resolve_objection_step
 
 
-async def open_notice(state: ServiceState, req: WriteRequest, campaign: str, list_code: str) -> Reply:
+async def open_notice(state: ServiceState, req: WriteRequest, campaign: str, list_code: str,
+                      omit: tuple[Omission, ...] = ()) -> Reply:
+    """A list's notice, once its review is complete; `omit`: outstanding targets to proceed without, with reasons."""
     found = await state.campaigns.knowing(campaign)
     found.ranking_list(list_code)
     await facts.caught_up(state.pool, state.log_ends)  # every decision recorded before now
@@ -28,10 +30,11 @@ async def open_notice(state: ServiceState, req: WriteRequest, campaign: str, lis
         e: PublicNoticeOpened = events[0]
         return Reply(201, {"notice_id": str(e.notice_id), "event_id": str(e.event_id), "list_code": e.list_code,
                            "opens_at": e.opens_at.isoformat(), "closes_at": e.closes_at.isoformat(),
-                           "nominations": [str(n) for n in e.nominations]})
+                           "nominations": [str(n) for n in e.nominations],
+                           "omitted": [{"domain": o.domain, "reason": o.reason} for o in e.omitted]})
 
     notice_id = req.idem.derived_id("notice") if req.idem else uuid.uuid4()
-    step = open_notice_step(found, OpenNotice(notice_id, list_code), req.now, req.who.actor(), answer)
+    step = open_notice_step(found, OpenNotice(notice_id, list_code, omit), req.now, req.who.actor(), answer)
     return await state.uow.run(step, req.idem)
 
 

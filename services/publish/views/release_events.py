@@ -94,6 +94,16 @@ class FinalDecisionRecorded(ViewEvent, kw_only=True):
     revision: int = 1
 
 
+class PrelimResultsSubmitted(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    campaign: str
+    body_code: str
+    list_code: str
+    domain: str | None = None
+    ranked: tuple[str, ...]
+
+
 class Criterion(msgspec.Struct, gc=False):
     code: str
     name: str

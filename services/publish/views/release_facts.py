@@ -4,6 +4,7 @@
   it was withdrawn, and the latest event of each stage (quota, screening, prelim, final decision by
   revision), whose ids a published entry's trace carries;
 - units: each recommending unit's name; plans: each body's filed review method per target;
+  results: each target's submitted preliminary results (the nominations ranked), which the notice waits for;
 - notices: every PublicNoticeOpened; versions: every ListPublished, its entries as the event has them.
 
 The same pure folds serve the live view and every rebuild (eventlog.projection), and every column
@@ -49,6 +50,12 @@ PLAN = LatestBy((C("filed_at", "timestamptz"), event_id("plan_event")),
                 (C("criteria", "text"), C("aggregation", "text"), C("tie_break", "text[]")))
 PLANS = ViewTable("plans", key=(C("campaign", "text"), C("body_code", "text"), C("list_code", "text"),
                                 C("domain", "text")), groups=(PLAN,))
+
+# A body's submitted preliminary results per target ("" for a list without domains): what the notice waits for.
+RESULTS = LatestBy((C("results_at", "timestamptz"), event_id("results_event")),
+                   (C("body_code", "text"), C("ranked", "uuid[]")))
+TARGET_RESULTS = ViewTable("results", key=(C("campaign", "text"), C("list_code", "text"), C("domain", "text")),
+                           groups=(RESULTS,))
 
 NOTICE = LatestBy((event_id("notice_event"),),
                   (C("campaign", "text"), C("list_code", "text"), C("opens_at", "timestamptz"),
@@ -111,6 +118,11 @@ def plan_filed(view: ViewBatch, e: ev.ReviewPlanFiled) -> None:
                       (micros(e.occurred_at), e.event_id), (criteria, e.aggregation, list(e.tie_break)))
 
 
+def results_submitted(view: ViewBatch, e: ev.PrelimResultsSubmitted) -> None:
+    view.results.latest(RESULTS, (e.campaign, e.list_code, e.domain or ""), (micros(e.occurred_at), e.event_id),
+                        (e.body_code, list(e.ranked)))
+
+
 def notice_opened(view: ViewBatch, e: ev.PublicNoticeOpened) -> None:
     view.notices.latest(NOTICE, e.notice_id, (e.event_id,),
                         (e.campaign, e.list_code, micros(e.opens_at), micros(e.closes_at), list(e.nominations)))
@@ -132,6 +144,7 @@ FOLDS = {
     ev.QuotaReleased: released,
     ev.PrelimScored: scored,
     ev.FinalDecisionRecorded: decided,
+    ev.PrelimResultsSubmitted: results_submitted,
     ev.ReviewPlanFiled: plan_filed,
     ev.PublicNoticeOpened: notice_opened,
     ev.ListPublished: list_published,
@@ -139,4 +152,4 @@ FOLDS = {
 
 RELEASE_FACTS = Projection(name="publish.release_facts", schema="publish_facts",
                            topics=(NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                           tables=(ENTRIES, UNITS, PLANS, NOTICES, VERSIONS), folds=FOLDS)
+                           tables=(ENTRIES, UNITS, PLANS, TARGET_RESULTS, NOTICES, VERSIONS), folds=FOLDS)
