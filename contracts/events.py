@@ -533,7 +533,8 @@ class PublishedEntry(_Frozen):
 
 
 class ListPublished(Event):
-    """A list released; a correction is a later version of the same list with its reason."""
+    """A list released; a correction is a later version of the same list with its reason. `public_at`:
+    the instant it becomes public (an embargo until the annual meeting), None: at once."""
 
     type: Literal["ListPublished"] = "ListPublished"
     list_code: Code
@@ -542,6 +543,9 @@ class ListPublished(Event):
     version: int = Field(default=1, ge=1)
     reason: Text = ""             # why this version replaces the previous one
     released_on: date | None = None  # the release day as announced (Beijing date)
+    # Embargoed until this instant (the annual meeting): before it only the secretariat sees the version.
+    # None: public as soon as recorded.
+    public_at: datetime | None = None
 
 
 EVENT_CLASSES: tuple[type[Event], ...] = (

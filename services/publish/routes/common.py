@@ -20,6 +20,12 @@ async def optional_identity(request: Request) -> Identity | None:
     return identify(verifier_of(request), request.headers.get("authorization"))
 
 
+async def previewing(request: Request) -> bool:
+    """Whether the caller is the secretariat, who alone sees an embargoed release before its instant."""
+    caller = await optional_identity(request)
+    return caller is not None and caller.role == "secretariat"
+
+
 async def campaign_of(request: Request, code: str) -> Campaign:
     return await service_of(request).campaigns.knowing(code)
 

@@ -160,3 +160,4 @@ class ListPublished(ViewEvent, kw_only=True):
     version: int = 1
     reason: str = ""
     released_on: date | None = None
+    public_at: datetime | None = None

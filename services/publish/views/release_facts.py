@@ -5,7 +5,8 @@
   revision), whose ids a published entry's trace carries;
 - units: each recommending unit's name; plans: each body's filed review method per target;
   results: each target's submitted preliminary results (the nominations ranked), which the notice waits for;
-- notices: every PublicNoticeOpened; versions: every ListPublished, its entries as the event has them.
+- notices: every PublicNoticeOpened; versions: every ListPublished, its entries as the event has them and
+  the instant it becomes public (an embargo).
 
 The same pure folds serve the live view and every rebuild (eventlog.projection), and every column
 group merges by a rule that commutes, so any interleaving of the four topics gives the same rows.
@@ -65,7 +66,7 @@ NOTICES = ViewTable("notices", key=(C("notice_id", "uuid"),), groups=(NOTICE,),
 
 VERSION = LatestBy((event_id("version_event"),),
                    (C("published_at", "timestamptz"), C("released_on", "date"), C("reason", "text"),
-                    C("entries", "text")))
+                    C("entries", "text"), C("public_at", "timestamptz")))
 VERSIONS = ViewTable("versions", key=(C("campaign", "text"), C("list_code", "text"), C("version", "integer")),
                      groups=(VERSION,))
 
@@ -130,7 +131,8 @@ def notice_opened(view: ViewBatch, e: ev.PublicNoticeOpened) -> None:
 
 def list_published(view: ViewBatch, e: ev.ListPublished) -> None:
     view.versions.latest(VERSION, (e.campaign, e.list_code, e.version), (e.event_id,),
-                         (micros(e.published_at), e.released_on, e.reason, _entries_json.encode(e.entries).decode()))
+                         (micros(e.published_at), e.released_on, e.reason, _entries_json.encode(e.entries).decode(),
+                          micros(e.public_at) if e.public_at else None))
 
 
 FOLDS = {
