@@ -94,13 +94,18 @@ class FinalDecisionRecorded(ViewEvent, kw_only=True):
     revision: int = 1
 
 
-class PrelimResultsSubmitted(ViewEvent, kw_only=True):
+class _ByBodyOnTarget(ViewEvent, kw_only=True):
+    """A review body's event on one target (list and domain)."""
+
     event_id: str
     occurred_at: datetime
     campaign: str
     body_code: str
     list_code: str
     domain: str | None = None
+
+
+class PrelimResultsSubmitted(_ByBodyOnTarget, kw_only=True):
     ranked: tuple[str, ...]
 
 
@@ -110,13 +115,7 @@ class Criterion(msgspec.Struct, gc=False):
     weight: int
 
 
-class ReviewPlanFiled(ViewEvent, kw_only=True):
-    event_id: str
-    occurred_at: datetime
-    campaign: str
-    body_code: str
-    list_code: str
-    domain: str | None = None
+class ReviewPlanFiled(_ByBodyOnTarget, kw_only=True):
     criteria: tuple[Criterion, ...]
     aggregation: str
     tie_break: tuple[str, ...] = ("raw_sum", "earliest_submission")
