@@ -36,7 +36,9 @@ from contracts.campaign.decisions import decide_timeline_change, release_move  #
 from contracts.topics import CAMPAIGNS, NOMINATIONS  # noqa: E402
 from services.publish.release.files import RENDERERS  # noqa: E402
 from services.publish.release.manifest import MANIFEST, manifest_json  # noqa: E402
-from tests.support.events import CAMPAIGN, SECRETARIAT, campaign_opened, nomination_chain, publish, registered  # noqa: E402
+from tests.support.events import (  # noqa: E402
+    CAMPAIGN, SECRETARIAT, campaign_opened, nomination_chain, publish, registered, results_submitted,
+)
 from tests.support.intake import Keys  # noqa: E402
 from tests.support.isolation import isolated_env  # noqa: E402
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready  # noqa: E402
@@ -117,17 +119,17 @@ def facts_2022() -> list[tuple]:
     units = [f"unit-{i:02d}" for i in range(60)]
     out = [(NOMINATIONS, registered(u, "provincial_cast").model_copy(update={"name": f"某省科学技术协会{i:02d}"}))
            for i, u in enumerate(units)]
-    k = 0
+    k, chains = 0, []
     for domain in [d.code for d in CAMPAIGN.ranking_list("leading_tech").domains]:
         for i in range(25):
             k += 1
-            out += nomination_chain(units[k % 60], "leading_tech", domain, f"{domain} 关键技术第{i + 1}项",
-                                    {"completing_units": [f"某某科技股份有限公司{k}"]}).events
+            chains.append(nomination_chain(units[k % 60], "leading_tech", domain, f"{domain} 关键技术第{i + 1}项",
+                                           {"completing_units": [f"某某科技股份有限公司{k}"]}))
     for i in range(100):
         k += 1
-        out += nomination_chain(units[k % 60], "emerging_enterprise", None, f"某某新锐科技有限公司{i + 1}",
-                                {"enterprise_name": f"某某新锐科技有限公司{i + 1}"}).events
-    return out
+        chains.append(nomination_chain(units[k % 60], "emerging_enterprise", None, f"某某新锐科技有限公司{i + 1}",
+                                       {"enterprise_name": f"某某新锐科技有限公司{i + 1}"}))
+    return out + [e for chain in chains for e in chain.events] + results_submitted(*chains)
 
 
 async def page_figures(concurrency: int, seconds: float) -> dict:

@@ -456,8 +456,17 @@ class FinalDecisionRecorded(Event):
 # --- public notice and publication: keyed list_key(campaign, list) --------------------------------
 
 
+class OmittedTarget(_Frozen):
+    """A target of the list the secretariat opened the notice without (its results or decisions still
+    outstanding), and why: the notice lists none of its nominations."""
+
+    domain: Code | None = None   # None: the list without domains
+    reason: Text = Field(min_length=1)
+
+
 class PublicNoticeOpened(Event):
-    """v2: the notice has its own id (v1 upcasts it from the event id)."""
+    """v2: the notice has its own id (v1 upcasts it from the event id). `omitted`: the targets it was
+    opened without, each with the secretariat's reason (empty: every target was complete)."""
 
     type: Literal["PublicNoticeOpened"] = "PublicNoticeOpened"
     schema_version: int = 2
@@ -466,6 +475,7 @@ class PublicNoticeOpened(Event):
     opens_at: datetime
     closes_at: datetime
     nominations: tuple[UUID, ...]
+    omitted: tuple[OmittedTarget, ...] = ()
 
     @model_validator(mode="after")
     def _a_window(self) -> PublicNoticeOpened:
@@ -523,7 +533,8 @@ class PublishedEntry(_Frozen):
 
 
 class ListPublished(Event):
-    """A list released; a correction is a later version of the same list with its reason."""
+    """A list released; a correction is a later version of the same list with its reason. `public_at`:
+    the instant it becomes public (an embargo until the annual meeting), None: at once."""
 
     type: Literal["ListPublished"] = "ListPublished"
     list_code: Code
@@ -532,6 +543,9 @@ class ListPublished(Event):
     version: int = Field(default=1, ge=1)
     reason: Text = ""             # why this version replaces the previous one
     released_on: date | None = None  # the release day as announced (Beijing date)
+    # Embargoed until this instant (the annual meeting): before it only the secretariat sees the version.
+    # None: public as soon as recorded.
+    public_at: datetime | None = None
 
 
 EVENT_CLASSES: tuple[type[Event], ...] = (

@@ -6,6 +6,7 @@ Reply after the unit of work (steps.py)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from uuid import UUID
 
 from contracts.events import ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
@@ -13,13 +14,15 @@ from eventlog.front_door import ServiceState, WriteRequest
 from eventlog.idempotency import Reply
 
 from . import facts, store
-from .domain.notice import OpenNotice
+from .domain.notice import Omission, OpenNotice
 from .domain.objections import FileObjection, ResolveObjection
 from .domain.release import PublishList
 from .steps import file_objection_step, open_notice_step, publish_list_step, resolve_objection_step
 
 
-async def open_notice(state: ServiceState, req: WriteRequest, campaign: str, list_code: str) -> Reply:
+async def open_notice(state: ServiceState, req: WriteRequest, campaign: str, list_code: str,
+                      omit: tuple[Omission, ...] = ()) -> Reply:
+    """A list's notice, once its review is complete; `omit`: outstanding targets to proceed without, with reasons."""
     found = await state.campaigns.knowing(campaign)
     found.ranking_list(list_code)
     await facts.caught_up(state.pool, state.log_ends)  # every decision recorded before now
@@ -28,10 +31,11 @@ async def open_notice(state: ServiceState, req: WriteRequest, campaign: str, lis
         e: PublicNoticeOpened = events[0]
         return Reply(201, {"notice_id": str(e.notice_id), "event_id": str(e.event_id), "list_code": e.list_code,
                            "opens_at": e.opens_at.isoformat(), "closes_at": e.closes_at.isoformat(),
-                           "nominations": [str(n) for n in e.nominations]})
+                           "nominations": [str(n) for n in e.nominations],
+                           "omitted": [{"domain": o.domain, "reason": o.reason} for o in e.omitted]})
 
     notice_id = req.idem.derived_id("notice") if req.idem else uuid.uuid4()
-    step = open_notice_step(found, OpenNotice(notice_id, list_code), req.now, req.who.actor(), answer)
+    step = open_notice_step(found, OpenNotice(notice_id, list_code, omit), req.now, req.who.actor(), answer)
     return await state.uow.run(step, req.idem)
 
 
@@ -71,8 +75,10 @@ async def resolve_objection(state: ServiceState, req: WriteRequest, campaign: st
     return await state.uow.run(resolve_objection_step(located, cmd, req.now, req.who.actor(), answer), req.idem)
 
 
-async def publish_list(state: ServiceState, req: WriteRequest, campaign: str, list_code: str, reason: str) -> Reply:
-    """A list released (again: a corrected version); its files are built ahead of the first download."""
+async def publish_list(state: ServiceState, req: WriteRequest, campaign: str, list_code: str, reason: str,
+                       public_at: datetime | None = None) -> Reply:
+    """A list released (again: a corrected version), at once or public from `public_at` (an embargo); its
+    files are built ahead of the first download."""
     found = await state.campaigns.knowing(campaign)
     found.ranking_list(list_code)
     await facts.caught_up(state.pool, state.log_ends)  # titles and names as the log has them now
@@ -81,9 +87,10 @@ async def publish_list(state: ServiceState, req: WriteRequest, campaign: str, li
         e: ListPublished = events[0]
         return Reply(201, {"list_code": e.list_code, "version": e.version, "event_id": str(e.event_id),
                            "released_on": e.released_on.isoformat() if e.released_on else None,
-                           "entries": len(e.entries)})
+                           "entries": len(e.entries),
+                           "public_at": e.public_at.isoformat() if e.public_at else None})
 
-    reply = await state.uow.run(publish_list_step(found, PublishList(list_code, reason), req.now, req.who.actor(),
+    reply = await state.uow.run(publish_list_step(found, PublishList(list_code, reason, public_at), req.now, req.who.actor(),
                                                   answer), req.idem)
     if reply.status == 201:
         state.own.release_files.warm(state.pool, state.log_ends, found)

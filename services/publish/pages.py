@@ -1,5 +1,7 @@
 """The public pages' view models, filled from the release-facts view and the campaign, and the rendered
-index kept until the view moves or a notice opens or closes (the page is read far more than it changes)."""
+index kept until the view moves, a notice opens or closes, or an embargoed version becomes public (the
+page is read far more than it changes). The secretariat's preview shows embargoed versions too
+(domain/embargo.py); it is never cached."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ import asyncpg
 from contracts.campaign import Campaign
 
 from . import public
+from .domain.embargo import next_public_at, shown as shown_versions
 from .domain.order import ORDER_DECLARATION
 from .release import render_index
 from .release.assemble import PublishedVersion, current_versions, list_release
+from .release.files import AvailableFiles
 from .release.manifest import MANIFEST, file_links
 from .release.page_models import (Criterion, DeclaredMethod, IndexPage, ListPage, NoticeEntry, NoticeLink, NoticePage,
                                   PublishedList, VersionLink)
@@ -69,10 +73,23 @@ class _Cached:
 
 class Pages:
     def __init__(self, release_files: ReleaseFiles) -> None:
-        self.release_files = release_files
+        self.release_files = release_files      # every version's files: the public's, and the secretariat's preview
+        self.public_files = ReleaseFiles()      # the public's while a version is embargoed (built apart: no thrash)
         self._index: dict[str, _Cached] = {}
 
-    async def index(self, conn: asyncpg.Connection, campaign: Campaign, now: datetime) -> bytes:
+    async def files(self, conn: asyncpg.Connection, campaign: Campaign, now: datetime,
+                    preview: bool) -> AvailableFiles | None:
+        """The release files a reader sees at `now`: the preview every version's, the public the public ones."""
+        every = await self.release_files.files(conn, campaign)
+        # Asked after the files were read: nothing embargoed now means every version they were built from is public.
+        if preview or await public.next_public_at(conn, campaign.code, now) is None:
+            return every
+        return await self.public_files.built(campaign, shown_versions(await public.versions(conn, campaign.code),
+                                                                      now, preview=False))
+
+    async def index(self, conn: asyncpg.Connection, campaign: Campaign, now: datetime, preview: bool = False) -> bytes:
+        if preview:
+            return render_index((await self.index_page(conn, campaign, now, preview=True))[0]).encode()
         stamp = await public.stamp(conn)
         held = self._index.get(campaign.code)
         if held and held.holds(stamp, now):
@@ -82,9 +99,10 @@ class Pages:
         self._index[campaign.code] = _Cached(stamp, *valid, html)
         return html
 
-    async def index_page(self, conn: asyncpg.Connection, campaign: Campaign,
-                         now: datetime) -> tuple[IndexPage, tuple[datetime | None, datetime | None]]:
-        versions = await public.versions(conn, campaign.code)
+    async def index_page(self, conn: asyncpg.Connection, campaign: Campaign, now: datetime,
+                         preview: bool = False) -> tuple[IndexPage, tuple[datetime | None, datetime | None]]:
+        every = await public.versions(conn, campaign.code)
+        versions = shown_versions(every, now, preview)
         notices = await public.notices(conn, campaign.code)
         current = current_versions(versions)
         lists = tuple(PublishedList(list_release(campaign, current[lst.code]), page_href(campaign.code, "lists", lst.code),
@@ -92,7 +110,7 @@ class Pages:
                                                                                       if x.list_code == lst.code])
                                                   if v.version != current[lst.code].version))
                       for lst in campaign.lists if lst.code in current)
-        built = await self.release_files.built(campaign, versions)
+        built = await (self.release_files if len(versions) == len(every) else self.public_files).built(campaign, versions)
         links = file_links(built.files[MANIFEST], files_href(campaign.code)) if built else ()
         open_now = [n for n in notices if n.open_at(now)]
         notice_links = tuple(NoticeLink(campaign.ranking_list(n.list_code).name,
@@ -103,12 +121,16 @@ class Pages:
                          notice_links, order_note=ORDER_DECLARATION)
         # The page changes by itself when a notice opens or closes: it holds between two such instants.
         turns = [t for n in notices for t in (n.opens_at, n.closes_at)]
+        if (embargo_ends := next_public_at(every, now)) is not None:  # and when an embargoed version becomes public
+            turns.append(embargo_ends)
         return page, (max((t for t in turns if t <= now), default=None), min((t for t in turns if t > now), default=None))
 
 
-async def list_page(conn: asyncpg.Connection, campaign: Campaign, list_code: str,
-                    version: int | None) -> ListPage | None:
-    versions = [v for v in await public.versions(conn, campaign.code) if v.list_code == list_code]
+async def list_page(conn: asyncpg.Connection, campaign: Campaign, list_code: str, version: int | None,
+                    now: datetime, preview: bool = False) -> ListPage | None:
+    """A list's page (its current or a named version) as the reader may see it at `now`; None: not released."""
+    versions = [v for v in shown_versions(await public.versions(conn, campaign.code), now, preview)
+                if v.list_code == list_code]
     if not versions:
         return None
     current = current_versions(versions)[list_code]

@@ -58,11 +58,19 @@ async def stamp(conn: asyncpg.Connection) -> int:
 
 
 async def versions(conn: asyncpg.Connection, campaign: str) -> list[PublishedVersion]:
+    """Every published version, embargoed ones included (the routes show those to the secretariat only)."""
     rows = await conn.fetch(f"""SELECT campaign, list_code, version, version_event, published_at, released_on,
-                                       reason, entries FROM {S}.versions WHERE campaign = $1
+                                       reason, entries, public_at FROM {S}.versions WHERE campaign = $1
                                 ORDER BY list_code, version""", campaign)
     return [PublishedVersion(r["campaign"], r["list_code"], r["version"], r["version_event"], r["published_at"],
-                             r["released_on"], r["reason"] or "", tuple(orjson.loads(r["entries"]))) for r in rows]
+                             r["released_on"], r["reason"] or "", tuple(orjson.loads(r["entries"])), r["public_at"])
+            for r in rows]
+
+
+async def next_public_at(conn: asyncpg.Connection, campaign: str, now: datetime) -> datetime | None:
+    """The next instant an embargoed version of the campaign becomes public; None: nothing is embargoed now."""
+    return await conn.fetchval(f"SELECT min(public_at) FROM {S}.versions WHERE campaign = $1 AND public_at > $2",
+                               campaign, now)
 
 
 async def notices(conn: asyncpg.Connection, campaign: str) -> list[NoticeRow]:

@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS publish.releases (
     nominations  uuid[] NOT NULL,
     PRIMARY KEY (campaign, list_code, version)
 );
+-- Embargoed until then (the annual meeting); NULL: public as soon as published.
+ALTER TABLE publish.releases ADD COLUMN IF NOT EXISTS public_at timestamptz;
 
 -- Accepted objections per client address (a sha256 of it, never the address), for the rate limit:
 -- in PostgreSQL, so it holds across every process of the service.

@@ -14,7 +14,7 @@ from contracts.topics import PUBLISH
 from eventlog.idempotency import Reply
 from eventlog.unit_of_work import Command
 
-from . import facts, store
+from . import facts, review_progress, store
 from .domain import notice, objections, release
 from .domain.evolve import evolve
 from .domain.model import ListState
@@ -39,7 +39,8 @@ def _load(campaign: str, list_code: str):
 def open_notice_step(campaign: Campaign, cmd: notice.OpenNotice, now: datetime, actor: Actor,
                      answer: Answer) -> Command:
     async def gather(conn, state: ListState) -> notice.NoticeContext:
-        return notice.NoticeContext(now, campaign, actor, await facts.decided(conn, campaign.code, cmd.list_code))
+        return notice.NoticeContext(now, campaign, actor, await facts.decided(conn, campaign.code, cmd.list_code),
+                                    await review_progress.target_progress(conn, campaign.code, cmd.list_code))
 
     return Command(aggregates=[list_aggregate(campaign.code, cmd.list_code)], command=cmd, topic=PUBLISH,
                    load=_load(campaign.code, cmd.list_code), gather=gather, decide=notice.decide,

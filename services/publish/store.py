@@ -27,14 +27,14 @@ async def load_list(conn: asyncpg.Connection, campaign: str, list_code: str) -> 
                                             note, resolved_at
                                      FROM publish.objections WHERE campaign = $1 AND list_code = $2
                                      ORDER BY filed_at, objection_id""", campaign, list_code)
-    versions = await conn.fetch("""SELECT version, event_id, published_at, nominations FROM publish.releases
+    versions = await conn.fetch("""SELECT version, event_id, published_at, nominations, public_at FROM publish.releases
                                    WHERE campaign = $1 AND list_code = $2 ORDER BY version""", campaign, list_code)
     return ListState(
         campaign, list_code,
         notices=tuple(Notice(r["notice_id"], r["list_code"], r["opens_at"], r["closes_at"], tuple(r["nominations"]),
                              r["event_id"]) for r in notices),
         objections=tuple(Objection(**dict(r)) for r in objections),
-        versions=tuple(Version(r["version"], r["event_id"], r["published_at"], tuple(r["nominations"]))
+        versions=tuple(Version(r["version"], r["event_id"], r["published_at"], tuple(r["nominations"]), r["public_at"])
                        for r in versions))
 
 
@@ -74,9 +74,9 @@ async def save_list(conn: asyncpg.Connection, before: ListState, after: ListStat
     published = {v.version for v in before.versions}
     if new := [v for v in after.versions if v.version not in published]:
         await conn.executemany("""INSERT INTO publish.releases (campaign, list_code, version, event_id,
-                                  published_at, nominations) VALUES ($1, $2, $3, $4, $5, $6)""",
+                                  published_at, nominations, public_at) VALUES ($1, $2, $3, $4, $5, $6, $7)""",
                                [(after.campaign, after.list_code, v.version, v.event_id, v.published_at,
-                                 list(v.nominations)) for v in new])
+                                 list(v.nominations), v.public_at) for v in new])
 
 
 async def recent_objections(conn: asyncpg.Connection, client: str, now: datetime, window: timedelta) -> int:

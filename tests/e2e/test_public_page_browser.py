@@ -23,7 +23,9 @@ from contracts.events import ObjectionFiled
 from contracts.topics import CAMPAIGNS, PUBLISH, REVIEW
 from deploy.local import packages
 from tests.integration.publish_support import Facts
-from tests.support.events import CAMPAIGN, SECRETARIAT, campaign_opened, decision, open_campaign, publish
+from tests.support.events import (
+    CAMPAIGN, SECRETARIAT, campaign_opened, decision, open_campaign, publish, results_submitted,
+)
 from tests.support.intake import Keys, events_of, wait_for
 from tests.support.kafka import read_topic
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
@@ -49,7 +51,7 @@ async def site(env, tmp_path):
     (moved,) = decide_timeline_change(evolve(CampaignBook(), campaign_opened()), C,
                                       release_move(CAMPAIGN, date(2023, 2, 20)), "年度会议于2月20日举行",
                                       actor=SECRETARIAT, at=campaign_opened().occurred_at)
-    await publish((CAMPAIGNS, moved), *facts.events(),
+    await publish((CAMPAIGNS, moved), *facts.events(), *results_submitted(facts.enterprise),
                   (REVIEW, decision(facts.enterprise.nomination_id, "emerging_enterprise", None, True)))
     port = free_port()
     service = ServiceProcess("services.publish", env, tmp_path / "publish.log", extra_env={

@@ -11,7 +11,9 @@ from contracts.topics import NOMINATIONS
 from eventlog.clock import FixedClock
 from services.intake.credit_code import check_char
 from services.intake.examples import example_form
-from tests.support.events import nomination_chain, open_campaign, publish, register_units, registered
+from tests.support.events import (
+    nomination_chain, open_campaign, publish, register_units, registered, results_submitted,
+)
 from tests.support.intake import Keys, OffsetWatch, intake_in_process, wait_for
 from tests.support.publish import AFTER_NOTICE, NOTICE_TIME, facts_caught_up, open_notice, publish_in_process, release
 
@@ -32,7 +34,8 @@ async def test_an_enterprise_released_in_2022_through_the_api_is_refused_in_2023
     await register_units({"unit-a": ("provincial_cast",)}, campaign="demo-2023")
     chain = nomination_chain("unit-2022", "emerging_enterprise", None, NAME,
                              {"enterprise_name": NAME, "credit_code": CODE})
-    await publish((NOMINATIONS, registered("unit-2022", "provincial_cast")), *chain.events)
+    await publish((NOMINATIONS, registered("unit-2022", "provincial_cast")), *chain.events,
+                  *results_submitted(chain))
 
     # 2022: the secretariat notices and releases 新锐企业榜 through the publish API.
     async with publish_in_process(keys, FixedClock(NOTICE_TIME)) as pub:

@@ -6,7 +6,9 @@ import pytest
 
 from contracts.topics import NOMINATIONS, REVIEW
 from eventlog.clock import FixedClock
-from tests.support.events import decision, nomination_chain, open_campaign, plan_filed, publish, registered
+from tests.support.events import (
+    decision, nomination_chain, open_campaign, plan_filed, publish, registered, results_submitted,
+)
 from tests.support.intake import Keys
 from tests.support.publish import NOTICE_TIME, facts_caught_up, publish_in_process
 
@@ -43,6 +45,7 @@ class Facts:
                for u, name in UNITS.items()]
         for chain in self.chains:
             out += list(chain.events)
+        out += results_submitted(*self.chains)  # both domains' bodies submitted: the notice may open
         out += [(REVIEW, decision(self.deselected.nomination_id, "leading_tech", "electronic_info", False, 2)),
                 (REVIEW, decision(self.reselected.nomination_id, "leading_tech", "electronic_info", True, 2))]
         out += list(self.enterprise.events[:-1])  # submitted, reserved, screened, scored; not decided

@@ -14,7 +14,7 @@ from contracts.topics import REVIEW
 from eventlog.projection_verify import verify
 from services.publish.views import RELEASE_FACTS
 from tests.integration.publish_support import publish_2022  # noqa: F401  (fixture)
-from tests.support.events import decision, publish
+from tests.support.events import decision, publish, results_submitted
 from tests.support.intake import wait_for
 from tests.support.publish import AFTER_NOTICE, C, facts_caught_up, open_notice, release
 
@@ -30,7 +30,8 @@ def kczg(*args: str) -> subprocess.CompletedProcess:
 async def test_build_twice_gives_the_bytes_the_service_serves(publish_2022, tmp_path):
     client, facts = publish_2022, publish_2022.facts
     # 新锐企业榜 gets its decision too; both lists are noticed and released, 先导技术榜 corrected once.
-    await publish((REVIEW, decision(facts.enterprise.nomination_id, "emerging_enterprise", None, True)))
+    await publish(*results_submitted(facts.enterprise),
+                  (REVIEW, decision(facts.enterprise.nomination_id, "emerging_enterprise", None, True)))
     await facts_caught_up()
     for list_code in ("leading_tech", "emerging_enterprise"):
         assert (await open_notice(client, list_code)).status_code == 201

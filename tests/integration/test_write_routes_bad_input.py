@@ -386,6 +386,12 @@ CASES = [
      "list_already_published"),
     ("notice: nothing decided", "publish", "POST", PUB + "/lists/tech_manager_pioneer/notice", "secretariat", None,
      409, "decisions_missing"),
+    ("notice: omitting a complete target", "publish", "POST", PUB + f"/lists/{LIST_N}/notice", "secretariat",
+     J({"omit": [{"domain": None, "reason": "先行公示"}]}), 422, "target_not_outstanding"),
+    ("notice: omitting an unknown domain", "publish", "POST", PUB + "/lists/leading_tech/notice", "secretariat",
+     J({"omit": [{"domain": "quantum", "reason": "先行公示"}]}), 422, "unknown_domain"),
+    ("notice: unknown field in an omission", "publish", "POST", PUB + f"/lists/{LIST_N}/notice", "secretariat",
+     J({"omit": [{"domain": None, "reason": "先行公示", "force": True}]}), 422, "invalid_request"),
     ("objection: malformed JSON", "publish", "POST", OBJECT, "anonymous", RAW(b'{"name": "\xe5'), 400,
      "malformed_json"),
     ("objection: grounds missing", "publish", "POST", OBJECT, "anonymous",
@@ -445,6 +451,10 @@ CASES = [
      J({"reason": "更正", "force": True}), 422, "invalid_request"),
     ("release: malformed JSON", "publish", "POST", PUB + f"/lists/{LIST_P}/release", "secretariat", RAW(b"{reason}"),
      400, "malformed_json"),
+    ("release: public_at without a time zone", "publish", "POST", PUB + f"/lists/{LIST_P}/release", "secretariat",
+     J({"reason": "更正", "public_at": "2023-02-20T09:30:00"}), 422, "invalid_request"),
+    ("release: public_at in the past", "publish", "POST", PUB + f"/lists/{LIST_P}/release", "secretariat",
+     J({"reason": "更正", "public_at": "2022-01-01T00:00:00+08:00"}), 422, "public_at_past"),
 ]
 
 

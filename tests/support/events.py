@@ -12,7 +12,7 @@ from contracts.campaign.book import CampaignBook
 from contracts.campaign.decisions import decide_open
 from contracts.events import (
     Actor, CampaignOpened, Event, FinalDecisionRecorded, NominationScreened, NominationSubmitted, NominationWithdrawn,
-    PrelimScored, QuotaReserved, ReviewPlanFiled, UnitRegistered, target_key, unit_key,
+    PrelimResultsSubmitted, PrelimScored, QuotaReserved, ReviewPlanFiled, UnitRegistered, target_key, unit_key,
 )
 from contracts.review_terms import Criterion
 from contracts.topics import CAMPAIGNS, NOMINATIONS, QUOTA, REVIEW, Topic
@@ -122,6 +122,19 @@ def nomination_chain(unit_id: str, list_code: str, domain: str | None, title: st
         (REVIEW, decision(nid, list_code, domain, selected, campaign=campaign)),
     )
     return NominationChain(submitted, chain)
+
+
+def results_submitted(*chains: NominationChain, body_code: str = "test-body") -> list[tuple[Topic, Event]]:
+    """Each target's body submitting its preliminary results, ranking the chains of that target (in the
+    order given), as the review service would before the final review."""
+    targets: dict[tuple[str, str, str | None], list[UUID]] = {}
+    for chain in chains:
+        s = chain.submitted
+        targets.setdefault((s.campaign, s.list_code, s.domain), []).append(s.nomination_id)
+    return [(REVIEW, PrelimResultsSubmitted(
+        occurred_at=DECIDED - timedelta(days=10), campaign=campaign, key=target_key(campaign, list_code, domain),
+        actor=Actor(role="review_body", id=body_code), body_code=body_code, list_code=list_code, domain=domain,
+        ranked=tuple(ranked))) for (campaign, list_code, domain), ranked in targets.items()]
 
 
 def decision(nomination_id: UUID, list_code: str, domain: str | None, selected: bool, revision: int = 1,

@@ -17,7 +17,7 @@ import httpx
 
 from eventlog.clock import FixedClock
 from eventlog.settings import database_url
-from tests.support.events import nomination_chain, open_campaign, publish
+from tests.support.events import nomination_chain, open_campaign, publish, results_submitted
 from tests.support.intake import IN_COLLECTION, Keys, application_body, nomination_body, wait_for
 from tests.support.publish import facts_caught_up, objection
 from tests.support.review import IN_REVIEW, plan_body
@@ -190,7 +190,7 @@ async def _publish_facts(w: World) -> None:
              LIST_N: {"organisation": "示例孵化器"}}
     for list_code, form in forms.items():
         w.chains[list_code] = nomination_chain("unit-b", list_code, None, next(iter(form.values())), form)
-    await publish(*(e for chain in w.chains.values() for e in chain.events))
+    await publish(*(e for chain in w.chains.values() for e in chain.events), *results_submitted(*w.chains.values()))
 
 
 async def _review(s: Services, w: World) -> None:

@@ -100,3 +100,22 @@ def test_types_the_view_does_not_read_are_checked_but_skipped():
 def test_the_benchmark_log_is_read_without_poison():
     folded = fold([encode(r)[2] for r in EventMix(seed=1, units_per_campaign=20).events(3000)])
     assert folded.letters == [] and len(folded.view.nominations) > 100
+
+
+def test_the_later_revision_of_a_decision_wins_when_both_share_one_instant():
+    from uuid import UUID
+
+    from contracts.events import FinalDecisionRecorded, target_key
+
+    n = uuid4()
+    decided = dict(occurred_at=AT, campaign="kczg-2022", key=target_key("kczg-2022", "leading_tech", "biomedicine"),
+                   actor=Actor(role="secretariat", id="kczg_secretariat"), nomination_id=n,
+                   list_code="leading_tech", domain="biomedicine")
+    # Revision 1 selects it and has the larger event id: ordered by time and id, it would win.
+    first = encode_event(FinalDecisionRecorded(**decided, event_id=UUID("ffffffff-ffff-4fff-bfff-ffffffffffff"),
+                                               selected=True, revision=1, note="入选"))
+    second = encode_event(FinalDecisionRecorded(**decided, event_id=UUID("00000000-0000-4000-8000-000000000000"),
+                                                selected=False, revision=2, note="改为未入选"))
+    for order in ([first, second], [second, first]):
+        row = nomination_row([submitted(n), *order], n)
+        assert (row["selected"], row["decision_note"], row["decision_revision"]) == (False, "改为未入选", 2)

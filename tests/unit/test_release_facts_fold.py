@@ -66,3 +66,18 @@ def test_no_release_struct_reads_a_private_field():
         if isinstance(struct, type) and issubclass(struct, msgspec.Struct):
             assert not set(struct.__struct_fields__) & events.PRIVATE_FIELDS.get(struct.__name__, frozenset())
     assert "ObjectionFiled" not in {s.__struct_config__.tag for s in RELEASE_FACTS.decoder.read_types}
+
+
+def test_a_targets_submitted_results_are_what_the_notice_reads_and_the_latest_wins():
+    from contracts.events import PrelimResultsSubmitted
+    from services.publish.views.release_facts import TARGET_RESULTS
+
+    a, b = uuid4(), uuid4()
+    common = dict(campaign="kczg-2022", key="kczg-2022:emerging_enterprise:", list_code="emerging_enterprise",
+                  actor=Actor(role="review_body", id="kczg_secretariat"), body_code="kczg_secretariat")
+    first = encode_event(PrelimResultsSubmitted(occurred_at=AT, **common, ranked=(a,)))
+    again = encode_event(PrelimResultsSubmitted(occurred_at=AT + timedelta(hours=1), **common, ranked=(b, a)))
+    for order in ([first, again], [again, first]):
+        rows = fold(order).view.results.rows
+        row = dict(zip(TARGET_RESULTS.column_names, rows[("kczg-2022", "emerging_enterprise", "")]))
+        assert (row["body_code"], row["ranked"]) == ("kczg_secretariat", [str(b), str(a)])

@@ -35,6 +35,7 @@ def _evolve(state: ListState, e: Event) -> ListState:
                 replace(o, upheld=e.upheld, note=e.note, resolved_at=e.occurred_at, resolution_event_id=e.event_id)
                 if o.objection_id == e.objection_id else o for o in state.objections))
         case ListPublished():
-            version = Version(e.version, e.event_id, e.published_at, tuple(x.nomination_id for x in e.entries))
+            version = Version(e.version, e.event_id, e.published_at, tuple(x.nomination_id for x in e.entries),
+                              e.public_at)
             return replace(state, versions=(*state.versions, version))
     return state

@@ -58,6 +58,7 @@ class Version:
     event_id: UUID
     published_at: datetime
     nominations: tuple[UUID, ...]
+    public_at: datetime | None = None   # embargoed until then (domain/embargo.py); None: public at once
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ The entries are the latest notice's nominations minus those an objection against
 minus any whose latest final decision no longer selects it or that was withdrawn since; each with
 its title, domain, holder organisation (holder.py), recommending unit and the ids of the events it
 rests on. They are grouped and ordered as order.py declares, and dated by the campaign's release
-day (release_planned_from in the campaign's time zone). Publishing again is a correction: a new
-version, which must say why.
+day (release_planned_from in the campaign's time zone), or, when the release is scheduled for an
+instant (embargo.py), by that instant's day. Publishing again is a correction: a new version, which
+must say why, and which stays under the embargo of the version it corrects unless scheduled itself.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .order import release_order
 class PublishList:
     list_code: str
     reason: str = ""
+    public_at: datetime | None = None   # scheduled: public from this instant (the annual meeting); None: at once
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def decide(state: ListState, command: PublishList, context: ReleaseContext) -> l
                           code="reason_required", field="reason")
     if len(reason) > NOTE_LIMIT:
         raise DomainError(f"更正原因不超过 {NOTE_LIMIT} 字。", code="reason_too_long", field="reason")
+    public_at = _public_at(state, command, now, campaign)
     upheld = {o.nomination_id for o in state.objections_to(notice.notice_id) if o.upheld}
     missing = [n for n in notice.nominations if n not in context.facts]
     if missing:
@@ -73,8 +76,23 @@ def decide(state: ListState, command: PublishList, context: ReleaseContext) -> l
     return [ListPublished(
         list_code=command.list_code, entries=entries, published_at=now,
         version=state.versions[-1].version + 1 if state.versions else 1, reason=reason if state.published else "",
-        released_on=release_day(campaign),
-        occurred_at=now, campaign=campaign.code, key=list_key(campaign.code, command.list_code), actor=context.actor)]
+        released_on=public_at.astimezone(campaign.tz).date() if public_at else release_day(campaign),
+        public_at=public_at, occurred_at=now, campaign=campaign.code, key=list_key(campaign.code, command.list_code), actor=context.actor)]
+
+
+def _public_at(state: ListState, command: PublishList, now: datetime, campaign: Campaign) -> datetime | None:
+    """The instant the version becomes public: as scheduled (later than now), else the embargo of the version
+    it corrects while that still holds (a correction before the meeting does not release the list early)."""
+    if command.public_at is not None:
+        if command.public_at.tzinfo is None:
+            raise DomainError("公开时间须带时区（例如 2023-02-20T09:30:00+08:00）。", code="public_at_naive",
+                              field="public_at")
+        if command.public_at <= now:
+            raise DomainError(f"公开时间须晚于现在（{now.astimezone(campaign.tz):%Y-%m-%d %H:%M}）；"
+                              "立即公开请不填公开时间。", code="public_at_past", field="public_at")
+        return command.public_at
+    held = state.versions[-1].public_at if state.versions else None
+    return held if held is not None and held > now else None
 
 
 def _entry(f: EntryFacts, notice_event: UUID) -> PublishedEntry:

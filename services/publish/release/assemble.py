@@ -34,12 +34,13 @@ class PublishedVersion:
     released_on: date | None
     reason: str
     entries: tuple[Mapping[str, Any], ...]
+    public_at: datetime | None = None   # embargoed until then (domain/embargo.py)
 
 
 def version_of(event: ListPublished) -> PublishedVersion:
     document = event.model_dump(mode="json", include={"entries"})
     return PublishedVersion(event.campaign, event.list_code, event.version, str(event.event_id), event.published_at,
-                            event.released_on, event.reason, tuple(document["entries"]))
+                            event.released_on, event.reason, tuple(document["entries"]), event.public_at)
 
 
 def current_versions(versions: Iterable[PublishedVersion]) -> dict[str, PublishedVersion]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.errors import NotFound
@@ -18,6 +18,7 @@ from eventlog.http_bodies import RequestBody
 from eventlog.http_problems import reply_response
 
 from .. import handlers, public, store
+from ..domain.notice import Omission
 from .common import campaign_of, client_key, optional_identity, pool
 
 router = APIRouter(prefix="/v1/publish/campaigns/{campaign}", tags=["公示"])
@@ -35,16 +36,30 @@ class ObjectionBody(BaseModel):
     grounds: str = Field(max_length=20_000)
 
 
+class OmissionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    domain: str | None = Field(default=None, max_length=64, description="不等待的领域代码；不分领域的榜单为 null")
+    reason: str = Field(max_length=2000, description="不等待该领域即开启公示的原因（必填）")
+
+
+class NoticeBody(RequestBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {}, {"omit": [{"domain": "biomedicine", "reason": "生物医药领域初评延期，经主任办公会同意先行公示其余领域。"}]}]})
+    omit: list[OmissionBody] = Field(default_factory=list, max_length=20,
+                                     description="评审尚未完成、但先行公示时不等待的领域，逐项说明原因")
+
+
 class ResolutionBody(RequestBody):
     model_config = ConfigDict(extra="forbid")
     upheld: bool = Field(description="true：异议成立（该项不再列入榜单）；false：异议不成立")
     note: str = Field(min_length=1, max_length=2000, description="处理意见")
 
 
-@router.post("/lists/{list_code}/notice", status_code=201, summary="开启榜单公示（秘书处）")
-async def open_notice(campaign: str, list_code: str, request: Request,
+@router.post("/lists/{list_code}/notice", status_code=201, summary="开启榜单公示（秘书处）；评审未完成的领域须逐项说明原因方可不等待")
+async def open_notice(campaign: str, list_code: str, request: Request, body: NoticeBody = Body(NoticeBody()),
                       req: WriteRequest = Depends(secretariat_writing)):
-    return reply_response(await handlers.open_notice(service_of(request), req, campaign, list_code))
+    omit = tuple(Omission(o.domain, o.reason) for o in body.omit)
+    return reply_response(await handlers.open_notice(service_of(request), req, campaign, list_code, omit))
 
 
 @router.get("/notices", summary="公示列表（公众：正在公示的；秘书处：全部）")

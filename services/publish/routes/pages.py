@@ -17,7 +17,7 @@ from .. import handlers, pages, public
 from ..release import render_list, render_notice
 from ..release.page import render_error
 from ..release.page_models import ErrorPage
-from .common import campaign_of, client_key, pool
+from .common import campaign_of, client_key, pool, previewing
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parents[1] / "templates" / "static"
@@ -58,10 +58,11 @@ async def robots() -> Response:
 async def index(campaign: str, request: Request) -> Response:
     try:
         found = await campaign_of(request, campaign)
+        preview = await previewing(request)
     except DomainError as exc:
         return error_page("“科创中国”系列榜单", exc)
     async with pool(request).acquire() as conn:
-        return html(await service_of(request).own.index(conn, found, now_for(request)))
+        return html(await service_of(request).own.index(conn, found, now_for(request), preview))
 
 
 @router.get("/campaigns/{campaign}/lists/{list_code}")
@@ -70,10 +71,11 @@ async def list_version(campaign: str, list_code: str, request: Request, version:
     try:
         found = await campaign_of(request, campaign)
         found.ranking_list(list_code)
+        preview = await previewing(request)
     except DomainError as exc:
         return error_page("“科创中国”系列榜单", exc)
-    async with pool(request).acquire() as conn:
-        page = await pages.list_page(conn, found, list_code, version)
+    async with pool(request).acquire() as conn:  # embargoed: not released yet, but to the secretariat's preview
+        page = await pages.list_page(conn, found, list_code, version, now_for(request), preview)
     if page is None:
         return error_page(found.title, DomainError("该榜单（或该版本）尚未发布。", http_status=404), campaign)
     return html(render_list(page))

@@ -1,23 +1,26 @@
-"""Release routes: the secretariat publishes a list (ListPublished; again, with a reason, for a correction);
-anyone reads the published lists, their earlier versions and the release files."""
+"""Release routes: the secretariat publishes a list (ListPublished; again, with a reason, for a correction),
+at once or scheduled for an instant (an embargo until the annual meeting); anyone reads the published lists,
+their earlier versions and the release files, and an embargoed version only once its instant has come
+(before it, the secretariat alone, as a preview; to the others it is not released: 404)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
-from pydantic import ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from contracts.errors import NotFound
-from eventlog.front_door import WriteRequest, service_of, writer
+from eventlog.front_door import WriteRequest, now_for, service_of, writer
 from eventlog.http_bodies import RequestBody
 from eventlog.http_problems import reply_response
 
 from .. import handlers, public
+from ..domain.embargo import shown
 from ..domain.order import ORDER_DECLARATION
 from ..release.assemble import current_versions, list_release
 from ..release.json_file import list_document
-from .common import campaign_of, pool
+from .common import campaign_of, pool, previewing
 
 router = APIRouter(prefix="/v1/publish/campaigns/{campaign}", tags=["发布"])
 secretariat_writing = writer("secretariat")
@@ -26,21 +29,25 @@ MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8",
 
 
 class ReleaseBody(RequestBody):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {}, {"public_at": "2023-02-20T09:30:00+08:00"}, {"reason": "更正一项的持有单位名称。"}]})
     reason: str = Field(default="", max_length=2000, description="更正原因：发布更正版本时必填")
+    public_at: AwareDatetime | None = Field(default=None, description=(
+        "定时公开（如年度会议 2023-02-20T09:30:00+08:00，须带时区且晚于现在）：此前仅秘书处可预览，"
+        "届时自动公开；不填则立即公开（更正版本不填时沿用所更正版本尚未到来的公开时间）"))
 
 
 @router.post("/lists/{list_code}/release", status_code=201, summary="发布榜单（秘书处）；再次发布即更正版本，须说明原因")
 async def publish_list(campaign: str, list_code: str, request: Request, body: ReleaseBody = Body(ReleaseBody()),
                        req: WriteRequest = Depends(secretariat_writing)):
-    return reply_response(await handlers.publish_list(service_of(request), req, campaign, list_code, body.reason))
+    return reply_response(await handlers.publish_list(service_of(request), req, campaign, list_code, body.reason,
+                                                      body.public_at))
 
 
 @router.get("/lists", summary="已发布的榜单（当前版本）")
 async def published_lists(campaign: str, request: Request) -> dict[str, Any]:
     found = await campaign_of(request, campaign)
-    async with pool(request).acquire() as conn:
-        versions = await public.versions(conn, campaign)
+    versions = await _shown_versions(request, campaign)
     current = current_versions(versions)
     lists = [list_document(list_release(found, current[lst.code])) for lst in found.lists if lst.code in current]
     return {"campaign": campaign, "order": ORDER_DECLARATION, "lists": lists}
@@ -50,8 +57,7 @@ async def published_lists(campaign: str, request: Request) -> dict[str, Any]:
 async def list_versions(campaign: str, list_code: str, request: Request) -> dict[str, Any]:
     found = await campaign_of(request, campaign)
     found.ranking_list(list_code)
-    async with pool(request).acquire() as conn:
-        versions = [v for v in await public.versions(conn, campaign) if v.list_code == list_code]
+    versions = [v for v in await _shown_versions(request, campaign) if v.list_code == list_code]
     if not versions:
         raise NotFound("该榜单尚未发布。", code="list_not_published")
     return {"campaign": campaign, "list_code": list_code,
@@ -63,8 +69,7 @@ async def list_versions(campaign: str, list_code: str, request: Request) -> dict
 async def list_version(campaign: str, list_code: str, version: int, request: Request) -> dict[str, Any]:
     found = await campaign_of(request, campaign)
     found.ranking_list(list_code)
-    async with pool(request).acquire() as conn:
-        match = [v for v in await public.versions(conn, campaign) if v.list_code == list_code and v.version == version]
+    match = [v for v in await _shown_versions(request, campaign) if v.list_code == list_code and v.version == version]
     if not match:
         raise NotFound("未找到该榜单的这一版本。", code="version_not_found")
     return list_document(list_release(found, match[0]))
@@ -79,8 +84,9 @@ _FILE_ANSWER = {200: {"description": "文件内容（按扩展名）", "content"
             responses={**_FILE_ANSWER, 503: {"description": "本机缺少生成该文件的软件包（renderer_unavailable）"}})
 async def release_file(campaign: str, file: str, request: Request) -> Response:
     found = await campaign_of(request, campaign)
+    preview = await previewing(request)
     async with pool(request).acquire() as conn:
-        built = await service_of(request).own.release_files.files(conn, found)
+        built = await service_of(request).own.files(conn, found, now_for(request), preview)
     if built and file in built.unavailable:  # 503 renderer_unavailable: this file only, the others are served
         raise built.unavailable[file].error()
     if not built or file not in built.files:
@@ -89,3 +95,10 @@ async def release_file(campaign: str, file: str, request: Request) -> Response:
     return Response(built.files[file], media_type=media, headers={
         "Content-Disposition": f'attachment; filename="{campaign}-{file}"', "Cache-Control": "no-cache",
         "X-Content-Type-Options": "nosniff"})
+
+
+async def _shown_versions(request: Request, campaign: str):
+    """The versions the caller sees now: embargoed ones only in the secretariat's preview."""
+    preview = await previewing(request)
+    async with pool(request).acquire() as conn:
+        return shown(await public.versions(conn, campaign), now_for(request), preview)

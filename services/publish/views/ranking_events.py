@@ -127,6 +127,7 @@ class FinalDecisionRecorded(ViewEvent, kw_only=True):
     nomination_id: str
     selected: bool
     note: str = ""
+    revision: int = 1
 
 
 class PublishedEntry(msgspec.Struct, gc=False):

@@ -39,7 +39,9 @@ PRELIM = LatestBy((C("prelim_at", "timestamptz"), event_id("prelim_event")),
 RECOMMENDATION = LatestBy((C("recommended_at", "timestamptz"), event_id("recommendation_event")),
                           (C("recommended_rank", "integer"), C("recommended_late", "boolean"),
                            C("recommended_by", "text")))
-DECISION = LatestBy((C("decided_at", "timestamptz"), event_id("decision_event")),
+# A later decision on the same nomination replaces an earlier one: by revision first (two revisions may
+# share an instant), then time, then id, as the release facts and the review service order them.
+DECISION = LatestBy((C("decision_revision", "integer"), C("decided_at", "timestamptz"), event_id("decision_event")),
                     (C("selected", "boolean"), C("decision_note", "text")))
 PUBLISHED_AT = Least(C("published_at", "timestamptz"))
 

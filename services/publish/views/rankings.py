@@ -74,7 +74,8 @@ def prelim_results_submitted(view: ViewBatch, e: ev.PrelimResultsSubmitted) -> N
 
 
 def final_decision_recorded(view: ViewBatch, e: ev.FinalDecisionRecorded) -> None:
-    view.nominations.latest(DECISION, e.nomination_id, (micros(e.occurred_at), e.event_id), (e.selected, e.note))
+    view.nominations.latest(DECISION, e.nomination_id, (e.revision, micros(e.occurred_at), e.event_id),
+                            (e.selected, e.note))
 
 
 def list_published(view: ViewBatch, e: ev.ListPublished) -> None:
@@ -118,4 +119,4 @@ FOLDS = {
 
 RANKINGS = Projection(name="publish.rankings", schema="publish_rankings",
                       topics=(CAMPAIGNS, NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                      tables=(NOMINATION_ROWS, UNITS), folds=FOLDS, version=3)
+                      tables=(NOMINATION_ROWS, UNITS), folds=FOLDS, version=4)

@@ -101,19 +101,28 @@ class FinalDecisionRecorded(ViewEvent, kw_only=True):
     revision: int = 1
 
 
-class Criterion(msgspec.Struct, gc=False):
-    code: str
-    name: str
-    weight: int
+class _ByBodyOnTarget(ViewEvent, kw_only=True):
+    """A review body's event on one target (list and domain)."""
 
-
-class ReviewPlanFiled(ViewEvent, kw_only=True):
     event_id: str
     occurred_at: datetime
     campaign: str
     body_code: str
     list_code: str
     domain: str | None = None
+
+
+class PrelimResultsSubmitted(_ByBodyOnTarget, kw_only=True):
+    ranked: tuple[str, ...]
+
+
+class Criterion(msgspec.Struct, gc=False):
+    code: str
+    name: str
+    weight: int
+
+
+class ReviewPlanFiled(_ByBodyOnTarget, kw_only=True):
     criteria: tuple[Criterion, ...]
     aggregation: str
     tie_break: tuple[str, ...] = ("raw_sum", "earliest_submission")
@@ -157,3 +166,4 @@ class ListPublished(ViewEvent, kw_only=True):
     version: int = 1
     reason: str = ""
     released_on: date | None = None
+    public_at: datetime | None = None

@@ -5,7 +5,9 @@
   revision), whose ids a published entry's trace carries;
 - units: each recommending unit's name (a separately organised list's body too, as the campaign names it);
   plans: each body's filed review method per target;
-- notices: every PublicNoticeOpened; versions: every ListPublished, its entries as the event has them.
+  results: each target's submitted preliminary results (the nominations ranked), which the notice waits for;
+- notices: every PublicNoticeOpened; versions: every ListPublished, its entries as the event has them and
+  the instant it becomes public (an embargo).
 
 The same pure folds serve the live view and every rebuild (eventlog.projection), and every column
 group merges by a rule that commutes, so any interleaving of the four topics gives the same rows.
@@ -52,6 +54,12 @@ PLAN = LatestBy((C("filed_at", "timestamptz"), event_id("plan_event")),
 PLANS = ViewTable("plans", key=(C("campaign", "text"), C("body_code", "text"), C("list_code", "text"),
                                 C("domain", "text")), groups=(PLAN,))
 
+# A body's submitted preliminary results per target ("" for a list without domains): what the notice waits for.
+RESULTS = LatestBy((C("results_at", "timestamptz"), event_id("results_event")),
+                   (C("body_code", "text"), C("ranked", "uuid[]")))
+TARGET_RESULTS = ViewTable("results", key=(C("campaign", "text"), C("list_code", "text"), C("domain", "text")),
+                           groups=(RESULTS,))
+
 NOTICE = LatestBy((event_id("notice_event"),),
                   (C("campaign", "text"), C("list_code", "text"), C("opens_at", "timestamptz"),
                    C("closes_at", "timestamptz"), C("nominations", "uuid[]")))
@@ -60,7 +68,7 @@ NOTICES = ViewTable("notices", key=(C("notice_id", "uuid"),), groups=(NOTICE,),
 
 VERSION = LatestBy((event_id("version_event"),),
                    (C("published_at", "timestamptz"), C("released_on", "date"), C("reason", "text"),
-                    C("entries", "text")))
+                    C("entries", "text"), C("public_at", "timestamptz")))
 VERSIONS = ViewTable("versions", key=(C("campaign", "text"), C("list_code", "text"), C("version", "integer")),
                      groups=(VERSION,))
 
@@ -120,6 +128,11 @@ def plan_filed(view: ViewBatch, e: ev.ReviewPlanFiled) -> None:
                       (micros(e.occurred_at), e.event_id), (criteria, e.aggregation, list(e.tie_break)))
 
 
+def results_submitted(view: ViewBatch, e: ev.PrelimResultsSubmitted) -> None:
+    view.results.latest(RESULTS, (e.campaign, e.list_code, e.domain or ""), (micros(e.occurred_at), e.event_id),
+                        (e.body_code, list(e.ranked)))
+
+
 def notice_opened(view: ViewBatch, e: ev.PublicNoticeOpened) -> None:
     view.notices.latest(NOTICE, e.notice_id, (e.event_id,),
                         (e.campaign, e.list_code, micros(e.opens_at), micros(e.closes_at), list(e.nominations)))
@@ -127,7 +140,8 @@ def notice_opened(view: ViewBatch, e: ev.PublicNoticeOpened) -> None:
 
 def list_published(view: ViewBatch, e: ev.ListPublished) -> None:
     view.versions.latest(VERSION, (e.campaign, e.list_code, e.version), (e.event_id,),
-                         (micros(e.published_at), e.released_on, e.reason, _entries_json.encode(e.entries).decode()))
+                         (micros(e.published_at), e.released_on, e.reason, _entries_json.encode(e.entries).decode(),
+                          micros(e.public_at) if e.public_at else None))
 
 
 FOLDS = {
@@ -142,6 +156,7 @@ FOLDS = {
     ev.QuotaReleased: released,
     ev.PrelimScored: scored,
     ev.FinalDecisionRecorded: decided,
+    ev.PrelimResultsSubmitted: results_submitted,
     ev.ReviewPlanFiled: plan_filed,
     ev.PublicNoticeOpened: notice_opened,
     ev.ListPublished: list_published,
@@ -149,4 +164,4 @@ FOLDS = {
 
 RELEASE_FACTS = Projection(name="publish.release_facts", schema="publish_facts",
                            topics=(CAMPAIGNS, NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                           tables=(ENTRIES, UNITS, PLANS, NOTICES, VERSIONS), folds=FOLDS, version=2)
+                           tables=(ENTRIES, UNITS, PLANS, TARGET_RESULTS, NOTICES, VERSIONS), folds=FOLDS, version=3)
