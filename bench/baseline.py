@@ -9,7 +9,7 @@ import time
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from eventlog.producer import event_producer
+from eventlog.write.producer import event_producer
 
 
 async def acked_produce(*, count: int | None = None, seconds: float | None = None, concurrency: int = 64,

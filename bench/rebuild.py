@@ -28,8 +28,8 @@ from aiokafka.partitioner import DefaultPartitioner  # noqa: E402
 
 from bench.event_mix import EventMix, encode, validate_sample  # noqa: E402
 from eventlog.admin import create_topics  # noqa: E402
-from eventlog.producer import event_producer  # noqa: E402
-from eventlog.projection_replay import BULK_FETCH  # noqa: E402
+from eventlog.write.producer import event_producer  # noqa: E402
+from eventlog.projection.replay import BULK_FETCH  # noqa: E402
 from eventlog.settings import database_url, kafka_bootstrap  # noqa: E402
 
 
@@ -90,7 +90,7 @@ async def raw_consume(topics: list[str]) -> tuple[int, float]:
 
 
 async def full_rebuild(batch_records: int) -> tuple[int, float]:
-    from eventlog.projection_rebuild import RebuildProgress, rebuild
+    from eventlog.projection.rebuild import RebuildProgress, rebuild
     from services.publish.views import RANKINGS
 
     started = time.perf_counter()

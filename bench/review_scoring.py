@@ -11,7 +11,7 @@ service's /healthz (the HTTP stack's ceiling in that process), and raw aiokafka 
 
 Measured on the shared 2-core box (load average 3–5 from other sessions), before scores were grouped:
 133–190 scores/s, p50 310–440 ms, p99 510–860 ms, 3.3–4.2 ms of review CPU per score (about 15
-statements per score). With the grouped unit of work (eventlog/grouped_unit_of_work.py: one
+statements per score). With the grouped unit of work (eventlog/write/grouped_unit_of_work.py: one
 transaction, lock, claim, load, save, stage and remember per group, one produce round) and the scores'
 fast lane (services/review/fast_lane.py), A/B in one session against main's code (load average 7–9,
 runs alternating, keyed, concurrency 64): before 88 and 83 scores/s (p50 671/745 ms, p99 1,379/1,506

@@ -1,6 +1,6 @@
 """The AsyncAPI document of the event log: every topic, the events it carries, who writes and who reads it.
 
-Our consumers run on aiokafka directly (eventlog/consumer.py) for offset control, so FastStream is
+Our consumers run on aiokafka directly (eventlog/consume/consumer.py) for offset control, so FastStream is
 used here only as a document generator: a KafkaBroker with one subscriber per (topic, consuming
 service) and one publisher per (topic, publishing service), payload = the union of the topic's event
 classes. The broker is never started. `kczg contracts export-docs` writes contracts/asyncapi.yaml.
@@ -23,7 +23,7 @@ SERVER = "kafka:9092"  # the docker-compose broker; the document names no enviro
 
 
 class DeadLetterRecord(BaseModel):
-    """A record a consumer could not decode or apply (eventlog/deadletter.py), keyed topic:partition:offset."""
+    """A record a consumer could not decode or apply (eventlog/consume/deadletter.py), keyed topic:partition:offset."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     consumer: str

@@ -2,7 +2,7 @@
 
 Every service reads the same claims: `sub` (the person's account), `role`, and `org` (the
 organisation the caller acts for: an applicant organisation, a recommending unit, a review
-body code, the secretariat). Verification lives in eventlog/auth.py; this is only the shape.
+body code, the secretariat). Verification lives in eventlog/http/auth.py; this is only the shape.
 """
 
 from __future__ import annotations

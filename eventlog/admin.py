@@ -9,7 +9,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from contracts.topics import ALL_TOPICS, Topic
 
-from .settings import kafka_bootstrap
+from eventlog.settings import kafka_bootstrap
 
 UNLIMITED = {"retention.ms": "-1", "retention.bytes": "-1"}
 

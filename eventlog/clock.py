@@ -22,7 +22,7 @@ from typing import Protocol
 
 from contracts.errors import DomainError
 
-from .settings import is_production
+from eventlog.settings import is_production
 
 CLOCK_HEADER = "x-kczg-clock"
 

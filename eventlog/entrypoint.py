@@ -8,10 +8,10 @@ import logging
 import os
 import sys
 
-from .clock import header_clock_allowed
-from .log_format import configure_logging
-from .production import UnsafeProductionSettings, refuse_unsafe_production
-from .settings import database_url, environment, kafka_bootstrap
+from eventlog.clock import header_clock_allowed
+from eventlog.log_format import configure_logging
+from eventlog.production import UnsafeProductionSettings, refuse_unsafe_production
+from eventlog.settings import database_url, environment, kafka_bootstrap
 
 EXIT_UNSAFE_SETTINGS = 78  # EX_CONFIG: a service manager should not restart it until the settings change
 

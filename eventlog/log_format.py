@@ -1,6 +1,6 @@
 """Logs as one JSON object a line, the same in every service:
 
-    {"ts": "2022-10-15T02:00:00.123Z", "level": "WARNING", "service": "quota", "logger": "eventlog.deadletter",
+    {"ts": "2022-10-15T02:00:00.123Z", "level": "WARNING", "service": "quota", "logger": "eventlog.consume.deadletter",
      "message": "dead letter from quota: …", "event_id": "…", "correlation_id": "…", "consumer": "quota", …}
 
 `service` is the process's; `event_id` and `correlation_id` are present while a command or a consumed

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 
-from .auth import load_public_keys
-from .settings import is_production
+from eventlog.http.auth import load_public_keys
+from eventlog.settings import is_production
 
 
 class UnsafeProductionSettings(RuntimeError):

@@ -1,8 +1,8 @@
 """`kczg campaign load | extend-deadline | move-release | show`: a campaign is events on the campaigns topic.
 
-Each write is a command of the unit of work (eventlog/unit_of_work.py), locked on its campaign in
+Each write is a command of the unit of work (eventlog/write/unit_of_work.py), locked on its campaign in
 PostgreSQL (schema `campaigns`: its outbox): under the lock it publishes what an earlier operator's
-command on the campaign left in the outbox, reads the topic to its end (eventlog/campaign_follower.py),
+command on the campaign left in the outbox, reads the topic to its end (eventlog/consume/campaign_follower.py),
 decides with the pure functions of contracts/campaign/decisions.py, stages at most one event and commits;
 then publishes it (acks=all). Two operators racing on one campaign are decided one after the other, the
 second on the book the first left: one wins, the other gets the outcome that book gives (a no-op, or a
@@ -47,11 +47,11 @@ class CampaignWrites:
         import asyncpg
 
         from eventlog.admin import create_topics
-        from eventlog.idempotency import IdempotencyKeys
-        from eventlog.outbox import Outbox
-        from eventlog.producer import EventPublisher, event_producer
+        from eventlog.write.idempotency import IdempotencyKeys
+        from eventlog.write.outbox import Outbox
+        from eventlog.write.producer import EventPublisher, event_producer
         from eventlog.settings import database_url
-        from eventlog.unit_of_work import UnitOfWork
+        from eventlog.write.unit_of_work import UnitOfWork
 
         await create_topics((CAMPAIGNS,))  # never let the broker auto-create it with default retention
         self.pool = await asyncpg.create_pool(database_url(), min_size=1, max_size=3, timeout=10)
@@ -73,8 +73,8 @@ class CampaignWrites:
 
     async def run(self, code: str, decide: Callable[[CampaignBook], list[Event]]) -> list[Event]:
         """`decide(book)` on campaign `code`, locked: the events it decided, published."""
-        from eventlog.idempotency import Reply
-        from eventlog.unit_of_work import Command
+        from eventlog.write.idempotency import Reply
+        from eventlog.write.unit_of_work import Command
 
         async def load(conn) -> CampaignBook:
             await self.outbox.publish({code.encode()})  # an earlier command's event, committed, on the log first
@@ -96,7 +96,7 @@ class CampaignWrites:
 
 
 async def book() -> CampaignBook:
-    from eventlog.campaign_follower import read_campaign_book
+    from eventlog.consume.campaign_follower import read_campaign_book
 
     return await read_campaign_book()
 

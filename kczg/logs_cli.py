@@ -52,7 +52,7 @@ def _echo(text: str) -> None:
 
 
 def render(line: str) -> str:
-    """`12:00:00.123 WARNING eventlog.deadletter: message  [event_id=… consumer=…]`, the traceback below."""
+    """`12:00:00.123 WARNING eventlog.consume.deadletter: message  [event_id=… consumer=…]`, the traceback below."""
     try:
         record = orjson.loads(line)
     except orjson.JSONDecodeError:

@@ -11,8 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.table import Table
 from rich.text import Text
 
-from eventlog.projection import Projection
-from eventlog.projection_rebuild import RebuildProgress
+from eventlog.projection.engine import Projection
+from eventlog.projection.rebuild import RebuildProgress
 
 app = typer.Typer(help="Views projected from the log: rebuild, verify, status.", no_args_is_help=True)
 console = Console()
@@ -60,7 +60,7 @@ def _bar() -> Progress:
 def rebuild_command(name: str = typer.Argument(None, help="Projection name (default: all)."),
                     batch_records: int = typer.Option(200_000, help="Records folded per transaction.")) -> None:
     """Replay the log from offset 0 into a shadow schema, then switch it live atomically."""
-    from eventlog.projection_rebuild import rebuild
+    from eventlog.projection.rebuild import rebuild
 
     for projection in projections(name):
         with _bar() as bar:
@@ -75,7 +75,7 @@ def rebuild_command(name: str = typer.Argument(None, help="Projection name (defa
 def verify_command(name: str = typer.Argument(None, help="Projection name (default: all)."),
                    limit: int = typer.Option(50, help="Differences to print at most.")) -> None:
     """Rebuild aside up to the live view's own offsets and compare row by row; exit 1 on any difference."""
-    from eventlog.projection_verify import NoLiveView, verify
+    from eventlog.verify.projections import NoLiveView, verify
 
     failed = False
     for projection in projections(name):
@@ -108,8 +108,8 @@ def _show(row: dict | None, column: str) -> str:
 @app.command("status")
 def status_command(name: str = typer.Argument(None, help="Projection name (default: all).")) -> None:
     """Each projection's offsets, lag and last event time per partition."""
-    from eventlog.projection_status import LogEnds, projection_status
-    from eventlog.projection_rebuild import projection_pool
+    from eventlog.projection.status import LogEnds, projection_status
+    from eventlog.projection.rebuild import projection_pool
 
     async def collect():
         pool = await projection_pool(size=1)

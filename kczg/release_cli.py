@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from contracts.errors import DomainError
 from contracts.events import Event, ListPublished, ObjectionFiled, ObjectionResolved
 from contracts.topics import NOMINATIONS, PUBLISH, QUOTA, REVIEW, Topic
-from eventlog.deadletter import decoded
+from eventlog.consume.deadletter import decoded
 from eventlog.settings import kafka_bootstrap
 
 app = typer.Typer(help="发布文件：从事件日志重建、追溯（release files from the log）.", no_args_is_help=True)
@@ -52,7 +52,7 @@ async def read_events(topics: Iterable[Topic]) -> list[Event]:
 
 async def release_files(code: str) -> dict[str, bytes] | None:
     """The campaign's release files, built from the log alone; None before any list is published."""
-    from eventlog.campaign_follower import read_campaign_book
+    from eventlog.consume.campaign_follower import read_campaign_book
     from services.publish.release import build_release_files
     from services.publish.release.assemble import release_of, version_of
 

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from eventlog.state_verify import SHARED, ServiceState, StateResult
+from eventlog.verify.state_verify import SHARED, ServiceState, StateResult
 
 app = typer.Typer(help="Each service's own state, verified against a replay of the log.", no_args_is_help=True)
 console = Console()
@@ -31,7 +31,7 @@ def verify_command(service: str = typer.Argument(..., help="intake, quota, revie
                    settle_timeout: float = typer.Option(30.0, help="Seconds to wait for the live consumers.")) -> None:
     """Replay the log from offset 0 into a scratch database through each service's restore and compare
     every table row by row with the live one; exit 1 on any difference."""
-    from eventlog.state_verify import verify_states
+    from eventlog.verify.state_verify import verify_states
 
     chosen, started = states(service), time.monotonic()
     results = asyncio.run(verify_states(chosen, limit=limit, settle_timeout_s=settle_timeout))

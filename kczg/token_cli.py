@@ -1,7 +1,7 @@
 """`kczg token issue --role unit --org unit-001`: development JWTs signed with a local Ed25519 key.
 
 The key pair is created under .stack/keys/ on first use; services read its public half by default
-(eventlog/auth.py), so a local stack accepts these tokens with no further setting.
+(eventlog/http/auth.py), so a local stack accepts these tokens with no further setting.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from contracts.identity import ROLES
-from eventlog.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_KEYS_DIR
+from eventlog.http.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_KEYS_DIR
 
 app = typer.Typer(no_args_is_help=True)
 PRIVATE_NAME, PUBLIC_NAME = "jwt-ed25519.pem", "jwt-ed25519.pub.pem"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from eventlog.auth import DEV_KEYS_DIR
+from eventlog.http.auth import DEV_KEYS_DIR
 from kczg.simulator.run import simulate_async
 
 

@@ -13,14 +13,14 @@ import logging
 import os
 from contextlib import asynccontextmanager
 
-from eventlog.auth import TokenVerifier
+from eventlog.http.auth import TokenVerifier
 from eventlog.clock import Clock
-from eventlog.consumer import StoredOffsetConsumer
-from eventlog.front_door import ServiceState
-from eventlog.projection_status import LogEnds
-from eventlog.service_app import ServiceApp, create_service_app
+from eventlog.consume.consumer import StoredOffsetConsumer
+from eventlog.http.front_door import ServiceState
+from eventlog.projection.status import LogEnds
+from eventlog.http.service_app import ServiceApp, create_service_app
 from eventlog.settings import database_url
-from eventlog.write_side import write_side
+from eventlog.write.write_side import write_side
 
 from . import projection, store
 from .fast_lane import LANES

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from contracts.events import NominationSubmitted
-from eventlog.group_commit import GroupCommit
+from eventlog.write.group_commit import GroupCommit
 
 from . import store
 

@@ -1,13 +1,13 @@
 """The intake's commands, called by the routes (routes/) and the fast lane (fast_lane.py) alike: each
-takes the service's state (eventlog/front_door.py; its `own` part is the IntakeService of service.py),
+takes the service's state (eventlog/http/front_door.py; its `own` part is the IntakeService of service.py),
 the write request (caller, key, instant) and what the body says, and answers a Reply."""
 
 from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from eventlog.front_door import ServiceState, WriteRequest
-from eventlog.idempotency import IdempotentRequest, Reply
+from eventlog.http.front_door import ServiceState, WriteRequest
+from eventlog.write.idempotency import IdempotentRequest, Reply
 
 from . import attachments
 from .domain.commands import (

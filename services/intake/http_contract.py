@@ -1,5 +1,5 @@
 """What a write request to the intake may carry: the body limit, read by the app's body limit and the
-fast lane alike (the caller, key and clock are read by eventlog/front_door.py for every service)."""
+fast lane alike (the caller, key and clock are read by eventlog/http/front_door.py for every service)."""
 
 from __future__ import annotations
 

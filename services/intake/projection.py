@@ -25,8 +25,8 @@ from contracts.events import (
     UnitRegistered,
 )
 from contracts.topics import APPLICATIONS, NOMINATIONS, PUBLISH, QUOTA
-from eventlog.consumer import ConsumerSpec, Records
-from eventlog.deadletter import DeadLetter, decoded
+from eventlog.consume.consumer import ConsumerSpec, Records
+from eventlog.consume.deadletter import DeadLetter, decoded
 from eventlog.settings import consumer_group
 
 from . import listings, store

@@ -6,8 +6,8 @@ run into empty tables, where intake.inbox starts empty and every own event is ap
 from __future__ import annotations
 
 from contracts.topics import APPLICATIONS, NOMINATIONS, PUBLISH, QUOTA
-from eventlog.state_compare import StateTable
-from eventlog.state_verify import ServiceState
+from eventlog.verify.state_compare import StateTable
+from eventlog.verify.state_verify import ServiceState
 
 from . import projection, store
 

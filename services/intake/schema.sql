@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS intake.inbox (
     event_id uuid PRIMARY KEY
 );
 
--- intake.idempotency and intake.outbox are the unit of work's (eventlog/idempotency.py, eventlog/outbox.py).
+-- intake.idempotency and intake.outbox are the unit of work's (eventlog/write/idempotency.py, eventlog/write/outbox.py).
 
 -- Uploaded documents, content-addressed; who uploaded what under which name.
 CREATE TABLE IF NOT EXISTS intake.blobs (

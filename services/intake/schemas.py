@@ -6,7 +6,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from eventlog.http_bodies import RequestBody
+from eventlog.http.bodies import RequestBody
 
 from .examples import example_form
 

@@ -1,7 +1,7 @@
 """The intake's adapters around its pure core: the outside facts a decision needs, gathered as values,
 and the write paths.
 
-Every command runs through the unit of work (eventlog/unit_of_work.py; the steps are in steps.py). The
+Every command runs through the unit of work (eventlog/write/unit_of_work.py; the steps are in steps.py). The
 one exception is a brand-new nomination without an Idempotency-Key, the campaign's most frequent
 request: it is decided on no connection at all in the ordinary case (`LazyConnection`), published
 first and its row written after the ack by group commit (group_commit.py). Its event is on the log
@@ -20,13 +20,13 @@ import asyncpg
 
 from contracts.events import NominationSubmitted, unit_key
 from contracts.topics import NOMINATIONS
-from eventlog.campaign_follower import CampaignFollower
+from eventlog.consume.campaign_follower import CampaignFollower
 from eventlog.clock import Clock
-from eventlog.health import EventLogUnavailable
-from eventlog.producer import EventPublisher
-from eventlog.projection_status import LogEnds
-from eventlog.read_your_writes import views_reach_log_end
-from eventlog.unit_of_work import OutcomeUnknown, UnitOfWork
+from eventlog.http.health import EventLogUnavailable
+from eventlog.write.producer import EventPublisher
+from eventlog.projection.status import LogEnds
+from eventlog.write.read_your_writes import views_reach_log_end
+from eventlog.write.unit_of_work import OutcomeUnknown, UnitOfWork
 
 from . import listings, store
 from .domain.context import IntakeContext

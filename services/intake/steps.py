@@ -1,4 +1,4 @@
-"""The intake's commands as the unit of work runs them (eventlog/unit_of_work.py): which aggregates
+"""The intake's commands as the unit of work runs them (eventlog/write/unit_of_work.py): which aggregates
 are locked, how their state is loaded and saved, which outside facts are gathered, what is answered.
 The decisions themselves are the domain's (domain/nominations.py, domain/applications.py)."""
 
@@ -10,9 +10,9 @@ from uuid import UUID
 
 from contracts.events import Event
 from contracts.topics import APPLICATIONS, NOMINATIONS
-from eventlog.grouped_unit_of_work import BatchSteps, Grouped
-from eventlog.idempotency import Reply
-from eventlog.unit_of_work import Command
+from eventlog.write.grouped_unit_of_work import BatchSteps, Grouped
+from eventlog.write.idempotency import Reply
+from eventlog.write.unit_of_work import Command
 
 from . import store
 from .domain import applications, nominations, rules

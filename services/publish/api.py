@@ -1,7 +1,7 @@
 """The publish service: the public notice (公示) and named objections, the release (ListPublished) and its
 files, the public web page, and the ranking views for those who may see them.
 
-Its write side (eventlog/write_side.py: pool, producer, outbox and relay, unit of work, campaign follower)
+Its write side (eventlog/write/write_side.py: pool, producer, outbox and relay, unit of work, campaign follower)
 decides the notice, objection and release commands; its projections (views/) run in-process beside the
 API and give it every fact from the log it reads. A view still being built for the first time answers
 503 views_building.
@@ -17,14 +17,15 @@ import asyncpg
 from fastapi import Request, Response
 
 from contracts.errors import DomainError
-from eventlog import http_problems, projection_keeper
-from eventlog.auth import TokenVerifier
+from eventlog.http import problems as http_problems
+from eventlog.projection import keeper as projection_keeper
+from eventlog.http.auth import TokenVerifier
 from eventlog.clock import Clock
-from eventlog.front_door import ServiceState
-from eventlog.projection_status import LogEnds
-from eventlog.read_your_writes import WritesShown
-from eventlog.service_app import ServiceApp, create_service_app
-from eventlog.write_side import write_side
+from eventlog.http.front_door import ServiceState
+from eventlog.projection.status import LogEnds
+from eventlog.write.read_your_writes import WritesShown
+from eventlog.http.service_app import ServiceApp, create_service_app
+from eventlog.write.write_side import write_side
 
 from . import store
 from .pages import Pages
@@ -61,7 +62,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
                 ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))
             state.serve(ws)
             state.log_ends = log_ends
-            if run_views:  # a write answers once these views show it (eventlog/read_your_writes.py)
+            if run_views:  # a write answers once these views show it (eventlog/write/read_your_writes.py)
                 ws.uow.shown = WritesShown(ws.pool, log_ends, PROJECTIONS)
             state.own = Pages(ReleaseFiles())
             missing = await probing

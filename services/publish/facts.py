@@ -9,8 +9,8 @@ from uuid import UUID
 import asyncpg
 
 from contracts.errors import DomainError
-from eventlog.projection_status import LogEnds
-from eventlog.read_your_writes import view_reaches
+from eventlog.projection.status import LogEnds
+from eventlog.write.read_your_writes import view_reaches
 
 from .domain.model import EntryFacts
 from .views.release_facts import RELEASE_FACTS

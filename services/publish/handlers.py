@@ -1,5 +1,5 @@
 """The publish service's commands, called by its JSON routes and its pages' form alike (routes/): each
-takes the service's state (eventlog/front_door.py; its `own` part is the Pages of pages.py, which hold
+takes the service's state (eventlog/http/front_door.py; its `own` part is the Pages of pages.py, which hold
 the release files), the write request (caller, key, instant) and what the request says, and answers a
 Reply after the unit of work (steps.py)."""
 
@@ -10,8 +10,8 @@ from datetime import datetime
 from uuid import UUID
 
 from contracts.events import ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
-from eventlog.front_door import ServiceState, WriteRequest
-from eventlog.idempotency import Reply
+from eventlog.http.front_door import ServiceState, WriteRequest
+from eventlog.write.idempotency import Reply
 
 from . import facts, store
 from .domain.notice import Omission, OpenNotice

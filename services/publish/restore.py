@@ -12,9 +12,9 @@ import asyncpg
 
 from contracts.events import Event, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
 from contracts.topics import PUBLISH
-from eventlog.state_compare import StateTable
-from eventlog.state_replay import from_events
-from eventlog.state_verify import ServiceState
+from eventlog.verify.state_compare import StateTable
+from eventlog.verify.state_replay import from_events
+from eventlog.verify.state_verify import ServiceState
 
 from . import store
 from .domain.evolve import evolve

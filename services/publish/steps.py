@@ -1,4 +1,4 @@
-"""The publish service's commands as the unit of work runs them (eventlog/unit_of_work.py): each locks
+"""The publish service's commands as the unit of work runs them (eventlog/write/unit_of_work.py): each locks
 its list (one list of one campaign is the aggregate), loads the list's notices, objections and
 versions, gathers the facts from the release-facts view, and saves the list as the pure decide's events
 leave it (folded by domain/evolve.py)."""
@@ -11,8 +11,8 @@ from datetime import datetime
 from contracts.campaign import Campaign
 from contracts.events import Actor, Event
 from contracts.topics import PUBLISH
-from eventlog.idempotency import Reply
-from eventlog.unit_of_work import Command
+from eventlog.write.idempotency import Reply
+from eventlog.write.unit_of_work import Command
 
 from . import facts, review_progress, store
 from .domain import notice, objections, release

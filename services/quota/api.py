@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
-from eventlog.auth import TokenVerifier
+from eventlog.http.auth import TokenVerifier
 from eventlog.clock import Clock
-from eventlog.front_door import ServiceState
-from eventlog.service_app import ServiceApp, create_service_app
-from eventlog.write_side import write_side
+from eventlog.http.front_door import ServiceState
+from eventlog.http.service_app import ServiceApp, create_service_app
+from eventlog.write.write_side import write_side
 
 from . import store
 from .app import run_decider

@@ -1,6 +1,6 @@
 """Quota service wiring: the unit stream -> load state -> decide -> state + outbox (one transaction) -> publish.
 
-The decider is the unit of work of a consumer that decides (eventlog/consumer_decisions.py): the stored-
+The decider is the unit of work of a consumer that decides (eventlog/write/consumer_decisions.py): the stored-
 offset consumer's offset rows are its lock and idempotency record, the outbox carries its decisions.
 """
 
@@ -21,13 +21,13 @@ from contracts.events import (
     UnitRegistered,
 )
 from contracts.topics import NOMINATIONS
-from eventlog.campaign_follower import CampaignFollower
-from eventlog.consumer import ConsumerSpec, Records, StoredOffsetConsumer
-from eventlog.consumer_decisions import ConsumerDecisions
-from eventlog.deadletter import DeadLetter, decoded
+from eventlog.consume.campaign_follower import CampaignFollower
+from eventlog.consume.consumer import ConsumerSpec, Records, StoredOffsetConsumer
+from eventlog.write.consumer_decisions import ConsumerDecisions
+from eventlog.consume.deadletter import DeadLetter, decoded
 from eventlog.log_format import done, handling
-from eventlog.outbox import Outbox
-from eventlog.producer import EventPublisher
+from eventlog.write.outbox import Outbox
+from eventlog.write.producer import EventPublisher
 from eventlog.settings import consumer_group, instance_name
 
 from . import store

@@ -1,5 +1,5 @@
 """The quota service's registry commands, called by its routes (routes.py): each takes the service's
-state (eventlog/front_door.py), the write request (caller, key, instant), the campaign and the command,
+state (eventlog/http/front_door.py), the write request (caller, key, instant), the campaign and the command,
 and runs it through the unit of work (steps.py) — the unit locked, the pure decide of
 domain/registry.py, the record and the events' outbox rows saved together, published, answered."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from eventlog.front_door import ServiceState, WriteRequest
-from eventlog.idempotency import Reply
+from eventlog.http.front_door import ServiceState, WriteRequest
+from eventlog.write.idempotency import Reply
 
 from .domain.registry import ChangeChannels, ImportUnits, RegisterUnit, RegistryCommand, RegistryContext, unit_ids_in
 from .steps import registry_step

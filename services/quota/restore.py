@@ -10,9 +10,9 @@ import asyncpg
 
 from contracts.events import Event, QuotaRejected, QuotaReleased, QuotaReserved, UnitChannelsChanged, UnitRegistered
 from contracts.topics import NOMINATIONS, QUOTA
-from eventlog.state_compare import StateTable
-from eventlog.state_replay import from_events
-from eventlog.state_verify import ServiceState
+from eventlog.verify.state_compare import StateTable
+from eventlog.verify.state_replay import from_events
+from eventlog.verify.state_verify import ServiceState
 
 from . import store
 from .app import CONSUMER_NAME

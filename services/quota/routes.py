@@ -8,11 +8,11 @@ from pydantic import ConfigDict, Field
 
 from contracts.errors import DomainError, NotFound
 from contracts.identity import Identity
-from eventlog.auth import requires
-from eventlog.front_door import WriteRequest, service_of, write_request, writer
-from eventlog.http_bodies import RequestBody
-from eventlog.http_docs import ALREADY_SO
-from eventlog.http_problems import reply_response
+from eventlog.http.auth import requires
+from eventlog.http.front_door import WriteRequest, service_of, write_request, writer
+from eventlog.http.bodies import RequestBody
+from eventlog.http.docs import ALREADY_SO
+from eventlog.http.problems import reply_response
 
 from . import handlers, usage
 from .domain.registry import ChangeChannels, ImportUnits, RegisterUnit

@@ -1,4 +1,4 @@
-"""The registry's commands as the unit of work runs them (eventlog/unit_of_work.py): the units locked,
+"""The registry's commands as the unit of work runs them (eventlog/write/unit_of_work.py): the units locked,
 their registry records loaded and saved, the pure decide of domain/registry.py in between."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 
 from contracts.events import Event
 from contracts.topics import NOMINATIONS
-from eventlog.idempotency import Reply
-from eventlog.unit_of_work import Command
+from eventlog.write.idempotency import Reply
+from eventlog.write.unit_of_work import Command
 
 from . import store
 from .domain.registry import RegistryCommand, RegistryContext, RegistryState, decide

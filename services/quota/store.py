@@ -9,7 +9,7 @@ import asyncpg
 from contracts.events import Event, QuotaRejected, QuotaReleased, UnitChannelsChanged, UnitRegistered
 from contracts.topics import QUOTA
 from eventlog.ddl import apply_sql_file
-from eventlog.outbox import Outbox
+from eventlog.write.outbox import Outbox
 from eventlog.settings import instance_name
 
 from .domain import NominationQuota, Pool, QuotaState, UnitKey, pool_key

@@ -1,4 +1,4 @@
-"""The review service process: its write side (eventlog/write_side.py), its views of the log kept live
+"""The review service process: its write side (eventlog/write/write_side.py), its views of the log kept live
 (services/review/views/), and the HTTP API for the secretariat, the review bodies and their experts."""
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ import asyncpg
 from fastapi import Request
 from fastapi.responses import Response
 
-from eventlog import http_problems, projection_keeper
-from eventlog.auth import TokenVerifier
+from eventlog.http import problems as http_problems
+from eventlog.projection import keeper as projection_keeper
+from eventlog.http.auth import TokenVerifier
 from eventlog.clock import Clock
-from eventlog.front_door import ServiceState
-from eventlog.grouped_unit_of_work import GroupedUnitOfWork
-from eventlog.projection_status import LogEnds
-from eventlog.read_your_writes import WritesShown
-from eventlog.service_app import ServiceApp, create_service_app
-from eventlog.write_side import StatelessConnection, write_side
+from eventlog.http.front_door import ServiceState
+from eventlog.write.grouped_unit_of_work import GroupedUnitOfWork
+from eventlog.projection.status import LogEnds
+from eventlog.write.read_your_writes import WritesShown
+from eventlog.http.service_app import ServiceApp, create_service_app
+from eventlog.write.write_side import StatelessConnection, write_side
 
 from . import progress_metrics, store
 from .fast_lane import LANES
@@ -51,7 +52,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
         async with write_side("review", set_up=store.ensure_schema, pool_size=int(os.environ.get("REVIEW_DB_POOL", "10")),
                               pool_options=dict(connection_class=StatelessConnection)) as ws, LogEnds() as log_ends:
             ws.uow.on_commit.append(progress_metrics.count)
-            # A command answers once the views show it (eventlog/read_your_writes.py); scores, the hot path, do not wait.
+            # A command answers once the views show it (eventlog/write/read_your_writes.py); scores, the hot path, do not wait.
             ws.uow.shown = WritesShown(ws.pool, log_ends, PROJECTIONS)
             for projection in PROJECTIONS:  # rebuilt first if missing or stale, then kept live
                 ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))

@@ -1,9 +1,9 @@
-"""PUT …/nominations/{id}/scores in the fast lane (eventlog/fast_lane.py), in front of the whole app.
+"""PUT …/nominations/{id}/scores in the fast lane (eventlog/http/fast_lane.py), in front of the whole app.
 
 Scoring is the review's one request that comes by the thousand, and FastAPI's routing, dependency
 solving and body handling cost more CPU on it than the score itself (measured with py-spy under
 bench/review.py --part scoring). The lane answers the ordinary case — a scores path of plain segments,
-a body far under the app's limit — with the route's own parser (eventlog.front_door.parse_write, keys
+a body far under the app's limit — with the route's own parser (eventlog.http.front_door.parse_write, keys
 per person; the body as Starlette's Request.json() decodes it) and handler (handlers.record_score);
 anything else goes to the route (tests/integration/test_review_fast_lane.py holds them equal).
 """
@@ -14,8 +14,8 @@ import json
 import re
 from uuid import UUID
 
-from eventlog.fast_lane import LaneRoute
-from eventlog.front_door import by_person, parse_write
+from eventlog.http.fast_lane import LaneRoute
+from eventlog.http.front_door import by_person, parse_write
 
 from .domain.commands import RecordScore
 from .handlers import record_score

@@ -1,5 +1,5 @@
 """The review's commands, called by the routes (routes/) and the scores' fast lane (fast_lane.py) alike:
-each takes the service's state (eventlog/front_door.py; its `own` part is the grouped unit of work the
+each takes the service's state (eventlog/http/front_door.py; its `own` part is the grouped unit of work the
 scores run through), the write request (caller, key, instant) and the command the request says, and
 answers a Reply.
 
@@ -9,8 +9,8 @@ conflict (its decide asks only whether the expert is on the roster)."""
 
 from __future__ import annotations
 
-from eventlog.front_door import ServiceState, WriteRequest
-from eventlog.idempotency import Reply
+from eventlog.http.front_door import ServiceState, WriteRequest
+from eventlog.write.idempotency import Reply
 
 from .domain.commands import (
     AssignAutomatically, AssignExpert, ConfirmPlan, DeclareConflict, FilePlan, RecordScore, Screen, SubmitResults,

@@ -14,9 +14,9 @@ from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertSco
                               FinalDecisionRecorded, NominationScreened, PrelimResultsSubmitted, PrelimScored,
                               ReviewPlanConfirmed, ReviewPlanFiled)
 from contracts.topics import NOMINATIONS, REVIEW
-from eventlog.state_compare import StateTable
-from eventlog.state_replay import from_events
-from eventlog.state_verify import ServiceState
+from eventlog.verify.state_compare import StateTable
+from eventlog.verify.state_replay import from_events
+from eventlog.verify.state_verify import ServiceState
 
 from . import store
 from .domain.evolve import evolve_decision, evolve_score, evolve_screening, evolve_target

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from contracts.review_terms import Aggregation, TieBreak
-from eventlog.http_bodies import RequestBody
+from eventlog.http.bodies import RequestBody
 
 from .domain.targets import Target
 

@@ -1,4 +1,4 @@
-"""The review's commands as the unit of work runs them (eventlog/unit_of_work.py): which aggregates are
+"""The review's commands as the unit of work runs them (eventlog/write/unit_of_work.py): which aggregates are
 locked, how their state is loaded and saved, which facts are gathered, what is answered. The decisions
 are the domain's (domain/decide.py, domain/scores.py, domain/screening.py), and so is what their events
 do to the state (domain/evolve.py): each save folds the events there and the store persists the result.
@@ -6,7 +6,7 @@ do to the state (domain/evolve.py): each save folds the events there and the sto
 Aggregates: a nomination's screening; a target (its plan, panel and results), locked whole by the
 commands that change them; one expert's score on one nomination, which holds the target in shared
 mode, so scores run side by side while a change to the target waits for them (and, as they arrive many
-at a time, many of them share one transaction: eventlog/grouped_unit_of_work.py)."""
+at a time, many of them share one transaction: eventlog/write/grouped_unit_of_work.py)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from datetime import datetime
 from contracts.campaign import Campaign
 from contracts.events import Event
 from contracts.topics import NOMINATIONS, REVIEW
-from eventlog.grouped_unit_of_work import BatchSteps, Grouped
-from eventlog.idempotency import Reply
-from eventlog.unit_of_work import Command
+from eventlog.write.grouped_unit_of_work import BatchSteps, Grouped
+from eventlog.write.idempotency import Reply
+from eventlog.write.unit_of_work import Command
 
 from . import store
 from .domain.commands import AssignAutomatically, RecordScore, Screen, SubmitResults, TargetCommand

@@ -126,7 +126,7 @@ def test_readiness_is_read_from_readyz_and_an_exited_service_says_so():
 LINES = [
     '{"ts":"2022-10-15T02:00:00.123Z","level":"INFO","service":"quota","logger":"quota","message":"quota decider consuming"}',
     'Traceback (most recent call last): a line that is not JSON',
-    '{"ts":"2022-10-15T02:00:01.456Z","level":"WARNING","service":"quota","logger":"eventlog.deadletter",'
+    '{"ts":"2022-10-15T02:00:01.456Z","level":"WARNING","service":"quota","logger":"eventlog.consume.deadletter",'
     '"message":"dead letter from quota","event_id":"e-1","consumer":"quota","exc":"ValueError: x"}',
 ]
 
@@ -147,7 +147,7 @@ def test_kczg_logs_prints_the_tail_for_a_terminal_or_as_written(tmp_path):
     assert out.splitlines() == [
         "02:00:00.123 INFO    quota: quota decider consuming",
         "Traceback (most recent call last): a line that is not JSON",
-        "02:00:01.456 WARNING eventlog.deadletter: dead letter from quota  [event_id=e-1 consumer=quota]",
+        "02:00:01.456 WARNING eventlog.consume.deadletter: dead letter from quota  [event_id=e-1 consumer=quota]",
         "ValueError: x"]
     raw = _kczg("logs", "quota", "-F", "-n", "1", "--raw", log_dir=tmp_path)
     assert raw.communicate(timeout=60)[0].splitlines() == LINES[-1:]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from eventlog.projection_verify import verify
+from eventlog.verify.projections import verify
 from services.publish.views import RANKINGS
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
 from tests.support.projections import caught_up, status_of

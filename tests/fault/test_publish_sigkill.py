@@ -15,7 +15,7 @@ import httpx
 
 from contracts.events import ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
 from contracts.topics import PUBLISH
-from eventlog.projection_verify import verify
+from eventlog.verify.projections import verify
 from services.publish.views import PROJECTIONS
 from tests.integration.publish_support import Facts
 from tests.support.events import open_campaign, publish

@@ -15,7 +15,7 @@ import pytest
 from contracts.campaign import campaign_to_dict, load_builtin_campaign
 from contracts.events import CampaignOpened, CampaignTimelineChanged, decode_event
 from contracts.topics import CAMPAIGNS
-from eventlog.campaign_follower import CampaignFollower, read_campaign_book
+from eventlog.consume.campaign_follower import CampaignFollower, read_campaign_book
 from tests.support.kafka import read_topic
 
 pytestmark = pytest.mark.integration

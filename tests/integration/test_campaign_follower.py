@@ -11,7 +11,7 @@ import pytest
 from contracts.campaign.book import UnknownCampaign
 from contracts.events import CampaignTimelineChanged
 from contracts.topics import CAMPAIGNS
-from eventlog.campaign_follower import CampaignFollower
+from eventlog.consume.campaign_follower import CampaignFollower
 from tests.support.events import CAMPAIGN, NOW, SECRETARIAT, LogWriter
 from tests.support.intake import wait_for
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from eventlog.auth import verifier_from_env
+from eventlog.http.auth import verifier_from_env
 from eventlog.clock import header_clock_allowed
 from eventlog.entrypoint import EXIT_UNSAFE_SETTINGS
 from eventlog.production import UnsafeProductionSettings, production_problems

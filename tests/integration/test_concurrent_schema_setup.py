@@ -6,7 +6,8 @@ import asyncio
 
 import asyncpg
 
-from eventlog import offsets, projection_store
+from eventlog.consume import offsets
+from eventlog.projection import store as projection_store
 from services.intake import store as intake_store
 from services.quota import store as quota_store
 

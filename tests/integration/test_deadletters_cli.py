@@ -13,8 +13,8 @@ import orjson
 import pytest
 from aiokafka.structs import ConsumerRecord
 
-from eventlog.deadletter import DeadLetter, send_dead_letters
-from eventlog.producer import EventPublisher, event_producer
+from eventlog.consume.deadletter import DeadLetter, send_dead_letters
+from eventlog.write.producer import EventPublisher, event_producer
 from kczg.deadletters_cli import read_dead_letters, since_instant
 from tests.support.processes import ROOT
 

@@ -111,9 +111,9 @@ async def test_what_the_lane_does_not_understand_goes_to_the_route(intake):
 def test_the_middleware_stack_the_lane_sits_outside_of_is_pinned():
     # The lane answers before any middleware runs. A middleware added here must also be decided for
     # the lane (fast_lane.py) — this test failing is the reminder.
-    from eventlog.metrics import HttpMetrics
+    from eventlog.http.metrics import HttpMetrics
     from services.intake.app import create_app
-    from eventlog.body_limit import BodySizeLimit
+    from eventlog.http.body_limit import BodySizeLimit
 
     app = create_app(run_projection=False)
     assert [m.cls for m in app.user_middleware] == [BodySizeLimit]

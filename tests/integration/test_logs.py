@@ -39,7 +39,7 @@ async def test_the_quota_process_logs_json_lines_naming_the_record_it_could_not_
         quota.stop()
     lines = _json_lines(log_path.read_text())  # every line parses: uvicorn's and aiokafka's too
     assert lines and {line["service"] for line in lines} == {"quota"}
-    letters = [line for line in lines if line["logger"] == "eventlog.deadletter"]
+    letters = [line for line in lines if line["logger"] == "eventlog.consume.deadletter"]
     named = next(line for line in letters if line.get("event_id") == str(stranger.event_id))
     assert named["level"] == "WARNING" and named["correlation_id"] == str(cause)
     assert (named["consumer"], named["topic"]) == ("quota", NOMINATIONS.name)
@@ -52,7 +52,7 @@ async def test_a_command_logs_with_the_ids_of_the_events_it_decided(intake):
     out = io.StringIO()
     handler = logging.StreamHandler(out)
     handler.setFormatter(JsonFormatter("intake"))
-    logger = logging.getLogger("eventlog.unit_of_work")
+    logger = logging.getLogger("eventlog.write.unit_of_work")
     saved = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)

@@ -12,9 +12,9 @@ import httpx
 
 from contracts.events import NominationWithdrawn, unit_key
 from contracts.topics import NOMINATIONS
-from eventlog import metrics
-from eventlog.consumer import ConsumerSpec, StoredOffsetConsumer
-from eventlog.producer import EventPublisher, event_producer
+from eventlog.http import metrics
+from eventlog.consume.consumer import ConsumerSpec, StoredOffsetConsumer
+from eventlog.write.producer import EventPublisher, event_producer
 from tests.integration.quota_support import wait_outbox_empty
 from tests.integration.publish_support import publish_2022  # noqa: F401 (fixture)
 from tests.integration.test_review_flow import GREEN, _ready, as_, review, score_everything  # noqa: F401 (fixture)
@@ -118,7 +118,7 @@ async def test_quota_and_review_progress_move_with_their_work(review):
         scores = "/v1/review/campaigns/{campaign}/targets/{list_code}/{domain}/nominations/{nomination_id}/scores"
         assert moved(after, review_before, HTTP, service="review", method="PUT", route=scores, status="200") == 15
         assert value(after, "kczg_dependency_up", service="review", dependency="database") == 1
-        # Its views' own series are served beside them (eventlog/projection_metrics.py).
+        # Its views' own series are served beside them (eventlog/projection/metrics.py).
         await wait_for(lambda: _has(review, "kczg_projection_live", projection="review.views"))
 
         # The quota decider: unit-a's fourth 绿色低碳 nomination is over its quota of 3; a withdrawal frees a slot;

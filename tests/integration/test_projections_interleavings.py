@@ -12,10 +12,11 @@ import pytest
 from aiokafka import TopicPartition
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from eventlog import offsets, projection_store
-from eventlog.consumer import StoredOffsetConsumer
-from eventlog.projection_live import live_apply, live_spec
-from eventlog.projection_rebuild import projection_pool
+from eventlog.consume import offsets
+from eventlog.projection import store as projection_store
+from eventlog.consume.consumer import StoredOffsetConsumer
+from eventlog.projection.live import live_apply, live_spec
+from eventlog.projection.rebuild import projection_pool
 from services.publish.views import RANKINGS
 from tests.support.ranking_log import log_records, ranking_events
 
@@ -25,7 +26,7 @@ VIEWS = {name: dataclasses.replace(RANKINGS, name=f"test.{name}", schema=name)
 
 @pytest.fixture
 async def pool(env, caplog):
-    caplog.set_level(logging.CRITICAL, logger="eventlog.consumer")  # the crashes below are on purpose
+    caplog.set_level(logging.CRITICAL, logger="eventlog.consume.consumer")  # the crashes below are on purpose
     pool = await projection_pool(env["DATABASE_URL"], size=3)
     async with pool.acquire() as conn:
         await projection_store.ensure_schema(conn)

@@ -8,9 +8,9 @@ import dataclasses
 
 import asyncpg
 
-from eventlog import projection_schemas as schemas
-from eventlog.projection_rebuild import RebuildProgress, rebuild
-from eventlog.projection_verify import verify
+from eventlog.projection import schemas
+from eventlog.projection.rebuild import RebuildProgress, rebuild
+from eventlog.verify.projections import verify
 from services.publish.views import RANKINGS
 from tests.support.projections import caught_up, live_view, status_of
 from tests.support.ranking_log import produce_mix

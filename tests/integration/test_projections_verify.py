@@ -9,7 +9,7 @@ import sys
 
 import asyncpg
 
-from eventlog.projection_rebuild import rebuild
+from eventlog.projection.rebuild import rebuild
 from services.publish.views import RANKINGS
 from tests.support.processes import ROOT
 from tests.support.projections import live_consumer, status_of

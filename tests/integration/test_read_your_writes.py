@@ -1,4 +1,4 @@
-"""Read your writes (eventlog/read_your_writes.py) against the real broker and database: a unit the registry
+"""Read your writes (eventlog/write/read_your_writes.py) against the real broker and database: a unit the registry
 has just accepted nominates at once; a notice opened or a list released is read back at once; an unknown unit
 is still refused. No test here waits for a view before reading: the services must."""
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from contracts.topics import REVIEW
-from eventlog.projection_verify import verify
+from eventlog.verify.projections import verify
 from services.publish.views import RELEASE_FACTS
 from tests.integration.publish_support import publish_2022  # noqa: F401  (fixture)
 from tests.support.events import decision, publish, results_submitted

@@ -1,4 +1,4 @@
-"""Scores through the grouped unit of work (eventlog/grouped_unit_of_work.py), against the real broker
+"""Scores through the grouped unit of work (eventlog/write/grouped_unit_of_work.py), against the real broker
 and database: each test holds the scores' queue while its requests arrive, so they are run as one
 group (or as the groups the rule makes), then lets it go and checks every answer and the log:
 

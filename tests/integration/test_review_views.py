@@ -28,12 +28,12 @@ from contracts.events import (
 )
 from contracts.review_terms import Criterion
 from contracts.topics import DEADLETTER, REVIEW
-from eventlog import projection_store
-from eventlog.consumer import StoredOffsetConsumer
-from eventlog.producer import EventPublisher, event_producer
-from eventlog.projection_live import live_spec
-from eventlog.projection_rebuild import projection_pool, rebuild
-from eventlog.projection_verify import verify
+from eventlog.projection import store as projection_store
+from eventlog.consume.consumer import StoredOffsetConsumer
+from eventlog.write.producer import EventPublisher, event_producer
+from eventlog.projection.live import live_spec
+from eventlog.projection.rebuild import projection_pool, rebuild
+from eventlog.verify.projections import verify
 from services.review.views import REVIEW_VIEWS, review_queries as q
 from tests.support.events import LogWriter
 from tests.support.kafka import read_topic

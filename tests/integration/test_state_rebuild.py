@@ -14,7 +14,7 @@ import time
 import asyncpg
 import pytest
 
-from eventlog.state_verify import verify_states
+from eventlog.verify.state_verify import verify_states
 from kczg.state_cli import states
 from tests.support.intake import Keys
 from tests.support.isolation import isolated_env

@@ -11,9 +11,9 @@ import pytest
 from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from eventlog import offsets
-from eventlog.consumer import HOLD_LIMIT, ConsumerSpec, StoredOffsetConsumer
-from eventlog.write_side import write_side
+from eventlog.consume import offsets
+from eventlog.consume.consumer import HOLD_LIMIT, ConsumerSpec, StoredOffsetConsumer
+from eventlog.write.write_side import write_side
 
 TP = TopicPartition("frozen.topic", 2)
 BATCH = {TP: [ConsumerRecord(TP.topic, TP.partition, 0, 0, 0, b"k", b"v", None, 1, 1, ())]}

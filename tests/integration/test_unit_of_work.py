@@ -1,4 +1,4 @@
-"""The unit of work's guarantees (eventlog/unit_of_work.py, eventlog/outbox.py), against the real broker
+"""The unit of work's guarantees (eventlog/write/unit_of_work.py, eventlog/write/outbox.py), against the real broker
 and database, through one real service's commands (quota's registry):
 
 - killed (-9) between commit and publish, the relay publishes every committed event exactly once;

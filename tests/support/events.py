@@ -16,7 +16,7 @@ from contracts.events import (
 )
 from contracts.review_terms import Criterion
 from contracts.topics import CAMPAIGNS, NOMINATIONS, QUOTA, REVIEW, Topic
-from eventlog.producer import EventPublisher, event_producer
+from eventlog.write.producer import EventPublisher, event_producer
 
 CAMPAIGN = load_builtin_campaign("kczg-2022")
 OPENED = datetime(2022, 9, 1, tzinfo=timezone.utc)

@@ -11,12 +11,12 @@ import sys
 import asyncpg
 
 from contracts.events import Actor
-from eventlog.campaign_follower import CampaignFollower
-from eventlog.idempotency import IdempotencyKeys, Reply
-from eventlog.outbox import Outbox
-from eventlog.producer import EventPublisher, event_producer
+from eventlog.consume.campaign_follower import CampaignFollower
+from eventlog.write.idempotency import IdempotencyKeys, Reply
+from eventlog.write.outbox import Outbox
+from eventlog.write.producer import EventPublisher, event_producer
 from eventlog.settings import database_url
-from eventlog.unit_of_work import UnitOfWork
+from eventlog.write.unit_of_work import UnitOfWork
 from services.quota import store
 from services.quota.domain.registry import RegisterUnit, RegistryContext
 from services.quota.steps import registry_step

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from contracts.events import Event
 from contracts.topics import ALL_TOPICS
-from eventlog.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, TokenVerifier
+from eventlog.http.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, TokenVerifier
 from eventlog.clock import FixedClock
 from eventlog.settings import kafka_bootstrap
 from kczg.token_cli import mint

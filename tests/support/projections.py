@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
-from eventlog import projection_store
-from eventlog.consumer import StoredOffsetConsumer
-from eventlog.projection import Projection
-from eventlog.projection_live import live_spec
-from eventlog.projection_rebuild import projection_pool
-from eventlog.projection_status import LogEnds, ProjectionStatus, projection_status
+from eventlog.projection import store as projection_store
+from eventlog.consume.consumer import StoredOffsetConsumer
+from eventlog.projection.engine import Projection
+from eventlog.projection.live import live_spec
+from eventlog.projection.rebuild import projection_pool
+from eventlog.projection.status import LogEnds, ProjectionStatus, projection_status
 
 
 @asynccontextmanager

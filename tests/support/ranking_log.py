@@ -127,7 +127,7 @@ async def produce_events(events: list[Event]) -> int:
 async def _produce(records) -> int:
     import asyncio
 
-    from eventlog.producer import event_producer
+    from eventlog.write.producer import event_producer
 
     producer = event_producer(linger_ms=10)
     await producer.start()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from eventlog.state_verify import verify_states
+from eventlog.verify.state_verify import verify_states
 from kczg.state_cli import states
 
 # Tests register their units by publishing UnitRegistered straight to the log (tests/support/events.py), so

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from eventlog import http_problems
-from eventlog.unit_of_work import DatabaseUnavailable, UnitOfWork
+from eventlog.http import problems as http_problems
+from eventlog.write.unit_of_work import DatabaseUnavailable, UnitOfWork
 
 # What the database's death and restart looked like to the services (tests/fault/test_dependencies_down.py).
 AWAY = [

@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from eventlog import http_problems
+from eventlog.http import problems as http_problems
 
 
 def failing_app() -> FastAPI:

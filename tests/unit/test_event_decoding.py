@@ -7,7 +7,7 @@ import orjson
 import pytest
 
 from contracts.upcasting import UPCASTERS, upcaster
-from eventlog.event_decoding import PoisonEvent
+from eventlog.consume.event_decoding import PoisonEvent
 from services.publish.views import RANKINGS
 
 NOMINATION = "00000000-0000-4000-8000-0000000000aa"

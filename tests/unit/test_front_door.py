@@ -1,4 +1,4 @@
-"""The front door (eventlog/front_door.py, fast_lane.py, service_app.py) on a service of one route and
+"""The front door (eventlog/http/front_door.py, fast_lane.py, service_app.py) on a service of one route and
 its lane: the lane answers the ordinary request exactly as the route does, hands everything else to the
 route untouched, and both read the caller, the Idempotency-Key and the instant one way."""
 
@@ -15,12 +15,12 @@ from starlette.datastructures import Headers
 
 from contracts.errors import Conflict
 from eventlog.clock import FixedClock
-from eventlog.fast_lane import LaneRoute
-from eventlog.front_door import ServiceState, WriteRequest, by_person, parse_write, service_of, writer
-from eventlog.http_bodies import RequestBody
-from eventlog.http_problems import reply_response
-from eventlog.idempotency import Reply
-from eventlog.service_app import create_service_app
+from eventlog.http.fast_lane import LaneRoute
+from eventlog.http.front_door import ServiceState, WriteRequest, by_person, parse_write, service_of, writer
+from eventlog.http.bodies import RequestBody
+from eventlog.http.problems import reply_response
+from eventlog.write.idempotency import Reply
+from eventlog.http.service_app import create_service_app
 from tests.support.intake import Keys
 
 NOW = datetime(2022, 10, 15, 9, 0, tzinfo=UTC)

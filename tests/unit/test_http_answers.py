@@ -1,4 +1,4 @@
-"""Answers as documented, once for every route (eventlog/http_answers.py, http_problems.install): a method a
+"""Answers as documented, once for every route (eventlog/http/answers.py, http_problems.install): a method a
 path does not take is a 405 problem naming every method it does take in `Allow`; every status a route can
 answer is in its OpenAPI operation as problem+json, derived from what the route depends on, beside the
 examples the route gives itself; no text the services refuse (U+0000) is documented as valid."""
@@ -11,10 +11,10 @@ import httpx
 import pytest
 from fastapi import APIRouter, Body, Depends, FastAPI, Query
 
-from eventlog import http_problems
-from eventlog.auth import requires
-from eventlog.http_answers import NO_NUL, answers
-from eventlog.http_docs import problem_docs
+from eventlog.http import problems as http_problems
+from eventlog.http.auth import requires
+from eventlog.http.answers import NO_NUL, answers
+from eventlog.http.docs import problem_docs
 
 PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetails"}
 
@@ -102,7 +102,7 @@ def test_every_problem_is_documented_as_problem_json_and_a_routes_own_example_st
     own = responses(app, "post", "/v1/things")["409"]["content"]["application/problem+json"]["example"]
     assert (own["code"], own["detail"]) == ("thing_exists", "已有同名的物品。")
     derived = responses(app, "get", "/v1/things")["503"]["content"]["application/problem+json"]["example"]
-    assert derived["code"] == "outcome_unknown"  # eventlog.http_docs.COMMON_EXAMPLES
+    assert derived["code"] == "outcome_unknown"  # eventlog.http.docs.COMMON_EXAMPLES
     assert {"HTTPValidationError", "ValidationError"} & app.openapi()["components"]["schemas"].keys() == set()
 
 

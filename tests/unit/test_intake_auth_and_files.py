@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from contracts.errors import DomainError
-from eventlog.auth import (
+from eventlog.http.auth import (
     DEFAULT_AUDIENCE,
     DEFAULT_ISSUER,
     TokenVerifier,

@@ -1,4 +1,4 @@
-"""JWT key rotation (eventlog/auth.py): during a rollover KCZG_JWT_PUBLIC_KEY names several public keys —
+"""JWT key rotation (eventlog/http/auth.py): during a rollover KCZG_JWT_PUBLIC_KEY names several public keys —
 separated by commas, a directory of *.pem, or one file holding several — and a token signed by any of
 them verifies; one signed by a key not named does not."""
 
@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from eventlog.auth import Unauthenticated, load_public_keys, verifier_from_env
+from eventlog.http.auth import Unauthenticated, load_public_keys, verifier_from_env
 from kczg.token_cli import mint
 
 

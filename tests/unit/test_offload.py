@@ -1,4 +1,4 @@
-"""A CPU-heavy pure decision runs in a worker process (eventlog/offload.py): its events and its refusals come
+"""A CPU-heavy pure decision runs in a worker process (eventlog/write/offload.py): its events and its refusals come
 back whole, a refusal with every detail its own __init__ gave it."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 from contracts.errors import DomainError
-from eventlog import offload
+from eventlog.write import offload
 from services.review.domain.assignment import AssignmentInfeasible, NominationShortage
 
 

@@ -15,7 +15,7 @@ from bench.event_mix import EventMix, encode
 from contracts.events import (
     Actor, NominationSubmitted, QuotaRejected, QuotaReleased, QuotaReserved, encode_event, unit_key,
 )
-from eventlog.event_decoding import PoisonEvent
+from eventlog.consume.event_decoding import PoisonEvent
 from services.publish.views import RANKINGS
 from services.publish.views.ranking_tables import NOMINATIONS
 from tests.support.ranking_log import ranking_events

@@ -7,7 +7,7 @@ import asyncio
 from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from eventlog.projection_reader import TimeOrderedReader
+from eventlog.projection.reader import TimeOrderedReader
 
 A, B, C = (TopicPartition("t", p) for p in range(3))
 

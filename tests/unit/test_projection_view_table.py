@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given, strategies as st
 
-from eventlog.table_batch import TableBatch
-from eventlog.view_table import Column, LatestBy, Least, ViewTable, micros
+from eventlog.projection.table_batch import TableBatch
+from eventlog.projection.view_table import Column, LatestBy, Least, ViewTable, micros
 
 SCORE = LatestBy((Column("scored_at", "integer"), Column("score_event", "text")), (Column("score", "integer"),))
 FIRST_SEEN = Least(Column("first_seen", "integer"))

@@ -1,8 +1,8 @@
-"""The bounded wait on a view's stored offsets (eventlog/read_your_writes.py), over a stand-in offsets table."""
+"""The bounded wait on a view's stored offsets (eventlog/write/read_your_writes.py), over a stand-in offsets table."""
 
 from __future__ import annotations
 
-from eventlog.read_your_writes import TIMEOUTS, view_reaches
+from eventlog.write.read_your_writes import TIMEOUTS, view_reaches
 
 
 class StoredOffsets:

@@ -18,8 +18,8 @@ from contracts.events import (
     PRIVATE_FIELDS, Actor, AttachmentRef, ConflictDeclared, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
     FinalDecisionRecorded, NominationAmended, NominationSubmitted, encode_event, target_key, unit_key,
 )
-from eventlog.projection import ViewBatch
-from eventlog.view_table import Least
+from eventlog.projection.engine import ViewBatch
+from eventlog.projection.view_table import Least
 from services.review.views import REVIEW_VIEWS, review_events
 from services.review.views.review_tables import NOMINATIONS, PANEL, TARGETS
 from tests.support.review_log import CAMPAIGN, one_log, plan, random_logs, review_events as review_logs, topic_of

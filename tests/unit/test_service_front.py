@@ -2,7 +2,7 @@
 
 The fast lane answers its requests before any of the app's own middleware runs. A layer added to one
 service's app (`add_middleware`) is skipped by the lane; one that must see every request (the pages'
-cookie login, CSRF) goes in eventlog.service_app.FRONT, in front of the lane, for every service at once.
+cookie login, CSRF) goes in eventlog.http.service_app.FRONT, in front of the lane, for every service at once.
 This test failing is the reminder to decide which."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from contracts.errors import DomainError
-from eventlog.body_limit import BodySizeLimit
-from eventlog.fast_lane import FastLane
-from eventlog.metrics import HttpMetrics
+from eventlog.http.body_limit import BodySizeLimit
+from eventlog.http.fast_lane import FastLane
+from eventlog.http.metrics import HttpMetrics
 
 
 def _intake():

@@ -1,4 +1,4 @@
-"""How the unit of work forms its groups (eventlog/unit_of_work.py): which waiting commands share the next
+"""How the unit of work forms its groups (eventlog/write/unit_of_work.py): which waiting commands share the next
 transaction, and which of them are decided together — without a database."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from eventlog.group_commit import GroupCommit
-from eventlog.idempotency import IdempotentRequest
-from eventlog.unit_of_work import Item, _runs, _take
+from eventlog.write.group_commit import GroupCommit
+from eventlog.write.idempotency import IdempotentRequest
+from eventlog.write.unit_of_work import Item, _runs, _take
 
 
 @dataclass(frozen=True)

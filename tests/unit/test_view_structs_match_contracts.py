@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from contracts.events import EVENT_TYPES, Event
-from eventlog.event_decoding import ViewEvent
+from eventlog.consume.event_decoding import ViewEvent
 
 PACKAGES = ("services", "eventlog", "kczg", "contracts")
 # Structs that mirror no single event, and the contract model they read instead.

@@ -223,7 +223,7 @@ class ReleaseDriver:
                 self.versions[corrected], self.reasons[corrected] = r.json()["version"], CORRECTION
 
     async def run(self, progress, phases) -> None:
-        from eventlog.campaign_follower import read_campaign_book
+        from eventlog.consume.campaign_follower import read_campaign_book
         from kczg.simulator.release.verify import verify
 
         started = asyncio.get_running_loop().time()

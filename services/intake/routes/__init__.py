@@ -1,1 +1,1 @@
-"""HTTP entry points, thin: parse the request (eventlog/front_door.py), call a handler (handlers.py), answer."""
+"""HTTP entry points, thin: parse the request (eventlog/http/front_door.py), call a handler (handlers.py), answer."""

@@ -7,8 +7,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 
 from contracts.identity import Identity
-from eventlog.auth import requires
-from eventlog.front_door import WriteRequest, service_of, writer
+from eventlog.http.auth import requires
+from eventlog.http.front_door import WriteRequest, service_of, writer
 from services.intake import handlers, views
 from services.intake.domain.access import application_not_found, sees_application
 from services.intake.domain.commands import (

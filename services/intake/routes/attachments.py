@@ -7,8 +7,8 @@ from starlette.datastructures import UploadFile
 
 from contracts.errors import DomainError
 from contracts.identity import Identity
-from eventlog.auth import requires
-from eventlog.front_door import service_of
+from eventlog.http.auth import requires
+from eventlog.http.front_door import service_of
 from services.intake import attachments
 from services.intake.http_contract import MAX_ATTACHMENT_BYTES
 

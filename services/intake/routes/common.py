@@ -1,12 +1,12 @@
 """What every intake route shares: answers, pagination and the problems' docs (the service's state, the
-caller, key and instant are eventlog/front_door.py's, as for every service)."""
+caller, key and instant are eventlog/http/front_door.py's, as for every service)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from eventlog.http_docs import Paging, json_response, paging, problem_docs
-from eventlog.http_problems import reply_response as answer
+from eventlog.http.docs import Paging, json_response, paging, problem_docs
+from eventlog.http.problems import reply_response as answer
 
 __all__ = ["Paging", "answer", "json_response", "paging", "problems"]
 

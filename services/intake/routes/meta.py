@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from eventlog.clock import header_clock_allowed
-from eventlog.front_door import now_for, service_of
+from eventlog.http.front_door import now_for, service_of
 from services.intake.domain.rules import deadline_text
 
 from .common import json_response, problems

@@ -1,5 +1,5 @@
 """What every publish route shares: the caller (or nobody), the campaign, the pool, the objector's
-client (the service's state, key and instant are eventlog/front_door.py's, as for every service)."""
+client (the service's state, key and instant are eventlog/http/front_door.py's, as for every service)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from fastapi import Request
 from contracts.campaign import Campaign
 from contracts.errors import DomainError
 from contracts.identity import Identity
-from eventlog.auth import identify, verifier_of
-from eventlog.front_door import service_of
-from eventlog.http_answers import answers
+from eventlog.http.auth import identify, verifier_of
+from eventlog.http.front_door import service_of
+from eventlog.http.answers import answers
 
 
 @answers(401)  # a token sent is verified

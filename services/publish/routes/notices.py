@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.errors import NotFound
 from contracts.identity import Identity
-from eventlog.auth import requires
-from eventlog.front_door import WriteRequest, now_for, public_write, service_of, writer
-from eventlog.http_bodies import RequestBody
-from eventlog.http_problems import reply_response
+from eventlog.http.auth import requires
+from eventlog.http.front_door import WriteRequest, now_for, public_write, service_of, writer
+from eventlog.http.bodies import RequestBody
+from eventlog.http.problems import reply_response
 
 from .. import handlers, public, store
 from ..domain.notice import Omission

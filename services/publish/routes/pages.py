@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from contracts.errors import DomainError
-from eventlog.front_door import now_for, public_write, service_of
-from eventlog.idempotency import Reply
+from eventlog.http.front_door import now_for, public_write, service_of
+from eventlog.write.idempotency import Reply
 
 from .. import handlers, pages, public
 from ..release import render_list, render_notice

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from contracts.errors import DomainError, NotFound
 from contracts.identity import Identity
-from eventlog.auth import requires
-from eventlog.front_door import service_of
+from eventlog.http.auth import requires
+from eventlog.http.front_door import service_of
 
 from ..domain.access import Scope, ranking_scope
 from ..views import ranking_queries

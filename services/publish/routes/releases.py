@@ -11,9 +11,9 @@ from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import AwareDatetime, ConfigDict, Field
 
 from contracts.errors import NotFound
-from eventlog.front_door import WriteRequest, now_for, service_of, writer
-from eventlog.http_bodies import RequestBody
-from eventlog.http_problems import reply_response
+from eventlog.http.front_door import WriteRequest, now_for, service_of, writer
+from eventlog.http.bodies import RequestBody
+from eventlog.http.problems import reply_response
 
 from .. import handlers, public
 from ..domain.embargo import shown

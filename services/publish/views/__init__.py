@@ -1,4 +1,4 @@
-"""The publish service's read models, each a projection of the log (eventlog.projection)."""
+"""The publish service's read models, each a projection of the log (eventlog.projection.engine)."""
 
 from .rankings import RANKINGS
 from .release_facts import RELEASE_FACTS

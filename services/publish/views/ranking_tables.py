@@ -1,14 +1,14 @@
 """The ranking view's tables: one row per nomination, one per recommending unit.
 
 Every column group is set by the facts of one kind and merged by a rule that commutes (see
-eventlog.view_table), so the rows come out the same whatever order the topics deliver in: a
+eventlog.projection.view_table), so the rows come out the same whatever order the topics deliver in: a
 QuotaReserved may land before its NominationSubmitted, a score before the screening.
 The status is not stored by any event: the database derives it from the independent columns.
 """
 
 from __future__ import annotations
 
-from eventlog.view_table import Column as C, LatestBy, Least, ViewTable
+from eventlog.projection.view_table import Column as C, LatestBy, Least, ViewTable
 
 
 def event_id(name: str) -> C:

@@ -11,8 +11,8 @@ for submissions that carried none (written before NominationSubmitted had `chann
 from __future__ import annotations
 
 from contracts.topics import CAMPAIGNS, NOMINATIONS, PUBLISH, QUOTA, REVIEW
-from eventlog.projection import Projection, ViewBatch
-from eventlog.view_table import micros
+from eventlog.projection.engine import Projection, ViewBatch
+from eventlog.projection.view_table import micros
 
 from ..domain.nominators import nominating_bodies_of
 from . import ranking_events as ev

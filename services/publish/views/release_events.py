@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from eventlog.event_decoding import ViewEvent
+from eventlog.consume.event_decoding import ViewEvent
 
 
 class CampaignOpened(ViewEvent, kw_only=True):

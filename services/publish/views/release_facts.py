@@ -9,7 +9,7 @@
 - notices: every PublicNoticeOpened; versions: every ListPublished, its entries as the event has them and
   the instant it becomes public (an embargo).
 
-The same pure folds serve the live view and every rebuild (eventlog.projection), and every column
+The same pure folds serve the live view and every rebuild (eventlog.projection.engine), and every column
 group merges by a rule that commutes, so any interleaving of the four topics gives the same rows.
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import msgspec
 
 from contracts.topics import CAMPAIGNS, NOMINATIONS, PUBLISH, QUOTA, REVIEW
-from eventlog.projection import Projection, ViewBatch
-from eventlog.view_table import Column as C, LatestBy, Least, ViewTable, micros
+from eventlog.projection.engine import Projection, ViewBatch
+from eventlog.projection.view_table import Column as C, LatestBy, Least, ViewTable, micros
 
 from ..domain.holder import holder_org
 from ..domain.nominators import nominating_bodies_of

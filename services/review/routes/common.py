@@ -1,5 +1,5 @@
 """What every review route shares: the campaign, the write request of a role (an
-expert's Idempotency-Keys are theirs, not their body's: eventlog.front_door.by_person), and the OpenAPI
+expert's Idempotency-Keys are theirs, not their body's: eventlog.http.front_door.by_person), and the OpenAPI
 entries of the problems the routes answer."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 from fastapi import Request
 
 from contracts.campaign import Campaign
-from eventlog.front_door import by_person, service_of, writer
-from eventlog.http_docs import problem_docs
+from eventlog.http.front_door import by_person, service_of, writer
+from eventlog.http.docs import problem_docs
 
 VIEWS_BUILDING = ("views_building", "评审视图正在首次构建，请稍后再试。")
 

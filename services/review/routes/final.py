@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import ConfigDict, Field
 
 from contracts.identity import Identity
-from eventlog.auth import requires
-from eventlog.http_bodies import RequestBody
-from eventlog.front_door import WriteRequest, now_for, service_of
-from eventlog.http_docs import ALREADY_SO, json_response
-from eventlog.http_problems import reply_response
+from eventlog.http.auth import requires
+from eventlog.http.bodies import RequestBody
+from eventlog.http.front_door import WriteRequest, now_for, service_of
+from eventlog.http.docs import ALREADY_SO, json_response
+from eventlog.http.problems import reply_response
 
 from .. import handlers
 from ..domain.context import ReviewContext

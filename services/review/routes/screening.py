@@ -7,10 +7,10 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 
 from contracts.identity import Identity
-from eventlog.auth import requires
-from eventlog.front_door import WriteRequest, service_of
-from eventlog.http_docs import ALREADY_SO, Paging, json_response, paging
-from eventlog.http_problems import reply_response
+from eventlog.http.auth import requires
+from eventlog.http.front_door import WriteRequest, service_of
+from eventlog.http.docs import ALREADY_SO, Paging, json_response, paging
+from eventlog.http.problems import reply_response
 
 from .. import handlers
 from ..domain.commands import Screen

@@ -1,4 +1,4 @@
-"""The review service's read models, each a projection of the log (eventlog.projection)."""
+"""The review service's read models, each a projection of the log (eventlog.projection.engine)."""
 
 from .review_folds import REVIEW_VIEWS
 

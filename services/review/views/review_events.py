@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from eventlog.event_decoding import ViewEvent
+from eventlog.consume.event_decoding import ViewEvent
 
 
 class _Fact(ViewEvent, kw_only=True):

@@ -13,8 +13,8 @@ import msgspec
 
 from contracts.events import target_key
 from contracts.topics import NOMINATIONS, PUBLISH, QUOTA, REVIEW
-from eventlog.projection import Projection, ViewBatch
-from eventlog.view_table import micros
+from eventlog.projection.engine import Projection, ViewBatch
+from eventlog.projection.view_table import micros
 
 from . import review_events as ev
 from .review_tables import (ASSIGNMENT, ATTACHMENTS, CONFIRMATION, CONFLICT, CONTENT, DECISION, NOMINATIONS as

@@ -1,14 +1,14 @@
 """The review views' tables: one row per nomination, per review target, per (nomination, expert).
 
 Every column group is set by the facts of one kind and merged by a rule that commutes (see
-eventlog.view_table), so the rows come out the same whatever order the three topics deliver in: a
+eventlog.projection.view_table), so the rows come out the same whatever order the three topics deliver in: a
 score may land before its assignment, a quota decision before its submission.
 Decimals are `numeric`, written as the events carry them; JSON documents are `jsonb`.
 """
 
 from __future__ import annotations
 
-from eventlog.view_table import Column as C, LatestBy, Least, ViewTable
+from eventlog.projection.view_table import Column as C, LatestBy, Least, ViewTable
 
 
 def event_id(name: str) -> C:
