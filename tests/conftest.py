@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from eventlog.clock import FixedClock
 from tests.support import serial
@@ -13,6 +14,12 @@ from tests.support.events import open_campaign, register_units
 from tests.support.intake import IN_COLLECTION, UNITS, Keys, intake_in_process, units_seen, wait_for
 from tests.support.isolation import isolated_env
 from tests.support.stack import StackProvider, from_controller, real_stack
+
+# No per-example deadline: the suite runs two workers per core beside the service processes it starts, so an
+# example's wall time measures the machine's load, not the code (two property tests failed only under load).
+# Speed is the benches' business.
+settings.register_profile("kczg", deadline=None)
+settings.load_profile("kczg")
 
 # --- one session, several xdist workers ---------------------------------------------------------------------
 # The controller makes a directory for the session, owns the stack (tests/support/stack.py) and hands the

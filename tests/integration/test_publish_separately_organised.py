@@ -17,7 +17,7 @@ from contracts.events import ListPublished
 from contracts.topics import PUBLISH
 from eventlog.clock import FixedClock
 from services.publish.views import RANKINGS
-from tests.support.events import nomination_chain, open_campaign, publish
+from tests.support.events import nomination_chain, open_campaign, publish, results_submitted
 from tests.support.intake import Keys, events_of, wait_for
 from tests.support.kafka import read_topic
 from tests.support.projections import caught_up
@@ -37,7 +37,8 @@ async def open_source(env, tmp_path):
     international = nomination_chain(CISTC, "international_cooperation", None, "中欧联合实验室",
                                      {"lead_organisation": "某研究院"})
     await open_campaign()
-    await publish(*chain.events, *international.events)
+    await publish(*chain.events, *international.events,  # each body's results, which the notice waits for
+                  *results_submitted(chain, body_code=BODY), *results_submitted(international, body_code=CISTC))
     async with publish_in_process(Keys(tmp_path), FixedClock(NOTICE_TIME)) as client:
         client.chain, client.international = chain, international
         await facts_caught_up()
