@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.campaign import Campaign
-from contracts.deadline_text import deadline_text
+from contracts.deadline_text import BEIJING, deadline_text
 from contracts.errors import Conflict, DomainError
 from contracts.events import NominationResubmitted, unit_key
 
@@ -63,14 +63,14 @@ def screening_notice(outcome: ScreeningOutcome | None, resubmitted_round: int) -
     if outcome is None:
         return None
     reasons = list(outcome.reasons)
-    because = f"：{'；'.join(reasons)}" if reasons else ""
+    because = "：" + "；".join(r.rstrip("。；;. ") for r in reasons) if reasons else ""
     notice: dict[str, Any] = {"state": outcome.verdict, "reasons": reasons, "correction_due_at": None}
     if outcome.verdict == "passed":
         return {**notice, "message": "形式审查通过。"}
     if outcome.verdict == "failed":
         return {**notice, "message": f"形式审查未通过{because}。"}
     due = deadline_text(outcome.correction_due_at)
-    notice["correction_due_at"] = outcome.correction_due_at.isoformat()
+    notice["correction_due_at"] = outcome.correction_due_at.astimezone(BEIJING).isoformat()
     if outcome.return_round <= resubmitted_round:
         return {**notice, "state": "resubmitted", "message": f"已按退回补正意见重新提交，等待形式审查（退回理由{because}）。"}
     return {**notice, "message": f"形式审查退回补正{because}。请在{due}前修改并重新提交，逾期不再受理。"}

@@ -12,6 +12,8 @@ from decimal import Decimal
 import asyncpg
 import orjson
 
+from contracts.deadline_text import BEIJING
+
 from .review_folds import REVIEW_VIEWS
 from .review_progress import body_progress, campaign_progress
 from .review_tables import TARGETS, seated
@@ -122,7 +124,7 @@ def _queued(r: asyncpg.Record) -> dict:
     item = {k: r[k] for k in r.keys() if k != "correction_due_at"}
     item["screening_reasons"] = r["screening_reasons"] or []
     if r["screening_state"] == "returned":
-        item["correction_due_at"] = r["correction_due_at"]
+        item["correction_due_at"] = r["correction_due_at"].astimezone(BEIJING)  # as the deadline was given
     return item
 
 
