@@ -33,10 +33,9 @@ _NOMINATION_COLS = ("nomination_id", "campaign", "unit_id", "list_code", "domain
 _APPLICATION_COLS = ("application_id", "campaign", "applicant_id", "unit_id", "list_code", "domain", "title",
                      "form", "attachments", "revision", "status", "comments", "nomination_id", "ever_sent",
                      "created_at", "updated_at")
-_TYPES = {"form": "jsonb", "attachments": "jsonb", "revision": "int", "resubmitted_round": "int", "withdrawn": "bool",
-          "ever_sent": "bool",
-          "submitted_at": "timestamptz", "updated_at": "timestamptz", "created_at": "timestamptz",
-          "nomination_id": "uuid", "application_id": "uuid"}
+_TYPES = {"form": "jsonb", "attachments": "jsonb", "revision": "int", "resubmitted_round": "int",
+          "withdrawn": "bool", "ever_sent": "bool", "submitted_at": "timestamptz", "updated_at": "timestamptz",
+          "created_at": "timestamptz", "nomination_id": "uuid", "application_id": "uuid"}
 
 
 class PooledConnection(asyncpg.Connection):
