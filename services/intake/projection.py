@@ -51,18 +51,22 @@ WHERE coalesce(intake.nomination_status.decision_revision, 0) <= EXCLUDED.decisi
 _KEEP_PREVIOUS = """
 UPDATE intake.nomination_status SET message = $2, reason = $3 WHERE nomination_id = $1
 """
-# The review's screening outcome (a pass, a fail, or a return for correction): the latest by time replaces an
-# earlier one; a redelivery re-applies the same. The unit reads it with its nomination (views.py).
+# The review's screening outcome (a pass, a fail, or a return for correction): a later one replaces an earlier
+# one by what follows what, not by time (one instant may see both): a return by its round, a verdict after any
+# return, and a verdict's re-check by its time; a redelivery re-applies the same. The unit reads it with its
+# nomination (views.py).
 _SCREENING = """
 INSERT INTO intake.nomination_status AS s (nomination_id, screening, screening_reasons, correction_due_at,
-                                           return_round, screened_at, screening_event)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+                                           return_round, screened_at, screening_event, screening_order)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (nomination_id) DO UPDATE SET screening = EXCLUDED.screening,
     screening_reasons = EXCLUDED.screening_reasons, correction_due_at = EXCLUDED.correction_due_at,
     return_round = EXCLUDED.return_round, screened_at = EXCLUDED.screened_at,
-    screening_event = EXCLUDED.screening_event
-WHERE s.screened_at IS NULL OR (s.screened_at, s.screening_event) <= (EXCLUDED.screened_at, EXCLUDED.screening_event)
+    screening_event = EXCLUDED.screening_event, screening_order = EXCLUDED.screening_order
+WHERE s.screening IS NULL OR (s.screening_order, s.screened_at, s.screening_event)
+    <= (EXCLUDED.screening_order, EXCLUDED.screened_at, EXCLUDED.screening_event)
 """
+VERDICT = 1_000_000  # a pass or a fail orders after every return for correction (numbered by round from 1)
 # A channel change of a unit not seen registered keeps its id as the name until the registration shows.
 _UNIT = """
 INSERT INTO intake.units (campaign, unit_id, name, channels) VALUES ($1, $2, coalesce($3, $2), $4)
@@ -86,9 +90,10 @@ def _decision_row(e) -> tuple | None:
 
 def _screening_row(e: NominationScreened | NominationReturned) -> tuple:
     if isinstance(e, NominationReturned):
-        return (e.nomination_id, "returned", list(e.reasons), e.correction_due_at, e.round, e.occurred_at, e.event_id)
+        return (e.nomination_id, "returned", list(e.reasons), e.correction_due_at, e.round, e.occurred_at, e.event_id,
+                e.round)
     return (e.nomination_id, "passed" if e.passed else "failed", list(e.reasons), None, None, e.occurred_at,
-            e.event_id)
+            e.event_id, VERDICT)
 
 
 class _Envelope(msgspec.Struct):

@@ -122,4 +122,5 @@ ALTER TABLE intake.nomination_status
     ADD COLUMN IF NOT EXISTS return_round integer,
     ADD COLUMN IF NOT EXISTS screened_at timestamptz,
     ADD COLUMN IF NOT EXISTS screening_event uuid,
+    ADD COLUMN IF NOT EXISTS screening_order integer,
     ADD COLUMN IF NOT EXISTS resubmitted_round integer NOT NULL DEFAULT 0;

@@ -119,7 +119,8 @@ async def test_a_returned_nomination_is_corrected_after_the_deadline_resubmitted
         assert shown["screening"]["message"] == \
             "已按退回补正意见重新提交，等待形式审查（退回理由：推荐表缺少推荐单位盖章页）。"
 
-        # Back in screening: it passes, and the unit reads so.
+        # Back in screening: it passes, and the unit reads so (the return and the pass share one instant on the
+        # fixed clock: the views order a verdict after a return, never by time alone).
         await queue_state(n1, "pending")
         ok(await s.review.post(f"/v1/review/nominations/{n1}/screening", json={"passed": True}, headers=sec), 201)
         shown = await screening_shown(s, unit, n1, "passed")

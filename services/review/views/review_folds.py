@@ -47,13 +47,16 @@ def nomination_withdrawn(view: ViewBatch, e: ev.NominationWithdrawn) -> None:
     view.nominations.least(WITHDRAWN_AT, e.nomination_id, micros(e.occurred_at))
 
 
+VERDICT = 1_000_000  # a pass or a fail orders after every return for correction (numbered by round from 1)
+
+
 def nomination_screened(view: ViewBatch, e: ev.NominationScreened) -> None:
-    view.nominations.latest(SCREENING, e.nomination_id, (micros(e.occurred_at), e.event_id),
+    view.nominations.latest(SCREENING, e.nomination_id, (VERDICT, micros(e.occurred_at), e.event_id),
                             (e.passed, list(e.reasons), None, None))
 
 
 def nomination_returned(view: ViewBatch, e: ev.NominationReturned) -> None:
-    view.nominations.latest(SCREENING, e.nomination_id, (micros(e.occurred_at), e.event_id),
+    view.nominations.latest(SCREENING, e.nomination_id, (e.round, micros(e.occurred_at), e.event_id),
                             (None, list(e.reasons), micros(e.correction_due_at), e.round))
 
 

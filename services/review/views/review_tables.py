@@ -35,8 +35,11 @@ QUOTA = LatestBy((C("quota_revision", "integer"), C("quota_phase", "smallint"), 
                  (C("quota_outcome", "text"), C("quota_reason", "text")))
 # The secretariat's form and eligibility check (形式审查); a re-check replaces an earlier one.
 # A return for correction (退回补正) is a screening outcome too: no verdict, its reasons, its deadline and round.
-SCREENING = LatestBy(occurred("screened"), (C("screening_passed", "boolean"), C("screening_reasons", "text[]"),
-                                            C("correction_due_at", "timestamptz"), C("return_round", "integer")))
+# Ordered by what follows what, not by time (one instant may see both): a later return by its round, and a
+# verdict after any return (review_folds.VERDICT); a verdict's re-check by its time.
+SCREENING = LatestBy((C("screening_order", "integer"), *occurred("screened")),
+                     (C("screening_passed", "boolean"), C("screening_reasons", "text[]"),
+                      C("correction_due_at", "timestamptz"), C("return_round", "integer")))
 # The last return the unit resubmitted (by round): a returned nomination awaits screening again from then.
 RESUBMITTED = LatestBy((C("resubmitted_round", "integer"), event_id("resubmitted_event")),
                        (C("resubmitted_at", "timestamptz"),))
