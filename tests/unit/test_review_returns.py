@@ -5,11 +5,12 @@ deadline it can only fail; a resubmitted one is screened as any other, or return
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
+from contracts.deadline_text import deadline_text, end_of_day
 from contracts.errors import DomainError
 from contracts.events import NominationReturned, NominationScreened
 from contracts.identity import Identity
@@ -102,3 +103,9 @@ def test_a_later_return_replaces_an_earlier_one_and_an_older_one_changes_nothing
                      for i in range(2))
     after = evolve_screening(ScreeningState(f, None), [second, first])
     assert (after.returned.round, after.returned.correction_due_at) == (2, DUE + timedelta(days=1))
+
+
+def test_a_correction_day_ends_at_its_24_00_beijing_time():
+    assert end_of_day(date(2022, 11, 15)) == DUE
+    assert deadline_text(DUE) == "2022年11月15日24:00（北京时间）"
+    assert deadline_text(datetime.fromisoformat("2022-11-15T01:30:00+00:00")) == "2022年11月15日09:30（北京时间）"
