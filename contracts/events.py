@@ -548,6 +548,32 @@ class ListPublished(Event):
     public_at: datetime | None = None
 
 
+# --- returns for correction (退回补正): keyed unit_key(campaign, unit), on the unit's nominations stream ---
+
+
+class NominationReturned(Event):
+    """Screening returns a nomination to its unit for correction (退回补正), with its reasons: the unit may
+    amend it after the campaign deadline, until `correction_due_at` (exclusive), and resubmit it, when it
+    goes back to screening. `round` counts one nomination's returns (1, 2, …)."""
+
+    type: Literal["NominationReturned"] = "NominationReturned"
+    nomination_id: UUID
+    unit_id: OrgId
+    reasons: tuple[Text, ...] = Field(min_length=1)
+    correction_due_at: datetime
+    round: int = Field(default=1, ge=1)
+
+
+class NominationResubmitted(Event):
+    """The unit resubmits a nomination returned for correction: it goes back to screening."""
+
+    type: Literal["NominationResubmitted"] = "NominationResubmitted"
+    nomination_id: UUID
+    unit_id: OrgId
+    round: int = Field(ge=1)     # the return it answers
+    revision: int = Field(ge=1)  # the nomination's revision resubmitted
+
+
 EVENT_CLASSES: tuple[type[Event], ...] = (
     CampaignOpened, CampaignTimelineChanged, UnitRegistered, UnitChannelsChanged,
     ApplicationSaved, ApplicationSentToUnit, ApplicationReturned, ApplicationDeclined,
@@ -557,6 +583,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     PrelimScored,
     PrelimResultsSubmitted, FinalDecisionRecorded,
     PublicNoticeOpened, ObjectionFiled, ObjectionResolved, ListPublished,
+    NominationReturned, NominationResubmitted,
 )
 EVENT_TYPES: dict[str, type[Event]] = {cls.model_fields["type"].default: cls for cls in EVENT_CLASSES}
 AnyEvent = Annotated[Union[EVENT_CLASSES], Field(discriminator="type")]  # type: ignore[valid-type]

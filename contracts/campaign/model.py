@@ -142,6 +142,11 @@ class Campaign(_Frozen):
     def submissions_open(self, at: datetime) -> bool:
         return at < self.timeline.submission_closes_at
 
+    def unit_sees_results(self, notice_opened: bool) -> bool:
+        """May a unit read its own nomination's preliminary score, rank and decision, given whether the
+        list's public notice has opened? (rules.results_to_units)"""
+        return notice_opened or self.rules.results_to_units == "as_recorded"
+
     def prelim_late(self, at: datetime) -> bool:
         return at >= self.timeline.prelim_due_at
 

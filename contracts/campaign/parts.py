@@ -126,6 +126,10 @@ class Rules(_Frozen):
     eligibility: tuple[Eligibility, ...] = ()
     public_notice_min_days: Annotated[int, Field(ge=1, le=365)] = 7  # 公示不少于7天
     final_vote: FinalVote = FinalVote()
+    # When a unit may read its own nominations' preliminary score, rank and final decision: "at_notice",
+    # only once the list's public notice opens (the results stay confidential until then); "as_recorded",
+    # as soon as each is recorded.
+    results_to_units: Literal["at_notice", "as_recorded"] = "at_notice"
 
 
 class ReviewDefaults(_Frozen):

@@ -11,7 +11,7 @@ from eventlog.write.idempotency import IdempotentRequest, Reply
 
 from . import attachments
 from .domain.commands import (
-    AmendNomination, ApplicationCommand, SaveApplication, SubmitNomination, WithdrawNomination,
+    AmendNomination, ApplicationCommand, ResubmitNomination, SaveApplication, SubmitNomination, WithdrawNomination,
 )
 from .domain.model import evolve_application
 from .domain.nominations import decide_submit
@@ -89,6 +89,16 @@ async def withdraw_nomination(state: ServiceState, req: WriteRequest, nomination
 
     cmd = WithdrawNomination(req.who, nomination_id, reason)
     return await state.uow.run(nomination_step(state.own, cmd, req.now, withdrawn), req.idem)
+
+
+async def resubmit_nomination(state: ServiceState, req: WriteRequest, nomination_id: UUID) -> Reply:
+    """A nomination returned for correction (退回补正), resubmitted within its correction period: it goes
+    back to screening."""
+    def resubmitted(state, events) -> Reply:
+        return Reply(200, {**_accepted(nomination_id, "resubmitted", state.revision), "round": events[0].round})
+
+    cmd = ResubmitNomination(req.who, nomination_id)
+    return await state.uow.run(nomination_step(state.own, cmd, req.now, resubmitted), req.idem)
 
 
 def _application(state) -> dict:

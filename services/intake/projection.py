@@ -1,6 +1,6 @@
 """The intake's projection of the log: its own events (repairing what a crashed command left
-unwritten), the quota decisions, the unit registry, and every campaign's published lists (for the
-previously-listed rule). Offsets are stored with the rows."""
+unwritten), the quota decisions, the review's screening outcomes, the unit registry, and every
+campaign's published lists (for the previously-listed rule). Offsets are stored with the rows."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from contracts.events import (
     ApplicationSentToUnit,
     ListPublished,
     NominationAmended,
+    NominationResubmitted,
+    NominationReturned,
+    NominationScreened,
     NominationSubmitted,
     NominationWithdrawn,
     QuotaRejected,
@@ -33,7 +36,7 @@ from . import listings, store
 
 VIEW_NAME = "intake:views"
 OWN = (ApplicationSaved, ApplicationSentToUnit, ApplicationReturned, ApplicationDeclined,
-       NominationSubmitted, NominationAmended, NominationWithdrawn)
+       NominationSubmitted, NominationAmended, NominationWithdrawn, NominationResubmitted)
 
 # A decision applies only if it is about the same or a later revision than the one shown.
 _DECISION = """
@@ -48,6 +51,22 @@ WHERE coalesce(intake.nomination_status.decision_revision, 0) <= EXCLUDED.decisi
 _KEEP_PREVIOUS = """
 UPDATE intake.nomination_status SET message = $2, reason = $3 WHERE nomination_id = $1
 """
+# The review's screening outcome (a pass, a fail, or a return for correction): a later one replaces an earlier
+# one by what follows what, not by time (one instant may see both): a return by its round, a verdict after any
+# return, and a verdict's re-check by its time; a redelivery re-applies the same. The unit reads it with its
+# nomination (views.py).
+_SCREENING = """
+INSERT INTO intake.nomination_status AS s (nomination_id, screening, screening_reasons, correction_due_at,
+                                           return_round, screened_at, screening_event, screening_order)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (nomination_id) DO UPDATE SET screening = EXCLUDED.screening,
+    screening_reasons = EXCLUDED.screening_reasons, correction_due_at = EXCLUDED.correction_due_at,
+    return_round = EXCLUDED.return_round, screened_at = EXCLUDED.screened_at,
+    screening_event = EXCLUDED.screening_event, screening_order = EXCLUDED.screening_order
+WHERE s.screening IS NULL OR (s.screening_order, s.screened_at, s.screening_event)
+    <= (EXCLUDED.screening_order, EXCLUDED.screened_at, EXCLUDED.screening_event)
+"""
+VERDICT = 1_000_000  # a pass or a fail orders after every return for correction (numbered by round from 1)
 # A channel change of a unit not seen registered keeps its id as the name until the registration shows.
 _UNIT = """
 INSERT INTO intake.units (campaign, unit_id, name, channels) VALUES ($1, $2, coalesce($3, $2), $4)
@@ -67,6 +86,14 @@ def _decision_row(e) -> tuple | None:
     if isinstance(e, QuotaReleased) and e.reason != "moved":
         return (e.nomination_id, "released", e.reason, None, None, None, e.used, e.occurred_at, e.revision)
     return None
+
+
+def _screening_row(e: NominationScreened | NominationReturned) -> tuple:
+    if isinstance(e, NominationReturned):
+        return (e.nomination_id, "returned", list(e.reasons), e.correction_due_at, e.round, e.occurred_at, e.event_id,
+                e.round)
+    return (e.nomination_id, "passed" if e.passed else "failed", list(e.reasons), None, None, e.occurred_at,
+            e.event_id, VERDICT)
 
 
 class _Envelope(msgspec.Struct):
@@ -104,7 +131,7 @@ async def _apply_own(conn: asyncpg.Connection, own: dict[UUID, object], letters:
 
 async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
     own: dict[UUID, object] = {}  # event id -> record, first delivery only
-    decisions, kept = [], []
+    decisions, kept, screenings = [], [], []
     units: dict[tuple[str, str], list] = {}
     published: list[ListPublished] = []
     others = []
@@ -118,6 +145,8 @@ async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
     for record, event in events:
         if isinstance(event, OWN):  # an envelope only the full decoder reads (e.g. an upcast type)
             own.setdefault(event.event_id, record)
+        elif isinstance(event, (NominationScreened, NominationReturned)):
+            screenings.append(_screening_row(event))
         elif (row := _decision_row(event)) is not None:
             decisions.append(row)
         elif isinstance(event, QuotaRejected):  # an amendment's move refused: the old slot stands
@@ -137,6 +166,8 @@ async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
         await conn.executemany(_DECISION, sorted(decisions, key=_row_key))
     if kept:
         await conn.executemany(_KEEP_PREVIOUS, sorted(kept, key=_row_key))
+    if screenings:
+        await conn.executemany(_SCREENING, sorted(screenings, key=_row_key))
     if units:
         await conn.executemany(_UNIT, [(c, u, name, channels) for (c, u), (name, channels) in units.items()])
     for event in published:

@@ -111,3 +111,16 @@ CREATE INDEX IF NOT EXISTS nomination_status_by_credit ON intake.nomination_stat
 -- The projection asks which nomination recommends an application it meets only now (store.apply_events).
 CREATE INDEX IF NOT EXISTS nomination_status_by_application ON intake.nomination_status (application_id)
     WHERE application_id IS NOT NULL;
+
+-- Screening (形式审查) as the review's events say it, projected beside the state (projection.py): the last
+-- outcome (passed, failed, or returned for correction with its deadline and round); and the last return
+-- the unit resubmitted (the state's, written with it).
+ALTER TABLE intake.nomination_status
+    ADD COLUMN IF NOT EXISTS screening text,
+    ADD COLUMN IF NOT EXISTS screening_reasons text[],
+    ADD COLUMN IF NOT EXISTS correction_due_at timestamptz,
+    ADD COLUMN IF NOT EXISTS return_round integer,
+    ADD COLUMN IF NOT EXISTS screened_at timestamptz,
+    ADD COLUMN IF NOT EXISTS screening_event uuid,
+    ADD COLUMN IF NOT EXISTS screening_order integer,
+    ADD COLUMN IF NOT EXISTS resubmitted_round integer NOT NULL DEFAULT 0;

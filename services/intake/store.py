@@ -21,6 +21,7 @@ from services.intake.domain.item_identity import ORGANISATION_LISTS, credit_key
 from services.intake.domain.model import (
     ApplicationState,
     NominationState,
+    ScreeningOutcome,
     evolve_application,
     evolve_nomination,
     recommended,
@@ -28,13 +29,13 @@ from services.intake.domain.model import (
 
 _NOMINATION_COLS = ("nomination_id", "campaign", "unit_id", "list_code", "domain", "title", "form", "opinion",
                     "attachments", "revision", "actor_role", "application_id", "withdrawn", "withdraw_reason",
-                    "submitted_at", "updated_at")
+                    "submitted_at", "updated_at", "resubmitted_round")
 _APPLICATION_COLS = ("application_id", "campaign", "applicant_id", "unit_id", "list_code", "domain", "title",
                      "form", "attachments", "revision", "status", "comments", "nomination_id", "ever_sent",
                      "created_at", "updated_at")
-_TYPES = {"form": "jsonb", "attachments": "jsonb", "revision": "int", "withdrawn": "bool", "ever_sent": "bool",
-          "submitted_at": "timestamptz", "updated_at": "timestamptz", "created_at": "timestamptz",
-          "nomination_id": "uuid", "application_id": "uuid"}
+_TYPES = {"form": "jsonb", "attachments": "jsonb", "revision": "int", "resubmitted_round": "int",
+          "withdrawn": "bool", "ever_sent": "bool", "submitted_at": "timestamptz", "updated_at": "timestamptz",
+          "created_at": "timestamptz", "nomination_id": "uuid", "application_id": "uuid"}
 
 
 class PooledConnection(asyncpg.Connection):
@@ -102,9 +103,18 @@ def _refs(raw) -> tuple[AttachmentRef, ...]:
 
 def nomination_from_row(r: asyncpg.Record) -> NominationState:
     return NominationState(**{c: r[c] for c in _NOMINATION_COLS if c not in ("attachments", "opinion",
-                                                                              "withdraw_reason")},
+                                                                              "withdraw_reason", "resubmitted_round")},
                            attachments=_refs(r["attachments"]), opinion=r["opinion"] or "",
-                           withdraw_reason=r["withdraw_reason"] or "")
+                           withdraw_reason=r["withdraw_reason"] or "", resubmitted_round=r["resubmitted_round"] or 0,
+                           screening=screening_from_row(r))
+
+
+def screening_from_row(r: asyncpg.Record) -> ScreeningOutcome | None:
+    """The review's last screening outcome, as the projection saved it beside the state (projection.py)."""
+    if r["screening"] is None:
+        return None
+    return ScreeningOutcome(r["screening"], tuple(r["screening_reasons"] or ()), r["correction_due_at"],
+                            r["return_round"] or 0, r["screened_at"])
 
 
 def application_from_row(r: asyncpg.Record) -> ApplicationState:
@@ -118,7 +128,9 @@ def _rows(rows: list[dict]) -> str:
 
 
 def _nomination_row(state: NominationState) -> dict:
-    return {**state.__dict__, "credit_key": credit_key(state.list_code, state.form)}
+    # The screening outcome is the projection's to write (from the review's events), never the state's.
+    row = {k: v for k, v in state.__dict__.items() if k != "screening"}
+    return {**row, "credit_key": credit_key(state.list_code, state.form)}
 
 
 def _plain(value):

@@ -10,6 +10,9 @@ import asyncpg
 from contracts.campaign import Campaign
 from contracts.quota_use import unit_quota_use
 
+from .domain.corrections import screening_notice
+from .store import screening_from_row
+
 
 def live_status(row: asyncpg.Record) -> str:
     """withdrawn beats the quota decision; before a decision a nomination is just submitted."""
@@ -19,13 +22,18 @@ def live_status(row: asyncpg.Record) -> str:
 
 
 def nomination_out(row: asyncpg.Record, detail: bool = True) -> dict[str, Any]:
+    screening = screening_notice(screening_from_row(row), row["resubmitted_round"] or 0)
+    message = row["message"]
+    if message is None and row["reason"] == "screened_out" and screening is not None:
+        message = screening["message"]  # released by the screening: say why, as the screening does
     out = {
         "nomination_id": str(row["nomination_id"]), "campaign": row["campaign"], "unit_id": row["unit_id"],
         "list_code": row["list_code"], "domain": row["domain"], "title": row["title"], "status": live_status(row),
-        "revision": row["revision"], "reason": row["reason"], "message": row["message"], "slot": row["slot"],
+        "revision": row["revision"], "reason": row["reason"], "message": message, "slot": row["slot"],
         "quota_limit": row["quota_limit"], "used": row["used"],
         "application_id": str(row["application_id"]) if row["application_id"] else None,
         "submitted_at": row["submitted_at"].isoformat() if row["submitted_at"] else None,
+        "screening": screening,
     }
     if detail:
         out.update(form=row["form"], opinion=row["opinion"], attachments=row["attachments"] or [],

@@ -13,8 +13,8 @@ from eventlog.http.front_door import ServiceState, WriteRequest
 from eventlog.write.idempotency import Reply
 
 from .domain.commands import (
-    AssignAutomatically, AssignExpert, ConfirmPlan, DeclareConflict, FilePlan, RecordScore, Screen, SubmitResults,
-    TargetCommand, UnassignExpert,
+    AssignAutomatically, AssignExpert, ConfirmPlan, DeclareConflict, FilePlan, RecordScore, ReturnForCorrection, Screen,
+    SubmitResults, TargetCommand, UnassignExpert,
 )
 from .domain.context import ReviewContext
 from .domain.final import RecordDecision, RecordSitting
@@ -58,6 +58,19 @@ async def screen(state: ServiceState, req: WriteRequest, cmd: Screen) -> Reply:
         passed = events[0].passed if events else screening[1]
         return Reply(201 if events else 200, {"nomination_id": str(cmd.nomination_id), "passed": passed,
                                               "event_id": str(events[0].event_id) if events else None})
+
+    return await state.uow.run(screening_step(cmd, req.now, answer), req.idem)
+
+
+async def return_for_correction(state: ServiceState, req: WriteRequest, cmd: ReturnForCorrection) -> Reply:
+    """退回补正: the nomination goes back to its unit, with reasons, until the correction deadline."""
+    def answer(screening, events) -> Reply:
+        returned = events[0] if events else None
+        return Reply(201 if events else 200, {
+            "nomination_id": str(cmd.nomination_id), "outcome": "returned",
+            "round": returned.round if returned else screening.returned.round,
+            "correction_due_at": cmd.correction_due_at.isoformat(),
+            "event_id": str(returned.event_id) if returned else None})
 
     return await state.uow.run(screening_step(cmd, req.now, answer), req.idem)
 

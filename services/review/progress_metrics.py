@@ -6,7 +6,7 @@ from __future__ import annotations
 from prometheus_client import Counter
 
 from contracts.events import (
-    Event, ExpertScoreRecorded, FinalDecisionRecorded, NominationScreened, PrelimResultsSubmitted,
+    Event, ExpertScoreRecorded, FinalDecisionRecorded, NominationReturned, NominationScreened, PrelimResultsSubmitted,
 )
 
 SCREENED = Counter("kczg_review_screenings", "Formal screenings recorded (形式审查), by outcome", ("outcome",))
@@ -29,3 +29,5 @@ def count(events: list[Event]) -> None:
                 DECISIONS.labels(event.list_code, "true" if event.selected else "false").inc()
             case NominationScreened():
                 SCREENED.labels("passed" if event.passed else "failed").inc()
+            case NominationReturned():  # returned for correction (退回补正)
+                SCREENED.labels("returned").inc()

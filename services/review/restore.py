@@ -11,8 +11,8 @@ from itertools import groupby
 import asyncpg
 
 from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
-                              FinalDecisionRecorded, NominationScreened, PrelimResultsSubmitted, PrelimScored,
-                              ReviewPlanConfirmed, ReviewPlanFiled)
+                              FinalDecisionRecorded, NominationReturned, NominationScreened, PrelimResultsSubmitted,
+                              PrelimScored, ReviewPlanConfirmed, ReviewPlanFiled)
 from contracts.topics import NOMINATIONS, REVIEW
 from eventlog.verify.state_compare import StateTable
 from eventlog.verify.state_replay import from_events
@@ -37,7 +37,9 @@ def _run_of(e: Event) -> str | None:
     """The kind of aggregate an event changes (a target's events by target): consecutive ones are restored together."""
     if isinstance(e, TARGET_EVENTS):
         return f"target:{e.key}"
-    return type(e).__name__ if isinstance(e, (ExpertScoreRecorded, NominationScreened, FinalDecisionRecorded)) else None
+    if isinstance(e, (NominationScreened, NominationReturned)):
+        return "screening"
+    return type(e).__name__ if isinstance(e, (ExpertScoreRecorded, FinalDecisionRecorded)) else None
 
 
 async def restore(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
@@ -50,7 +52,7 @@ async def restore(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
             await store.save_target(conn, before, evolve_target(before, run))
         elif isinstance(run[0], ExpertScoreRecorded):
             await _restore_scores(conn, run)
-        elif isinstance(run[0], NominationScreened):
+        elif kind == "screening":
             loaded = await store.load_recorded_screenings(conn, {e.nomination_id for e in run})
             await store.save_screenings(conn, _folded(run, loaded, ScreeningState(None, None), evolve_screening))
         else:
@@ -82,7 +84,7 @@ def _folded(run: list[Event], loaded: dict, none_yet, evolve) -> list[tuple]:
 STATE = ServiceState(
     service="review",
     topics=(NOMINATIONS, REVIEW),
-    tables=tuple(StateTable(f"review.{t}") for t in ("screenings", "targets", "seats", "scores", "ranked",
+    tables=tuple(StateTable(f"review.{t}") for t in ("screenings", "returns", "targets", "seats", "scores", "ranked",
                                                      "decisions")),
     set_up=store.ensure_schema,
     apply=from_events("review", restore),

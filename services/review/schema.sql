@@ -11,6 +11,15 @@ CREATE TABLE IF NOT EXISTS review.screenings (
     event_id      uuid NOT NULL
 );
 
+-- The last return for correction (退回补正) of a nomination: its round and the correction deadline.
+CREATE TABLE IF NOT EXISTS review.returns (
+    nomination_id     uuid PRIMARY KEY,
+    campaign          text NOT NULL,
+    round             integer NOT NULL,
+    correction_due_at timestamptz NOT NULL,
+    event_id          uuid NOT NULL
+);
+
 -- A target (campaign:list:domain): its plan in force, the joint confirmation, whether scoring began,
 -- and the submitted results.
 CREATE TABLE IF NOT EXISTS review.targets (

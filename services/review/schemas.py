@@ -3,6 +3,7 @@ OpenAPI document shows (read by the routes and the fast lane alike)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
@@ -32,6 +33,13 @@ class ScreeningRequest(_Body):
         {"passed": False, "reasons": ["推荐表缺少推荐单位盖章页。"]}, {"passed": True}]})
     passed: bool
     reasons: list[str] = Field(default_factory=list, max_length=20, description="不通过时须说明理由")
+
+
+class ReturnRequest(_Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"reasons": ["推荐表缺少推荐单位盖章页。"], "correction_due": "2022-11-10"}]})
+    reasons: list[str] = Field(default_factory=list, max_length=20, description="退回补正的理由（至少一条）")
+    correction_due: date = Field(description="补正截止日期：推荐单位可在该日24:00（北京时间）前修改并重新提交")
 
 
 class RosterEntry(_Body):

@@ -21,7 +21,7 @@ from eventlog.write.idempotency import Reply
 from eventlog.write.unit_of_work import Command
 
 from . import store
-from .domain.commands import AssignAutomatically, RecordScore, Screen, SubmitResults, TargetCommand
+from .domain.commands import AssignAutomatically, RecordScore, ReturnForCorrection, Screen, SubmitResults, TargetCommand
 from .domain.context import ReviewContext
 from .domain.decide import decide as decide_target
 from .domain.evolve import evolve_decision, evolve_score, evolve_screening, evolve_sitting, evolve_target
@@ -55,7 +55,7 @@ async def _save_sitting(conn, state: SittingState, events: list[Event]) -> None:
     await store.save_decisions(conn, [(state.decisions.get(n, unseen), d) for n, d in after.decisions.items()])
 
 
-def screening_step(cmd: Screen, now: datetime, answer: Answer) -> Command:
+def screening_step(cmd: Screen | ReturnForCorrection, now: datetime, answer: Answer) -> Command:
     return Command(aggregates=[f"screening:{cmd.nomination_id}"], command=cmd, topic=NOMINATIONS,
                    load=lambda conn: store.load_screening(conn, cmd.nomination_id),
                    context=ReviewContext(now), decide=decide_screening, save=_save_screening, answer=answer)

@@ -19,8 +19,8 @@ from eventlog.ddl import apply_sql_file
 from .domain.commands import RecordScore
 from .domain.conflicts import Organisation
 from .domain.final import DecisionState, SittingState
-from .domain.model import (NominationFacts, NominationStanding, PanelSeat, Ranked, RecordedScore, ScoreState, Screening,
-                           ScreeningState, TargetState)
+from .domain.model import (NominationFacts, NominationStanding, PanelSeat, Ranked, RecordedScore, Returned, ScoreState,
+                           Screening, ScreeningState, TargetState)
 from .domain.parties import parties_of
 from .domain.targets import Target
 
@@ -36,7 +36,8 @@ async def ensure_schema(conn: asyncpg.Connection) -> None:
 _FACTS = f"""
 SELECT n.nomination_id, n.campaign, n.unit_id, n.list_code, n.domain, n.title, n.form, n.submitted_at,
        n.withdrawn_at IS NOT NULL AS withdrawn, n.quota_outcome = 'reserved' AS holds_slot,
-       coalesce(u.name, n.unit_id) AS unit_name, s.passed AS screened
+       coalesce(u.name, n.unit_id) AS unit_name, s.passed AS screened,
+       coalesce(n.resubmitted_round, 0) AS resubmitted_round
 FROM {V}.nominations n
 LEFT JOIN {V}.units u ON u.campaign = n.campaign AND u.unit_id = n.unit_id
 LEFT JOIN review.screenings s ON s.nomination_id = n.nomination_id
@@ -60,7 +61,8 @@ def _facts(r: asyncpg.Record) -> NominationFacts:
         nomination_id=r["nomination_id"], target=Target(r["campaign"], r["list_code"], r["domain"]),
         unit_id=r["unit_id"], title=r["title"], submitted_at=r["submitted_at"], holds_slot=bool(r["holds_slot"]),
         withdrawn=r["withdrawn"], screened=r["screened"],
-        parties=parties_of(str(r["nomination_id"]), r["list_code"], form, Organisation(r["unit_name"])))
+        parties=parties_of(str(r["nomination_id"]), r["list_code"], form, Organisation(r["unit_name"])),
+        resubmitted_round=r["resubmitted_round"])
 
 
 # --- screening -----------------------------------------------------------------------------------
@@ -73,18 +75,34 @@ async def load_screening(conn: asyncpg.Connection, nomination_id: UUID) -> Scree
 
 async def load_recorded_screenings(conn: asyncpg.Connection,
                                    nomination_ids: Iterable[UUID]) -> dict[UUID, ScreeningState]:
-    """The screenings on record, without the facts (which the review's projection holds)."""
+    """The screenings (and returns for correction) on record, without the facts (which the review's
+    projection holds)."""
+    ids = list(nomination_ids)
     rows = await conn.fetch("SELECT nomination_id, campaign, passed, event_id FROM review.screenings "
-                            "WHERE nomination_id = ANY($1::uuid[])", list(nomination_ids))
-    return {r["nomination_id"]: ScreeningState(None, r["passed"], Screening(**dict(r))) for r in rows}
+                            "WHERE nomination_id = ANY($1::uuid[])", ids)
+    returns = await conn.fetch("SELECT nomination_id, campaign, round, correction_due_at, event_id "
+                               "FROM review.returns WHERE nomination_id = ANY($1::uuid[])", ids)
+    states = {r["nomination_id"]: ScreeningState(None, r["passed"], Screening(**dict(r))) for r in rows}
+    for r in returns:
+        state = states.get(r["nomination_id"], ScreeningState(None, None))
+        states[r["nomination_id"]] = state._replace(returned=Returned(**dict(r)))
+    return states
 
 
 async def save_screenings(conn: asyncpg.Connection, changes: Iterable[tuple[ScreeningState, ScreeningState]]) -> None:
+    changes = list(changes)
     new = sorted((a.record.nomination_id, a.record.campaign, a.record.passed, a.record.event_id)
                  for b, a in changes if a.record is not None and a.record != b.record)
     if new:
         await conn.executemany("INSERT INTO review.screenings (nomination_id, campaign, passed, event_id) "
                                "VALUES ($1, $2, $3, $4)", new)
+    returned = sorted((a.returned.nomination_id, a.returned.campaign, a.returned.round, a.returned.correction_due_at,
+                       a.returned.event_id) for b, a in changes if a.returned is not None and a.returned != b.returned)
+    if returned:  # the last return replaces the one before
+        await conn.executemany(
+            "INSERT INTO review.returns (nomination_id, campaign, round, correction_due_at, event_id) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (nomination_id) DO UPDATE SET round = EXCLUDED.round, "
+            "correction_due_at = EXCLUDED.correction_due_at, event_id = EXCLUDED.event_id", returned)
 
 
 # --- targets ---------------------------------------------------------------------------------------

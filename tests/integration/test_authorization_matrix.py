@@ -99,6 +99,10 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(unit_own=200, unit_other=NF("nomination_not_found"), body_own=NF("nomination_not_found"),
              body_other=NF("nomination_not_found")),
         {"nomination_id": lambda w: w.nomination_w}, lambda w: {"json": {"reason": "经复核，撤回推荐。"}}),
+    ("intake", "POST", "/v1/nominations/{nomination_id}/resubmit"): Row(  # returned for correction in the scenario
+        only(unit_own=200, unit_other=NF("nomination_not_found"), body_own=NF("nomination_not_found"),
+             body_other=NF("nomination_not_found")),
+        {"nomination_id": lambda w: w.nomination_r}),
     ("intake", "GET", "/v1/quota-use"): Row(only(unit_own=200, unit_other=200),
                                             request=lambda w: {"params": {"campaign": C}}),
     # --- quota :8001 --------------------------------------------------------------------------------------
@@ -120,6 +124,9 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("review", "GET", "/v1/review/campaigns/{campaign}/screening"): Row(only(secretariat=200), CAMPAIGN),
     ("review", "POST", "/v1/review/nominations/{nomination_id}/screening"): Row(
         only(secretariat=201), {"nomination_id": lambda w: w.nomination_s}, lambda w: {"json": {"passed": True}}),
+    ("review", "POST", "/v1/review/nominations/{nomination_id}/return"): Row(
+        only(secretariat=201), {"nomination_id": lambda w: w.nomination_t},
+        lambda w: {"json": {"reasons": ["推荐表缺少推荐单位盖章页。"], "correction_due": "2022-11-30"}}),
     ("review", "GET", "/v1/review/campaigns/{campaign}/targets"): Row(
         only(body_own=200, body_other=200, secretariat=200), CAMPAIGN),
     ("review", "GET", "/v1/review/campaigns/{campaign}/progress"): Row(only(secretariat=200), CAMPAIGN),

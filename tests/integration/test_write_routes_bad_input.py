@@ -29,6 +29,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 BIG = "长" * 400_000  # 1.2 MB of UTF-8: past every service's body limit
 CLOSED = datetime.fromisoformat("2022-11-01T00:00:00+08:00")  # submissions closed
 BEFORE_REVIEW = datetime.fromisoformat("2022-10-31T23:00:00+08:00")
+CORRECTION_OVER = datetime.fromisoformat("2022-12-01T00:00:00+08:00")  # nomination_r's correction period over
 UNKNOWN = str(uuid4())
 
 
@@ -67,6 +68,8 @@ SENT = "/v1/applications/{w.sent[%s]}"
 UNITS, CHANNELS = f"/v1/campaigns/{C}/units", f"/v1/campaigns/{C}/units/unit-c/channels"
 SCREEN, DECIDE = "/v1/review/nominations/{w.nomination_s}/screening", f"/v1/review/campaigns/{C}/nominations/%s/decision"
 SIT = f"/v1/review/campaigns/{C}/final/sittings"
+RETURN, RETURNED = "/v1/review/nominations/{w.nomination_s}/return", "/v1/nominations/{w.nomination_r}"
+DUE = {"reasons": ["推荐表缺少盖章页。"], "correction_due": "2022-11-30"}
 SCORE, CONFLICT = T1 + "/nominations/{w.nomination_a}/scores", T1 + "/nominations/{w.nomination_a}/conflict"
 PUB = f"/v1/publish/campaigns/{C}"
 OBJECT, PAGE_OBJECT = PUB + "/notices/{w.notice_open}/objections", f"/campaigns/{C}/notices/{{w.notice_open}}/objections"
@@ -131,6 +134,18 @@ CASES = [
      "submission_closed", ("intake", CLOSED)),
     ("withdraw: oversized, chunked", "intake", "POST", NOMINATION + "/withdraw", "unit_own",
      CHUNKED(orjson.dumps({"reason": BIG})), 413, "payload_too_large"),
+    # --- intake: a return for correction (退回补正) --------------------------------------------------------
+    ("resubmit: not returned", "intake", "POST", NOMINATION + "/resubmit", "unit_own", None, 409, "not_returned"),
+    ("resubmit: unknown nomination", "intake", "POST", f"/v1/nominations/{UNKNOWN}/resubmit", "unit_own", None, 404,
+     "nomination_not_found"),
+    ("resubmit: a withdrawn nomination", "intake", "POST", "/v1/nominations/{w.nomination_w}/resubmit", "unit_own",
+     None, 409, "already_withdrawn"),
+    ("resubmit: past the correction deadline", "intake", "POST", RETURNED + "/resubmit", "unit_own", None, 422,
+     "correction_closed", ("intake", CORRECTION_OVER)),
+    ("amend: returned, past the correction deadline", "intake", "PUT", RETURNED, "unit_own", J({"form": AMEND}), 422,
+     "correction_closed", ("intake", CORRECTION_OVER)),
+    ("amend: returned, moved to another domain", "intake", "PUT", RETURNED, "unit_own",
+     J({"domain": "biomedicine", "form": AMEND}), 422, "correction_keeps_target", ("intake", CLOSED)),
     # --- intake: the applicant's drafts ----------------------------------------------------------------
     ("application: malformed JSON", "intake", "POST", "/v1/applications", "applicant", RAW(b"{'unit_id': 1}"), 400,
      "malformed_json"),
@@ -256,6 +271,31 @@ CASES = [
      J({"passed": False, "reasons": ["改判"]}), 409, "already_screened"),
     ("screening: a withdrawn nomination", "review", "POST", "/v1/review/nominations/{w.nomination_w}/screening",
      "secretariat", J({"passed": True}), 409, "withdrawn"),
+    # --- review: returns for correction ---------------------------------------------------------------
+    ("return: malformed JSON", "review", "POST", RETURN, "secretariat", RAW(b'{"reasons": [}'), 400, "malformed_json"),
+    ("return: no reasons", "review", "POST", RETURN, "secretariat", J({**DUE, "reasons": []}), 422, "reasons_required"),
+    ("return: blank reasons", "review", "POST", RETURN, "secretariat", J({**DUE, "reasons": ["  "]}), 422,
+     "reasons_required"),
+    ("return: deadline missing", "review", "POST", RETURN, "secretariat", J({"reasons": ["缺页"]}), 422,
+     "invalid_request"),
+    ("return: deadline not a date", "review", "POST", RETURN, "secretariat", J({**DUE, "correction_due": "下周"}), 422,
+     "invalid_request"),
+    ("return: deadline past", "review", "POST", RETURN, "secretariat", J({**DUE, "correction_due": "2022-11-09"}), 422,
+     "correction_due_past"),
+    ("return: 21 reasons", "review", "POST", RETURN, "secretariat", J({**DUE, "reasons": ["缺页"] * 21}), 422,
+     "invalid_request"),
+    ("return: unknown field", "review", "POST", RETURN, "secretariat", J({**DUE, "passed": False}), 422,
+     "invalid_request"),
+    ("return: unknown nomination", "review", "POST", f"/v1/review/nominations/{UNKNOWN}/return", "secretariat", J(DUE),
+     404, "nomination_not_found"),
+    ("return: screened already", "review", "POST", "/v1/review/nominations/{w.nomination_a}/return", "secretariat",
+     J(DUE), 409, "already_screened"),
+    ("return: a withdrawn nomination", "review", "POST", "/v1/review/nominations/{w.nomination_w}/return",
+     "secretariat", J(DUE), 409, "withdrawn"),
+    ("return: returned already, another deadline", "review", "POST", "/v1/review/nominations/{w.nomination_r}/return",
+     "secretariat", J({**DUE, "correction_due": "2022-12-05"}), 409, "already_returned"),
+    ("screening: awaiting correction", "review", "POST", "/v1/review/nominations/{w.nomination_r}/screening",
+     "secretariat", J({"passed": True}), 409, "awaiting_correction"),
     # --- review: the plan ------------------------------------------------------------------------------
     ("plan: malformed JSON", "review", "PUT", T1 + "/plan", "body_own", RAW(b'{"plan": "x", }'), 400, "malformed_json"),
     ("plan: roster missing", "review", "PUT", T1 + "/plan", "body_own",

@@ -31,7 +31,8 @@ EXPECTED_ROWS = {
     # holders: a1, a3, a4 (moved into 电子信息 when amended), b2 (moved to 先进材料), e1; a2 withdrawn, b1 screened out
     "quota.units": 2, "quota.nominations": 7, "quota.holders": 5, "quota.registry": 2,
     # seats: e00's two automatic conflicts, four assigned, the declared conflict's replacement
-    "review.screenings": 3, "review.targets": 1, "review.seats": 7, "review.scores": 4, "review.ranked": 2,
+    # returns: b2's, answered by unit-b's correction and resubmission
+    "review.screenings": 3, "review.returns": 1, "review.targets": 1, "review.seats": 7, "review.scores": 4, "review.ranked": 2,
     "review.decisions": 2,
     "publish.notices": 1, "publish.objections": 2, "publish.releases": 1,
 }
@@ -86,6 +87,13 @@ async def _status(run: Run, name: str, unit: str, wanted: str) -> None:
     async def seen():
         r = await run.c["intake"].get(f"/v1/nominations/{run.ids[name]}", headers=run.h("unit", unit))
         return r.status_code == 200 and r.json()["status"] == wanted
+    await wait_for(seen, timeout_s=30)
+
+
+async def _screening(run: Run, name: str, unit: str, wanted: str) -> None:
+    async def seen():
+        r = await run.c["intake"].get(f"/v1/nominations/{run.ids[name]}", headers=run.h("unit", unit))
+        return r.status_code == 200 and (r.json()["screening"] or {}).get("state") == wanted
     await wait_for(seen, timeout_s=30)
 
 
@@ -144,7 +152,7 @@ async def _applicants(run: Run) -> None:
 
 
 async def review(run: Run) -> None:
-    """Screening (b1 fails), a plan whose e00 works at unit-a, assignment, a declared conflict, scores,
+    """Screening (b1 fails, b2 is returned for correction and resubmitted), a plan whose e00 works at unit-a, assignment, a declared conflict, scores,
     results, and the final decisions (a3's revised)."""
     run.clock.at = IN_REVIEW
     await views_show(run.db, "SELECT count(*) FROM review_views.nominations WHERE list_code = 'leading_tech' "
@@ -155,6 +163,15 @@ async def review(run: Run) -> None:
         await run.ok("review", "POST", f"/v1/review/nominations/{run.ids[name]}/screening", 201, headers=secretariat,
                      json={"passed": passed, "reasons": [] if passed else ["推荐表缺少盖章页"]})
     await views_show(run.db, "SELECT count(*) FROM review_views.nominations WHERE screening_passed", 2)
+    # b2 is returned for correction; unit-b corrects it after the campaign's deadline and resubmits it.
+    await run.ok("review", "POST", f"/v1/review/nominations/{run.ids['b2']}/return", 201, headers=secretariat,
+                 json={"reasons": ["推荐表缺少盖章页"], "correction_due": "2022-11-20"})
+    await _screening(run, "b2", "unit-b", "returned")
+    unit_b = run.h("unit", "unit-b")
+    await run.ok("intake", "PUT", f"/v1/nominations/{run.ids['b2']}", headers=unit_b,
+                 json={"form": _nomination("advanced_materials", "改投先进材料b2（补正）")["form"]})
+    await run.ok("intake", "POST", f"/v1/nominations/{run.ids['b2']}/resubmit", headers=unit_b)
+    await _screening(run, "b2", "unit-b", "resubmitted")
     body = run.h("review_body", LIFE)
     await run.ok("review", "PUT", BIO + "/plan", 201, headers=body,
                  json=plan_body(roster(4, conflicted_with=UNITS["unit-a"][0]), per_item=2))

@@ -94,6 +94,8 @@ class World:
     nomination_c: str = ""        # unit-a's, in T2, scored and in submitted results
     nomination_s: str = ""        # unit-b's, holds a slot, not screened yet
     nomination_w: str = ""        # unit-a's, to withdraw
+    nomination_r: str = ""        # unit-a's, returned for correction (退回补正), to resubmit
+    nomination_t: str = ""        # unit-b's, holds a slot, not screened yet, to return for correction
     draft: str = ""               # acme's draft to unit-a
     sent: dict[str, str] = field(default_factory=dict)  # acme's applications sent to unit-a: return/decline/recommend
     experts: dict[str, str] = field(default_factory=dict)  # assigned / unassigned / conflicted (on nomination_a)
@@ -165,8 +167,10 @@ async def _nominations(s: Services, w: World) -> None:
     w.nomination_c = await nominate("unit-a", "electronic_info")
     w.nomination_s = await nominate("unit-b", "biomedicine")
     w.nomination_w = await nominate("unit-a", "biomedicine")
+    w.nomination_r = await nominate("unit-a", "equipment_manufacturing")
+    w.nomination_t = await nominate("unit-b", "equipment_manufacturing")
     # The quota decider reserves a slot for each; the review's view of them follows.
-    await rows_are("SELECT count(*) FROM review_views.nominations WHERE quota_outcome = 'reserved'", 5)
+    await rows_are("SELECT count(*) FROM review_views.nominations WHERE quota_outcome = 'reserved'", 7)
 
 
 async def _applications(s: Services, w: World) -> None:
@@ -197,6 +201,9 @@ async def _review(s: Services, w: World) -> None:
     for nid in (w.nomination_a, w.nomination_b, w.nomination_c):
         ok(await s.review.post(f"/v1/review/nominations/{nid}/screening", json={"passed": True}, headers=secretariat(s)))
     await rows_are("SELECT count(*) FROM review_views.nominations WHERE screening_passed", 3)
+    ok(await s.review.post(f"/v1/review/nominations/{w.nomination_r}/return", headers=secretariat(s),
+                           json={"reasons": ["推荐表缺少推荐单位盖章页。"], "correction_due": "2022-11-30"}))
+    await rows_are("SELECT count(*) FROM intake.nomination_status WHERE screening = 'returned'", 1)
     materials, info = headers(s, "review_body", MATERIALS), headers(s, "review_body", INFO)
     # T1: five experts, two per nomination (two may declare a conflict on one and still be replaced).
     ok(await s.review.put(T1 + "/plan", json=plan_body(ROSTER, per_item=2), headers=materials))

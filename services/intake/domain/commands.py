@@ -84,7 +84,14 @@ class WithdrawNomination:
     reason: str
 
 
-NominationCommand = SubmitNomination | AmendNomination | WithdrawNomination
+@dataclass(frozen=True)
+class ResubmitNomination:
+    """The unit resubmits a nomination returned for correction (退回补正), within the correction period."""
+    by: Identity
+    nomination_id: UUID
+
+
+NominationCommand = SubmitNomination | AmendNomination | WithdrawNomination | ResubmitNomination
 ApplicationCommand = SaveApplication | SendApplication | ReturnApplication | DeclineApplication | RecommendApplication
 
 

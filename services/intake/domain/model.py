@@ -15,6 +15,7 @@ from contracts.events import (
     AttachmentRef,
     Event,
     NominationAmended,
+    NominationResubmitted,
     NominationSubmitted,
     NominationWithdrawn,
 )
@@ -42,6 +43,21 @@ class ApplicationState:
     updated_at: datetime | None = None
 
 
+ScreeningVerdict = Literal["passed", "failed", "returned"]
+
+
+@dataclass(frozen=True)
+class ScreeningOutcome:
+    """The secretariat's last screening outcome (形式审查) on a nomination, as the review's events said it:
+    passed, failed, or returned for correction (退回补正) with its deadline and round."""
+
+    verdict: ScreeningVerdict
+    reasons: tuple[str, ...] = ()
+    correction_due_at: datetime | None = None  # returned: the exclusive end of the correction period
+    return_round: int = 0                      # returned: which return this is (1, 2, …)
+    at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class NominationState:
     nomination_id: UUID
@@ -60,6 +76,14 @@ class NominationState:
     withdraw_reason: str = ""
     submitted_at: datetime | None = None
     updated_at: datetime | None = None
+    resubmitted_round: int = 0                # the last return for correction the unit resubmitted
+    screening: ScreeningOutcome | None = None  # the review's, projected beside the state (never saved with it)
+
+    @property
+    def awaiting_correction(self) -> bool:
+        """Returned for correction, and not resubmitted since."""
+        s = self.screening
+        return s is not None and s.verdict == "returned" and s.return_round > self.resubmitted_round
 
 
 def evolve_application(state: ApplicationState | None, event: Event) -> ApplicationState | None:
@@ -113,4 +137,6 @@ def evolve_nomination(state: NominationState | None, event: Event) -> Nomination
                            title=event.title, form=event.form, opinion=opinion, updated_at=event.occurred_at)
         case NominationWithdrawn() if state is not None:
             return replace(state, withdrawn=True, withdraw_reason=event.reason, updated_at=event.occurred_at)
+        case NominationResubmitted() if state is not None and event.round > state.resubmitted_round:
+            return replace(state, resubmitted_round=event.round, updated_at=event.occurred_at)
     return state

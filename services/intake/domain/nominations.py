@@ -1,4 +1,5 @@
-"""The unit's recommendation, pure: submit directly, amend before the deadline, withdraw with a reason.
+"""The unit's recommendation, pure: submit directly, amend before the deadline (or, returned for
+correction, until the correction deadline: domain/corrections.py), withdraw with a reason, resubmit.
 
 decide(state, command, context) -> events, as every aggregate in the house.
 """
@@ -9,9 +10,9 @@ from contracts.errors import Conflict, DomainError
 from contracts.events import Event, NominationAmended, NominationSubmitted, NominationWithdrawn, unit_key
 from services.intake.forms import form_diff
 
-from . import rules
+from . import corrections, rules
 from .access import own_nomination
-from .commands import AmendNomination, NominationCommand, SubmitNomination, WithdrawNomination
+from .commands import AmendNomination, NominationCommand, ResubmitNomination, SubmitNomination, WithdrawNomination
 from .context import IntakeContext
 from .model import NominationState
 
@@ -24,6 +25,8 @@ def decide(state: NominationState | None, cmd: NominationCommand, context: Intak
             return decide_amend(state, cmd, context)
         case WithdrawNomination():
             return decide_withdraw(state, cmd, context)
+        case ResubmitNomination():
+            return corrections.decide_resubmit(state, cmd, context)
     raise TypeError(f"not a nomination command: {cmd!r}")
 
 
@@ -53,9 +56,13 @@ def decide_submit(state: NominationState | None, cmd: SubmitNomination, context:
 def decide_amend(state: NominationState | None, cmd: AmendNomination, context: IntakeContext) -> list[Event]:
     state = own_nomination(state, cmd.by)
     campaign = context.campaign
-    now = rules.check_open(campaign, context.now)
+    correcting = corrections.correcting(state, campaign, context.now)
+    now = corrections.check_correction_open(state, context.now) if correcting else rules.check_open(campaign,
+                                                                                                  context.now)
     list_code = cmd.list_code or state.list_code
     domain = cmd.domain if cmd.list_code or cmd.domain else state.domain
+    if correcting:
+        corrections.check_target_kept(state, list_code, domain)
     rules.check_nominator(campaign, cmd.by, list_code, domain)
     old = rules.parse_nomination_form(state.list_code, state.domain, state.form)
     new = rules.parse_nomination_form(list_code, domain, {"recommending_opinion": state.opinion or None, **cmd.form})

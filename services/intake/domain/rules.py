@@ -5,12 +5,13 @@ The outside facts (the time, the unit's registration, earlier campaigns' listing
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from contracts.campaign import Campaign
+from contracts.deadline_text import deadline_text as end_text
 from contracts.errors import DomainError, Forbidden
 from contracts.identity import Identity
 from services.intake.forms import form_errors_zh, parse_form
@@ -40,11 +41,7 @@ class FormInvalid(DomainError):
 def deadline_text(campaign: Campaign) -> str:
     """The submission deadline as people write it, in the campaign's time zone (an exclusive end at
     midnight reads as 24:00 of the day before, as the notice writes 10月31日24时)."""
-    end = campaign.timeline.submission_closes_at.astimezone(campaign.tz)
-    if (end.hour, end.minute, end.second) == (0, 0, 0):
-        day = end - timedelta(days=1)
-        return f"{day.year}年{day.month}月{day.day}日24:00（北京时间）"
-    return f"{end.year}年{end.month}月{end.day}日{end:%H:%M}（北京时间）"
+    return end_text(campaign.timeline.submission_closes_at, campaign.tz)
 
 
 def check_open(campaign: Campaign, now: datetime) -> datetime:

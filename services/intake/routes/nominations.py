@@ -26,7 +26,8 @@ async def submit_nomination(body: NominationRequest, request: Request, req: Writ
     return answer(await handlers.submit_nomination(service_of(request), req, body))
 
 
-@router.put("/v1/nominations/{nomination_id}", responses=problems(404, 409, 422, 503), summary="修改推荐（截止前）")
+@router.put("/v1/nominations/{nomination_id}", responses=problems(404, 409, 422, 503),
+            summary="修改推荐（截止前；退回补正的，补正期限前）")
 async def amend_nomination(nomination_id: UUID, body: AmendRequest, request: Request,
                            req: WriteRequest = Depends(nominating)):
     """A new revision of the form; the event carries the field-level difference."""
@@ -38,6 +39,14 @@ async def amend_nomination(nomination_id: UUID, body: AmendRequest, request: Req
 async def withdraw_nomination(nomination_id: UUID, body: ReasonRequest, request: Request,
                               req: WriteRequest = Depends(nominating)):
     return answer(await handlers.withdraw_nomination(service_of(request), req, nomination_id, body.reason))
+
+
+@router.post("/v1/nominations/{nomination_id}/resubmit", responses=problems(404, 409, 422, 503),
+             summary="退回补正后重新提交（补正期限前），重新进入形式审查")
+async def resubmit_nomination(nomination_id: UUID, request: Request, req: WriteRequest = Depends(nominating)):
+    """A nomination the secretariat returned for correction: amend it (PUT) until the correction deadline,
+    even after the campaign's, then resubmit it here."""
+    return answer(await handlers.resubmit_nomination(service_of(request), req, nomination_id))
 
 
 @router.get("/v1/nominations", responses=problems(), summary="本单位的推荐（含实时状态），分页")

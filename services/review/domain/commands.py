@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -20,6 +21,15 @@ class Screen:
     nomination_id: UUID
     passed: bool
     reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReturnForCorrection:
+    """The secretariat returns one nomination to its unit for correction (退回补正) until a deadline."""
+    by: Identity
+    nomination_id: UUID
+    reasons: tuple[str, ...]
+    correction_due_at: datetime  # exclusive: the instant the correction period ends
 
 
 @dataclass(frozen=True)

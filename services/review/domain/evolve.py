@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
-                              FinalDecisionRecorded, NominationScreened, PrelimResultsSubmitted, PrelimScored,
-                              ReviewPlanConfirmed, ReviewPlanFiled)
+                              FinalDecisionRecorded, NominationReturned, NominationScreened, PrelimResultsSubmitted,
+                              PrelimScored, ReviewPlanConfirmed, ReviewPlanFiled)
 
 from .final import DecisionState, SittingState
-from .model import PanelSeat, Ranked, RecordedScore, ScoreState, Screening, ScreeningState, Seat, TargetState
+from .model import (PanelSeat, Ranked, RecordedScore, Returned, ScoreState, Screening, ScreeningState, Seat,
+                    TargetState)
 
 
 def evolve_target(state: TargetState, events: Iterable[Event]) -> TargetState:
@@ -67,6 +68,9 @@ def evolve_screening(state: ScreeningState, events: Iterable[Event]) -> Screenin
         if isinstance(e, NominationScreened) and state.record is None:  # screened once: the first stands
             state = state._replace(screened=e.passed, record=Screening(e.nomination_id, e.campaign, e.passed,
                                                                           e.event_id))
+        elif isinstance(e, NominationReturned) and (state.returned is None or e.round > state.returned.round):
+            state = state._replace(returned=Returned(e.nomination_id, e.campaign, e.round, e.correction_due_at,
+                                                     e.event_id))
     return state
 
 

@@ -83,6 +83,7 @@ class NominationFacts:
     withdrawn: bool
     screened: bool | None         # None: not screened yet; else passed
     parties: NominationParties
+    resubmitted_round: int = 0    # the last return for correction the unit has resubmitted (0: none)
 
     @property
     def standing(self) -> NominationStanding:
@@ -123,9 +124,28 @@ class Screening:
     event_id: UUID
 
 
+@dataclass(frozen=True)
+class Returned:
+    """A nomination's last return for correction (退回补正) on record (its NominationReturned)."""
+
+    nomination_id: UUID
+    campaign: str
+    round: int
+    correction_due_at: datetime
+    event_id: UUID
+
+
 class ScreeningState(NamedTuple):
-    """A nomination's facts, and its screening so far; decide reads the first two (a plain pair will do)."""
+    """A nomination's facts, and its screening so far; decide reads the first two (a plain pair will do)
+    and the last return, if any."""
 
     facts: NominationFacts | None
     screened: bool | None               # None: not screened
     record: Screening | None = None     # what the store keeps of it
+    returned: Returned | None = None    # the last return for correction
+
+    @property
+    def awaiting_correction(self) -> bool:
+        """Returned, and the unit has not resubmitted since."""
+        return (self.returned is not None and self.facts is not None
+                and self.facts.resubmitted_round < self.returned.round)

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from contracts.deadline_text import end_of_day
 from contracts.identity import Identity
 from eventlog.http.auth import requires
 from eventlog.http.front_door import WriteRequest, service_of
@@ -13,8 +14,8 @@ from eventlog.http.docs import ALREADY_SO, Paging, json_response, paging
 from eventlog.http.problems import reply_response
 
 from .. import handlers
-from ..domain.commands import Screen
-from ..schemas import ScreeningRequest
+from ..domain.commands import ReturnForCorrection, Screen
+from ..schemas import ReturnRequest, ScreeningRequest
 from ..views import review_queries
 from .common import campaign_of, problems, review_writer
 
@@ -25,7 +26,7 @@ secretariat, secretariat_writing = requires("secretariat"), review_writer("secre
 @router.get("/v1/review/campaigns/{campaign}/screening", responses=problems(404),
             summary="形式审查队列：占用名额（或另行组织榜单已受理）的推荐，分页")
 async def screening_queue(campaign: str, request: Request, paging: Paging = Depends(paging),
-                          status: str | None = Query(None, pattern="^(pending|passed|failed)$"),
+                          status: str | None = Query(None, pattern="^(pending|passed|failed|returned)$"),
                           who: Identity = Depends(secretariat)):
     await campaign_of(request, campaign)
     async with service_of(request).pool.acquire() as conn:
@@ -38,3 +39,11 @@ async def screen(nomination_id: UUID, body: ScreeningRequest, request: Request,
                  req: WriteRequest = Depends(secretariat_writing)):
     cmd = Screen(req.who, nomination_id, body.passed, tuple(body.reasons))
     return reply_response(await handlers.screen(service_of(request), req, cmd))
+
+
+@router.post("/v1/review/nominations/{nomination_id}/return", status_code=201, responses=problems(404, 409, 422),
+             summary="退回补正：说明理由并给出补正期限；推荐单位可在期限前修改并重新提交，重新提交后再行审查")
+async def return_for_correction(nomination_id: UUID, body: ReturnRequest, request: Request,
+                                req: WriteRequest = Depends(secretariat_writing)):
+    cmd = ReturnForCorrection(req.who, nomination_id, tuple(body.reasons), end_of_day(body.correction_due))
+    return reply_response(await handlers.return_for_correction(service_of(request), req, cmd))

@@ -79,6 +79,16 @@ class NominationScreened(_OnNomination, kw_only=True):
     reasons: tuple[str, ...] = ()
 
 
+class NominationReturned(_OnNomination, kw_only=True):
+    reasons: tuple[str, ...] = ()
+    correction_due_at: datetime
+    round: int = 1
+
+
+class NominationResubmitted(_OnNomination, kw_only=True):
+    round: int
+
+
 class _QuotaDecision(ViewEvent, kw_only=True):
     event_id: str
     nomination_id: str

@@ -18,7 +18,8 @@ from eventlog.projection.view_table import micros
 
 from . import review_events as ev
 from .review_tables import (ASSIGNMENT, ATTACHMENTS, CONFIRMATION, CONFLICT, CONTENT, DECISION, NOMINATIONS as
-                            NOMINATION_ROWS, PANEL, PLAN, PRELIM, QUOTA as QUOTA_COLUMNS, RESULTS, SCORE, SCREENING,
+                            NOMINATION_ROWS, PANEL, PLAN, PRELIM, QUOTA as QUOTA_COLUMNS, RESUBMITTED, RESULTS, SCORE,
+                            SCREENING,
                             SUBMITTED_AT, TARGET, TARGETS, UNIT_NAME, UNITS, WITHDRAWN_AT, NOTICE_OPENED, NOTICES)
 
 RESERVE, RELEASE = 0, 1  # quota phases within one revision
@@ -46,9 +47,21 @@ def nomination_withdrawn(view: ViewBatch, e: ev.NominationWithdrawn) -> None:
     view.nominations.least(WITHDRAWN_AT, e.nomination_id, micros(e.occurred_at))
 
 
+VERDICT = 1_000_000  # a pass or a fail orders after every return for correction (numbered by round from 1)
+
+
 def nomination_screened(view: ViewBatch, e: ev.NominationScreened) -> None:
-    view.nominations.latest(SCREENING, e.nomination_id, (micros(e.occurred_at), e.event_id),
-                            (e.passed, list(e.reasons)))
+    view.nominations.latest(SCREENING, e.nomination_id, (VERDICT, micros(e.occurred_at), e.event_id),
+                            (e.passed, list(e.reasons), None, None))
+
+
+def nomination_returned(view: ViewBatch, e: ev.NominationReturned) -> None:
+    view.nominations.latest(SCREENING, e.nomination_id, (e.round, micros(e.occurred_at), e.event_id),
+                            (None, list(e.reasons), micros(e.correction_due_at), e.round))
+
+
+def nomination_resubmitted(view: ViewBatch, e: ev.NominationResubmitted) -> None:
+    view.nominations.latest(RESUBMITTED, e.nomination_id, (e.round, e.event_id), (micros(e.occurred_at),))
 
 
 def quota_reserved(view: ViewBatch, e: ev.QuotaReserved) -> None:
@@ -138,6 +151,8 @@ FOLDS = {
     ev.NominationAmended: nomination_amended,
     ev.NominationWithdrawn: nomination_withdrawn,
     ev.NominationScreened: nomination_screened,
+    ev.NominationReturned: nomination_returned,
+    ev.NominationResubmitted: nomination_resubmitted,
     ev.QuotaReserved: quota_reserved,
     ev.QuotaRejected: quota_rejected,
     ev.QuotaReleased: quota_released,

@@ -12,6 +12,8 @@ from decimal import Decimal
 import asyncpg
 import orjson
 
+from contracts.deadline_text import BEIJING
+
 from .review_folds import REVIEW_VIEWS
 from .review_progress import body_progress, campaign_progress
 from .review_tables import TARGETS, seated
@@ -20,7 +22,8 @@ S = REVIEW_VIEWS.schema
 _SEATED = seated("p")
 # Held a quota slot at some time: a release only ever follows a reservation.
 _HELD_SLOT = "n.quota_outcome IN ('reserved', 'released')"
-SCREENING_STATES = ("pending", "passed", "failed")
+SCREENING_STATES = ("pending", "passed", "failed", "returned")
+_ALWAYS_COUNTED = SCREENING_STATES[:3]  # "returned" is counted from a campaign's first return on
 __all__ = ["body_progress", "campaign_progress", "expert_queue", "screening_queue", "target", "target_nominations"]
 _LISTED = ", ".join(f"n.{c}" for c in (
     "unit_id", "title", "submitted_at", "withdrawn_at", "quota_outcome", "screening_state", "screening_reasons",
@@ -117,21 +120,31 @@ async def expert_queue(conn: asyncpg.Connection, expert_id: str, page: int, page
     return _page(page, page_size, counts["total"], items, scored=counts["scored"])
 
 
+def _queued(r: asyncpg.Record) -> dict:
+    item = {k: r[k] for k in r.keys() if k != "correction_due_at"}
+    item["screening_reasons"] = r["screening_reasons"] or []
+    if r["screening_state"] == "returned":
+        item["correction_due_at"] = r["correction_due_at"].astimezone(BEIJING)  # as the deadline was given
+    return item
+
+
 async def screening_queue(conn: asyncpg.Connection, campaign: str, page: int, page_size: int,
                           status: str | None = None) -> dict:
     """Nominations holding a quota slot and not withdrawn, with their screening state; `status` filters
-    (pending/passed/failed, None for all) and `by_state` counts each."""
+    (pending/passed/failed/returned, None for all) and `by_state` counts each. A nomination returned for
+    correction shows its deadline while it awaits the unit's resubmission."""
     if status is not None and status not in SCREENING_STATES:
         raise ValueError(f"unknown screening status {status!r}")
     where = (f"FROM {S}.nominations n WHERE n.campaign = $1 AND n.quota_outcome = 'reserved' "
              "AND n.withdrawn_at IS NULL AND n.revision IS NOT NULL")
-    by_state = {state: 0 for state in SCREENING_STATES} | {r["screening_state"]: r["n"] for r in await conn.fetch(
+    by_state = {state: 0 for state in _ALWAYS_COUNTED} | {r["screening_state"]: r["n"] for r in await conn.fetch(
         f"SELECT n.screening_state, count(*) AS n {where} GROUP BY 1", campaign)}
     args = [campaign] if status is None else [campaign, status]
     rows = await conn.fetch(f"SELECT n.nomination_id::text AS nomination_id, n.unit_id, n.target_key, n.list_code, "
                             "n.domain, n.title, n.revision, n.submitted_at, n.screening_state, n.screening_reasons, "
-                            f"n.screened_at {where}{' AND n.screening_state = $2' if status else ''} "
+                            f"n.screened_at, n.correction_due_at {where}"
+                            f"{' AND n.screening_state = $2' if status else ''} "
                             f"ORDER BY n.submitted_at, n.nomination_id {_slice(page, page_size)}", *args)
-    items = [{**dict(r), "screening_reasons": r["screening_reasons"] or []} for r in rows]
-    total = sum(by_state.values()) if status is None else by_state[status]
+    items = [_queued(r) for r in rows]
+    total = sum(by_state.values()) if status is None else by_state.get(status, 0)
     return _page(page, page_size, total, items, by_state=by_state)

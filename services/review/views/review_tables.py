@@ -34,7 +34,15 @@ WITHDRAWN_AT = Least(C("withdrawn_at", "timestamptz"))
 QUOTA = LatestBy((C("quota_revision", "integer"), C("quota_phase", "smallint"), event_id("quota_event")),
                  (C("quota_outcome", "text"), C("quota_reason", "text")))
 # The secretariat's form and eligibility check (形式审查); a re-check replaces an earlier one.
-SCREENING = LatestBy(occurred("screened"), (C("screening_passed", "boolean"), C("screening_reasons", "text[]")))
+# A return for correction (退回补正) is a screening outcome too: no verdict, its reasons, its deadline and round.
+# Ordered by what follows what, not by time (one instant may see both): a later return by its round, and a
+# verdict after any return (review_folds.VERDICT); a verdict's re-check by its time.
+SCREENING = LatestBy((C("screening_order", "integer"), *occurred("screened")),
+                     (C("screening_passed", "boolean"), C("screening_reasons", "text[]"),
+                      C("correction_due_at", "timestamptz"), C("return_round", "integer")))
+# The last return the unit resubmitted (by round): a returned nomination awaits screening again from then.
+RESUBMITTED = LatestBy((C("resubmitted_round", "integer"), event_id("resubmitted_event")),
+                       (C("resubmitted_at", "timestamptz"),))
 PRELIM = LatestBy(occurred("prelim"),
                   (C("prelim_aggregate", "numeric"), C("prelim_raw_sum", "numeric"), C("prelim_rank", "integer"),
                    C("prelim_expert_count", "integer"), C("prelim_method", "text"), C("prelim_divergent", "boolean")))
@@ -44,13 +52,14 @@ DECISION = LatestBy((C("decision_revision", "integer"), *occurred("decided")),
 
 NOMINATIONS = ViewTable(
     "nominations", key=(C("nomination_id", "uuid"),),
-    groups=(CONTENT, ATTACHMENTS, SUBMITTED_AT, WITHDRAWN_AT, QUOTA, SCREENING, PRELIM, DECISION),
+    groups=(CONTENT, ATTACHMENTS, SUBMITTED_AT, WITHDRAWN_AT, QUOTA, SCREENING, PRELIM, DECISION, RESUBMITTED),
     generated=("target_key text GENERATED ALWAYS AS (campaign || ':' || list_code || ':' || COALESCE(domain, '')) "
                "STORED",
                "in_review boolean GENERATED ALWAYS AS (quota_outcome IS NOT DISTINCT FROM 'reserved' "
                "AND screening_passed IS TRUE AND withdrawn_at IS NULL) STORED",
                "screening_state text GENERATED ALWAYS AS (CASE WHEN screening_passed THEN 'passed' "
-               "WHEN NOT screening_passed THEN 'failed' ELSE 'pending' END) STORED"),
+               "WHEN NOT screening_passed THEN 'failed' WHEN return_round > coalesce(resubmitted_round, 0) "
+               "THEN 'returned' ELSE 'pending' END) STORED"),
     indexes=("CREATE INDEX {name}_by_target ON {table} (target_key, prelim_rank, submitted_at, nomination_id)",
              "CREATE INDEX {name}_screening ON {table} (campaign, screening_state, submitted_at, nomination_id) "
              "WHERE quota_outcome = 'reserved' AND withdrawn_at IS NULL"),
