@@ -57,7 +57,7 @@ CONTRACTS: tuple[TopicContract, ...] = (
                   publishers=("intake",), consumers=("intake",)),
     TopicContract(REVIEW, (ev.ReviewPlanFiled, ev.ReviewPlanConfirmed, ev.ExpertAssigned, ev.ExpertUnassigned,
                            ev.ConflictDeclared, ev.ExpertScoreRecorded,
-                           ev.PrelimScored, ev.PrelimResultsSubmitted, ev.FinalDecisionRecorded),
+                           ev.PrelimScored, ev.PrelimResultsSubmitted, ev.FinalDecisionRecorded, ev.SeatShortfallRecorded),
                   publishers=("review",), consumers=("intake", "publish")),
     TopicContract(PUBLISH, (ev.PublicNoticeOpened, ev.ObjectionFiled, ev.ObjectionResolved, ev.ListPublished),
                   publishers=("publish",), consumers=("intake", "review", "publish")),

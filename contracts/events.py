@@ -296,6 +296,9 @@ class ReviewPlanFiled(Event):
     tie_break: Annotated[tuple[TieBreak, ...], Field(min_length=1)] = DEFAULT_TIE_BREAK
     max_load: int | None = Field(default=None, ge=1)  # most items one expert scores; None: no limit
     roster: tuple[RosterExpert, ...] = ()
+    # Once scoring began the plan is locked but for this: the plan (event id) it extends, by more
+    # experts on the roster or a higher load limit, every other term the same.
+    extends: UUID | None = None
 
     @model_validator(mode="after")
     def _a_whole_plan(self) -> ReviewPlanFiled:
@@ -368,6 +371,24 @@ class ConflictDeclared(Event):
     def automatic(self) -> bool:
         """Found by rule (same organisation as applicant or recommender), not declared by the expert."""
         return self.reason_code == "automatic"
+
+
+class SeatShortfallRecorded(Event):
+    """A nomination has fewer experts than its plan asks, and no eligible expert can take the seat
+    (one declared a conflict, or left by rule): the fact, and what would fix it. The body fixes it by
+    extending the roster or raising the load limit; the seat is filled then."""
+
+    type: Literal["SeatShortfallRecorded"] = "SeatShortfallRecorded"
+    nomination_id: UUID
+    body_code: Code
+    list_code: Code
+    domain: Code | None = None
+    seats_needed: int = Field(ge=1)         # experts still to add to the nomination
+    eligible: int = Field(ge=0)             # roster experts free of conflict and not on it yet
+    max_load: int = Field(ge=1)             # the load limit the search ran under
+    experts_needed: int = Field(ge=1)       # the fewest new unconflicted experts that would fill it
+    max_load_needed: int | None = None      # the least load limit that would, if any does
+    left_by: OrgId | None = None            # the expert whose leaving opened the seat
 
 
 class ExpertScoreRecorded(Event):
@@ -541,7 +562,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     QuotaReserved, QuotaRejected, QuotaReleased,
     ReviewPlanFiled, ReviewPlanConfirmed, ExpertAssigned, ExpertUnassigned, ConflictDeclared, ExpertScoreRecorded,
     PrelimScored,
-    PrelimResultsSubmitted, FinalDecisionRecorded,
+    PrelimResultsSubmitted, FinalDecisionRecorded, SeatShortfallRecorded,
     PublicNoticeOpened, ObjectionFiled, ObjectionResolved, ListPublished,
 )
 EVENT_TYPES: dict[str, type[Event]] = {cls.model_fields["type"].default: cls for cls in EVENT_CLASSES}

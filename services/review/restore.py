@@ -12,7 +12,7 @@ import asyncpg
 
 from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
                               FinalDecisionRecorded, NominationScreened, PrelimResultsSubmitted, PrelimScored,
-                              ReviewPlanConfirmed, ReviewPlanFiled)
+                              ReviewPlanConfirmed, ReviewPlanFiled, SeatShortfallRecorded)
 from contracts.topics import NOMINATIONS, REVIEW
 from eventlog.state_compare import StateTable
 from eventlog.state_replay import from_events
@@ -25,7 +25,7 @@ from .domain.model import ScreeningState
 from .domain.targets import Target
 
 TARGET_EVENTS = (ReviewPlanFiled, ReviewPlanConfirmed, PrelimResultsSubmitted, PrelimScored, ExpertAssigned,
-                 ExpertUnassigned, ConflictDeclared)
+                 ExpertUnassigned, ConflictDeclared, SeatShortfallRecorded)
 
 
 def _target(e: Event) -> Target:
@@ -82,8 +82,8 @@ def _folded(run: list[Event], loaded: dict, none_yet, evolve) -> list[tuple]:
 STATE = ServiceState(
     service="review",
     topics=(NOMINATIONS, REVIEW),
-    tables=tuple(StateTable(f"review.{t}") for t in ("screenings", "targets", "seats", "scores", "ranked",
-                                                     "decisions")),
+    tables=tuple(StateTable(f"review.{t}") for t in ("screenings", "targets", "seats", "shortfalls",
+                                                     "scores", "ranked", "decisions")),
     set_up=store.ensure_schema,
     apply=from_events("review", restore),
     not_compared=((("review.outbox", "review.idempotency"), "the write side's bookkeeping: events in flight, "

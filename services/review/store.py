@@ -103,14 +103,16 @@ async def load_target(conn: asyncpg.Connection, target: Target, seat: tuple[UUID
         seats = await conn.fetch("SELECT nomination_id, expert_id, active, conflict FROM review.seats "
                                  "WHERE nomination_id = $1 AND expert_id = $2", *seat)
     panel = {(s["nomination_id"], s["expert_id"]): PanelSeat(s["active"], s["conflict"]) for s in seats}
+    short = frozenset() if seat is not None else frozenset(r["nomination_id"] for r in await conn.fetch(
+        "SELECT nomination_id FROM review.shortfalls WHERE target_key = $1", target.key))
     if row is None:
-        return TargetState(target, seats=panel)
+        return TargetState(target, seats=panel, short=short)
     ranked = {}
     if seat is None and row["results_event_id"] is not None:  # ranked only with the results, in one command
         ranked = {r["nomination_id"]: Ranked(r["rank"], r["event_id"]) for r in await conn.fetch(
             "SELECT nomination_id, rank, event_id FROM review.ranked WHERE target_key = $1", target.key)}
     plan = await _plan(conn, target, row["plan_event_id"])
-    return TargetState(target, plan, row["confirmed_by"], row["scored"], row["results_event_id"], panel, ranked)
+    return TargetState(target, plan, row["confirmed_by"], row["scored"], row["results_event_id"], panel, ranked, short)
 
 
 async def _plan(conn: asyncpg.Connection, target: Target, event_id: UUID | None) -> ReviewPlanFiled | None:
@@ -143,6 +145,12 @@ async def save_target(conn: asyncpg.Connection, before: TargetState, after: Targ
             "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (nomination_id, expert_id) "
             "DO UPDATE SET active = EXCLUDED.active, conflict = EXCLUDED.conflict",
             seats)
+    opened, filled = sorted(after.short - before.short), sorted(before.short - after.short)
+    if opened:
+        await conn.executemany("INSERT INTO review.shortfalls (nomination_id, target_key) VALUES ($1, $2) "
+                               "ON CONFLICT (nomination_id) DO NOTHING", [(n, key) for n in opened])
+    if filled:
+        await conn.execute("DELETE FROM review.shortfalls WHERE nomination_id = ANY($1::uuid[])", filled)
     ranked = sorted((n, key, r.rank, r.event_id) for n, r in after.ranked.items() if n not in before.ranked)
     if ranked:
         await conn.executemany("INSERT INTO review.ranked (nomination_id, target_key, rank, event_id) "

@@ -9,10 +9,11 @@ from .commands import (AssignAutomatically, AssignExpert, ConfirmPlan, DeclareCo
 from .context import ReviewContext
 from .model import TargetState
 from .panel import decide_auto, decide_by_hand, decide_conflict, decide_unassign
-from .plans import decide_confirm, decide_file
+from .plans import decide_confirm
 from .results import decide_results
+from .roster import decide_refile
 
-_DECISIONS = {FilePlan: decide_file, ConfirmPlan: decide_confirm, AssignAutomatically: decide_auto,
+_DECISIONS = {FilePlan: decide_refile, ConfirmPlan: decide_confirm, AssignAutomatically: decide_auto,
               AssignExpert: decide_by_hand, UnassignExpert: decide_unassign, DeclareConflict: decide_conflict,
               SubmitResults: decide_results}
 

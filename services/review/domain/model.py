@@ -42,6 +42,7 @@ class TargetState:
     results_event_id: UUID | None = None  # the body submitted its results: review is over
     seats: Mapping[Seat, PanelSeat] = field(default_factory=dict)
     ranked: Mapping[UUID, Ranked] = field(default_factory=dict)  # by nomination, once results are submitted
+    short: frozenset[UUID] = frozenset()  # nominations with a shortfall on record, not yet filled
 
     @property
     def submitted(self) -> bool:
@@ -49,6 +50,9 @@ class TargetState:
 
     def active_experts(self, nomination_id: UUID) -> list[str]:
         return sorted(e for (n, e), seat in self.seats.items() if n == nomination_id and seat.active)
+
+    def seated_count(self, nomination_id: UUID) -> int:
+        return sum(1 for (n, _), seat in self.seats.items() if n == nomination_id and seat.active)
 
     def conflicted(self, nomination_id: UUID, expert_id: str) -> bool:
         seat = self.seats.get((nomination_id, expert_id))

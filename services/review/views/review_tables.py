@@ -38,13 +38,19 @@ SCREENING = LatestBy(occurred("screened"), (C("screening_passed", "boolean"), C(
 PRELIM = LatestBy(occurred("prelim"),
                   (C("prelim_aggregate", "numeric"), C("prelim_raw_sum", "numeric"), C("prelim_rank", "integer"),
                    C("prelim_expert_count", "integer"), C("prelim_method", "text"), C("prelim_divergent", "boolean")))
+# The nomination is short of experts, and what would fix it (SeatShortfallRecorded): the latest on record.
+# Whether it is still short is read against its seats (review_queries), as a filled seat ends it.
+SHORTFALL = LatestBy(occurred("short"),
+                     (C("short_seats_needed", "integer"), C("short_eligible", "integer"), C("short_max_load", "integer"),
+                      C("short_experts_needed", "integer"), C("short_max_load_needed", "integer"),
+                      C("short_left_by", "text")))
 # A later decision on the same nomination carries a higher revision and replaces the earlier one.
 DECISION = LatestBy((C("decision_revision", "integer"), *occurred("decided")),
                     (C("selected", "boolean"), C("decision_note", "text")))
 
 NOMINATIONS = ViewTable(
     "nominations", key=(C("nomination_id", "uuid"),),
-    groups=(CONTENT, ATTACHMENTS, SUBMITTED_AT, WITHDRAWN_AT, QUOTA, SCREENING, PRELIM, DECISION),
+    groups=(CONTENT, ATTACHMENTS, SUBMITTED_AT, WITHDRAWN_AT, QUOTA, SCREENING, PRELIM, DECISION, SHORTFALL),
     generated=("target_key text GENERATED ALWAYS AS (campaign || ':' || list_code || ':' || COALESCE(domain, '')) "
                "STORED",
                "in_review boolean GENERATED ALWAYS AS (quota_outcome IS NOT DISTINCT FROM 'reserved' "
@@ -64,8 +70,9 @@ PLAN = LatestBy((C("plan_filed_at", "timestamptz"), event_id("plan_event_id")),
                 (C("filed_by", "text"), C("experts_per_item", "integer"), C("criteria", "jsonb"),
                  C("score_min", "integer"), C("score_max", "integer"), C("aggregation", "text"),
                  C("trim_min_scores", "integer"), C("divergence_threshold", "numeric"), C("tie_break", "jsonb"),
-                 C("max_load", "integer"), C("roster_size", "integer")))
-# A joint target's plan takes effect when the other body confirms that very plan.
+                 C("max_load", "integer"), C("roster_size", "integer"), C("plan_extends", "text")))
+# A joint target's plan takes effect when the other body confirms that very plan (or the plan an
+# extension extends: `plan_extends`).
 CONFIRMATION = LatestBy(occurred("confirmed"), (C("confirmed_by", "text"), event_id("confirmed_plan_event_id")))
 RESULTS = LatestBy(occurred("results_submitted"),
                    (C("results_submitted_by", "text"), C("results_late", "boolean"), C("ranked_count", "integer"),
