@@ -13,8 +13,8 @@ from eventlog.front_door import ServiceState, WriteRequest
 from eventlog.idempotency import Reply
 
 from .domain.commands import (
-    AssignAutomatically, AssignExpert, ConfirmPlan, DeclareConflict, FilePlan, RecordScore, Screen, SubmitResults,
-    TargetCommand, UnassignExpert,
+    AssignAutomatically, AssignExpert, CloseReReview, ConfirmPlan, DeclareConflict, FilePlan, OpenReReview,
+    RecordScore, Screen, SubmitResults, TargetCommand, UnassignExpert,
 )
 from .domain.context import ReviewContext
 from .domain.evolve import evolve_target
@@ -49,7 +49,7 @@ async def file_plan(state: ServiceState, req: WriteRequest, target: Target, term
 
 
 async def run_target(state: ServiceState, req: WriteRequest, cmd: TargetCommand) -> Reply:
-    """A confirmation, an assignment or unassignment, or the results, on one target."""
+    """A confirmation, an assignment or unassignment, a re-review opened or closed, or the results, on one target."""
     found = await state.campaigns.knowing(cmd.target.campaign)
     return await state.uow.run(target_step(cmd, found, req.now, _ANSWERS[type(cmd)](cmd)), req.idem)
 
@@ -129,6 +129,17 @@ def _short_after(target, events) -> frozenset:
     return evolve_target(target, events).short
 
 
+def _re_review_answer(cmd):
+    def answer(target, events) -> Reply:
+        step = events[0]
+        body = {"nomination_id": str(cmd.nomination_id), "event_id": str(step.event_id), "spread": str(step.spread)
+                if step.spread is not None else None, "threshold": str(step.threshold)}
+        if step.type == "ReReviewClosed":
+            return Reply(201, {**body, "cleared": step.cleared})
+        return Reply(201, {**body, "revisit": list(step.revisit), "added": list(step.added)})
+    return answer
+
+
 def _results_answer(cmd):
     def answer(target, events) -> Reply:
         submitted = events[-1]
@@ -150,4 +161,4 @@ def _conflict_answer(cmd: DeclareConflict):
 # What each target command answers, given the command.
 _ANSWERS = {FilePlan: _plan_answer, ConfirmPlan: _event_id_answer("event_id", 201),
             AssignAutomatically: _panel_answer, AssignExpert: _panel_answer, UnassignExpert: _panel_answer,
-            SubmitResults: _results_answer}
+            OpenReReview: _re_review_answer, CloseReReview: _re_review_answer, SubmitResults: _results_answer}

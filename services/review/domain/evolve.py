@@ -14,7 +14,8 @@ from dataclasses import replace
 
 from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
                               FinalDecisionRecorded, NominationScreened, PrelimResultsSubmitted, PrelimScored,
-                              ReviewPlanConfirmed, ReviewPlanFiled, SeatShortfallRecorded)
+                              ReReviewClosed, ReReviewOpened, ReviewPlanConfirmed, ReviewPlanFiled,
+                              SeatShortfallRecorded)
 
 from .final import DecisionState, SittingState
 from .model import PanelSeat, Ranked, RecordedScore, ScoreState, Screening, ScreeningState, Seat, TargetState
@@ -29,6 +30,7 @@ def evolve_target(state: TargetState, events: Iterable[Event]) -> TargetState:
     seats: dict[Seat, PanelSeat] = dict(state.seats)
     ranked = dict(state.ranked)
     short = set(state.short)
+    re_reviews = set(state.re_reviews)
     for e in events:
         match e:
             case ReviewPlanFiled() if e.extends is not None and state.plan is not None \
@@ -52,7 +54,11 @@ def evolve_target(state: TargetState, events: Iterable[Event]) -> TargetState:
                 _seat(seats, e, active=False, conflict=e.reason_code)
             case SeatShortfallRecorded():
                 short.add(e.nomination_id)
-    return replace(state, seats=seats, ranked=ranked, short=frozenset(short))
+            case ReReviewOpened():
+                re_reviews.add(e.nomination_id)
+            case ReReviewClosed():
+                re_reviews.discard(e.nomination_id)
+    return replace(state, seats=seats, ranked=ranked, short=frozenset(short), re_reviews=frozenset(re_reviews))
 
 
 def _seated(seats: dict[Seat, PanelSeat], nomination_id) -> int:

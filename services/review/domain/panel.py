@@ -30,16 +30,22 @@ def decide_auto(state: TargetState, cmd: AssignAutomatically, context: ReviewCon
 def decide_by_hand(state: TargetState, cmd: AssignExpert, context: ReviewContext) -> list[Event]:
     managed_by(context.campaign, cmd.target, cmd.by.org)
     plan = _open_panel(state, context)
-    facts = _in_review(context, cmd.nomination_id)
-    _on_roster(plan, cmd.expert_id)
-    if state.conflicted(cmd.nomination_id, cmd.expert_id):
+    return hand_seat(state, plan, in_review(context, cmd.nomination_id), context, cmd, cmd.expert_id)
+
+
+def hand_seat(state: TargetState, plan: ReviewPlanFiled, facts: NominationFacts, context: ReviewContext, cmd,
+              expert_id: str) -> list[Event]:
+    """A seat made by a person (an assignment, an expert added for a re-review): the roster and the
+    conflict rule hold as they do for the solver; a seat already held changes nothing."""
+    _on_roster(plan, expert_id)
+    if state.conflicted(facts.nomination_id, expert_id):
         raise Conflict("该专家与该推荐对象存在回避关系，不能分配。", code="expert_conflicted")
-    if reasons := rule_conflicts(plan, facts, cmd.expert_id):  # the rule holds by hand as by the solver
+    if reasons := rule_conflicts(plan, facts, expert_id):  # the rule holds by hand as by the solver
         raise Conflict(f"该专家与该推荐对象存在回避关系（{'；'.join(r.message for r in reasons)}），不能分配。",
                        code="expert_conflicted")
-    if cmd.expert_id in state.active_experts(cmd.nomination_id):
+    if expert_id in state.active_experts(facts.nomination_id):
         return []
-    return [assigned(context, cmd, plan, cmd.nomination_id, cmd.expert_id)]
+    return [assigned(context, cmd, plan, facts.nomination_id, expert_id)]
 
 
 def decide_unassign(state: TargetState, cmd: UnassignExpert, context: ReviewContext) -> list[Event]:
@@ -55,7 +61,7 @@ def decide_conflict(state: TargetState, cmd: DeclareConflict, context: ReviewCon
     eligible expert can take the seat, the shortfall on record beside the declaration."""
     expert_id = cmd.by.sub
     plan = _open_panel(state, context)
-    _in_review(context, cmd.nomination_id)
+    in_review(context, cmd.nomination_id)
     if expert_id not in {e.expert_id for e in plan.roster}:
         raise NotFound("未找到该推荐对象。", code="nomination_not_found")
     declared = declare_conflict(expert_id, str(cmd.nomination_id), cmd.reason_code, cmd.reason)
@@ -79,7 +85,7 @@ def _open_panel(state: TargetState, context: ReviewContext) -> ReviewPlanFiled:
     return plan
 
 
-def _in_review(context: ReviewContext, nomination_id: UUID) -> NominationFacts:
+def in_review(context: ReviewContext, nomination_id: UUID) -> NominationFacts:
     facts = context.nominations.get(nomination_id)
     if facts is None or not facts.in_review:
         raise NotFound("未找到该推荐对象（须已通过形式审查且仍在评审中）。", code="nomination_not_found")

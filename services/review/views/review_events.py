@@ -156,6 +156,19 @@ class SeatShortfallRecorded(_OnNomination, kw_only=True):
     left_by: str | None = None
 
 
+class ReReviewOpened(_OnNomination, kw_only=True):
+    spread: Decimal
+    threshold: Decimal
+    reason: str = ""
+
+
+class ReReviewClosed(_OnNomination, kw_only=True):
+    spread: Decimal | None = None
+    threshold: Decimal
+    cleared: bool
+    reason: str = ""
+
+
 class ExpertScoreRecorded(_OnPanel, kw_only=True):
     scores: dict[str, Decimal]
     total: Decimal

@@ -18,7 +18,7 @@ from eventlog.view_table import micros
 
 from . import review_events as ev
 from .review_tables import (ASSIGNMENT, ATTACHMENTS, CONFIRMATION, CONFLICT, CONTENT, DECISION, NOMINATIONS as
-                            NOMINATION_ROWS, PANEL, PLAN, PRELIM, QUOTA as QUOTA_COLUMNS, RESULTS, SCORE, SCREENING, SHORTFALL,
+                            NOMINATION_ROWS, PANEL, PLAN, PRELIM, QUOTA as QUOTA_COLUMNS, RESULTS, SCORE, SCREENING, SHORTFALL, RE_REVIEW,
                             SUBMITTED_AT, TARGET, TARGETS, UNIT_NAME, UNITS, WITHDRAWN_AT, NOTICE_OPENED, NOTICES)
 
 RESERVE, RELEASE = 0, 1  # quota phases within one revision
@@ -123,6 +123,16 @@ def seat_shortfall_recorded(view: ViewBatch, e: ev.SeatShortfallRecorded) -> Non
                             (e.seats_needed, e.eligible, e.max_load, e.experts_needed, e.max_load_needed, e.left_by))
 
 
+def re_review_opened(view: ViewBatch, e: ev.ReReviewOpened) -> None:
+    view.nominations.latest(RE_REVIEW, e.nomination_id, (micros(e.occurred_at), e.event_id),
+                            (True, e.spread, e.threshold, None, e.reason))
+
+
+def re_review_closed(view: ViewBatch, e: ev.ReReviewClosed) -> None:
+    view.nominations.latest(RE_REVIEW, e.nomination_id, (micros(e.occurred_at), e.event_id),
+                            (False, e.spread, e.threshold, e.cleared, e.reason))
+
+
 def expert_score_recorded(view: ViewBatch, e: ev.ExpertScoreRecorded) -> None:
     view.panel.latest(SCORE, (e.nomination_id, e.expert_id), (micros(e.occurred_at), e.event_id),
                       (json_text(e.scores), e.total))
@@ -153,6 +163,8 @@ FOLDS = {
     ev.ConflictDeclared: conflict_declared,
     ev.ExpertScoreRecorded: expert_score_recorded,
     ev.SeatShortfallRecorded: seat_shortfall_recorded,
+    ev.ReReviewOpened: re_review_opened,
+    ev.ReReviewClosed: re_review_closed,
     ev.PrelimScored: prelim_scored,
     ev.PrelimResultsSubmitted: prelim_results_submitted,
     ev.FinalDecisionRecorded: final_decision_recorded,

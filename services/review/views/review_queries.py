@@ -26,7 +26,8 @@ _LISTED = ", ".join(f"n.{c}" for c in (
     "unit_id", "title", "submitted_at", "withdrawn_at", "quota_outcome", "screening_state", "screening_reasons",
     "in_review", "prelim_at", "prelim_aggregate", "prelim_raw_sum", "prelim_rank", "prelim_expert_count",
     "prelim_method", "prelim_divergent", "short_at", "short_eligible", "short_max_load", "short_experts_needed",
-    "short_max_load_needed", "short_left_by"))
+    "short_max_load_needed", "short_left_by", "re_review_at", "re_review_open", "re_review_spread",
+    "re_review_threshold", "re_review_cleared", "re_review_reason"))
 _TARGET_COLUMNS = ", ".join(f"{c.name}::text AS {c.name}" if c.sql_type == "jsonb" else c.name for c in TARGETS.columns)
 
 
@@ -52,8 +53,7 @@ async def target(conn: asyncpg.Connection, key: str) -> dict | None:
         "experts_per_item": r["experts_per_item"], "criteria": orjson.loads(r["criteria"]),
         "score_min": r["score_min"], "score_max": r["score_max"], "aggregation": r["aggregation"],
         "trim_min_scores": r["trim_min_scores"], "divergence_threshold": r["divergence_threshold"],
-        "tie_break": orjson.loads(r["tie_break"]), "max_load": r["max_load"], "roster_size": r["roster_size"],
-        "extends": r["plan_extends"]}
+        "tie_break": orjson.loads(r["tie_break"]), "max_load": r["max_load"], "roster_size": r["roster_size"]}
     results = None if r["results_submitted_at"] is None else {
         "submitted_at": r["results_submitted_at"], "submitted_by": r["results_submitted_by"],
         "late": r["results_late"], "ranked_count": r["ranked_count"], "gaps": orjson.loads(r["gaps"])}
@@ -100,6 +100,9 @@ async def target_nominations(conn: asyncpg.Connection, key: str, page: int, page
     per_item = await conn.fetchval(f"SELECT experts_per_item FROM {S}.targets WHERE target_key = $1", key)
     for r in rows:
         items[r["nomination_id"]]["shortfall"] = _shortfall(r, per_item, len(items[r["nomination_id"]]["experts"]))
+        items[r["nomination_id"]]["re_review"] = None if r["re_review_at"] is None else {
+            "open": r["re_review_open"], "spread": r["re_review_spread"], "threshold": r["re_review_threshold"],
+            "cleared": r["re_review_cleared"], "reason": r["re_review_reason"], "at": r["re_review_at"]}
     return _page(page, page_size, total, list(items.values()))
 
 

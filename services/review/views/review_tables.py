@@ -44,13 +44,18 @@ SHORTFALL = LatestBy(occurred("short"),
                      (C("short_seats_needed", "integer"), C("short_eligible", "integer"), C("short_max_load", "integer"),
                       C("short_experts_needed", "integer"), C("short_max_load_needed", "integer"),
                       C("short_left_by", "text")))
+# The nomination's re-review (复评): opened, then closed (cleared, or with the body's reason).
+RE_REVIEW = LatestBy(occurred("re_review"),
+                     (C("re_review_open", "boolean"), C("re_review_spread", "numeric"),
+                      C("re_review_threshold", "numeric"), C("re_review_cleared", "boolean"),
+                      C("re_review_reason", "text")))
 # A later decision on the same nomination carries a higher revision and replaces the earlier one.
 DECISION = LatestBy((C("decision_revision", "integer"), *occurred("decided")),
                     (C("selected", "boolean"), C("decision_note", "text")))
 
 NOMINATIONS = ViewTable(
     "nominations", key=(C("nomination_id", "uuid"),),
-    groups=(CONTENT, ATTACHMENTS, SUBMITTED_AT, WITHDRAWN_AT, QUOTA, SCREENING, PRELIM, DECISION, SHORTFALL),
+    groups=(CONTENT, ATTACHMENTS, SUBMITTED_AT, WITHDRAWN_AT, QUOTA, SCREENING, PRELIM, DECISION, SHORTFALL, RE_REVIEW),
     generated=("target_key text GENERATED ALWAYS AS (campaign || ':' || list_code || ':' || COALESCE(domain, '')) "
                "STORED",
                "in_review boolean GENERATED ALWAYS AS (quota_outcome IS NOT DISTINCT FROM 'reserved' "
