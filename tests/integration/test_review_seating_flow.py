@@ -136,3 +136,79 @@ async def test_a_declaration_when_every_other_expert_is_at_max_load_is_filled_by
                      6)
     items = (await review.get(T, headers=review.body)).json()["nominations"]["items"]
     assert [i["shortfall"] for i in items] == [None, None, None]
+
+
+# --- re-review (复评) -----------------------------------------------------------------------------------
+
+def same(total: str) -> dict:
+    return {"scores": {k: total for k in SCORES}}  # every criterion alike: the total is that score
+
+
+async def _diverging(review) -> tuple[str, list[str], list[str]]:
+    """A plan measuring divergence as the trimmed range (threshold 20), three experts per nomination, all
+    scored 85 but one nomination scored 60, 85 and 88: (that nomination, its experts, the roster's others)."""
+    plan = plan_body(roster(6), per_item=3, divergence_threshold="20", divergence_measure="trimmed_range",
+                     trim_min_scores=5)
+    assert (await review.put(T + "/plan", json=plan, headers=review.body)).status_code == 201
+    assert (await review.post(T + "/assignments/auto", json={}, headers=review.body)).json()["assigned"] == 9
+    items = (await review.get(T, headers=review.body)).json()["nominations"]["items"]
+    panel = {i["nomination_id"]: i["experts"] for i in items}
+    nid = str(review.nominations[0].nomination_id)
+    for n, experts in panel.items():
+        for e, total in zip(experts, ("60", "85", "88") if n == nid else ("85", "85", "85")):
+            r = await review.put(f"{T}/nominations/{n}/scores", json=same(total), headers=expert(review, e))
+            assert r.status_code == 200, r.text
+    return nid, panel[nid], [e["expert_id"] for e in roster(6) if e["expert_id"] not in panel[nid]]
+
+
+async def test_a_re_review_adds_experts_keeps_revisions_on_the_log_and_clears_the_divergence(review):
+    nid, seated, free = await _diverging(review)
+    low, url = seated[0], f"{T}/nominations/{nid}/re-review"
+    # The body opens a re-review: the low scorer to revisit, two experts added.
+    r = await review.post(url, json={"revisit": [low], "add": free[:2], "reason": "评分分歧较大"}, headers=review.body)
+    assert (r.status_code, r.json()["spread"], r.json()["revisit"], r.json()["added"]) == (201, "28.00", [low], free[:2])
+    async with OffsetWatch() as watch:
+        await refused(review, watch, "POST", T + "/results", review.body, 409, "re_review_open", json={})
+        await refused(review, watch, "PUT", f"{T}/nominations/{nid}/scores", expert(review, low), 422,
+                      "revision_reason_required", json=same("65"))
+        await refused(review, watch, "POST", url + "/close", review.body, 409, "re_review_still_divergent", json={})
+    # The low scorer revises with a reason: the earlier score stays on the log, the revision names it.
+    r = await review.put(f"{T}/nominations/{nid}/scores", json={**same("65"), "reason": "复核检测报告后上调"},
+                         headers=expert(review, low))
+    assert (r.status_code, r.json()["total"]) == (200, "65.00")
+    first, revised = [e for e in await on_log() if e.type == "ExpertScoreRecorded" and e.expert_id == low
+                      and str(e.nomination_id) == nid]
+    assert (first.total, revised.total, revised.revises, revised.reason) == (60, 65, first.event_id, "复核检测报告后上调")
+    # 65, 85, 88: still 23 apart (too few totals to trim); the added experts score, and the trimmed range is 2.
+    async with OffsetWatch() as watch:
+        await refused(review, watch, "POST", url + "/close", review.body, 409, "re_review_still_divergent", json={})
+    for e, total in zip(free[:2], ("86", "87")):
+        assert (await review.put(f"{T}/nominations/{nid}/scores", json=same(total),
+                                 headers=expert(review, e))).status_code == 200
+    r = await review.post(url + "/close", json={}, headers=review.body)
+    assert (r.status_code, r.json()["cleared"], r.json()["spread"]) == (201, True, "2.00"), r.text
+    await views_show(review.db, "SELECT count(*) FROM review_views.nominations WHERE re_review_cleared", 1)
+    item = next(i for i in (await review.get(T, headers=review.body)).json()["nominations"]["items"]
+                if i["nomination_id"] == nid)
+    assert (item["re_review"]["open"], item["re_review"]["cleared"]) == (False, True)
+    # Now the results go in, the nomination ranked and no longer divergent.
+    r = await review.post(T + "/results", json={}, headers=review.body)
+    assert (r.status_code, r.json()["ranked"], r.json()["gaps"]) == (201, 3, []), r.text
+    (scored,) = [e for e in await on_log() if e.type == "PrelimScored" and str(e.nomination_id) == nid]
+    assert (scored.divergent, scored.expert_count) == (False, 5)
+
+
+async def test_results_go_in_with_a_re_review_open_only_with_a_reason_for_it(review):
+    nid, seated, _ = await _diverging(review)
+    r = await review.post(f"{T}/nominations/{nid}/re-review", json={"revisit": [seated[0]]}, headers=review.body)
+    assert r.status_code == 201, r.text
+    async with OffsetWatch() as watch:
+        await refused(review, watch, "POST", T + "/results", review.body, 409, "re_review_open",
+                      json={"re_review_reasons": {str(review.nominations[1].nomination_id): "不相干的理由"}})
+    r = await review.post(T + "/results", json={"re_review_reasons": {nid: "复评专家因病未能复核"}}, headers=review.body)
+    assert (r.status_code, r.json()["ranked"], r.json()["gaps"]) == (201, 2, [nid]), r.text
+    (submitted,) = [e for e in await on_log() if e.type == "PrelimResultsSubmitted"]
+    assert [(str(g.nomination_id), g.reason, g.note) for g in submitted.gaps] == [
+        (nid, "under_re_review", "复评专家因病未能复核")]
+    (closed,) = [e for e in await on_log() if e.type == "ReReviewClosed"]
+    assert (closed.cleared, closed.reason) == (False, "复评专家因病未能复核")

@@ -22,6 +22,7 @@ from .review_tables import (ASSIGNMENT, ATTACHMENTS, CONFIRMATION, CONFLICT, CON
                             SUBMITTED_AT, TARGET, TARGETS, UNIT_NAME, UNITS, WITHDRAWN_AT, NOTICE_OPENED, NOTICES)
 
 RESERVE, RELEASE = 0, 1  # quota phases within one revision
+OPENED, CLOSED = 0, 1    # re-review phases within one instant
 _json = msgspec.json.Encoder(decimal_format="string").encode  # decimals stay strings: "87.50", never 87.5
 
 
@@ -124,12 +125,12 @@ def seat_shortfall_recorded(view: ViewBatch, e: ev.SeatShortfallRecorded) -> Non
 
 
 def re_review_opened(view: ViewBatch, e: ev.ReReviewOpened) -> None:
-    view.nominations.latest(RE_REVIEW, e.nomination_id, (micros(e.occurred_at), e.event_id),
+    view.nominations.latest(RE_REVIEW, e.nomination_id, (micros(e.occurred_at), OPENED, e.event_id),
                             (True, e.spread, e.threshold, None, e.reason))
 
 
 def re_review_closed(view: ViewBatch, e: ev.ReReviewClosed) -> None:
-    view.nominations.latest(RE_REVIEW, e.nomination_id, (micros(e.occurred_at), e.event_id),
+    view.nominations.latest(RE_REVIEW, e.nomination_id, (micros(e.occurred_at), CLOSED, e.event_id),
                             (False, e.spread, e.threshold, e.cleared, e.reason))
 
 

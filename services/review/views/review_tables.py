@@ -44,8 +44,9 @@ SHORTFALL = LatestBy(occurred("short"),
                      (C("short_seats_needed", "integer"), C("short_eligible", "integer"), C("short_max_load", "integer"),
                       C("short_experts_needed", "integer"), C("short_max_load_needed", "integer"),
                       C("short_left_by", "text")))
-# The nomination's re-review (复评): opened, then closed (cleared, or with the body's reason).
-RE_REVIEW = LatestBy(occurred("re_review"),
+# The nomination's re-review (复评): opened, then closed (cleared, or with the body's reason); at one
+# instant a close (phase 1) comes after the opening (phase 0) it closes.
+RE_REVIEW = LatestBy((C("re_review_at", "timestamptz"), C("re_review_phase", "smallint"), event_id("re_review_event")),
                      (C("re_review_open", "boolean"), C("re_review_spread", "numeric"),
                       C("re_review_threshold", "numeric"), C("re_review_cleared", "boolean"),
                       C("re_review_reason", "text")))
