@@ -116,11 +116,16 @@ def test_a_revised_score_names_the_one_it_revises_and_needs_a_reason_under_re_re
     assert (plain.revises, plain.reason) == (UUID(int=7), "")
 
 
-def test_a_re_review_closes_when_the_measure_clears_or_with_the_bodys_reason():
+def _under_re_review():
+    """`_divergent`, with e1 asked to revisit: the state, facts, nomination, totals and their context."""
     state, facts, nid, totals = _divergent()
-    state = evolve_target(state, decide(state, OpenReReview(BODY, MATERIALS, nid, revisit=("e1",)),
-                                        ctx(nominations=facts, totals=totals)))
-    still = ctx(nominations=facts, totals=totals)
+    context = ctx(nominations=facts, totals=totals)
+    return evolve_target(state, decide(state, OpenReReview(BODY, MATERIALS, nid, revisit=("e1",)), context)), \
+        facts, nid, totals, context
+
+
+def test_a_re_review_closes_when_the_measure_clears_or_with_the_bodys_reason():
+    state, facts, nid, totals, still = _under_re_review()
     with pytest.raises(Conflict) as refused:
         decide(state, CloseReReview(BODY, MATERIALS, nid), still)
     assert refused.value.code == "re_review_still_divergent"
@@ -139,10 +144,7 @@ def test_a_re_review_closes_when_the_measure_clears_or_with_the_bodys_reason():
 
 
 def test_results_wait_for_an_open_re_review_unless_it_has_its_own_reason():
-    state, facts, nid, totals = _divergent()
-    state = evolve_target(state, decide(state, OpenReReview(BODY, MATERIALS, nid, revisit=("e1",)),
-                                        ctx(nominations=facts, totals=totals)))
-    context = ctx(nominations=facts, totals=totals)
+    state, facts, nid, totals, context = _under_re_review()
     with pytest.raises(Conflict) as waiting:
         decide(state, SubmitResults(BODY, MATERIALS, reason="其余齐备"), context)
     assert waiting.value.code == "re_review_open"
