@@ -31,7 +31,8 @@ EXPECTED_ROWS = {
     # holders: a1, a3, a4 (moved into 电子信息 when amended), b2 (moved to 先进材料), e1; a2 withdrawn, b1 screened out
     "quota.units": 2, "quota.nominations": 7, "quota.holders": 5, "quota.registry": 2,
     # seats: e00's two automatic conflicts, four assigned, the declared conflict's replacement
-    "review.screenings": 3, "review.targets": 1, "review.seats": 7, "review.scores": 4, "review.ranked": 2,
+    "review.screenings": 3, "review.targets": 1, "review.seats": 7, "review.shortfalls": 0, "review.re_reviews": 0,
+    "review.scores": 4, "review.ranked": 2,
     "review.decisions": 2,
     "publish.notices": 1, "publish.objections": 2, "publish.releases": 1,
 }
