@@ -52,9 +52,6 @@ class TargetState:
     def active_experts(self, nomination_id: UUID) -> list[str]:
         return sorted(e for (n, e), seat in self.seats.items() if n == nomination_id and seat.active)
 
-    def seated_count(self, nomination_id: UUID) -> int:
-        return sum(1 for (n, _), seat in self.seats.items() if n == nomination_id and seat.active)
-
     def conflicted(self, nomination_id: UUID, expert_id: str) -> bool:
         seat = self.seats.get((nomination_id, expert_id))
         return seat is not None and seat.conflict is not None
