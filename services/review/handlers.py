@@ -106,7 +106,7 @@ def _panel_answer(cmd):
             counts[e.type] = counts.get(e.type, 0) + 1
         return Reply(200, {"assigned": counts.get("ExpertAssigned", 0), "unassigned": counts.get("ExpertUnassigned", 0),
                            "conflicts": counts.get("ConflictDeclared", 0),
-                           "filled": len(target.short - _short_after(target, events)),
+                           "filled": len(target.short - _short_after(target, events)) if target.short else 0,
                            "solver_input_hash": next((e.solver_input_hash for e in events
                                                       if getattr(e, "solver_input_hash", None)), None)})
     return answer
