@@ -16,7 +16,8 @@ from uuid import UUID, uuid4, uuid5
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from .review_terms import DEFAULT_TIE_BREAK, Aggregation, ConflictReason, Criterion, Points, TieBreak, weight_problem
+from .review_terms import (DEFAULT_TIE_BREAK, Aggregation, ConflictReason, Criterion, DivergenceMeasure, Points, TieBreak,
+                           weight_problem)
 from .upcasting import needs_upcast, upcast
 
 # Namespace for ids derived from other ids: a redelivered cause yields the same effect id.
@@ -296,6 +297,10 @@ class ReviewPlanFiled(Event):
     tie_break: Annotated[tuple[TieBreak, ...], Field(min_length=1)] = DEFAULT_TIE_BREAK
     max_load: int | None = Field(default=None, ge=1)  # most items one expert scores; None: no limit
     roster: tuple[RosterExpert, ...] = ()
+    divergence_measure: DivergenceMeasure = "range"  # what divergence_threshold is compared with
+    # Once scoring began the plan is locked but for this: the plan (event id) it extends, by more
+    # experts on the roster or a higher load limit, every other term the same.
+    extends: UUID | None = None
 
     @model_validator(mode="after")
     def _a_whole_plan(self) -> ReviewPlanFiled:
@@ -370,6 +375,24 @@ class ConflictDeclared(Event):
         return self.reason_code == "automatic"
 
 
+class SeatShortfallRecorded(Event):
+    """A nomination has fewer experts than its plan asks, and no eligible expert can take the seat
+    (one declared a conflict, or left by rule): the fact, and what would fix it. The body fixes it by
+    extending the roster or raising the load limit; the seat is filled then."""
+
+    type: Literal["SeatShortfallRecorded"] = "SeatShortfallRecorded"
+    nomination_id: UUID
+    body_code: Code
+    list_code: Code
+    domain: Code | None = None
+    seats_needed: int = Field(ge=1)         # experts still to add to the nomination
+    eligible: int = Field(ge=0)             # roster experts free of conflict and not on it yet
+    max_load: int = Field(ge=1)             # the load limit the search ran under
+    experts_needed: int = Field(ge=1)       # the fewest new unconflicted experts that would fill it
+    max_load_needed: int | None = None      # the least load limit that would, if any does
+    left_by: OrgId | None = None            # the expert whose leaving opened the seat
+
+
 class ExpertScoreRecorded(Event):
     """One expert's scores on one nomination. v2: exact decimals (see Points); the range is the plan's."""
 
@@ -382,6 +405,8 @@ class ExpertScoreRecorded(Event):
     domain: Code | None = None
     scores: dict[Code, Points]   # criterion code -> score within the plan's range
     total: Points                # the weighted total the review service computed from `scores`
+    revises: UUID | None = None  # the expert's earlier score on the nomination this revises (it stays on the log)
+    reason: Text = ""            # why the expert revised it (required during a re-review)
 
 
 class PrelimScored(Event):
@@ -400,6 +425,38 @@ class PrelimScored(Event):
     method: str
     divergent: bool = False  # spread of expert totals above the plan's threshold: re-review
     totals: dict[OrgId, Points] = Field(default_factory=dict)  # expert id -> that expert's total
+
+
+class ReReviewOpened(Event):
+    """The body asks for a divergent nomination to be reviewed again (复评): named experts to revisit their
+    scores, or experts added, or both. Open until the divergence falls to the threshold or the body
+    closes it with a reason (ReReviewClosed)."""
+
+    type: Literal["ReReviewOpened"] = "ReReviewOpened"
+    nomination_id: UUID
+    body_code: Code
+    list_code: Code
+    domain: Code | None = None
+    measure: DivergenceMeasure
+    spread: Points               # the measure when opened
+    threshold: Points
+    revisit: tuple[OrgId, ...] = ()  # seated experts asked to revisit their scores
+    added: tuple[OrgId, ...] = ()    # experts seated for the re-review (their ExpertAssigned follow)
+    reason: Text = ""
+
+
+class ReReviewClosed(Event):
+    """A re-review ends: the measure fell to the threshold (cleared), or the body closed it with a reason."""
+
+    type: Literal["ReReviewClosed"] = "ReReviewClosed"
+    nomination_id: UUID
+    body_code: Code
+    list_code: Code
+    domain: Code | None = None
+    spread: Points | None = None  # the measure when closed (None: too few totals to measure)
+    threshold: Points
+    cleared: bool
+    reason: Text = ""
 
 
 class PrelimGap(_Frozen):
@@ -581,7 +638,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     QuotaReserved, QuotaRejected, QuotaReleased,
     ReviewPlanFiled, ReviewPlanConfirmed, ExpertAssigned, ExpertUnassigned, ConflictDeclared, ExpertScoreRecorded,
     PrelimScored,
-    PrelimResultsSubmitted, FinalDecisionRecorded,
+    PrelimResultsSubmitted, FinalDecisionRecorded, SeatShortfallRecorded, ReReviewOpened, ReReviewClosed,
     PublicNoticeOpened, ObjectionFiled, ObjectionResolved, ListPublished,
     NominationReturned, NominationResubmitted,
 )

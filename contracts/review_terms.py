@@ -15,6 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.codes import Code, Name
 
 Aggregation = Literal["mean", "trimmed_mean", "zscore_mean"]
+# How far a nomination's expert totals diverge: `range` max − min; `trimmed_range` max − min once one
+# highest and one lowest are dropped (with the plan's trim_min_scores totals or more, else range);
+# `range_without_outlier` the spread after dropping one outlier (the highest or the lowest, whichever
+# leaves the smaller spread; three totals or more, else range).
+DivergenceMeasure = Literal["range", "trimmed_range", "range_without_outlier"]
 # Applied in the order given, after the aggregate: the higher raw sum, then the earlier submission.
 TieBreak = Literal["raw_sum", "earliest_submission"]
 DEFAULT_TIE_BREAK: tuple[TieBreak, ...] = ("raw_sum", "earliest_submission")

@@ -31,7 +31,8 @@ def _score(state, headers, path: re.Match[str], body: bytes) -> tuple:
     req = parse_write(state, headers, "PUT", path.string, body, ("expert",), by_person)
     request = ScoreRequest.model_validate(json.loads(body))
     campaign, list_code, domain, nomination_id = path.groups()
-    return req, RecordScore(req.who, target_of(campaign, list_code, domain), UUID(nomination_id), request.scores)
+    return req, RecordScore(req.who, target_of(campaign, list_code, domain), UUID(nomination_id), request.scores,
+                            request.reason)
 
 
 LANES = (LaneRoute("PUT", PATH, NOMINATION + "/scores", _score, record_score, MAX_BODY),)

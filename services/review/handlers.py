@@ -13,10 +13,11 @@ from eventlog.http.front_door import ServiceState, WriteRequest
 from eventlog.write.idempotency import Reply
 
 from .domain.commands import (
-    AssignAutomatically, AssignExpert, ConfirmPlan, DeclareConflict, FilePlan, RecordScore, ReturnForCorrection, Screen,
-    SubmitResults, TargetCommand, UnassignExpert,
+    AssignAutomatically, AssignExpert, CloseReReview, ConfirmPlan, DeclareConflict, FilePlan, OpenReReview,
+    RecordScore, ReturnForCorrection, Screen, SubmitResults, TargetCommand, UnassignExpert,
 )
 from .domain.context import ReviewContext
+from .domain.evolve import evolve_target
 from .domain.final import RecordDecision, RecordSitting
 from .domain.plans import plan_defaults
 from .domain.targets import Target, managed_by
@@ -48,7 +49,7 @@ async def file_plan(state: ServiceState, req: WriteRequest, target: Target, term
 
 
 async def run_target(state: ServiceState, req: WriteRequest, cmd: TargetCommand) -> Reply:
-    """A confirmation, an assignment or unassignment, or the results, on one target."""
+    """A confirmation, an assignment or unassignment, a re-review opened or closed, or the results, on one target."""
     found = await state.campaigns.knowing(cmd.target.campaign)
     return await state.uow.run(target_step(cmd, found, req.now, _ANSWERS[type(cmd)](cmd)), req.idem)
 
@@ -118,8 +119,37 @@ def _panel_answer(cmd):
             counts[e.type] = counts.get(e.type, 0) + 1
         return Reply(200, {"assigned": counts.get("ExpertAssigned", 0), "unassigned": counts.get("ExpertUnassigned", 0),
                            "conflicts": counts.get("ConflictDeclared", 0),
+                           "filled": len(target.short - _short_after(target, events)) if target.short else 0,
                            "solver_input_hash": next((e.solver_input_hash for e in events
                                                       if getattr(e, "solver_input_hash", None)), None)})
+    return answer
+
+
+def _plan_answer(cmd):
+    def answer(target, events) -> Reply:
+        plan = events[0]
+        counts: dict[str, int] = {}
+        for e in events[1:]:
+            counts[e.type] = counts.get(e.type, 0) + 1
+        return Reply(201, {"plan_event_id": str(plan.event_id),
+                           "extends": str(plan.extends) if plan.extends else None,
+                           "assigned": counts.get("ExpertAssigned", 0), "conflicts": counts.get("ConflictDeclared", 0),
+                           "short": sorted(str(e.nomination_id) for e in events if e.type == "SeatShortfallRecorded")})
+    return answer
+
+
+def _short_after(target, events) -> frozenset:
+    return evolve_target(target, events).short
+
+
+def _re_review_answer(cmd):
+    def answer(target, events) -> Reply:
+        step = events[0]
+        body = {"nomination_id": str(cmd.nomination_id), "event_id": str(step.event_id), "spread": str(step.spread)
+                if step.spread is not None else None, "threshold": str(step.threshold)}
+        if step.type == "ReReviewClosed":
+            return Reply(201, {**body, "cleared": step.cleared})
+        return Reply(201, {**body, "revisit": list(step.revisit), "added": list(step.added)})
     return answer
 
 
@@ -134,12 +164,14 @@ def _results_answer(cmd):
 def _conflict_answer(cmd: DeclareConflict):
     def answer(target, events) -> Reply:
         replaced = [e.expert_id for e in events if e.type == "ExpertAssigned"]
+        short = next((e for e in events if e.type == "SeatShortfallRecorded"), None)
         return Reply(201 if events else 200, {"nomination_id": str(cmd.nomination_id), "recorded": bool(events),
-                                              "replaced_by": len(replaced)})
+                                              "replaced_by": len(replaced), "short_by": short.seats_needed if short
+                                              else 0})
     return answer
 
 
 # What each target command answers, given the command.
-_ANSWERS = {FilePlan: _event_id_answer("plan_event_id", 201), ConfirmPlan: _event_id_answer("event_id", 201),
+_ANSWERS = {FilePlan: _plan_answer, ConfirmPlan: _event_id_answer("event_id", 201),
             AssignAutomatically: _panel_answer, AssignExpert: _panel_answer, UnassignExpert: _panel_answer,
-            SubmitResults: _results_answer}
+            OpenReReview: _re_review_answer, CloseReReview: _re_review_answer, SubmitResults: _results_answer}

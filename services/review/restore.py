@@ -12,7 +12,8 @@ import asyncpg
 
 from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
                               FinalDecisionRecorded, NominationReturned, NominationScreened, PrelimResultsSubmitted,
-                              PrelimScored, ReviewPlanConfirmed, ReviewPlanFiled)
+                              PrelimScored, ReReviewClosed, ReReviewOpened, ReviewPlanConfirmed, ReviewPlanFiled,
+                              SeatShortfallRecorded)
 from contracts.topics import NOMINATIONS, REVIEW
 from eventlog.verify.state_compare import StateTable
 from eventlog.verify.state_replay import from_events
@@ -25,7 +26,7 @@ from .domain.model import ScreeningState
 from .domain.targets import Target
 
 TARGET_EVENTS = (ReviewPlanFiled, ReviewPlanConfirmed, PrelimResultsSubmitted, PrelimScored, ExpertAssigned,
-                 ExpertUnassigned, ConflictDeclared)
+                 ExpertUnassigned, ConflictDeclared, SeatShortfallRecorded, ReReviewOpened, ReReviewClosed)
 
 
 def _target(e: Event) -> Target:
@@ -84,8 +85,8 @@ def _folded(run: list[Event], loaded: dict, none_yet, evolve) -> list[tuple]:
 STATE = ServiceState(
     service="review",
     topics=(NOMINATIONS, REVIEW),
-    tables=tuple(StateTable(f"review.{t}") for t in ("screenings", "returns", "targets", "seats", "scores", "ranked",
-                                                     "decisions")),
+    tables=tuple(StateTable(f"review.{t}") for t in ("screenings", "returns", "targets", "seats", "shortfalls",
+                                                     "re_reviews", "scores", "ranked", "decisions")),
     set_up=store.ensure_schema,
     apply=from_events("review", restore),
     not_compared=((("review.outbox", "review.idempotency"), "the write side's bookkeeping: events in flight, "

@@ -43,6 +43,20 @@ CREATE TABLE IF NOT EXISTS review.seats (
 CREATE INDEX IF NOT EXISTS seats_by_target ON review.seats (target_key);
 CREATE INDEX IF NOT EXISTS seats_by_expert ON review.seats (expert_id);
 
+-- Nominations short of experts (a SeatShortfallRecorded on record), until seated to the plan's count.
+CREATE TABLE IF NOT EXISTS review.shortfalls (
+    nomination_id uuid PRIMARY KEY,
+    target_key    text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS shortfalls_by_target ON review.shortfalls (target_key);
+
+-- Nominations under re-review (a ReReviewOpened not yet closed): a revised score needs a reason.
+CREATE TABLE IF NOT EXISTS review.re_reviews (
+    nomination_id uuid PRIMARY KEY,
+    target_key    text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS re_reviews_by_target ON review.re_reviews (target_key);
+
 -- Every expert's last scores on a nomination, with the weighted total the service computed.
 CREATE TABLE IF NOT EXISTS review.scores (
     nomination_id uuid NOT NULL,

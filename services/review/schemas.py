@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
-from contracts.review_terms import Aggregation, TieBreak
+from contracts.review_terms import Aggregation, DivergenceMeasure, TieBreak
 from eventlog.http.bodies import RequestBody
 
 from .domain.targets import Target
@@ -66,6 +66,9 @@ class PlanRequest(_Body):
     aggregation: Aggregation | None = None
     trim_min_scores: int | None = Field(None, ge=3, le=99)
     divergence_threshold: Decimal | None = None
+    divergence_measure: DivergenceMeasure | None = Field(
+        None, description="分歧度量：range 最高分与最低分之差；trimmed_range 去掉一个最高分和一个最低分后的分差；"
+                          "range_without_outlier 去掉一个离群分后的分差")
     tie_break: list[TieBreak] | None = Field(None, max_length=2)
     max_load: int | None = Field(None, ge=1)
 
@@ -99,7 +102,25 @@ class ScoreRequest(_Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{"scores": {
         "innovation": "86", "advancement": "80.5", "industrial_value": "90", "social_benefit": "75"}}]})
     scores: dict[str, Decimal] = Field(min_length=1, max_length=20, description="评价指标代码 → 分数")
+    reason: str = Field("", max_length=1000, description="修改评分的理由（复评期间修改须填写）")
 
 
 class ResultsRequest(_Body):
     reason: str = Field("", max_length=2000, description="有推荐对象未完成评分时须说明原因")
+    re_review_reasons: dict[UUID, Annotated[str, Field(max_length=1000)]] = Field(default_factory=dict, max_length=2000,
+                                               description="仍在复评且分歧未消除的推荐对象 → 现在报送的理由")
+
+
+ExpertId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ReReviewRequest(_Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"revisit": ["e-003"], "add": ["e-011"],
+                                                               "reason": "专家评分分歧较大，请复核并增派一位专家。"}]})
+    revisit: list[ExpertId] = Field(default_factory=list, max_length=99, description="请复核评分的在席专家")
+    add: list[ExpertId] = Field(default_factory=list, max_length=99, description="增派的专家（须在专家名单中、无回避关系）")
+    reason: str = Field("", max_length=1000)
+
+
+class CloseReReviewRequest(_Body):
+    reason: str = Field("", max_length=1000, description="分歧仍超过阈值时结束复评须说明理由")

@@ -21,7 +21,8 @@ from eventlog.write.idempotency import Reply
 from eventlog.write.unit_of_work import Command
 
 from . import store
-from .domain.commands import AssignAutomatically, RecordScore, ReturnForCorrection, Screen, SubmitResults, TargetCommand
+from .domain.commands import (AssignAutomatically, CloseReReview, OpenReReview, RecordScore, ReturnForCorrection,
+                              Screen, SubmitResults, TargetCommand)
 from .domain.context import ReviewContext
 from .domain.decide import decide as decide_target
 from .domain.evolve import evolve_decision, evolve_score, evolve_screening, evolve_sitting, evolve_target
@@ -61,13 +62,16 @@ def screening_step(cmd: Screen | ReturnForCorrection, now: datetime, answer: Ans
                    context=ReviewContext(now), decide=decide_screening, save=_save_screening, answer=answer)
 
 
+_WITH_TOTALS = (SubmitResults, OpenReReview, CloseReReview)
+
+
 def target_step(cmd: TargetCommand, campaign: Campaign, now: datetime, answer: Answer) -> Command:
-    """A command on a whole target, with the facts of the nominations under it (and, for the results,
-    every recorded total)."""
+    """A command on a whole target, with the facts of the nominations under it (and, for the results and
+    a re-review, every recorded total)."""
     target = cmd.target
 
     async def gather(conn, state) -> ReviewContext:
-        totals = await store.totals_of(conn, target) if isinstance(cmd, SubmitResults) else {}
+        totals = await store.totals_of(conn, target) if isinstance(cmd, _WITH_TOTALS) else {}
         return ReviewContext(now, campaign, await store.facts_of_target(conn, target), totals)
 
     return Command(aggregates=[f"target:{target.key}"], command=cmd, topic=REVIEW,

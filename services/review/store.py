@@ -121,14 +121,32 @@ async def load_target(conn: asyncpg.Connection, target: Target, seat: tuple[UUID
         seats = await conn.fetch("SELECT nomination_id, expert_id, active, conflict FROM review.seats "
                                  "WHERE nomination_id = $1 AND expert_id = $2", *seat)
     panel = {(s["nomination_id"], s["expert_id"]): PanelSeat(s["active"], s["conflict"]) for s in seats}
+    short, re_reviews = (frozenset(), frozenset()) if seat is not None else (
+        await _nominations_in(conn, "shortfalls", target), await _nominations_in(conn, "re_reviews", target))
     if row is None:
-        return TargetState(target, seats=panel)
+        return TargetState(target, seats=panel, short=short, re_reviews=re_reviews)
     ranked = {}
     if seat is None and row["results_event_id"] is not None:  # ranked only with the results, in one command
         ranked = {r["nomination_id"]: Ranked(r["rank"], r["event_id"]) for r in await conn.fetch(
             "SELECT nomination_id, rank, event_id FROM review.ranked WHERE target_key = $1", target.key)}
     plan = await _plan(conn, target, row["plan_event_id"])
-    return TargetState(target, plan, row["confirmed_by"], row["scored"], row["results_event_id"], panel, ranked)
+    return TargetState(target, plan, row["confirmed_by"], row["scored"], row["results_event_id"], panel, ranked, short,
+                       re_reviews)
+
+
+async def _nominations_in(conn: asyncpg.Connection, table: str, target: Target) -> frozenset[UUID]:
+    """The target's nominations listed in review.`table` (shortfalls, re_reviews: sets of nominations)."""
+    return frozenset(r["nomination_id"] for r in await conn.fetch(
+        f"SELECT nomination_id FROM review.{table} WHERE target_key = $1", target.key))
+
+
+async def _save_set(conn: asyncpg.Connection, table: str, key: str, before: frozenset, after: frozenset) -> None:
+    added, removed = sorted(after - before), sorted(before - after)
+    if added:
+        await conn.executemany(f"INSERT INTO review.{table} (nomination_id, target_key) VALUES ($1, $2) "
+                               "ON CONFLICT (nomination_id) DO NOTHING", [(n, key) for n in added])
+    if removed:
+        await conn.execute(f"DELETE FROM review.{table} WHERE nomination_id = ANY($1::uuid[])", removed)
 
 
 async def _plan(conn: asyncpg.Connection, target: Target, event_id: UUID | None) -> ReviewPlanFiled | None:
@@ -161,6 +179,8 @@ async def save_target(conn: asyncpg.Connection, before: TargetState, after: Targ
             "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (nomination_id, expert_id) "
             "DO UPDATE SET active = EXCLUDED.active, conflict = EXCLUDED.conflict",
             seats)
+    await _save_set(conn, "shortfalls", key, before.short, after.short)
+    await _save_set(conn, "re_reviews", key, before.re_reviews, after.re_reviews)
     ranked = sorted((n, key, r.rank, r.event_id) for n, r in after.ranked.items() if n not in before.ranked)
     if ranked:
         await conn.executemany("INSERT INTO review.ranked (nomination_id, target_key, rank, event_id) "
@@ -174,12 +194,13 @@ async def save_target(conn: asyncpg.Connection, before: TargetState, after: Targ
 # stands (as _FACTS reads it).
 _SEAT_COLUMNS = """t.target_key IS NOT NULL AS has_target, t.plan_event_id, t.confirmed_by,
        coalesce(t.scored, false) AS scored, t.results_event_id, st.active, st.conflict, sc.scores AS recorded,
-       sc.total, sc.event_id"""
+       sc.total, sc.event_id, rr.nomination_id IS NOT NULL AS under_re_review"""
 _SEATS = """FROM unnest($1::text[], $2::uuid[], $3::text[]) WITH ORDINALITY
      AS x(target_key, nomination_id, expert_id, i)
 LEFT JOIN review.targets t ON t.target_key = x.target_key
 LEFT JOIN review.seats st ON st.nomination_id = x.nomination_id AND st.expert_id = x.expert_id
-LEFT JOIN review.scores sc ON sc.nomination_id = x.nomination_id AND sc.expert_id = x.expert_id"""
+LEFT JOIN review.scores sc ON sc.nomination_id = x.nomination_id AND sc.expert_id = x.expert_id
+LEFT JOIN review.re_reviews rr ON rr.nomination_id = x.nomination_id"""
 _SCORES = f"""
 SELECT {_SEAT_COLUMNS},
        n.nomination_id, n.campaign, n.list_code, n.domain, n.withdrawn_at IS NOT NULL AS withdrawn,
@@ -223,7 +244,7 @@ def _score_state(at: ScoreSeat, r: asyncpg.Record, with_standing: bool) -> Score
     standing = NominationStanding(r["nomination_id"], Target(r["campaign"], r["list_code"], r["domain"]),
                                   bool(r["holds_slot"]), r["withdrawn"], r["screened"]) \
         if with_standing and r["nomination_id"] else None
-    return ScoreState(target, standing, recorded)
+    return ScoreState(target, standing, recorded, r["under_re_review"])
 
 
 async def save_scores(conn: asyncpg.Connection, changes: Sequence[tuple[ScoreState, ScoreState]]) -> None:

@@ -164,6 +164,13 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(expert_assigned=201, expert_unassigned=201, expert_conflicted=200),  # on record already: 200
         {**ON_T1, "nomination_id": lambda w: w.nomination_a},
         lambda w: {"json": {"reason_code": "collaboration", "reason": "近三年与完成单位有合作项目。"}}),
+    # Reaching the domain is the body's right; with one score on record nothing diverges, and nothing is open.
+    ("review", "POST", TARGET + "/nominations/{nomination_id}/re-review"): Row(
+        only(body_own=(409, "not_divergent"), body_other=NF("target_not_found")),
+        {**ON_T1, "nomination_id": lambda w: w.nomination_b}, lambda w: {"json": {"revisit": [w.seated_on_b]}}),
+    ("review", "POST", TARGET + "/nominations/{nomination_id}/re-review/close"): Row(
+        only(body_own=(409, "re_review_not_open"), body_other=NF("target_not_found")),
+        {**ON_T1, "nomination_id": lambda w: w.nomination_b}, lambda w: {"json": {"reason": "分歧已说明。"}}),
     ("review", "POST", TARGET + "/results"): Row(
         only(body_own=201, body_other=NF("target_not_found")), ON_T1,
         lambda w: {"json": {"reason": "部分专家声明回避，先行报送。"}}),

@@ -36,8 +36,11 @@ pytestmark = [pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDe
 
 
 def allowed_kind(row) -> str:
-    """A kind of caller with a valid token that the matrix lets through the route."""
-    return next(k for k, (status, _) in row.expect.items() if status < 400 and k != "anonymous" and k not in BAD_TOKENS)
+    """A kind of caller with a valid token that the matrix lets through the route: answered with a success,
+    or else past authorization to the domain's own refusal (a re-review with nothing divergent: 409)."""
+    kinds = [k for k in row.expect if k != "anonymous" and k not in BAD_TOKENS]
+    return next((k for k in kinds if row.expect[k][0] < 400),
+                next(k for k in kinds if row.expect[k][0] not in (401, 403, 404)))
 
 
 async def test_fuzz_every_operation_of_every_service(env, tmp_path, monkeypatch):

@@ -202,7 +202,8 @@ def listed(n: UUID, minute: int, screening: str, in_review: bool, reasons: tuple
     return {"nomination_id": str(n), "unit_id": "unit-b" if n in (N2, N4) else "unit-a", "title": f"成果{n.int}",
             "submitted_at": at(minute), "withdrawn_at": None, "quota_outcome": "reserved",
             "screening": {"state": screening, "reasons": list(reasons)}, "in_review": in_review, "experts": [],
-            "conflicted_experts": 0, "scores_received": 0, "scores_expected": 0, "totals": {}, "prelim": None, **extra}
+            "conflicted_experts": 0, "scores_received": 0, "scores_expected": 0, "totals": {}, "prelim": None,
+            "shortfall": None, "re_review": None, **extra}
 
 
 async def check_target_nominations(conn) -> None:

@@ -336,7 +336,9 @@ CASES = [
      lambda w: J({"nomination_id": w.nomination_a, "expert_id": "e99"}), 422, "expert_not_on_roster"),
     ("assign: unknown nomination", "review", "POST", T1 + "/assignments", "body_own",
      J({"nomination_id": UNKNOWN, "expert_id": "e01"}), 404, "nomination_not_found"),
-    ("assign: a conflicted expert", "review", "POST", T1 + "/assignments", "body_own",
+    # e00's conflict is on record (the world's automatic run found it); the rule refusing a hand seat with no
+    # automatic run first is test_review_seating_flow.py's first test.
+    ("assign: an expert whose conflict is on record", "review", "POST", T1 + "/assignments", "body_own",
      lambda w: J({"nomination_id": w.nomination_a, "expert_id": "e00"}), 409, "expert_conflicted"),
     ("assign: another target's nomination", "review", "POST", T1 + "/assignments", "body_own",
      lambda w: J({"nomination_id": w.nomination_c, "expert_id": "e01"}), 404, "nomination_not_found"),

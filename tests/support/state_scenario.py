@@ -32,7 +32,8 @@ EXPECTED_ROWS = {
     "quota.units": 2, "quota.nominations": 7, "quota.holders": 5, "quota.registry": 2,
     # seats: e00's two automatic conflicts, four assigned, the declared conflict's replacement
     # returns: b2's, answered by unit-b's correction and resubmission
-    "review.screenings": 3, "review.returns": 1, "review.targets": 1, "review.seats": 7, "review.scores": 4, "review.ranked": 2,
+    "review.screenings": 3, "review.returns": 1, "review.targets": 1, "review.seats": 7, "review.shortfalls": 0,
+    "review.re_reviews": 0, "review.scores": 4, "review.ranked": 2,
     "review.decisions": 2,
     "publish.notices": 1, "publish.objections": 2, "publish.releases": 1,
 }

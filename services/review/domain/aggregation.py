@@ -21,7 +21,7 @@ from services.review.domain.scoring import ARITHMETIC, Criterion, as_decimal, to
 if TYPE_CHECKING:  # a value handed in, never a clock read here
     from datetime import datetime
 
-__all__ = ["AggregationPlan", "Criterion", "NominationResult", "NominationScores", "mean", "score_target",
+__all__ = ["AggregationPlan", "Criterion", "NominationResult", "NominationScores", "mean", "score_target", "spread",
            "trimmed_mean", "weighted_total", "zscore_means"]
 
 Method = Literal["mean", "trimmed_mean", "zscore_mean"]
@@ -33,8 +33,9 @@ TIE_BREAKS: dict[str, str] = {"raw_sum": "原始总分高者在前", "earliest_s
 class AggregationPlan:
     method: Method = "trimmed_mean"
     trim_min_scores: int = 5                            # fewer totals than this: plain mean
-    divergence_threshold: Decimal = Decimal(20)         # max − min above this flags re-review
+    divergence_threshold: Decimal = Decimal(20)         # the measure above this flags re-review
     tie_break: tuple[TieBreak, ...] = ("raw_sum",)      # then the nomination id, always
+    divergence_measure: str = "range"                   # contracts.review_terms.DivergenceMeasure
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class NominationResult:
     raw_sum: Decimal
     expert_count: int
     totals: tuple[tuple[str, Decimal], ...]   # by expert id, kept beside the aggregate
-    spread: Decimal                           # max − min
+    spread: Decimal                           # the plan's divergence measure
     divergent: bool
     rank: int
 
@@ -69,6 +70,17 @@ def trimmed_mean(totals: Iterable[Decimal], trim_min_scores: int = 5) -> Decimal
     return mean(values[1:-1] if len(values) >= trim_min_scores else values)
 
 
+def spread(totals: Iterable[Decimal], measure: str = "range", trim_min_scores: int = 5) -> Decimal:
+    """How far the totals diverge, by the plan's measure (contracts.review_terms.DivergenceMeasure)."""
+    values = sorted(totals)
+    with localcontext(ARITHMETIC):
+        if measure == "trimmed_range" and len(values) >= trim_min_scores:
+            return values[-2] - values[1]
+        if measure == "range_without_outlier" and len(values) >= 3:
+            return min(values[-1] - values[1], values[-2] - values[0])
+        return values[-1] - values[0]
+
+
 def zscore_means(panel: Mapping[str, Mapping[str, Decimal]]) -> dict[str, Decimal]:
     """nomination -> grand_mean + grand_std·(its mean z), z per expert over what that expert scored here."""
     by_expert: dict[str, dict[str, Decimal]] = {}
@@ -78,9 +90,9 @@ def zscore_means(panel: Mapping[str, Mapping[str, Decimal]]) -> dict[str, Decima
     with localcontext(ARITHMETIC):
         z: dict[str, list[Decimal]] = {n: [] for n in sorted(panel)}
         for expert, scored in sorted(by_expert.items()):
-            centre, spread = _mean_and_std(list(scored.values()))
+            centre, std = _mean_and_std(list(scored.values()))
             for nomination, total in scored.items():  # one score or no spread: the expert says nothing relative
-                z[nomination].append((total - centre) / spread if spread else Decimal(0))
+                z[nomination].append((total - centre) / std if std else Decimal(0))
         grand_mean, grand_std = _mean_and_std([t for n in sorted(panel) for _, t in sorted(panel[n].items())])
         return {n: to_cents(grand_mean + grand_std * (sum(zs) / len(zs))) for n, zs in z.items()}
 
@@ -107,13 +119,14 @@ def score_target(plan: AggregationPlan, nominations: Iterable[NominationScores])
     for n in nominations:
         values = list(totals[n.nomination_id].values())
         with localcontext(ARITHMETIC):
-            raw_sum, spread = sum(sorted(values)), max(values) - min(values)
-        rows.append((n, aggregates[n.nomination_id], raw_sum, spread))
+            raw_sum = sum(sorted(values))
+        rows.append((n, aggregates[n.nomination_id], raw_sum,
+                     spread(values, plan.divergence_measure, plan.trim_min_scores)))
     rows.sort(key=lambda row: _rank_key(plan, *row[:3]))
     return tuple(NominationResult(n.nomination_id, aggregate, raw_sum, len(totals[n.nomination_id]),
-                                  tuple(totals[n.nomination_id].items()), spread,
-                                  spread > plan.divergence_threshold, rank)
-                 for rank, (n, aggregate, raw_sum, spread) in enumerate(rows, start=1))
+                                  tuple(totals[n.nomination_id].items()), apart,
+                                  apart > plan.divergence_threshold, rank)
+                 for rank, (n, aggregate, raw_sum, apart) in enumerate(rows, start=1))
 
 
 def _rank_key(plan: AggregationPlan, nomination: NominationScores, aggregate: Decimal, raw_sum: Decimal) -> tuple:
@@ -122,6 +135,8 @@ def _rank_key(plan: AggregationPlan, nomination: NominationScores, aggregate: De
 
 
 def _check(plan: AggregationPlan, nominations: list[NominationScores]) -> None:
+    if plan.divergence_measure not in ("range", "trimmed_range", "range_without_outlier"):
+        raise DomainError(f"未知的分歧度量“{plan.divergence_measure}”。", code="plan_invalid", field="divergence_measure")
     if plan.method not in ("mean", "trimmed_mean", "zscore_mean"):
         raise DomainError(f"未知的汇总方法“{plan.method}”。", code="plan_invalid", field="method")
     if plan.trim_min_scores < 3:

@@ -87,6 +87,26 @@ class RecordScore:
     target: Target
     nomination_id: UUID
     scores: Mapping[str, Decimal] = field(default_factory=dict)
+    reason: str = ""  # why a score is revised; required while the nomination is under re-review
+
+
+@dataclass(frozen=True)
+class OpenReReview:
+    """The body asks for a divergent nomination to be reviewed again: experts to revisit, or to add."""
+    by: Identity
+    target: Target
+    nomination_id: UUID
+    revisit: tuple[str, ...] = ()
+    add: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CloseReReview:
+    by: Identity
+    target: Target
+    nomination_id: UUID
+    reason: str = ""  # required while the nomination still diverges
 
 
 @dataclass(frozen=True)
@@ -94,7 +114,8 @@ class SubmitResults:
     by: Identity
     target: Target
     reason: str = ""  # required when some nominations lack their scores
+    re_review_reasons: Mapping[UUID, str] = field(default_factory=dict)  # per nomination still under re-review
 
 
 PanelCommand = AssignAutomatically | AssignExpert | UnassignExpert | DeclareConflict
-TargetCommand = FilePlan | ConfirmPlan | PanelCommand | SubmitResults
+TargetCommand = FilePlan | ConfirmPlan | PanelCommand | OpenReReview | CloseReReview | SubmitResults

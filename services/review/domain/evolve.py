@@ -3,7 +3,8 @@
 The commands' save (steps.py), the grouped scores' next command on a seat (BatchSteps.evolve) and the
 restore from the log (restore.py) all fold events here; store.py only persists the states returned.
 A fact on record stands where the review never changes it: the first conflict of a pair, a
-nomination's screening, its place in the submitted results.
+nomination's screening, its place in the submitted results. A shortfall stays open until the
+nomination is seated to its plan's count again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import replace
 
 from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
                               FinalDecisionRecorded, NominationReturned, NominationScreened, PrelimResultsSubmitted,
-                              PrelimScored, ReviewPlanConfirmed, ReviewPlanFiled)
+                              PrelimScored, ReReviewClosed, ReReviewOpened, ReviewPlanConfirmed, ReviewPlanFiled,
+                              SeatShortfallRecorded)
 
 from .final import DecisionState, SittingState
 from .model import (PanelSeat, Ranked, RecordedScore, Returned, ScoreState, Screening, ScreeningState, Seat,
@@ -28,8 +30,13 @@ def evolve_target(state: TargetState, events: Iterable[Event]) -> TargetState:
         return state
     seats: dict[Seat, PanelSeat] = dict(state.seats)
     ranked = dict(state.ranked)
+    short = set(state.short)
+    re_reviews = set(state.re_reviews)
     for e in events:
         match e:
+            case ReviewPlanFiled() if e.extends is not None and state.plan is not None \
+                    and e.extends == state.plan.event_id:  # an extension keeps the confirmation of what it extends
+                state = replace(state, plan=e)
             case ReviewPlanFiled():  # a new filing replaces the plan; a joint target's must be confirmed again
                 state = replace(state, plan=e, confirmed_by=None)
             case ReviewPlanConfirmed():
@@ -40,11 +47,23 @@ def evolve_target(state: TargetState, events: Iterable[Event]) -> TargetState:
                 ranked.setdefault(e.nomination_id, Ranked(e.rank, e.event_id))
             case ExpertAssigned():
                 _seat(seats, e, active=True, conflict=None)
+                if e.nomination_id in short and _seated(seats, e.nomination_id) >= state.plan.experts_per_item:
+                    short.discard(e.nomination_id)  # filled: seated to the plan's count again
             case ExpertUnassigned():
                 _seat(seats, e, active=False, conflict=None)
             case ConflictDeclared():
                 _seat(seats, e, active=False, conflict=e.reason_code)
-    return replace(state, seats=seats, ranked=ranked)
+            case SeatShortfallRecorded():
+                short.add(e.nomination_id)
+            case ReReviewOpened():
+                re_reviews.add(e.nomination_id)
+            case ReReviewClosed():
+                re_reviews.discard(e.nomination_id)
+    return replace(state, seats=seats, ranked=ranked, short=frozenset(short), re_reviews=frozenset(re_reviews))
+
+
+def _seated(seats: dict[Seat, PanelSeat], nomination_id) -> int:
+    return sum(1 for (n, _), seat in seats.items() if n == nomination_id and seat.active)
 
 
 def _seat(seats: dict[Seat, PanelSeat], e: ExpertAssigned | ExpertUnassigned | ConflictDeclared, active: bool,

@@ -42,6 +42,8 @@ class TargetState:
     results_event_id: UUID | None = None  # the body submitted its results: review is over
     seats: Mapping[Seat, PanelSeat] = field(default_factory=dict)
     ranked: Mapping[UUID, Ranked] = field(default_factory=dict)  # by nomination, once results are submitted
+    short: frozenset[UUID] = frozenset()  # nominations with a shortfall on record, not yet filled
+    re_reviews: frozenset[UUID] = frozenset()  # nominations under re-review (opened, not yet closed)
 
     @property
     def submitted(self) -> bool:
@@ -112,6 +114,7 @@ class ScoreState:
     target: TargetState
     nomination: NominationStanding | None
     recorded: RecordedScore | None = None
+    under_re_review: bool = False
 
 
 @dataclass(frozen=True)

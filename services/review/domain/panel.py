@@ -1,22 +1,21 @@
-"""Who reviews what, pure: assignment by the solver with load limits and conflicts excluded, by hand,
-unassignment, and conflicts — found by rule from organisations, or declared by the expert, who then
-leaves the nomination while another eligible expert takes the seat."""
+"""Who reviews what, pure: assignment by the solver with load limits and conflicts excluded, by hand
+(the same rule refuses a conflicted pair), unassignment, and conflicts — found by rule from
+organisations, or declared by the expert, who then leaves the nomination while another eligible
+expert takes the seat (or, with none, a shortfall is recorded: seating.py)."""
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from uuid import UUID
 
 from contracts.errors import Conflict, DomainError, NotFound
-from contracts.events import ConflictDeclared, Event, ExpertAssigned, ExpertUnassigned, ReviewPlanFiled
+from contracts.events import ConflictDeclared, Event, ReviewPlanFiled
 
-from .assignment import AssignmentRequest, solve
 from .commands import AssignAutomatically, AssignExpert, DeclareConflict, UnassignExpert
-from .conflicts import ExpertProfile, Organisation, conflict_pairs, declare_conflict
+from .conflicts import declare_conflict
 from .context import ReviewContext
 from .model import NominationFacts, TargetState
 from .plans import envelope, plan_in_force
+from .seating import assigned, conflict_found, refill, reviewed, rule_conflicts, rule_pairs, top_up, unassigned
 from .targets import managed_by
 
 
@@ -25,19 +24,28 @@ def decide_auto(state: TargetState, cmd: AssignAutomatically, context: ReviewCon
     plan = _open_panel(state, context)
     found = _automatic_conflicts(state, plan, context, cmd)
     conflicted = {(e.nomination_id, e.expert_id) for e in found if isinstance(e, ConflictDeclared)}
-    return [*found, *_top_up(state, plan, context, cmd, conflicted, max_load=cmd.max_load)]
+    return [*found, *top_up(state, plan, context, cmd, conflicted, max_load=cmd.max_load)]
 
 
 def decide_by_hand(state: TargetState, cmd: AssignExpert, context: ReviewContext) -> list[Event]:
     managed_by(context.campaign, cmd.target, cmd.by.org)
     plan = _open_panel(state, context)
-    _in_review(context, cmd.nomination_id)
-    _on_roster(plan, cmd.expert_id)
-    if state.conflicted(cmd.nomination_id, cmd.expert_id):
+    return hand_seat(state, plan, in_review(context, cmd.nomination_id), context, cmd, cmd.expert_id)
+
+
+def hand_seat(state: TargetState, plan: ReviewPlanFiled, facts: NominationFacts, context: ReviewContext, cmd,
+              expert_id: str) -> list[Event]:
+    """A seat made by a person (an assignment, an expert added for a re-review): the roster and the
+    conflict rule hold as they do for the solver; a seat already held changes nothing."""
+    _on_roster(plan, expert_id)
+    if state.conflicted(facts.nomination_id, expert_id):
         raise Conflict("该专家与该推荐对象存在回避关系，不能分配。", code="expert_conflicted")
-    if cmd.expert_id in state.active_experts(cmd.nomination_id):
+    if reasons := rule_conflicts(plan, facts, expert_id):  # the rule holds by hand as by the solver
+        raise Conflict(f"该专家与该推荐对象存在回避关系（{'；'.join(r.message for r in reasons)}），不能分配。",
+                       code="expert_conflicted")
+    if expert_id in state.active_experts(facts.nomination_id):
         return []
-    return [_assigned(context, cmd, plan, cmd.nomination_id, cmd.expert_id)]
+    return [assigned(context, cmd, plan, facts.nomination_id, expert_id)]
 
 
 def decide_unassign(state: TargetState, cmd: UnassignExpert, context: ReviewContext) -> list[Event]:
@@ -45,14 +53,15 @@ def decide_unassign(state: TargetState, cmd: UnassignExpert, context: ReviewCont
     _open_panel(state, context)
     if cmd.expert_id not in state.active_experts(cmd.nomination_id):
         raise NotFound("该专家未被分配到该推荐对象。", code="assignment_not_found")
-    return [_unassigned(context, cmd, plan_in_force(state, context), cmd.nomination_id, cmd.expert_id, cmd.reason)]
+    return [unassigned(context, cmd, plan_in_force(state, context), cmd.nomination_id, cmd.expert_id, cmd.reason)]
 
 
 def decide_conflict(state: TargetState, cmd: DeclareConflict, context: ReviewContext) -> list[Event]:
-    """The expert's declaration: recorded, the seat given up, and the nomination topped up."""
+    """The expert's declaration: recorded, the seat given up, and the nomination topped up — or, when no
+    eligible expert can take the seat, the shortfall on record beside the declaration."""
     expert_id = cmd.by.sub
     plan = _open_panel(state, context)
-    _in_review(context, cmd.nomination_id)
+    in_review(context, cmd.nomination_id)
     if expert_id not in {e.expert_id for e in plan.roster}:
         raise NotFound("未找到该推荐对象。", code="nomination_not_found")
     declared = declare_conflict(expert_id, str(cmd.nomination_id), cmd.reason_code, cmd.reason)
@@ -63,8 +72,9 @@ def decide_conflict(state: TargetState, cmd: DeclareConflict, context: ReviewCon
         body_code=plan.body_code, list_code=cmd.target.list_code, domain=cmd.target.domain,
         reason_code=declared.reason, reason=declared.note or declared.display_name)]
     if expert_id in state.active_experts(cmd.nomination_id):
-        events.append(_unassigned(context, cmd, plan, cmd.nomination_id, expert_id, "专家声明回避"))
-        events += _top_up(state, plan, context, cmd, {(cmd.nomination_id, expert_id)}, only=cmd.nomination_id)
+        events.append(unassigned(context, cmd, plan, cmd.nomination_id, expert_id, "专家声明回避"))
+        events += refill(state, plan, context, cmd, {(cmd.nomination_id, expert_id)}, [cmd.nomination_id],
+                         left_by=expert_id)
     return events
 
 
@@ -75,7 +85,7 @@ def _open_panel(state: TargetState, context: ReviewContext) -> ReviewPlanFiled:
     return plan
 
 
-def _in_review(context: ReviewContext, nomination_id: UUID) -> NominationFacts:
+def in_review(context: ReviewContext, nomination_id: UUID) -> NominationFacts:
     facts = context.nominations.get(nomination_id)
     if facts is None or not facts.in_review:
         raise NotFound("未找到该推荐对象（须已通过形式审查且仍在评审中）。", code="nomination_not_found")
@@ -92,57 +102,12 @@ def _automatic_conflicts(state: TargetState, plan: ReviewPlanFiled, context: Rev
                          cmd: AssignAutomatically) -> list[Event]:
     """Pairs the rule finds (the expert's organisation is a party, or declared related), not yet on record;
     an expert already seated on such a pair leaves it."""
-    profiles = [ExpertProfile(e.expert_id, e.name, Organisation(e.affiliation, e.affiliation_credit_code),
-                              tuple(Organisation(r.name, r.credit_code) for r in e.declared_relations))
-                for e in plan.roster]
     events: list[Event] = []
-    for (expert_id, nomination), reasons in conflict_pairs(profiles, [f.parties for f in _reviewed(context)]).items():
+    for (expert_id, nomination), reasons in rule_pairs(plan, reviewed(context)).items():
         nomination_id = UUID(nomination)
         if state.conflicted(nomination_id, expert_id):
             continue
-        events.append(ConflictDeclared(
-            **envelope(context, cmd.target, cmd.by), nomination_id=nomination_id, expert_id=expert_id,
-            body_code=plan.body_code, list_code=cmd.target.list_code, domain=cmd.target.domain,
-            reason_code="automatic", reason="；".join(r.message for r in reasons)))
+        events.append(conflict_found(context, cmd, plan, nomination_id, expert_id, reasons))
         if expert_id in state.active_experts(nomination_id):
-            events.append(_unassigned(context, cmd, plan, nomination_id, expert_id, "自动识别回避关系"))
+            events.append(unassigned(context, cmd, plan, nomination_id, expert_id, "自动识别回避关系"))
     return events
-
-
-def _top_up(state: TargetState, plan: ReviewPlanFiled, context: ReviewContext, cmd, conflicted: set,
-            max_load: int | None = None, only: UUID | None = None) -> list[Event]:
-    """The solver's new seats: every reviewed nomination (or `only` that one) up to the plan's experts
-    per item, the experts in conflict (on record, or found just now in `conflicted`) never seated, each
-    expert's reviews elsewhere in the target counted toward the load."""
-    reviewed = [str(f.nomination_id) for f in _reviewed(context)]
-    nominations = tuple(n for n in reviewed if only is None or n == str(only))
-    if not nominations:
-        return []
-    experts = tuple(sorted(e.expert_id for e in plan.roster))
-    conflicts = {(e, str(n)) for (n, e), seat in state.seats.items() if seat.conflict}
-    conflicts |= {(e, str(n)) for n, e in conflicted}
-    held = {(e, str(n)) for (n, e), seat in state.seats.items() if seat.active and str(n) in reviewed} - conflicts
-    existing = frozenset((e, n) for e, n in held if n in nominations)
-    elsewhere = tuple(sorted(Counter(e for e, n in held if n not in nominations).items()))
-    limit = max_load or plan.max_load or math.ceil(len(reviewed) * plan.experts_per_item / len(experts)) + 2
-    solved = solve(AssignmentRequest(nominations, experts, plan.experts_per_item, limit, frozenset(conflicts),
-                                     existing, elsewhere))
-    return [_assigned(context, cmd, plan, UUID(n), e, solved.input_hash) for e, n in solved.pairs]
-
-
-def _reviewed(context: ReviewContext) -> list[NominationFacts]:
-    return sorted((f for f in context.nominations.values() if f.in_review), key=lambda f: str(f.nomination_id))
-
-
-def _assigned(context: ReviewContext, cmd, plan: ReviewPlanFiled, nomination_id: UUID, expert_id: str,
-              solver_hash: str | None = None) -> ExpertAssigned:
-    return ExpertAssigned(**envelope(context, cmd.target, cmd.by), nomination_id=nomination_id, expert_id=expert_id,
-                          body_code=plan.body_code, list_code=cmd.target.list_code, domain=cmd.target.domain,
-                          solver_input_hash=solver_hash)
-
-
-def _unassigned(context: ReviewContext, cmd, plan: ReviewPlanFiled, nomination_id: UUID, expert_id: str,
-                reason: str) -> ExpertUnassigned:
-    return ExpertUnassigned(**envelope(context, cmd.target, cmd.by), nomination_id=nomination_id,
-                            expert_id=expert_id, body_code=plan.body_code, list_code=cmd.target.list_code,
-                            domain=cmd.target.domain, reason=reason)

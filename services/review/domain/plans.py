@@ -2,12 +2,15 @@
 
 A body files one plan per target it reviews: weighted criteria, the score range, experts per item,
 aggregation, divergence threshold, tie-break and the roster. It may file again until the first score
-arrives; then the plan is locked. A jointly reviewed target's plan is filed by one of its bodies and
-takes effect once the other confirms it (a new filing needs a new confirmation).
+arrives; then the plan is locked, but for an extension (more experts on the roster, a higher load
+limit: what fills a seat no one could take) until the results are in. A jointly reviewed target's plan
+is filed by one of its bodies and takes effect once the other confirms it (a new filing needs a new
+confirmation; an extension keeps the confirmation of the plan it extends).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import ValidationError
@@ -29,14 +32,31 @@ def envelope(context: ReviewContext, target: Target, by: Identity) -> dict[str, 
 
 def decide_file(state: TargetState, cmd: FilePlan, context: ReviewContext) -> list[Event]:
     managed_by(context.campaign, cmd.target, cmd.by.org)
-    if state.scored or state.submitted:
-        raise Conflict("评分已开始，评审方案已锁定，不能再修改。", code="plan_locked")
+    if state.submitted:
+        raise Conflict("初评结果已报送，评审方案已锁定，不能再修改。", code="plan_locked")
     try:
         plan = ReviewPlanFiled(**envelope(context, cmd.target, cmd.by), body_code=cmd.by.org,
                                list_code=cmd.target.list_code, domain=cmd.target.domain, **cmd.terms)
     except (ValidationError, TypeError) as exc:  # the contract checks weights, ranges and the roster
         raise _invalid_plan(exc) from None
+    if state.scored:
+        if state.plan is None or not extends(state.plan, plan):
+            raise Conflict("评分已开始，评审方案已锁定：只可增补专家名单或提高每位专家的评审上限，其他内容不能再修改。",
+                           code="plan_locked")
+        plan = plan.model_copy(update={"extends": state.plan.extends or state.plan.event_id})
     return [plan]
+
+
+_EXTENSIBLE = {"event_id", "occurred_at", "actor", "causation_id", "correlation_id", "roster", "max_load", "extends"}
+
+
+def extends(before: ReviewPlanFiled, after: ReviewPlanFiled) -> bool:
+    """`after` is `before` with experts added to its roster, or its load limit raised, or both; nothing else."""
+    same_terms = before.model_dump(exclude=_EXTENSIBLE) == after.model_dump(exclude=_EXTENSIBLE)
+    now = {e.expert_id: e for e in after.roster}
+    kept = all(now.get(e.expert_id) == e for e in before.roster)  # every expert stays, as filed
+    cap_before, cap_after = (math.inf if p.max_load is None else p.max_load for p in (before, after))
+    return same_terms and kept and cap_after >= cap_before and (len(now) > len(before.roster) or cap_after > cap_before)
 
 
 def decide_confirm(state: TargetState, cmd: ConfirmPlan, context: ReviewContext) -> list[Event]:

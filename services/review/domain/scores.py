@@ -1,7 +1,8 @@
 """An expert's scores, pure: one score per criterion within the plan's range, on a nomination the
 expert is assigned to and not in conflict with, inside the review window — from the close of
 submissions until the body submits its results. The weighted total is computed here, and the expert
-may revise until then."""
+may revise until then: a revision names the score it revises (which stays on the log), and while the
+nomination is under re-review it needs the expert's reason."""
 
 from __future__ import annotations
 
@@ -40,6 +41,11 @@ def decide_score(state: ScoreState, cmd: RecordScore, context: ReviewContext) ->
     total = weighted_total(cmd.scores, plan.criteria, plan.score_min, plan.score_max)
     if state.recorded is not None and dict(state.recorded.scores) == dict(cmd.scores):
         return []  # the same scores again change nothing
+    revises = state.recorded.event_id if state.recorded is not None else None
+    if revises is not None and state.under_re_review and not cmd.reason.strip():
+        raise DomainError("该推荐对象正在复评：修改评分须说明理由（reason）。", code="revision_reason_required",
+                          field="reason")
     return [ExpertScoreRecorded(**envelope(context, cmd.target, cmd.by), nomination_id=cmd.nomination_id,
                                 expert_id=expert_id, body_code=plan.body_code, list_code=cmd.target.list_code,
-                                domain=cmd.target.domain, scores=dict(cmd.scores), total=total)]
+                                domain=cmd.target.domain, scores=dict(cmd.scores), total=total, revises=revises,
+                                reason=cmd.reason.strip())]

@@ -28,10 +28,10 @@ async def my_queue(request: Request, paging: Paging = Depends(paging), who: Iden
         return json_response(await review_queries.expert_queue(conn, who.sub, paging.page, paging.page_size))
 
 
-@router.put(NOMINATION + "/scores", responses=problems(404, 409, 422), summary="评分（各评价指标，须在方案的分数范围内；报送前可修改）")
+@router.put(NOMINATION + "/scores", responses=problems(404, 409, 422), summary="评分（各评价指标，须在方案的分数范围内；报送前可修改，复评期间修改须说明理由）")
 async def record_score(campaign: str, list_code: str, domain: str, nomination_id: UUID, body: ScoreRequest,
                        request: Request, req: WriteRequest = Depends(expert_writing)):
-    cmd = RecordScore(req.who, target_of(campaign, list_code, domain), nomination_id, body.scores)
+    cmd = RecordScore(req.who, target_of(campaign, list_code, domain), nomination_id, body.scores, body.reason)
     return reply_response(await handlers.record_score(service_of(request), req, cmd))
 
 

@@ -14,12 +14,14 @@ from eventlog.http.docs import Paging, json_response, paging
 from eventlog.http.problems import reply_response
 
 from .. import handlers
-from ..domain.commands import AssignAutomatically, AssignExpert, ConfirmPlan, SubmitResults, UnassignExpert
+from ..domain.commands import (AssignAutomatically, AssignExpert, CloseReReview, ConfirmPlan, OpenReReview,
+                               SubmitResults, UnassignExpert)
 from ..domain.context import ReviewContext
 from ..domain.plans import plan_defaults
 from ..domain.targets import bodies_of, managed_by, targets_of
 from ..schemas import (
-    TARGET, AssignRequest, AutoAssignRequest, ConfirmRequest, PlanRequest, ResultsRequest, UnassignRequest, target_of,
+    NOMINATION, TARGET, AssignRequest, AutoAssignRequest, CloseReReviewRequest, ConfirmRequest, PlanRequest,
+    ReReviewRequest, ResultsRequest, UnassignRequest, target_of,
 )
 from ..standings import live_results
 from ..views import review_queries
@@ -117,11 +119,28 @@ async def unassign(campaign: str, list_code: str, domain: str, nomination_id: UU
     return reply_response(await handlers.run_target(service_of(request), req, cmd))
 
 
+@router.post(NOMINATION + "/re-review", status_code=201, responses=problems(404, 409, 422),
+             summary="对评分分歧超过阈值的推荐对象发起复评：请在席专家复核评分，或增派专家")
+async def open_re_review(campaign: str, list_code: str, domain: str, nomination_id: UUID, body_: ReReviewRequest,
+                         request: Request, req: WriteRequest = Depends(body_writing)):
+    cmd = OpenReReview(req.who, target_of(campaign, list_code, domain), nomination_id, tuple(body_.revisit),
+                       tuple(body_.add), body_.reason)
+    return reply_response(await handlers.run_target(service_of(request), req, cmd))
+
+
+@router.post(NOMINATION + "/re-review/close", status_code=201, responses=problems(404, 409, 422),
+             summary="结束复评（分歧已不超过阈值；否则须说明理由）")
+async def close_re_review(campaign: str, list_code: str, domain: str, nomination_id: UUID,
+                          body_: CloseReReviewRequest, request: Request, req: WriteRequest = Depends(body_writing)):
+    cmd = CloseReReview(req.who, target_of(campaign, list_code, domain), nomination_id, body_.reason)
+    return reply_response(await handlers.run_target(service_of(request), req, cmd))
+
+
 @router.post(TARGET + "/results", status_code=201, responses=problems(404, 409),
-             summary="报送初评结果（排名、汇总分与原始分；逾期照收并标记）")
+             summary="报送初评结果（排名、汇总分与原始分；逾期照收并标记；复评未结束须逐项说明理由）")
 async def submit_results(campaign: str, list_code: str, domain: str, body_: ResultsRequest, request: Request,
                          req: WriteRequest = Depends(body_writing)):
-    cmd = SubmitResults(req.who, target_of(campaign, list_code, domain), body_.reason)
+    cmd = SubmitResults(req.who, target_of(campaign, list_code, domain), body_.reason, body_.re_review_reasons)
     return reply_response(await handlers.run_target(service_of(request), req, cmd))
 
 

@@ -129,6 +129,7 @@ class ReviewPlanFiled(_OnTarget, kw_only=True):
     tie_break: tuple[str, ...] | str = ("raw_sum", "earliest_submission")  # v1: one rule, upcast to a tuple
     max_load: int | None = None
     roster: tuple[RosterExpert, ...] = ()
+    extends: str | None = None
 
 
 class ReviewPlanConfirmed(_OnTarget, kw_only=True):
@@ -153,6 +154,28 @@ class ExpertUnassigned(_OnPanel, kw_only=True):
 
 class ConflictDeclared(_OnPanel, kw_only=True):
     reason_code: str = ""  # v1 has none: its upcaster derives it from `automatic`
+    reason: str = ""
+
+
+class SeatShortfallRecorded(_OnNomination, kw_only=True):
+    seats_needed: int
+    eligible: int
+    max_load: int
+    experts_needed: int
+    max_load_needed: int | None = None
+    left_by: str | None = None
+
+
+class ReReviewOpened(_OnNomination, kw_only=True):
+    spread: Decimal
+    threshold: Decimal
+    reason: str = ""
+
+
+class ReReviewClosed(_OnNomination, kw_only=True):
+    spread: Decimal | None = None
+    threshold: Decimal
+    cleared: bool
     reason: str = ""
 
 

@@ -18,11 +18,12 @@ from eventlog.projection.view_table import micros
 
 from . import review_events as ev
 from .review_tables import (ASSIGNMENT, ATTACHMENTS, CONFIRMATION, CONFLICT, CONTENT, DECISION, NOMINATIONS as
-                            NOMINATION_ROWS, PANEL, PLAN, PRELIM, QUOTA as QUOTA_COLUMNS, RESUBMITTED, RESULTS, SCORE,
-                            SCREENING,
+                            NOMINATION_ROWS, PANEL, PLAN, PRELIM, QUOTA as QUOTA_COLUMNS, RE_REVIEW, RESUBMITTED,
+                            RESULTS, SCORE, SCREENING, SHORTFALL,
                             SUBMITTED_AT, TARGET, TARGETS, UNIT_NAME, UNITS, WITHDRAWN_AT, NOTICE_OPENED, NOTICES)
 
 RESERVE, RELEASE = 0, 1  # quota phases within one revision
+OPENED, CLOSED = 0, 1    # re-review phases within one instant
 _json = msgspec.json.Encoder(decimal_format="string").encode  # decimals stay strings: "87.50", never 87.5
 
 
@@ -100,7 +101,7 @@ def review_plan_filed(view: ViewBatch, e: ev.ReviewPlanFiled) -> None:
     view.targets.latest(PLAN, _name_target(view, e, version), version,
                         (e.body_code, e.experts_per_item, json_text(e.criteria), e.score_min, e.score_max,
                          e.aggregation, e.trim_min_scores, e.divergence_threshold, json_text(e.tie_break),
-                         e.max_load, len(e.roster)))
+                         e.max_load, len(e.roster), e.extends))
 
 
 def review_plan_confirmed(view: ViewBatch, e: ev.ReviewPlanConfirmed) -> None:
@@ -129,6 +130,21 @@ def expert_unassigned(view: ViewBatch, e: ev.ExpertUnassigned) -> None:
 def conflict_declared(view: ViewBatch, e: ev.ConflictDeclared) -> None:
     view.panel.latest(CONFLICT, (e.nomination_id, e.expert_id), (micros(e.occurred_at), e.event_id),
                       (e.reason_code, e.reason))
+
+
+def seat_shortfall_recorded(view: ViewBatch, e: ev.SeatShortfallRecorded) -> None:
+    view.nominations.latest(SHORTFALL, e.nomination_id, (micros(e.occurred_at), e.event_id),
+                            (e.seats_needed, e.eligible, e.max_load, e.experts_needed, e.max_load_needed, e.left_by))
+
+
+def re_review_opened(view: ViewBatch, e: ev.ReReviewOpened) -> None:
+    view.nominations.latest(RE_REVIEW, e.nomination_id, (micros(e.occurred_at), OPENED, e.event_id),
+                            (True, e.spread, e.threshold, None, e.reason))
+
+
+def re_review_closed(view: ViewBatch, e: ev.ReReviewClosed) -> None:
+    view.nominations.latest(RE_REVIEW, e.nomination_id, (micros(e.occurred_at), CLOSED, e.event_id),
+                            (False, e.spread, e.threshold, e.cleared, e.reason))
 
 
 def expert_score_recorded(view: ViewBatch, e: ev.ExpertScoreRecorded) -> None:
@@ -162,6 +178,9 @@ FOLDS = {
     ev.ExpertUnassigned: expert_unassigned,
     ev.ConflictDeclared: conflict_declared,
     ev.ExpertScoreRecorded: expert_score_recorded,
+    ev.SeatShortfallRecorded: seat_shortfall_recorded,
+    ev.ReReviewOpened: re_review_opened,
+    ev.ReReviewClosed: re_review_closed,
     ev.PrelimScored: prelim_scored,
     ev.PrelimResultsSubmitted: prelim_results_submitted,
     ev.FinalDecisionRecorded: final_decision_recorded,

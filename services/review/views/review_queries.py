@@ -28,7 +28,9 @@ __all__ = ["body_progress", "campaign_progress", "expert_queue", "screening_queu
 _LISTED = ", ".join(f"n.{c}" for c in (
     "unit_id", "title", "submitted_at", "withdrawn_at", "quota_outcome", "screening_state", "screening_reasons",
     "in_review", "prelim_at", "prelim_aggregate", "prelim_raw_sum", "prelim_rank", "prelim_expert_count",
-    "prelim_method", "prelim_divergent"))
+    "prelim_method", "prelim_divergent", "short_at", "short_eligible", "short_max_load", "short_experts_needed",
+    "short_max_load_needed", "short_left_by", "re_review_at", "re_review_open", "re_review_spread",
+    "re_review_threshold", "re_review_cleared", "re_review_reason"))
 _TARGET_COLUMNS = ", ".join(f"{c.name}::text AS {c.name}" if c.sql_type == "jsonb" else c.name for c in TARGETS.columns)
 
 
@@ -59,7 +61,8 @@ async def target(conn: asyncpg.Connection, key: str) -> dict | None:
         "submitted_at": r["results_submitted_at"], "submitted_by": r["results_submitted_by"],
         "late": r["results_late"], "ranked_count": r["ranked_count"], "gaps": orjson.loads(r["gaps"])}
     return {"target_key": key, "campaign": r["campaign"], "list_code": r["list_code"], "domain": r["domain"],
-            "plan": plan, "plan_confirmed": plan is not None and r["confirmed_plan_event_id"] == r["plan_event_id"],
+            "plan": plan, "plan_confirmed": plan is not None and r["confirmed_plan_event_id"] == (
+                r["plan_extends"] or r["plan_event_id"]),
             "confirmed_by": r["confirmed_by"], "confirmed_plan_event_id": r["confirmed_plan_event_id"],
             "results": results, "results_submitted": results is not None,
             "late": bool(results and results["late"])}
@@ -97,7 +100,26 @@ async def target_nominations(conn: asyncpg.Connection, key: str, page: int, page
         if p["scored"]:
             item["scores_received"] += 1
             item["totals"][p["expert_id"]] = p["total"]
+    per_item = await conn.fetchval(f"SELECT experts_per_item FROM {S}.targets WHERE target_key = $1", key)
+    for r in rows:
+        items[r["nomination_id"]]["shortfall"] = _shortfall(r, per_item, len(items[r["nomination_id"]]["experts"]))
+        items[r["nomination_id"]]["re_review"] = None if r["re_review_at"] is None else {
+            "open": r["re_review_open"], "spread": r["re_review_spread"], "threshold": r["re_review_threshold"],
+            "cleared": r["re_review_cleared"], "reason": r["re_review_reason"], "at": r["re_review_at"]}
     return _page(page, page_size, total, list(items.values()))
+
+
+def _shortfall(r, per_item: int | None, seated: int) -> dict | None:
+    """The nomination's shortfall on record while it is still short of its plan's experts, with the remedy."""
+    if r["short_at"] is None or per_item is None or seated >= per_item or not r["in_review"]:
+        return None
+    needed, raise_to = per_item - seated, r["short_max_load_needed"]
+    remedy = (f"该推荐对象还缺 {needed} 位评审专家，名单中无可接替的无回避专家：请增补专家名单"
+              f"（至少 {r['short_experts_needed']} 位无回避关系的专家）"
+              + (f"，或将每位专家的评审上限提高到 {raise_to} 项。" if raise_to is not None else "。"))
+    return {"seats_needed": needed, "eligible": r["short_eligible"], "max_load": r["short_max_load"],
+            "experts_needed": r["short_experts_needed"], "max_load_needed": raise_to, "left_by": r["short_left_by"],
+            "recorded_at": r["short_at"], "remedy": remedy}
 
 
 async def expert_queue(conn: asyncpg.Connection, expert_id: str, page: int, page_size: int) -> dict:

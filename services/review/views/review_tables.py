@@ -46,13 +46,26 @@ RESUBMITTED = LatestBy((C("resubmitted_round", "integer"), event_id("resubmitted
 PRELIM = LatestBy(occurred("prelim"),
                   (C("prelim_aggregate", "numeric"), C("prelim_raw_sum", "numeric"), C("prelim_rank", "integer"),
                    C("prelim_expert_count", "integer"), C("prelim_method", "text"), C("prelim_divergent", "boolean")))
+# The nomination is short of experts, and what would fix it (SeatShortfallRecorded): the latest on record.
+# Whether it is still short is read against its seats (review_queries), as a filled seat ends it.
+SHORTFALL = LatestBy(occurred("short"),
+                     (C("short_seats_needed", "integer"), C("short_eligible", "integer"), C("short_max_load", "integer"),
+                      C("short_experts_needed", "integer"), C("short_max_load_needed", "integer"),
+                      C("short_left_by", "text")))
+# The nomination's re-review (复评): opened, then closed (cleared, or with the body's reason); at one
+# instant a close (phase 1) comes after the opening (phase 0) it closes.
+RE_REVIEW = LatestBy((C("re_review_at", "timestamptz"), C("re_review_phase", "smallint"), event_id("re_review_event")),
+                     (C("re_review_open", "boolean"), C("re_review_spread", "numeric"),
+                      C("re_review_threshold", "numeric"), C("re_review_cleared", "boolean"),
+                      C("re_review_reason", "text")))
 # A later decision on the same nomination carries a higher revision and replaces the earlier one.
 DECISION = LatestBy((C("decision_revision", "integer"), *occurred("decided")),
                     (C("selected", "boolean"), C("decision_note", "text")))
 
 NOMINATIONS = ViewTable(
     "nominations", key=(C("nomination_id", "uuid"),),
-    groups=(CONTENT, ATTACHMENTS, SUBMITTED_AT, WITHDRAWN_AT, QUOTA, SCREENING, PRELIM, DECISION, RESUBMITTED),
+    groups=(CONTENT, ATTACHMENTS, SUBMITTED_AT, WITHDRAWN_AT, QUOTA, SCREENING, PRELIM, DECISION, RESUBMITTED,
+            SHORTFALL, RE_REVIEW),
     generated=("target_key text GENERATED ALWAYS AS (campaign || ':' || list_code || ':' || COALESCE(domain, '')) "
                "STORED",
                "in_review boolean GENERATED ALWAYS AS (quota_outcome IS NOT DISTINCT FROM 'reserved' "
@@ -73,8 +86,9 @@ PLAN = LatestBy((C("plan_filed_at", "timestamptz"), event_id("plan_event_id")),
                 (C("filed_by", "text"), C("experts_per_item", "integer"), C("criteria", "jsonb"),
                  C("score_min", "integer"), C("score_max", "integer"), C("aggregation", "text"),
                  C("trim_min_scores", "integer"), C("divergence_threshold", "numeric"), C("tie_break", "jsonb"),
-                 C("max_load", "integer"), C("roster_size", "integer")))
-# A joint target's plan takes effect when the other body confirms that very plan.
+                 C("max_load", "integer"), C("roster_size", "integer"), C("plan_extends", "text")))
+# A joint target's plan takes effect when the other body confirms that very plan (or the plan an
+# extension extends: `plan_extends`).
 CONFIRMATION = LatestBy(occurred("confirmed"), (C("confirmed_by", "text"), event_id("confirmed_plan_event_id")))
 RESULTS = LatestBy(occurred("results_submitted"),
                    (C("results_submitted_by", "text"), C("results_late", "boolean"), C("ranked_count", "integer"),
