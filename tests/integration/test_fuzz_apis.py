@@ -43,7 +43,8 @@ def allowed_kind(row) -> str:
                 next(k for k in kinds if row.expect[k][0] not in (401, 403, 404)))
 
 
-async def test_fuzz_every_operation_of_every_service(env, tmp_path, monkeypatch):
+async def fuzz_services(names: tuple[str, ...], tmp_path, monkeypatch) -> None:
+    """Fuzz the operations of the services `names` (all four run: the scenario spans them)."""
     monkeypatch.setenv("PUBLISH_TRUST_FORWARDED", "1")  # objections: each case from its own address
     fuzzer = Fuzzer(FUZZ_EXAMPLES, derandomize=not DEEP)
     async with all_in_process(Keys(tmp_path)) as services:
@@ -61,12 +62,18 @@ async def test_fuzz_every_operation_of_every_service(env, tmp_path, monkeypatch)
                     fuzzer.run(service, base_url, operation, mode, path, auth)
             fuzzer.undeclared_methods(service, base_url, document, {"campaign": C, "code": C})
 
-        for service in SERVICES:
+        for service in names:
             app = getattr(services, service).app
             async with serving(app) as base_url:
                 await asyncio.to_thread(fuzz, service, base_url, app.openapi())
-    print("\nschemathesis cases per service: " + ", ".join(f"{s} {fuzzer.cases[s]}" for s in SERVICES)
+    print("\nschemathesis cases per service: " + ", ".join(f"{s} {fuzzer.cases[s]}" for s in names)
           + f" (examples per pass: {FUZZ_EXAMPLES}; {sum(fuzzer.unsendable.values())} unsendable, skipped); "
           f"server errors: {sum(fuzzer.server_errors.values())}; checks: {', '.join(CHECK_NAMES)}")
-    assert all(fuzzer.cases[s] for s in SERVICES)
+    assert all(fuzzer.cases[s] for s in names)
     assert not fuzzer.failures, (f"{len(fuzzer.failures)} failing cases:\n" + "\n\n".join(fuzzer.failures[:SHOWN]))
+
+
+# Two halves, two files (this one and test_fuzz_apis_review_publish.py): the suite spreads files over its
+# workers, and one file fuzzing all four services was the longest test of the run.
+async def test_fuzz_every_operation_of_intake_and_quota(env, tmp_path, monkeypatch):
+    await fuzz_services(("intake", "quota"), tmp_path, monkeypatch)
