@@ -178,7 +178,7 @@ async def scoring_figures(seed: int = 2022, seconds: float = 20, warmup: float =
             cpu = CpuMeter(review.proc.pid)
             asyncio.get_running_loop().call_later(warmup, cpu.start)
             spy = profile and await asyncio.create_subprocess_exec(
-                "py-spy", "record", "-p", str(review.proc.pid), "--subprocesses", "-o", profile, "-f", "raw", "-r", "200",
+                str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(review.proc.pid), "--subprocesses", "-o", profile, "-f", "raw", "-r", "200",
                 "-d", str(int(warmup + seconds)), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
             scored = await load(port, shares, seconds, warmup, keyed)
             used = cpu.stop()
