@@ -20,6 +20,18 @@ async def load(conn: asyncpg.Connection, consumer: str) -> dict[TopicPartitionKe
     return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
 
 
+async def load_many(conn: asyncpg.Connection, consumers: list[str]) -> dict[str, dict[TopicPartitionKey, int]]:
+    """`load` for several consumers in one query: consumer -> its stored offsets (absent if it has none)."""
+    rows = await conn.fetch(
+        "SELECT consumer, topic, partition, next_offset FROM eventlog.consumer_offsets WHERE consumer = ANY($1::text[])",
+        consumers,
+    )
+    stored: dict[str, dict[TopicPartitionKey, int]] = {}
+    for r in rows:
+        stored.setdefault(r["consumer"], {})[(r["topic"], r["partition"])] = r["next_offset"]
+    return stored
+
+
 async def lock(conn: asyncpg.Connection, consumer: str, keys: list[TopicPartitionKey]) -> dict[TopicPartitionKey, int]:
     """Lock the offset rows of `keys` for this transaction and return them.
 

@@ -93,6 +93,11 @@ class LogEnds:
         return await self._ends(list({TopicPartition(topic, _PARTITIONER(key.encode(), partitions, partitions))
                                       for key in keys}))
 
+    async def partitions_of_keys(self, topic: str, keys: Iterable[str]) -> set[tuple[str, int]]:
+        """The partitions of `topic` that events under `keys` go to (no broker round trip once its metadata is known)."""
+        partitions = await self.partitions(topic)
+        return {(topic, _PARTITIONER(key.encode(), partitions, partitions)) for key in keys}
+
     async def partitions(self, topic: str) -> list[int]:
         parts = self._consumer.partitions_for_topic(topic)
         for _ in range(50):

@@ -50,6 +50,8 @@ class BatchSteps(Generic[S, C, X]):
     decide: Callable[[S, C, X], list[Event]]                              # pure
     evolve: Callable[[S, list[Event]], S]  # the state after a command's events (for the next on its aggregate)
     save: Callable[[asyncpg.Connection, Sequence[tuple[S, list[Event]]]], Awaitable[None]]  # in order: the last wins
+    # False: the answer is given once the broker acked, before the service's views show it (read_your_writes.py)
+    waits_for_views: bool = True
 
     async def decide_run(self, conn: asyncpg.Connection,
                          run: Sequence[Item]) -> list[tuple[Outcome | BaseException, list[Event]]]:

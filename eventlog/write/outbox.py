@@ -64,6 +64,9 @@ class Outbox:
         self.timeout_s = timeout_s          # a publish that waits longer gives up: the relay takes over
         self._waiting: list[tuple[frozenset[bytes], asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
+        # (topic, partition) -> the offset after the last record this process saw acked there: a write's
+        # events are at or before it once `publish` returns (read_your_writes.WritesShown waits for it).
+        self.acked: dict[tuple[str, int], int] = {}
         self._stage_sql = self.stage_sql(1, 2, 3)
         taken = (f"DELETE FROM {schema}.outbox o USING due WHERE o.seq = due.seq "
                  "RETURNING o.seq, o.topic, o.key, o.value")
@@ -145,7 +148,9 @@ class Outbox:
         """Send the rows taken (locked and deleted, not yet committed), in sequence order."""
         if taken:
             rows = sorted(taken, key=lambda r: r["seq"])
-            await self.publisher.publish_rows([(r["topic"], r["key"], r["value"]) for r in rows])
+            for sent in await self.publisher.publish_rows([(r["topic"], r["key"], r["value"]) for r in rows]):
+                position = (sent.topic, sent.partition)
+                self.acked[position] = max(self.acked.get(position, 0), sent.offset + 1)
         return len(taken)
 
     async def relay_once(self, grace_s: float | None = None, limit: int = 1000) -> int:

@@ -50,8 +50,8 @@ class EventPublisher:
         if futures:
             await asyncio.gather(*futures)
 
-    async def publish_rows(self, rows: Iterable[tuple[str, bytes, bytes]]) -> None:
-        """(topic, key, value) rows, e.g. from an outbox; returns once every one is acked."""
+    async def publish_rows(self, rows: Iterable[tuple[str, bytes, bytes]]) -> list:
+        """(topic, key, value) rows, e.g. from an outbox; returns once every one is acked, with the broker's
+        RecordMetadata (topic, partition, offset) of each."""
         futures = [await self._producer.send(topic, value, key=key) for topic, key, value in rows]
-        if futures:
-            await asyncio.gather(*futures)
+        return list(await asyncio.gather(*futures)) if futures else []

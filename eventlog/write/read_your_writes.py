@@ -39,24 +39,69 @@ TIMEOUTS = Counter("kczg_view_wait_timeouts", "Waits for a view to reach a posit
 Positions = dict[tuple[str, int], int]  # (topic, partition) -> the offset the view must have applied up to
 
 
-async def view_reaches(db, view: str, positions: Positions, bound_s: float = BOUND_S) -> bool:
-    """Return True once `view` (its consumer name) has applied the log up to `positions`; False, logged and
-    counted, if it has not within `bound_s`. `db` is a connection or a pool: anything with `fetch`."""
-    if not positions:
-        return True
-    deadline, pause = asyncio.get_running_loop().time() + bound_s, FIRST_LOOK_S
-    while True:
-        stored = await offsets.load(db, view)
-        behind = {key: end - stored.get(key, 0) for key, end in positions.items() if stored.get(key, 0) < end}
-        if not behind:
+class ViewProgress:
+    """Every wait of a process on its views' stored offsets, answered by one look at a time: one query for
+    all the views anyone waits on, however many requests wait (64 writes in flight read the offsets
+    table once per look, not 64 times). `db` is a connection or a pool: anything with `fetch`."""
+
+    def __init__(self, db) -> None:
+        self.db = db
+        self._waiting: list[tuple[str, Positions, asyncio.Future]] = []
+        self._looking: asyncio.Task | None = None
+
+    async def reaches(self, view: str, positions: Positions, bound_s: float = BOUND_S) -> bool:
+        """True once `view` has applied the log up to `positions`; False, logged and counted, if it has not
+        within `bound_s`."""
+        if not positions:
             return True
-        if asyncio.get_running_loop().time() >= deadline:
+        reached = asyncio.get_running_loop().create_future()
+        self._waiting.append((view, positions, reached))
+        if self._looking is None:
+            self._looking = asyncio.create_task(self._look())
+        try:
+            async with asyncio.timeout(bound_s):
+                return await asyncio.shield(reached)
+        except TimeoutError:
             TIMEOUTS.labels(view).inc()
             log.warning("%s still behind after %.1fs: %s", view, bound_s,
-                        ", ".join(f"{t}:{p} by {n}" for (t, p), n in sorted(behind.items())))
+                        ", ".join(f"{t}:{p} ({n})" for (t, p), n in sorted(positions.items())))
             return False
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, LAST_LOOK_S)
+        finally:
+            reached.cancel()  # no-op once answered; else (timed out, or the caller cancelled) dropped at the next look
+
+    async def _look(self) -> None:
+        pause = FIRST_LOOK_S
+        try:
+            while self._waiting:
+                stored = await offsets.load_many(self.db, sorted({view for view, _, _ in self._waiting}))
+                waiting, self._waiting = self._waiting, []
+                moved = False
+                for view, positions, reached in waiting:
+                    if reached.done():
+                        continue
+                    have = stored.get(view, {})  # a partition the view has never applied is at offset 0
+                    if all(have.get(key, 0) >= end for key, end in positions.items()):
+                        reached.set_result(True)
+                        moved = True
+                    else:
+                        self._waiting.append((view, positions, reached))
+                if self._waiting:
+                    # Views moving (a steady stream of writes): look again soon; a view stuck: less often.
+                    pause = FIRST_LOOK_S if moved else min(pause * 2, LAST_LOOK_S)
+                    await asyncio.sleep(pause)
+        except Exception as exc:  # noqa: BLE001 — the database away: every waiter goes on as the views stand
+            log.warning("could not read the views' offsets", exc_info=True)
+            for _, _, reached in self._waiting:
+                if not reached.done():
+                    reached.set_exception(exc)
+            self._waiting = []
+        finally:
+            self._looking = None
+
+
+async def view_reaches(db, view: str, positions: Positions, bound_s: float = BOUND_S) -> bool:
+    """`ViewProgress.reaches` for one question on its own (`db`: a connection or a pool)."""
+    return await ViewProgress(db).reaches(view, positions, bound_s)
 
 
 async def views_reach_log_end(db, log_ends: LogEnds, views: Sequence[str], topic: str, keys: Sequence[str],
@@ -75,12 +120,31 @@ async def views_reach_log_end(db, log_ends: LogEnds, views: Sequence[str], topic
 
 class WritesShown:
     """Holds a write's answer until the views that read its topic have applied it: the unit of work calls it
-    with the topic and partition keys of the events the broker acked. The write stands whatever happens here."""
+    with the topic and partition keys of the events the broker acked. A fresh write's positions are the
+    offsets its process saw acked (`Outbox.acked`: no broker round trip); a replayed answer's events may have
+    been published by another process, so it asks where the log ends. The write stands whatever happens here."""
 
-    def __init__(self, db, log_ends: LogEnds, views: Sequence[Projection], bound_s: float = BOUND_S) -> None:
-        self.db, self.log_ends, self.views, self.bound_s = db, log_ends, tuple(views), bound_s
+    def __init__(self, db, log_ends: LogEnds, views: Sequence[Projection], acked: Positions | None = None,
+                 bound_s: float = BOUND_S) -> None:
+        self.log_ends, self.views, self.acked, self.bound_s = log_ends, tuple(views), acked, bound_s
+        self.progress = ViewProgress(db)
 
-    async def __call__(self, topic: Topic, keys: Sequence[str]) -> None:
+    async def __call__(self, topic: Topic, keys: Sequence[str], replayed: bool = False) -> None:
         readers = [v.name for v in self.views if topic.name in v.topic_names()]
-        if keys and readers:
-            await views_reach_log_end(self.db, self.log_ends, readers, topic.name, keys, self.bound_s)
+        if not (keys and readers):
+            return
+        try:
+            async with asyncio.timeout(self.bound_s):
+                positions = await self._positions(topic.name, keys, replayed)
+                await asyncio.gather(*(self.progress.reaches(view, positions, self.bound_s) for view in readers))
+        except Exception:  # noqa: BLE001 — a wait is a courtesy: never an error of its own
+            log.warning("could not wait for %s to show a write to %s", ", ".join(readers), topic.name, exc_info=True)
+
+    async def _positions(self, topic: str, keys: Sequence[str], replayed: bool) -> Positions:
+        if replayed or self.acked is None:
+            return await self.log_ends.ends_of_keys(topic, keys)
+        partitions = await self.log_ends.partitions_of_keys(topic, keys)
+        positions = {tp: self.acked[tp] for tp in partitions if tp in self.acked}
+        if len(positions) < len(partitions):  # sent by a relay, not this process: ask the broker
+            positions = {**await self.log_ends.ends_of_keys(topic, keys), **positions}
+        return positions

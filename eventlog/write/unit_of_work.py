@@ -58,7 +58,7 @@ from eventlog.write.outbox import Outbox
 
 log = logging.getLogger(__name__)
 CommitHook = Callable[[list[Event]], None]
-ShownFn = Callable[[Topic, Sequence[str]], Awaitable[None]]  # waits until the service's views show a write
+ShownFn = Callable[[Topic, Sequence[str], bool], Awaitable[None]]  # (topic, keys, replayed): waits until the views show a write
 
 S, C, X = TypeVar("S"), TypeVar("C"), TypeVar("X")
 Outcome = tuple[Reply, set[bytes], list[Event]]  # the answer, the partition keys to publish first, the events
@@ -135,8 +135,9 @@ class UnitOfWork:
             if events:
                 note(**event_fields(events[0]))
             await self.publish(published)
-            if self.shown is not None and reply.event_keys:  # a replay's too: its first answer may not have waited
-                await self.shown(_topic(item), reply.event_keys)
+            # A replay's too (its first answer may not have waited); not a kind that answers before its views.
+            if self.shown is not None and reply.event_keys and getattr(batch, "waits_for_views", True):
+                await self.shown(_topic(item), reply.event_keys, not events)
             return reply
 
     def check_writes(self) -> None:

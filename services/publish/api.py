@@ -63,7 +63,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
             state.serve(ws)
             state.log_ends = log_ends
             if run_views:  # a write answers once these views show it (eventlog/write/read_your_writes.py)
-                ws.uow.shown = WritesShown(ws.pool, log_ends, PROJECTIONS)
+                ws.uow.shown = WritesShown(ws.pool, log_ends, PROJECTIONS, ws.outbox.acked)
             state.own = Pages(ReleaseFiles())
             missing = await probing
             # /readyz is red while release.pdf cannot be printed here, and says what to install

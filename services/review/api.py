@@ -53,7 +53,7 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
                               pool_options=dict(connection_class=StatelessConnection)) as ws, LogEnds() as log_ends:
             ws.uow.on_commit.append(progress_metrics.count)
             # A command answers once the views show it (eventlog/write/read_your_writes.py); scores, the hot path, do not wait.
-            ws.uow.shown = WritesShown(ws.pool, log_ends, PROJECTIONS)
+            ws.uow.shown = WritesShown(ws.pool, log_ends, PROJECTIONS, ws.outbox.acked)
             for projection in PROJECTIONS:  # rebuilt first if missing or stale, then kept live
                 ws.run(projection_keeper.keep_live(projection, ws.publisher, ws.stop))
             ws.run(projection_keeper.publish_metrics(PROJECTIONS, ws.stop))

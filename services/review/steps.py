@@ -79,9 +79,10 @@ def target_step(cmd: TargetCommand, campaign: Campaign, now: datetime, answer: A
                    save=_save_target, answer=answer, offload=isinstance(cmd, AssignAutomatically))
 
 
-# Scores come many at a time: they run through the grouped unit of work, many to a transaction.
+# Scores come many at a time: they run through the grouped unit of work, many to a transaction. The
+# answer carries the score as recorded, so it is given on the broker's ack, before the views show it.
 SCORES = BatchSteps(topic=REVIEW, load=store.load_scores, decide=decide_score, evolve=evolve_score,
-                    save=_save_scores)
+                    save=_save_scores, waits_for_views=False)
 
 
 def score_step(cmd: RecordScore, campaign: Campaign, now: datetime, answer: Answer) -> Grouped:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from eventlog.write.read_your_writes import TIMEOUTS, view_reaches
+import asyncio
+
+from eventlog.write.read_your_writes import TIMEOUTS, ViewProgress, view_reaches
 
 
 class StoredOffsets:
@@ -11,11 +13,12 @@ class StoredOffsets:
     def __init__(self, next_offset: int, step: int = 0) -> None:
         self.next_offset, self.step, self.reads = next_offset, step, 0
 
-    async def fetch(self, query: str, consumer: str):
+    async def fetch(self, query: str, consumers: list[str]):
         self.reads += 1
-        row = {"topic": "kczg.publish", "partition": 0, "next_offset": self.next_offset}
+        rows = [{"consumer": c, "topic": "kczg.publish", "partition": 0, "next_offset": self.next_offset}
+                for c in consumers]
         self.next_offset += self.step
-        return [row]
+        return rows
 
 
 async def test_a_view_already_there_is_asked_once():
@@ -36,3 +39,22 @@ async def test_a_view_that_never_gets_there_gives_up_at_the_bound_and_is_counted
     # A partition the view has never applied counts as offset 0.
     assert await view_reaches(db, "stuck", {("kczg.publish", 0): 3, ("kczg.publish", 1): 1}, bound_s=0.05) is False
     assert TIMEOUTS.labels("stuck")._value.get() == before + 1
+
+
+async def test_many_waiting_at_once_share_each_look():
+    # 64 writes in flight on two views: one query per look, not one per waiter.
+    db = StoredOffsets(0, step=1)
+    progress = ViewProgress(db)
+    waits = [progress.reaches(view, {("kczg.publish", 0): 1 + i % 3}) for i in range(64) for view in ("a", "b")]
+    assert await asyncio.gather(*waits) == [True] * 128
+    assert db.reads == 4  # offsets 0, 1, 2, 3: the last look finds every waiter there
+
+
+async def test_a_waiter_given_up_on_is_dropped_and_the_others_still_answered():
+    db = StoredOffsets(0, step=1)
+    progress = ViewProgress(db)
+    early = asyncio.ensure_future(progress.reaches("v", {("kczg.publish", 0): 2}))
+    stuck = await progress.reaches("v", {("kczg.publish", 0): 10_000}, bound_s=0.05)
+    assert (stuck, await early) == (False, True)
+    await asyncio.sleep(0.1)
+    assert progress._waiting == [] and progress._looking is None  # nothing left looking for the abandoned wait
