@@ -17,13 +17,14 @@ from datetime import datetime, timedelta, timezone
 import orjson
 
 from contracts.codes import CHANNELS, DOMAINS
-from contracts.events import decode_event
+from contracts.events import EVENT_TYPES, decode_event
 
 LISTS = {"leading_tech": list(DOMAINS), "emerging_enterprise": [None], "integrated_innovation_org": [None],
          "entrepreneurship_pioneer": [None], "tech_manager_pioneer": [None]}
 START = datetime(2022, 9, 6, tzinfo=timezone.utc)
 OVER_QUOTA = "推荐名额已满：本单位在该榜单（领域）的推荐名额为 3 个，已全部占用。"
 Record = tuple[str, str, dict]  # topic base name, key, event
+CURRENT_VERSION = {t: cls.model_fields["schema_version"].default for t, cls in EVENT_TYPES.items()}
 
 
 class EventMix:
@@ -39,7 +40,9 @@ class EventMix:
 
     def event(self, type_: str, campaign: str, key: str, day: float, actor: str, **fields) -> dict:
         role = {"sec": "secretariat", "quota": "system", "body": "review_body"}.get(actor, "unit")
-        return {"event_id": self.uuid(), "type": type_, "schema_version": 1, "occurred_at": self.at(day),
+        # Each type at the version the services write today: the log a rebuild reads back. (Old versions
+        # take contracts.upcasting's slow path; tests/unit/test_event_decoding.py covers them.)
+        return {"event_id": self.uuid(), "type": type_, "schema_version": CURRENT_VERSION[type_], "occurred_at": self.at(day),
                 "campaign": campaign, "key": key, "actor": {"role": role, "id": actor},
                 "causation_id": None, "correlation_id": None, **fields}
 
@@ -130,7 +133,7 @@ class EventMix:
             for rank, (aggregate, nomination_id) in enumerate(scores, start=1):
                 yield "kczg.review", key, self.event(
                     "PrelimScored", campaign, key, 80, "body", nomination_id=nomination_id, **target,
-                    aggregate=round(aggregate, 2), raw_sum=round(aggregate * 7, 2), rank=rank, expert_count=7,
+                    aggregate=f"{aggregate:.2f}", raw_sum=f"{aggregate * 7:.2f}", rank=rank, expert_count=7,
                     method="trimmed_mean")
             top = [i for _, i in scores[: max(1, len(scores) // 2)]]
             yield "kczg.review", key, self.event("PrelimResultsSubmitted", campaign, key, 85, "body",

@@ -3,7 +3,7 @@ concurrency, against the real stack: without an Idempotency-Key and with a fresh
 by side in one run (the two alternate, --rounds times each) with their ratio; and, in the same run, the
 raw aiokafka acked-produce rate.
 
-    python bench/intake.py [--workers 2] [--concurrency 64] [--seconds 20] [--rounds 2]
+    python bench/intake.py [--workers 2] [--concurrency 64] [--seconds 20] [--rounds 2] [--profile PREFIX]
 
 Needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL. The intake runs as its own process (uvicorn
 workers); the load comes from the load client (bench/load_client.py). Prints one final JSON line;
@@ -27,6 +27,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.load_client import CpuMeter, http_load, produce_baseline
+from bench.proc import py_spy
 from services.intake.examples import example_form
 from tests.support.intake import Keys
 from tests.support.events import open_campaign, register_units
@@ -53,8 +54,13 @@ async def run_path(port: int, tokens: list[str], intake: ServiceProcess, args, k
                 for c in range(args.concurrency)]
     cpu = CpuMeter(intake.proc.pid)
     asyncio.get_running_loop().call_later(args.warmup, cpu.start)
+    spy = args.profile and await py_spy(intake.proc.pid, f"{args.profile}.{'keyed' if keyed else 'unkeyed'}.{round_no}",
+                                        args.warmup + args.seconds)
     load = await http_load(port, per_conn, args.seconds, args.warmup, f"bench-{round_no}" if keyed else None)
-    return {**load, **cpu.stop()}
+    used = cpu.stop()
+    if spy:
+        await spy.wait()
+    return {**load, **used}
 
 
 def summary(runs: list[dict], seconds: float) -> dict:
@@ -114,6 +120,8 @@ if __name__ == "__main__":
     parser.add_argument("--units", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2,
                         help="rounds of (without a key, with a fresh Idempotency-Key per request), --seconds each")
+    parser.add_argument("--profile", metavar="PREFIX",
+                        help="py-spy record the intake during each run: PREFIX.keyed.0, PREFIX.unkeyed.0, ... (collapsed stacks)")
     try:
         import uvloop
         uvloop.install()

@@ -43,3 +43,15 @@ def peak_rss_mb(root: int) -> float:
             continue
         total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), 0)
     return round(total / 1024, 1)
+
+
+async def py_spy(pid: int, out: str, seconds: float):
+    """Start `py-spy record` (the venv's, beside this interpreter) of `pid` and its workers for `seconds`,
+    collapsed stacks written to `out`; the caller awaits `.wait()` on what this returns."""
+    import asyncio
+    import sys
+
+    return await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(pid), "--subprocesses", "-o", out,
+        "-f", "raw", "-r", "200", "-d", str(int(seconds)),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)

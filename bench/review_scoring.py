@@ -35,6 +35,7 @@ import httpx
 import orjson
 
 from bench.load_client import CpuMeter, http_load, produce_baseline
+from bench.proc import py_spy
 from contracts.events import Actor, NominationSubmitted, QuotaReserved, unit_key
 from contracts.topics import NOMINATIONS, QUOTA
 from services.intake.examples import example_form
@@ -177,9 +178,7 @@ async def scoring_figures(seed: int = 2022, seconds: float = 20, warmup: float =
             shares = [connection_requests(port, seats[c::concurrency], seed + c) for c in range(concurrency)]
             cpu = CpuMeter(review.proc.pid)
             asyncio.get_running_loop().call_later(warmup, cpu.start)
-            spy = profile and await asyncio.create_subprocess_exec(
-                str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(review.proc.pid), "--subprocesses", "-o", profile, "-f", "raw", "-r", "200",
-                "-d", str(int(warmup + seconds)), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            spy = profile and await py_spy(review.proc.pid, profile, warmup + seconds)
             scored = await load(port, shares, seconds, warmup, keyed)
             used = cpu.stop()
             if spy:
