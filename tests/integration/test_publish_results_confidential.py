@@ -6,7 +6,8 @@ recommendation and decision only once a public notice of the list covers their t
 under review, and no status filter finds them by result; a target the notice was opened without stays
 confidential. With the setting at as_recorded the unit reads them from the start. The secretariat and the review
 bodies always do. A release scheduled for the annual meeting shows as published to the secretariat alone until
-that instant, and to everyone at it, with no further command (the service's injectable clock)."""
+that instant, and to everyone at it, with no further command (the service's injectable clock). Nor does a confidential
+rank show in the order the rows come in."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from datetime import datetime, timedelta
 import pytest
 
 from contracts.campaign import load_builtin_campaign
+from contracts.events import PrelimScored
+from contracts.topics import NOMINATIONS
 from eventlog.clock import FixedClock
 from services.publish.views import RANKINGS
 from tests.integration.publish_support import Facts, publish_2022  # noqa: F401  (fixture)
 from tests.integration.test_publish_notice_guard import NOTICE, scene  # noqa: F401  (fixture)
-from tests.support.events import LogWriter, publish
+from tests.support.events import LogWriter, nomination_chain, open_campaign, publish, registered
 from tests.support.intake import Keys, OffsetWatch
 from tests.support.projections import caught_up
 from tests.support.publish import (AFTER_NOTICE, C, NOTICE_TIME, facts_caught_up, open_notice, publish_in_process,
@@ -166,3 +169,35 @@ async def test_an_embargoed_release_is_published_in_the_rankings_only_from_its_i
         row = (await client.get(f"{R}/{elec_a}", headers=who)).json()
         assert (row["status"], instant(row["published_at"])) == ("published", AFTER_NOTICE)
     assert set(await rows(client, unit_a, status="published")) == {str(f.bio_a.nomination_id), elec_a}
+
+
+@pytest.fixture
+async def two_ranked(env, tmp_path):
+    """unit-a's two 生物医药 nominations, scored: the one with the larger id ranked first, so their order by rank
+    is the reverse of their order by id (submitted at one instant, the order without a rank)."""
+    first, second = sorted((nomination_chain("unit-a", "leading_tech", "biomedicine", title) for title in ("甲", "乙")),
+                           key=lambda c: str(c.nomination_id))
+    first, second = (nomination_chain_ranked(first, 2), nomination_chain_ranked(second, 1))
+    await open_campaign()
+    await publish((NOMINATIONS, registered("unit-a", "provincial_cast")), *first.events, *second.events)
+    async with publish_in_process(Keys(tmp_path), FixedClock(NOTICE_TIME)) as client:
+        await caught_up(RANKINGS)
+        client.by_id = [str(first.nomination_id), str(second.nomination_id)]
+        yield client
+
+
+def nomination_chain_ranked(chain, rank: int):
+    """The chain with its PrelimScored at `rank`."""
+    events = tuple((topic, e.model_copy(update={"rank": rank}) if isinstance(e, PrelimScored) else e)
+                   for topic, e in chain.events)
+    return type(chain)(chain.submitted, events)
+
+
+async def test_a_confidential_rank_does_not_show_in_the_order_either(two_ranked):
+    client = two_ranked
+    ranked = [(await rows(client, secretariat(client.keys)))[n]["prelim_rank"] for n in client.by_id]
+    assert ranked == [2, 1]
+    r = await client.get(R, params={"campaign": C}, headers=secretariat(client.keys))
+    assert [i["nomination_id"] for i in r.json()["items"]] == client.by_id[::-1]   # by rank
+    r = await client.get(R, params={"campaign": C}, headers=client.keys.headers("unit", "unit-a"))
+    assert [i["nomination_id"] for i in r.json()["items"]] == client.by_id          # as if unranked
