@@ -162,6 +162,9 @@ async def test_an_embargoed_release_is_published_in_the_rankings_only_from_its_i
             row = (await client.get(f"{R}/{elec_a}", headers=who)).json()
             assert (row["status"], row["published_at"], row["selected"]) == ("selected", None, True)
             assert await rows(client, who, status="published") == {}
+        # Filtering by what it shows: selected, not yet published.
+        assert set(await rows(client, info, status="selected")) == {
+            str(c.nomination_id) for c in (f.reselected, f.elec_b, f.elec_a)}
         assert await watch.ends() == before  # reading changed nothing
     # At the instant, with no command: published to them too.
     client.clock.at = MEETING
@@ -169,6 +172,7 @@ async def test_an_embargoed_release_is_published_in_the_rankings_only_from_its_i
         row = (await client.get(f"{R}/{elec_a}", headers=who)).json()
         assert (row["status"], instant(row["published_at"])) == ("published", AFTER_NOTICE)
     assert set(await rows(client, unit_a, status="published")) == {str(f.bio_a.nomination_id), elec_a}
+    assert await rows(client, info, status="selected") == {}
 
 
 @pytest.fixture

@@ -52,8 +52,8 @@ class Visibility:
     results_as_recorded: tuple[str, ...] | None
     release_seen_at: datetime | None
 
-    def sql(self, args: list[Any]) -> tuple[str, str, str]:
-        """(SELECT list, status expression, preliminary-rank expression), binding their values into `args`."""
+    def sql(self, args: list[Any]) -> Shown:
+        """The SQL of what the caller sees, binding its values into `args`."""
         results = released = None
         if self.results_as_recorded is not None:
             args.append(list(self.results_as_recorded))
@@ -66,7 +66,30 @@ class Visibility:
         published = f"CASE WHEN {released} THEN n.published_at END" if released else "n.published_at"
         columns = (f"{_FACTS}, {status} AS status, " + ", ".join(f"{e} AS {c}" for c, e in shown.items())
                    + f", {published} AS published_at")
-        return columns, status, shown["prelim_rank"]
+        return Shown(columns, status, shown["prelim_rank"], results, released)
+
+
+@dataclass(frozen=True)
+class Shown:
+    columns: str                # the SELECT list
+    status: str                 # the status as the caller sees it
+    rank: str                   # the preliminary rank as the caller sees it (the order)
+    results: str | None         # when a row's results show (None: always)
+    released: str | None        # when a published row shows as published (None: always)
+
+    def status_is(self, status: str, placeholder: str) -> str:
+        """A row whose status as shown is `status` (bound at `placeholder`), written so the planner estimates
+        it from the stored status where it can: an expression it cannot estimate led it to a nested loop
+        over every unit for each row (bench/rankings_read.py)."""
+        if self.status == "n.status":
+            return f"n.status = {placeholder}"
+        if self.results is not None:  # a unit's own rows: few, whatever the plan
+            return f"{self.status} = {placeholder}"
+        # Only the embargo moves a row from its stored status, and only a published one.
+        if status == "published":
+            return f"n.status = {placeholder} AND {self.released}"
+        return (f"(n.status = {placeholder} OR (n.status = 'published' AND ({self.released}) IS NOT TRUE "
+                f"AND {self.status} = {placeholder}))")
 
 
 SEE_ALL = Visibility(results_as_recorded=None, release_seen_at=None)
@@ -89,14 +112,16 @@ class NominationFilter:
     def query(self) -> tuple[str, str, str, list[Any]]:
         """(SELECT list, WHERE clauses, ORDER BY, arguments)."""
         args: list[Any] = []
-        columns, status, rank = self.visibility.sql(args)
+        seen = self.visibility.sql(args)
         clauses = []
         for column, value in (("n.campaign", self.campaign), ("n.list_code", self.list_code),
-                              ("n.domain", self.domain), ("n.unit_id", self.unit_id), (status, self.status),
-                              ("n.unit_id", self.own_unit)):
+                              ("n.domain", self.domain), ("n.unit_id", self.unit_id), ("n.unit_id", self.own_unit)):
             if value is not None:
                 args.append(value)
                 clauses.append(f"{column} = ${len(args)}")
+        if self.status is not None:
+            args.append(self.status)
+            clauses.append(seen.status_is(self.status, f"${len(args)}"))
         if self.nomination_id is not None:
             args.append(self.nomination_id)
             clauses.append(f"n.nomination_id = ${len(args)}::uuid")
@@ -110,9 +135,9 @@ class NominationFilter:
                            f"unnest(${n - 2}::text[], ${n - 1}::text[], ${n}::text[]))")
         # Per list and domain: by preliminary rank where the caller sees one, then by recommending unit
         # (the order the published lists use), then by submission.
-        order = (f"ORDER BY n.list_code, n.domain NULLS FIRST, {rank} NULLS LAST, n.unit_id, n.submitted_at, "
+        order = (f"ORDER BY n.list_code, n.domain NULLS FIRST, {seen.rank} NULLS LAST, n.unit_id, n.submitted_at, "
                  "n.nomination_id")
-        return columns, "".join(f" AND {c}" for c in clauses), order, args
+        return seen.columns, "".join(f" AND {c}" for c in clauses), order, args
 
 
 async def nominations(conn: asyncpg.Connection, where: NominationFilter, page: int,
