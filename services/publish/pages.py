@@ -16,6 +16,7 @@ from contracts.campaign import Campaign
 
 from . import public
 from .domain.embargo import next_public_at, shown as shown_versions
+from .domain.nominators import nominating_bodies
 from .domain.order import ORDER_DECLARATION
 from .release import render_index
 from .release.assemble import PublishedVersion, current_versions, list_release
@@ -146,7 +147,7 @@ async def notice_page(conn: asyncpg.Connection, campaign: Campaign, row: public.
     lst = campaign.ranking_list(row.list_code)
     names = {d.code: d.name for d in lst.domains}
     entries = tuple(NoticeEntry(i.nomination_id, i.title, i.domain, names.get(i.domain or ""), i.holder_org, i.unit_name)
-                    for i in await public.notice_items(conn, row))
+                    for i in await public.notice_items(conn, row, dict(nominating_bodies(campaign))))
     return NoticePage(campaign.title, lst.name, row.opens_at, row.closes_at, entries,
                       form_action=page_href(campaign.code, "notices", row.notice_id, "objections"),
                       accepting_objections=row.open_at(now), index_href=page_href(campaign.code),

@@ -3,6 +3,7 @@ show only the open ones to the public) with their entries' names, and the review
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -87,8 +88,10 @@ async def notice(conn: asyncpg.Connection, notice_id: UUID) -> NoticeRow | None:
                      tuple(r["nominations"])) if r else None
 
 
-async def notice_items(conn: asyncpg.Connection, notice: NoticeRow) -> list[NoticeItem]:
-    """The notice's nominations in the notice's own (declared) order."""
+async def notice_items(conn: asyncpg.Connection, notice: NoticeRow,
+                       bodies: Mapping[str, str] | None = None) -> list[NoticeItem]:
+    """The notice's nominations in the notice's own (declared) order. `bodies`: the names of the separately
+    organised lists' bodies (domain/nominators.py), for an entry whose 推荐单位 the view has not named."""
     rows = await conn.fetch(f"""SELECT e.nomination_id, e.title, coalesce(e.decision_domain, e.domain) AS domain,
                                        e.holder_org, e.unit_id, u.name AS unit_name
                                 FROM {S}.entries e LEFT JOIN {S}.units u
@@ -96,7 +99,7 @@ async def notice_items(conn: asyncpg.Connection, notice: NoticeRow) -> list[Noti
                                 WHERE e.nomination_id = ANY($1::uuid[])""", list(notice.nominations))
     found = {r["nomination_id"]: r for r in rows}
     return [NoticeItem(str(n), r["title"] or "", r["domain"], r["holder_org"] or "", r["unit_id"] or "",
-                       r["unit_name"] or r["unit_id"] or "")
+                       r["unit_name"] or (bodies or {}).get(r["unit_id"]) or r["unit_id"] or "")
             for n in notice.nominations if (r := found.get(n)) is not None]
 
 

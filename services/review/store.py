@@ -284,20 +284,19 @@ async def totals_of(conn: asyncpg.Connection, target: Target) -> dict[tuple[UUID
 # --- final review ----------------------------------------------------------------------------------
 
 async def load_decision(conn: asyncpg.Connection, nomination_id: UUID) -> DecisionState:
-    """Where the nomination stands for the final review: in submitted results (its target), the list's
-    notice opened or not, and the decision last recorded."""
+    """Where the nomination stands for the final review: in submitted results (its target), listed by a
+    public notice or not, and the decision last recorded."""
     return (await load_decisions(conn, [nomination_id]))[nomination_id]
 
 
 async def load_decisions(conn: asyncpg.Connection, nomination_ids: Sequence[UUID]) -> dict[UUID, DecisionState]:
     """`load_decision` for many nominations in one statement (a committee sitting's)."""
     rows = await conn.fetch(f"""
-        SELECT i.nomination_id, r.target_key, d.decision, n.notice_opened_at IS NOT NULL AS opened
+        SELECT i.nomination_id, r.target_key, d.decision, n.noticed_at IS NOT NULL AS noticed
         FROM unnest($1::uuid[]) AS i(nomination_id)
         LEFT JOIN review.ranked r ON r.nomination_id = i.nomination_id
         LEFT JOIN review.decisions d ON d.nomination_id = i.nomination_id
-        LEFT JOIN {V}.notices n ON (n.campaign, n.list_code) = (split_part(r.target_key, ':', 1),
-                                                                split_part(r.target_key, ':', 2))""",
+        LEFT JOIN {V}.nominations n ON n.nomination_id = i.nomination_id""",
                             list(nomination_ids))
     states = {}
     for row in rows:
@@ -306,7 +305,7 @@ async def load_decisions(conn: asyncpg.Connection, nomination_ids: Sequence[UUID
             states[row["nomination_id"]] = DecisionState(None, False, last)
             continue
         campaign, list_code, domain = row["target_key"].split(":", 2)
-        states[row["nomination_id"]] = DecisionState(Target(campaign, list_code, domain or None), bool(row["opened"]),
+        states[row["nomination_id"]] = DecisionState(Target(campaign, list_code, domain or None), bool(row["noticed"]),
                                                      last)
     return states
 

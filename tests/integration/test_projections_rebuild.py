@@ -113,5 +113,5 @@ async def test_an_unlogged_shadow_is_made_logged_before_it_goes_live(env):
     finally:
         await conn.close()
     assert {r["relname"]: r["relpersistence"] for r in persistence} == \
-        {"nominations": "p", "units": "p", "projection_meta": "p"}
+        {"nominations": "p", "units": "p", "notices": "p", "projection_meta": "p"}
     assert (await verify(RANKINGS)).ok

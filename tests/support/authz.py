@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.support.callers import BAD_TOKENS, CALLERS, UNAUTHENTICATED
-from tests.support.world import ECO, MATERIALS, World
+from tests.support.world import ECO, LIST_N, LIST_O, LIST_P, MATERIALS, World
 
 Expect = tuple[int, str | None]  # status, and the problem's code for a refusal (None: any)
 
@@ -103,7 +103,7 @@ def ranking_scope(kind: str, body: dict, w: World) -> str | None:
     """A unit its own nominations; a body its targets' (MATERIALS: 先进材料; ECO: 绿色低碳); the secretariat all."""
     items = body["items"]
     if kind in ("unit_own", "unit_other"):
-        return own_nominations(kind, body, w)
+        return own_nominations(kind, body, w) or results_until_notice(kind, body, w)
     if kind == "body_own" and ({(i["list_code"], i["domain"]) for i in items} != {("leading_tech", "advanced_materials")}
                                or w.nomination_a not in _ids(body)):
         return f"sees {[(i['list_code'], i['domain']) for i in items]}"
@@ -111,4 +111,25 @@ def ranking_scope(kind: str, body: dict, w: World) -> str | None:
         return f"sees {[(i['list_code'], i['domain']) for i in items]}"
     if kind == "secretariat" and body["total"] < 8:
         return f"sees only {body['total']} nominations"
+    return None
+
+
+RESULTS = ("prelim_aggregate", "prelim_raw_sum", "prelim_rank", "prelim_expert_count", "prelim_method",
+           "recommended_rank", "recommended_late", "selected", "decision_note")
+
+
+def results_until_notice(kind: str, body: dict, w: World) -> str | None:
+    """A unit reads its results only in the lists noticed (LIST_O open, LIST_P closed and published); its
+    scored nominations elsewhere (unit-a's nomination_c, unit-b's in LIST_N) read as under review, no result."""
+    items = {i["nomination_id"]: i for i in body["items"]}
+    hidden = {"unit_own": w.nomination_c, "unit_other": str(w.chains[LIST_N].nomination_id)}[kind]
+    if items.get(hidden, {}).get("status") != "under_review":
+        return f"sees {hidden} as {items.get(hidden, {}).get('status')}, expected under_review"
+    for nid, item in items.items():
+        if item["list_code"] not in (LIST_O, LIST_P) and any(item[k] is not None for k in RESULTS):
+            return f"sees the results of {nid} before its notice: {[(k, item[k]) for k in RESULTS]}"
+    if kind == "unit_other":
+        shown = {lst: items[str(w.chains[lst].nomination_id)] for lst in (LIST_O, LIST_P)}
+        if [(i["status"], i["selected"]) for i in shown.values()] != [("selected", True), ("published", True)]:
+            return f"does not see its noticed results: {[(i['status'], i['selected']) for i in shown.values()]}"
     return None

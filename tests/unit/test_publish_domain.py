@@ -260,3 +260,17 @@ def test_who_sees_which_nominations():
     assert not may_see(unit, "kczg-2022", "leading_tech", "biomedicine", "unit-b")
     assert may_see(body, "kczg-2022", "leading_tech", "industrial_foundation", "unit-b")
     assert not may_see(body, "kczg-2022", "leading_tech", "biomedicine", "unit-b")
+
+
+def test_a_unit_alone_is_kept_from_results_and_the_secretariat_alone_previews_releases():
+    shown = CAMPAIGN.model_copy(update={"code": "shown-2022", "rules": CAMPAIGN.rules.model_copy(
+        update={"results_to_units": "as_recorded"})})
+    unit = ranking_scope(who("unit", "unit-a"), [CAMPAIGN, shown])
+    # kczg-2022 keeps them until the notice (the default); the other campaign shows them as recorded.
+    assert unit.results_as_recorded == ("shown-2022",)
+    assert ranking_scope(who("unit", "unit-a"), [CAMPAIGN]).results_as_recorded == ()
+    for kind, org in (("secretariat", "kczg_secretariat"), ("review_body", "cast_intelligent_mfg_consortium")):
+        assert ranking_scope(who(kind, org), [CAMPAIGN, shown]).results_as_recorded is None
+    assert [ranking_scope(who(kind, org), [CAMPAIGN]).previews_releases for kind, org in (
+        ("secretariat", "kczg_secretariat"), ("review_body", "cast_intelligent_mfg_consortium"), ("unit", "unit-a"))] \
+        == [True, False, False]

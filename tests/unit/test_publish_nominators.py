@@ -46,3 +46,28 @@ def test_both_views_name_the_bodies_and_a_unit_registered_since_names_itself():
                                                       "kczg_open_source_consortium": "“科创中国”开源创新联合体"}
         for order in ([opened, itself], [itself, opened]):
             assert folded_names(projection, order)["cistc"] == "自行登记的名称", projection.name
+
+
+def test_an_entry_recorded_without_its_units_name_still_names_the_body_in_the_release():
+    from datetime import datetime, timezone
+    from uuid import uuid4
+
+    from contracts.events import ListPublished, PublishedEntry
+    from services.publish.release.assemble import release_of, version_of
+    from services.publish.release.table import HEADERS, release_rows
+    from tests.support.events import SECRETARIAT
+
+    at = datetime(2023, 1, 5, 2, tzinfo=timezone.utc)
+    # As a version written before entries carried the name: only the body's code.
+    entries = (PublishedEntry(nomination_id=uuid4(), title="开源分布式数据库社区", unit_id="kczg_open_source_consortium"),
+               PublishedEntry(nomination_id=uuid4(), title="某开源项目", unit_id="unit-unnamed"))
+    published = ListPublished(occurred_at=at, campaign="kczg-2022", key="kczg-2022:open_source", actor=SECRETARIAT,
+                              list_code="open_source", entries=entries, published_at=at)
+    release = release_of(KCZG_2022, [version_of(published)])
+    (lst,) = release.lists
+    # The body by its campaign name; a unit the log never named keeps its code (nothing better is known).
+    assert [(e.unit_id, e.unit_name) for e in lst.entries] == [
+        ("kczg_open_source_consortium", "“科创中国”开源创新联合体"), ("unit-unnamed", "unit-unnamed")]
+    # The rows the CSV, XLSX and PDF files print.
+    assert [dict(zip(HEADERS, row))["推荐单位"] for row in release_rows(release)] == [
+        "“科创中国”开源创新联合体", "unit-unnamed"]

@@ -15,6 +15,7 @@ from typing import Any
 from contracts.campaign import Campaign
 from contracts.events import ListPublished
 
+from ..domain.nominators import nominating_bodies
 from .model import EntryTrace, ListRelease, Release, ReleaseEntry
 
 TRACE_FIELDS = (("nomination", "nomination_event_id"), ("quota", "quota_event_id"),
@@ -57,7 +58,8 @@ def list_release(campaign: Campaign, v: PublishedVersion) -> ListRelease:
     lst = campaign.ranking_list(v.list_code)
     domain_names = {d.code: d.name for d in lst.domains}
     released_on = v.released_on or v.published_at.astimezone(campaign.tz).date()
-    entries = tuple(_entry(e, domain_names) for e in v.entries)
+    bodies = dict(nominating_bodies(campaign))  # an entry recorded without its unit's name (an older version)
+    entries = tuple(_entry(e, domain_names, bodies) for e in v.entries)
     return ListRelease(campaign=campaign.code, campaign_title=campaign.title, list_code=v.list_code,
                        list_name=lst.name, version=v.version, reason=v.reason or None, released_on=released_on,
                        event_id=v.event_id, entries=entries)
@@ -70,11 +72,12 @@ def release_of(campaign: Campaign, versions: Iterable[PublishedVersion]) -> Rele
     return Release(campaign.code, campaign.title, lists) if lists else None
 
 
-def _entry(e: Mapping[str, Any], domain_names: Mapping[str, str]) -> ReleaseEntry:
+def _entry(e: Mapping[str, Any], domain_names: Mapping[str, str], bodies: Mapping[str, str]) -> ReleaseEntry:
     trace = e.get("trace") or {}
     domain = e.get("domain")
     return ReleaseEntry(
         nomination_id=str(e["nomination_id"]), title=e["title"], domain=domain,
         domain_name=domain_names.get(domain, domain) if domain else None,
-        holder_org=e.get("holder_org") or "", unit_id=e["unit_id"], unit_name=e.get("unit_name") or e["unit_id"],
+        holder_org=e.get("holder_org") or "", unit_id=e["unit_id"],
+        unit_name=e.get("unit_name") or bodies.get(e["unit_id"]) or e["unit_id"],
         trace=EntryTrace(**{stage: (str(trace[f]),) if trace.get(f) else () for stage, f in TRACE_FIELDS}))

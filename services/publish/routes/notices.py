@@ -18,6 +18,7 @@ from eventlog.http.bodies import RequestBody
 from eventlog.http.problems import reply_response
 
 from .. import handlers, public, store
+from ..domain.nominators import nominating_bodies
 from ..domain.notice import Omission
 from .common import campaign_of, client_key, optional_identity, pool
 
@@ -94,7 +95,8 @@ async def notice_document(conn, campaign, row: public.NoticeRow, now) -> dict[st
             "status": "公示中，非正式发布" if row.open_at(now) else "公示已结束",
             "entries": [{"nomination_id": i.nomination_id, "title": i.title, "domain": i.domain,
                          "domain_name": names.get(i.domain or ""), "holder_org": i.holder_org,
-                         "unit_name": i.unit_name} for i in await public.notice_items(conn, row)]}
+                         "unit_name": i.unit_name}
+                        for i in await public.notice_items(conn, row, dict(nominating_bodies(campaign)))]}
 
 
 @router.post("/notices/{notice_id}/objections", status_code=201, summary="实名提出异议（公众，无须登录）",

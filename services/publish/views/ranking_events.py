@@ -137,3 +137,16 @@ class PublishedEntry(msgspec.Struct, gc=False):
 class ListPublished(ViewEvent, kw_only=True):
     published_at: datetime
     entries: tuple[PublishedEntry, ...]
+    public_at: datetime | None = None
+
+
+class OmittedTarget(msgspec.Struct, gc=False):
+    domain: str | None = None
+
+
+class PublicNoticeOpened(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    campaign: str
+    list_code: str
+    omitted: tuple[OmittedTarget, ...] = ()

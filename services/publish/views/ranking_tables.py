@@ -44,25 +44,47 @@ RECOMMENDATION = LatestBy((C("recommended_at", "timestamptz"), event_id("recomme
 DECISION = LatestBy((C("decision_revision", "integer"), C("decided_at", "timestamptz"), event_id("decision_event")),
                     (C("selected", "boolean"), C("decision_note", "text")))
 PUBLISHED_AT = Least(C("published_at", "timestamptz"))
+# When a published entry is public: its earliest version's public instant (`public_at` when the release was
+# embargoed until the annual meeting, else the instant it was recorded). Before it only the secretariat sees
+# the nomination as published.
+PUBLIC_FROM = Least(C("public_from", "timestamptz"))
 
 STATUSES = ("submitted", "reserved", "rejected", "screened", "screened_out", "scored", "recommended",
             "selected", "not_selected", "withdrawn", "published")
-_STATUS = """status text GENERATED ALWAYS AS (CASE
-    WHEN published_at IS NOT NULL THEN 'published'
-    WHEN withdrawn_at IS NOT NULL THEN 'withdrawn'
-    WHEN selected THEN 'selected'
-    WHEN NOT selected THEN 'not_selected'
-    WHEN recommended_at IS NOT NULL THEN 'recommended'
-    WHEN prelim_at IS NOT NULL THEN 'scored'
-    WHEN NOT screening_passed THEN 'screened_out'
-    WHEN screening_passed THEN 'screened'
-    WHEN quota_outcome = 'rejected' THEN 'rejected'
-    WHEN quota_outcome = 'reserved' THEN 'reserved'
-    ELSE 'submitted' END) STORED"""
+# What a unit reads instead of scored, recommended, selected or not_selected while its campaign keeps results
+# confidential until the public notice (rules.results_to_units): the review is under way, nothing more.
+UNDER_REVIEW = "under_review"
+SHOWN_STATUSES = (*STATUSES, UNDER_REVIEW)
+
+
+def status_case(row: str = "", released: str | None = None, results: str | None = None) -> str:
+    """The status as SQL, from the row's independent columns (`row`: their prefix, e.g. "n."). `released`: an
+    SQL condition under which a published row shows as published (None: always); `results`: one under which
+    its preliminary results and decision show (None: always; otherwise they read as under review)."""
+    r = row
+    published = f"{r}published_at IS NOT NULL" + (f" AND {released}" if released else "")
+    confidential = (f"\n    WHEN NOT ({results}) AND ({r}selected IS NOT NULL OR {r}recommended_at IS NOT NULL "
+                    f"OR {r}prelim_at IS NOT NULL) THEN '{UNDER_REVIEW}'") if results else ""
+    return f"""CASE
+    WHEN {published} THEN 'published'
+    WHEN {r}withdrawn_at IS NOT NULL THEN 'withdrawn'{confidential}
+    WHEN {r}selected THEN 'selected'
+    WHEN NOT {r}selected THEN 'not_selected'
+    WHEN {r}recommended_at IS NOT NULL THEN 'recommended'
+    WHEN {r}prelim_at IS NOT NULL THEN 'scored'
+    WHEN NOT {r}screening_passed THEN 'screened_out'
+    WHEN {r}screening_passed THEN 'screened'
+    WHEN {r}quota_outcome = 'rejected' THEN 'rejected'
+    WHEN {r}quota_outcome = 'reserved' THEN 'reserved'
+    ELSE 'submitted' END"""
+
+
+_STATUS = f"status text GENERATED ALWAYS AS ({status_case()}) STORED"
 
 NOMINATIONS = ViewTable(
     "nominations", key=(C("nomination_id", "uuid"),),
-    groups=(CONTENT, SUBMITTED_AT, SUBMITTED_CHANNELS, WITHDRAWN_AT, SCREENING, QUOTA, PRELIM, RECOMMENDATION, DECISION, PUBLISHED_AT),
+    groups=(CONTENT, SUBMITTED_AT, SUBMITTED_CHANNELS, WITHDRAWN_AT, SCREENING, QUOTA, PRELIM, RECOMMENDATION, DECISION,
+            PUBLISHED_AT, PUBLIC_FROM),
     generated=(_STATUS,),
     indexes=("CREATE INDEX {name}_by_target ON {table} (campaign, list_code, domain, status)",
              "CREATE INDEX {name}_by_unit ON {table} (campaign, unit_id)",
@@ -73,3 +95,11 @@ UNIT_NAME = LatestBy((C("registered_at", "timestamptz"), event_id("registration_
 # A unit may belong to several recommendation channels (its quotas add up); the latest set wins.
 UNIT_CHANNELS = LatestBy((C("channels_at", "timestamptz"), event_id("channels_event")), (C("channels", "text[]"),))
 UNITS = ViewTable("units", key=(C("campaign", "text"), C("unit_id", "text")), groups=(UNIT_NAME, UNIT_CHANNELS))
+
+# A list's public notice (公示), one row per PublicNoticeOpened: the targets it covers are the list's domains
+# but those it was opened without (`omitted_domains`, "" for a list without domains). A unit's results show
+# once a notice covers their target (where the campaign keeps them confidential until then).
+NOTICE = LatestBy((C("opened_at", "timestamptz"),),
+                  (C("campaign", "text"), C("list_code", "text"), C("omitted_domains", "text[]")))
+NOTICES = ViewTable("notices", key=(C("notice_event", "uuid"),), groups=(NOTICE,),
+                    indexes=("CREATE INDEX {name}_by_list ON {table} (campaign, list_code)",))

@@ -2,7 +2,7 @@
 
 Topic kczg.nominations carries each unit's registry events and its nominations; kczg.quota the
 quota decisions; kczg.review scores, preliminary results and final decisions; kczg.publish the
-published lists; kczg.campaigns the campaign, whose bodies of separately organised lists are those
+lists' public notices (which targets each covers) and the published lists (when each entry is public); kczg.campaigns the campaign, whose bodies of separately organised lists are those
 lists' recommending units, named as units are. A nomination's channels are those its submission carried;
 for submissions that carried none (written before NominationSubmitted had `channels`), its unit's current ones
 (UnitRegistered / UnitChannelsChanged).
@@ -16,9 +16,9 @@ from eventlog.projection.view_table import micros
 
 from ..domain.nominators import nominating_bodies_of
 from . import ranking_events as ev
-from .ranking_tables import (CONTENT, DECISION, PRELIM, PUBLISHED_AT, QUOTA as QUOTA_COLUMNS, RECOMMENDATION,
-                             SCREENING, SUBMITTED_AT, SUBMITTED_CHANNELS, UNIT_CHANNELS, UNIT_NAME, UNITS, WITHDRAWN_AT,
-                             NOMINATIONS as NOMINATION_ROWS)
+from .ranking_tables import (CONTENT, DECISION, NOTICE, NOTICES, PRELIM, PUBLIC_FROM, PUBLISHED_AT,
+                             QUOTA as QUOTA_COLUMNS, RECOMMENDATION, SCREENING, SUBMITTED_AT, SUBMITTED_CHANNELS,
+                             UNIT_CHANNELS, UNIT_NAME, UNITS, WITHDRAWN_AT, NOMINATIONS as NOMINATION_ROWS)
 
 RESERVE, RELEASE = 0, 1  # quota phases within one revision
 
@@ -80,8 +80,15 @@ def final_decision_recorded(view: ViewBatch, e: ev.FinalDecisionRecorded) -> Non
 
 def list_published(view: ViewBatch, e: ev.ListPublished) -> None:
     published_at = micros(e.published_at)
+    public_from = micros(e.public_at) if e.public_at is not None else published_at  # embargoed until public_at
     for entry in e.entries:
         view.nominations.least(PUBLISHED_AT, entry.nomination_id, published_at)
+        view.nominations.least(PUBLIC_FROM, entry.nomination_id, public_from)
+
+
+def public_notice_opened(view: ViewBatch, e: ev.PublicNoticeOpened) -> None:
+    view.notices.latest(NOTICE, e.event_id, (micros(e.occurred_at),),
+                        (e.campaign, e.list_code, [o.domain or "" for o in e.omitted]))
 
 
 def unit_registered(view: ViewBatch, e: ev.UnitRegistered) -> None:
@@ -115,8 +122,9 @@ FOLDS = {
     ev.PrelimResultsSubmitted: prelim_results_submitted,
     ev.FinalDecisionRecorded: final_decision_recorded,
     ev.ListPublished: list_published,
+    ev.PublicNoticeOpened: public_notice_opened,
 }
 
 RANKINGS = Projection(name="publish.rankings", schema="publish_rankings",
                       topics=(CAMPAIGNS, NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                      tables=(NOMINATION_ROWS, UNITS), folds=FOLDS, version=4)
+                      tables=(NOMINATION_ROWS, UNITS, NOTICES), folds=FOLDS, version=5)

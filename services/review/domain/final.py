@@ -1,7 +1,9 @@
 """Final review (终评) by the secretariat, pure: one decision per nomination from the submitted
 preliminary results — selected or not — carried by the committee's vote, with quorum and approval as
 the campaign's rules fix them (exact integers, 含三分之二; recused members are not present). A decision
-may be revised (a new revision) until the list's public notice opens."""
+may be revised (a new revision) until a public notice lists the nomination: what the notice freezes is what
+it lists. A nomination the notice did not list (not selected then, or of a target the secretariat opened the
+notice without) may still be decided, and reaches a release only through a later notice that lists it."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ class RecordDecision:
 @dataclass(frozen=True)
 class DecisionState:
     target: Target | None          # the nomination's target, if it is in submitted preliminary results
-    notice_opened: bool            # the list's public notice has opened: decisions are final
+    on_notice: bool                # a public notice of its list listed it: its decision is final
     last: FinalDecisionRecorded | None = None
 
 
@@ -58,8 +60,8 @@ def decide_decision(state: DecisionState, cmd: RecordDecision, context: ReviewCo
                     sitting_id: UUID | None = None) -> list[Event]:
     if state.target is None or state.target.campaign != context.campaign.code:
         raise Conflict("该推荐对象尚无已报送的初评结果，不能作出终评决定。", code="no_prelim_results")
-    if state.notice_opened:
-        raise Conflict("该榜单已进入公示，终评决定不能再修改。", code="notice_open")
+    if state.on_notice:
+        raise Conflict("该推荐已列入榜单公示名单，终评决定不能再修改。", code="notice_open")
     check_decision(cmd.selected, cmd.vote, vote_rule(context))
     vote = RecordedVote(**cmd.vote.__dict__)
     last = state.last

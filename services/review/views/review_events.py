@@ -220,3 +220,4 @@ class UnitRegistered(_Fact, kw_only=True):
 class PublicNoticeOpened(_Fact, kw_only=True):
     campaign: str
     list_code: str
+    nominations: tuple[str, ...] = ()

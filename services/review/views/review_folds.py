@@ -3,7 +3,7 @@
 kczg.nominations carries the nominations' content, withdrawals and screenings (keyed by unit);
 kczg.quota the quota decisions; kczg.review, keyed by target (campaign:list:domain), the plans and
 their confirmations, the panel, conflicts, scores, preliminary results and final decisions; kczg.publish
-when a list's public notice opened (its decisions are final from then on). Units' names come with
+when a list's public notice opened and the nominations it listed (their decisions are final from then on). Units' names come with
 their registrations on kczg.nominations.
 """
 
@@ -20,7 +20,7 @@ from . import review_events as ev
 from .review_tables import (ASSIGNMENT, ATTACHMENTS, CONFIRMATION, CONFLICT, CONTENT, DECISION, NOMINATIONS as
                             NOMINATION_ROWS, PANEL, PLAN, PRELIM, QUOTA as QUOTA_COLUMNS, RE_REVIEW, RESUBMITTED,
                             RESULTS, SCORE, SCREENING, SHORTFALL,
-                            SUBMITTED_AT, TARGET, TARGETS, UNIT_NAME, UNITS, WITHDRAWN_AT, NOTICE_OPENED, NOTICES)
+                            SUBMITTED_AT, TARGET, TARGETS, UNIT_NAME, UNITS, WITHDRAWN_AT, NOTICE_OPENED, NOTICED, NOTICES)
 
 RESERVE, RELEASE = 0, 1  # quota phases within one revision
 OPENED, CLOSED = 0, 1    # re-review phases within one instant
@@ -157,7 +157,10 @@ def unit_registered(view: ViewBatch, e: ev.UnitRegistered) -> None:
 
 
 def public_notice_opened(view: ViewBatch, e: ev.PublicNoticeOpened) -> None:
-    view.notices.least(NOTICE_OPENED, (e.campaign, e.list_code), micros(e.occurred_at))
+    opened = micros(e.occurred_at)
+    view.notices.least(NOTICE_OPENED, (e.campaign, e.list_code), opened)
+    for nomination_id in e.nominations:  # what the notice lists is what it makes final
+        view.nominations.least(NOTICED, nomination_id, opened)
 
 
 FOLDS = {
@@ -187,4 +190,4 @@ FOLDS = {
 }
 
 REVIEW_VIEWS = Projection(name="review.views", schema="review_views", topics=(NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                          tables=(NOMINATION_ROWS, TARGETS, PANEL, UNITS, NOTICES), folds=FOLDS, version=1)
+                          tables=(NOMINATION_ROWS, TARGETS, PANEL, UNITS, NOTICES), folds=FOLDS, version=2)

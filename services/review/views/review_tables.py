@@ -62,10 +62,14 @@ RE_REVIEW = LatestBy((C("re_review_at", "timestamptz"), C("re_review_phase", "sm
 DECISION = LatestBy((C("decision_revision", "integer"), *occurred("decided")),
                     (C("selected", "boolean"), C("decision_note", "text")))
 
+# A public notice listed the nomination: its final decision is final from then on. A nomination its list's notice
+# did not list (not selected, or of a target the notice was opened without) may still be decided.
+NOTICED = Least(C("noticed_at", "timestamptz"))
+
 NOMINATIONS = ViewTable(
     "nominations", key=(C("nomination_id", "uuid"),),
     groups=(CONTENT, ATTACHMENTS, SUBMITTED_AT, WITHDRAWN_AT, QUOTA, SCREENING, PRELIM, DECISION, RESUBMITTED,
-            SHORTFALL, RE_REVIEW),
+            SHORTFALL, RE_REVIEW, NOTICED),
     generated=("target_key text GENERATED ALWAYS AS (campaign || ':' || list_code || ':' || COALESCE(domain, '')) "
                "STORED",
                "in_review boolean GENERATED ALWAYS AS (quota_outcome IS NOT DISTINCT FROM 'reserved' "
@@ -123,6 +127,6 @@ PANEL = ViewTable(
 UNIT_NAME = LatestBy(occurred("registered"), (C("name", "text"),))
 UNITS = ViewTable("units", key=(C("campaign", "text"), C("unit_id", "text")), groups=(UNIT_NAME,))
 
-# A list's public notice has opened: its final decisions are final from then on.
+# A list's public notice has opened (when; which decisions it made final is the nominations' NOTICED).
 NOTICE_OPENED = Least(C("notice_opened_at", "timestamptz"))
 NOTICES = ViewTable("notices", key=(C("campaign", "text"), C("list_code", "text")), groups=(NOTICE_OPENED,))
