@@ -2,8 +2,9 @@
 organisation, person), when, why (the reasons the event states) and the few facts that say what it did.
 
 Rows never change once written: an event is a fact. The order is the log's: by instant, then by place
-(eventlog/projection/placed.py), so the events of one command read in the order the command made them.
-An event about several nominations (results, a notice, a release) gives each its row.
+(eventlog/projection/placed.py), so the events of one command read in the order the command made them;
+an event another caused (a quota decision, by a submission) reads right after its cause
+(audit_queries.py). An event about several nominations (results, a notice, a release) gives each its row.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from . import audit_events as ev
 # The same for every sighting of one event: any rule that commutes would do.
 EVENT = LatestBy((C("occurred_at", "timestamptz"),),
                  (C("event_type", "text"), C("actor_role", "text"), C("actor_org", "text"), C("actor_person", "text"),
-                  C("reasons", "text[]"), C("facts", "jsonb")))
+                  C("reasons", "text[]"), C("facts", "jsonb"), C("caused_by", "uuid")))
 # Where on the log it first appeared (a relay's re-publication of it comes later).
 PLACE = Least(C("log_place", "bigint"))
 EVENTS = ViewTable("events", key=(C("nomination_id", "uuid"), C("event_id", "uuid")), groups=(EVENT, PLACE))
@@ -79,7 +80,8 @@ def _folding(rows_of: Callable[[Any], list[Row]]) -> Callable[[ViewBatch, Any, i
         for nomination_id, reasons, facts in rows_of(e):
             key = (nomination_id, e.event_id)
             view.events.latest(EVENT, key, occurred, (type(e).__name__, actor.role, actor.id, actor.person,
-                                                      [r for r in reasons if r], _json(facts).decode()))
+                                                      [r for r in reasons if r], _json(facts).decode(),
+                                                      e.causation_id))
             view.events.least(PLACE, key, place)
     return fold
 

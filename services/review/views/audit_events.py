@@ -23,6 +23,7 @@ class _Audited(ViewEvent, kw_only=True):
     event_id: str
     occurred_at: datetime
     actor: Actor
+    causation_id: str | None = None
 
 
 class _OnNomination(_Audited, kw_only=True):

@@ -27,11 +27,21 @@ EVENT_NAMES = {
 ROLE_LABELS = {**ROLE_NAMES, "system": "系统"}
 
 
+# By instant and place on the log; an event caused by another of the nomination's (a quota decision by its
+# submission or amendment, at the same instant but on another topic) right after its cause.
+_IN_ORDER = f"""
+    SELECT e.event_id, e.event_type, e.occurred_at, e.actor_role, e.actor_org, e.actor_person, e.reasons,
+           e.facts::text AS facts
+    FROM {S}.events e LEFT JOIN {S}.events cause
+      ON cause.nomination_id = e.nomination_id AND cause.event_id = e.caused_by
+    WHERE e.nomination_id = $1
+    ORDER BY coalesce(cause.occurred_at, e.occurred_at), coalesce(cause.log_place, e.log_place),
+             cause.event_id IS NOT NULL, e.occurred_at, e.log_place, e.event_id"""
+
+
 async def nomination_audit(conn: asyncpg.Connection, nomination_id: UUID) -> list[dict] | None:
     """The nomination's events, first to last; None when the log holds none about it."""
-    rows = await conn.fetch(
-        f"SELECT event_id, event_type, occurred_at, actor_role, actor_org, actor_person, reasons, facts::text AS facts "
-        f"FROM {S}.events WHERE nomination_id = $1 ORDER BY occurred_at, log_place, event_id", nomination_id)
+    rows = await conn.fetch(_IN_ORDER, nomination_id)
     if not rows:
         return None
     return [{"event_id": str(r["event_id"]), "type": r["event_type"], "name": EVENT_NAMES[r["event_type"]],
