@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from uuid import uuid4
 
-from contracts.events import NominationReturned, NominationScreened, NominationSubmitted
+from contracts.events import Actor, NominationReturned, NominationScreened, NominationSubmitted, UnitRegistered
 from contracts.topics import NOMINATIONS
 from eventlog.verify.projections import verify
 from tests.support.events import open_campaign
@@ -24,7 +24,7 @@ from services.review.views import AUDIT
 from tests.support.kafka import read_topic
 from tests.support.projections import caught_up
 from tests.support.review import IN_REVIEW
-from tests.support.world import C, all_in_process, headers, ok, rows_are, secretariat
+from tests.support.world import C, all_in_process, headers, ok, rows_are
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = range(0x4E00, 0xA000)
@@ -48,11 +48,14 @@ async def refused(client, watch, url: str, who: dict, status: int, code: str) ->
 async def test_the_audit_names_each_person_on_the_events_they_caused_in_order(env, tmp_path):
     async with all_in_process(Keys(tmp_path)) as s:
         await open_campaign()
-        ok(await s.quota.post(f"/v1/campaigns/{C}/units", headers=secretariat(s),
-                              json={"unit_id": "unit-a", "name": "测试推荐单位unit-a", "channels": ["provincial_cast"]}))
-        await rows_are("SELECT count(*) FROM intake.units", 1)
         li, wang = headers(s, "unit", "unit-a", sub="u-li"), headers(s, "unit", "unit-a", sub="u-wang")
         zhao, qian = headers(s, "secretariat", SEC, sub="sec-zhao"), headers(s, "secretariat", SEC, sub="sec-qian")
+        # Officer Qian registers unit-a (the quota service's registry names the person too).
+        ok(await s.quota.post(f"/v1/campaigns/{C}/units", headers=qian,
+                              json={"unit_id": "unit-a", "name": "测试推荐单位unit-a", "channels": ["provincial_cast"]}))
+        await rows_are("SELECT count(*) FROM intake.units", 1)
+        (registered,) = events_of(await read_topic(NOMINATIONS.name), UnitRegistered)
+        assert registered.actor == Actor(role="secretariat", id=SEC, person="sec-qian")
 
         # Li submits for unit-a; the quota service reserves a slot.
         n = ok(await s.intake.post("/v1/nominations", headers=li, json=nomination_body(

@@ -6,8 +6,10 @@ written before it existed decode with no person, and the committed schemas stay 
 
 from __future__ import annotations
 
+import ast
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -63,3 +65,16 @@ def test_a_person_is_an_account_id_not_empty() -> None:
         Actor(role="unit", id="unit-a", person="")
     with pytest.raises(ValidationError):
         Actor(role="unit", id="unit-a", person="x" * 129)
+
+
+def test_services_make_an_actor_of_their_own_only_for_a_system_component() -> None:
+    # Every other actor is the caller's (Identity.actor(), with the person): a service that built one from a
+    # role and an organisation would leave the person off its events.
+    services = Path(__file__).resolve().parents[2] / "services"
+    made = {}
+    for path in sorted(services.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Actor":
+                role = next((k.value.value for k in node.keywords if k.arg == "role"), None)
+                made[f"{path.relative_to(services)}:{node.lineno}"] = role
+    assert sorted(made.values()) == ["system", "system"], made  # the quota decider, the public's objection form
