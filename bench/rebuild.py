@@ -3,9 +3,12 @@ raw aiokafka consumption of those topics and a full rebuild of the ranking views
 
     python bench/rebuild.py                 # 1,000,000 events
     python bench/rebuild.py --events 100000
+    python bench/rebuild.py --projection review.views --projection review.audit   # each on the same log
 
 Prints progress to stderr and one final JSON line to stdout:
 {"bench": "rebuild", "events": …, "rebuild_events_per_s": …, "raw_consume_per_s": …, "ratio": …}
+(the first projection's figures); with several projections also "projections": each one's events/s, its
+ratio to raw consumption of its topics and to the first projection's rate.
 """
 
 from __future__ import annotations
@@ -89,9 +92,19 @@ async def raw_consume(topics: list[str]) -> tuple[int, float]:
         await consumer.stop()
 
 
-async def full_rebuild(batch_records: int) -> tuple[int, float]:
+def named(name: str):
+    """A projection by name, from the services that keep projections."""
+    import importlib
+
+    for module in ("services.publish.views", "services.review.views"):
+        for projection in importlib.import_module(module).PROJECTIONS:
+            if projection.name == name:
+                return projection
+    raise typer.BadParameter(f"unknown projection {name!r}")
+
+
+async def full_rebuild(batch_records: int, projection) -> tuple[int, float]:
     from eventlog.projection.rebuild import RebuildProgress, rebuild
-    from services.publish.views import RANKINGS
 
     started = time.perf_counter()
 
@@ -99,11 +112,11 @@ async def full_rebuild(batch_records: int) -> tuple[int, float]:
         def phase(self, name: str, total: int) -> None:
             say(f"rebuild phase {name} at {time.perf_counter() - started:.2f}s" + (f": {total:,} records" if total else ""))
 
-    result = await rebuild(RANKINGS, progress=Phases(), batch_records=batch_records)
+    result = await rebuild(projection, progress=Phases(), batch_records=batch_records)
     return result.records, time.perf_counter() - started
 
 
-async def bench(events: int, batch_records: int, keep: bool) -> dict:
+async def bench(events: int, batch_records: int, keep: bool, names: tuple[str, ...] = ("publish.rankings",)) -> dict:
     tag = uuid.uuid4().hex[:8]
     admin_url = database_url()
     db = f"bench_{tag}"
@@ -112,7 +125,8 @@ async def bench(events: int, batch_records: int, keep: bool) -> dict:
     await conn.close()
     os.environ["KCZG_TOPIC_PREFIX"] = f"bench{tag}."
     os.environ["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + f"/{db}"
-    from services.publish.views import RANKINGS
+    projections = [named(n) for n in names]
+    runs = []  # (projection, raw events, raw s, rebuilt events, rebuild s)
     try:
         await create_topics()
         say(f"writing {events:,} events to topics bench{tag}.*")
@@ -120,18 +134,27 @@ async def bench(events: int, batch_records: int, keep: bool) -> dict:
         # Let the broker's freshly written segments reach the disk first: write-back of a gigabyte of
         # dirty pages would otherwise compete for the CPUs with whatever runs next.
         await asyncio.to_thread(os.sync)
-        say(f"wrote in {produce_s:.1f}s; raw consumption …")
-        raw_n, raw_s = await raw_consume(RANKINGS.topic_names())
-        say(f"raw: {raw_n:,} in {raw_s:.2f}s; rebuild …")
-        rebuilt_n, rebuild_s = await full_rebuild(batch_records)
-        say(f"rebuild: {rebuilt_n:,} in {rebuild_s:.2f}s")
+        for projection in projections:
+            say(f"wrote in {produce_s:.1f}s; raw consumption of {projection.name}'s topics …")
+            raw_n, raw_s = await raw_consume(projection.topic_names())
+            say(f"raw: {raw_n:,} in {raw_s:.2f}s; rebuild {projection.name} …")
+            rebuilt_n, rebuild_s = await full_rebuild(batch_records, projection)
+            say(f"rebuild: {rebuilt_n:,} in {rebuild_s:.2f}s")
+            runs.append((projection, raw_n, raw_s, rebuilt_n, rebuild_s))
     finally:
         if not keep:
             await _clean_up(admin_url, db, f"bench{tag}.")
+    _, raw_n, raw_s, rebuilt_n, rebuild_s = runs[0]
     rebuild_rate, raw_rate = rebuilt_n / rebuild_s, raw_n / raw_s
-    return {"bench": "rebuild", "events": rebuilt_n, "rebuild_events_per_s": round(rebuild_rate),
-            "raw_consume_per_s": round(raw_rate), "ratio": round(rebuild_rate / raw_rate, 3),
-            "rebuild_s": round(rebuild_s, 2), "raw_consume_s": round(raw_s, 2), "cpus": os.cpu_count()}
+    out = {"bench": "rebuild", "projection": projections[0].name, "events": rebuilt_n,
+           "rebuild_events_per_s": round(rebuild_rate), "raw_consume_per_s": round(raw_rate),
+           "ratio": round(rebuild_rate / raw_rate, 3), "rebuild_s": round(rebuild_s, 2),
+           "raw_consume_s": round(raw_s, 2), "cpus": os.cpu_count()}
+    if len(runs) > 1:
+        out["projections"] = [{"name": p.name, "events": n, "rebuild_events_per_s": round(n / s),
+                               "ratio_to_raw": round((n / s) / (rn / rs), 3),
+                               "ratio_to_first": round((n / s) / rebuild_rate, 3)} for p, rn, rs, n, s in runs]
+    return out
 
 
 async def _clean_up(admin_url: str, db: str, prefix: str) -> None:
@@ -150,8 +173,10 @@ async def _clean_up(admin_url: str, db: str, prefix: str) -> None:
 
 def main(events: int = typer.Option(1_000_000, help="How many events to write and rebuild."),
          batch_records: int = typer.Option(50_000, help="Records folded per rebuild transaction."),
-         keep: bool = typer.Option(False, help="Keep the database and topics afterwards.")) -> None:
-    print(json.dumps(asyncio.run(bench(events, batch_records, keep))))
+         keep: bool = typer.Option(False, help="Keep the database and topics afterwards."),
+         projection: list[str] = typer.Option(["publish.rankings"], help="Projection(s) to rebuild, in turn, on one log.")
+         ) -> None:
+    print(json.dumps(asyncio.run(bench(events, batch_records, keep, tuple(projection)))))
 
 
 if __name__ == "__main__":

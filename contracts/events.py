@@ -35,10 +35,13 @@ class _Frozen(BaseModel):
 
 
 class Actor(_Frozen):
-    """Who caused an event: the role and the organisation (or system component) acting."""
+    """Who caused an event: the role, the organisation (or system component) acting, and the person who
+    acted for it — the bearer token's subject, a pseudonymous account id, never a name. `person` is None
+    for a system component (a consumer's decision, the public's form) and on events written before it existed."""
 
     role: ActorRole
     id: str = Field(min_length=1, max_length=128)
+    person: str | None = Field(default=None, min_length=1, max_length=128)
 
 
 class Event(_Frozen):

@@ -35,5 +35,5 @@ class Identity(BaseModel):
     org: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
     def actor(self) -> Actor:
-        """The actor recorded on events this caller causes."""
-        return Actor(role=self.role, id=self.org)
+        """The actor recorded on events this caller causes: the organisation and the person (`sub`) acting for it."""
+        return Actor(role=self.role, id=self.org, person=self.sub)

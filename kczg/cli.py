@@ -33,6 +33,8 @@ app.add_typer(state_cli.app, name="state", help="Each service's own state agains
 from . import deadletters_cli, logs_cli  # noqa: E402  (own lines: others edit this file concurrently)
 app.command("logs")(logs_cli.logs)
 app.command("deadletters")(deadletters_cli.deadletters)
+from . import audit_cli  # noqa: E402  (own lines: others edit this file concurrently)
+app.command("audit")(audit_cli.audit)
 
 
 @topics.command("create")

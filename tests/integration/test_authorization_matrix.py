@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.authz import (NF, Expect, Row, expert_queue, only, open_notices, optional, own_applications,
-                                 own_nominations, public, ranking_scope)
+from tests.support.authz import (NF, Expect, Row, audit_names_people, expert_queue, only, open_notices, optional,
+                                 own_applications, own_nominations, public, ranking_scope)
 from tests.support.callers import CALLERS, Callers
 from tests.support.intake import Keys, application_body, nomination_body
 from tests.support.publish import objection
@@ -127,6 +127,8 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("review", "POST", "/v1/review/nominations/{nomination_id}/return"): Row(
         only(secretariat=201), {"nomination_id": lambda w: w.nomination_t},
         lambda w: {"json": {"reasons": ["推荐表缺少推荐单位盖章页。"], "correction_due": "2022-11-30"}}),
+    ("review", "GET", "/v1/review/nominations/{nomination_id}/audit"): Row(
+        only(secretariat=200), {"nomination_id": lambda w: w.nomination_a}, sees=audit_names_people),
     ("review", "GET", "/v1/review/campaigns/{campaign}/targets"): Row(
         only(body_own=200, body_other=200, secretariat=200), CAMPAIGN),
     ("review", "GET", "/v1/review/campaigns/{campaign}/progress"): Row(only(secretariat=200), CAMPAIGN),

@@ -1,5 +1,5 @@
 """Every consumer sends an undecodable or invalid record to the dead-letter topic with its reason, and
-goes on: the intake's projection, the quota decider, the review views and both publish views, each
+goes on: the intake's projection, the quota decider, the review views and audit, and both publish views, each
 running in its own service (in-process, real broker and database)."""
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ POISON = [(b"not json", b"{\"type\": "),
                                            "nomination_id": "nope", "unit_id": "unit-a", "list_code": "leading_tech",
                                            "slot": 0, "used": -1}))]
 # Which consumer reads which topic (the AsyncAPI document's table: contracts/asyncapi.py).
-READERS = {NOMINATIONS: {"intake:views", "quota", "review.views", "publish.rankings", "publish.release_facts"},
-           QUOTA: {"intake:views", "review.views", "publish.rankings", "publish.release_facts"},
-           REVIEW: {"review.views", "publish.rankings", "publish.release_facts"},
-           PUBLISH: {"intake:views", "review.views", "publish.rankings", "publish.release_facts"},
+READERS = {NOMINATIONS: {"intake:views", "quota", "review.views", "review.audit", "publish.rankings",
+                         "publish.release_facts"},
+           QUOTA: {"intake:views", "review.views", "review.audit", "publish.rankings", "publish.release_facts"},
+           REVIEW: {"review.views", "review.audit", "publish.rankings", "publish.release_facts"},
+           PUBLISH: {"intake:views", "review.views", "review.audit", "publish.rankings", "publish.release_facts"},
            APPLICATIONS: {"intake:views"}}
 
 
@@ -78,7 +79,7 @@ async def test_every_consumer_dead_letters_poison_with_its_reason_and_goes_on(en
         except AssertionError:
             raise AssertionError(f"not dead-lettered: {sorted(set(expected) - set(await distinct_letters()))}") from None
         # ...and each went on: the good record behind the poison is applied (the intake shows it, the
-        # quota decided it), and every one of the five consumers stored its offsets past the poison to the end
+        # quota decided it), and every one of the six consumers stored its offsets past the poison to the end
         # of every topic it reads (an offset is stored in the transaction of what it applied).
         async def intake_shows_it():
             r = await intake.get(f"/v1/nominations/{after.nomination_id}", headers=keys.headers("unit", "unit-a"))

@@ -133,3 +133,18 @@ def results_until_notice(kind: str, body: dict, w: World) -> str | None:
         if [(i["status"], i["selected"]) for i in shown.values()] != [("selected", True), ("published", True)]:
             return f"does not see its noticed results: {[(i['status'], i['selected']) for i in shown.values()]}"
     return None
+
+
+def audit_names_people(kind: str, body: dict, w: World) -> str | None:
+    """nomination_a's audit: each service's events on it name the person whose token caused them (the world's
+    tokens carry the default subject ORG:dev); only a system component acts without one."""
+    if body["nomination_id"] != w.nomination_a:
+        return f"the audit of {body['nomination_id']}"
+    seen = {(e["type"], e["actor"]["organisation"], e["actor"]["person"] or "-") for e in body["events"]}
+    wanted = {("NominationSubmitted", "unit-a", "unit-a:dev"), ("QuotaReserved", "quota", "-"),
+              ("NominationScreened", "kczg_secretariat", "kczg_secretariat:dev"),
+              ("ExpertAssigned", MATERIALS, f"{MATERIALS}:dev")}
+    unnamed = [e["type"] for e in body["events"] if e["actor"]["role"] != "system" and not e["actor"]["person"]]
+    if wanted - seen or unnamed:
+        return f"audit lacks {sorted(wanted - seen)}; without a person: {unnamed}"
+    return None
