@@ -51,7 +51,6 @@ class ReleaseDriver:
         self.scenario: dict[str, dict] = {}               # the guarded notice and the embargo (scenarios.py)
         self.meeting: datetime | None = None              # every list's release is public from then
         self.scheduled: dict[str, str] = {}               # list code -> public_at as the release answered
-        self.a_unit = next((i.org for i in self.d.accepted.values() if i.role == "unit"), None)
 
     def sec(self, clock: str) -> dict[str, str]:
         return self.rd.auth(*SECRETARIAT, clock=clock)
@@ -255,7 +254,8 @@ class ReleaseDriver:
                                 {"reason": CORRECTION}, 201)
             if r.status_code == 201:
                 self.versions[corrected], self.reasons[corrected] = r.json()["version"], CORRECTION
-                if r.json()["public_at"] != self.scheduled.get(corrected):  # the correction keeps the instant
+                kept = r.json()["public_at"] and datetime.fromisoformat(r.json()["public_at"]) == self.meeting
+                if not kept:  # the correction keeps the instant of the version it corrects
                     self.problems.append(f"the correction of {corrected} is public at {r.json()['public_at']}")
         await embargo(self)
 

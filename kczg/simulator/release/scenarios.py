@@ -72,7 +72,8 @@ async def embargo(rel) -> None:
 
     preview = await settle(lambda: lists(rel.sec(before)), lambda got: got == codes)
     public = await lists({"X-Kczg-Clock": before})
-    unit = await lists({**rel.d.auth("unit", rel.a_unit), "X-Kczg-Clock": before})
+    a_unit = next(i.org for i in rel.d.accepted.values() if i.role == "unit")
+    unit = await lists({**rel.d.auth("unit", a_unit), "X-Kczg-Clock": before})
     reads = {}
     for name, path in (("manifest", "/release/manifest.json"), ("release.json", "/release/release.json"),
                        ("versions", "/lists/leading_tech/versions")):

@@ -181,11 +181,9 @@ class ReviewScenarios:
             return next((row for row in rows if row["nomination_id"] == nid), {}).get("shortfall")
 
         for who in (t.filer, None):  # the body, then the secretariat: each sees the nomination short
-            async def read(who=who):
-                headers = rd.auth("review_body", who) if who else rd.auth("secretariat", "kczg_secretariat")
-                return (await rd.ok("GET", t.url, "target", headers=headers, params={"page_size": 1000})).json()
-            body = await rd.until(read, lambda b: short_row(b["nominations"]["items"]), "the shortfall shown")
-            shown = short_row(body["nominations"]["items"])
+            headers = rd.auth("review_body", who) if who else rd.auth("secretariat", "kczg_secretariat")
+            rows = await rd.until(lambda: rd.rows(t, headers), short_row, "the shortfall shown")
+            shown = short_row(rows)
             want = (1, 0, 1, leaving)
             got = (shown["seats_needed"], shown["eligible"], shown["experts_needed"], shown["left_by"])
             if got != want or "请增补专家名单" not in shown["remedy"]:
