@@ -1,7 +1,9 @@
-"""The simulator's review phase, through the review service's HTTP API: the secretariat screens, every
-body files its plans (the joint 绿色低碳 one confirmed by the other body), assigns, its experts declare a
-few conflicts and score, and every target's results go in — one body's past the deadline. The views are
-eventually consistent: each step waits until they show the last one done.
+"""The simulator's review phase, through the review service's HTTP API: the secretariat screens (one nomination
+returned for correction first, resubmitted and passed), every body files its plans (the joint 绿色低碳 one
+confirmed by the other body), assigns (one hand seat the conflict rule bars refused), its experts declare a few
+conflicts (one with no replacement, filled by extending the roster) and score (one divergence re-reviewed), and
+every target's results go in — one body's past the deadline. The views are eventually consistent: each step
+waits until they show the last one done. The corrective steps are scenarios.py's.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from contracts.events import target_key
 from kczg.simulator.review.check import compare, expected_results, total_of
 from kczg.simulator.review.plan import (PER_ITEM, ZSCORE_PLAN, declarations, late_body, roster, screening_failures,
                                        zscore_target)
+from kczg.simulator.review import re_review_step, returns, seating_steps
 from kczg.simulator.review.scenarios import ReviewScenarios
 from kczg.token_cli import mint
 
@@ -123,7 +126,7 @@ class ReviewDriver:
     async def screen(self, holding_slot: list[str]) -> None:
         """Every nomination of ours holding a slot, in submission order; about 2 % fail with a reason."""
         failures = screening_failures(holding_slot, self.seed)
-        back = self.sc.returned_nomination(holding_slot, set(failures))  # returned for correction, then passed
+        back = returns.returned_nomination(self.sc, holding_slot, set(failures))  # returned, corrected, passed
         await self.until(self.pending, lambda ids: set(holding_slot) <= ids, "every slot-holder pending")
         answers: collections.Counter = collections.Counter()
 
@@ -135,7 +138,7 @@ class ReviewDriver:
                     else f"refused:{r.json().get('code', r.status_code)}"] += 1
 
         async def corrected(nid: str) -> None:
-            if await self.sc.return_and_resubmit(nid):
+            if await returns.return_and_resubmit(self.sc, nid):
                 answers["passed"] += 1
                 answers["returned"] += 1
 
@@ -171,7 +174,7 @@ class ReviewDriver:
                  "criteria": defaults["criteria"]}
         if t.key == self.zscore_target:  # one body files z-score normalisation per expert instead
             terms.update(plan=ZSCORE_PLAN, aggregation="zscore_mean")
-        terms.update(self.sc.plan_terms(t))
+        terms.update(re_review_step.plan_terms(self.sc, t))
         t.terms = terms
         r = await self.ok("PUT", t.url + "/plan", f"plan of {t.key}", 201, json=terms, headers=body)
         t.plan = {**defaults, **terms}
@@ -202,11 +205,11 @@ class ReviewDriver:
             gone.add((nid, expert))
         await self.panels_full(t, gone)
         if t.key == self.sc.shortfall_key:
-            await self.sc.shortfall(t, {nid for nid, _ in gone})
+            await seating_steps.shortfall(self.sc, t, {nid for nid, _ in gone})
 
     async def score(self, t: TargetRun) -> None:
         async def one(nid: str, expert: str) -> None:
-            sent = self.sc.sheet(t, nid, expert)
+            sent = re_review_step.sheet(self.sc, t, nid, expert)
             r = await self.d.call("PUT", f"{t.url}/nominations/{nid}/scores", json={"scores": sent},
                                   headers=self.auth("expert", t.filer, expert))
             if r.status_code != 200:
@@ -217,9 +220,9 @@ class ReviewDriver:
             if Decimal(r.json()["total"]) != ours:
                 self.problems.append(f"{t.key} {nid} {expert}: total {r.json()['total']}, we computed {ours}")
 
-        self.sc.pick_divergent(t)
+        re_review_step.pick_divergent(self.sc, t)
         await asyncio.gather(*(one(nid, e) for nid, experts in t.panel().items() for e in experts))
-        await self.sc.re_review(t)
+        await re_review_step.re_review(self.sc, t)
         await self.until(lambda: self.rows(t), lambda rows: all(
             r["scores_received"] >= r["scores_expected"] for r in rows if r["in_review"]), f"{t.key} scored")
         compare(t.key, expected_results(t.plan, t.rows, self.posted, self.problems), t.rows, "live", self.problems)
@@ -245,8 +248,8 @@ class ReviewDriver:
                 self.problems.append(f"{t.key}: results ranked {t.stats['ranked']}, we expected {len(expected)}")
             t.stats["in_review"] = sum(r["in_review"] for r in t.rows)
             if t.key == self.sc.shortfall_key:
-                self.sc.shortfall_after(t.rows, self.posted)
-            await self.sc.re_review_after(t)
+                seating_steps.shortfall_after(self.sc, t.rows, self.posted)
+            await re_review_step.re_review_after(self.sc, t)
 
     async def run(self, holding_slot: list[str], progress, phases) -> None:
         task = progress.add_task("review", total=8)
@@ -258,13 +261,14 @@ class ReviewDriver:
             # plans in force (a joint one confirmed) before anything is assigned
             await self.until(self.read_progress, lambda p: all(r["plan_in_force"] for r in p["targets"]),
                              "every plan in force")
-            self.sc.choose_shortfall()
-            await asyncio.gather(*(self.sc.hand_conflict(t) for t in self.targets if t.key == self.sc.re_review_key))
+            seating_steps.choose_shortfall(self.sc)
+            await asyncio.gather(*(seating_steps.hand_conflict(self.sc, t) for t in self.targets
+                                   if t.key == self.sc.re_review_key))  # before any automatic assignment
             for step in (self.assign, self.panels_full, self.declare):
                 await asyncio.gather(*(step(t) for t in self.targets))
                 if step == self.panels_full:
                     for t in self.targets:
-                        self.sc.hand_conflict_after(t)
+                        seating_steps.hand_conflict_after(self.sc, t)
                 progress.advance(task)
         async with phases.phase("scoring"):
             await asyncio.gather(*(self.score(t) for t in self.targets))
