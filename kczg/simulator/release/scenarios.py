@@ -81,6 +81,14 @@ async def embargo(rel) -> None:
     page = (await rel.d.call("GET", f"{rel.base}/campaigns/{rel.campaign}", headers={"X-Kczg-Clock": before})).text
     titles = [i.title for code in codes for i in rel.expected(code)]
     shown = sum(str(escape(title)) in page for title in titles)
+    # Not part of the check (the routes the embargo names are the files, lists and page): what a unit's own
+    # ranking view says of its released nomination before the meeting.
+    mine = next((i for code in codes for i in rel.expected(code) if rel.d.accepted[i.nomination_id].role == "unit"),
+                None)
+    if mine is not None:
+        r = await rel.d.call("GET", f"{rel.base}/v1/rankings/nominations/{mine.nomination_id}",
+                             headers={**rel.d.auth("unit", mine.unit_id), "X-Kczg-Clock": before})
+        facts["unit_ranking_status_before"] = r.json().get("status") if r.status_code == 200 else r.status_code
     after = await settle(lambda: lists({"X-Kczg-Clock": at.isoformat()}), lambda got: got == codes)
     facts.update(public_at=at.isoformat(), scheduled=rel.scheduled, preview_before=preview == codes,
                  public_before=public, unit_before=unit, reads_before=reads, page_titles_before=shown,
