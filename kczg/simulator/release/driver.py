@@ -143,9 +143,9 @@ class ReleaseDriver:
         # 先导技术榜's held domain sits last: until then its notice is refused, naming that domain.
         held = held_target(ranked, "leading_tech", self.seed)
         later = set(ranked[held]) if held else set()
+        first = [[n for n in nids if n not in later] for nids in by_list.values()]
         await asyncio.gather(*(self.sit({nid: plan[nid] for nid in nids[at:at + SITTING]}, FINAL_AT)
-                               for nids in ({code: [n for n in nids if n not in later] for code, nids in by_list.items()}
-                                            ).values() for at in range(0, len(nids), SITTING)))
+                               for nids in first for at in range(0, len(nids), SITTING)))
         if held:
             await refused_until_named(self, "leading_tech", held, later)
             await self.sit({nid: plan[nid] for nid in ranked[held]}, HELD_AT)
