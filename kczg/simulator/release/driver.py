@@ -1,8 +1,9 @@
 """The simulator's release phase, through the review and publish services' HTTP APIs: the secretariat's final
-review (a seeded committee vote per nomination; one vote short of its quorum refused, then carried; a few
-decisions revised), each list's public notice (a decision after it opens refused), named objections from
-the public (one upheld, the rest dismissed; one after the close refused), the release of every list and one
-correction. The services' clock moves through X-Kczg-Clock; kczg/simulator/release/verify.py then reads
+review (a seeded committee vote per nomination; one vote short of its quorum refused, then carried; one 先导技术
+domain decided last, 先导技术榜's notice refused until then; a few decisions revised), each list's public notice
+(a decision after it opens refused), named objections from the public (one upheld, the rest dismissed; one after
+the close refused), the release of every list embargoed until the annual meeting, and one correction
+(the guarded and embargoed steps: scenarios.py). The services' clock moves through X-Kczg-Clock; kczg/simulator/release/verify.py then reads
 what was published. The campaign (its domains' order, the release day) comes from the log.
 """
 
