@@ -9,6 +9,7 @@ what the simulator decided."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from kczg.simulator.run import simulate_async
 from kczg.simulator.release.plan import CORRECTION, OBJECTIONS, REVISED_TARGETS, selection
@@ -60,6 +61,39 @@ async def test_simulated_release_agrees_with_the_files_the_page_and_the_views(re
     assert release["corrections"] == {"leading_tech": CORRECTION}
     assert release["released_on"] == "2023-02-20"
     assert sorted(release["files"]) == ["manifest.json", "release.csv", "release.json", "release.pdf", "release.xlsx"]
+    _assert_corrective_steps(summary)
+
+
+def _assert_corrective_steps(summary: dict) -> None:
+    """Each step a person takes by hand, once (issue 19), as the simulator checked it on the way."""
+    review, release = summary["review"]["scenarios"], summary["release"]["scenarios"]
+    assert {name: step["ok"] for name, step in {**review, **release}.items()} == {
+        "returned": True, "hand_conflict": True, "shortfall": True, "re_review": True, "notice_outstanding": True,
+        "embargo": True}
+    # A nomination returned for correction, amended after the deadline, resubmitted in time and passed.
+    assert summary["review"]["screening"]["returned"] == 1
+    assert (review["returned"]["correction_due_at"], review["returned"]["resubmitted_revision"]) == (
+        "2022-11-14T00:00:00+08:00", 2)
+    # A unit expert seated by hand on their own unit's nomination: refused, and never seated there.
+    assert (review["hand_conflict"]["status"], review["hand_conflict"]["code"],
+            review["hand_conflict"]["seated_after"]) == (409, "expert_conflicted", False)
+    # A declaration no one could replace: short by one, shown, then filled by the expert the roster gained.
+    shortfall = review["shortfall"]
+    assert (shortfall["short_by"], shortfall["shown"], shortfall["seated_after"], shortfall["scored"],
+            shortfall["ranked"]) == (1, True, PER_ITEM, True, True)
+    # A divergence over the plan's threshold, re-reviewed: the outlier revised, the first score still on the log.
+    re_review = review["re_review"]
+    assert Decimal(re_review["spread_before"]) > Decimal(re_review["threshold"]) >= Decimal(re_review["spread_after"])
+    assert [total for total, _ in re_review["on_log"]] == [re_review["outlier_total"], re_review["revised_total"]]
+    assert re_review["view"] == [False, True, False]          # closed, cleared, not divergent in the results
+    # 先导技术榜's notice refused while one domain was undecided, naming it; opened once it was decided.
+    notice = release["notice_outstanding"]
+    assert (notice["refused"], notice["opened"], notice["held"].split(":")[2]) == (True, True, notice["domain"])
+    # Released embargoed until the meeting: nothing public a minute before, every list at it.
+    embargo = release["embargo"]
+    assert embargo["public_at"] == "2023-02-20T09:30:00+08:00"
+    assert (embargo["public_before"], embargo["unit_before"], embargo["page_titles_before"]) == ({}, {}, 0)
+    assert set(embargo["reads_before"].values()) == {404} and embargo["preview_before"] and embargo["public_at_meeting"]
 
 
 def _assert_review(summary: dict) -> None:

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from fractions import Fraction
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from contracts.errors import DomainError
 from kczg.simulator.release.check import (Item, check_manifest, check_page, check_release_json, check_view,
                                          declared_order)
+from kczg.simulator.release.scenarios import held_target, meeting
 from kczg.simulator.release.plan import (COMMITTEE, OBJECTIONS, Rule, objections, revisions, selection, short_vote,
                                         vote)
 from services.review.domain.votes import CommitteeVote, Threshold, VoteRule, check_decision
@@ -94,3 +98,16 @@ def test_the_check_catches_order_sha_page_and_view_disagreements():
     assert found == []
     check_view({"n1": "published", "n2": "published", "n3": "selected"}, {"n1"}, {"n2"}, {"n3"}, found)
     assert len(found) == 2
+
+
+def test_the_held_domain_and_the_meeting_follow_the_seed_and_the_campaign():
+    ranked = {"c:leading_tech:a": ["n1"], "c:leading_tech:b": ["n2", "n3"], "c:leading_tech:c": [],
+              "c:open_source:": ["n4"]}
+    held = held_target(ranked, "leading_tech", 7)
+    assert held == held_target(dict(reversed(ranked.items())), "leading_tech", 7)
+    assert held in ("c:leading_tech:a", "c:leading_tech:b")                   # a domain with something to decide
+    assert held_target({"c:leading_tech:c": []}, "leading_tech", 7) is None
+    tz = ZoneInfo("Asia/Shanghai")
+    book = SimpleNamespace(tz=tz, timeline=SimpleNamespace(
+        release_planned_from=datetime(2023, 2, 19, 16, 0, tzinfo=ZoneInfo("UTC"))))  # 2023-02-20 00:00 in Beijing
+    assert meeting(book).isoformat() == "2023-02-20T09:30:00+08:00"

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from kczg.simulator.review.check import compare, expected_results, total_of
 from kczg.simulator.review.plan import declarations, roster, scores, screening_failures, zscore_target
+from kczg.simulator.review.reference import spread_of, weighted_total_of
+from kczg.simulator.review.scenario_plan import conflicted_pair, divergent_pick, re_review_target, returned
 
 PLAN = {"criteria": [{"code": "innovation", "name": "创新性", "weight": 30},
                      {"code": "advancement", "name": "先进性", "weight": 25},
@@ -84,3 +86,44 @@ def test_the_check_shares_no_code_with_the_review_service():
                              "print(sorted(m for m in sys.modules if m.split('.')[0] == 'services'))"],
                             capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]"
+
+
+def test_the_reference_measures_divergence_as_each_plan_may_declare():
+    totals = [Decimal(t) for t in ("60.00", "85.00", "88.00", "70.00", "90.00")]
+    assert spread_of(totals, "range") == Decimal("30.00")
+    assert spread_of(totals, "trimmed_range", trim_min_scores=5) == Decimal("18.00")   # 70 … 88
+    assert spread_of(totals, "trimmed_range", trim_min_scores=6) == Decimal("30.00")   # too few to trim
+    assert spread_of(totals, "range_without_outlier") == Decimal("20.00")              # without 60: 70 … 90
+    assert spread_of(totals[:2], "range_without_outlier") == Decimal("25.00")          # two: the plain range
+
+
+def test_the_re_review_pick_is_divergent_and_its_revision_clears_it():
+    panel = {f"n{i:02d}": [f"e{(i + j) % 12:02d}" for j in range(7)] for i in range(40)}
+    weights = {c["code"]: c["weight"] for c in PLAN["criteria"]}
+
+    def sheet(n, e):
+        return scores(PLAN["criteria"], 0, 100, n, e, 7)
+
+    picked = divergent_pick(panel, sheet, weights, Decimal(20), Decimal(0), 7)
+    assert picked == divergent_pick(dict(reversed(panel.items())), sheet, weights, Decimal(20), Decimal(0), 7)
+    nid, outlier, low, revised = picked
+    others = {e: weighted_total_of(sheet(nid, e), weights) for e in panel[nid] if e != outlier}
+    assert outlier == min(panel[nid]) and spread_of(others.values()) <= 10
+    assert weighted_total_of(low, weights) <= min(others.values()) - 30          # over the threshold by 10 or more
+    assert spread_of([*others.values(), weighted_total_of(low, weights)]) > 20
+    assert revised in [sheet(nid, e) for e in others]                            # the middle expert's scores
+    assert spread_of([*others.values(), weighted_total_of(revised, weights)]) <= 20
+
+
+def test_the_corrective_steps_choose_by_the_seed():
+    ids = [f"n{i}" for i in range(20)]
+    kinds = {n: ("unit", "leading_tech", False) if i % 3 == 0 else ("review_body", "open_source", False)
+             for i, n in enumerate(ids)}
+    back = returned(ids, kinds, {"n0"}, 7)
+    assert back == returned(ids, kinds, {"n0"}, 7) and back != "n0" and kinds[back] == ("unit", "leading_tech", False)
+    assert returned(ids, kinds, set(ids), 7) is None
+    pair = conflicted_pair({"a": "单位甲", "b": "单位乙", "c": "单位丙"}, {"u0": "单位乙", "u1": "单位丁"}, 7)
+    assert pair == ("b", "u0")
+    assert conflicted_pair({"a": "单位甲"}, {"u0": "单位乙"}, 7) is None
+    keys = ["k:a", "k:b", "k:c"]
+    assert re_review_target(keys, 7) == re_review_target(list(reversed(keys)), 7) in keys

@@ -1,8 +1,9 @@
 """The simulator's release phase, through the review and publish services' HTTP APIs: the secretariat's final
-review (a seeded committee vote per nomination; one vote short of its quorum refused, then carried; a few
-decisions revised), each list's public notice (a decision after it opens refused), named objections from
-the public (one upheld, the rest dismissed; one after the close refused), the release of every list and one
-correction. The services' clock moves through X-Kczg-Clock; kczg/simulator/release/verify.py then reads
+review (a seeded committee vote per nomination; one vote short of its quorum refused, then carried; one 先导技术
+domain decided last, 先导技术榜's notice refused until then; a few decisions revised), each list's public notice
+(a decision after it opens refused), named objections from the public (one upheld, the rest dismissed; one after
+the close refused), the release of every list embargoed until the annual meeting, and one correction
+(the guarded and embargoed steps: scenarios.py). The services' clock moves through X-Kczg-Clock; kczg/simulator/release/verify.py then reads
 what was published. The campaign (its domains' order, the release day) comes from the log.
 """
 
@@ -17,6 +18,7 @@ from kczg.simulator.release.check import Item, declared_order
 from kczg.simulator.release.plan import (CORRECTION, FINAL_AT, NOTES, NOTICE_AT, OBJECTED_AT, RESOLVED_AT,
                                         REVISED_AT, REVISION_NOTE, ObjectionPlan, Rule, objections, revisions,
                                         selection, short_vote, vote)
+from kczg.simulator.release.scenarios import HELD_AT, embargo, held_target, meeting, refused_until_named
 from kczg.simulator.review.driver import SECRETARIAT, ReviewDriver
 
 SITTING = 2000  # decisions a sitting records at most here (the service takes up to 3,000 in one request)
@@ -47,6 +49,9 @@ class ReleaseDriver:
         self.released_on: str | None = None
         self.published: set[str] = set()                  # the nominations release.json lists
         self.seconds = 0.0
+        self.scenario: dict[str, dict] = {}               # the guarded notice and the embargo (scenarios.py)
+        self.meeting: datetime | None = None              # every list's release is public from then
+        self.scheduled: dict[str, str] = {}               # list code -> public_at as the release answered
 
     def sec(self, clock: str) -> dict[str, str]:
         return self.rd.auth(*SECRETARIAT, clock=clock)
@@ -136,8 +141,15 @@ class ReleaseDriver:
         for nid in plan:
             by_list.setdefault(list_of[self.target_of[nid]], []).append(nid)
         # A committee decides a list in one sitting (a very large list in a few): one request, one event each.
+        # 先导技术榜's held domain sits last: until then its notice is refused, naming that domain.
+        held = held_target(ranked, "leading_tech", self.seed)
+        later = set(ranked[held]) if held else set()
+        first = [[n for n in nids if n not in later] for nids in by_list.values()]
         await asyncio.gather(*(self.sit({nid: plan[nid] for nid in nids[at:at + SITTING]}, FINAL_AT)
-                               for nids in by_list.values() for at in range(0, len(nids), SITTING)))
+                               for nids in first for at in range(0, len(nids), SITTING)))
+        if held:
+            await refused_until_named(self, "leading_tech", held, later)
+            await self.sit({nid: plan[nid] for nid in ranked[held]}, HELD_AT)
         changes = revisions(ranked, chosen, self.seed)
         self.planned.update(revised=len(changes), decided=len(plan))
         for nid, sel in changes:
@@ -152,7 +164,7 @@ class ReleaseDriver:
         for lst in self.book.lists:
             if not any(i.list_code == lst.code for i in self.items.values()):
                 continue  # nothing of ours reached its final review
-            r = await self.post(f"{self.pub}/lists/{lst.code}/notice", "notice", NOTICE_AT, {}, 201)
+            r = await self.open_notice(lst.code)
             if r.status_code != 201:
                 continue
             self.notices[lst.code] = notice = r.json()
@@ -160,6 +172,23 @@ class ReleaseDriver:
             if notice["nominations"] != want:
                 self.problems.append(f"notice of {lst.code}: {len(notice['nominations'])} nominations, expected "
                                      f"{len(want)} in the declared order")
+
+    async def open_notice(self, code: str):
+        """The list's notice, once the publish service has read every decision (until then it is refused
+        review_outstanding, naming what it has not yet read)."""
+        deadline = asyncio.get_running_loop().time() + 120
+        while True:
+            r = await self.d.call("POST", f"{self.pub}/lists/{code}/notice", json={}, headers=self.sec(NOTICE_AT))
+            waiting = r.status_code == 409 and r.json().get("code") == "review_outstanding"
+            if not waiting or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.5)
+        if r.status_code != 201:
+            self.unexpected[f"notice:{r.json().get('code', r.status_code)}"] += 1
+        elif code == self.scenario.get("notice_outstanding", {}).get("list"):
+            facts = self.scenario["notice_outstanding"]
+            facts.update(opened=True, ok=bool(facts.get("refused")))
+        return r
 
     async def decision_after_notice(self) -> None:
         """The last decision on a noticed nomination again: refused once the review service has read the notice
@@ -208,10 +237,15 @@ class ReleaseDriver:
             if r.status_code == 409 and r.json().get("code") == "notice_closed":
                 self.refusals["notice_closed"] += 1
         upheld = {p.nomination_id for p, _ in self.objections if p.upheld}
+        self.meeting = meeting(self.book)  # scheduled for the annual meeting: public then, not before
+        if self.meeting <= datetime.fromisoformat(self.after_close(2)):
+            self.problems.append(f"the meeting {self.meeting} is not after the release and its correction")
         for code in self.notices:
-            r = await self.post(f"{self.pub}/lists/{code}/release", "release", self.after_close(1), {}, 201)
+            r = await self.post(f"{self.pub}/lists/{code}/release", "release", self.after_close(1),
+                                {"public_at": self.meeting.isoformat()}, 201)
             if r.status_code == 201:
                 self.versions[code] = r.json()["version"]
+                self.scheduled[code] = r.json()["public_at"]
                 if r.json()["entries"] != len(self.expected(code, upheld)):
                     self.problems.append(f"release of {code}: {r.json()['entries']} entries, "
                                          f"expected {len(self.expected(code, upheld))}")
@@ -221,6 +255,14 @@ class ReleaseDriver:
                                 {"reason": CORRECTION}, 201)
             if r.status_code == 201:
                 self.versions[corrected], self.reasons[corrected] = r.json()["version"], CORRECTION
+                kept = r.json()["public_at"] and datetime.fromisoformat(r.json()["public_at"]) == self.meeting
+                if not kept:  # the correction keeps the instant of the version it corrects
+                    self.problems.append(f"the correction of {corrected} is public at {r.json()['public_at']}")
+        await embargo(self)
+
+    def public(self) -> dict[str, str]:
+        """The public's reads once the release is public (the services' clock at the meeting)."""
+        return {"X-Kczg-Clock": self.meeting.isoformat()} if self.meeting else {}
 
     async def run(self, progress, phases) -> None:
         from eventlog.consume.campaign_follower import read_campaign_book

@@ -8,6 +8,8 @@ import collections
 from rich.console import Console
 from rich.table import Table
 
+from kczg.simulator.release.scenarios import SCENARIOS
+
 EXPECTED_REFUSALS = {"no_quorum": 1, "notice_open": 1, "notice_closed": 1}
 COLUMNS = ("ranked", "selected", "revised", "noticed", "objections", "upheld", "released", "version")
 CHECKS = ("files", "versions", "page", "view")
@@ -51,13 +53,15 @@ def release_report(rel) -> dict:
         "versions": dict(rel.versions), "corrections": dict(rel.reasons), "lists": lists, "targets": targets,
         "refusals": dict(sorted(rel.refusals.items())), "expected_refusals": EXPECTED_REFUSALS,
         "unexpected": dict(sorted(rel.unexpected.items())), "files": rel.files, "checks": rel.checks,
-        "problem_count": len(rel.problems), "problems": rel.problems[:20], "seconds": rel.seconds}
+        "scenarios": rel.scenario, "problem_count": len(rel.problems), "problems": rel.problems[:20],
+        "seconds": rel.seconds}
     wanted = CHECKS + (("rebuild",) if rel.rebuild else ())
     summary["release_consistent"] = (
         not rel.problems and not rel.unexpected and dict(rel.refusals) == EXPECTED_REFUSALS
         and all(rel.checks.get(c) for c in wanted) and summary["decided"] == rel.planned["decided"]
         and summary["revised"] == rel.planned["revised"] and len(rel.objections) == rel.planned["objections"] > 0
-        and 0 < upheld < len(rel.objections) and bool(rel.reasons))
+        and 0 < upheld < len(rel.objections) and bool(rel.reasons)
+        and all(rel.scenario.get(name, {}).get("ok") for name in SCENARIOS))
     print_table(summary, lists, targets)
     return summary
 

@@ -2,7 +2,8 @@
 and their manifest, each list's versions, the public page, the publish service's ranking view (as the
 secretariat), and `kczg release build` (a separate process reading the log alone) into a temporary
 directory, byte for byte. The views are eventually consistent: each read is retried until it agrees or
-a deadline passes, and then its last disagreements count."""
+a deadline passes, and then its last disagreements count. The public reads are made at the annual meeting the
+release was scheduled for (the services' clock, X-Kczg-Clock); before it the public finds nothing (scenarios.py)."""
 
 from __future__ import annotations
 
@@ -32,12 +33,12 @@ async def settled(name: str, rel, read, check) -> None:
 
 async def served(rel) -> dict[str, bytes]:
     """The manifest and every release file it names, as served now (nothing before any release)."""
-    r = await rel.d.call("GET", f"{rel.pub}/release/manifest.json")
+    r = await rel.d.call("GET", f"{rel.pub}/release/manifest.json", headers=rel.public())
     if r.status_code != 200:
         return {}
     files = {"manifest.json": r.content}
     for name in json.loads(r.content)["files"]:
-        files[name] = (await rel.d.call("GET", f"{rel.pub}/release/{name}")).content
+        files[name] = (await rel.d.call("GET", f"{rel.pub}/release/{name}", headers=rel.public())).content
     return files
 
 
@@ -99,7 +100,7 @@ async def verify(rel) -> None:
     async def versions():
         got = {}
         for code in rel.versions:
-            r = await rel.rd.ok("GET", f"{rel.pub}/lists/{code}/versions", f"versions of {code}")
+            r = await rel.rd.ok("GET", f"{rel.pub}/lists/{code}/versions", f"versions of {code}", headers=rel.public())
             got[code] = [(v["version"], v["reason"]) for v in r.json()["versions"]]
         return got
 
@@ -113,7 +114,8 @@ async def verify(rel) -> None:
     await settled("versions", rel, versions, check_versions)
 
     async def page():
-        return (await rel.rd.ok("GET", f"{rel.base}/campaigns/{rel.campaign}", "the public page")).text
+        return (await rel.rd.ok("GET", f"{rel.base}/campaigns/{rel.campaign}", "the public page",
+                                headers=rel.public())).text
 
     def check_public(html, found):
         check_page(html, expected, unreleased, private, found)

@@ -1,7 +1,9 @@
-"""The simulator's review phase, through the review service's HTTP API: the secretariat screens, every
-body files its plans (the joint 绿色低碳 one confirmed by the other body), assigns, its experts declare a
-few conflicts and score, and every target's results go in — one body's past the deadline. The views are
-eventually consistent: each step waits until they show the last one done.
+"""The simulator's review phase, through the review service's HTTP API: the secretariat screens (one nomination
+returned for correction first, resubmitted and passed), every body files its plans (the joint 绿色低碳 one
+confirmed by the other body), assigns (one hand seat the conflict rule bars refused), its experts declare a few
+conflicts (one with no replacement, filled by extending the roster) and score (one divergence re-reviewed), and
+every target's results go in — one body's past the deadline. The views are eventually consistent: each step
+waits until they show the last one done. The corrective steps are scenarios.py's.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import httpx
 from contracts.campaign import load_builtin_campaign
 from contracts.events import target_key
 from kczg.simulator.review.check import compare, expected_results, total_of
-from kczg.simulator.review.plan import (PER_ITEM, ZSCORE_PLAN, declarations, late_body, roster, scores,
-                                       screening_failures, zscore_target)
+from kczg.simulator.review.plan import (PER_ITEM, ZSCORE_PLAN, declarations, late_body, roster, screening_failures,
+                                       zscore_target)
+from kczg.simulator.review import re_review_step, returns, seating_steps
+from kczg.simulator.review.scenarios import ReviewScenarios
 from kczg.token_cli import mint
 
 IN_REVIEW, LATE_RESULTS = "2022-11-10T10:00:00+08:00", "2022-12-01T09:00:00+08:00"
@@ -31,6 +35,7 @@ class TargetRun:
     url: str
     bodies: list[str]
     plan: dict = field(default_factory=dict)        # the terms filed: the defaults with ours on top
+    terms: dict = field(default_factory=dict)       # ours alone, as sent
     stats: collections.Counter = field(default_factory=collections.Counter)
     rows: list[dict] = field(default_factory=list)  # the view's nominations, as last read
 
@@ -65,6 +70,7 @@ class ReviewDriver:
         self.problems: list[str] = []
         self.screening: dict = {}
         self.progress: dict = {}
+        self.sc = ReviewScenarios(self)   # the corrective steps taken once each (scenarios.py)
 
     def auth(self, role: str, org: str, sub: str | None = None, clock: str = IN_REVIEW) -> dict[str, str]:
         if (role, org, sub) not in self._tokens:
@@ -120,6 +126,7 @@ class ReviewDriver:
     async def screen(self, holding_slot: list[str]) -> None:
         """Every nomination of ours holding a slot, in submission order; about 2 % fail with a reason."""
         failures = screening_failures(holding_slot, self.seed)
+        back = returns.returned_nomination(self.sc, holding_slot, set(failures))  # returned, corrected, passed
         await self.until(self.pending, lambda ids: set(holding_slot) <= ids, "every slot-holder pending")
         answers: collections.Counter = collections.Counter()
 
@@ -130,20 +137,28 @@ class ReviewDriver:
             answers[("passed" if r.json().get("passed") else "failed") if r.status_code == 201
                     else f"refused:{r.json().get('code', r.status_code)}"] += 1
 
-        await asyncio.gather(*(one(n) for n in holding_slot))
+        async def corrected(nid: str) -> None:
+            if await returns.return_and_resubmit(self.sc, nid):
+                answers["passed"] += 1
+                answers["returned"] += 1
+
+        await asyncio.gather(*(one(n) for n in holding_slot if n != back), *([corrected(back)] if back else []))
         await self.until(self.pending, lambda ids: not ids & set(holding_slot), "every screening")
         self.screening = {"holding_slot": len(holding_slot), "passed": answers["passed"], "failed": answers["failed"],
-                          "failed_planned": len(failures), **{k: v for k, v in answers.items() if ":" in k}}
+                          "failed_planned": len(failures), "returned": answers["returned"],
+                          **{k: v for k, v in answers.items() if ":" in k}}
 
-    async def rows(self, t: TargetRun) -> list[dict]:
+    async def rows(self, t: TargetRun, headers: dict | None = None) -> list[dict]:
+        """The target's nominations as its body (or, given its headers, another reader) sees them."""
         items, page = [], 1
         while True:
-            r = await self.ok("GET", t.url, f"target {t.key}", headers=self.auth("review_body", t.filer),
+            r = await self.ok("GET", t.url, f"target {t.key}", headers=headers or self.auth("review_body", t.filer),
                               params={"page": page, "page_size": 100})
             body = r.json()["nominations"]
             items += body["items"]
             if page * 100 >= body["total"]:
-                t.rows = items
+                if headers is None:
+                    t.rows = items
                 return items
             page += 1
 
@@ -159,6 +174,8 @@ class ReviewDriver:
                  "criteria": defaults["criteria"]}
         if t.key == self.zscore_target:  # one body files z-score normalisation per expert instead
             terms.update(plan=ZSCORE_PLAN, aggregation="zscore_mean")
+        terms.update(re_review_step.plan_terms(self.sc, t))
+        t.terms = terms
         r = await self.ok("PUT", t.url + "/plan", f"plan of {t.key}", 201, json=terms, headers=body)
         t.plan = {**defaults, **terms}
         t.stats.update(roster=len(experts), unit_experts=sum(e.affiliation in set(names) for e in experts))
@@ -187,11 +204,12 @@ class ReviewDriver:
             t.stats.update(declared_conflicts=1, topped_up=r.json()["replaced_by"])
             gone.add((nid, expert))
         await self.panels_full(t, gone)
+        if t.key == self.sc.shortfall_key:
+            await seating_steps.shortfall(self.sc, t, {nid for nid, _ in gone})
 
     async def score(self, t: TargetRun) -> None:
         async def one(nid: str, expert: str) -> None:
-            sent = scores(t.plan["criteria"], float(t.plan["score_min"]), float(t.plan["score_max"]), nid, expert,
-                          self.seed)
+            sent = re_review_step.sheet(self.sc, t, nid, expert)
             r = await self.d.call("PUT", f"{t.url}/nominations/{nid}/scores", json={"scores": sent},
                                   headers=self.auth("expert", t.filer, expert))
             if r.status_code != 200:
@@ -202,7 +220,9 @@ class ReviewDriver:
             if Decimal(r.json()["total"]) != ours:
                 self.problems.append(f"{t.key} {nid} {expert}: total {r.json()['total']}, we computed {ours}")
 
+        re_review_step.pick_divergent(self.sc, t)
         await asyncio.gather(*(one(nid, e) for nid, experts in t.panel().items() for e in experts))
+        await re_review_step.re_review(self.sc, t)
         await self.until(lambda: self.rows(t), lambda rows: all(
             r["scores_received"] >= r["scores_expected"] for r in rows if r["in_review"]), f"{t.key} scored")
         compare(t.key, expected_results(t.plan, t.rows, self.posted, self.problems), t.rows, "live", self.problems)
@@ -227,6 +247,9 @@ class ReviewDriver:
             if t.stats["ranked"] != len(expected):
                 self.problems.append(f"{t.key}: results ranked {t.stats['ranked']}, we expected {len(expected)}")
             t.stats["in_review"] = sum(r["in_review"] for r in t.rows)
+            if t.key == self.sc.shortfall_key:
+                seating_steps.shortfall_after(self.sc, t.rows, self.posted)
+            await re_review_step.re_review_after(self.sc, t)
 
     async def run(self, holding_slot: list[str], progress, phases) -> None:
         task = progress.add_task("review", total=8)
@@ -238,8 +261,14 @@ class ReviewDriver:
             # plans in force (a joint one confirmed) before anything is assigned
             await self.until(self.read_progress, lambda p: all(r["plan_in_force"] for r in p["targets"]),
                              "every plan in force")
+            seating_steps.choose_shortfall(self.sc)
+            await asyncio.gather(*(seating_steps.hand_conflict(self.sc, t) for t in self.targets
+                                   if t.key == self.sc.re_review_key))  # before any automatic assignment
             for step in (self.assign, self.panels_full, self.declare):
                 await asyncio.gather(*(step(t) for t in self.targets))
+                if step == self.panels_full:
+                    for t in self.targets:
+                        seating_steps.hand_conflict_after(self.sc, t)
                 progress.advance(task)
         async with phases.phase("scoring"):
             await asyncio.gather(*(self.score(t) for t in self.targets))

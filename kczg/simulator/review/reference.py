@@ -39,6 +39,19 @@ def trimmed_mean_of(totals: Iterable[Decimal], trim_min_scores: int) -> Decimal:
     return mean_of(values[1:-1] if len(values) >= trim_min_scores else values)
 
 
+def spread_of(totals: Iterable[Decimal], measure: str = "range", trim_min_scores: int = 5) -> Decimal:
+    """How far one nomination's expert totals diverge, by the plan's declared measure: `range` highest minus
+    lowest; `trimmed_range` the same once one highest and one lowest are set aside (with `trim_min_scores` totals
+    or more); `range_without_outlier` the smaller range left by setting aside the highest or the lowest (three
+    totals or more). Fewer totals than a measure needs: the plain range."""
+    values = sorted(Fraction(t) for t in totals)
+    if measure == "trimmed_range" and len(values) >= trim_min_scores:
+        values = values[1:-1]
+    elif measure == "range_without_outlier" and len(values) >= 3:
+        return cents(min(values[-1] - values[1], values[-2] - values[0]))
+    return cents(values[-1] - values[0])
+
+
 def zscore_means_of(panel: Mapping[str, Mapping[str, Decimal]]) -> dict[str, Decimal]:
     """nomination -> grand mean + grand std · (the mean of its experts' z), each expert's z over what that expert
     scored in the panel (population std; one score or none apart: z 0)."""

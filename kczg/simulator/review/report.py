@@ -6,6 +6,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from kczg.simulator.review.scenarios import SCENARIOS
+
 COLUMNS = ("in_review", "roster", "unit_experts", "assigned", "automatic_conflicts", "declared_conflicts",
            "topped_up", "scores", "ranked", "late")
 
@@ -26,11 +28,12 @@ def review_report(rd) -> dict:
         "missing": progress["missing"],
         **{k: sum(t.stats[k] for t in rd.targets) for k in ("scores", "automatic_conflicts", "declared_conflicts",
                                                             "topped_up", "ranked")},
-        "outcomes": dict(sorted(rd.outcomes.items())), "problem_count": len(rd.problems), "problems": rd.problems[:20]}
+        "outcomes": dict(sorted(rd.outcomes.items())), "scenarios": rd.sc.facts,
+        "problem_count": len(rd.problems), "problems": rd.problems[:20]}
     summary["review_consistent"] = (
         not rd.problems and not rd.outcomes and s["passed"] + s["failed"] == s["holding_slot"]
         and s["failed"] == s["failed_planned"] and summary["late_targets"] == expected_late and not progress["missing"]
-        and summary["targets_submitted"] == len(rd.targets) and summary["scores"] == len(rd.posted))
+        and summary["targets_submitted"] == len(rd.targets) and summary["scores"] == len(rd.posted) and rd.sc.ok())
     table = Table(title=f"科创中国 · 模拟评审（形式审查 {s['holding_slot']} 条，不通过 {s['failed']} 条）")
     table.add_column("target", min_width=36)
     for column in COLUMNS:
@@ -43,6 +46,8 @@ def review_report(rd) -> dict:
     verdict = "consistent" if summary["review_consistent"] else (
         f"INCONSISTENT: {len(rd.problems)} disagreements {rd.problems[:3]}, refusals {dict(rd.outcomes)}, "
         f"screening {s}, late {summary['late_targets']} (expected {expected_late}), missing {progress['missing']}")
+    console.print("corrective steps: " + "; ".join(f"{name} {'ok' if rd.sc.facts.get(name, {}).get('ok') else 'FAILED'}"
+                                                    for name in SCENARIOS))
     console.print(f"review: {summary['targets_submitted']} targets submitted, "
                     f"late {summary['late_targets']}, z-score {rd.zscore_target}, {verdict}")
     return summary
