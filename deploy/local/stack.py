@@ -15,6 +15,8 @@ DATABASE_URL; progress goes to stderr.
 Kafka runs from jars resolved from Maven Central (cached under
 ``${XDG_CACHE_HOME:-~/.cache}/kczg/kafka-<version>/``), PostgreSQL from the
 distribution's server binaries; all data lives in ``<project>/.stack/``.
+KCZG_STACK_DIR, KCZG_KAFKA_PORT (KCZG_KAFKA_CONTROLLER_PORT, default the next
+port) and KCZG_PG_PORT run a second stack beside the default one (19092, 15432).
 Broker settings come from ``deploy/kafka_settings.py``, the same source as
 the generated docker-compose.yml.
 
