@@ -60,18 +60,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 NEEDS_THE_STACK = ("tests/integration/", "tests/e2e/", "tests/fault/")
+# The files that take longest start first, so the workers end together (xdist hands out whole files in this
+# order: pyproject's --no-loadscope-reorder; its default puts files with most tests first, and so the
+# one-test fault files, a minute each, last). Among these, and after them, the collection's own order.
+LONGEST_FIRST = ("tests/integration/test_fuzz_apis", "tests/fault/", "tests/e2e/",
+                 "tests/integration/test_authorization_matrix.py", "tests/integration/test_projections_interleavings.py",
+                 "tests/integration/")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`integration` on every test that needs the real broker and database: every test using `stack_env`
     (directly or through `env`, `intake`, ...), and every test under tests/integration, tests/e2e and
-    tests/fault. Select or skip them with `-m integration` / `-m "not integration"`."""
+    tests/fault. Select or skip them with `-m integration` / `-m "not integration"`. Then the longest
+    files first (LONGEST_FIRST), each file's tests together in their order."""
     root = config.rootpath.resolve()
+    where = {}
     for item in items:
         path = item.path.resolve()
-        where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        if "stack_env" in item.fixturenames or where.startswith(NEEDS_THE_STACK):
+        where[item] = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        if "stack_env" in item.fixturenames or where[item].startswith(NEEDS_THE_STACK):
             item.add_marker(pytest.mark.integration)
+    items.sort(key=lambda item: next((i for i, p in enumerate(LONGEST_FIRST) if where[item].startswith(p)),
+                                     len(LONGEST_FIRST)))
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
