@@ -64,8 +64,8 @@ NEEDS_THE_STACK = ("tests/integration/", "tests/e2e/", "tests/fault/")
 # order: pyproject's --no-loadscope-reorder; its default puts files with most tests first, and so the
 # one-test fault files, a minute each, last). Among these, and after them, the collection's own order.
 LONGEST_FIRST = ("tests/integration/test_fuzz_apis", "tests/fault/", "tests/e2e/",
-                 "tests/integration/test_authorization_matrix.py", "tests/integration/test_projections_interleavings.py",
-                 "tests/integration/")
+                 "tests/integration/test_authorization_matrix.py",
+                 "tests/integration/test_projections_interleavings.py", "tests/integration/")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.support.processes import ROOT
@@ -48,10 +47,8 @@ class PrivateStack:
         return done.stdout
 
     def up(self) -> dict[str, str]:
-        """Both started side by side (a no-op for one running); their connection settings."""
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(self.start, ("kafka", "postgres")))
-        exports = dict(line.removeprefix("export ").split("=", 1) for line in self._stack("env").splitlines())
+        """Both started (a no-op for one running); their connection settings."""
+        exports = dict(line.removeprefix("export ").split("=", 1) for line in self._stack("up").splitlines())
         assert exports == self.env, (exports, self.env)
         return self.env
 
