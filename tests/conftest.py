@@ -38,7 +38,18 @@ def pytest_configure(config: pytest.Config) -> None:
     distributed = getattr(config.option, "dist", "no") != "no" and getattr(config.option, "tx", None)
     if distributed and not hasattr(config, "workerinput"):
         config._kczg_session_dir = Path(tempfile.mkdtemp(prefix="kczg-tests-"))
-        config._kczg_stack = StackProvider(config._kczg_session_dir)
+        config._kczg_stack = StackProvider(config._kczg_session_dir, eager=_selects_the_stack(config))
+
+
+def _selects_the_stack(config: pytest.Config) -> bool:
+    """Whether the session's arguments select tests that need the broker and database (known before the
+    workers have collected anything): not `-m "not integration"`, nor only tests/unit and tests/deploy."""
+    if "not integration" in (config.option.markexpr or ""):
+        return False
+    root = config.rootpath.resolve()
+    paths = [(config.invocation_params.dir / arg.split("::")[0]).resolve() for arg in config.args]
+    return any(not path.is_relative_to(root / "tests" / "unit") and not path.is_relative_to(root / "tests" / "deploy")
+               for path in paths)
 
 
 @pytest.hookimpl(optionalhook=True)
