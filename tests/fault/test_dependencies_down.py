@@ -31,7 +31,7 @@ from tests.support.intake import Keys, distinct_events, wait_for
 from tests.support.isolation import isolated_env
 from tests.support.kafka import read_topic
 from tests.support.private_stack import PrivateStack
-from tests.support.processes import ROOT, ServiceProcess, free_port, wait_http_ready
+from tests.support.processes import ROOT, ServiceProcess, free_port, stop_all, wait_http_ready
 from tests.support.review import MATERIALS, plan_body, put_nominations, roster, views_show
 from tests.support.traffic import KeyedWriter
 
@@ -138,8 +138,7 @@ async def test_a_dependency_killed_mid_stream_gets_bounded_503s_and_loses_or_dou
         assert all(p.alive() for p in processes), "a service died with its dependency"
     finally:
         stack.up()  # whatever happened, both running again for the next test (a no-op for a running one)
-        for p in processes:
-            p.stop()
+        stop_all(list(processes))
 
     assert ready == [503, 503] and alive == [200, 200]
     # Every attempt answered within the client's bound, during the outage and around it (the services

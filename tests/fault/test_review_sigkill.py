@@ -23,7 +23,7 @@ from tests.integration.quota_support import start_quota
 from tests.support.events import open_campaign
 from tests.support.intake import Keys, events_of, wait_for
 from tests.support.kafka import read_topic
-from tests.support.processes import ROOT, ServiceProcess, free_port, wait_http_ready
+from tests.support.processes import ROOT, ServiceProcess, free_port, stop_all, wait_http_ready
 from tests.support.review import MATERIALS, plan_body, put_nominations, roster, view_count, views_show
 from tests.support.state import assert_state_equals_replay
 
@@ -124,8 +124,7 @@ async def test_sigkill_of_review_mid_stream_counts_every_acknowledged_score_once
         restart_s = time.monotonic() - kill_time
         await senders
     finally:
-        review.stop()
-        quota.stop()
+        stop_all([review, quota])
 
     print(f"\nreview killed at {killed_at:,} of {SCORES:,} scores acknowledged; answering again after {restart_s:.1f} s")
     assert killed_at < SCORES, "the kill must land mid-stream"
