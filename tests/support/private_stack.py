@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.support.processes import ROOT
@@ -60,6 +61,6 @@ class PrivateStack:
 
     def down(self) -> None:
         """Killed (their data goes: no controlled shutdown to wait for), and every file of theirs deleted."""
-        for component in ("kafka", "postgres"):
-            self.kill(component)
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(self.kill, ("kafka", "postgres")))
         self._stack("down", "--purge")
