@@ -38,7 +38,18 @@ def pytest_configure(config: pytest.Config) -> None:
     distributed = getattr(config.option, "dist", "no") != "no" and getattr(config.option, "tx", None)
     if distributed and not hasattr(config, "workerinput"):
         config._kczg_session_dir = Path(tempfile.mkdtemp(prefix="kczg-tests-"))
-        config._kczg_stack = StackProvider(config._kczg_session_dir)
+        config._kczg_stack = StackProvider(config._kczg_session_dir, eager=_selects_the_stack(config))
+
+
+def _selects_the_stack(config: pytest.Config) -> bool:
+    """Whether the session's arguments select tests that need the broker and database (known before the
+    workers have collected anything): not `-m "not integration"`, nor only tests/unit and tests/deploy."""
+    if "not integration" in (config.option.markexpr or ""):
+        return False
+    root = config.rootpath.resolve()
+    paths = [(config.invocation_params.dir / arg.split("::")[0]).resolve() for arg in config.args]
+    return any(not path.is_relative_to(root / "tests" / "unit") and not path.is_relative_to(root / "tests" / "deploy")
+               for path in paths)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -60,18 +71,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 NEEDS_THE_STACK = ("tests/integration/", "tests/e2e/", "tests/fault/")
+# The files that take longest start first, so the workers end together (xdist hands out whole files in this
+# order: pyproject's --no-loadscope-reorder; its default puts files with most tests first, and so the
+# one-test fault files, a minute each, last). Among these, and after them, the collection's own order.
+LONGEST_FIRST = ("tests/integration/test_fuzz_apis", "tests/fault/", "tests/e2e/",
+                 "tests/integration/test_authorization_matrix.py",
+                 "tests/integration/test_projections_interleavings.py", "tests/integration/")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`integration` on every test that needs the real broker and database: every test using `stack_env`
     (directly or through `env`, `intake`, ...), and every test under tests/integration, tests/e2e and
-    tests/fault. Select or skip them with `-m integration` / `-m "not integration"`."""
+    tests/fault. Select or skip them with `-m integration` / `-m "not integration"`. Then the longest
+    files first (LONGEST_FIRST), each file's tests together in their order."""
     root = config.rootpath.resolve()
+    where = {}
     for item in items:
         path = item.path.resolve()
-        where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        if "stack_env" in item.fixturenames or where.startswith(NEEDS_THE_STACK):
+        where[item] = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        if "stack_env" in item.fixturenames or where[item].startswith(NEEDS_THE_STACK):
             item.add_marker(pytest.mark.integration)
+    items.sort(key=lambda item: next((i for i, p in enumerate(LONGEST_FIRST) if where[item].startswith(p)),
+                                     len(LONGEST_FIRST)))
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)

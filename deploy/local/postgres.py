@@ -13,7 +13,7 @@ from pathlib import Path
 
 from deploy import kafka_settings as S
 from deploy.local.packages import apt_install
-from deploy.local.processes import (PROJECT_ROOT, STACK_DIR, StackError, descendants, is_root, log, pid_alive,
+from deploy.local.processes import (DEFAULT_STACK_DIR, PROJECT_ROOT, STACK_DIR, StackError, descendants, is_root, log, pid_alive,
                                     port_open, read_pid, run, tail, wait_gone)
 
 
@@ -21,13 +21,15 @@ def _pg_dir() -> Path:
     """.stack/pg, unless the cluster's owner ('postgres', when we are root) cannot reach it.
 
     A checkout under a private directory (mktemp -d is mode 0700) is unreachable for another user;
-    then the cluster lives under /var/tmp, in a folder named after the checkout.
+    then the cluster lives under /var/tmp, in a folder named after the checkout (or after the stack's own
+    directory, KCZG_STACK_DIR, so a second stack never shares the first one's cluster).
     """
     inside = STACK_DIR / "pg"
     reachable = all(os.stat(p).st_mode & 0o001 for p in inside.parents if p.exists())
     if os.geteuid() != 0 or reachable:
         return inside
-    digest = hashlib.sha1(str(PROJECT_ROOT).encode()).hexdigest()[:12]
+    owner = PROJECT_ROOT if STACK_DIR == DEFAULT_STACK_DIR else STACK_DIR
+    digest = hashlib.sha1(str(owner).encode()).hexdigest()[:12]
     return Path("/var/tmp/kczg-stack") / digest / "pg"
 
 

@@ -11,7 +11,10 @@ import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-STACK_DIR = PROJECT_ROOT / ".stack"  # all the stack's data: Kafka's log dirs, PostgreSQL's cluster, the services' logs
+DEFAULT_STACK_DIR = PROJECT_ROOT / ".stack"
+# All the stack's data: Kafka's log dirs, PostgreSQL's cluster, the services' logs. KCZG_STACK_DIR (with
+# KCZG_KAFKA_PORT and KCZG_PG_PORT) runs a second stack beside this checkout's own, e.g. one a test kills.
+STACK_DIR = Path(os.environ["KCZG_STACK_DIR"]).resolve() if os.environ.get("KCZG_STACK_DIR") else DEFAULT_STACK_DIR
 
 
 class StackError(RuntimeError):

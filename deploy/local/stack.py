@@ -15,6 +15,8 @@ DATABASE_URL; progress goes to stderr.
 Kafka runs from jars resolved from Maven Central (cached under
 ``${XDG_CACHE_HOME:-~/.cache}/kczg/kafka-<version>/``), PostgreSQL from the
 distribution's server binaries; all data lives in ``<project>/.stack/``.
+KCZG_STACK_DIR, KCZG_KAFKA_PORT (KCZG_KAFKA_CONTROLLER_PORT, default the next
+port) and KCZG_PG_PORT run a second stack beside the default one (19092, 15432).
 Broker settings come from ``deploy/kafka_settings.py``, the same source as
 the generated docker-compose.yml.
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 if not __package__:  # run as a script or loaded by path: its parts are imported by their full names
@@ -38,9 +41,11 @@ if not __package__:  # run as a script or loaded by path: its parts are imported
         sys.path.insert(0, str(_here.parents[1]))
 
 from deploy import kafka_settings as S  # noqa: E402
-from deploy.local.kafka import bootstrap_servers, kafka_pid, kill_kafka, start_kafka, stop_kafka  # noqa: E402
+from deploy.local.kafka import (bootstrap_servers, ensure_java, kafka_classpath, kafka_pid, kill_kafka,  # noqa: E402
+                                start_kafka, stop_kafka)
 from deploy.local.packages import ensure_system_packages  # noqa: E402
-from deploy.local.postgres import PG_DIR, database_url, kill_postgres, postgres_pid, start_postgres, stop_postgres  # noqa: E402
+from deploy.local.postgres import (PG_DIR, database_url, kill_postgres, pg_bindir, postgres_pid,  # noqa: E402
+                                   start_postgres, stop_postgres)
 from deploy.local.processes import STACK_DIR, StackError, log  # noqa: E402
 
 COMPONENTS = ("kafka", "postgres")
@@ -65,9 +70,12 @@ def kill(component: str) -> None:
 
 
 def up() -> dict[str, str]:
-    """Start both components (no-op for running ones); return env()."""
-    start_postgres()
-    start_kafka()
+    """Start both components side by side (no-op for running ones); return env()."""
+    if not (kafka_pid() and postgres_pid()):  # what either may apt-install, one at a time (dpkg's lock)
+        pg_bindir(), ensure_java(), kafka_classpath()
+    with ThreadPoolExecutor(len(COMPONENTS)) as pool:  # the broker's JVM start-up is the long one
+        for started in [pool.submit(start, component) for component in COMPONENTS]:
+            started.result()  # the first failure, once both have finished
     return env()
 
 

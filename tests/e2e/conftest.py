@@ -1,15 +1,47 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
 
 from tests.support.intake import Keys
 from tests.support.events import open_campaign
-from tests.support.processes import ServiceProcess, free_port, wait_http_ready
+from tests.support.processes import ServiceProcess, free_port, stop_all, wait_http_ready
 
 IN_COLLECTION = "2022-10-15T10:00:00+08:00"
+
+
+# Each service: its module, the variable naming its port, and what else it is given.
+SERVICES = {"intake": ("services.intake", "INTAKE_PORT", {}),
+            "quota": ("services.quota", "QUOTA_PORT", {"QUOTA_FIXED_LIMIT": "3"}),
+            "review": ("services.review", "REVIEW_PORT", {}),
+            "publish": ("services.publish", "PUBLISH_PORT", {})}
+
+
+@contextmanager
+def running(env: dict, tmp_path, keys: Keys, *names: str) -> Iterator[dict]:
+    """The named services, each its own process on the test's own database and topics, trusting the test's
+    signing key, the clock fixed inside the collection period (requests may name their own instant, as the
+    simulator's do): all started at once, then awaited, so their start-ups overlap."""
+    common = {**keys.env(), "KCZG_CLOCK": IN_COLLECTION, "KCZG_CLOCK_HEADER": "1"}
+    started = {}
+    try:
+        for name in names:
+            module, port_variable, extra = SERVICES[name]
+            port = free_port()
+            started[name] = ServiceProcess(module, env, tmp_path / f"{name}.log",
+                                           extra_env={**common, **extra, port_variable: str(port)}).start()
+            started[f"{name}_base"] = f"http://127.0.0.1:{port}"
+        for name in names:
+            wait_http_ready(started[f"{name}_base"], started[name])
+        started["base"] = started.pop("intake_base")
+        yield {**started, "keys": keys,
+               "register": lambda units: register_units(started["quota_base"], started["base"], keys, units)}
+    finally:
+        stop_all([started[name] for name in names if name in started])
 
 
 @pytest.fixture
@@ -18,51 +50,18 @@ async def services(env, tmp_path):
     open; both trust the test's signing key; the intake's clock fixed inside the collection period."""
     keys = Keys(tmp_path)
     await open_campaign()
-    common = {**keys.env(), "KCZG_CLOCK": IN_COLLECTION, "KCZG_CLOCK_HEADER": "1"}
-    port, quota_port = free_port(), free_port()
-    intake = ServiceProcess("services.intake", env, tmp_path / "intake.log",
-                            extra_env={**common, "INTAKE_PORT": str(port)}).start()
-    quota = ServiceProcess("services.quota", env, tmp_path / "quota.log",
-                           extra_env={**common, "QUOTA_FIXED_LIMIT": "3", "QUOTA_PORT": str(quota_port)}).start()
-    base, quota_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{quota_port}"
-    try:
-        wait_http_ready(base, intake)
-        wait_http_ready(quota_base, quota)
-        yield {"base": base, "quota_base": quota_base, "intake": intake, "quota": quota, "keys": keys,
-               "register": lambda units: register_units(quota_base, base, keys, units)}
-    finally:
-        intake.stop()
-        quota.stop()
+    with running(env, tmp_path, keys, "intake", "quota") as started:
+        yield started
 
 
 @pytest.fixture
-async def review_services(services, env, tmp_path):
-    """`services`, and the review service as its own process beside them (same database, topics, key and
-    clock; requests may name their own instant, as the simulator's do for the review window)."""
-    port = free_port()
-    review = ServiceProcess("services.review", env, tmp_path / "review.log", extra_env={
-        **services["keys"].env(), "KCZG_CLOCK": IN_COLLECTION, "KCZG_CLOCK_HEADER": "1",
-        "REVIEW_PORT": str(port)}).start()
-    try:
-        wait_http_ready(f"http://127.0.0.1:{port}", review)
-        yield {**services, "review_base": f"http://127.0.0.1:{port}", "review": review}
-    finally:
-        review.stop()
-
-
-@pytest.fixture
-async def release_services(review_services, env, tmp_path):
-    """`review_services`, and the publish service as its own process beside them (same database, topics, key
-    and clock; requests name their own instant, as the simulator's do past the notice's close)."""
-    port = free_port()
-    publish = ServiceProcess("services.publish", env, tmp_path / "publish.log", extra_env={
-        **review_services["keys"].env(), "KCZG_CLOCK": IN_COLLECTION, "KCZG_CLOCK_HEADER": "1",
-        "PUBLISH_PORT": str(port)}).start()
-    try:
-        wait_http_ready(f"http://127.0.0.1:{port}", publish)
-        yield {**review_services, "publish_base": f"http://127.0.0.1:{port}", "publish": publish}
-    finally:
-        publish.stop()
+async def release_services(env, tmp_path):
+    """`services`, and the review and publish services as their own processes beside them (same database,
+    topics, key and clock)."""
+    keys = Keys(tmp_path)
+    await open_campaign()
+    with running(env, tmp_path, keys, "intake", "quota", "review", "publish") as started:
+        yield started
 
 
 def register_units(quota_base: str, intake_base: str, keys: Keys, units: dict[str, list[str]],

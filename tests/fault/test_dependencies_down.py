@@ -6,10 +6,9 @@ Retry-After and a Chinese message, and /readyz is red while /healthz stays green
 write acknowledged is on the log exactly once, every nomination is decided exactly once, no pool holds
 more than its limit, and the review views equal a rebuild.
 
-It kills the session's broker and database, which every other test uses too: it runs alone (`serial`,
-tests/support/serial.py), and only where that broker and database are this checkout's local stack
-(deploy/local/stack.py) — one given from outside (another developer's, a CI service, testcontainers) is
-not this test's to kill, and killing ours would not reach it."""
+It kills a broker and a database of its own (tests/support/private_stack.py: the local stack on spare ports,
+started for this module), never the session's, which every other test uses and which may be given from
+outside (another developer's, a CI service, testcontainers): it runs beside the other tests on any stack."""
 
 from __future__ import annotations
 
@@ -25,13 +24,14 @@ import pytest
 
 from contracts.events import ExpertScoreRecorded, NominationSubmitted, QuotaRejected, QuotaReserved
 from contracts.topics import NOMINATIONS, QUOTA, REVIEW
-from deploy.local import stack
 from services.intake.examples import example_form
 from tests.integration.quota_support import start_quota
 from tests.support.events import open_campaign, register_units
 from tests.support.intake import Keys, distinct_events, wait_for
+from tests.support.isolation import isolated_env
 from tests.support.kafka import read_topic
-from tests.support.processes import ROOT, ServiceProcess, free_port, wait_http_ready
+from tests.support.private_stack import PrivateStack
+from tests.support.processes import ROOT, ServiceProcess, free_port, stop_all, wait_http_ready
 from tests.support.review import MATERIALS, plan_body, put_nominations, roster, views_show
 from tests.support.traffic import KeyedWriter
 
@@ -53,19 +53,26 @@ def submission(unit: int, i: int) -> dict:
             "opinion": "同意推荐。"}
 
 
-pytestmark = pytest.mark.serial
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """Kafka and PostgreSQL of this module's own, to kill: started once for both tests, deleted at the end."""
+    private = PrivateStack(tmp_path_factory.mktemp("private-stack"))
+    try:
+        private.up()
+        yield private
+    finally:
+        private.down()
 
 
 @pytest.fixture
-def own_stack(stack_env):
-    """The session's broker and database are the local stack this test can kill and start again."""
-    if not (stack.is_running() and stack.env() == {k: stack_env[k] for k in stack.env()}):
-        pytest.skip("kills the broker and the database: runs only on the session's own local stack "
-                    f"(deploy/local/stack.py, {stack.env()}), not on one given from outside ({stack_env})")
+async def env(stack):
+    """A fresh database and topic set on the module's own stack, exported to this process's environment."""
+    async with isolated_env(stack.env) as e:
+        yield e
 
 
 @pytest.mark.parametrize("component", ["kafka", "postgres"])
-async def test_a_dependency_killed_mid_stream_gets_bounded_503s_and_loses_or_doubles_nothing(own_stack, env, tmp_path,
+async def test_a_dependency_killed_mid_stream_gets_bounded_503s_and_loses_or_doubles_nothing(stack, env, tmp_path,
                                                                                                 component):
     keys = Keys(tmp_path)
     await open_campaign()
@@ -130,10 +137,8 @@ async def test_a_dependency_killed_mid_stream_gets_bounded_503s_and_loses_or_dou
                 await wait_for(is_ready, timeout_s=60)
         assert all(p.alive() for p in processes), "a service died with its dependency"
     finally:
-        if not stack.is_running():
-            stack.up()
-        for p in processes:
-            p.stop()
+        stack.up()  # whatever happened, both running again for the next test (a no-op for a running one)
+        stop_all(list(processes))
 
     assert ready == [503, 503] and alive == [200, 200]
     # Every attempt answered within the client's bound, during the outage and around it (the services

@@ -1,4 +1,4 @@
-"""SIGKILL of a quota instance at random moments of a 10,000-nomination stream, five times over."""
+"""SIGKILL of a quota instance at random moments of a 4,000-nomination stream, five times over."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ UNITS = [f"unit-{i}" for i in range(100)]
 # Half the units are in one channel (5 新锐 slots), half in two (10).
 CHANNELS = {u: ("national_society",) if i % 2 else ("national_society", "provincial_cast")
             for i, u in enumerate(UNITS)}
-PER_UNIT = 100           # 100 units x 100 nominations = 10,000
+PER_UNIT = 40            # 100 units x 40 nominations = 4,000: each unit past its 5 or 10 slots
 KILLS = 5
-WITHDRAWALS_AFTER = 2750  # the withdrawals go on the log after this many nominations
+WITHDRAWALS_AFTER = 1250  # the withdrawals go on the log after this many nominations (a multiple of 250)
 
 
 async def test_sigkill_five_times_mid_stream_leaves_one_decision_each_and_exact_usage(env, tmp_path):
@@ -41,7 +41,7 @@ async def test_sigkill_five_times_mid_stream_leaves_one_decision_each_and_exact_
         producer = asyncio.create_task(_produce(log, nominations, list(firsts.values())))
         for k in range(1, KILLS + 1):
             # Kill at a random point while decisions are flowing.
-            target = rnd.randint(k * 1500, k * 1500 + 1000)
+            target = rnd.randint(k * 600, k * 600 + 400)
             await wait_quota(env["DATABASE_URL"], f"{target} decided before kill {k}",
                              lambda: decided_at_least(env["DATABASE_URL"], target), quota, timeout=180, interval=0.02)
             quota.kill9()

@@ -14,7 +14,7 @@ from services.intake.examples import example_form
 from tests.support.intake import Keys, distinct_events
 from tests.support.events import open_campaign, register_units
 from tests.support.kafka import read_topic
-from tests.support.processes import ServiceProcess, free_port, wait_http_ready
+from tests.support.processes import ServiceProcess, free_port, stop_all, wait_http_ready
 from tests.support.state import assert_state_equals_replay
 
 UNITS = 50
@@ -97,8 +97,7 @@ async def test_sigkill_of_quota_mid_stream_loses_and_doubles_no_decision(env, tm
             assert asyncio.get_running_loop().time() < deadline, f"only {n} of {len(ids)} decided\n{quota.log_tail()}"
             await asyncio.sleep(0.2)
     finally:
-        intake.stop()
-        quota.stop()
+        stop_all([intake, quota])
 
     assert killed_at < len(ids), "the kill must land mid-stream for this test to mean anything"
     # A re-published outbox row repeats the same event id, byte for byte; there is never a second, different

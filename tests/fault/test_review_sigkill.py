@@ -1,4 +1,4 @@
-"""SIGKILL of the review service in the middle of a stream of 5,000 scores (each under its own
+"""SIGKILL of the review service in the middle of a stream of 2,000 scores (each under its own
 Idempotency-Key, retried by the client when it got no answer): every acknowledged score is on the log
 exactly once, none twice, the write side holds each seat's last score, and `kczg projections verify`
 finds the review views equal to a rebuild."""
@@ -23,14 +23,14 @@ from tests.integration.quota_support import start_quota
 from tests.support.events import open_campaign
 from tests.support.intake import Keys, events_of, wait_for
 from tests.support.kafka import read_topic
-from tests.support.processes import ROOT, ServiceProcess, free_port, wait_http_ready
+from tests.support.processes import ROOT, ServiceProcess, free_port, stop_all, wait_http_ready
 from tests.support.review import MATERIALS, plan_body, put_nominations, roster, view_count, views_show
 from tests.support.state import assert_state_equals_replay
 
 NOMINATIONS_ = 100
 REQUEST_DEADLINE_S = 180  # one score's retries, all told (the restart included)
-SCORES = 5000
-KILL_AFTER = 1500
+SCORES = 2000  # about three revisions of each of the 700 seats
+KILL_AFTER = 600
 TARGET = "/v1/review/campaigns/kczg-2022/targets/leading_tech/advanced_materials"
 
 
@@ -124,8 +124,7 @@ async def test_sigkill_of_review_mid_stream_counts_every_acknowledged_score_once
         restart_s = time.monotonic() - kill_time
         await senders
     finally:
-        review.stop()
-        quota.stop()
+        stop_all([review, quota])
 
     print(f"\nreview killed at {killed_at:,} of {SCORES:,} scores acknowledged; answering again after {restart_s:.1f} s")
     assert killed_at < SCORES, "the kill must land mid-stream"

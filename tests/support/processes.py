@@ -61,6 +61,15 @@ class ServiceProcess:
             return ""
 
 
+def stop_all(services: list[ServiceProcess]) -> None:
+    """SIGTERM to every one first, then wait for each: their graceful shutdowns overlap."""
+    for service in services:
+        if service.alive():
+            service.proc.send_signal(signal.SIGTERM)
+    for service in services:
+        service.stop()
+
+
 def wait_http_ready(base_url: str, service: ServiceProcess, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

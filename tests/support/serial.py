@@ -1,8 +1,8 @@
 """Tests marked `serial` run with nothing beside them, even under pytest-xdist.
 
-Such a test stops something every test of the session shares (tests/fault/test_dependencies_down.py kills
-the broker, then PostgreSQL): a test running meanwhile on another worker would fail for it, or pass while
-checking nothing. Every test holds a shared lock for its whole run (set-up, call, tear-down); a serial test
+Such a test stops something every test of the session shares (the broker, PostgreSQL): a test running
+meanwhile on another worker would fail for it, or pass while checking nothing. (None does today:
+tests/fault/test_dependencies_down.py kills a broker and a database of its own, tests/support/private_stack.py.) Every test holds a shared lock for its whole run (set-up, call, tear-down); a serial test
 holds it exclusively. A turnstile in front gives the serial test priority: once it waits, no other test
 starts, the ones running finish, it runs alone, then the others go on. Both locks are flock(2) files in the
 session's directory (one per `pytest` run, made by the xdist controller), so they hold across worker

@@ -105,12 +105,16 @@ STACK_WAIT_S = 900.0  # a first start may resolve Kafka's jars from Maven Centra
 
 
 class StackProvider:
-    """In the xdist controller: starts `real_stack()` in a thread once a worker asks (a file `need` in
-    `directory`), publishes its environment as `stack.json` (or what failed as `stack-error.txt`), and leaves
-    it on until `close()` at the end of the session — which stops what it started, nothing else."""
+    """In the xdist controller: starts `real_stack()` in a thread at once when `eager` (the session's
+    arguments select tests that need it: its start-up overlaps the workers' start and collection), else once
+    a worker asks (a file `need` in `directory`); publishes its environment as `stack.json` (or what failed
+    as `stack-error.txt`), and leaves it on until `close()` at the end of the session — which stops what it
+    started, nothing else."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, eager: bool = False) -> None:
         self.directory = directory
+        if eager:
+            (directory / "need").touch()
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="kczg-test-stack", daemon=True)
         self._thread.start()

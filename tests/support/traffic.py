@@ -63,12 +63,17 @@ class KeyedWriter:
                 raise AssertionError(f"{method} {url}: {r.status_code} {r.text}")
             await asyncio.sleep(0.3)
 
-    async def replay(self, client: httpx.AsyncClient) -> dict[str, dict]:
-        """Every acked key sent once more, as it was: the answers (each should be the first one again)."""
+    async def replay(self, client: httpx.AsyncClient, concurrency: int = 16) -> dict[str, dict]:
+        """Every acked key sent once more, as it was, several at once (each key's answer is stored: the
+        order they come back in changes nothing): the answers (each should be the first one again)."""
         again = KeyedWriter(self.timeout_s, self.deadline_s)
-        for key in self.acked:
-            await again.write(client, *self.sent[key][:2], key, *self.sent[key][2:])
-        return again.acked
+        slots = asyncio.Semaphore(concurrency)
+
+        async def send_again(key: str) -> None:
+            async with slots:
+                await again.write(client, *self.sent[key][:2], key, *self.sent[key][2:])
+        await asyncio.gather(*(send_again(key) for key in self.acked))
+        return {key: again.acked[key] for key in self.acked}
 
     def during(self, start: float, end: float) -> list[Attempt]:
         return [a for a in self.attempts if start <= a.started <= end]
