@@ -1,0 +1,43 @@
+"""Rendering a page: one Jinja2 environment per service over its own templates and the shared layout,
+and the headers every page goes out with (no script or style from anywhere but the service itself)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from fastapi.responses import HTMLResponse
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from contracts.deadline_text import BEIJING
+
+SHARED = Path(__file__).resolve().parent / "templates"
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "Cache-Control": "no-store",
+}
+
+
+def beijing(at: datetime | None) -> str:
+    return "—" if at is None else at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+class Templates:
+    """The templates of `directory` (a service's), falling back to the shared layout and pages."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        loaders = [FileSystemLoader(directory)] if directory else []
+        self.env = Environment(loader=ChoiceLoader([*loaders, FileSystemLoader(SHARED)]),
+                               autoescape=select_autoescape(default=True), undefined=StrictUndefined,
+                               trim_blocks=True, lstrip_blocks=True)
+        self.env.filters["beijing"] = beijing
+
+    def render(self, name: str, **context) -> str:
+        return self.env.get_template(name).render(**context)
+
+    def page(self, name: str, status: int = 200, headers: dict[str, str] | None = None, **context) -> HTMLResponse:
+        return HTMLResponse(self.render(name, **context), status_code=status, headers={**PAGE_HEADERS, **(headers or {})})
+
+
+SHARED_TEMPLATES = Templates()
