@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from contracts.deadline_text import BEIJING
+from contracts.deadline_text import BEIJING, deadline_text
 
 SHARED = Path(__file__).resolve().parent / "templates"
 PAGE_HEADERS = {
@@ -32,6 +32,7 @@ class Templates:
                                autoescape=select_autoescape(default=True), undefined=StrictUndefined,
                                trim_blocks=True, lstrip_blocks=True)
         self.env.filters["beijing"] = beijing
+        self.env.filters["deadline"] = deadline_text  # an end at midnight reads as 24:00 of the day before
 
     def render(self, name: str, **context) -> str:
         return self.env.get_template(name).render(**context)

@@ -71,9 +71,11 @@ async def queue(request: Request, page: int = 1) -> Response:
         found = await review_queries.expert_queue(conn, who.sub, max(page, 1), PAGE_SIZE)
     deadlines = {}
     for item in found["items"]:
-        item["href"] = seat_href(item)
-        if item["campaign"] not in deadlines:
-            deadlines[item["campaign"]] = (await state.campaigns.knowing(item["campaign"])).timeline.prelim_due_at
+        campaign = await state.campaigns.knowing(item["campaign"])
+        lst = campaign.ranking_list(item["list_code"])
+        item["href"], item["target_name"] = seat_href(item), " · ".join(
+            [lst.name] + ([lst.domain(item["domain"]).name] if item["domain"] else []))
+        deadlines.setdefault(item["campaign"], campaign.timeline.prelim_due_at)
     pages = max((found["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return T.page("expert_queue.html", title="我的评审任务", who=who, csrf=csrf, queue=found, pages=pages,
                   deadlines=deadlines, done=request.query_params.get("done"))
