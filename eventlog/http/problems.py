@@ -172,3 +172,22 @@ def allowed_methods(request: Request) -> str:
         if match is not Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return ", ".join(sorted(methods))
+
+
+def answer_pages_in_html(app: FastAPI) -> None:
+    """Every refusal the app's handlers answer, on a workbench page, as a page in the same words: a person
+    reading it gets the layout, never problem+json or a trace (the APIs' answers are untouched)."""
+    from eventlog.http.page_session import PAGES
+    from eventlog.pages.render import problem_page
+
+    def as_page(handler):
+        async def answer(request: Request, exc: Exception) -> Response:
+            response = await handler(request, exc)
+            if not request.url.path.startswith(PAGES + "/") or response.media_type != PROBLEM_JSON:
+                return response
+            kept = {k: v for k, v in response.headers.items() if k.lower() in ("retry-after", "allow")}
+            return problem_page(response.status_code, orjson.loads(response.body)["detail"], kept)
+        return answer
+
+    for kind, handler in list(app.exception_handlers.items()):
+        app.exception_handlers[kind] = as_page(handler)

@@ -82,6 +82,7 @@ def create_service_app(state: ServiceState, *, title: str, version: str, descrip
     if page_homes is not None:
         from eventlog.pages.login import login_router  # Jinja2 and the layout: for services with pages only
         app.include_router(login_router(page_homes))
+        http_problems.answer_pages_in_html(app)
     for router in routers:
         app.include_router(router)
     return app

@@ -42,3 +42,11 @@ class Templates:
 
 
 SHARED_TEMPLATES = Templates()
+
+
+def problem_page(status: int, detail: str, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """A refusal or failure on a page: the API's Chinese words in the layout (never JSON, never a trace)."""
+    heading = {401: "请先登录", 403: "无权访问", 404: "未找到", 503: "服务暂不可用"}.get(status, "无法完成请求")
+    back = "/workbench/login" if status == 401 else "/workbench/"
+    return SHARED_TEMPLATES.page("message.html", status, headers, title=heading, heading=heading, message=detail,
+                                 who=None, csrf=None, back=back)

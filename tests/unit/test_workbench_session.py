@@ -76,3 +76,16 @@ def test_token_issue_login_prints_a_link_whose_token_verifies(tmp_path):
     verifier = TokenVerifier(load_public_key(str(tmp_path / "jwt-ed25519.pub.pem")), DEFAULT_ISSUER, DEFAULT_AUDIENCE)
     who = verifier.verify(token)
     assert (who.role, who.org, who.sub) == ("expert", "cast_advanced_materials_consortium", "e01")
+
+
+async def test_a_refusal_on_a_page_is_a_page_in_the_api_s_words_and_the_api_stays_problem_json():
+    from services.review.api import create_app
+
+    app = create_app()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as c:
+        page, api = await c.get("/workbench/nope"), await c.get("/v1/nope")
+        moved = await c.delete("/workbench/login")
+    assert (page.status_code, page.headers["content-type"]) == (404, "text/html; charset=utf-8")
+    assert 'lang="zh-CN"' in page.text and f'role="status">{api.json()["detail"]}</p>' in page.text
+    assert (api.status_code, api.headers["content-type"]) == (404, "application/problem+json")
+    assert (moved.status_code, moved.headers["allow"]) == (405, "GET, POST") and "该地址不支持此请求方法。" in moved.text
