@@ -1,7 +1,9 @@
 """`kczg token issue --role unit --org unit-001`: development JWTs signed with a local Ed25519 key.
 
 The key pair is created under .stack/keys/ on first use; services read its public half by default
-(eventlog/http/auth.py), so a local stack accepts these tokens with no further setting.
+(eventlog/http/auth.py), so a local stack accepts these tokens with no further setting. With `--login`
+the token comes as a link that logs its holder into the workbench pages (eventlog/pages/login.py; a
+development convenience: production services refuse tokens in links).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from urllib.parse import urlencode
 from pathlib import Path
 
 import jwt
@@ -18,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from contracts.identity import ROLES
 from eventlog.http.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEV_KEYS_DIR
+from eventlog.http.page_session import PAGES
 
 app = typer.Typer(no_args_is_help=True)
 PRIVATE_NAME, PUBLIC_NAME = "jwt-ed25519.pem", "jwt-ed25519.pub.pem"
@@ -53,14 +57,23 @@ def issue(role: str = typer.Option(..., help=f"one of: {', '.join(ROLES)}"),
           org: str = typer.Option(..., help="organisation the caller acts for, e.g. unit-001"),
           sub: str = typer.Option(None, help="account id (default: ORG:dev)"),
           ttl: int = typer.Option(3600, help="seconds until expiry"),
-          keys_dir: Path = typer.Option(DEV_KEYS_DIR, help="where the development key pair lives")) -> None:
-    """Print a development token for ROLE acting for ORG."""
+          keys_dir: Path = typer.Option(DEV_KEYS_DIR, help="where the development key pair lives"),
+          login: bool = typer.Option(False, "--login", help="print a link that logs in to the workbench pages"),
+          base: str = typer.Option("http://127.0.0.1:8003", help="with --login: the service serving the pages "
+                                                                 "(review: 8003)")) -> None:
+    """Print a development token for ROLE acting for ORG (with --login: a link that logs in with it)."""
     if role not in ROLES:
         raise typer.BadParameter(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
     private, _ = ensure_key_pair(keys_dir)
-    typer.echo(mint(private.read_bytes(), role=role, org=org, sub=sub, ttl_s=ttl,
-                    issuer=os.environ.get("KCZG_JWT_ISSUER", DEFAULT_ISSUER),
-                    audience=os.environ.get("KCZG_JWT_AUDIENCE", DEFAULT_AUDIENCE)))
+    token = mint(private.read_bytes(), role=role, org=org, sub=sub, ttl_s=ttl,
+                 issuer=os.environ.get("KCZG_JWT_ISSUER", DEFAULT_ISSUER),
+                 audience=os.environ.get("KCZG_JWT_AUDIENCE", DEFAULT_AUDIENCE))
+    typer.echo(login_link(base, token) if login else token)
+
+
+def login_link(base: str, token: str) -> str:
+    """The development link that exchanges `token` for the pages' session cookie."""
+    return f"{base.rstrip('/')}{PAGES}/login?{urlencode({'token': token})}"
 
 
 @app.command("public-key")

@@ -25,14 +25,20 @@ from eventlog.http.problem_details import PROBLEM_JSON, domain_problem_body, pro
 
 log = logging.getLogger("eventlog.http")
 
-_FIELD_MESSAGES = {
+FIELD_MESSAGES = {
     "missing": "缺少必填字段", "extra_forbidden": "不允许的字段", "string_too_long": "内容过长",
     "string_too_short": "内容过短或为空", "string_type": "应为文本", "int_type": "应为整数", "int_parsing": "应为整数",
     "dict_type": "应为对象", "uuid_parsing": "应为 UUID", "string_pattern_mismatch": "格式不正确",
     "literal_error": "取值不在允许范围内", "model_attributes_type": "应为 JSON 对象", "list_type": "应为列表",
     "too_long": "项数过多", "greater_than_equal": "数值过小", "less_than_equal": "数值过大",
-    "nul_character": "含有空字符",
+    "nul_character": "含有空字符", "decimal_parsing": "应为数字", "decimal_type": "应为数字",
+    "decimal_max_places": "最多两位小数", "decimal_max_digits": "位数过多", "finite_number": "应为有限数值",
 }
+
+
+def field_message(err: dict[str, Any]) -> str:
+    """A pydantic error in the words every service answers with (pages show them beside the field)."""
+    return f"{FIELD_MESSAGES.get(err.get('type', 'invalid'), '取值无效')}（{err.get('msg', '')}）"
 
 
 def problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None,
@@ -76,9 +82,7 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-        kind = err.get("type", "invalid")
-        out.append({"field": ".".join(loc) or "body", "code": kind,
-                    "message": f"{_FIELD_MESSAGES.get(kind, '取值无效')}（{err.get('msg', '')}）"})
+        out.append({"field": ".".join(loc) or "body", "code": err.get("type", "invalid"), "message": field_message(err)})
     return out
 
 
@@ -168,3 +172,22 @@ def allowed_methods(request: Request) -> str:
         if match is not Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return ", ".join(sorted(methods))
+
+
+def answer_pages_in_html(app: FastAPI) -> None:
+    """Every refusal the app's handlers answer, on a workbench page, as a page in the same words: a person
+    reading it gets the layout, never problem+json or a trace (the APIs' answers are untouched)."""
+    from eventlog.http.page_session import PAGES
+    from eventlog.pages.render import problem_page
+
+    def as_page(handler):
+        async def answer(request: Request, exc: Exception) -> Response:
+            response = await handler(request, exc)
+            if not request.url.path.startswith(PAGES + "/") or response.media_type != PROBLEM_JSON:
+                return response
+            kept = {k: v for k, v in response.headers.items() if k.lower() in ("retry-after", "allow")}
+            return problem_page(response.status_code, orjson.loads(response.body)["detail"], kept)
+        return answer
+
+    for kind, handler in list(app.exception_handlers.items()):
+        app.exception_handlers[kind] = as_page(handler)

@@ -1,11 +1,11 @@
 """Every service's FastAPI app, built one way: `create_service_app` puts the front of the app in one
 order for all of them, and pins it (tests/integration/test_service_front.py):
 
-    HTTP metrics -> fast lane -> body limit -> the FastAPI app (problems, routes, health, metrics)
+    HTTP metrics -> page session -> fast lane -> body limit -> the FastAPI app (problems, routes, health, metrics)
 
 The lane answers its declared requests before any of the app's own middleware runs, so what must see
-every request sits in front of it, in `FRONT`: the metrics today; the pages' cookie login and CSRF
-check go there too. A middleware added to the app instead (`add_middleware`) is skipped by the lane,
+every request sits in front of it, in `FRONT`: the metrics, and the pages' session (the cookie login
+and its CSRF check: eventlog/http/page_session.py, which touches /workbench/ paths only). A middleware added to the app instead (`add_middleware`) is skipped by the lane,
 and the pinning test says so.
 """
 
@@ -23,14 +23,19 @@ from eventlog.http.fast_lane import FastLane, LaneRoute
 from eventlog.http.front_door import ServiceState
 from eventlog.http.health import health_router
 from eventlog.http.metrics import HttpMetrics, metrics_router
+from eventlog.http.page_session import PageSession
 
 
 def _metrics(behind: ASGIApp, state: ServiceState) -> ASGIApp:
     return HttpMetrics(behind, service=state.name)  # counts the lane's answers and the app's alike
 
 
+def _page_session(behind: ASGIApp, state: ServiceState) -> ASGIApp:
+    return PageSession(behind)  # a forged form is refused before the lane or any route reads it
+
+
 # What sits in front of the lane, outermost first, each built as `layer(what is behind it, the service's state)`.
-FRONT: tuple[Callable[[ASGIApp, ServiceState], ASGIApp], ...] = (_metrics,)
+FRONT: tuple[Callable[[ASGIApp, ServiceState], ASGIApp], ...] = (_metrics, _page_session)
 
 
 class ServiceApp(FastAPI):
@@ -57,9 +62,11 @@ class ServiceApp(FastAPI):
 def create_service_app(state: ServiceState, *, title: str, version: str, description: str, lifespan,
                        routers: Iterable[APIRouter], max_body: int, per_path: dict[str, int] | None = None,
                        lanes: Sequence[LaneRoute] = (),
-                       exception_handlers: dict[type[Exception], Callable[..., Any]] | None = None) -> ServiceApp:
+                       exception_handlers: dict[type[Exception], Callable[..., Any]] | None = None,
+                       page_homes: dict[str, str] | None = None) -> ServiceApp:
     """The service's app: `state` on `app.state.service` (its lifespan fills it), its routers behind the
-    body limit (`max_body` bytes, or `per_path`'s), and its lane routes answered in front of it all."""
+    body limit (`max_body` bytes, or `per_path`'s), and its lane routes answered in front of it all.
+    A service with pages names each role's start page (`page_homes`) and gets the login exchange."""
     app = ServiceApp(title=title, version=version, description=description, lifespan=lifespan)
     app.state.service = state
     app.lane = FastLane(app.behind_lane, service_app=app, routes=lanes)
@@ -72,6 +79,10 @@ def create_service_app(state: ServiceState, *, title: str, version: str, descrip
         app.add_exception_handler(kind, handler)
     app.include_router(health_router())
     app.include_router(metrics_router())
+    if page_homes is not None:
+        from eventlog.pages.login import login_router  # Jinja2 and the layout: for services with pages only
+        app.include_router(login_router(page_homes))
+        http_problems.answer_pages_in_html(app)
     for router in routers:
         app.include_router(router)
     return app

@@ -21,8 +21,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.authz import (NF, Expect, Row, audit_names_people, expert_queue, only, open_notices, optional,
-                                 own_applications, own_nominations, public, ranking_scope)
+from tests.support.authz import (NF, Expect, Row, audit_names_people, expert_queue, expert_queue_page, only,
+                                 open_notices, optional, own_applications, own_nominations, page, public,
+                                 ranking_scope)
 from tests.support.callers import CALLERS, Callers
 from tests.support.intake import Keys, application_body, nomination_body
 from tests.support.publish import objection
@@ -37,6 +38,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 TARGET = "/v1/review/campaigns/{campaign}/targets/{list_code}/{domain}"
+SEAT_PAGE = "/workbench/review/campaigns/{campaign}/targets/{list_code}/{domain}/nominations/{nomination_id}"
 ON_T1 = {"campaign": lambda w: C, "list_code": lambda w: "leading_tech", "domain": lambda w: "advanced_materials"}
 ON_GREEN = {**ON_T1, "domain": lambda w: "green_low_carbon"}
 CAMPAIGN = {"campaign": lambda w: C}
@@ -44,6 +46,7 @@ PUB = "/v1/publish/campaigns/{campaign}"
 VOTE = {"eligible": 15, "present": 12, "recused": 1, "yes": 10, "no": 1, "abstain": 1}
 AMENDED = {**nomination_body(domain="advanced_materials")["form"], "maturity_stage": "pilot"}
 SHEET = "unit_id,name,channels\nunit-imported,导入的推荐单位,national_society\n".encode()
+EXPERTS = ("expert_assigned", "expert_unassigned", "expert_conflicted")
 
 # (service, method, path) -> Row, in the order the allowed writes run. The rules (tests/support/authz.py):
 #   only(kind=status, ...)  those kinds get that status; bad tokens and anonymous 401; every other kind 403
@@ -162,10 +165,28 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("review", "PUT", TARGET + "/nominations/{nomination_id}/scores"): Row(
         only(expert_assigned=200, expert_unassigned=NF("not_assigned"), expert_conflicted=(403, "expert_conflicted")),
         {**ON_T1, "nomination_id": lambda w: w.nomination_a}, lambda w: {"json": {"scores": SCORES}}),
+    # The expert's pages (HTML; a bearer caller needs no CSRF token, a cookie's form does: test_workbench_expert.py).
+    ("review", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, **dict.fromkeys(EXPERTS, 303))),
+    ("review", "GET", "/workbench/login"): Row(public()),
+    ("review", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
+    ("review", "GET", "/workbench/review/me"): Row(page(**dict.fromkeys(EXPERTS, 200)), sees=expert_queue_page),
+    ("review", "GET", SEAT_PAGE): Row(  # the page hides a seat the expert does not hold, as the queue does
+        page(expert_assigned=200, expert_unassigned=404, expert_conflicted=404),
+        {**ON_T1, "nomination_id": lambda w: w.nomination_a}),
+    ("review", "POST", SEAT_PAGE + "/scores"): Row(  # the API's scores again: nothing new, 200
+        page(expert_assigned=200, expert_unassigned=404, expert_conflicted=404),
+        {**ON_T1, "nomination_id": lambda w: w.nomination_a},
+        lambda w: {"data": {f"score.{code}": v for code, v in SCORES.items()}}),
     ("review", "POST", TARGET + "/nominations/{nomination_id}/conflict"): Row(
         only(expert_assigned=201, expert_unassigned=201, expert_conflicted=200),  # on record already: 200
         {**ON_T1, "nomination_id": lambda w: w.nomination_a},
         lambda w: {"json": {"reason_code": "collaboration", "reason": "近三年与完成单位有合作项目。"}}),
+    ("review", "POST", SEAT_PAGE + "/conflict"): Row(  # the API's handler: each on record by the row above, 200
+        page(**dict.fromkeys(EXPERTS, 200)), {**ON_T1, "nomination_id": lambda w: w.nomination_a},
+        lambda w: {"data": {"reason_code": "collaboration", "reason": "近三年与完成单位有合作项目。"}}),
+    ("review", "POST", "/workbench/login"): Row(  # the token in the form counts, not the caller's header
+        public(), request=lambda w: {"data": {"token": w.login_token}}),
+    ("review", "POST", "/workbench/logout"): Row(public()),
     # Reaching the domain is the body's right; with one score on record nothing diverges, and nothing is open.
     ("review", "POST", TARGET + "/nominations/{nomination_id}/re-review"): Row(
         only(body_own=(409, "not_divergent"), body_other=NF("target_not_found")),
@@ -209,6 +230,17 @@ TABLE: dict[tuple[str, str, str], Row] = {
 }
 
 
+def page_routes() -> set[tuple[str, str, str]]:
+    """Every (service, method, path) of the workbench pages the apps serve (not in OpenAPI: they are no API)."""
+    from fastapi.routing import iter_route_contexts
+
+    from tests.unit.test_service_front import APPS
+
+    return {(service, method, route.path) for service, make in APPS.items()
+            for route in iter_route_contexts(make().routes) if route.path.startswith("/workbench")
+            for method in route.methods}
+
+
 def openapi_routes() -> set[tuple[str, str, str]]:
     """Every (service, method, path) the committed OpenAPI documents name (tests/unit/test_docs_current.py
     keeps them equal to what the apps serve)."""
@@ -220,7 +252,7 @@ def openapi_routes() -> set[tuple[str, str, str]]:
 
 
 def test_the_table_has_a_row_for_every_route_and_no_other():
-    routes = openapi_routes()
+    routes = openapi_routes() | page_routes()
     missing, stale = sorted(routes - TABLE.keys()), sorted(TABLE.keys() - routes)
     assert not missing, f"routes without a row in the authorization table: {missing}"
     assert not stale, f"rows for routes that no longer exist: {stale}"
@@ -240,9 +272,10 @@ class Pair:
 async def test_every_route_answers_every_caller_as_the_table_says(env, tmp_path, monkeypatch):
     # Objections are rate-limited per client address: each request comes from its own address here.
     monkeypatch.setenv("PUBLISH_TRUST_FORWARDED", "1")
-    assert openapi_routes() == TABLE.keys()
+    assert openapi_routes() | page_routes() == TABLE.keys()
     async with all_in_process(Keys(tmp_path)) as services:
         world = await build_world(services)
+        world.login_token = services.keys.token("expert", MATERIALS, sub=world.experts["assigned"])
         callers, addresses = Callers(services.keys, world), itertools.count(1)
 
         async def send(pair: Pair):
@@ -251,7 +284,11 @@ async def test_every_route_answers_every_caller_as_the_table_says(env, tmp_path,
             path = template.format(**{k: v(world) for k, v in row.path.items()})
             n = next(addresses)
             headers = {**callers.headers(pair.caller, row.owners), "X-Forwarded-For": f"10.9.{n // 250}.{n % 250}"}
-            return await getattr(services, service).request(method, path, headers=headers, **row.request(world))
+            client = getattr(services, service)
+            try:
+                return await client.request(method, path, headers=headers, **row.request(world))
+            finally:
+                client.cookies.clear()  # each caller only its own header: the login exchange's cookie stays there
 
         pairs = [Pair(route, caller, row.expect[caller]) for route, row in TABLE.items() for caller in CALLERS]
         quiet = [p for p in pairs if p.expect[0] >= 400 or p.route[1] == "GET"]  # refusals and reads
@@ -284,6 +321,8 @@ def answer_problems(r, pair: Pair, world: World) -> list[str]:
     status, code = pair.expect
     if r.status_code != status:
         return [f"{r.status_code}, expected {status}: {r.text[:300]}"]
+    if pair.route[2].startswith("/workbench"):
+        return page_problems(r, pair, world)
     if status < 400:
         sees = TABLE[pair.route].sees
         problem = sees(pair.caller, r.json(), world) if sees else None
@@ -299,3 +338,17 @@ def answer_problems(r, pair: Pair, world: World) -> list[str]:
     if status == 401 and not r.headers.get("www-authenticate", "").lower().startswith("bearer"):
         out.append("401 without WWW-Authenticate: Bearer")
     return out
+
+
+def page_problems(r, pair: Pair, world: World) -> list[str]:
+    """A page answers HTML in Chinese (a refusal too: never a stack trace, never problem+json)."""
+    kind = r.headers.get("content-type", "")
+    if pair.expect[0] == 303:
+        return [] if r.headers.get("location", "").startswith("/workbench/") else [f"303 to {r.headers.get('location')}"]
+    if pair.route[2].startswith("/workbench/static/"):
+        return [] if kind.startswith("text/css") else [f"asset served as {kind}"]
+    if not kind.startswith("text/html") or not CJK.search(r.text) or 'lang="zh-CN"' not in r.text:
+        return [f"not a Chinese page: {kind} {r.text[:200]}"]
+    sees = TABLE[pair.route].sees
+    problem = sees(pair.caller, r.text, world) if sees and r.status_code < 400 else None
+    return [problem] if problem else []

@@ -46,6 +46,13 @@ def optional(status: Expect | int = 200, **special) -> dict[str, Expect]:
     return out
 
 
+def page(signed_out: int = 401, refused: int = 403, **allowed: int) -> dict[str, Expect]:
+    """A workbench page (HTML, never problem+json): nobody verified gets `signed_out` (the login's words),
+    the callers named what they are given, every other caller `refused`."""
+    out = {k: (signed_out, None) for k in ("anonymous", *BAD_TOKENS)}
+    return out | {k: (allowed.get(k, refused), None) for k in CALLERS if k not in out}
+
+
 @dataclass(frozen=True)
 class Row:
     expect: dict[str, Expect]
@@ -90,6 +97,13 @@ def expert_queue(kind: str, body: dict, w: World) -> str | None:
     """Assigned: nomination_a is in the queue; unassigned and conflicted: it is not, nor anything of it."""
     if (w.nomination_a in _ids(body)) != (kind == "expert_assigned"):
         return f"nomination_a {'missing from' if kind == 'expert_assigned' else 'in'} the queue: {body['items']}"
+    return None
+
+
+def expert_queue_page(kind: str, body: str, w: World) -> str | None:
+    """The queue page links nomination_a's seat for the assigned expert only."""
+    if (w.nomination_a in body) != (kind == "expert_assigned"):
+        return f"nomination_a {'missing from' if kind == 'expert_assigned' else 'on'} the queue page"
     return None
 
 

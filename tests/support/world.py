@@ -107,6 +107,7 @@ class World:
     objection: str = ""           # on the open notice, unresolved
     resolved: str = ""            # an objection already resolved (made by the cases that need one)
     chains: dict[str, Any] = field(default_factory=dict)  # list code -> the decided nomination put on the log
+    login_token: str = ""         # an assigned expert's token, for the workbench's login exchange
 
 
 def headers(s: Services, role: str, org: str, sub: str | None = None) -> dict[str, str]:

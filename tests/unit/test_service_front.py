@@ -2,7 +2,7 @@
 
 The fast lane answers its requests before any of the app's own middleware runs. A layer added to one
 service's app (`add_middleware`) is skipped by the lane; one that must see every request (the pages'
-cookie login, CSRF) goes in eventlog.http.service_app.FRONT, in front of the lane, for every service at once.
+cookie login, CSRF: eventlog/http/page_session.py) goes in eventlog.http.service_app.FRONT, in front of the lane, for every service at once.
 This test failing is the reminder to decide which."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from contracts.errors import DomainError
 from eventlog.http.body_limit import BodySizeLimit
 from eventlog.http.fast_lane import FastLane
 from eventlog.http.metrics import HttpMetrics
+from eventlog.http.page_session import PageSession
 
 
 def _intake():
@@ -46,9 +47,9 @@ LANES = {"intake": [("POST", "/v1/nominations")],
 @pytest.mark.parametrize("name", sorted(APPS))
 def test_every_service_has_the_one_front_in_the_one_order(name):
     app = APPS[name]()
-    # metrics -> lane -> (the app's own stack:) body limit -> the FastAPI app
-    assert [type(layer) for layer in app.front()] == [HttpMetrics, FastLane]
-    assert app.entry.service == name and app.entry.app is app.lane and app.lane.app == app.behind_lane
+    # metrics -> page session (cookie login, CSRF) -> lane -> (the app's own stack:) body limit -> the FastAPI app
+    assert [type(layer) for layer in app.front()] == [HttpMetrics, PageSession, FastLane]
+    assert app.entry.service == name and app.entry.app.app is app.lane and app.lane.app == app.behind_lane
     assert [m.cls for m in app.user_middleware] == [BodySizeLimit]
     # One state, one renderer of refusals (the lane's too: it renders with these handlers).
     assert app.state.service.name == name and app.lane.service_app is app

@@ -24,7 +24,7 @@ _SEATED = seated("p")
 _HELD_SLOT = "n.quota_outcome IN ('reserved', 'released')"
 SCREENING_STATES = ("pending", "passed", "failed", "returned")
 _ALWAYS_COUNTED = SCREENING_STATES[:3]  # "returned" is counted from a campaign's first return on
-__all__ = ["body_progress", "campaign_progress", "expert_queue", "screening_queue", "target", "target_nominations"]
+__all__ = ["body_progress", "campaign_progress", "expert_queue", "expert_seat", "screening_queue", "target", "target_nominations"]
 _LISTED = ", ".join(f"n.{c}" for c in (
     "unit_id", "title", "submitted_at", "withdrawn_at", "quota_outcome", "screening_state", "screening_reasons",
     "in_review", "prelim_at", "prelim_aggregate", "prelim_raw_sum", "prelim_rank", "prelim_expert_count",
@@ -122,24 +122,42 @@ def _shortfall(r, per_item: int | None, seated: int) -> dict | None:
             "recorded_at": r["short_at"], "remedy": remedy}
 
 
+_SEAT_COLUMNS = ("n.nomination_id::text AS nomination_id, n.campaign, n.target_key, n.list_code, n.domain, n.title, "
+                 "n.form::text AS form, n.attachments::text AS attachments, n.in_review, p.body_code, p.assigned_at, "
+                 "p.scored_at, p.scores::text AS scores, p.total")
+
+
+def _seat(r: asyncpg.Record) -> dict:
+    return {**{k: r[k] for k in ("nomination_id", "campaign", "target_key", "list_code", "domain", "title",
+                                 "in_review", "body_code", "assigned_at")},
+            "form": orjson.loads(r["form"]) if r["form"] else {},
+            "attachments": orjson.loads(r["attachments"]) if r["attachments"] else [],
+            "scored": r["scored_at"] is not None,
+            "score": None if r["scored_at"] is None else {
+                "scores": _scores(r["scores"]), "total": r["total"], "scored_at": r["scored_at"]}}
+
+
 async def expert_queue(conn: asyncpg.Connection, expert_id: str, page: int, page_size: int) -> dict:
     """What one expert is to score (assigned, not in conflict), with their own score only; `scored` counts."""
     where = (f"FROM {S}.panel p JOIN {S}.nominations n ON n.nomination_id = p.nomination_id "
              f"WHERE p.expert_id = $1 AND {_SEATED} AND n.revision IS NOT NULL")
     counts = await conn.fetchrow(f"SELECT count(*) AS total, count(p.scored_at) AS scored {where}", expert_id)
-    rows = await conn.fetch(f"SELECT n.nomination_id::text AS nomination_id, n.campaign, n.target_key, n.list_code, "
-                            "n.domain, n.title, n.form::text AS form, n.attachments::text AS attachments, n.in_review, "
-                            f"p.body_code, p.assigned_at, p.scored_at, p.scores::text AS scores, p.total {where} "
+    rows = await conn.fetch(f"SELECT {_SEAT_COLUMNS} {where} "
                             f"ORDER BY n.target_key, n.submitted_at, n.nomination_id {_slice(page, page_size)}",
                             expert_id)
-    items = [{**{k: r[k] for k in ("nomination_id", "campaign", "target_key", "list_code", "domain", "title",
-                                   "in_review", "body_code", "assigned_at")},
-              "form": orjson.loads(r["form"]) if r["form"] else {},
-              "attachments": orjson.loads(r["attachments"]) if r["attachments"] else [],
-              "scored": r["scored_at"] is not None,
-              "score": None if r["scored_at"] is None else {
-                  "scores": _scores(r["scores"]), "total": r["total"], "scored_at": r["scored_at"]}} for r in rows]
-    return _page(page, page_size, counts["total"], items, scored=counts["scored"])
+    return _page(page, page_size, counts["total"], [_seat(r) for r in rows], scored=counts["scored"])
+
+
+async def expert_seat(conn: asyncpg.Connection, expert_id: str, nomination_id: str) -> dict | None:
+    """One item of the expert's queue (None: not theirs to score), and its neighbours in the queue's order
+    (`previous`, `next`: nomination ids, or None at either end)."""
+    where = (f"FROM {S}.panel p JOIN {S}.nominations n ON n.nomination_id = p.nomination_id "
+             f"WHERE p.expert_id = $1 AND {_SEATED} AND n.revision IS NOT NULL")
+    r = await conn.fetchrow(f"SELECT * FROM (SELECT {_SEAT_COLUMNS}, "
+                            "lag(n.nomination_id::text) OVER w AS previous, lead(n.nomination_id::text) OVER w AS next "
+                            f"{where} WINDOW w AS (ORDER BY n.target_key, n.submitted_at, n.nomination_id)) q "
+                            "WHERE q.nomination_id = $2", expert_id, nomination_id)
+    return None if r is None else {**_seat(r), "previous": r["previous"], "next": r["next"]}
 
 
 def _queued(r: asyncpg.Record) -> dict:
