@@ -111,14 +111,18 @@ async def test_what_the_lane_does_not_understand_goes_to_the_route(intake):
 def test_the_middleware_stack_the_lane_sits_outside_of_is_pinned():
     # The lane answers before any middleware runs. A middleware added here must also be decided for
     # the lane (fast_lane.py) — this test failing is the reminder.
-    from eventlog.http.metrics import HttpMetrics
-    from services.intake.app import create_app
     from eventlog.http.body_limit import BodySizeLimit
+    from eventlog.http.fast_lane import FastLane
+    from eventlog.http.metrics import HttpMetrics
+    from eventlog.http.page_session import PageSession
+    from services.intake.app import create_app
 
     app = create_app(run_projection=False)
     assert [m.cls for m in app.user_middleware] == [BodySizeLimit]
-    # Decided for the lane: the HTTP metrics wrap it (and so the app behind it), counting both alike.
-    assert isinstance(app.entry, HttpMetrics) and app.entry.app is app.lane and app.lane.app == app.behind_lane
+    # Decided for the lane: the HTTP metrics wrap it (counting the lane's answers and the app's alike), and
+    # the pages' session (it touches /workbench/ paths only, which the lane never declares).
+    assert [type(layer) for layer in app.front()] == [HttpMetrics, PageSession, FastLane]
+    assert app.lane.app == app.behind_lane
 
 
 BODIES = {
