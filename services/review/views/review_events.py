@@ -182,6 +182,7 @@ class ReReviewClosed(_OnNomination, kw_only=True):
 class ExpertScoreRecorded(_OnPanel, kw_only=True):
     scores: dict[str, Decimal]
     total: Decimal
+    revision: int = 1
 
 
 class PrelimScored(_OnNomination, kw_only=True):
