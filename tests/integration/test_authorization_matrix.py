@@ -47,6 +47,8 @@ VOTE = {"eligible": 15, "present": 12, "recused": 1, "yes": 10, "no": 1, "abstai
 AMENDED = {**nomination_body(domain="advanced_materials")["form"], "maturity_stage": "pilot"}
 SHEET = "unit_id,name,channels\nunit-imported,导入的推荐单位,national_society\n".encode()
 EXPERTS = ("expert_assigned", "expert_unassigned", "expert_conflicted")
+ATTACHMENT = {"nomination_id": lambda w: w.nomination_a, "sha256": lambda w: w.attachment}
+INTAKE_FILE = "http://127.0.0.1:8000/v1/nominations/"  # where the review sends a reader of an attachment
 
 # (service, method, path) -> Row, in the order the allowed writes run. The rules (tests/support/authz.py):
 #   only(kind=status, ...)  those kinds get that status; bad tokens and anonymous 401; every other kind 403
@@ -106,6 +108,12 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(unit_own=200, unit_other=NF("nomination_not_found"), body_own=NF("nomination_not_found"),
              body_other=NF("nomination_not_found")),
         {"nomination_id": lambda w: w.nomination_r}),
+    # A nomination's attachment: with the caller's own token, its unit and the secretariat (the target's bodies and
+    # seated experts read through the review's signed link: test_workbench_dossier.py).
+    ("intake", "GET", "/v1/nominations/{nomination_id}/attachments/{sha256}"): Row(
+        only(unit_own=200, unit_other=NF("nomination_not_found"), body_own=NF("nomination_not_found"),
+             body_other=NF("nomination_not_found"), secretariat=200),
+        {"nomination_id": lambda w: w.nomination_a, "sha256": lambda w: w.attachment}),
     ("intake", "GET", "/v1/quota-use"): Row(only(unit_own=200, unit_other=200),
                                             request=lambda w: {"params": {"campaign": C}}),
     # --- quota :8001 --------------------------------------------------------------------------------------
@@ -160,6 +168,14 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(body_own=200, body_other=NF("target_not_found")),
         {**ON_T1, "nomination_id": lambda w: w.nomination_b, "expert_id": lambda w: w.seated_on_b},
         lambda w: {"json": {"reason": "专家工作调整。"}}),
+    # The dossier's attachment: a short-lived link for whoever may read it.
+    ("review", "GET", "/v1/review/nominations/{nomination_id}/attachments/{sha256}"): Row(
+        only(unit_own=200, unit_other=NF("nomination_not_found"), body_own=200, body_other=NF("nomination_not_found"),
+             expert_assigned=200, expert_unassigned=NF("nomination_not_found"),
+             expert_conflicted=NF("nomination_not_found"), secretariat=200), ATTACHMENT),
+    ("review", "GET", "/workbench/review/nominations/{nomination_id}/attachments/{sha256}"): Row(  # on to the link
+        page(unit_own=303, unit_other=404, body_own=303, body_other=404, expert_assigned=303, expert_unassigned=404,
+             expert_conflicted=404, secretariat=303), ATTACHMENT),
     ("review", "GET", "/v1/review/me/queue"): Row(
         only(expert_assigned=200, expert_unassigned=200, expert_conflicted=200), sees=expert_queue),
     ("review", "PUT", TARGET + "/nominations/{nomination_id}/scores"): Row(
@@ -344,7 +360,8 @@ def page_problems(r, pair: Pair, world: World) -> list[str]:
     """A page answers HTML in Chinese (a refusal too: never a stack trace, never problem+json)."""
     kind = r.headers.get("content-type", "")
     if pair.expect[0] == 303:
-        return [] if r.headers.get("location", "").startswith("/workbench/") else [f"303 to {r.headers.get('location')}"]
+        to = "/workbench/" if "/attachments/" not in pair.route[2] else INTAKE_FILE
+        return [] if r.headers.get("location", "").startswith(to) else [f"303 to {r.headers.get('location')}"]
     if pair.route[2].startswith("/workbench/static/"):
         return [] if kind.startswith("text/css") else [f"asset served as {kind}"]
     if not kind.startswith("text/html") or not CJK.search(r.text) or 'lang="zh-CN"' not in r.text:

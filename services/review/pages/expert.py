@@ -32,6 +32,15 @@ T = Templates(Path(__file__).resolve().parent / "templates")
 HOME = PAGES + "/review/me"
 SEAT = PAGES + "/review/campaigns/{campaign}/targets/{list_code}/{domain}/nominations/{nomination_id}"
 PAGE_SIZE = 50
+ATTACHMENT = PAGES + "/review/nominations/{nomination_id}/attachments/{sha256}"  # pages/files.py
+MEDIA_NAMES = {"application/pdf": "PDF 文档", "image/png": "PNG 图片", "image/jpeg": "JPEG 图片",
+               "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word 文档",
+               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel 表格"}
+DOSSIER_LINKS = {"attachment_href": lambda nomination_id, sha256: ATTACHMENT.format(nomination_id=nomination_id,
+                                                                                    sha256=sha256),
+                 "media_names": MEDIA_NAMES}
+AGGREGATIONS = {"mean": "取平均分", "trimmed_mean": "去掉一个最高分和一个最低分后取平均",
+                "zscore_mean": "按每位专家的评分标准化（z 分数）后取平均"}
 MAX_FORM_BYTES = 64 * 1024
 
 
@@ -101,7 +110,8 @@ async def _seat_page(request: Request, who: Identity, csrf: str, campaign: str, 
                   list_name=lst.name, domain_name=lst.domain(seat["domain"]).name if seat["domain"] else None,
                   plan=target["plan"], deadline=found.timeline.prelim_due_at, dossier=dossier_rows(seat["form"]),
                   action=seat_href(seat), neighbours=neighbours, submission=uuid4().hex, recorded=recorded,
-                  reasons=CONFLICT_REASONS, conflict=conflict or {}, home=HOME)
+                  reasons=CONFLICT_REASONS, conflict=conflict or {}, home=HOME, aggregations=AGGREGATIONS,
+                  **DOSSIER_LINKS)
 
 
 @router.get(SEAT)

@@ -24,7 +24,7 @@ _SEATED = seated("p")
 _HELD_SLOT = "n.quota_outcome IN ('reserved', 'released')"
 SCREENING_STATES = ("pending", "passed", "failed", "returned")
 _ALWAYS_COUNTED = SCREENING_STATES[:3]  # "returned" is counted from a campaign's first return on
-__all__ = ["body_progress", "campaign_progress", "expert_queue", "expert_seat", "screening_queue", "target", "target_nominations"]
+__all__ = ["body_progress", "campaign_progress", "dossier", "expert_queue", "expert_seat", "screening_queue", "target", "target_nominations"]
 _LISTED = ", ".join(f"n.{c}" for c in (
     "unit_id", "title", "submitted_at", "withdrawn_at", "quota_outcome", "screening_state", "screening_reasons",
     "in_review", "prelim_at", "prelim_aggregate", "prelim_raw_sum", "prelim_rank", "prelim_expert_count",
@@ -158,6 +158,20 @@ async def expert_seat(conn: asyncpg.Connection, expert_id: str, nomination_id: s
                             f"{where} WINDOW w AS (ORDER BY n.target_key, n.submitted_at, n.nomination_id)) q "
                             "WHERE q.nomination_id = $2", expert_id, nomination_id)
     return None if r is None else {**_seat(r), "previous": r["previous"], "next": r["next"]}
+
+
+async def dossier(conn: asyncpg.Connection, nomination_id: str) -> dict | None:
+    """Who a nomination belongs to and who is seated to score it (assigned now, not in conflict), with its
+    attachments: what deciding who may read the dossier needs."""
+    r = await conn.fetchrow(f"SELECT n.campaign, n.list_code, n.domain, n.unit_id, n.title, "
+                            f"n.attachments::text AS attachments, array(SELECT p.expert_id FROM {S}.panel p "
+                            f"WHERE p.nomination_id = n.nomination_id AND {_SEATED}) AS seated "
+                            f"FROM {S}.nominations n WHERE n.nomination_id = $1 AND n.revision IS NOT NULL",
+                            nomination_id)
+    if r is None:
+        return None
+    return {**{k: r[k] for k in ("campaign", "list_code", "domain", "unit_id", "title")},
+            "attachments": orjson.loads(r["attachments"]) if r["attachments"] else [], "seated": list(r["seated"])}
 
 
 def _queued(r: asyncpg.Record) -> dict:
