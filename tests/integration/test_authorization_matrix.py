@@ -135,6 +135,12 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("review", "GET", "/v1/review/campaigns/{campaign}/screening"): Row(only(secretariat=200), CAMPAIGN),
     ("review", "POST", "/v1/review/nominations/{nomination_id}/screening"): Row(
         only(secretariat=201), {"nomination_id": lambda w: w.nomination_s}, lambda w: {"json": {"passed": True}}),
+    # The secretariat's screening queue page: its batch form through the same handler (already passed above: 200).
+    ("review", "GET", "/workbench/review/screening"): Row(page(secretariat=303)),
+    ("review", "GET", "/workbench/review/campaigns/{campaign}/screening"): Row(page(secretariat=200), CAMPAIGN),
+    ("review", "POST", "/workbench/review/campaigns/{campaign}/screening"): Row(
+        page(secretariat=200), CAMPAIGN,
+        lambda w: {"data": {"action": "pass", "nomination": str(w.nomination_s), "submission": "matrix-batch-01"}}),
     ("review", "POST", "/v1/review/nominations/{nomination_id}/return"): Row(
         only(secretariat=201), {"nomination_id": lambda w: w.nomination_t},
         lambda w: {"json": {"reasons": ["推荐表缺少推荐单位盖章页。"], "correction_due": "2022-11-30"}}),
@@ -182,7 +188,7 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(expert_assigned=200, expert_unassigned=NF("not_assigned"), expert_conflicted=(403, "expert_conflicted")),
         {**ON_T1, "nomination_id": lambda w: w.nomination_a}, lambda w: {"json": {"scores": SCORES}}),
     # The expert's pages (HTML; a bearer caller needs no CSRF token, a cookie's form does: test_workbench_expert.py).
-    ("review", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, **dict.fromkeys(EXPERTS, 303))),
+    ("review", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, secretariat=303, **dict.fromkeys(EXPERTS, 303))),
     ("review", "GET", "/workbench/login"): Row(public()),
     ("review", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
     ("review", "GET", "/workbench/review/me"): Row(page(**dict.fromkeys(EXPERTS, 200)), sees=expert_queue_page),
