@@ -142,6 +142,16 @@ async def test_the_secretariat_screens_a_batch_and_returns_one_and_an_expert_ope
             assert any(f.url.startswith(VIEWER) for f in viewer.frames), [f.url for f in viewer.frames]
             await asyncio.sleep(1)  # the viewer draws the page
             await viewer.screenshot(path=shots / "expert-pdf.png")
+            # Or in the page, beside the score sheet: the same route in a frame, the viewer inside it.
+            await reader.get_by_role("link", name="在此查看").click()
+            await reader.wait_for_selector("#viewer iframe")
+            for _ in range(50):
+                if any(f.url.startswith(VIEWER) for f in reader.frames):
+                    break
+                await asyncio.sleep(0.1)
+            assert any(f.url.startswith(VIEWER) for f in reader.frames), [f.url for f in reader.frames]
+            await asyncio.sleep(1)
+            await reader.screenshot(path=shots / "expert-dossier-pdf.png")
             # What the viewer shows is what the nomination's event names by SHA-256.
             async with httpx.AsyncClient(timeout=30) as plain:
                 served = await plain.get(viewer.url)
@@ -151,5 +161,5 @@ async def test_the_secretariat_screens_a_batch_and_returns_one_and_an_expert_ope
         finally:
             await browser.close()
     if target := os.environ.get("WORKBENCH_SCREENSHOTS_TO"):
-        for name in ("secretariat-screening.png", "secretariat-screened.png", "expert-pdf.png"):
+        for name in ("secretariat-screening.png", "secretariat-screened.png", "expert-pdf.png", "expert-dossier-pdf.png"):
             shutil.copy(shots / name, Path(target) / name)

@@ -99,6 +99,17 @@ async def test_a_seated_expert_opens_the_pdf_beside_the_score_sheet_and_reads_th
               if isinstance(e, NominationSubmitted) and e.nomination_id == mine.nomination_id]
     assert [a.sha256 for a in on_log[0].attachments] == [hashlib.sha256(served.content).hexdigest(), png["sha256"]]
     assert served.content == PDF
+    # Shown in the page on request, the PDF beside the sheet in the browser's own viewer (a frame through the same
+    # route), the page's policy letting in the intake's origin for frames and images, and only then.
+    assert "default-src 'none'" in page.headers["content-security-policy"] and "frame-src" not in page.text
+    viewed = await review.get(SEAT.format(nid), params={"view": pdf["sha256"]}, headers={"Cookie": f"kczg_session={session}"})
+    assert f'<iframe src="{href}" title="检测报告.pdf"></iframe>' in viewed.text
+    assert viewed.headers["content-security-policy"].endswith("; frame-src 'self' http://127.0.0.1:8000")
+    assert "img-src 'self' http://127.0.0.1:8000;" in viewed.headers["content-security-policy"]
+    viewed = await review.get(SEAT.format(nid), params={"view": png["sha256"]}, headers={"Cookie": f"kczg_session={session}"})
+    assert f'<img src="{PAGES}/review/nominations/{nid}/attachments/{png["sha256"]}" alt="现场照片.png">' in viewed.text
+    viewed = await review.get(SEAT.format(nid), params={"view": "ab" * 32}, headers={"Cookie": f"kczg_session={session}"})
+    assert 'id="viewer"' not in viewed.text and "frame-src" not in viewed.headers["content-security-policy"]
     # The PNG the same way, as an image.
     r = await review.get(f"{PAGES}/review/nominations/{nid}/attachments/{png['sha256']}",
                          headers={"Cookie": f"kczg_session={session}"})

@@ -8,6 +8,7 @@ groups them into as few transactions as it can."""
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlencode
 from uuid import UUID, uuid4
 
 import orjson
@@ -31,7 +32,7 @@ from ..dossier_links import readable_dossier
 from ..schemas import ReturnRequest
 from ..views import review_queries
 from .dossier import dossier_rows
-from .expert import DOSSIER_LINKS, T
+from .expert import DOSSIER_LINKS, T, embedding_headers, shown_in_page
 
 router = APIRouter(include_in_schema=False)
 HOME = PAGES + "/review/screening"
@@ -85,7 +86,7 @@ def _filters(params) -> dict[str, str]:
 
 async def _queue_page(request: Request, who: Identity, csrf: str, campaign: str, filters: dict[str, str],
                       page: int, opened: str | None = None, status: int = 200, done: list[dict] | None = None,
-                      typed: dict | None = None) -> Response:
+                      typed: dict | None = None, view: str | None = None) -> Response:
     state = service_of(request)
     found = await state.campaigns.knowing(campaign)
     lists = {lst.code: lst for lst in found.lists}
@@ -106,21 +107,25 @@ async def _queue_page(request: Request, who: Identity, csrf: str, campaign: str,
         item["target_name"] = " · ".join([lst.name if lst else item["list_code"]]
                                          + ([domains.get(item["domain"], item["domain"])] if item["domain"] else []))
     pages = max((queue["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
-    return T.page("screening.html", status, title="形式审查", who=who, csrf=csrf, campaign=campaign,
+    query = urlencode({k: v for k, v in filters.items() if v})
+    viewing = shown_in_page(dossier["attachments"], view) if dossier else None
+    view_href = f"{QUEUE.format(campaign=campaign)}?{query}{'&' if query else ''}page={page}&open={opened}&" if dossier else None
+    return T.page("screening.html", status, embedding_headers(viewing), title="形式审查", who=who, csrf=csrf, campaign=campaign,
                   campaign_title=found.title, queue=queue, pages=pages,
                   page=page, filters=filters, query=query, lists=found.lists, states=STATES, actions=ACTIONS,
                   action=QUEUE.format(campaign=campaign), dossier=dossier, done=done or [], typed=typed or {},
-                  submission=uuid4().hex, **DOSSIER_LINKS)
+                  submission=uuid4().hex, viewing=viewing, view_href=view_href, **DOSSIER_LINKS)
 
 
 @router.get(QUEUE)
-async def queue(campaign: str, request: Request, page: int = 1, open: str | None = None) -> Response:  # noqa: A002
+async def queue(campaign: str, request: Request, page: int = 1, open: str | None = None,  # noqa: A002
+                view: str | None = None) -> Response:
     try:
         who, csrf = _secretariat(request)
     except _Refused as refused:
         return refused.response
-    return await _queue_page(request, who, csrf, campaign, _filters(request.query_params), max(page, 1), open)
+    return await _queue_page(request, who, csrf, campaign, _filters(request.query_params), max(page, 1), open,
+                             view=view)
 
 
 async def _one(request: Request, who: Identity, submission: str, action: str, nomination_id: UUID,
