@@ -108,10 +108,11 @@ class QuotaReleased(_QuotaDecision, kw_only=True):
     reason: str
 
 
-class Criterion(msgspec.Struct, gc=False):
+class Criterion(msgspec.Struct, gc=False, omit_defaults=True):  # a plan without descriptions folds as before
     code: str
     name: str
     weight: int | float  # v1: a fraction of 1, upcast to whole percent
+    description: str = ""
 
 
 class RosterExpert(msgspec.Struct, gc=False):
