@@ -14,6 +14,10 @@ from eventlog.production import UnsafeProductionSettings, refuse_unsafe_producti
 from eventlog.settings import database_url, environment, kafka_bootstrap
 
 EXIT_UNSAFE_SETTINGS = 78  # EX_CONFIG: a service manager should not restart it until the settings change
+# How long an idle kept-alive connection stays open. Longer than the clients' own idle expiry (httpx 5 s,
+# aiohttp 15 s), so the client closes first: at uvicorn's default of 5 s, equal to httpx's, a client could send
+# on a connection the server was closing that instant and get a reset for a request it never made.
+KEEP_ALIVE_S = 75
 
 
 def serve(service: str, app: str, port: int, workers: int = 1) -> None:
@@ -32,7 +36,8 @@ def serve(service: str, app: str, port: int, workers: int = 1) -> None:
         "starting on http://%s:%d (%s; broker %s; database %s; clock %s%s)", host, port, environment(),
         kafka_bootstrap(), _without_password(database_url()), os.environ.get("KCZG_CLOCK") or "system",
         ", X-Kczg-Clock honoured" if header_clock_allowed() else "")
-    uvicorn.run(app, host=host, port=port, workers=workers, log_config=None, log_level="warning", access_log=False)
+    uvicorn.run(app, host=host, port=port, workers=workers, log_config=None, log_level="warning", access_log=False,
+                timeout_keep_alive=KEEP_ALIVE_S)
 
 
 def _without_password(url: str) -> str:

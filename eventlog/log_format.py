@@ -111,6 +111,13 @@ def configure_logging(service: str, stream=None) -> logging.Handler:
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
+    # A library that configured its own loggers before (uvicorn's default dictConfig gives "uvicorn" a handler
+    # and no propagation) would write around this one: every logger goes through the root's handler.
+    for logger in list(logging.root.manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger):
+            for old in list(logger.handlers):
+                logger.removeHandler(old)
+            logger.propagate = True
     level = os.environ.get("LOG_LEVEL", "INFO").upper()
     root.setLevel(level)
     if level != "DEBUG":  # the client's group chatter (every assignment, partition by partition) only when asked

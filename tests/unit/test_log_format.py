@@ -92,8 +92,10 @@ def test_the_exception_is_in_the_line_and_the_line_stays_one_line():
 
 def test_configure_logging_puts_every_logger_on_one_json_handler(monkeypatch):
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    root, client = logging.getLogger(), logging.getLogger("aiokafka")
-    saved = root.handlers[:], root.level, client.level
+    root, client, uvicorn = logging.getLogger(), logging.getLogger("aiokafka"), logging.getLogger("uvicorn")
+    saved = root.handlers[:], root.level, client.level, uvicorn.handlers[:], uvicorn.propagate
+    # As uvicorn's default logging config leaves it (an in-process server run earlier in this process).
+    uvicorn.handlers[:], uvicorn.propagate = [logging.StreamHandler(io.StringIO())], False
     out = io.StringIO()
     try:
         configure_logging("review", stream=out)
@@ -103,5 +105,6 @@ def test_configure_logging_puts_every_logger_on_one_json_handler(monkeypatch):
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
         client.setLevel(saved[2])
+        uvicorn.handlers[:], uvicorn.propagate = saved[3], saved[4]
     (line,) = _lines(out)
     assert (line["service"], line["logger"], line["message"]) == ("review", "uvicorn.error", "from a library")
