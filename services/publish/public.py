@@ -61,10 +61,11 @@ async def stamp(conn: asyncpg.Connection) -> int:
 async def versions(conn: asyncpg.Connection, campaign: str) -> list[PublishedVersion]:
     """Every published version, embargoed ones included (the routes show those to the secretariat only)."""
     rows = await conn.fetch(f"""SELECT campaign, list_code, version, version_event, published_at, released_on,
-                                       reason, entries, public_at FROM {S}.versions WHERE campaign = $1
+                                       reason, entries, public_at, corrections FROM {S}.versions WHERE campaign = $1
                                 ORDER BY list_code, version""", campaign)
     return [PublishedVersion(r["campaign"], r["list_code"], r["version"], r["version_event"], r["published_at"],
-                             r["released_on"], r["reason"] or "", tuple(orjson.loads(r["entries"])), r["public_at"])
+                             r["released_on"], r["reason"] or "", tuple(orjson.loads(r["entries"])), r["public_at"],
+                             tuple(orjson.loads(r["corrections"] or "[]")))
             for r in rows]
 
 

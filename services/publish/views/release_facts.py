@@ -6,8 +6,8 @@
 - units: each recommending unit's name (a separately organised list's body too, as the campaign names it);
   plans: each body's filed review method per target;
   results: each target's submitted preliminary results (the nominations ranked), which the notice waits for;
-- notices: every PublicNoticeOpened; versions: every ListPublished, its entries as the event has them and
-  the instant it becomes public (an embargo).
+- notices: every PublicNoticeOpened; versions: every ListPublished, its entries and corrections as the event
+  has them and the instant it becomes public (an embargo).
 
 The same pure folds serve the live view and every rebuild (eventlog.projection.engine), and every column
 group merges by a rule that commutes, so any interleaving of the four topics gives the same rows.
@@ -68,7 +68,7 @@ NOTICES = ViewTable("notices", key=(C("notice_id", "uuid"),), groups=(NOTICE,),
 
 VERSION = LatestBy((event_id("version_event"),),
                    (C("published_at", "timestamptz"), C("released_on", "date"), C("reason", "text"),
-                    C("entries", "text"), C("public_at", "timestamptz")))
+                    C("entries", "text"), C("public_at", "timestamptz"), C("corrections", "text")))
 VERSIONS = ViewTable("versions", key=(C("campaign", "text"), C("list_code", "text"), C("version", "integer")),
                      groups=(VERSION,))
 
@@ -141,7 +141,7 @@ def notice_opened(view: ViewBatch, e: ev.PublicNoticeOpened) -> None:
 def list_published(view: ViewBatch, e: ev.ListPublished) -> None:
     view.versions.latest(VERSION, (e.campaign, e.list_code, e.version), (e.event_id,),
                          (micros(e.published_at), e.released_on, e.reason, _entries_json.encode(e.entries).decode(),
-                          micros(e.public_at) if e.public_at else None))
+                          micros(e.public_at) if e.public_at else None, _entries_json.encode(e.corrections).decode()))
 
 
 FOLDS = {
@@ -164,4 +164,4 @@ FOLDS = {
 
 RELEASE_FACTS = Projection(name="publish.release_facts", schema="publish_facts",
                            topics=(CAMPAIGNS, NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                           tables=(ENTRIES, UNITS, PLANS, TARGET_RESULTS, NOTICES, VERSIONS), folds=FOLDS, version=3)
+                           tables=(ENTRIES, UNITS, PLANS, TARGET_RESULTS, NOTICES, VERSIONS), folds=FOLDS, version=4)
