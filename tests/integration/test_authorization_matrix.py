@@ -219,6 +219,10 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(secretariat=201), {**CAMPAIGN, "list_code": lambda w: LIST_N}),
     ("publish", "POST", PUB + "/lists/{list_code}/release"): Row(  # a correction of the published list
         only(secretariat=201), {**CAMPAIGN, "list_code": lambda w: LIST_P}, lambda w: {"json": {"reason": "更正单位名称。"}}),
+    ("publish", "POST", PUB + "/lists/{list_code}/corrections"): Row(  # version 3: one entry's title corrected
+        only(secretariat=201), {**CAMPAIGN, "list_code": lambda w: LIST_P}, lambda w: {"json": {
+            "reason": "更正名称。", "changes": [{"nomination_id": str(w.chains[LIST_P].nomination_id),
+                                               "title": "示例创新联合体（更正）", "reason": "推荐单位来函。"}]}}),
     ("publish", "GET", "/v1/rankings/nominations"): Row(
         only(anonymous=(401, "unauthenticated"), unit_own=200, unit_other=200, body_own=200, body_other=200,
              secretariat=200), sees=ranking_scope),

@@ -72,6 +72,7 @@ RETURN, RETURNED = "/v1/review/nominations/{w.nomination_s}/return", "/v1/nomina
 DUE = {"reasons": ["推荐表缺少盖章页。"], "correction_due": "2022-11-30"}
 SCORE, CONFLICT = T1 + "/nominations/{w.nomination_a}/scores", T1 + "/nominations/{w.nomination_a}/conflict"
 PUB = f"/v1/publish/campaigns/{C}"
+FIX = PUB + "/lists/%s/corrections"
 OBJECT, PAGE_OBJECT = PUB + "/notices/{w.notice_open}/objections", f"/campaigns/{C}/notices/{{w.notice_open}}/objections"
 RESOLVE = PUB + "/objections/{w.objection}/resolution"
 
@@ -497,7 +498,48 @@ CASES = [
      J({"reason": "更正", "public_at": "2023-02-20T09:30:00"}), 422, "invalid_request"),
     ("release: public_at in the past", "publish", "POST", PUB + f"/lists/{LIST_P}/release", "secretariat",
      J({"reason": "更正", "public_at": "2022-01-01T00:00:00+08:00"}), 422, "public_at_past"),
+    # --- publish: corrections of a list's entries (LIST_P published, LIST_O under notice, LIST_N without one) ------
+    ("correction: no reason", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, reason=" ")), 422, "reason_required"),
+    ("correction: no changes", "publish", "POST", FIX % LIST_P, "secretariat", J({"reason": "更正", "changes": []}),
+     422, "changes_required"),
+    ("correction: a change without its reason", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J({"reason": "更正", "changes": [{"nomination_id": str(w.chains[LIST_P].nomination_id), "title": "新"}]}),
+     422, "invalid_request"),
+    ("correction: a change's reason empty", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"reason": ""})), 422, "reason_required"),
+    ("correction: not on the list", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"nomination_id": UNKNOWN})), 422, "entry_not_listed"),
+    ("correction: another list's entry", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"nomination_id": str(w.chains[LIST_O].nomination_id)})), 422, "entry_not_listed"),
+    ("correction: nothing changed", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"title": "示例创新联合体"})), 422, "nothing_changed"),
+    ("correction: nothing named", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"title": None})), 422, "nothing_changed"),
+    ("correction: a blank title", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"title": " \u200b "})), 422, "fact_invalid"),
+    ("correction: revoked and changed at once", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"revoke": True})), 422, "revoke_with_changes"),
+    ("correction: one entry twice", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J({**fix(w), "changes": fix(w)["changes"] * 2}), 422, "duplicate_change"),
+    ("correction: NUL in the title", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"title": "新\u0000名称"})), 422, "invalid_request"),
+    ("correction: unknown field", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J({**fix(w), "force": True}), 422, "invalid_request"),
+    ("correction: malformed JSON", "publish", "POST", FIX % LIST_P, "secretariat", RAW(b"{changes}"), 400,
+     "malformed_json"),
+    ("correction: no notice", "publish", "POST", FIX % LIST_N, "secretariat",
+     lambda w: J(fix(w, change={"nomination_id": str(w.chains[LIST_N].nomination_id)})), 409, "no_notice"),
+    ("correction: unknown list", "publish", "POST", FIX % "best_cakes", "secretariat", lambda w: J(fix(w)), 422,
+     "unknown_list"),
 ]
+
+
+def fix(w: World, reason: str = "更正名称。", change: dict | None = None) -> dict:
+    """A correction of LIST_P's entry's title, with `change` laid over it (None: a field left out)."""
+    one = {"nomination_id": str(w.chains[LIST_P].nomination_id), "title": "示例创新联合体（更正）", "reason": "来函更正。",
+           **(change or {})}
+    return {"reason": reason, "changes": [{k: v for k, v in one.items() if v is not None}]}
 
 
 async def prepare(services, world: World) -> None:
