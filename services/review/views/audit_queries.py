@@ -22,7 +22,7 @@ EVENT_NAMES = {
     "SeatShortfallRecorded": "评审专家不足", "ExpertScoreRecorded": "专家评分", "PrelimScored": "初评汇总",
     "ReReviewOpened": "启动复评", "ReReviewClosed": "结束复评", "PrelimResultsSubmitted": "报送初评结果",
     "FinalDecisionRecorded": "终评决定", "PublicNoticeOpened": "进入公示", "ObjectionFiled": "收到异议",
-    "ObjectionResolved": "异议处理", "ListPublished": "榜单发布",
+    "ObjectionResolved": "异议处理", "ListPublished": "榜单发布", "EntriesCorrected": "榜单条目更正",
 }
 ROLE_LABELS = {**ROLE_NAMES, "system": "系统"}
 
