@@ -199,6 +199,25 @@ class NominationWithdrawn(Event):
     reason: Text
 
 
+class WithdrawalRequested(Event):
+    """During the review (after the campaign deadline) the unit asks to withdraw its nomination, with a reason;
+    the secretariat grants it (NominationWithdrawn, by the secretariat) or refuses it (WithdrawalRefused)."""
+
+    type: Literal["WithdrawalRequested"] = "WithdrawalRequested"
+    nomination_id: UUID
+    unit_id: OrgId
+    reason: Text = Field(min_length=1)
+
+
+class WithdrawalRefused(Event):
+    """The secretariat refuses a unit's request to withdraw its nomination, with its reason: it stays in review."""
+
+    type: Literal["WithdrawalRefused"] = "WithdrawalRefused"
+    nomination_id: UUID
+    unit_id: OrgId
+    reason: Text = Field(min_length=1)
+
+
 class NominationScreened(Event):
     """The secretariat's check of form and eligibility (形式审查)."""
 
@@ -686,7 +705,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     PrelimScored,
     PrelimResultsSubmitted, FinalDecisionRecorded, SeatShortfallRecorded, ReReviewOpened, ReReviewClosed,
     PublicNoticeOpened, ObjectionFiled, ObjectionResolved, ListPublished,
-    NominationReturned, NominationResubmitted, EntriesCorrected,
+    NominationReturned, NominationResubmitted, EntriesCorrected, WithdrawalRequested, WithdrawalRefused,
 )
 EVENT_TYPES: dict[str, type[Event]] = {cls.model_fields["type"].default: cls for cls in EVENT_CLASSES}
 AnyEvent = Annotated[Union[EVENT_CLASSES], Field(discriminator="type")]  # type: ignore[valid-type]

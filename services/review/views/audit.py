@@ -41,6 +41,8 @@ ROWS: dict[type[ev.ViewEvent], Callable[[Any], list[Row]]] = {
     ev.NominationSubmitted: lambda e: _one(e.nomination_id, title=e.title, revision=e.revision),
     ev.NominationAmended: lambda e: _one(e.nomination_id, revision=e.revision, changed=sorted(e.diff)),
     ev.NominationWithdrawn: lambda e: _one(e.nomination_id, e.reason),
+    ev.WithdrawalRequested: lambda e: _one(e.nomination_id, e.reason),
+    ev.WithdrawalRefused: lambda e: _one(e.nomination_id, e.reason),
     ev.NominationScreened: lambda e: _one(e.nomination_id, *e.reasons, passed=e.passed),
     ev.NominationReturned: lambda e: _one(e.nomination_id, *e.reasons, round=e.round,
                                           correction_due_at=e.correction_due_at),

@@ -44,6 +44,14 @@ class NominationWithdrawn(_OnNomination, kw_only=True):
     reason: str
 
 
+class WithdrawalRequested(_OnNomination, kw_only=True):
+    reason: str
+
+
+class WithdrawalRefused(_OnNomination, kw_only=True):
+    reason: str
+
+
 class NominationScreened(_OnNomination, kw_only=True):
     passed: bool
     reasons: tuple[str, ...] = ()

@@ -16,6 +16,7 @@ S = AUDIT.schema
 # What each event is, in Chinese, for the people reading the audit; `type` stays the machine code.
 EVENT_NAMES = {
     "NominationSubmitted": "推荐提交", "NominationAmended": "推荐修改", "NominationWithdrawn": "撤回推荐",
+    "WithdrawalRequested": "申请撤回", "WithdrawalRefused": "不同意撤回",
     "NominationScreened": "形式审查结论", "NominationReturned": "退回补正", "NominationResubmitted": "补正后重新提交",
     "QuotaReserved": "占用推荐名额", "QuotaRejected": "名额不足被拒", "QuotaReleased": "释放推荐名额",
     "ExpertAssigned": "分配评审专家", "ExpertUnassigned": "专家退出评审", "ConflictDeclared": "回避",
