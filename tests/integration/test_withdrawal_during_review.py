@@ -51,6 +51,9 @@ async def test_a_unit_asks_to_withdraw_and_the_secretariat_grants_one_and_refuse
         assert [(str(e.nomination_id), e.reason, e.key, e.actor.person) for e in requests] == [
             (n1, ask["reason"], f"{C}:unit-a", "officer-u"), (n2, ask["reason"], f"{C}:unit-a", "officer-u")]
         await rows_are("SELECT count(*) FROM review_views.nominations WHERE withdrawal_requested_at IS NOT NULL", 2)
+        queue = ok(await s.review.get(f"/v1/review/campaigns/{C}/screening", headers=sec))
+        assert sorted((i["nomination_id"], i["withdrawal_request"]["reason"]) for i in queue["items"]) == sorted(
+            [(n1, ask["reason"]), (n2, ask["reason"])])
         async with OffsetWatch() as watch:
             await refused(s.intake, watch, "POST", f"/v1/nominations/{n1}/withdrawal-request", unit, 409,
                           "withdrawal_pending", json=ask)
