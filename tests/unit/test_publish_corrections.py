@@ -126,6 +126,13 @@ def test_a_correction_is_refused(state, changes, reason, expected, field):
     assert (exc.value.code, exc.value.field) == (expected, field)
 
 
+def test_a_version_saved_without_its_entries_is_not_corrected_blindly():
+    state = dataclasses.replace(noticed(), versions=(Version(1, n(8), AFTER, (n(1),)),))  # entries not kept
+    with pytest.raises(DomainError) as exc:
+        correct(state, change(1, title="x"))
+    assert (exc.value.code, exc.value.http_status) == ("version_entries_unknown", 503)
+
+
 def test_an_entry_left_out_since_the_notice_cannot_be_corrected_before_the_release():
     found = {**FOUND, n(2): dataclasses.replace(FOUND[n(2)], selected=False)}
     with pytest.raises(DomainError) as exc:

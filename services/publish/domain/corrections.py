@@ -55,8 +55,12 @@ def decide(state: ListState, command: CorrectEntries, context: ReleaseContext) -
     if len(command.changes) > MAX_CHANGES:
         raise DomainError(f"一次最多更正 {MAX_CHANGES} 项。", code="too_many_changes", field="changes")
     if state.published:
-        current = state.versions[-1].entries
-        where = f"{lst.name}第 {state.versions[-1].version} 版"
+        latest = state.versions[-1]
+        if latest.nominations and not latest.entries:  # saved before the write side kept a version's entries
+            raise DomainError(f"{lst.name}第 {latest.version} 版的条目未存于发布服务，暂不能更正。",
+                              code="version_entries_unknown", http_status=503)
+        current = latest.entries
+        where = f"{lst.name}第 {latest.version} 版"
     else:
         current = apply_corrections(listed_entries(state, campaign, command.list_code, context.facts), state.pending)
         where = f"{lst.name}的待发布名单"
