@@ -428,6 +428,8 @@ class ExpertScoreRecorded(Event):
     scores: dict[Code, Points]   # criterion code -> score within the plan's range
     total: Points                # the weighted total the review service computed from `scores`
     revises: UUID | None = None  # the expert's earlier score on the nomination this revises (it stays on the log)
+    # 1 + the revised score's: what orders an expert's scores on a nomination (two may share an instant)
+    revision: int = Field(default=1, ge=1)
     reason: Text = ""            # why the expert revised it (required during a re-review)
 
 

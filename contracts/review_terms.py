@@ -39,6 +39,8 @@ class Criterion(BaseModel):
     code: Code
     name: Name
     weight: Annotated[int, Field(ge=1, le=100)]
+    # What the expert weighs under it, shown beside its score on the sheet; "" on plans filed before it existed.
+    description: str = Field("", max_length=500)
 
 
 def weight_problem(criteria: Iterable[Criterion]) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from eventlog.http.auth import load_public_keys
+from eventlog.http.signed_links import link_key
 from eventlog.settings import is_production
 
 
@@ -34,6 +35,11 @@ def production_problems() -> list[str]:
             load_public_keys(source)
         except Exception as exc:  # noqa: BLE001 — unreadable, not a PEM, not a public key: all refused
             problems.append(f"KCZG_JWT_PUBLIC_KEY cannot be loaded: {exc}")
+    try:
+        link_key()
+    except (OSError, RuntimeError) as exc:
+        problems.append(f"{exc}: the review signs and the intake checks the dossier's attachment links with it "
+                        "(eventlog/http/signed_links.py); give both services the same secret of 32 characters or more")
     return problems
 
 

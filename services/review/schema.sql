@@ -65,8 +65,11 @@ CREATE TABLE IF NOT EXISTS review.scores (
     scores        jsonb NOT NULL,
     total         numeric NOT NULL,
     event_id      uuid NOT NULL,
+    revision      integer NOT NULL DEFAULT 1,
     PRIMARY KEY (nomination_id, expert_id)
 );
+-- The score's revision (ExpertScoreRecorded.revision): the next one is one more.
+ALTER TABLE review.scores ADD COLUMN IF NOT EXISTS revision integer NOT NULL DEFAULT 1;
 CREATE INDEX IF NOT EXISTS scores_by_target ON review.scores (target_key);
 
 -- The nominations ranked in a target's submitted preliminary results: what the final review decides on.

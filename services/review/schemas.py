@@ -67,7 +67,7 @@ class PlanRequest(_Body):
     plan: str = Field(min_length=1, max_length=4000)
     expert_composition: str = Field(min_length=1, max_length=4000)
     roster: list[RosterEntry] = Field(min_length=1, max_length=2000)
-    criteria: list[dict[str, Any]] | None = Field(None, max_length=20, description="code、name、weight（百分比，合计100）")
+    criteria: list[dict[str, Any]] | None = Field(None, max_length=20, description="code、name、weight（百分比，合计100）、description（说明，可选）")
     score_min: Decimal | None = None
     score_max: Decimal | None = None
     experts_per_item: int | None = Field(None, ge=1, le=99)

@@ -222,7 +222,7 @@ async def save_target(conn: asyncpg.Connection, before: TargetState, after: Targ
 # stands (as _FACTS reads it).
 _SEAT_COLUMNS = """t.target_key IS NOT NULL AS has_target, t.plan_event_id, t.confirmed_by,
        coalesce(t.scored, false) AS scored, t.results_event_id, st.active, st.conflict, sc.scores AS recorded,
-       sc.total, sc.event_id, rr.nomination_id IS NOT NULL AS under_re_review"""
+       sc.total, sc.event_id, sc.revision, rr.nomination_id IS NOT NULL AS under_re_review"""
 _SEATS = """FROM unnest($1::text[], $2::uuid[], $3::text[]) WITH ORDINALITY
      AS x(target_key, nomination_id, expert_id, i)
 LEFT JOIN review.targets t ON t.target_key = x.target_key
@@ -268,7 +268,7 @@ def _score_state(at: ScoreSeat, r: asyncpg.Record, with_standing: bool) -> Score
                           r["scored"], r["results_event_id"], seat)
               if r["has_target"] else TargetState(target_of, seats=seat))
     recorded = RecordedScore(nomination_id, expert_id, {k: Decimal(v) for k, v in orjson.loads(r["recorded"]).items()},
-                             r["total"], r["event_id"]) if r["recorded"] else None
+                             r["total"], r["event_id"], r["revision"]) if r["recorded"] else None
     standing = NominationStanding(r["nomination_id"], Target(r["campaign"], r["list_code"], r["domain"]),
                                   bool(r["holds_slot"]), r["withdrawn"], r["screened"]) \
         if with_standing and r["nomination_id"] else None
@@ -290,13 +290,15 @@ async def save_scores(conn: asyncpg.Connection, changes: Sequence[tuple[ScoreSta
     rows = [last[seat] for seat in sorted(last)]
     if rows:
         await conn.execute(
-            "INSERT INTO review.scores (nomination_id, expert_id, target_key, scores, total, event_id) "
-            "SELECT n, x, k, s::jsonb, t, e FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[], "
-            "$6::uuid[]) AS r(n, x, k, s, t, e) ON CONFLICT (nomination_id, expert_id) DO UPDATE SET "
-            "scores = EXCLUDED.scores, total = EXCLUDED.total, event_id = EXCLUDED.event_id",
+            "INSERT INTO review.scores (nomination_id, expert_id, target_key, scores, total, event_id, revision) "
+            "SELECT n, x, k, s::jsonb, t, e, v FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], "
+            "$5::numeric[], $6::uuid[], $7::integer[]) AS r(n, x, k, s, t, e, v) "
+            "ON CONFLICT (nomination_id, expert_id) DO UPDATE SET "
+            "scores = EXCLUDED.scores, total = EXCLUDED.total, event_id = EXCLUDED.event_id, "
+            "revision = EXCLUDED.revision",
             [r.nomination_id for r, _ in rows], [r.expert_id for r, _ in rows], [k for _, k in rows],
             [orjson.dumps({c: str(v) for c, v in r.scores.items()}).decode() for r, _ in rows],
-            [r.total for r, _ in rows], [r.event_id for r, _ in rows])
+            [r.total for r, _ in rows], [r.event_id for r, _ in rows], [r.revision for r, _ in rows])
     if first_scores:
         await conn.execute("INSERT INTO review.targets (target_key, scored) SELECT unnest($1::text[]), true "
                            "ON CONFLICT (target_key) DO UPDATE SET scored = true WHERE NOT review.targets.scored",

@@ -47,6 +47,8 @@ VOTE = {"eligible": 15, "present": 12, "recused": 1, "yes": 10, "no": 1, "abstai
 AMENDED = {**nomination_body(domain="advanced_materials")["form"], "maturity_stage": "pilot"}
 SHEET = "unit_id,name,channels\nunit-imported,导入的推荐单位,national_society\n".encode()
 EXPERTS = ("expert_assigned", "expert_unassigned", "expert_conflicted")
+ATTACHMENT = {"nomination_id": lambda w: w.nomination_a, "sha256": lambda w: w.attachment}
+INTAKE_FILE = "http://127.0.0.1:8000/v1/nominations/"  # where the review sends a reader of an attachment
 
 # (service, method, path) -> Row, in the order the allowed writes run. The rules (tests/support/authz.py):
 #   only(kind=status, ...)  those kinds get that status; bad tokens and anonymous 401; every other kind 403
@@ -110,6 +112,12 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(unit_own=200, unit_other=NF("nomination_not_found"), body_own=NF("nomination_not_found"),
              body_other=NF("nomination_not_found")),
         {"nomination_id": lambda w: w.nomination_r}),
+    # A nomination's attachment: with the caller's own token, its unit and the secretariat (the target's bodies and
+    # seated experts read through the review's signed link: test_workbench_dossier.py).
+    ("intake", "GET", "/v1/nominations/{nomination_id}/attachments/{sha256}"): Row(
+        only(unit_own=200, unit_other=NF("nomination_not_found"), body_own=NF("nomination_not_found"),
+             body_other=NF("nomination_not_found"), secretariat=200),
+        {"nomination_id": lambda w: w.nomination_a, "sha256": lambda w: w.attachment}),
     ("intake", "GET", "/v1/quota-use"): Row(only(unit_own=200, unit_other=200),
                                             request=lambda w: {"params": {"campaign": C}}),
     # --- quota :8001 --------------------------------------------------------------------------------------
@@ -131,6 +139,12 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("review", "GET", "/v1/review/campaigns/{campaign}/screening"): Row(only(secretariat=200), CAMPAIGN),
     ("review", "POST", "/v1/review/nominations/{nomination_id}/screening"): Row(
         only(secretariat=201), {"nomination_id": lambda w: w.nomination_s}, lambda w: {"json": {"passed": True}}),
+    # The secretariat's screening queue page: its batch form through the same handler (already passed above: 200).
+    ("review", "GET", "/workbench/review/screening"): Row(page(secretariat=303)),
+    ("review", "GET", "/workbench/review/campaigns/{campaign}/screening"): Row(page(secretariat=200), CAMPAIGN),
+    ("review", "POST", "/workbench/review/campaigns/{campaign}/screening"): Row(
+        page(secretariat=200), CAMPAIGN,
+        lambda w: {"data": {"action": "pass", "nomination": str(w.nomination_s), "submission": "matrix-batch-01"}}),
     ("review", "POST", "/v1/review/nominations/{nomination_id}/return"): Row(
         only(secretariat=201), {"nomination_id": lambda w: w.nomination_t},
         lambda w: {"json": {"reasons": ["推荐表缺少推荐单位盖章页。"], "correction_due": "2022-11-30"}}),
@@ -167,13 +181,21 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(body_own=200, body_other=NF("target_not_found")),
         {**ON_T1, "nomination_id": lambda w: w.nomination_b, "expert_id": lambda w: w.seated_on_b},
         lambda w: {"json": {"reason": "专家工作调整。"}}),
+    # The dossier's attachment: a short-lived link for whoever may read it.
+    ("review", "GET", "/v1/review/nominations/{nomination_id}/attachments/{sha256}"): Row(
+        only(unit_own=200, unit_other=NF("nomination_not_found"), body_own=200, body_other=NF("nomination_not_found"),
+             expert_assigned=200, expert_unassigned=NF("nomination_not_found"),
+             expert_conflicted=NF("nomination_not_found"), secretariat=200), ATTACHMENT),
+    ("review", "GET", "/workbench/review/nominations/{nomination_id}/attachments/{sha256}"): Row(  # on to the link
+        page(unit_own=303, unit_other=404, body_own=303, body_other=404, expert_assigned=303, expert_unassigned=404,
+             expert_conflicted=404, secretariat=303), ATTACHMENT),
     ("review", "GET", "/v1/review/me/queue"): Row(
         only(expert_assigned=200, expert_unassigned=200, expert_conflicted=200), sees=expert_queue),
     ("review", "PUT", TARGET + "/nominations/{nomination_id}/scores"): Row(
         only(expert_assigned=200, expert_unassigned=NF("not_assigned"), expert_conflicted=(403, "expert_conflicted")),
         {**ON_T1, "nomination_id": lambda w: w.nomination_a}, lambda w: {"json": {"scores": SCORES}}),
     # The expert's pages (HTML; a bearer caller needs no CSRF token, a cookie's form does: test_workbench_expert.py).
-    ("review", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, **dict.fromkeys(EXPERTS, 303))),
+    ("review", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, secretariat=303, **dict.fromkeys(EXPERTS, 303))),
     ("review", "GET", "/workbench/login"): Row(public()),
     ("review", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
     ("review", "GET", "/workbench/review/me"): Row(page(**dict.fromkeys(EXPERTS, 200)), sees=expert_queue_page),
@@ -355,7 +377,8 @@ def page_problems(r, pair: Pair, world: World) -> list[str]:
     """A page answers HTML in Chinese (a refusal too: never a stack trace, never problem+json)."""
     kind = r.headers.get("content-type", "")
     if pair.expect[0] == 303:
-        return [] if r.headers.get("location", "").startswith("/workbench/") else [f"303 to {r.headers.get('location')}"]
+        to = "/workbench/" if "/attachments/" not in pair.route[2] else INTAKE_FILE
+        return [] if r.headers.get("location", "").startswith(to) else [f"303 to {r.headers.get('location')}"]
     if pair.route[2].startswith("/workbench/static/"):
         return [] if kind.startswith("text/css") else [f"asset served as {kind}"]
     if not kind.startswith("text/html") or not CJK.search(r.text) or 'lang="zh-CN"' not in r.text:

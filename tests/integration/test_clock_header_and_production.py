@@ -51,15 +51,18 @@ def test_production_never_honours_the_header(monkeypatch):
 
 
 def test_production_settings_are_checked(monkeypatch, tmp_path):
-    for name in ("KCZG_CLOCK_HEADER", "KCZG_CLOCK", "KCZG_JWT_PUBLIC_KEY"):
+    for name in ("KCZG_CLOCK_HEADER", "KCZG_CLOCK", "KCZG_JWT_PUBLIC_KEY", "KCZG_LINK_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KCZG_CLOCK", "start:2022-10-15T10:00:00+08:00")
     assert production_problems() == []  # not production: anything goes
     monkeypatch.setenv("KCZG_ENV", "production")
     monkeypatch.setenv("KCZG_CLOCK_HEADER", "1")
-    header, clock, key = production_problems()
+    header, clock, key, link = production_problems()
     assert header.startswith("KCZG_CLOCK_HEADER is set") and clock.startswith("KCZG_CLOCK='start:2022-10-15")
-    assert key.startswith("KCZG_JWT_PUBLIC_KEY is not set")
+    assert key.startswith("KCZG_JWT_PUBLIC_KEY is not set") and link.startswith("KCZG_LINK_KEY is not set")
+    monkeypatch.setenv("KCZG_LINK_KEY", "too short")
+    assert "at least 32 characters" in production_problems()[-1]
+    monkeypatch.setenv("KCZG_LINK_KEY", "0123456789abcdef0123456789abcdef")
     assert verifier_from_env() is None  # and the development key is no fallback
     monkeypatch.setenv("KCZG_JWT_PUBLIC_KEY", str(tmp_path / "missing.pem"))
     assert "cannot be loaded" in production_problems()[-1]
@@ -88,5 +91,5 @@ def test_every_service_process_refuses_to_start_in_production_saying_why(service
                           text=True, timeout=120)
     assert done.returncode == EXIT_UNSAFE_SETTINGS, done.stderr
     assert done.stderr.startswith(f"{service}: refusing to start with KCZG_ENV=production:")
-    for setting in ("KCZG_CLOCK_HEADER", "KCZG_CLOCK=", "KCZG_JWT_PUBLIC_KEY is not set"):
+    for setting in ("KCZG_CLOCK_HEADER", "KCZG_CLOCK=", "KCZG_JWT_PUBLIC_KEY is not set", "KCZG_LINK_KEY is not set"):
         assert setting in done.stderr

@@ -5,6 +5,8 @@ or raising the load limit. Each refusal a 4xx problem+json in Chinese that leave
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from contracts.events import (ConflictDeclared, ExpertAssigned, ExpertUnassigned, ReviewPlanFiled,
@@ -179,6 +181,8 @@ async def test_a_re_review_adds_experts_keeps_revisions_on_the_log_and_clears_th
     first, revised = [e for e in await on_log() if e.type == "ExpertScoreRecorded" and e.expert_id == low
                       and str(e.nomination_id) == nid]
     assert (first.total, revised.total, revised.revises, revised.reason) == (60, 65, first.event_id, "复核检测报告后上调")
+    # Both at the one instant of the fixed clock: the revision number, not the time, orders them.
+    assert (first.occurred_at, first.revision, revised.revision) == (revised.occurred_at, 1, 2)
     # 65, 85, 88: still 23 apart (too few totals to trim); the added experts score, and the trimmed range is 2.
     async with OffsetWatch() as watch:
         await refused(review, watch, "POST", url + "/close", review.body, 409, "re_review_still_divergent", json={})
@@ -191,6 +195,8 @@ async def test_a_re_review_adds_experts_keeps_revisions_on_the_log_and_clears_th
     item = next(i for i in (await review.get(T, headers=review.body)).json()["nominations"]["items"]
                 if i["nomination_id"] == nid)
     assert (item["re_review"]["open"], item["re_review"]["cleared"]) == (False, True)
+    # The view shows the revision (an ordering by instant and event id kept the first score half the time).
+    assert {e: Decimal(str(item["totals"][e])) for e in (low, *free[:2])} == {low: 65, free[0]: 86, free[1]: 87}
     # Now the results go in, the nomination ranked and no longer divergent.
     r = await review.post(T + "/results", json={}, headers=review.body)
     assert (r.status_code, r.json()["ranked"], r.json()["gaps"]) == (201, 3, []), r.text

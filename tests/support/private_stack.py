@@ -35,8 +35,11 @@ def spare_ports(count: int) -> list[int]:
 class PrivateStack:
     def __init__(self, directory: Path) -> None:
         kafka, controller, postgres = spare_ports(3)
+        # A restart of a killed broker beside a whole test session on 2 cores once took over 90 s to open
+        # its port (CI); what the tests measure is the services' answers meanwhile, not the broker's start.
         self.settings = {"KCZG_STACK_DIR": str(directory), "KCZG_KAFKA_PORT": str(kafka),
-                         "KCZG_KAFKA_CONTROLLER_PORT": str(controller), "KCZG_PG_PORT": str(postgres)}
+                         "KCZG_KAFKA_CONTROLLER_PORT": str(controller), "KCZG_PG_PORT": str(postgres),
+                         "KCZG_KAFKA_READY_TIMEOUT": "240"}
         self.env = {"KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{kafka}",
                     "DATABASE_URL": f"postgresql://kczg@127.0.0.1:{postgres}/kczg"}
 

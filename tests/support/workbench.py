@@ -8,6 +8,8 @@ import re
 
 import httpx
 
+from contracts.events import AttachmentRef
+
 from eventlog.http.page_session import PAGES
 from tests.integration.test_review_flow import as_
 from tests.support.review import MATERIALS, plan_body, roster, views_show
@@ -49,3 +51,29 @@ def form_tokens(html: str) -> tuple[str, str]:
 
 def body_as(review, e: str) -> dict:
     return as_(review, "expert", MATERIALS, sub=e)
+
+
+def dossier_pdf() -> bytes:
+    """A real one-page PDF (a test report), as a unit would attach it: the browser's viewer can show it."""
+    from weasyprint import HTML
+
+    return HTML(string='<html lang="zh-CN"><body><h1>检测报告</h1><p>样品：高性能碳纤维复合材料。'
+                       '结论：各项指标符合要求。</p></body></html>').write_pdf()
+
+
+PNG_1PX = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c489"
+                        "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+async def attach_and_nominate(intake, unit: str, domain: str, files: dict[str, tuple[bytes, str]]):
+    """`unit` uploads `files` (name -> (bytes, media type)) to the intake; a nomination carrying them is put on
+    the unit's stream as the intake writes it. The nomination and the references the intake answered."""
+    from tests.support.review import submission
+
+    refs = []
+    for name, (data, media_type) in files.items():
+        r = await intake.post("/v1/attachments", files={"file": (name, data, media_type)},
+                              headers=intake.keys.headers("unit", unit))
+        assert r.status_code == 201, r.text
+        refs.append(r.json())
+    return submission(unit, domain).model_copy(update={"attachments": tuple(AttachmentRef(**a) for a in refs)}), refs

@@ -89,7 +89,8 @@ async def all_in_process(keys: Keys):
 class World:
     """The ids the scenario made, by what they are to the callers of the matrix."""
 
-    nomination_a: str = ""        # unit-a's, in T1, screened, experts assigned (e00 conflicted)
+    nomination_a: str = ""        # unit-a's, in T1, screened, experts assigned (e00 conflicted), a PDF attached
+    attachment: str = ""          # the SHA-256 of nomination_a's PDF
     nomination_b: str = ""        # unit-b's, in T1, screened, experts assigned
     nomination_c: str = ""        # unit-a's, in T2, scored and in submitted results
     nomination_s: str = ""        # unit-b's, holds a slot, not screened yet
@@ -159,11 +160,14 @@ async def build_world(s: Services) -> World:
 async def _nominations(s: Services, w: World) -> None:
     unit = {u: headers(s, "unit", u) for u in UNITS}
 
-    async def nominate(u: str, domain: str) -> str:
-        body = nomination_body(domain=domain, technology_name=f"{u}的{domain}技术")
+    async def nominate(u: str, domain: str, attachments: tuple[str, ...] = ()) -> str:
+        body = {**nomination_body(domain=domain, technology_name=f"{u}的{domain}技术"), "attachments": list(attachments)}
         return ok(await s.intake.post("/v1/nominations", json=body, headers=unit[u]))["nomination_id"]
 
-    w.nomination_a = await nominate("unit-a", "advanced_materials")
+    pdf = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    r = await s.intake.post("/v1/attachments", files={"file": ("检测报告.pdf", pdf, "application/pdf")}, headers=unit["unit-a"])
+    w.attachment = ok(r)["sha256"]
+    w.nomination_a = await nominate("unit-a", "advanced_materials", (w.attachment,))
     w.nomination_b = await nominate("unit-b", "advanced_materials")
     w.nomination_c = await nominate("unit-a", "electronic_info")
     w.nomination_s = await nominate("unit-b", "biomedicine")

@@ -99,20 +99,27 @@ def test_the_reference_measures_divergence_as_each_plan_may_declare():
 
 def test_the_re_review_pick_is_divergent_and_its_revision_clears_it():
     panel = {f"n{i:02d}": [f"e{(i + j) % 12:02d}" for j in range(7)] for i in range(40)}
+    panel["n00"] = ["e00", "e01"]   # too few experts to show a divergence: never picked
     weights = {c["code"]: c["weight"] for c in PLAN["criteria"]}
 
     def sheet(n, e):
         return scores(PLAN["criteria"], 0, 100, n, e, 7)
 
-    picked = divergent_pick(panel, sheet, weights, Decimal(20), Decimal(0), 7)
-    assert picked == divergent_pick(dict(reversed(panel.items())), sheet, weights, Decimal(20), Decimal(0), 7)
-    nid, outlier, low, revised = picked
-    others = {e: weighted_total_of(sheet(nid, e), weights) for e in panel[nid] if e != outlier}
-    assert outlier == min(panel[nid]) and spread_of(others.values()) <= 10
-    assert weighted_total_of(low, weights) <= min(others.values()) - 30          # over the threshold by 10 or more
-    assert spread_of([*others.values(), weighted_total_of(low, weights)]) > 20
-    assert revised in [sheet(nid, e) for e in others]                            # the middle expert's scores
-    assert spread_of([*others.values(), weighted_total_of(revised, weights)]) <= 20
+    picked = divergent_pick(panel, sheet, weights, Decimal(20), Decimal(0), Decimal(100), 7)
+    assert picked == divergent_pick(dict(reversed(panel.items())), sheet, weights, Decimal(20), Decimal(0),
+                                    Decimal(100), 7)
+    nid, outlier, low, agreed = picked
+    assert nid != "n00" and outlier == min(panel[nid])
+    # Every other expert gives the agreed scores: the middle expert's planned ones, raised to leave room below.
+    middle = sorted((e for e in panel[nid] if e != outlier),
+                    key=lambda e: (weighted_total_of(sheet(nid, e), weights), e))[3]
+    assert agreed == {c: f"{max(Decimal(v), Decimal(30)):.2f}" for c, v in sheet(nid, middle).items()}
+    # The outlier sits threshold + 10 below on every criterion, so its total sits 30 below (weights sum to 1).
+    assert {c: Decimal(v) for c, v in low.items()} == {c: Decimal(v) - 30 for c, v in agreed.items()}
+    assert weighted_total_of(agreed, weights) - weighted_total_of(low, weights) == Decimal("30.00")
+    assert spread_of([weighted_total_of(low, weights), weighted_total_of(agreed, weights)]) > 20
+    # A plan whose range cannot hold the drop: no pick.
+    assert divergent_pick(panel, sheet, weights, Decimal(20), Decimal(0), Decimal(25), 7) is None
 
 
 def test_the_corrective_steps_choose_by_the_seed():

@@ -86,14 +86,16 @@ class ReviewDriver:
             raise RuntimeError(f"{what}: {r.status_code} {r.text[:400]}")
         return r
 
-    async def until(self, read, done, what: str, timeout_s: float = 300):
+    async def until(self, read, done, what: str, timeout_s: float = 300, differs=None):
+        """`read()` until `done` of it; `differs(value)` says what still differed when it never was."""
         deadline = asyncio.get_running_loop().time() + timeout_s
         while True:
             value = await read()
             if done(value):
                 return value
             if asyncio.get_running_loop().time() > deadline:
-                raise RuntimeError(f"the review views never showed {what}")
+                raise RuntimeError(f"the review views never showed {what}"
+                                   + (f": {differs(value)}" if differs else ""))
             await asyncio.sleep(0.5)
 
     async def read_progress(self) -> dict:
@@ -223,9 +225,22 @@ class ReviewDriver:
         re_review_step.pick_divergent(self.sc, t)
         await asyncio.gather(*(one(nid, e) for nid, experts in t.panel().items() for e in experts))
         await re_review_step.re_review(self.sc, t)
+        # A score answers on the broker's ack, before the views apply it (README, "Read your writes"): wait
+        # until they show every total posted, a re-review's revision included, not only as many scores.
         await self.until(lambda: self.rows(t), lambda rows: all(
-            r["scores_received"] >= r["scores_expected"] for r in rows if r["in_review"]), f"{t.key} scored")
+            r["scores_received"] >= r["scores_expected"] and self.shows_posted(r) for r in rows if r["in_review"]),
+            f"{t.key} scored", differs=lambda rows: [
+                (r["nomination_id"], r["scores_received"], r["scores_expected"], r["totals"],
+                 {e: str(v) for (n, e), v in self.posted.items() if n == r["nomination_id"]})
+                for r in rows if r["in_review"] and not (r["scores_received"] >= r["scores_expected"]
+                                                         and self.shows_posted(r))][:3])
         compare(t.key, expected_results(t.plan, t.rows, self.posted, self.problems), t.rows, "live", self.problems)
+
+    def shows_posted(self, row: dict) -> bool:
+        """The view's total of each expert of `row` is the last one this run posted for them."""
+        nid = row["nomination_id"]
+        return all(Decimal(str(total)) == self.posted[(nid, e)]
+                   for e, total in row["totals"].items() if (nid, e) in self.posted)
 
     async def submit(self, t: TargetRun) -> None:
         late = t.filer == self.late_body

@@ -26,18 +26,19 @@ def pick_divergent(sc, t) -> None:
     if t.key != sc.re_review_key:
         return
     plan = t.plan
-    low, high = Decimal(str(plan["score_min"])), float(plan["score_max"])
+    low, high = Decimal(str(plan["score_min"])), Decimal(str(plan["score_max"]))
     weights = {c["code"]: int(c["weight"]) for c in plan["criteria"]}
     sc.divergent = divergent_pick(
-        t.panel(), lambda n, e: scores(plan["criteria"], float(low), high, n, e, sc.rd.seed), weights,
-        Decimal(str(plan["divergence_threshold"])), low, sc.rd.seed)
+        t.panel(), lambda n, e: scores(plan["criteria"], float(low), float(high), n, e, sc.rd.seed), weights,
+        Decimal(str(plan["divergence_threshold"])), low, high, sc.rd.seed)
     if sc.divergent is None:
-        sc.problem("re-review", f"{t.key}: no nomination whose other experts agree")
+        sc.problem("re-review", f"{t.key}: no nomination with three experts and room for an outlier")
 
 
 def sheet(sc, t, nid: str, expert: str) -> dict[str, str]:
-    if t.key == sc.re_review_key and sc.divergent and sc.divergent[:2] == (nid, expert):
-        return sc.divergent[2]
+    """What `expert` scores on `nid`: on the re-review's nomination the outlier's or the agreed scores."""
+    if t.key == sc.re_review_key and sc.divergent and sc.divergent[0] == nid:
+        return sc.divergent[2] if sc.divergent[1] == expert else sc.divergent[3]
     plan = t.plan
     return scores(plan["criteria"], float(plan["score_min"]), float(plan["score_max"]), nid, expert, sc.rd.seed)
 

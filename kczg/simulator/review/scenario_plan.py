@@ -52,25 +52,24 @@ def conflicted_pair(panel_units: dict[str, str], unit_experts: dict[str, str], s
 
 
 def divergent_pick(panel: dict[str, list[str]], sheets, weights: dict[str, int], threshold: Decimal, low: Decimal,
-                   seed: int) -> tuple[str, str, dict[str, str], dict[str, str]] | None:
-    """(nomination, expert, the outlier's scores, the revised scores) for the re-review. `sheets(n, e)` gives an
-    expert's planned scores. The nomination is one whose other experts agree within half the threshold, so the
-    revision (the median other expert's scores) clears it; the outlier's scores put the range over it."""
+                   high: Decimal, seed: int) -> tuple[str, str, dict[str, str], dict[str, str]] | None:
+    """(nomination, outlier, the outlier's scores, the others' scores) for the re-review. `sheets(n, e)` gives an
+    expert's planned scores. Made, not searched for: whether some panel's planned scores happen to agree depends
+    on the assignment, which varies between runs. On the first nomination (seeded order) with three experts or
+    more, every other expert gives the middle one's planned scores, raised where needed to leave room below, and
+    the outlier gives those less threshold + OUTLIER_BELOW on every criterion (the range over the threshold);
+    the revision is the others' scores, which clears it."""
     order = sorted(panel)
     random.Random(f"{seed}:divergent").shuffle(order)
+    drop = threshold + OUTLIER_BELOW
     for nid in order:
         experts = sorted(panel[nid])
         if len(experts) < 3:
             continue
         outlier, others = experts[0], experts[1:]
-        sheet = {e: sheets(nid, e) for e in others}
-        totals = {e: weighted_total_of(s, weights) for e, s in sheet.items()}
-        if spread_of(totals.values(), MEASURE) * 2 > threshold:
-            continue
-        drop = threshold + OUTLIER_BELOW
-        scores = {c: min(Decimal(s[c]) for s in sheet.values()) - drop for c in weights}
-        if any(v < low for v in scores.values()):
-            continue
-        middle = sorted(others, key=lambda e: (totals[e], e))[len(others) // 2]
-        return nid, outlier, {c: f"{v:.2f}" for c, v in scores.items()}, dict(sheet[middle])
+        middle = sorted(others, key=lambda e: (weighted_total_of(sheets(nid, e), weights), e))[len(others) // 2]
+        agreed = {c: max(Decimal(v), low + drop) for c, v in sheets(nid, middle).items()}
+        if any(v > high for v in agreed.values()):
+            return None  # a plan whose range is narrower than the drop cannot show a divergence this way
+        return nid, outlier, {c: f"{v - drop:.2f}" for c, v in agreed.items()}, {c: f"{v:.2f}" for c, v in agreed.items()}
     return None

@@ -78,7 +78,7 @@ def evolve_score(state: ScoreState, events: Iterable[Event]) -> ScoreState:
     for e in events:
         if isinstance(e, ExpertScoreRecorded):
             state = replace(state, target=replace(state.target, scored=True), recorded=RecordedScore(
-                e.nomination_id, e.expert_id, dict(e.scores), e.total, e.event_id))
+                e.nomination_id, e.expert_id, dict(e.scores), e.total, e.event_id, e.revision))
     return state
 
 

@@ -105,6 +105,7 @@ class RecordedScore:
     scores: Mapping[str, Decimal]  # by criterion
     total: Decimal
     event_id: UUID
+    revision: int = 1  # its ExpertScoreRecorded's: the next revision is one more
 
 
 @dataclass(frozen=True)

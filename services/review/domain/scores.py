@@ -48,4 +48,5 @@ def decide_score(state: ScoreState, cmd: RecordScore, context: ReviewContext) ->
     return [ExpertScoreRecorded(**envelope(context, cmd.target, cmd.by), nomination_id=cmd.nomination_id,
                                 expert_id=expert_id, body_code=plan.body_code, list_code=cmd.target.list_code,
                                 domain=cmd.target.domain, scores=dict(cmd.scores), total=total, revises=revises,
-                                reason=cmd.reason.strip())]
+                                reason=cmd.reason.strip(),
+                                revision=state.recorded.revision + 1 if state.recorded is not None else 1)]

@@ -17,10 +17,11 @@ from eventlog.http.auth import authorise
 from eventlog.http.front_door import by_person, service_of, write_request
 from eventlog.http.page_session import PAGES
 from eventlog.pages.login import session
-from eventlog.pages.render import Templates
+from eventlog.pages.render import PAGE_HEADERS, Templates
 from eventlog.write.idempotency import Reply
 
 from .. import handlers
+from ..dossier_links import intake_url
 from ..domain.commands import DeclareConflict, RecordScore
 from ..schemas import ConflictRequest, target_of
 from ..views import review_queries
@@ -32,6 +33,33 @@ T = Templates(Path(__file__).resolve().parent / "templates")
 HOME = PAGES + "/review/me"
 SEAT = PAGES + "/review/campaigns/{campaign}/targets/{list_code}/{domain}/nominations/{nomination_id}"
 PAGE_SIZE = 50
+ATTACHMENT = PAGES + "/review/nominations/{nomination_id}/attachments/{sha256}"  # pages/files.py
+MEDIA_NAMES = {"application/pdf": "PDF 文档", "image/png": "PNG 图片", "image/jpeg": "JPEG 图片",
+               "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word 文档",
+               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel 表格"}
+EMBEDDED = ("application/pdf", "image/png", "image/jpeg")  # shown in the page, on request
+DOSSIER_LINKS = {"attachment_href": lambda nomination_id, sha256: ATTACHMENT.format(nomination_id=nomination_id,
+                                                                                    sha256=sha256),
+                 "media_names": MEDIA_NAMES, "embedded": EMBEDDED}
+
+
+def shown_in_page(attachments: list[dict], view: str | None) -> dict | None:
+    """The attachment asked for with `?view=<sha256>`, if the page can show it (a PDF or an image)."""
+    return next((a for a in attachments if view and a.get("sha256") == view and a.get("media_type") in EMBEDDED), None)
+
+
+def embedding_headers(viewing: dict | None) -> dict[str, str] | None:
+    """The page's policy, letting in the intake's origin for the one file shown (frames for a PDF, images for an
+    image): the page's own route sends the frame on to the intake's signed link."""
+    if viewing is None:
+        return None
+    origin = intake_url()
+    csp = PAGE_HEADERS["Content-Security-Policy"].replace("img-src 'self'", f"img-src 'self' {origin}")
+    return {"Content-Security-Policy": f"{csp}; frame-src 'self' {origin}"}
+
+
+AGGREGATIONS = {"mean": "取平均分", "trimmed_mean": "去掉一个最高分和一个最低分后取平均",
+                "zscore_mean": "按每位专家的评分标准化（z 分数）后取平均"}
 MAX_FORM_BYTES = 64 * 1024
 
 
@@ -83,7 +111,7 @@ async def queue(request: Request, page: int = 1) -> Response:
 
 async def _seat_page(request: Request, who: Identity, csrf: str, campaign: str, list_code: str, domain: str,
                      nomination_id: UUID, sheet: Sheet | None = None, status: int = 200,
-                     recorded: Reply | None = None, conflict: dict | None = None) -> Response:
+                     recorded: Reply | None = None, conflict: dict | None = None, view: str | None = None) -> Response:
     state = service_of(request)
     async with state.pool.acquire() as conn:
         seat = await review_queries.expert_seat(conn, who.sub, str(nomination_id))
@@ -97,20 +125,23 @@ async def _seat_page(request: Request, who: Identity, csrf: str, campaign: str, 
     found = await state.campaigns.knowing(campaign)
     lst = found.ranking_list(list_code)
     neighbours = {k: seat_href({**seat, "nomination_id": seat[k]}) if seat[k] else None for k in ("previous", "next")}
-    return T.page("expert_seat.html", status, title=seat["title"], who=who, csrf=csrf, seat=seat, sheet=sheet,
-                  list_name=lst.name, domain_name=lst.domain(seat["domain"]).name if seat["domain"] else None,
+    viewing = shown_in_page(seat["attachments"], view)
+    return T.page("expert_seat.html", status, embedding_headers(viewing), title=seat["title"], who=who, csrf=csrf,
+                  seat=seat, sheet=sheet, list_name=lst.name, domain_name=lst.domain(seat["domain"]).name if seat["domain"] else None,
                   plan=target["plan"], deadline=found.timeline.prelim_due_at, dossier=dossier_rows(seat["form"]),
                   action=seat_href(seat), neighbours=neighbours, submission=uuid4().hex, recorded=recorded,
-                  reasons=CONFLICT_REASONS, conflict=conflict or {}, home=HOME)
+                  reasons=CONFLICT_REASONS, conflict=conflict or {}, home=HOME, aggregations=AGGREGATIONS,
+                  viewing=viewing, **DOSSIER_LINKS)
 
 
 @router.get(SEAT)
-async def seat(campaign: str, list_code: str, domain: str, nomination_id: UUID, request: Request) -> Response:
+async def seat(campaign: str, list_code: str, domain: str, nomination_id: UUID, request: Request,
+               view: str | None = None) -> Response:
     try:
         who, csrf = _expert(request)
     except _Refused as refused:
         return refused.response
-    return await _seat_page(request, who, csrf, campaign, list_code, domain, nomination_id)
+    return await _seat_page(request, who, csrf, campaign, list_code, domain, nomination_id, view=view)
 
 
 async def _form(request: Request) -> tuple[bytes, dict[str, str]]:

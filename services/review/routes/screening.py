@@ -29,10 +29,13 @@ secretariat, secretariat_writing = requires("secretariat"), review_writer("secre
             summary="形式审查队列：占用名额（或另行组织榜单已受理）的推荐，分页")
 async def screening_queue(campaign: str, request: Request, paging: Paging = Depends(paging),
                           status: str | None = Query(None, pattern="^(pending|passed|failed|returned)$"),
+                          list_code: str | None = Query(None, max_length=64, description="只看该榜单"),
+                          domain: str | None = Query(None, max_length=64, description="只看该领域"),
                           who: Identity = Depends(secretariat)):
     await campaign_of(request, campaign)
     async with service_of(request).pool.acquire() as conn:
-        return json_response(await review_queries.screening_queue(conn, campaign, paging.page, paging.page_size, status))
+        return json_response(await review_queries.screening_queue(conn, campaign, paging.page, paging.page_size, status,
+                                                                  list_code, domain))
 
 
 @router.post("/v1/review/nominations/{nomination_id}/screening", status_code=201, responses={**problems(404, 409, 422), **ALREADY_SO},

@@ -115,10 +115,11 @@ class QuotaReleased(_QuotaDecision, kw_only=True):
     reason: str
 
 
-class Criterion(msgspec.Struct, gc=False):
+class Criterion(msgspec.Struct, gc=False, omit_defaults=True):  # a plan without descriptions folds as before
     code: str
     name: str
     weight: int | float  # v1: a fraction of 1, upcast to whole percent
+    description: str = ""
 
 
 class RosterExpert(msgspec.Struct, gc=False):
@@ -189,6 +190,7 @@ class ReReviewClosed(_OnNomination, kw_only=True):
 class ExpertScoreRecorded(_OnPanel, kw_only=True):
     scores: dict[str, Decimal]
     total: Decimal
+    revision: int = 1
 
 
 class PrelimScored(_OnNomination, kw_only=True):

@@ -153,7 +153,7 @@ def re_review_closed(view: ViewBatch, e: ev.ReReviewClosed) -> None:
 
 
 def expert_score_recorded(view: ViewBatch, e: ev.ExpertScoreRecorded) -> None:
-    view.panel.latest(SCORE, (e.nomination_id, e.expert_id), (micros(e.occurred_at), e.event_id),
+    view.panel.latest(SCORE, (e.nomination_id, e.expert_id), (e.revision, micros(e.occurred_at), e.event_id),
                       (json_text(e.scores), e.total))
 
 

@@ -24,7 +24,7 @@ _SEATED = seated("p")
 _HELD_SLOT = "n.quota_outcome IN ('reserved', 'released')"
 SCREENING_STATES = ("pending", "passed", "failed", "returned")
 _ALWAYS_COUNTED = SCREENING_STATES[:3]  # "returned" is counted from a campaign's first return on
-__all__ = ["body_progress", "campaign_progress", "expert_queue", "expert_seat", "screening_queue", "target", "target_nominations"]
+__all__ = ["body_progress", "campaign_progress", "dossier", "expert_queue", "expert_seat", "screening_queue", "target", "target_nominations"]
 _LISTED = ", ".join(f"n.{c}" for c in (
     "unit_id", "title", "submitted_at", "withdrawn_at", "quota_outcome", "screening_state", "screening_reasons",
     "in_review", "prelim_at", "prelim_aggregate", "prelim_raw_sum", "prelim_rank", "prelim_expert_count",
@@ -160,6 +160,21 @@ async def expert_seat(conn: asyncpg.Connection, expert_id: str, nomination_id: s
     return None if r is None else {**_seat(r), "previous": r["previous"], "next": r["next"]}
 
 
+async def dossier(conn: asyncpg.Connection, nomination_id: str) -> dict | None:
+    """Who a nomination belongs to and who is seated to score it (assigned now, not in conflict), with its
+    attachments: what deciding who may read the dossier needs."""
+    r = await conn.fetchrow(f"SELECT n.campaign, n.list_code, n.domain, n.unit_id, n.title, n.form::text AS form, "
+                            f"n.attachments::text AS attachments, array(SELECT p.expert_id FROM {S}.panel p "
+                            f"WHERE p.nomination_id = n.nomination_id AND {_SEATED}) AS seated "
+                            f"FROM {S}.nominations n WHERE n.nomination_id = $1 AND n.revision IS NOT NULL",
+                            nomination_id)
+    if r is None:
+        return None
+    return {**{k: r[k] for k in ("campaign", "list_code", "domain", "unit_id", "title")},
+            "form": orjson.loads(r["form"]) if r["form"] else {},
+            "attachments": orjson.loads(r["attachments"]) if r["attachments"] else [], "seated": list(r["seated"])}
+
+
 def _queued(r: asyncpg.Record) -> dict:
     item = {k: r[k] for k in r.keys() if k not in ("correction_due_at", "withdrawal_requested_at", "withdrawal_reason")}
     item["screening_reasons"] = r["screening_reasons"] or []
@@ -172,22 +187,29 @@ def _queued(r: asyncpg.Record) -> dict:
 
 
 async def screening_queue(conn: asyncpg.Connection, campaign: str, page: int, page_size: int,
-                          status: str | None = None) -> dict:
+                          status: str | None = None, list_code: str | None = None,
+                          domain: str | None = None) -> dict:
     """Nominations holding a quota slot and not withdrawn, with their screening state; `status` filters
-    (pending/passed/failed/returned, None for all) and `by_state` counts each. A nomination returned for
-    correction shows its deadline while it awaits the unit's resubmission; one its unit asked to withdraw, the
-    request (`withdrawal_request`)."""
+    (pending/passed/failed/returned, None for all), `list_code` and `domain` narrow to a list and domain, and
+    `by_state` counts each state within them. A nomination returned for correction shows its deadline while
+    it awaits the unit's resubmission; one its unit asked to withdraw, the request (`withdrawal_request`)."""
     if status is not None and status not in SCREENING_STATES:
         raise ValueError(f"unknown screening status {status!r}")
     where = (f"FROM {S}.nominations n WHERE n.campaign = $1 AND n.quota_outcome = 'reserved' "
              "AND n.withdrawn_at IS NULL AND n.revision IS NOT NULL")
+    args: list = [campaign]
+    for column, value in (("list_code", list_code), ("domain", domain)):
+        if value is not None:
+            args.append(value)
+            where += f" AND n.{column} = ${len(args)}"
     by_state = {state: 0 for state in _ALWAYS_COUNTED} | {r["screening_state"]: r["n"] for r in await conn.fetch(
-        f"SELECT n.screening_state, count(*) AS n {where} GROUP BY 1", campaign)}
-    args = [campaign] if status is None else [campaign, status]
+        f"SELECT n.screening_state, count(*) AS n {where} GROUP BY 1", *args)}
+    if status is not None:
+        args.append(status)
     rows = await conn.fetch(f"SELECT n.nomination_id::text AS nomination_id, n.unit_id, n.target_key, n.list_code, "
                             "n.domain, n.title, n.revision, n.submitted_at, n.screening_state, n.screening_reasons, "
                             f"n.screened_at, n.correction_due_at, n.withdrawal_requested_at, n.withdrawal_reason {where}"
-                            f"{' AND n.screening_state = $2' if status else ''} "
+                            f"{f' AND n.screening_state = ${len(args)}' if status else ''} "
                             f"ORDER BY n.submitted_at, n.nomination_id {_slice(page, page_size)}", *args)
     items = [_queued(r) for r in rows]
     total = sum(by_state.values()) if status is None else by_state.get(status, 0)

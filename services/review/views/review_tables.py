@@ -110,7 +110,8 @@ ASSIGNMENT = LatestBy(occurred("assigned"),
                        C("solver_input_hash", "text")))
 # No event lifts a conflict: once declared it stays (a later declaration only restates the reason).
 CONFLICT = LatestBy(occurred("conflict"), (C("conflict_reason_code", "text"), C("conflict_reason", "text")))
-SCORE = LatestBy(occurred("scored"), (C("scores", "jsonb"), C("total", "numeric")))
+# An expert's revision carries a higher revision than the score it revises (their instants may be the same).
+SCORE = LatestBy((C("score_revision", "integer"), *occurred("scored")), (C("scores", "jsonb"), C("total", "numeric")))
 
 
 def seated(panel: str) -> str:
