@@ -197,7 +197,8 @@ async def test_a_correction_before_the_release_is_carried_by_it(publish_2022):
             {"nomination_id": str(facts.elec_a.nomination_id), "title": "x", "reason": "笔误"}]})
         assert r.status_code == 409 and r.json()["code"] == "no_notice", r.text
         assert await watch.ends() == before
-    assert (await open_notice(client, "leading_tech")).status_code == 201
+    notice = await open_notice(client, "leading_tech")
+    assert notice.status_code == 201
     elec_a, bio_z = facts.elec_a.nomination_id, facts.bio_z.nomination_id
     r = await correction(client, {"reason": "公示期间更正", "changes": [
         {"nomination_id": str(elec_a), "unit_name": "安徽省科协", "holder_org": "戊量子技术股份有限公司",
@@ -205,6 +206,14 @@ async def test_a_correction_before_the_release_is_carried_by_it(publish_2022):
         {"nomination_id": str(bio_z), "revoke": True, "reason": "申报单位主动撤回"}]})
     assert r.status_code == 201 and (r.json()["kind"], r.json()["version"]) == ("before_release", None), r.text
     (corrected,) = events_of(await read_topic(PUBLISH.name), EntriesCorrected)
+    # the notice page shows the correction, and its entries as corrected (the revoked one gone, from the form too)
+    page = (await client.get(f"/campaigns/{C}/notices/{notice.json()['notice_id']}")).text
+    assert "公示期间更正公告（名单已按更正显示）：" in page
+    assert "“量子通信网络”：持有单位由“戊量子技术有限公司”更正为“戊量子技术股份有限公司”；推荐单位由“安徽省科学技术协会”更正为“安徽省科协”。原因：单位来函" in page
+    assert "撤销“mRNA 疫苗递送平台”。原因：申报单位主动撤回" in page
+    rows = re.findall(r"<tr><td class=\"number\">\d+</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", page)
+    assert ("量子通信网络", "戊量子技术股份有限公司", "安徽省科协") in rows
+    assert "mRNA 疫苗递送平台" not in [title for title, _, _ in rows] and f'value="{bio_z}"' not in page
     client.clock.at = AFTER_NOTICE
     r = await release(client, "leading_tech")
     assert r.status_code == 201 and r.json()["version"] == 1, r.text

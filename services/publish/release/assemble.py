@@ -75,6 +75,10 @@ def release_of(campaign: Campaign, versions: Iterable[PublishedVersion]) -> Rele
     return Release(campaign.code, campaign.title, lists) if lists else None
 
 
+def corrections_of(documents: Iterable[Mapping[str, Any]]) -> tuple[Correction, ...]:
+    return tuple(_correction(c) for c in documents)
+
+
 def _correction(c: Mapping[str, Any]) -> Correction:
     return Correction(nomination_id=str(c["nomination_id"]), title=c["title"], revoked=bool(c.get("revoked")),
                       changes=tuple(FactCorrected(f["field"], f.get("before"), f["after"]) for f in c.get("changes", ())),

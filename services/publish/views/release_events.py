@@ -171,6 +171,15 @@ class EntryCorrection(msgspec.Struct, gc=False, omit_defaults=False):
     revoked: bool = False
 
 
+class EntriesCorrected(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    campaign: str
+    list_code: str
+    reason: str
+    corrections: tuple[EntryCorrection, ...]
+
+
 class ListPublished(ViewEvent, kw_only=True):
     event_id: str
     campaign: str

@@ -7,7 +7,8 @@
   plans: each body's filed review method per target;
   results: each target's submitted preliminary results (the nominations ranked), which the notice waits for;
 - notices: every PublicNoticeOpened; versions: every ListPublished, its entries and corrections as the event
-  has them and the instant it becomes public (an embargo).
+  has them and the instant it becomes public (an embargo); corrections: every EntriesCorrected (before a
+  release), which the notice page shows.
 
 The same pure folds serve the live view and every rebuild (eventlog.projection.engine), and every column
 group merges by a rule that commutes, so any interleaving of the four topics gives the same rows.
@@ -71,6 +72,12 @@ VERSION = LatestBy((event_id("version_event"),),
                     C("entries", "text"), C("public_at", "timestamptz"), C("corrections", "text")))
 VERSIONS = ViewTable("versions", key=(C("campaign", "text"), C("list_code", "text"), C("version", "integer")),
                      groups=(VERSION,))
+
+# Corrections made before a list's release (EntriesCorrected): the notice page shows them.
+CORRECTED = LatestBy((C("corrected_at", "timestamptz"),),
+                     (C("campaign", "text"), C("list_code", "text"), C("reason", "text"), C("corrections", "text")))
+CORRECTIONS = ViewTable("corrections", key=(C("correction_event", "uuid"),), groups=(CORRECTED,),
+                        indexes=("CREATE INDEX {name}_by_list ON {table} (campaign, list_code, corrected_at)",))
 
 RESERVE, RELEASE = 0, 1  # quota phases within one revision
 _entries_json = msgspec.json.Encoder()
@@ -144,6 +151,11 @@ def list_published(view: ViewBatch, e: ev.ListPublished) -> None:
                           micros(e.public_at) if e.public_at else None, _entries_json.encode(e.corrections).decode()))
 
 
+def entries_corrected(view: ViewBatch, e: ev.EntriesCorrected) -> None:
+    view.corrections.latest(CORRECTED, e.event_id, (micros(e.occurred_at),),
+                            (e.campaign, e.list_code, e.reason, _entries_json.encode(e.corrections).decode()))
+
+
 FOLDS = {
     ev.CampaignOpened: campaign_opened,
     ev.UnitRegistered: unit_registered,
@@ -160,8 +172,10 @@ FOLDS = {
     ev.ReviewPlanFiled: plan_filed,
     ev.PublicNoticeOpened: notice_opened,
     ev.ListPublished: list_published,
+    ev.EntriesCorrected: entries_corrected,
 }
 
 RELEASE_FACTS = Projection(name="publish.release_facts", schema="publish_facts",
                            topics=(CAMPAIGNS, NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                           tables=(ENTRIES, UNITS, PLANS, TARGET_RESULTS, NOTICES, VERSIONS), folds=FOLDS, version=4)
+                           tables=(ENTRIES, UNITS, PLANS, TARGET_RESULTS, NOTICES, VERSIONS, CORRECTIONS), folds=FOLDS,
+                           version=4)
