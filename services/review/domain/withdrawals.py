@@ -6,8 +6,8 @@ that: services/intake/domain/nominations.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from contracts.errors import Conflict, DomainError, NotFound
