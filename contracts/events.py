@@ -199,6 +199,25 @@ class NominationWithdrawn(Event):
     reason: Text
 
 
+class WithdrawalRequested(Event):
+    """During the review (after the campaign deadline) the unit asks to withdraw its nomination, with a reason;
+    the secretariat grants it (NominationWithdrawn, by the secretariat) or refuses it (WithdrawalRefused)."""
+
+    type: Literal["WithdrawalRequested"] = "WithdrawalRequested"
+    nomination_id: UUID
+    unit_id: OrgId
+    reason: Text = Field(min_length=1)
+
+
+class WithdrawalRefused(Event):
+    """The secretariat refuses a unit's request to withdraw its nomination, with its reason: it stays in review."""
+
+    type: Literal["WithdrawalRefused"] = "WithdrawalRefused"
+    nomination_id: UUID
+    unit_id: OrgId
+    reason: Text = Field(min_length=1)
+
+
 class NominationScreened(Event):
     """The secretariat's check of form and eligibility (形式审查)."""
 
@@ -594,9 +613,51 @@ class PublishedEntry(_Frozen):
     trace: EntryTrace | None = None
 
 
+CorrectedField = Literal["title", "holder_org", "unit_name"]
+
+
+class FactChange(_Frozen):
+    """One public fact of an entry corrected: what it read and what it reads now."""
+
+    field: CorrectedField
+    before: str | None = Field(default=None, max_length=200)
+    after: str = Field(min_length=1, max_length=200)
+
+
+class EntryCorrection(_Frozen):
+    """The secretariat's correction of one entry, with its reason: its public facts changed (`changes`), or
+    the entry revoked (撤销, `revoked`; no changes then). `title`: the entry's title as listed before it."""
+
+    nomination_id: UUID
+    title: str = Field(min_length=1, max_length=200)
+    changes: tuple[FactChange, ...] = ()
+    revoked: bool = False
+    reason: Text = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> EntryCorrection:
+        if self.revoked == bool(self.changes):
+            raise ValueError("更正须为事实更正或撤销之一（a correction either changes facts or revokes）")
+        if len({c.field for c in self.changes}) != len(self.changes):
+            raise ValueError("同一字段更正重复（a field changed twice）")
+        return self
+
+
+class EntriesCorrected(Event):
+    """Before a list's release: the secretariat corrects entries of its notice (their public facts; or revokes
+    one), with reasons. The next ListPublished applies them and carries them in its `corrections`."""
+
+    type: Literal["EntriesCorrected"] = "EntriesCorrected"
+    list_code: Code
+    corrections: tuple[EntryCorrection, ...] = Field(min_length=1)
+    reason: Text = Field(min_length=1)
+
+
 class ListPublished(Event):
     """A list released; a correction is a later version of the same list with its reason. `public_at`:
-    the instant it becomes public (an embargo until the annual meeting), None: at once."""
+    the instant it becomes public (an embargo until the annual meeting), None: at once. `corrections`: what
+    this version corrects (after a release: exactly what changed from the version before; a revoked entry
+    is no longer among `entries`), or the corrections made before the release that it applies."""
 
     type: Literal["ListPublished"] = "ListPublished"
     list_code: Code
@@ -608,6 +669,7 @@ class ListPublished(Event):
     # Embargoed until this instant (the annual meeting): before it only the secretariat sees the version.
     # None: public as soon as recorded.
     public_at: datetime | None = None
+    corrections: tuple[EntryCorrection, ...] = ()
 
 
 # --- returns for correction (退回补正): keyed unit_key(campaign, unit), on the unit's nominations stream ---
@@ -645,7 +707,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     PrelimScored,
     PrelimResultsSubmitted, FinalDecisionRecorded, SeatShortfallRecorded, ReReviewOpened, ReReviewClosed,
     PublicNoticeOpened, ObjectionFiled, ObjectionResolved, ListPublished,
-    NominationReturned, NominationResubmitted,
+    NominationReturned, NominationResubmitted, EntriesCorrected, WithdrawalRequested, WithdrawalRefused,
 )
 EVENT_TYPES: dict[str, type[Event]] = {cls.model_fields["type"].default: cls for cls in EVENT_CLASSES}
 AnyEvent = Annotated[Union[EVENT_CLASSES], Field(discriminator="type")]  # type: ignore[valid-type]

@@ -11,7 +11,8 @@ from eventlog.write.idempotency import IdempotentRequest, Reply
 
 from . import attachments
 from .domain.commands import (
-    AmendNomination, ApplicationCommand, ResubmitNomination, SaveApplication, SubmitNomination, WithdrawNomination,
+    AmendNomination, ApplicationCommand, RequestWithdrawal, ResubmitNomination, SaveApplication, SubmitNomination,
+    WithdrawNomination,
 )
 from .domain.model import evolve_application
 from .domain.nominations import decide_submit
@@ -89,6 +90,16 @@ async def withdraw_nomination(state: ServiceState, req: WriteRequest, nomination
 
     cmd = WithdrawNomination(req.who, nomination_id, reason)
     return await state.uow.run(nomination_step(state.own, cmd, req.now, withdrawn), req.idem)
+
+
+async def request_withdrawal(state: ServiceState, req: WriteRequest, nomination_id: UUID, reason: str) -> Reply:
+    """After the deadline: the unit asks the secretariat to let it withdraw the nomination (it decides)."""
+    def requested(state, events) -> Reply:
+        return Reply(200, {**_accepted(nomination_id, "withdrawal_requested", state.revision),
+                           "withdrawal": {"state": "requested", "reason": events[0].reason}})
+
+    cmd = RequestWithdrawal(req.who, nomination_id, reason)
+    return await state.uow.run(nomination_step(state.own, cmd, req.now, requested), req.idem)
 
 
 async def resubmit_nomination(state: ServiceState, req: WriteRequest, nomination_id: UUID) -> Reply:

@@ -26,6 +26,8 @@ from contracts.events import (
     QuotaReserved,
     UnitChannelsChanged,
     UnitRegistered,
+    WithdrawalRefused,
+    WithdrawalRequested,
 )
 from contracts.topics import APPLICATIONS, NOMINATIONS, PUBLISH, QUOTA
 from eventlog.consume.consumer import ConsumerSpec, Records
@@ -36,7 +38,8 @@ from . import listings, store
 
 VIEW_NAME = "intake:views"
 OWN = (ApplicationSaved, ApplicationSentToUnit, ApplicationReturned, ApplicationDeclined,
-       NominationSubmitted, NominationAmended, NominationWithdrawn, NominationResubmitted)
+       NominationSubmitted, NominationAmended, NominationWithdrawn, NominationResubmitted,
+       WithdrawalRequested, WithdrawalRefused)  # the last two, and a withdrawal granted, the review's: folded alike
 
 # A decision applies only if it is about the same or a later revision than the one shown.
 _DECISION = """

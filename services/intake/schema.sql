@@ -124,3 +124,10 @@ ALTER TABLE intake.nomination_status
     ADD COLUMN IF NOT EXISTS screening_event uuid,
     ADD COLUMN IF NOT EXISTS screening_order integer,
     ADD COLUMN IF NOT EXISTS resubmitted_round integer NOT NULL DEFAULT 0;
+
+-- A withdrawal asked for during the review (WithdrawalRequested): requested or refused (WithdrawalRefused);
+-- granted, the nomination is withdrawn. The unit's reason and the secretariat's answer to a refusal.
+ALTER TABLE intake.nomination_status
+    ADD COLUMN IF NOT EXISTS withdrawal text,
+    ADD COLUMN IF NOT EXISTS withdrawal_reason text,
+    ADD COLUMN IF NOT EXISTS withdrawal_answer text;

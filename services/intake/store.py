@@ -29,7 +29,8 @@ from services.intake.domain.model import (
 
 _NOMINATION_COLS = ("nomination_id", "campaign", "unit_id", "list_code", "domain", "title", "form", "opinion",
                     "attachments", "revision", "actor_role", "application_id", "withdrawn", "withdraw_reason",
-                    "submitted_at", "updated_at", "resubmitted_round")
+                    "submitted_at", "updated_at", "resubmitted_round", "withdrawal", "withdrawal_reason",
+                    "withdrawal_answer")
 _APPLICATION_COLS = ("application_id", "campaign", "applicant_id", "unit_id", "list_code", "domain", "title",
                      "form", "attachments", "revision", "status", "comments", "nomination_id", "ever_sent",
                      "created_at", "updated_at")
@@ -102,10 +103,12 @@ def _refs(raw) -> tuple[AttachmentRef, ...]:
 
 
 def nomination_from_row(r: asyncpg.Record) -> NominationState:
-    return NominationState(**{c: r[c] for c in _NOMINATION_COLS if c not in ("attachments", "opinion",
-                                                                              "withdraw_reason", "resubmitted_round")},
+    defaulted = ("attachments", "opinion", "withdraw_reason", "resubmitted_round", "withdrawal_reason",
+                 "withdrawal_answer")
+    return NominationState(**{c: r[c] for c in _NOMINATION_COLS if c not in defaulted},
                            attachments=_refs(r["attachments"]), opinion=r["opinion"] or "",
                            withdraw_reason=r["withdraw_reason"] or "", resubmitted_round=r["resubmitted_round"] or 0,
+                           withdrawal_reason=r["withdrawal_reason"] or "", withdrawal_answer=r["withdrawal_answer"] or "",
                            screening=screening_from_row(r))
 
 

@@ -34,11 +34,24 @@ def nomination_out(row: asyncpg.Record, detail: bool = True) -> dict[str, Any]:
         "application_id": str(row["application_id"]) if row["application_id"] else None,
         "submitted_at": row["submitted_at"].isoformat() if row["submitted_at"] else None,
         "screening": screening,
+        "withdrawal": withdrawal_notice(row),
     }
     if detail:
         out.update(form=row["form"], opinion=row["opinion"], attachments=row["attachments"] or [],
                    withdraw_reason=row["withdraw_reason"] or None)
     return out
+
+
+def withdrawal_notice(row: asyncpg.Record) -> dict[str, Any] | None:
+    """A withdrawal asked for during the review, as the unit reads it (None: none asked for)."""
+    state = "granted" if row["withdrawal"] and row["withdrawn"] else row["withdrawal"]
+    if state is None:
+        return None
+    message = {"requested": "已申请撤回，待秘书处决定。",
+               "granted": f"秘书处已同意撤回：{row['withdraw_reason']}" if row["withdraw_reason"] else "秘书处已同意撤回。",
+               "refused": f"秘书处不同意撤回：{row['withdrawal_answer']}"}[state]
+    return {"state": state, "reason": row["withdrawal_reason"], "answer": row["withdrawal_answer"] or None,
+            "message": message}
 
 
 def application_out(row: asyncpg.Record, detail: bool = True) -> dict[str, Any]:

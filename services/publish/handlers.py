@@ -9,15 +9,17 @@ import uuid
 from datetime import datetime
 from uuid import UUID
 
-from contracts.events import ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
+from contracts.events import EntriesCorrected, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
 from eventlog.http.front_door import ServiceState, WriteRequest
 from eventlog.write.idempotency import Reply
 
 from . import facts, store
+from .domain.corrections import CorrectEntries, EntryChange
 from .domain.notice import Omission, OpenNotice
 from .domain.objections import FileObjection, ResolveObjection
 from .domain.release import PublishList
-from .steps import file_objection_step, open_notice_step, publish_list_step, resolve_objection_step
+from .steps import (correct_entries_step, file_objection_step, open_notice_step, publish_list_step,
+                    resolve_objection_step)
 
 
 async def open_notice(state: ServiceState, req: WriteRequest, campaign: str, list_code: str,
@@ -93,5 +95,31 @@ async def publish_list(state: ServiceState, req: WriteRequest, campaign: str, li
     reply = await state.uow.run(publish_list_step(found, PublishList(list_code, reason, public_at), req.now, req.who.actor(),
                                                   answer), req.idem)
     if reply.status == 201:
+        state.own.release_files.warm(state.pool, state.log_ends, found)
+    return reply
+
+
+async def correct_entries(state: ServiceState, req: WriteRequest, campaign: str, list_code: str, reason: str,
+                          changes: tuple[EntryChange, ...]) -> Reply:
+    """Entries corrected or revoked, with reasons: before the release an EntriesCorrected the release carries,
+    after it the next version of the list (its files built ahead of the first download)."""
+    found = await state.campaigns.knowing(campaign)
+    found.ranking_list(list_code)
+    await facts.caught_up(state.pool, state.log_ends)  # before the release: the entries as the log has them now
+
+    def answer(listed, events) -> Reply:
+        e = events[0]
+        body = {"list_code": e.list_code, "event_id": str(e.event_id), "reason": e.reason,
+                "corrections": [c.model_dump(mode="json") for c in e.corrections]}
+        if isinstance(e, ListPublished):
+            return Reply(201, {**body, "kind": "version", "version": e.version, "entries": len(e.entries),
+                               "released_on": e.released_on.isoformat() if e.released_on else None,
+                               "public_at": e.public_at.isoformat() if e.public_at else None})
+        assert isinstance(e, EntriesCorrected)
+        return Reply(201, {**body, "kind": "before_release", "version": None})
+
+    reply = await state.uow.run(correct_entries_step(found, CorrectEntries(list_code, reason, changes), req.now,
+                                                     req.who.actor(), answer), req.idem)
+    if reply.status == 201 and reply.body.get("kind") == "version":
         state.own.release_files.warm(state.pool, state.log_ends, found)
     return reply

@@ -146,9 +146,18 @@ async def notice_page(conn: asyncpg.Connection, campaign: Campaign, row: public.
                       **changes) -> NoticePage:
     lst = campaign.ranking_list(row.list_code)
     names = {d.code: d.name for d in lst.domains}
-    entries = tuple(NoticeEntry(i.nomination_id, i.title, i.domain, names.get(i.domain or ""), i.holder_org, i.unit_name)
-                    for i in await public.notice_items(conn, row, dict(nominating_bodies(campaign))))
-    return NoticePage(campaign.title, lst.name, row.opens_at, row.closes_at, entries,
+    corrections = tuple(await public.corrections_during(conn, row))
+    revoked = {c.nomination_id for c in corrections if c.revoked}
+    changed: dict[str, dict[str, str]] = {}
+    for c in corrections:
+        for f in c.changes:
+            changed.setdefault(c.nomination_id, {})[f.field] = f.after
+    entries = tuple(NoticeEntry(i.nomination_id, **{"title": i.title, "domain": i.domain,
+                                                    "domain_name": names.get(i.domain or ""), "holder_org": i.holder_org,
+                                                    "unit_name": i.unit_name, **changed.get(i.nomination_id, {})})
+                    for i in await public.notice_items(conn, row, dict(nominating_bodies(campaign)))
+                    if i.nomination_id not in revoked)
+    return NoticePage(campaign.title, lst.name, row.opens_at, row.closes_at, entries, corrections=corrections,
                       form_action=page_href(campaign.code, "notices", row.notice_id, "objections"),
                       accepting_objections=row.open_at(now), index_href=page_href(campaign.code),
                       order_note=ORDER_DECLARATION, **{"submission": uuid.uuid4().hex, **changes})

@@ -11,7 +11,8 @@ from uuid import UUID
 import asyncpg
 import orjson
 
-from .release.assemble import PublishedVersion
+from .release.assemble import PublishedVersion, corrections_of
+from .release.model import Correction
 from .views.release_facts import RELEASE_FACTS
 
 S = RELEASE_FACTS.schema
@@ -61,10 +62,11 @@ async def stamp(conn: asyncpg.Connection) -> int:
 async def versions(conn: asyncpg.Connection, campaign: str) -> list[PublishedVersion]:
     """Every published version, embargoed ones included (the routes show those to the secretariat only)."""
     rows = await conn.fetch(f"""SELECT campaign, list_code, version, version_event, published_at, released_on,
-                                       reason, entries, public_at FROM {S}.versions WHERE campaign = $1
+                                       reason, entries, public_at, corrections FROM {S}.versions WHERE campaign = $1
                                 ORDER BY list_code, version""", campaign)
     return [PublishedVersion(r["campaign"], r["list_code"], r["version"], r["version_event"], r["published_at"],
-                             r["released_on"], r["reason"] or "", tuple(orjson.loads(r["entries"])), r["public_at"])
+                             r["released_on"], r["reason"] or "", tuple(orjson.loads(r["entries"])), r["public_at"],
+                             tuple(orjson.loads(r["corrections"] or "[]")))
             for r in rows]
 
 
@@ -101,6 +103,15 @@ async def notice_items(conn: asyncpg.Connection, notice: NoticeRow,
     return [NoticeItem(str(n), r["title"] or "", r["domain"], r["holder_org"] or "", r["unit_id"] or "",
                        r["unit_name"] or (bodies or {}).get(r["unit_id"]) or r["unit_id"] or "")
             for n in notice.nominations if (r := found.get(n)) is not None]
+
+
+async def corrections_during(conn: asyncpg.Connection, notice: NoticeRow) -> list[Correction]:
+    """The corrections of the notice's list made before it closed (EntriesCorrected: before the release; those of
+    an earlier notice stand in a later one, as the release applies every one), in order."""
+    rows = await conn.fetch(f"""SELECT corrections FROM {S}.corrections WHERE campaign = $1 AND list_code = $2
+                                AND corrected_at < $3 ORDER BY corrected_at, correction_event""",
+                            notice.campaign, notice.list_code, notice.closes_at)
+    return [c for r in rows for c in corrections_of(orjson.loads(r["corrections"]))]
 
 
 async def plans(conn: asyncpg.Connection, campaign: str) -> list[PlanRow]:

@@ -10,7 +10,8 @@ from itertools import groupby
 
 import asyncpg
 
-from contracts.events import Event, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
+from contracts.events import (EntriesCorrected, Event, ListPublished, ObjectionFiled, ObjectionResolved,
+                             PublicNoticeOpened)
 from contracts.topics import PUBLISH
 from eventlog.verify.state_compare import StateTable
 from eventlog.verify.state_replay import from_events
@@ -19,7 +20,7 @@ from eventlog.verify.state_verify import ServiceState
 from . import store
 from .domain.evolve import evolve
 
-LIST_EVENTS = (PublicNoticeOpened, ObjectionFiled, ObjectionResolved, ListPublished)
+LIST_EVENTS = (PublicNoticeOpened, ObjectionFiled, ObjectionResolved, ListPublished, EntriesCorrected)
 
 
 def _list_of(e: Event) -> tuple[str, str] | None:
@@ -39,7 +40,8 @@ async def restore(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
 STATE = ServiceState(
     service="publish",
     topics=(PUBLISH,),
-    tables=(StateTable("publish.notices"), StateTable("publish.objections"), StateTable("publish.releases")),
+    tables=(StateTable("publish.notices"), StateTable("publish.objections"), StateTable("publish.releases"),
+            StateTable("publish.pending_corrections")),
     set_up=store.ensure_schema,
     apply=from_events("publish", restore),
     not_compared=((("publish.objection_clients",), "the objection rate limiter's window: per client address, "

@@ -52,3 +52,17 @@ CREATE TABLE IF NOT EXISTS publish.objection_clients (
     filed_at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS objection_clients_by_client ON publish.objection_clients (client, filed_at);
+
+-- What each version listed and what it corrected (JSON arrays of the event's entries and corrections):
+-- a correction after the release starts from the current version's entries.
+ALTER TABLE publish.releases ADD COLUMN IF NOT EXISTS entries text;
+ALTER TABLE publish.releases ADD COLUMN IF NOT EXISTS corrections text;
+
+-- Corrections made before a list's release (EntriesCorrected), in order, until a release carries them.
+CREATE TABLE IF NOT EXISTS publish.pending_corrections (
+    campaign   text NOT NULL,
+    list_code  text NOT NULL,
+    position   integer NOT NULL,
+    correction text NOT NULL,
+    PRIMARY KEY (campaign, list_code, position)
+);

@@ -15,7 +15,7 @@ from eventlog.write.idempotency import Reply
 from eventlog.write.unit_of_work import Command
 
 from . import facts, review_progress, store
-from .domain import notice, objections, release
+from .domain import corrections, notice, objections, release
 from .domain.evolve import evolve
 from .domain.model import ListState
 
@@ -88,4 +88,17 @@ def publish_list_step(campaign: Campaign, cmd: release.PublishList, now: datetim
 
     return Command(aggregates=[list_aggregate(campaign.code, cmd.list_code)], command=cmd, topic=PUBLISH,
                    load=_load(campaign.code, cmd.list_code), gather=gather, decide=release.decide,
+                   save=_save, answer=answer)
+
+
+def correct_entries_step(campaign: Campaign, cmd: corrections.CorrectEntries, now: datetime, actor: Actor,
+                         answer: Answer) -> Command:
+    async def gather(conn, state: ListState) -> release.ReleaseContext:
+        latest = state.latest_notice
+        # after the release a correction starts from the current version: the facts are not read then
+        found = await facts.entries(conn, latest.nominations) if latest and not state.published else {}
+        return release.ReleaseContext(now, campaign, actor, found)
+
+    return Command(aggregates=[list_aggregate(campaign.code, cmd.list_code)], command=cmd, topic=PUBLISH,
+                   load=_load(campaign.code, cmd.list_code), gather=gather, decide=corrections.decide,
                    save=_save, answer=answer)

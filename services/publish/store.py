@@ -8,10 +8,21 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 import asyncpg
+import orjson
+from pydantic import TypeAdapter
 
+from contracts.events import EntryCorrection, PublishedEntry
 from eventlog.ddl import apply_sql_file
 
 from .domain.model import ListState, Notice, Objection, Version
+
+_ENTRIES = TypeAdapter(tuple[PublishedEntry, ...])
+_CORRECTIONS = TypeAdapter(tuple[EntryCorrection, ...])
+_CORRECTION = TypeAdapter(EntryCorrection)
+
+
+def _json(values) -> str:
+    return orjson.dumps([v.model_dump(mode="json") for v in values]).decode()
 
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
@@ -27,15 +38,20 @@ async def load_list(conn: asyncpg.Connection, campaign: str, list_code: str) -> 
                                             note, resolved_at
                                      FROM publish.objections WHERE campaign = $1 AND list_code = $2
                                      ORDER BY filed_at, objection_id""", campaign, list_code)
-    versions = await conn.fetch("""SELECT version, event_id, published_at, nominations, public_at FROM publish.releases
-                                   WHERE campaign = $1 AND list_code = $2 ORDER BY version""", campaign, list_code)
+    versions = await conn.fetch("""SELECT version, event_id, published_at, nominations, public_at, entries, corrections
+                                   FROM publish.releases WHERE campaign = $1 AND list_code = $2 ORDER BY version""",
+                                campaign, list_code)
+    pending = await conn.fetch("""SELECT correction FROM publish.pending_corrections
+                                  WHERE campaign = $1 AND list_code = $2 ORDER BY position""", campaign, list_code)
     return ListState(
         campaign, list_code,
         notices=tuple(Notice(r["notice_id"], r["list_code"], r["opens_at"], r["closes_at"], tuple(r["nominations"]),
                              r["event_id"]) for r in notices),
         objections=tuple(Objection(**dict(r)) for r in objections),
-        versions=tuple(Version(r["version"], r["event_id"], r["published_at"], tuple(r["nominations"]), r["public_at"])
-                       for r in versions))
+        versions=tuple(Version(r["version"], r["event_id"], r["published_at"], tuple(r["nominations"]), r["public_at"],
+                               _ENTRIES.validate_json(r["entries"] or "[]"),
+                               _CORRECTIONS.validate_json(r["corrections"] or "[]")) for r in versions),
+        pending=tuple(_CORRECTION.validate_json(r["correction"]) for r in pending))
 
 
 async def notice_list(conn: asyncpg.Connection, notice_id: UUID) -> tuple[str, str] | None:
@@ -52,7 +68,7 @@ async def objection_list(conn: asyncpg.Connection, objection_id: UUID) -> tuple[
 
 async def save_list(conn: asyncpg.Connection, before: ListState, after: ListState) -> None:
     """What `after` changed of the list `before` was: notices opened, objections filed or resolved,
-    versions published (notices first: an objection refers to its notice)."""
+    versions published, corrections pending (notices first: an objection refers to its notice)."""
     opened = [n for n in after.notices if before.notice(n.notice_id) is None]
     if opened:
         await conn.executemany("""INSERT INTO publish.notices (notice_id, campaign, list_code, opens_at, closes_at,
@@ -74,9 +90,18 @@ async def save_list(conn: asyncpg.Connection, before: ListState, after: ListStat
     published = {v.version for v in before.versions}
     if new := [v for v in after.versions if v.version not in published]:
         await conn.executemany("""INSERT INTO publish.releases (campaign, list_code, version, event_id,
-                                  published_at, nominations, public_at) VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+                                  published_at, nominations, public_at, entries, corrections)
+                                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
                                [(after.campaign, after.list_code, v.version, v.event_id, v.published_at,
-                                 list(v.nominations), v.public_at) for v in new])
+                                 list(v.nominations), v.public_at, _json(v.entries), _json(v.corrections))
+                                for v in new])
+    if after.pending != before.pending:  # corrections made before the release, or carried by it
+        await conn.execute("DELETE FROM publish.pending_corrections WHERE campaign = $1 AND list_code = $2",
+                           after.campaign, after.list_code)
+        await conn.executemany("""INSERT INTO publish.pending_corrections (campaign, list_code, position, correction)
+                                  VALUES ($1, $2, $3, $4)""",
+                               [(after.campaign, after.list_code, i, c.model_dump_json())
+                                for i, c in enumerate(after.pending)])
 
 
 async def recent_objections(conn: asyncpg.Connection, client: str, now: datetime, window: timedelta) -> int:

@@ -9,6 +9,7 @@ conflict (its decide asks only whether the expert is on the roster)."""
 
 from __future__ import annotations
 
+from contracts.events import NominationWithdrawn
 from eventlog.http.front_door import ServiceState, WriteRequest
 from eventlog.write.idempotency import Reply
 
@@ -21,7 +22,8 @@ from .domain.evolve import evolve_target
 from .domain.final import RecordDecision, RecordSitting
 from .domain.plans import plan_defaults
 from .domain.targets import Target, managed_by
-from .steps import decision_step, score_step, screening_step, sitting_step, target_step
+from .domain.withdrawals import AnswerWithdrawal
+from .steps import decision_step, score_step, screening_step, sitting_step, target_step, withdrawal_step
 
 
 async def record_score(state: ServiceState, req: WriteRequest, cmd: RecordScore) -> Reply:
@@ -61,6 +63,18 @@ async def screen(state: ServiceState, req: WriteRequest, cmd: Screen) -> Reply:
                                               "event_id": str(events[0].event_id) if events else None})
 
     return await state.uow.run(screening_step(cmd, req.now, answer), req.idem)
+
+
+async def answer_withdrawal(state: ServiceState, req: WriteRequest, cmd: AnswerWithdrawal) -> Reply:
+    """A unit's request to withdraw during the review, granted (the nomination is withdrawn) or refused."""
+    def answer(withdrawal, events) -> Reply:
+        granted = isinstance(events[0], NominationWithdrawn) if events else withdrawal.answered.granted
+        return Reply(201 if events else 200, {
+            "nomination_id": str(cmd.nomination_id), "decision": "grant" if granted else "refuse",
+            "reason": events[0].reason if events else withdrawal.answered.reason,
+            "event_id": str(events[0].event_id) if events else None})
+
+    return await state.uow.run(withdrawal_step(cmd, req.now, answer), req.idem)
 
 
 async def return_for_correction(state: ServiceState, req: WriteRequest, cmd: ReturnForCorrection) -> Reply:

@@ -13,7 +13,7 @@ import asyncpg
 from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
                               FinalDecisionRecorded, NominationReturned, NominationScreened, PrelimResultsSubmitted,
                               PrelimScored, ReReviewClosed, ReReviewOpened, ReviewPlanConfirmed, ReviewPlanFiled,
-                              SeatShortfallRecorded)
+                              SeatShortfallRecorded, NominationWithdrawn, WithdrawalRefused)
 from contracts.topics import NOMINATIONS, REVIEW
 from eventlog.verify.state_compare import StateTable
 from eventlog.verify.state_replay import from_events
@@ -24,6 +24,7 @@ from .domain.evolve import evolve_decision, evolve_score, evolve_screening, evol
 from .domain.final import DecisionState
 from .domain.model import ScreeningState
 from .domain.targets import Target
+from .domain.withdrawals import WithdrawalState, evolve_withdrawal
 
 TARGET_EVENTS = (ReviewPlanFiled, ReviewPlanConfirmed, PrelimResultsSubmitted, PrelimScored, ExpertAssigned,
                  ExpertUnassigned, ConflictDeclared, SeatShortfallRecorded, ReReviewOpened, ReReviewClosed)
@@ -40,6 +41,8 @@ def _run_of(e: Event) -> str | None:
         return f"target:{e.key}"
     if isinstance(e, (NominationScreened, NominationReturned)):
         return "screening"
+    if isinstance(e, WithdrawalRefused) or (isinstance(e, NominationWithdrawn) and e.actor.role == "secretariat"):
+        return "withdrawal"  # a withdrawal the secretariat granted or refused (a unit's own is the intake's)
     return type(e).__name__ if isinstance(e, (ExpertScoreRecorded, FinalDecisionRecorded)) else None
 
 
@@ -53,6 +56,9 @@ async def restore(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
             await store.save_target(conn, before, evolve_target(before, run))
         elif isinstance(run[0], ExpertScoreRecorded):
             await _restore_scores(conn, run)
+        elif kind == "withdrawal":
+            loaded = await store.load_recorded_withdrawals(conn, {e.nomination_id for e in run})
+            await store.save_withdrawals(conn, _folded(run, loaded, WithdrawalState(None, True), evolve_withdrawal))
         elif kind == "screening":
             loaded = await store.load_recorded_screenings(conn, {e.nomination_id for e in run})
             await store.save_screenings(conn, _folded(run, loaded, ScreeningState(None, None), evolve_screening))
@@ -86,7 +92,7 @@ STATE = ServiceState(
     service="review",
     topics=(NOMINATIONS, REVIEW),
     tables=tuple(StateTable(f"review.{t}") for t in ("screenings", "returns", "targets", "seats", "shortfalls",
-                                                     "re_reviews", "scores", "ranked", "decisions")),
+                                                     "re_reviews", "scores", "ranked", "decisions", "withdrawals")),
     set_up=store.ensure_schema,
     apply=from_events("review", restore),
     not_compared=((("review.outbox", "review.idempotency"), "the write side's bookkeeping: events in flight, "

@@ -86,3 +86,13 @@ CREATE TABLE IF NOT EXISTS review.decisions (
     revision      integer NOT NULL,
     decision      jsonb NOT NULL
 );
+
+-- The secretariat's answer to a unit's request to withdraw a nomination during the review (one per nomination):
+-- granted (NominationWithdrawn) or refused (WithdrawalRefused).
+CREATE TABLE IF NOT EXISTS review.withdrawals (
+    nomination_id uuid PRIMARY KEY,
+    campaign      text NOT NULL,
+    granted       boolean NOT NULL,
+    reason        text NOT NULL,
+    event_id      uuid NOT NULL
+);

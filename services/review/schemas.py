@@ -42,6 +42,14 @@ class ReturnRequest(_Body):
     correction_due: date = Field(description="补正截止日期：推荐单位可在该日24:00（北京时间）前修改并重新提交")
 
 
+class WithdrawalAnswerRequest(_Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"decision": "grant", "reason": "经核实，同意推荐单位撤回。"},
+        {"decision": "refuse", "reason": "该推荐已完成初评，撤回理由不充分。"}]})
+    decision: Literal["grant", "refuse"] = Field(description="grant：同意撤回（该推荐退出评审）；refuse：不同意")
+    reason: str = Field(max_length=2000, description="决定的理由（必填）")
+
+
 class RosterEntry(_Body):
     expert_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     name: str = Field(min_length=1, max_length=100)

@@ -30,6 +30,7 @@ from .domain.final import DecisionState, RecordDecision, RecordSitting, SittingS
 from .domain.model import ScoreState, ScreeningState, TargetState
 from .domain.scores import decide_score
 from .domain.screening import decide_screening
+from .domain.withdrawals import AnswerWithdrawal, WithdrawalState, decide_withdrawal, evolve_withdrawal
 
 Answer = Callable[[object, list[Event]], Reply]
 
@@ -54,6 +55,17 @@ async def _save_sitting(conn, state: SittingState, events: list[Event]) -> None:
     after = evolve_sitting(state, events)
     unseen = DecisionState(None, False)
     await store.save_decisions(conn, [(state.decisions.get(n, unseen), d) for n, d in after.decisions.items()])
+
+
+async def _save_withdrawal(conn, state: WithdrawalState, events: list[Event]) -> None:
+    await store.save_withdrawals(conn, [(state, evolve_withdrawal(state, events))])
+
+
+def withdrawal_step(cmd: AnswerWithdrawal, now: datetime, answer: Answer) -> Command:
+    """A unit's request to withdraw, granted or refused: the nomination's withdrawal is the aggregate."""
+    return Command(aggregates=[f"withdrawal:{cmd.nomination_id}"], command=cmd, topic=NOMINATIONS,
+                   load=lambda conn: store.load_withdrawal(conn, cmd.nomination_id),
+                   context=ReviewContext(now), decide=decide_withdrawal, save=_save_withdrawal, answer=answer)
 
 
 def screening_step(cmd: Screen | ReturnForCorrection, now: datetime, answer: Answer) -> Command:

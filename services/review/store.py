@@ -23,6 +23,7 @@ from .domain.model import (NominationFacts, NominationStanding, PanelSeat, Ranke
                            Screening, ScreeningState, TargetState)
 from .domain.parties import parties_of
 from .domain.targets import Target
+from .domain.withdrawals import Answered, WithdrawalState
 
 V = "review_views"  # the projection's live schema
 
@@ -103,6 +104,33 @@ async def save_screenings(conn: asyncpg.Connection, changes: Iterable[tuple[Scre
             "INSERT INTO review.returns (nomination_id, campaign, round, correction_due_at, event_id) "
             "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (nomination_id) DO UPDATE SET round = EXCLUDED.round, "
             "correction_due_at = EXCLUDED.correction_due_at, event_id = EXCLUDED.event_id", returned)
+
+
+# --- withdrawals during the review ------------------------------------------------------------------
+
+async def load_withdrawal(conn: asyncpg.Connection, nomination_id: UUID) -> WithdrawalState:
+    facts = (await facts_of(conn, [nomination_id])).get(nomination_id)
+    requested = await conn.fetchval(f"SELECT withdrawal_requested_at IS NOT NULL FROM {V}.nominations "
+                                    "WHERE nomination_id = $1", nomination_id)
+    answered = (await load_recorded_withdrawals(conn, [nomination_id])).get(nomination_id)
+    return WithdrawalState(facts, bool(requested), answered.answered if answered else None)
+
+
+async def load_recorded_withdrawals(conn: asyncpg.Connection,
+                                    nomination_ids: Iterable[UUID]) -> dict[UUID, WithdrawalState]:
+    """The answers on record, without the nominations' facts (which a restore has not)."""
+    rows = await conn.fetch("SELECT nomination_id, campaign, granted, reason, event_id FROM review.withdrawals "
+                            "WHERE nomination_id = ANY($1::uuid[])", list(nomination_ids))
+    return {r["nomination_id"]: WithdrawalState(None, True, Answered(**dict(r))) for r in rows}
+
+
+async def save_withdrawals(conn: asyncpg.Connection,
+                           changes: Iterable[tuple[WithdrawalState, WithdrawalState]]) -> None:
+    new = sorted((a.answered.nomination_id, a.answered.campaign, a.answered.granted, a.answered.reason,
+                  a.answered.event_id) for b, a in changes if a.answered is not None and a.answered != b.answered)
+    if new:
+        await conn.executemany("INSERT INTO review.withdrawals (nomination_id, campaign, granted, reason, event_id) "
+                               "VALUES ($1, $2, $3, $4, $5)", new)
 
 
 # --- targets ---------------------------------------------------------------------------------------
@@ -294,7 +322,8 @@ async def load_decision(conn: asyncpg.Connection, nomination_id: UUID) -> Decisi
 async def load_decisions(conn: asyncpg.Connection, nomination_ids: Sequence[UUID]) -> dict[UUID, DecisionState]:
     """`load_decision` for many nominations in one statement (a committee sitting's)."""
     rows = await conn.fetch(f"""
-        SELECT i.nomination_id, r.target_key, d.decision, n.noticed_at IS NOT NULL AS noticed
+        SELECT i.nomination_id, r.target_key, d.decision, n.noticed_at IS NOT NULL AS noticed,
+               n.withdrawn_at IS NOT NULL AS withdrawn
         FROM unnest($1::uuid[]) AS i(nomination_id)
         LEFT JOIN review.ranked r ON r.nomination_id = i.nomination_id
         LEFT JOIN review.decisions d ON d.nomination_id = i.nomination_id
@@ -308,7 +337,7 @@ async def load_decisions(conn: asyncpg.Connection, nomination_ids: Sequence[UUID
             continue
         campaign, list_code, domain = row["target_key"].split(":", 2)
         states[row["nomination_id"]] = DecisionState(Target(campaign, list_code, domain or None), bool(row["noticed"]),
-                                                     last)
+                                                     last, bool(row["withdrawn"]))
     return states
 
 

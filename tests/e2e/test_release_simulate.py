@@ -35,7 +35,8 @@ async def test_simulated_release_agrees_with_the_files_the_page_and_the_views(re
     _assert_review(summary)
     release = summary["release"]
     assert summary["release_consistent"] and release["release_consistent"], release
-    assert release["checks"] == {"files": True, "versions": True, "page": True, "view": True, "rebuild": True}
+    assert release["checks"] == {"files": True, "versions": True, "page": True, "view": True, "correction": True,
+                                 "rebuild": True}
     assert release["problems"] == [] and release["unexpected"] == {}
     # Every nomination ranked in the preliminary results was decided; each target's top share selected.
     in_review = {k: t["in_review"] for k, t in summary["review"]["targets"].items()}
@@ -43,16 +44,20 @@ async def test_simulated_release_agrees_with_the_files_the_page_and_the_views(re
     chosen = selection(in_review, {k: k.split(":")[1] for k in in_review}, 0.1)
     assert {k: t["selected"] for k, t in release["targets"].items()} == chosen
     assert release["revised"] == 2 * REVISED_TARGETS
-    # The refusals provoked, each once: a vote short of its quorum, a decision under notice, a late objection.
-    assert release["refusals"] == {"no_quorum": 1, "notice_open": 1, "notice_closed": 1}
+    # The refusals provoked, each once: a vote short of its quorum, a decision under notice, a late objection, a
+    # revoked entry corrected again.
+    assert release["refusals"] == {"no_quorum": 1, "notice_open": 1, "notice_closed": 1, "entry_not_listed": 1}
     assert release["vote_rule"] == {"quorum": "2/3", "approval": "2/3"}
     # Seven notices; four named objections, the first upheld: its nomination alone leaves the release.
     assert release["notices"] == 7
     assert release["objections"] == {"filed": OBJECTIONS, "upheld": 1, "dismissed": OBJECTIONS - 1}
-    assert release["released"] == release["selected"] - 1
+    # The correction revoked one more of 先导技术榜 and renamed another.
+    assert (release["revoked"], release["renamed"]) == (1, 1)
+    assert release["released"] == release["selected"] - 2
     assert sum(lst["upheld"] for lst in release["lists"].values()) == 1
+    assert {code: lst["revoked"] for code, lst in release["lists"].items() if lst["revoked"]} == {"leading_tech": 1}
     for code, lst in release["lists"].items():
-        assert lst["released"] == lst["selected"] - lst["upheld"] == sum(lst["domains"].values()), code
+        assert lst["released"] == lst["selected"] - lst["upheld"] - lst["revoked"] == sum(lst["domains"].values()), code
     assert list(release["lists"]["leading_tech"]["domains"]) == [
         "electronic_info", "biomedicine", "equipment_manufacturing", "advanced_materials", "green_low_carbon",
         "industrial_foundation"]
@@ -69,7 +74,7 @@ def _assert_corrective_steps(summary: dict) -> None:
     review, release = summary["review"]["scenarios"], summary["release"]["scenarios"]
     assert {name: step["ok"] for name, step in {**review, **release}.items()} == {
         "returned": True, "hand_conflict": True, "shortfall": True, "re_review": True, "notice_outstanding": True,
-        "embargo": True}
+        "embargo": True, "correction": True}
     # A nomination returned for correction, amended after the deadline, resubmitted in time and passed.
     assert summary["review"]["screening"]["returned"] == 1
     assert (review["returned"]["correction_due_at"], review["returned"]["resubmitted_revision"]) == (
@@ -94,6 +99,11 @@ def _assert_corrective_steps(summary: dict) -> None:
     assert embargo["public_at"] == "2023-02-20T09:30:00+08:00"
     assert (embargo["public_before"], embargo["unit_before"], embargo["page_titles_before"]) == ({}, {}, 0)
     assert set(embargo["reads_before"].values()) == {404} and embargo["preview_before"] and embargo["public_at_meeting"]
+    # After the release: one entry renamed and another revoked, as version 2 under the same embargo (the files,
+    # versions, page and ranking view held to exactly that by the checks above; version 1 as it was).
+    correction = release["correction"]
+    assert (correction["list"], correction["version"], correction["embargo_kept"]) == ("leading_tech", 2, True)
+    assert correction["entries_after"] == correction["entries_before"] - 1 and correction["renamed"] != correction["revoked"]
 
 
 def _assert_review(summary: dict) -> None:

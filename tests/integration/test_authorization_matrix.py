@@ -104,6 +104,10 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(unit_own=200, unit_other=NF("nomination_not_found"), body_own=NF("nomination_not_found"),
              body_other=NF("nomination_not_found")),
         {"nomination_id": lambda w: w.nomination_w}, lambda w: {"json": {"reason": "经复核，撤回推荐。"}}),
+    ("intake", "POST", "/v1/nominations/{nomination_id}/withdrawal-request"): Row(  # the scenario's clock: collecting
+        only(unit_own=(409, "withdraw_directly"), unit_other=NF("nomination_not_found"),
+             body_own=NF("nomination_not_found"), body_other=NF("nomination_not_found")),
+        {"nomination_id": lambda w: w.nomination_a}, lambda w: {"json": {"reason": "成果已转让，申请撤回。"}}),
     ("intake", "POST", "/v1/nominations/{nomination_id}/resubmit"): Row(  # returned for correction in the scenario
         only(unit_own=200, unit_other=NF("nomination_not_found"), body_own=NF("nomination_not_found"),
              body_other=NF("nomination_not_found")),
@@ -144,6 +148,9 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("review", "POST", "/v1/review/nominations/{nomination_id}/return"): Row(
         only(secretariat=201), {"nomination_id": lambda w: w.nomination_t},
         lambda w: {"json": {"reasons": ["推荐表缺少推荐单位盖章页。"], "correction_due": "2022-11-30"}}),
+    ("review", "POST", "/v1/review/nominations/{nomination_id}/withdrawal"): Row(  # no request in the scenario
+        only(secretariat=(409, "no_withdrawal_request")), {"nomination_id": lambda w: w.nomination_a},
+        lambda w: {"json": {"decision": "grant", "reason": "同意撤回。"}}),
     ("review", "GET", "/v1/review/nominations/{nomination_id}/audit"): Row(
         only(secretariat=200), {"nomination_id": lambda w: w.nomination_a}, sees=audit_names_people),
     ("review", "GET", "/v1/review/campaigns/{campaign}/targets"): Row(
@@ -241,6 +248,10 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(secretariat=201), {**CAMPAIGN, "list_code": lambda w: LIST_N}),
     ("publish", "POST", PUB + "/lists/{list_code}/release"): Row(  # a correction of the published list
         only(secretariat=201), {**CAMPAIGN, "list_code": lambda w: LIST_P}, lambda w: {"json": {"reason": "更正单位名称。"}}),
+    ("publish", "POST", PUB + "/lists/{list_code}/corrections"): Row(  # version 3: one entry's title corrected
+        only(secretariat=201), {**CAMPAIGN, "list_code": lambda w: LIST_P}, lambda w: {"json": {
+            "reason": "更正名称。", "changes": [{"nomination_id": str(w.chains[LIST_P].nomination_id),
+                                               "title": "示例创新联合体（更正）", "reason": "推荐单位来函。"}]}}),
     ("publish", "GET", "/v1/rankings/nominations"): Row(
         only(anonymous=(401, "unauthenticated"), unit_own=200, unit_other=200, body_own=200, body_other=200,
              secretariat=200), sees=ranking_scope),

@@ -2,7 +2,8 @@
 先导技术榜's release for the annual meeting (2023-02-20 09:30 Beijing time). Until then the public is
 answered as if it were not released (404, the page and every file), while the secretariat previews the
 list, its files and its page; at that instant, with no further command, they are public. The clock is the
-service's injectable one, moved by the test. A bad schedule is refused and writes nothing."""
+service's injectable one, moved by the test. A bad schedule is refused and writes nothing. An entry revoked by a
+correction under the embargo reads revoked in the ranking view from the meeting on, and to the secretariat before."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from datetime import datetime, timedelta
 
 from contracts.events import ListPublished
 from contracts.topics import PUBLISH
+from services.publish.views import RANKINGS
 from tests.integration.publish_support import publish_2022  # noqa: F401  (fixture)
 from tests.support.intake import OffsetWatch, events_of, wait_for
 from tests.support.kafka import read_topic
+from tests.support.projections import caught_up
 from tests.support.publish import AFTER_NOTICE, C, open_notice, secretariat
 
 MEETING = datetime.fromisoformat("2023-02-20T09:30:00+08:00")
@@ -85,3 +88,39 @@ async def test_a_schedule_in_the_past_or_without_a_time_zone_is_refused_and_writ
             assert (r.status_code, r.headers["content-type"]) == (422, "application/problem+json"), r.text
             assert r.json()["code"] == code and any("\u4e00" <= ch <= "\u9fff" for ch in r.json()["detail"]), r.text
         assert await watch.ends() == before
+
+
+async def test_an_entry_revoked_under_the_embargo_reads_revoked_only_from_the_meeting(publish_2022):
+    client, facts = publish_2022, publish_2022.facts
+    assert (await open_notice(client, "leading_tech")).status_code == 201
+    client.clock.at = AFTER_NOTICE
+    sec = secretariat(client.keys)
+    assert (await client.post(RELEASE, json={"public_at": MEETING.isoformat()}, headers=sec)).status_code == 201
+    bio_a = str(facts.bio_a.nomination_id)
+    r = await client.post(f"/v1/publish/campaigns/{C}/lists/leading_tech/corrections", headers=sec, json={
+        "reason": "撤销一项", "changes": [{"nomination_id": bio_a, "revoke": True, "reason": "经核查不符合条件。"}]})
+    assert r.status_code == 201, r.text
+    assert (r.json()["version"], datetime.fromisoformat(r.json()["public_at"])) == (2, MEETING)  # the embargo kept
+    await caught_up(RANKINGS)
+    callers = {"secretariat": sec, "unit": client.keys.headers("unit", "unit-a"),
+               "body": client.keys.headers("review_body", "cast_life_science_consortium")}
+
+    async def seen(who: str) -> tuple[str, list[str]]:
+        one = await client.get(f"/v1/rankings/nominations/{bio_a}", headers=callers[who])
+        found = await client.get("/v1/rankings/nominations", headers=callers[who],
+                                 params={"campaign": C, "status": "revoked"})
+        assert one.status_code == found.status_code == 200, (one.text, found.text)
+        return one.json()["status"], [i["nomination_id"] for i in found.json()["items"]]
+
+    # Before the meeting only the secretariat sees the revocation; the others see the entry as before the release.
+    client.clock.at = MEETING - timedelta(minutes=1)
+    assert await seen("secretariat") == ("revoked", [bio_a])
+    for who in ("unit", "body"):
+        assert await seen(who) == ("selected", []), who
+        r = await client.get("/v1/rankings/nominations", headers=callers[who],
+                             params={"campaign": C, "status": "selected"})
+        assert bio_a in [i["nomination_id"] for i in r.json()["items"]], who
+    # At the meeting, with no command: revoked for everyone who may read it.
+    client.clock.at = MEETING
+    for who in ("secretariat", "unit", "body"):
+        assert await seen(who) == ("revoked", [bio_a]), who

@@ -273,7 +273,7 @@ async def check_screening_queue(conn) -> None:
     assert page["items"][2] == {"nomination_id": str(N5), "unit_id": "unit-a", "target_key": GREEN,
                                 "list_code": "leading_tech", "domain": "green_low_carbon", "title": "成果5",
                                 "revision": 1, "submitted_at": at(5), "screening_state": "failed",
-                                "screening_reasons": ["材料不全"], "screened_at": at(22)}
+                                "screening_reasons": ["材料不全"], "screened_at": at(22), "withdrawal_request": None}
     pending = await q.screening_queue(conn, CAMPAIGN, 1, 10, "pending")
     assert (pending["total"], [i["nomination_id"] for i in pending["items"]]) == (1, [str(N6)])
 

@@ -72,6 +72,7 @@ RETURN, RETURNED = "/v1/review/nominations/{w.nomination_s}/return", "/v1/nomina
 DUE = {"reasons": ["推荐表缺少盖章页。"], "correction_due": "2022-11-30"}
 SCORE, CONFLICT = T1 + "/nominations/{w.nomination_a}/scores", T1 + "/nominations/{w.nomination_a}/conflict"
 PUB = f"/v1/publish/campaigns/{C}"
+FIX = PUB + "/lists/%s/corrections"
 OBJECT, PAGE_OBJECT = PUB + "/notices/{w.notice_open}/objections", f"/campaigns/{C}/notices/{{w.notice_open}}/objections"
 RESOLVE = PUB + "/objections/{w.objection}/resolution"
 
@@ -134,6 +135,19 @@ CASES = [
      "submission_closed", ("intake", CLOSED)),
     ("withdraw: oversized, chunked", "intake", "POST", NOMINATION + "/withdraw", "unit_own",
      CHUNKED(orjson.dumps({"reason": BIG})), 413, "payload_too_large"),
+    # --- intake: a request to withdraw during the review ----------------------------------------------------
+    ("withdrawal request: before the deadline", "intake", "POST", NOMINATION + "/withdrawal-request", "unit_own",
+     J({"reason": "申请撤回"}), 409, "withdraw_directly"),
+    ("withdrawal request: reason only spaces", "intake", "POST", NOMINATION + "/withdrawal-request", "unit_own",
+     J({"reason": "   "}), 422, "invalid_request", ("intake", CLOSED)),
+    ("withdrawal request: reason missing", "intake", "POST", NOMINATION + "/withdrawal-request", "unit_own", J({}),
+     422, "invalid_request", ("intake", CLOSED)),
+    ("withdrawal request: malformed JSON", "intake", "POST", NOMINATION + "/withdrawal-request", "unit_own",
+     RAW(b'{"reason": "x'), 400, "malformed_json", ("intake", CLOSED)),
+    ("withdrawal request: unknown nomination", "intake", "POST", f"/v1/nominations/{UNKNOWN}/withdrawal-request",
+     "unit_own", J({"reason": "申请撤回"}), 404, "nomination_not_found", ("intake", CLOSED)),
+    ("withdrawal request: withdrawn already", "intake", "POST", "/v1/nominations/{w.nomination_w}/withdrawal-request",
+     "unit_own", J({"reason": "申请撤回"}), 409, "already_withdrawn", ("intake", CLOSED)),
     # --- intake: a return for correction (退回补正) --------------------------------------------------------
     ("resubmit: not returned", "intake", "POST", NOMINATION + "/resubmit", "unit_own", None, 409, "not_returned"),
     ("resubmit: unknown nomination", "intake", "POST", f"/v1/nominations/{UNKNOWN}/resubmit", "unit_own", None, 404,
@@ -288,6 +302,18 @@ CASES = [
      "invalid_request"),
     ("return: unknown nomination", "review", "POST", f"/v1/review/nominations/{UNKNOWN}/return", "secretariat", J(DUE),
      404, "nomination_not_found"),
+    ("withdrawal answer: no request", "review", "POST", "/v1/review/nominations/{w.nomination_a}/withdrawal",
+     "secretariat", J({"decision": "grant", "reason": "同意撤回。"}), 409, "no_withdrawal_request"),
+    ("withdrawal answer: unknown nomination", "review", "POST", f"/v1/review/nominations/{UNKNOWN}/withdrawal",
+     "secretariat", J({"decision": "refuse", "reason": "不同意。"}), 404, "nomination_not_found"),
+    ("withdrawal answer: withdrawn already", "review", "POST", "/v1/review/nominations/{w.nomination_w}/withdrawal",
+     "secretariat", J({"decision": "grant", "reason": "同意撤回。"}), 409, "already_withdrawn"),
+    ("withdrawal answer: unknown decision", "review", "POST", "/v1/review/nominations/{w.nomination_a}/withdrawal",
+     "secretariat", J({"decision": "maybe", "reason": "再议。"}), 422, "invalid_request"),
+    ("withdrawal answer: reason missing", "review", "POST", "/v1/review/nominations/{w.nomination_a}/withdrawal",
+     "secretariat", J({"decision": "grant"}), 422, "invalid_request"),
+    ("withdrawal answer: NUL in the reason", "review", "POST", "/v1/review/nominations/{w.nomination_a}/withdrawal",
+     "secretariat", J({"decision": "grant", "reason": "同\u0000意"}), 422, "invalid_request"),
     ("return: screened already", "review", "POST", "/v1/review/nominations/{w.nomination_a}/return", "secretariat",
      J(DUE), 409, "already_screened"),
     ("return: a withdrawn nomination", "review", "POST", "/v1/review/nominations/{w.nomination_w}/return",
@@ -497,7 +523,48 @@ CASES = [
      J({"reason": "更正", "public_at": "2023-02-20T09:30:00"}), 422, "invalid_request"),
     ("release: public_at in the past", "publish", "POST", PUB + f"/lists/{LIST_P}/release", "secretariat",
      J({"reason": "更正", "public_at": "2022-01-01T00:00:00+08:00"}), 422, "public_at_past"),
+    # --- publish: corrections of a list's entries (LIST_P published, LIST_O under notice, LIST_N without one) ------
+    ("correction: no reason", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, reason=" ")), 422, "reason_required"),
+    ("correction: no changes", "publish", "POST", FIX % LIST_P, "secretariat", J({"reason": "更正", "changes": []}),
+     422, "changes_required"),
+    ("correction: a change without its reason", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J({"reason": "更正", "changes": [{"nomination_id": str(w.chains[LIST_P].nomination_id), "title": "新"}]}),
+     422, "invalid_request"),
+    ("correction: a change's reason empty", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"reason": ""})), 422, "reason_required"),
+    ("correction: not on the list", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"nomination_id": UNKNOWN})), 422, "entry_not_listed"),
+    ("correction: another list's entry", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"nomination_id": str(w.chains[LIST_O].nomination_id)})), 422, "entry_not_listed"),
+    ("correction: nothing changed", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"title": "示例创新联合体"})), 422, "nothing_changed"),
+    ("correction: nothing named", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"title": None})), 422, "nothing_changed"),
+    ("correction: a blank title", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"title": " \u200b "})), 422, "fact_invalid"),
+    ("correction: revoked and changed at once", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"revoke": True})), 422, "revoke_with_changes"),
+    ("correction: one entry twice", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J({**fix(w), "changes": fix(w)["changes"] * 2}), 422, "duplicate_change"),
+    ("correction: NUL in the title", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J(fix(w, change={"title": "新\u0000名称"})), 422, "invalid_request"),
+    ("correction: unknown field", "publish", "POST", FIX % LIST_P, "secretariat",
+     lambda w: J({**fix(w), "force": True}), 422, "invalid_request"),
+    ("correction: malformed JSON", "publish", "POST", FIX % LIST_P, "secretariat", RAW(b"{changes}"), 400,
+     "malformed_json"),
+    ("correction: no notice", "publish", "POST", FIX % LIST_N, "secretariat",
+     lambda w: J(fix(w, change={"nomination_id": str(w.chains[LIST_N].nomination_id)})), 409, "no_notice"),
+    ("correction: unknown list", "publish", "POST", FIX % "best_cakes", "secretariat", lambda w: J(fix(w)), 422,
+     "unknown_list"),
 ]
+
+
+def fix(w: World, reason: str = "更正名称。", change: dict | None = None) -> dict:
+    """A correction of LIST_P's entry's title, with `change` laid over it (None: a field left out)."""
+    one = {"nomination_id": str(w.chains[LIST_P].nomination_id), "title": "示例创新联合体（更正）", "reason": "来函更正。",
+           **(change or {})}
+    return {"reason": reason, "changes": [{k: v for k, v in one.items() if v is not None}]}
 
 
 async def prepare(services, world: World) -> None:

@@ -1,6 +1,7 @@
 """A small kczg-2022 run through all four services in-process (real Kafka and PostgreSQL, one clock the
 scenario moves): registry, nominations with every quota outcome, an applicant's stage, screening, a
-plan with conflicts, scores, results, final decisions, a notice with objections, and the release.
+plan with conflicts, scores, results, final decisions, a refused request to withdraw, a notice with objections,
+a correction before the release, the release and a correction after it.
 What each service keeps afterwards is in `EXPECTED_ROWS`."""
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ EXPECTED_ROWS = {
     "review.screenings": 3, "review.returns": 1, "review.targets": 1, "review.seats": 7, "review.shortfalls": 0,
     "review.re_reviews": 0, "review.scores": 4, "review.ranked": 2,
     "review.decisions": 2,
-    "publish.notices": 1, "publish.objections": 2, "publish.releases": 1,
+    # a1's request to withdraw, refused
+    "review.withdrawals": 1,
+    # a1 corrected before the release (carried by version 1: nothing pending) and after it (version 2)
+    "publish.notices": 1, "publish.objections": 2, "publish.releases": 2, "publish.pending_corrections": 0,
 }
 
 
@@ -173,6 +177,12 @@ async def review(run: Run) -> None:
                  json={"form": _nomination("advanced_materials", "改投先进材料b2（补正）")["form"]})
     await run.ok("intake", "POST", f"/v1/nominations/{run.ids['b2']}/resubmit", headers=unit_b)
     await _screening(run, "b2", "unit-b", "resubmitted")
+    # unit-a asks to withdraw a1 during the review; the secretariat refuses (a1 stays in review).
+    await run.ok("intake", "POST", f"/v1/nominations/{run.ids['a1']}/withdrawal-request", headers=run.h("unit", "unit-a"),
+                 json={"reason": "申请撤回"})
+    await views_show(run.db, "SELECT count(*) FROM review_views.nominations WHERE withdrawal_requested_at IS NOT NULL", 1)
+    await run.ok("review", "POST", f"/v1/review/nominations/{run.ids['a1']}/withdrawal", 201, headers=secretariat,
+                 json={"decision": "refuse", "reason": "已进入评审，不同意撤回。"})
     body = run.h("review_body", LIFE)
     await run.ok("review", "PUT", BIO + "/plan", 201, headers=body,
                  json=plan_body(roster(4, conflicted_with=UNITS["unit-a"][0]), per_item=2))
@@ -217,6 +227,10 @@ async def publish(run: Run) -> None:
         r = await run.ok("publish", "POST", f"/v1/publish/campaigns/{C}/notices/{notice['notice_id']}/objections",
                          201, json=objection(run.ids[name]))
         filed[name] = r["objection_id"]
+    # corrected during the notice (carried by the release), and after it (version 2)
+    await run.ok("publish", "POST", f"/v1/publish/campaigns/{C}/lists/leading_tech/corrections", 201,
+                 headers=secretariat, json={"reason": "更正", "changes": [
+                     {"nomination_id": run.ids["a1"], "holder_org": "更正后的持有单位", "reason": "来函更正"}]})
     run.clock.at = AFTER_NOTICE
     for name in ("a1", "a3"):
         await run.ok("publish", "POST", f"/v1/publish/campaigns/{C}/objections/{filed[name]}/resolution",
@@ -224,6 +238,11 @@ async def publish(run: Run) -> None:
     released = await run.ok("publish", "POST", f"/v1/publish/campaigns/{C}/lists/leading_tech/release", 201,
                             headers=secretariat)
     assert released["entries"] == 1, released
+    run.clock.at = AFTER_NOTICE + timedelta(hours=1)
+    corrected = await run.ok("publish", "POST", f"/v1/publish/campaigns/{C}/lists/leading_tech/corrections", 201,
+                             headers=secretariat, json={"reason": "更正名称", "changes": [
+                                 {"nomination_id": run.ids["a1"], "title": "更正后的名称", "reason": "笔误"}]})
+    assert (corrected["version"], corrected["entries"]) == (2, 1), corrected
 
 
 @asynccontextmanager

@@ -11,7 +11,8 @@ import pytest
 
 from contracts.campaign import load_builtin_campaign
 from contracts.errors import DomainError
-from contracts.events import Actor, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
+from contracts.events import (Actor, EntryCorrection, FactChange, ListPublished, ObjectionFiled, ObjectionResolved,
+                              PublicNoticeOpened)
 from contracts.identity import Identity
 from services.publish.domain import notice, objections, release
 from services.publish.domain.access import may_see, ranking_scope, review_targets
@@ -203,13 +204,20 @@ def test_a_release_is_refused(state, now, expected):
     assert code(exc) == expected
 
 
-def test_a_correction_is_the_next_version_and_needs_a_reason():
-    state = dataclasses.replace(noticed(1), versions=(Version(1, n(8), AFTER, (n(1),)),))
+def test_publishing_again_is_the_next_version_needs_a_reason_and_keeps_every_correction():
+    # version 1 corrected n(1)'s title and revoked n(2) (domain/corrections.py); the facts still say what they said
+    renamed = EntryCorrection(nomination_id=n(1), title="技术1", reason="笔误",
+                              changes=(FactChange(field="title", before="技术1", after="更正后的名称"),))
+    revoked = EntryCorrection(nomination_id=n(2), title="技术2", revoked=True, reason="不符合条件")
+    state = dataclasses.replace(noticed(1, 2, 3), versions=(
+        Version(1, n(8), AFTER, (n(1), n(3)), corrections=(renamed, revoked)),))
+    found = {n(i): facts(i) for i in (1, 2, 3)}
     with pytest.raises(DomainError) as exc:
-        publish(state, {n(1): facts(1)})
+        publish(state, found)
     assert code(exc) == "reason_required"
-    (e,) = publish(state, {n(1): facts(1, title="更正后的名称")}, reason="更正名称")
-    assert (e.version, e.reason, e.entries[0].title) == (2, "更正名称", "更正后的名称")
+    (e,) = publish(state, found, reason="重新发布")
+    assert (e.version, e.reason, e.corrections) == (2, "重新发布", ())
+    assert [(x.nomination_id, x.title) for x in e.entries] == [(n(1), "更正后的名称"), (n(3), "技术3")]
 
 
 def test_the_order_is_by_unit_name_code_points_then_unit_id_title_and_id():

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
-from contracts.events import (Actor, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened,
-                              PublishedEntry, list_key)
+from contracts.events import (Actor, EntriesCorrected, EntryCorrection, FactChange, ListPublished, ObjectionFiled,
+                              ObjectionResolved, PublicNoticeOpened, PublishedEntry, list_key)
 from services.publish.domain.evolve import evolve
 from services.publish.domain.model import ListState, Notice, Objection, Version
 
@@ -66,9 +66,28 @@ def test_each_published_version_is_kept_with_its_nominations():
     published = [ListPublished(event_id=n(9000 + v), occurred_at=at, **ENVELOPE, list_code="leading_tech",
                                entries=entries[:v], published_at=at, version=v) for v in (1, 2)]
     state = evolve(ListState("kczg-2022", "leading_tech"), published)
-    assert state == ListState("kczg-2022", "leading_tech", versions=(Version(1, n(9001), at, (n(2),)),
-                                                                     Version(2, n(9002), at, (n(2), n(1)))))
+    assert state == ListState("kczg-2022", "leading_tech", versions=(
+        Version(1, n(9001), at, (n(2),), entries=entries[:1]), Version(2, n(9002), at, (n(2), n(1)), entries=entries)))
     assert state.published
+
+
+def test_corrections_before_the_release_wait_for_it_and_the_release_carries_them():
+    at = OPENS + timedelta(days=40)
+    renamed = EntryCorrection(nomination_id=n(1), title="技术1", reason="笔误",
+                              changes=(FactChange(field="title", before="技术1", after="技术一"),))
+    revoked = EntryCorrection(nomination_id=n(2), title="技术2", revoked=True, reason="不符合条件")
+    state = evolve(ListState("kczg-2022", "leading_tech"), [
+        EntriesCorrected(event_id=n(9100), occurred_at=at, **ENVELOPE, list_code="leading_tech",
+                         corrections=(renamed,), reason="更正"),
+        EntriesCorrected(event_id=n(9101), occurred_at=at, **ENVELOPE, list_code="leading_tech",
+                         corrections=(revoked,), reason="撤销")])
+    assert state.pending == (renamed, revoked) and state.corrections_in_effect == (renamed, revoked)
+    entry = PublishedEntry(nomination_id=n(1), title="技术一", unit_id="unit-a")
+    released = evolve(state, [ListPublished(event_id=n(9001), occurred_at=at, **ENVELOPE, list_code="leading_tech",
+                                            entries=(entry,), published_at=at, corrections=(renamed, revoked))])
+    assert released.pending == ()
+    assert released.versions == (Version(1, n(9001), at, (n(1),), entries=(entry,), corrections=(renamed, revoked)),)
+    assert released.corrections_in_effect == (renamed, revoked)
 
 
 def test_no_events_leave_the_state_as_it_was():

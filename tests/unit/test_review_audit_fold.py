@@ -10,8 +10,9 @@ import orjson
 from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 
-from contracts.events import (Actor, ConflictDeclared, ExpertAssigned, ExpertUnassigned, NominationSubmitted,
-                              ObjectionFiled, PublicNoticeOpened, QuotaReserved, encode_event, list_key, target_key,
+from contracts.events import (Actor, ConflictDeclared, EntriesCorrected, EntryCorrection, ExpertAssigned,
+                              ExpertUnassigned, FactChange, ListPublished, NominationSubmitted, ObjectionFiled,
+                              PublicNoticeOpened, PublishedEntry, QuotaReserved, encode_event, list_key, target_key,
                               unit_key)
 from contracts.topics import NOMINATIONS, PUBLISH, QUOTA, REVIEW
 from eventlog.projection.placed import place
@@ -103,3 +104,23 @@ def test_an_actor_written_before_persons_reads_with_no_person() -> None:
     old["actor"] = {"role": "review_body", "id": "cast_advanced_materials_consortium"}
     rows = fold((REVIEW.name, 0, 0, orjson.dumps(old)))
     assert (rows[0]["actor_org"], rows[0]["actor_person"]) == ("cast_advanced_materials_consortium", None)
+
+
+def test_a_correction_reads_on_each_nomination_it_corrected_a_revoked_one_included() -> None:
+    secretariat = Actor(role="secretariat", id="kczg_secretariat", person="officer-2")
+    other = uuid4()
+    envelope = dict(campaign=C, key=list_key(C, "leading_tech"), actor=secretariat)
+    renamed = EntryCorrection(nomination_id=N, title="旧名称", reason="来函更正",
+                              changes=(FactChange(field="title", before="旧名称", after="新名称"),))
+    revoked = EntryCorrection(nomination_id=other, title="某技术", revoked=True, reason="不符合条件")
+    before = EntriesCorrected(occurred_at=AT, **envelope, list_code="leading_tech", corrections=(renamed,),
+                              reason="发布前更正")
+    version = ListPublished(occurred_at=AT + timedelta(days=1), **envelope, list_code="leading_tech",
+                            entries=(PublishedEntry(nomination_id=N, title="新名称", unit_id="unit-a"),),
+                            published_at=AT + timedelta(days=1), version=2, reason="撤销一项", corrections=(revoked,))
+    rows = fold(on(PUBLISH, 3, before), on(PUBLISH, 4, version))
+    assert [(UUID(r["nomination_id"]), r["event_type"], r["reasons"], orjson.loads(r["facts"])) for r in rows] == [
+        (N, "EntriesCorrected", ["发布前更正", "来函更正"], {"corrected": ["title"]}),
+        (N, "ListPublished", ["撤销一项"], {"version": 2}),
+        (other, "ListPublished", ["撤销一项", "不符合条件"], {"version": 2, "revoked": True})]
+    assert {r["actor_person"] for r in rows} == {"officer-2"}

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contracts.errors import DomainError
-from kczg.simulator.release.check import (Item, check_manifest, check_page, check_release_json, check_view,
+from kczg.simulator.release.check import (Item, check_correction, check_correction_notice, check_manifest, check_page,
+                                          check_release_json, check_view,
                                          declared_order)
 from kczg.simulator.release.scenarios import held_target, meeting
 from kczg.simulator.release.plan import (COMMITTEE, OBJECTIONS, Rule, objections, revisions, selection, short_vote,
@@ -67,7 +68,8 @@ def test_the_declared_order_is_domain_then_unit_name_by_code_points_then_id_then
 
 def test_the_check_catches_order_sha_page_and_view_disagreements():
     expected = {"lt": declared_order(["ele", "bio"], items()[:3])}
-    doc = {"lists": [{"list_code": "lt", "version": 1, "reason": None, "released_on": "2023-02-20", "entries": [
+    doc = {"lists": [{"list_code": "lt", "version": 1, "reason": None, "released_on": "2023-02-20", "corrections": [],
+                      "entries": [
         {"nomination_id": i.nomination_id, "title": i.title, "unit_id": i.unit_id, "domain": i.domain}
         for i in expected["lt"]]}]}
     found: list[str] = []
@@ -98,6 +100,34 @@ def test_the_check_catches_order_sha_page_and_view_disagreements():
     assert found == []
     check_view({"n1": "published", "n2": "published", "n3": "selected"}, {"n1"}, {"n2"}, {"n3"}, found)
     assert len(found) == 2
+
+
+CORRECTIONS = [
+    {"nomination_id": "n1", "title": "<b>甲</b>", "revoked": False, "reason": "笔误",
+     "changes": [{"field": "title", "before": "<b>甲</b>", "after": "<b>甲</b>（名称更正）"}]},
+    {"nomination_id": "n2", "title": "乙", "revoked": True, "reason": "不符合条件", "changes": []}]
+
+
+def test_the_correction_check_holds_version_1_and_2_to_exactly_the_correction():
+    before = items()[:2]
+    first = {"entries": [{"nomination_id": i.nomination_id, "title": i.title} for i in before], "corrections": []}
+    found: list[str] = []
+    check_correction(first, {"corrections": CORRECTIONS}, before, CORRECTIONS, found)
+    assert found == []
+    changed = {**first, "entries": [{**first["entries"][0], "title": "改"}, first["entries"][1]]}
+    check_correction(changed, {"corrections": CORRECTIONS[:1]}, before, CORRECTIONS, found)
+    assert len(found) == 2 and "version 1 changed" in found[0] and "version 2 corrections" in found[1]
+    # The check finds the entry's change and the revocation in the page's correction notice, escaped.
+    notice = ("<li>“&lt;b&gt;甲&lt;/b&gt;”：名称由“&lt;b&gt;甲&lt;/b&gt;”更正为“&lt;b&gt;甲&lt;/b&gt;（名称更正）”。原因：笔误</li>"
+              "<li>撤销“乙”。原因：不符合条件</li>")
+    found = []
+    check_correction_notice(notice, CORRECTIONS, found)
+    assert found == []
+    check_correction_notice(notice.replace("撤销", ""), CORRECTIONS, found)
+    assert len(found) == 1 and "撤销" in found[0]
+    found = []
+    check_view({"n1": "published", "n2": "published"}, {"n1"}, set(), set(), found, revoked={"n2"})
+    assert len(found) == 2  # n2 should read revoked, and it reads published without being released
 
 
 def test_the_held_domain_and_the_meeting_follow_the_seed_and_the_campaign():

@@ -48,8 +48,8 @@ def check_manifest(manifest: bytes, served: dict[str, bytes], versions: dict[str
 
 
 def check_release_json(doc: dict, expected: dict[str, list[Item]], versions: dict[str, int], reasons: dict[str, str],
-                       released_on: str, problems: list[str]) -> None:
-    """Every list with exactly the expected entries, in order; its version, reason and release day."""
+                       released_on: str, problems: list[str], corrections: dict[str, list[dict]] | None = None) -> None:
+    """Every list with exactly the expected entries, in order; its version, reason, corrections and release day."""
     shown = {lst["list_code"]: lst for lst in doc["lists"]}
     if list(shown) != list(expected):
         problems.append(f"release.json lists {list(shown)}, expected {list(expected)}")
@@ -69,6 +69,9 @@ def check_release_json(doc: dict, expected: dict[str, list[Item]], versions: dic
                             f"expected {versions[code]} ({reasons.get(code)})")
         if lst["released_on"] != released_on:
             problems.append(f"release.json {code}: released_on {lst['released_on']}, expected {released_on}")
+        if lst.get("corrections") != (corrections or {}).get(code, []):
+            problems.append(f"release.json {code}: corrections {lst.get('corrections')}, "
+                            f"expected {(corrections or {}).get(code, [])}")
 
 
 def check_page(page: str, expected: dict[str, list[Item]], unreleased: list[Item], private: list[str],
@@ -94,16 +97,40 @@ def check_page(page: str, expected: dict[str, list[Item]], unreleased: list[Item
 
 
 def check_view(statuses: dict[str, str], released: set[str], upheld: set[str], not_selected: set[str],
-               problems: list[str]) -> None:
-    """The ranking view: published exactly for the released, selected for the upheld, not_selected the rest."""
+               problems: list[str], revoked: set[str] = frozenset()) -> None:
+    """The ranking view: published exactly for the released, selected for the upheld, revoked for the revoked,
+    not_selected the rest."""
     want = {**{n: "not_selected" for n in not_selected}, **{n: "selected" for n in upheld},
-            **{n: "published" for n in released}}
+            **{n: "published" for n in released}, **{n: "revoked" for n in revoked}}
     wrong = {n: (statuses.get(n), s) for n, s in want.items() if statuses.get(n) != s}
     extra = {n for n, s in statuses.items() if s == "published" and n not in released}
     if wrong:
         problems.append(f"ranking view: {len(wrong)} statuses differ, e.g. {dict(list(wrong.items())[:3])}")
     if extra:
         problems.append(f"ranking view: published but not released {sorted(extra)[:3]}")
+
+
+def check_correction(version_1: dict, version_2: dict, before: list[Item], corrections: list[dict],
+                     problems: list[str]) -> None:
+    """Version 1 of the corrected list as it was released (nothing of the correction in it); version 2 carrying
+    exactly the corrections made."""
+    got = [(e["nomination_id"], e["title"]) for e in version_1.get("entries", [])]
+    if got != [(i.nomination_id, i.title) for i in before] or version_1.get("corrections") != []:
+        problems.append(f"version 1 changed by the correction: {len(got)} entries, corrections "
+                        f"{version_1.get('corrections')}")
+    if version_2.get("corrections") != corrections:
+        problems.append(f"version 2 corrections {version_2.get('corrections')}, expected {corrections}")
+
+
+def check_correction_notice(page: str, corrections: list[dict], problems: list[str]) -> None:
+    """The page's correction notice names each correction: the renamed title's change, the revoked entry."""
+    for c in corrections:
+        if c["revoked"]:
+            want = f"撤销“{escape(c['title'])}”。原因：{escape(c['reason'])}"
+        else:
+            want = "".join(f"由“{escape(f['before'])}”更正为“{escape(f['after'])}”" for f in c["changes"])
+        if want not in page:
+            problems.append(f"page: no correction notice {want[:80]!r}")
 
 
 def check_rebuild(served: dict[str, bytes], rebuilt: dict[str, bytes], problems: list[str]) -> None:

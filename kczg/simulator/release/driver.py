@@ -2,8 +2,8 @@
 review (a seeded committee vote per nomination; one vote short of its quorum refused, then carried; one 先导技术
 domain decided last, 先导技术榜's notice refused until then; a few decisions revised), each list's public notice
 (a decision after it opens refused), named objections from the public (one upheld, the rest dismissed; one after
-the close refused), the release of every list embargoed until the annual meeting, and one correction
-(the guarded and embargoed steps: scenarios.py). The services' clock moves through X-Kczg-Clock; kczg/simulator/release/verify.py then reads
+the close refused), the release of every list embargoed until the annual meeting, and one correction that
+renames one entry and revokes another (the guarded, embargoed and corrective steps: scenarios.py). The services' clock moves through X-Kczg-Clock; kczg/simulator/release/verify.py then reads
 what was published. The campaign (its domains' order, the release day) comes from the log.
 """
 
@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 from datetime import datetime, timedelta
 
 from kczg.simulator.intake.plan import title_of
 from kczg.simulator.release.check import Item, declared_order
-from kczg.simulator.release.plan import (CORRECTION, FINAL_AT, NOTES, NOTICE_AT, OBJECTED_AT, RESOLVED_AT,
+from kczg.simulator.release.plan import (FINAL_AT, NOTES, NOTICE_AT, OBJECTED_AT, RESOLVED_AT,
                                         REVISED_AT, REVISION_NOTE, ObjectionPlan, Rule, objections, revisions,
                                         selection, short_vote, vote)
-from kczg.simulator.release.scenarios import HELD_AT, embargo, held_target, meeting, refused_until_named
+from kczg.simulator.release.scenarios import HELD_AT, correction, embargo, held_target, meeting, refused_until_named
 from kczg.simulator.review.driver import SECRETARIAT, ReviewDriver
 
 SITTING = 2000  # decisions a sitting records at most here (the service takes up to 3,000 in one request)
@@ -52,6 +53,12 @@ class ReleaseDriver:
         self.scenario: dict[str, dict] = {}               # the guarded notice and the embargo (scenarios.py)
         self.meeting: datetime | None = None              # every list's release is public from then
         self.scheduled: dict[str, str] = {}               # list code -> public_at as the release answered
+        # The correction after the release (scenarios.correction): the entries before it, the new titles, the
+        # revoked, and the corrections as the list's version 2 must carry them.
+        self.before_correction: dict[str, list[Item]] = {}
+        self.retitled: dict[str, str] = {}
+        self.revoked: set[str] = set()
+        self.corrections: dict[str, list[dict]] = {}
 
     def sec(self, clock: str) -> dict[str, str]:
         return self.rd.auth(*SECRETARIAT, clock=clock)
@@ -156,9 +163,12 @@ class ReleaseDriver:
             await self.decide(nid, sel, REVISED_AT, "revised", REVISION_NOTE)
 
     def expected(self, list_code: str, leaving: set[str] = frozenset()) -> list[Item]:
+        """The list's entries in the declared order, as corrected: a revoked one gone, a renamed one in its place."""
         domains = [d.code for d in self.book.ranking_list(list_code).domains]
-        return declared_order(domains, [i for n, i in self.items.items()
-                                        if i.list_code == list_code and self.selected.get(n) and n not in leaving])
+        ordered = declared_order(domains, [i for n, i in self.items.items() if i.list_code == list_code
+                                           and self.selected.get(n) and n not in leaving and n not in self.revoked])
+        return [dataclasses.replace(i, title=self.retitled[i.nomination_id]) if i.nomination_id in self.retitled
+                else i for i in ordered]
 
     async def open_notices(self) -> None:
         for lst in self.book.lists:
@@ -229,7 +239,7 @@ class ReleaseDriver:
         return (closes + timedelta(hours=1, days=days)).isoformat()
 
     async def release(self) -> None:
-        """An objection after the close (refused), then every list; one corrected."""
+        """An objection after the close (refused), then every list; one corrected: an entry renamed, one revoked."""
         if self.objections:
             plan, _ = self.objections[-1]
             r = await self.post(f"{self.pub}/notices/{self.notices[plan.list_code]['notice_id']}/objections",
@@ -251,13 +261,7 @@ class ReleaseDriver:
                                          f"expected {len(self.expected(code, upheld))}")
         corrected = "leading_tech" if "leading_tech" in self.versions else next(iter(self.versions), None)
         if corrected:
-            r = await self.post(f"{self.pub}/lists/{corrected}/release", "correction", self.after_close(2),
-                                {"reason": CORRECTION}, 201)
-            if r.status_code == 201:
-                self.versions[corrected], self.reasons[corrected] = r.json()["version"], CORRECTION
-                kept = r.json()["public_at"] and datetime.fromisoformat(r.json()["public_at"]) == self.meeting
-                if not kept:  # the correction keeps the instant of the version it corrects
-                    self.problems.append(f"the correction of {corrected} is public at {r.json()['public_at']}")
+            await correction(self, corrected, upheld)
         await embargo(self)
 
     def public(self) -> dict[str, str]:

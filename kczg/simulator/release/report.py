@@ -10,9 +10,9 @@ from rich.table import Table
 
 from kczg.simulator.release.scenarios import SCENARIOS
 
-EXPECTED_REFUSALS = {"no_quorum": 1, "notice_open": 1, "notice_closed": 1}
-COLUMNS = ("ranked", "selected", "revised", "noticed", "objections", "upheld", "released", "version")
-CHECKS = ("files", "versions", "page", "view")
+EXPECTED_REFUSALS = {"no_quorum": 1, "notice_open": 1, "notice_closed": 1, "entry_not_listed": 1}
+COLUMNS = ("ranked", "selected", "revised", "noticed", "objections", "upheld", "revoked", "released", "version")
+CHECKS = ("files", "versions", "page", "view", "correction")
 
 
 def target_rows(rel) -> dict[str, dict]:
@@ -26,6 +26,7 @@ def target_rows(rel) -> dict[str, dict]:
         rows[key] = {"ranked": stats["ranked"], "selected": sum(bool(rel.selected.get(n)) for n in ids),
                      "revised": stats["revised"], "noticed": sum(n in noticed for n in ids),
                      "objections": objected[key], "upheld": sum(n in upheld for n in ids),
+                     "revoked": sum(n in rel.revoked for n in ids),
                      "released": sum(n in rel.published for n in ids),
                      "version": rel.versions.get(list_code, 0)}
     return rows
@@ -50,6 +51,7 @@ def release_report(rel) -> dict:
         "notices": len(rel.notices),
         "objections": {"filed": len(rel.objections), "upheld": upheld, "dismissed": len(rel.objections) - upheld},
         "released": sum(r["released"] for r in targets.values()), "released_on": rel.released_on,
+        "revoked": len(rel.revoked), "renamed": len(rel.retitled),
         "versions": dict(rel.versions), "corrections": dict(rel.reasons), "lists": lists, "targets": targets,
         "refusals": dict(sorted(rel.refusals.items())), "expected_refusals": EXPECTED_REFUSALS,
         "unexpected": dict(sorted(rel.unexpected.items())), "files": rel.files, "checks": rel.checks,
@@ -60,7 +62,7 @@ def release_report(rel) -> dict:
         not rel.problems and not rel.unexpected and dict(rel.refusals) == EXPECTED_REFUSALS
         and all(rel.checks.get(c) for c in wanted) and summary["decided"] == rel.planned["decided"]
         and summary["revised"] == rel.planned["revised"] and len(rel.objections) == rel.planned["objections"] > 0
-        and 0 < upheld < len(rel.objections) and bool(rel.reasons)
+        and 0 < upheld < len(rel.objections) and bool(rel.reasons) and len(rel.revoked) == len(rel.retitled) == 1
         and all(rel.scenario.get(name, {}).get("ok") for name in SCENARIOS))
     print_table(summary, lists, targets)
     return summary

@@ -1,5 +1,5 @@
-"""The release's guarded and embargoed steps, taken once each (issue 19), through the review and publish services'
-HTTP APIs and checked as they go against what the simulator decided itself:
+"""The release's guarded, embargoed and corrective steps, taken once each (issue 19), through the review and
+publish services' HTTP APIs and checked as they go against what the simulator decided itself:
 
 - a notice refused while one domain is outstanding: 先导技术榜's committee sits on every domain but one (the
   seed's); the secretariat's notice is refused `review_outstanding`, naming that domain and exactly its ranked
@@ -7,7 +7,12 @@ HTTP APIs and checked as they go against what the simulator decided itself:
 - an embargoed release: every list is released scheduled for the annual meeting (the release day, 09:30 in the
   campaign's time zone) and the correction keeps that instant. A minute before it, through the public routes
   with the services' injectable clock (X-Kczg-Clock), the public finds nothing released while the secretariat
-  previews every list; at the instant the public reads them, with no further command.
+  previews every list; at the instant the public reads them, with no further command;
+- a correction that changes one entry and revokes another: after the release, the secretariat corrects one entry's
+  title and revokes (撤销) another of 先导技术榜, each with its reason: version 2, under the same embargo; the
+  revoked entry corrected again is refused `entry_not_listed`. verify.py then holds the release files, the
+  versions, the page (with its correction notice) and the ranking view (the revoked entry `revoked`) to exactly
+  that change, and version 1 to what it was.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from datetime import datetime, time, timedelta
 
 from markupsafe import escape
 
-SCENARIOS = ("notice_outstanding", "embargo")
+from kczg.simulator.release.plan import CORRECTION, RENAME_REASON, RENAMED_SUFFIX, REVOKE_REASON
+
+SCENARIOS = ("notice_outstanding", "embargo", "correction")
 OUTSTANDING_AT, HELD_AT = "2022-12-12T10:00:00+08:00", "2022-12-13T10:00:00+08:00"
 MEETING_TIME = time(9, 30)   # the annual meeting's opening, on the release day
 SETTLE_S = 120
@@ -56,6 +63,44 @@ async def refused_until_named(rel, list_code: str, key: str, undecided: set[str]
             return
         await asyncio.sleep(0.5)
     rel.problems.append(f"the notice of {list_code} with {key} undecided: {r.status_code} {r.text[:300]}")
+
+
+async def correction(rel, code: str, upheld: set[str]) -> None:
+    """After the release: one entry of `code` renamed, another revoked (seeded), as version 2; then the revoked one
+    again, refused. What the answer says is checked here; what the services show, by verify.py."""
+    facts = rel.scenario.setdefault("correction", {"list": code, "ok": False})
+    listed = rel.expected(code, upheld)
+    if len(listed) < 2:
+        rel.problems.append(f"a correction of {code}: {len(listed)} entries released, two needed")
+        return
+    renamed, revoked = random.Random(f"{rel.seed}:correction").sample(listed, 2)
+    title = renamed.title[:200 - len(RENAMED_SUFFIX)] + RENAMED_SUFFIX
+    changes = [{"nomination_id": renamed.nomination_id, "title": title, "reason": RENAME_REASON},
+               {"nomination_id": revoked.nomination_id, "revoke": True, "reason": REVOKE_REASON}]
+    url = f"{rel.pub}/lists/{code}/corrections"
+    r = await rel.post(url, "correction", rel.after_close(2), {"reason": CORRECTION, "changes": changes}, 201)
+    if r.status_code != 201:
+        return
+    body = r.json()
+    rel.before_correction[code] = listed
+    rel.versions[code], rel.reasons[code] = body["version"], CORRECTION
+    rel.retitled[renamed.nomination_id], rel.revoked = title, {revoked.nomination_id}
+    rel.corrections[code] = [
+        {"nomination_id": renamed.nomination_id, "title": renamed.title, "revoked": False, "reason": RENAME_REASON,
+         "changes": [{"field": "title", "before": renamed.title, "after": title}]},
+        {"nomination_id": revoked.nomination_id, "title": revoked.title, "revoked": True, "reason": REVOKE_REASON,
+         "changes": []}]
+    kept = body["public_at"] is not None and datetime.fromisoformat(body["public_at"]) == rel.meeting
+    again = await rel.post(url, "correction_again", rel.after_close(2), {"reason": CORRECTION, "changes": [
+        {"nomination_id": revoked.nomination_id, "revoke": True, "reason": REVOKE_REASON}]}, 422)
+    if again.status_code == 422 and again.json().get("code") == "entry_not_listed":
+        rel.refusals["entry_not_listed"] += 1
+    facts.update(version=body["version"], renamed=renamed.nomination_id, revoked=revoked.nomination_id,
+                 entries_before=len(listed), entries_after=body["entries"], embargo_kept=kept,
+                 answered=(body["version"] == 2 and body["entries"] == len(listed) - 1 and kept
+                           and body["corrections"] == rel.corrections[code]))
+    if not facts["answered"]:
+        rel.problems.append(f"the correction of {code}: {facts} {body}")
 
 
 async def embargo(rel) -> None:

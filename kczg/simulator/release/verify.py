@@ -13,7 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from kczg.simulator.release.check import (check_manifest, check_page, check_rebuild, check_release_json, check_view)
+from kczg.simulator.release.check import (check_correction, check_correction_notice, check_manifest, check_page,
+                                          check_rebuild, check_release_json, check_view)
 
 SETTLE_S = 120
 
@@ -71,7 +72,8 @@ async def verify(rel) -> None:
     upheld = {p.nomination_id for p, _ in rel.objections if p.upheld}
     expected = {lst.code: rel.expected(lst.code, upheld) for lst in rel.book.lists if lst.code in rel.versions}
     released = {i.nomination_id for items in expected.values() for i in items}
-    unreleased = [i for n, i in rel.items.items() if n not in released]
+    # a revoked entry's title stays on the page in the correction notice, and only there (check_correction_notice)
+    unreleased = [i for n, i in rel.items.items() if n not in released and n not in rel.revoked]
     day = rel.book.timeline.release_planned_from.astimezone(rel.book.tz).date().isoformat()
     private = [p.contact for p, _ in rel.objections]
     rel.released_on = day
@@ -90,7 +92,8 @@ async def verify(rel) -> None:
         lists = json.loads(files["release.json"])["lists"]
         rel.published = {e["nomination_id"] for lst in lists for e in lst["entries"]}
         check_manifest(files["manifest.json"], files, rel.versions, day, found)
-        check_release_json(json.loads(files["release.json"]), expected, rel.versions, rel.reasons, day, found)
+        check_release_json(json.loads(files["release.json"]), expected, rel.versions, rel.reasons, day, found,
+                           rel.corrections)
         for name in ("release.json", "release.csv"):
             if any(c.encode() in files.get(name, b"") for c in private):
                 found.append(f"{name} carries an objector's contact")
@@ -122,11 +125,27 @@ async def verify(rel) -> None:
         for code, reason in rel.reasons.items():
             if f"更正说明：{reason}" not in html:
                 found.append(f"page: no correction note for {code}")
+        for code, corrections in rel.corrections.items():
+            check_correction_notice(html, corrections, found)
 
     await settled("page", rel, page, check_public)
     not_selected = {n for n, s in rel.selected.items() if not s}
     await settled("view", rel, lambda: statuses(rel),
-                  lambda got, found: check_view(got, released, upheld, not_selected, found))
+                  lambda got, found: check_view(got, released, upheld, not_selected, found, rel.revoked))
+
+    async def corrected_versions():
+        return {code: [(await rel.rd.ok("GET", f"{rel.pub}/lists/{code}/versions/{v}", f"{code} version {v}",
+                                        headers=rel.public())).json() for v in (1, 2)]
+                for code in rel.corrections}
+
+    def check_corrected(got, found):
+        for code, (first, second) in got.items():
+            check_correction(first, second, rel.before_correction[code], rel.corrections[code], found)
+
+    await settled("correction", rel, corrected_versions, check_corrected)
+    facts = rel.scenario.get("correction", {})
+    facts["ok"] = bool(facts.get("answered") and rel.corrections and rel.checks.get("correction")
+                       and all(rel.checks.get(c) for c in ("files", "versions", "page", "view")))
     if rel.rebuild:
         found: list[str] = []
         check_rebuild(files, await rebuilt(rel, found), found)

@@ -91,7 +91,15 @@ class ResubmitNomination:
     nomination_id: UUID
 
 
-NominationCommand = SubmitNomination | AmendNomination | WithdrawNomination | ResubmitNomination
+@dataclass(frozen=True)
+class RequestWithdrawal:
+    """After the deadline, during the review: the unit asks the secretariat to let it withdraw a nomination."""
+    by: Identity
+    nomination_id: UUID
+    reason: str
+
+
+NominationCommand = SubmitNomination | AmendNomination | WithdrawNomination | ResubmitNomination | RequestWithdrawal
 ApplicationCommand = SaveApplication | SendApplication | ReturnApplication | DeclineApplication | RecommendApplication
 
 

@@ -18,6 +18,8 @@ from contracts.events import (
     NominationResubmitted,
     NominationSubmitted,
     NominationWithdrawn,
+    WithdrawalRefused,
+    WithdrawalRequested,
 )
 
 ApplicationStatus = Literal["draft", "sent", "returned", "declined", "recommended"]
@@ -77,6 +79,11 @@ class NominationState:
     submitted_at: datetime | None = None
     updated_at: datetime | None = None
     resubmitted_round: int = 0                # the last return for correction the unit resubmitted
+    # A withdrawal asked for during the review: "requested" (pending) or "refused" (final); granted, it is
+    # `withdrawn`. The unit's reason, and the secretariat's answer to a refusal.
+    withdrawal: str | None = None
+    withdrawal_reason: str = ""
+    withdrawal_answer: str = ""
     screening: ScreeningOutcome | None = None  # the review's, projected beside the state (never saved with it)
 
     @property
@@ -139,4 +146,8 @@ def evolve_nomination(state: NominationState | None, event: Event) -> Nomination
             return replace(state, withdrawn=True, withdraw_reason=event.reason, updated_at=event.occurred_at)
         case NominationResubmitted() if state is not None and event.round > state.resubmitted_round:
             return replace(state, resubmitted_round=event.round, updated_at=event.occurred_at)
+        case WithdrawalRequested() if state is not None and state.withdrawal is None:
+            return replace(state, withdrawal="requested", withdrawal_reason=event.reason, updated_at=event.occurred_at)
+        case WithdrawalRefused() if state is not None:
+            return replace(state, withdrawal="refused", withdrawal_answer=event.reason, updated_at=event.occurred_at)
     return state

@@ -7,12 +7,13 @@ decide(state, command, context) -> events, as every aggregate in the house.
 from __future__ import annotations
 
 from contracts.errors import Conflict, DomainError
-from contracts.events import Event, NominationAmended, NominationSubmitted, NominationWithdrawn, unit_key
+from contracts.events import Event, NominationAmended, NominationSubmitted, NominationWithdrawn, WithdrawalRequested, unit_key
 from services.intake.forms import form_diff
 
 from . import corrections, rules
 from .access import own_nomination
-from .commands import AmendNomination, NominationCommand, ResubmitNomination, SubmitNomination, WithdrawNomination
+from .commands import (AmendNomination, NominationCommand, RequestWithdrawal, ResubmitNomination, SubmitNomination,
+                       WithdrawNomination)
 from .context import IntakeContext
 from .model import NominationState
 
@@ -27,6 +28,8 @@ def decide(state: NominationState | None, cmd: NominationCommand, context: Intak
             return decide_withdraw(state, cmd, context)
         case ResubmitNomination():
             return corrections.decide_resubmit(state, cmd, context)
+        case RequestWithdrawal():
+            return decide_withdrawal_request(state, cmd, context)
     raise TypeError(f"not a nomination command: {cmd!r}")
 
 
@@ -88,3 +91,27 @@ def decide_withdraw(state: NominationState | None, cmd: WithdrawNomination, cont
     return [NominationWithdrawn(
         occurred_at=now, campaign=state.campaign, key=unit_key(state.campaign, state.unit_id), actor=cmd.by.actor(),
         nomination_id=state.nomination_id, unit_id=state.unit_id, reason=cmd.reason.strip())]
+
+
+def decide_withdrawal_request(state: NominationState | None, cmd: RequestWithdrawal,
+                              context: IntakeContext) -> list[Event]:
+    """After the deadline the unit may no longer withdraw by itself: it asks, once, and the secretariat decides
+    (services/review/domain/withdrawals.py). Before the deadline it withdraws directly."""
+    state = own_nomination(state, cmd.by)
+    campaign, now = context.campaign, context.now
+    if state.withdrawn:
+        raise Conflict("该推荐已撤回。", code="already_withdrawn")
+    if now < campaign.timeline.collection_opens_at or campaign.submissions_open(now):
+        raise Conflict("网上申报截止前可直接撤回推荐（POST /v1/nominations/{id}/withdraw），无需申请。",
+                       code="withdraw_directly")
+    if state.withdrawal == "requested":
+        raise Conflict("已申请撤回该推荐，正待秘书处决定。", code="withdrawal_pending")
+    if state.withdrawal == "refused":
+        raise Conflict(f"秘书处已不同意撤回该推荐（{state.withdrawal_answer}），不能再次申请。",
+                       code="withdrawal_refused")
+    reason = cmd.reason.strip()
+    if not reason:
+        raise DomainError("申请撤回须说明理由。", code="reason_required", field="reason")
+    return [WithdrawalRequested(
+        occurred_at=now, campaign=state.campaign, key=unit_key(state.campaign, state.unit_id), actor=cmd.by.actor(),
+        nomination_id=state.nomination_id, unit_id=state.unit_id, reason=reason)]

@@ -41,6 +41,16 @@ async def withdraw_nomination(nomination_id: UUID, body: ReasonRequest, request:
     return answer(await handlers.withdraw_nomination(service_of(request), req, nomination_id, body.reason))
 
 
+@router.post("/v1/nominations/{nomination_id}/withdrawal-request", responses=problems(404, 409, 422, 503),
+             summary="申请撤回推荐（截止后、评审期间，须说明理由；由秘书处决定）")
+async def request_withdrawal(nomination_id: UUID, body: ReasonRequest, request: Request,
+                             req: WriteRequest = Depends(nominating)):
+    """After the deadline a unit no longer withdraws by itself: it asks, once, with a reason; the secretariat
+    grants (the nomination is withdrawn and leaves the review) or refuses. `GET /v1/nominations/{id}` shows
+    the request's state in `withdrawal`."""
+    return answer(await handlers.request_withdrawal(service_of(request), req, nomination_id, body.reason))
+
+
 @router.post("/v1/nominations/{nomination_id}/resubmit", responses=problems(404, 409, 422, 503),
              summary="退回补正后重新提交（补正期限前），重新进入形式审查")
 async def resubmit_nomination(nomination_id: UUID, request: Request, req: WriteRequest = Depends(nominating)):

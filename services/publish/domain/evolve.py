@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from contracts.events import Event, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
+from contracts.events import (EntriesCorrected, Event, ListPublished, ObjectionFiled, ObjectionResolved,
+                             PublicNoticeOpened)
 
 from .model import ListState, Notice, Objection, Version
 
@@ -34,8 +35,10 @@ def _evolve(state: ListState, e: Event) -> ListState:
             return replace(state, objections=tuple(
                 replace(o, upheld=e.upheld, note=e.note, resolved_at=e.occurred_at, resolution_event_id=e.event_id)
                 if o.objection_id == e.objection_id else o for o in state.objections))
+        case EntriesCorrected():
+            return replace(state, pending=(*state.pending, *e.corrections))
         case ListPublished():
             version = Version(e.version, e.event_id, e.published_at, tuple(x.nomination_id for x in e.entries),
-                              e.public_at)
-            return replace(state, versions=(*state.versions, version))
+                              e.public_at, tuple(e.entries), tuple(e.corrections))
+            return replace(state, versions=(*state.versions, version), pending=())
     return state

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from contracts.events import EntryCorrection, PublishedEntry
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -59,6 +61,8 @@ class Version:
     published_at: datetime
     nominations: tuple[UUID, ...]
     public_at: datetime | None = None   # embargoed until then (domain/embargo.py); None: public at once
+    entries: tuple[PublishedEntry, ...] = ()         # as published: what a later correction starts from
+    corrections: tuple[EntryCorrection, ...] = ()    # what this version corrected
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class ListState:
     notices: tuple[Notice, ...] = ()         # in the order they were opened
     objections: tuple[Objection, ...] = ()   # in the order they were filed
     versions: tuple[Version, ...] = ()       # ascending
+    pending: tuple[EntryCorrection, ...] = ()  # corrected before the release, which will carry them (EntriesCorrected)
 
     @property
     def latest_notice(self) -> Notice | None:
@@ -76,6 +81,11 @@ class ListState:
     @property
     def published(self) -> bool:
         return bool(self.versions)
+
+    @property
+    def corrections_in_effect(self) -> tuple[EntryCorrection, ...]:
+        """Every correction made to the list's entries, in the order made."""
+        return (*(c for v in self.versions for c in v.corrections), *self.pending)
 
     def open_notice(self, now: datetime) -> Notice | None:
         return next((n for n in reversed(self.notices) if n.open_at(now)), None)

@@ -7,18 +7,19 @@ rests on. They are grouped and ordered as order.py declares, and dated by the ca
 day (release_planned_from in the campaign's time zone), or, when the release is scheduled for an
 instant (embargo.py), by that instant's day. Publishing again is a correction: a new version, which
 must say why, and which stays under the embargo of the version it corrects unless scheduled itself.
+Every correction of the list's entries (corrections.py) stands in every later version.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
 from contracts.campaign import Campaign
 from contracts.errors import Conflict, DomainError
-from contracts.events import Actor, EntryTrace, Event, ListPublished, PublishedEntry, list_key
+from contracts.events import Actor, EntryCorrection, EntryTrace, Event, ListPublished, PublishedEntry, list_key
 
 from .model import EntryFacts, ListState
 from .objections import NOTE_LIMIT, clean
@@ -64,23 +65,51 @@ def decide(state: ListState, command: PublishList, context: ReleaseContext) -> l
                           code="reason_required", field="reason")
     if len(reason) > NOTE_LIMIT:
         raise DomainError(f"更正原因不超过 {NOTE_LIMIT} 字。", code="reason_too_long", field="reason")
-    public_at = _public_at(state, command, now, campaign)
-    upheld = {o.nomination_id for o in state.objections_to(notice.notice_id) if o.upheld}
-    missing = [n for n in notice.nominations if n not in context.facts]
-    if missing:
-        raise DomainError(f"尚未读到 {len(missing)} 项公示名单的推荐信息，请稍后再试。", code="entry_facts_missing",
-                          http_status=503)
-    listed = [context.facts[n] for n in notice.nominations
-              if n not in upheld and context.facts[n].selected and not context.facts[n].withdrawn]
-    entries = tuple(_entry(f, notice.event_id) for f in release_order(campaign, command.list_code, listed))
+    public_at = public_at_of(state, command, now, campaign)
+    # Every correction made so far stands: those of earlier versions and those made before this release.
+    entries = apply_corrections(listed_entries(state, context.campaign, command.list_code, context.facts),
+                                state.corrections_in_effect)
     return [ListPublished(
         list_code=command.list_code, entries=entries, published_at=now,
         version=state.versions[-1].version + 1 if state.versions else 1, reason=reason if state.published else "",
         released_on=public_at.astimezone(campaign.tz).date() if public_at else release_day(campaign),
-        public_at=public_at, occurred_at=now, campaign=campaign.code, key=list_key(campaign.code, command.list_code), actor=context.actor)]
+        public_at=public_at, corrections=state.pending, occurred_at=now, campaign=campaign.code,
+        key=list_key(campaign.code, command.list_code), actor=context.actor)]
 
 
-def _public_at(state: ListState, command: PublishList, now: datetime, campaign: Campaign) -> datetime | None:
+def listed_entries(state: ListState, campaign: Campaign, list_code: str,
+                   facts: Mapping[UUID, EntryFacts]) -> tuple[PublishedEntry, ...]:
+    """The entries the latest notice lists now, as the log's facts name them, in release order: its
+    nominations minus those with an upheld objection, deselected or withdrawn since (no correction applied)."""
+    notice = state.latest_notice
+    if notice is None:
+        return ()
+    upheld = {o.nomination_id for o in state.objections_to(notice.notice_id) if o.upheld}
+    missing = [n for n in notice.nominations if n not in facts]
+    if missing:
+        raise DomainError(f"尚未读到 {len(missing)} 项公示名单的推荐信息，请稍后再试。", code="entry_facts_missing",
+                          http_status=503)
+    listed = [facts[n] for n in notice.nominations if n not in upheld and facts[n].selected and not facts[n].withdrawn]
+    return tuple(_entry(f, notice.event_id) for f in release_order(campaign, list_code, listed))
+
+
+def apply_corrections(entries: tuple[PublishedEntry, ...],
+                      corrections: Iterable[EntryCorrection]) -> tuple[PublishedEntry, ...]:
+    """The entries as the corrections leave them, in their order: a revoked one gone, a corrected one with its
+    facts changed; the entries keep their places (the declared order is by unit name, and a corrected
+    name does not move an entry between versions: a correction changes only what it says)."""
+    revoked: set[UUID] = set()
+    changed: dict[UUID, dict[str, str]] = {}
+    for c in corrections:
+        if c.revoked:
+            revoked.add(c.nomination_id)
+        for change in c.changes:
+            changed.setdefault(c.nomination_id, {})[change.field] = change.after
+    return tuple(e.model_copy(update=changed[e.nomination_id]) if e.nomination_id in changed else e
+                 for e in entries if e.nomination_id not in revoked)
+
+
+def public_at_of(state: ListState, command: PublishList, now: datetime, campaign: Campaign) -> datetime | None:
     """The instant the version becomes public: as scheduled (later than now), else the embargo of the version
     it corrects while that still holds (a correction before the meeting does not release the list early)."""
     if command.public_at is not None:

@@ -16,7 +16,7 @@ from contracts.campaign import Campaign
 from contracts.events import ListPublished
 
 from ..domain.nominators import nominating_bodies
-from .model import EntryTrace, ListRelease, Release, ReleaseEntry
+from .model import Correction, EntryTrace, FactCorrected, ListRelease, Release, ReleaseEntry
 
 TRACE_FIELDS = (("nomination", "nomination_event_id"), ("quota", "quota_event_id"),
                 ("screening", "screening_event_id"), ("prelim", "prelim_event_id"),
@@ -36,12 +36,14 @@ class PublishedVersion:
     reason: str
     entries: tuple[Mapping[str, Any], ...]
     public_at: datetime | None = None   # embargoed until then (domain/embargo.py)
+    corrections: tuple[Mapping[str, Any], ...] = ()   # as the event's JSON has them
 
 
 def version_of(event: ListPublished) -> PublishedVersion:
-    document = event.model_dump(mode="json", include={"entries"})
+    document = event.model_dump(mode="json", include={"entries", "corrections"})
     return PublishedVersion(event.campaign, event.list_code, event.version, str(event.event_id), event.published_at,
-                            event.released_on, event.reason, tuple(document["entries"]), event.public_at)
+                            event.released_on, event.reason, tuple(document["entries"]), event.public_at,
+                            tuple(document["corrections"]))
 
 
 def current_versions(versions: Iterable[PublishedVersion]) -> dict[str, PublishedVersion]:
@@ -62,7 +64,8 @@ def list_release(campaign: Campaign, v: PublishedVersion) -> ListRelease:
     entries = tuple(_entry(e, domain_names, bodies) for e in v.entries)
     return ListRelease(campaign=campaign.code, campaign_title=campaign.title, list_code=v.list_code,
                        list_name=lst.name, version=v.version, reason=v.reason or None, released_on=released_on,
-                       event_id=v.event_id, entries=entries)
+                       event_id=v.event_id, entries=entries,
+                       corrections=tuple(_correction(c) for c in v.corrections))
 
 
 def release_of(campaign: Campaign, versions: Iterable[PublishedVersion]) -> Release | None:
@@ -70,6 +73,16 @@ def release_of(campaign: Campaign, versions: Iterable[PublishedVersion]) -> Rele
     current = current_versions(v for v in versions if v.campaign == campaign.code)
     lists = tuple(list_release(campaign, current[lst.code]) for lst in campaign.lists if lst.code in current)
     return Release(campaign.code, campaign.title, lists) if lists else None
+
+
+def corrections_of(documents: Iterable[Mapping[str, Any]]) -> tuple[Correction, ...]:
+    return tuple(_correction(c) for c in documents)
+
+
+def _correction(c: Mapping[str, Any]) -> Correction:
+    return Correction(nomination_id=str(c["nomination_id"]), title=c["title"], revoked=bool(c.get("revoked")),
+                      changes=tuple(FactCorrected(f["field"], f.get("before"), f["after"]) for f in c.get("changes", ())),
+                      reason=c["reason"])
 
 
 def _entry(e: Mapping[str, Any], domain_names: Mapping[str, str], bodies: Mapping[str, str]) -> ReleaseEntry:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .model import ListRelease, Release, ReleaseEntry
+from .model import Correction, ListRelease, Release, ReleaseEntry
 from .table import domain_groups
 
 FORMAT = "kczg-release/1"
@@ -20,13 +20,18 @@ def entry_document(e: ReleaseEntry, number: int) -> dict[str, Any]:
                       "prelim": list(t.prelim), "decision": list(t.decision), "notice": list(t.notice)}}
 
 
+def correction_document(c: Correction) -> dict[str, Any]:
+    return {"nomination_id": c.nomination_id, "title": c.title, "revoked": c.revoked, "reason": c.reason,
+            "changes": [{"field": f.field, "before": f.before, "after": f.after} for f in c.changes]}
+
+
 def list_document(lst: ListRelease) -> dict[str, Any]:
     entries = [entry_document(e, number) for group in domain_groups(lst.entries) for number, e in group.numbered()]
     return {"campaign": lst.campaign, "campaign_title": lst.campaign_title,
             "list_code": lst.list_code, "list_name": lst.list_name,
             "version": lst.version, "reason": lst.reason,
             "released_on": lst.released_on.isoformat(), "event_id": lst.event_id,
-            "entries": entries}
+            "entries": entries, "corrections": [correction_document(c) for c in lst.corrections]}
 
 
 def release_document(release: Release) -> dict[str, Any]:

@@ -37,6 +37,24 @@ class ReleaseEntry:
 
 
 @dataclass(frozen=True)
+class FactCorrected:
+    field: str                 # title, holder_org, unit_name
+    before: str | None
+    after: str
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What a version corrected of one entry, and why: facts changed, or the entry revoked (撤销)."""
+
+    nomination_id: str
+    title: str                 # the entry's title before the correction
+    revoked: bool
+    changes: tuple[FactCorrected, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class ListRelease:
     """One version of one published list; a correction is a new version with a reason."""
 
@@ -49,6 +67,7 @@ class ListRelease:
     released_on: date
     event_id: str                       # the ListPublished event this version comes from
     entries: tuple[ReleaseEntry, ...]   # grouped by domain, ordered by recommending unit
+    corrections: tuple[Correction, ...] = ()   # what this version corrected (made before it, for a first release)
 
 
 @dataclass(frozen=True)

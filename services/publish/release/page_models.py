@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from .model import ListRelease
+from .model import Correction, ListRelease
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,8 @@ class NoticePage:
     # organisation and contact are never written into a page, not even back to the one who typed them.
     form_values: dict[str, str] = field(default_factory=dict)
     order_note: str | None = None
+    # Corrections made during the notice (before the release): the entries show them applied, a revoked one gone.
+    corrections: tuple[Correction, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ their earlier versions and the release files, and an embargoed version only once
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import AwareDatetime, ConfigDict, Field
@@ -16,6 +17,7 @@ from eventlog.http.bodies import RequestBody
 from eventlog.http.problems import reply_response
 
 from .. import handlers, public
+from ..domain.corrections import MAX_CHANGES, EntryChange
 from ..domain.embargo import shown
 from ..domain.order import ORDER_DECLARATION
 from ..release.assemble import current_versions, list_release
@@ -42,6 +44,37 @@ async def publish_list(campaign: str, list_code: str, request: Request, body: Re
                        req: WriteRequest = Depends(secretariat_writing)):
     return reply_response(await handlers.publish_list(service_of(request), req, campaign, list_code, body.reason,
                                                       body.public_at))
+
+
+class EntryChangeBody(RequestBody):
+    model_config = ConfigDict(extra="forbid")
+    nomination_id: UUID
+    reason: str = Field(max_length=2000, description="该项更正或撤销的原因（必填）")
+    title: str | None = Field(default=None, max_length=1000, description="更正后的名称")
+    holder_org: str | None = Field(default=None, max_length=1000, description="更正后的持有单位")
+    unit_name: str | None = Field(default=None, max_length=1000, description="更正后的推荐单位名称")
+    revoke: bool = Field(default=False, description="true：撤销该项（不得同时更正其信息）")
+
+
+class CorrectionBody(RequestBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "更正一项成果名称，撤销一项经查实不符合条件的成果。", "changes": [
+            {"nomination_id": "6f1c1d0e-4b8a-4d5e-9b7a-2f0c8d1e5a01", "title": "高性能碳纤维复合材料",
+             "reason": "推荐单位来函更正名称笔误。"},
+            {"nomination_id": "0b8e3c52-29a4-4c1e-a3cf-3f8de2a7c9b4", "revoke": True,
+             "reason": "经核查，该成果存在知识产权纠纷。"}]}]})
+    reason: str = Field(max_length=2000, description="本次更正的原因（必填）")
+    changes: list[EntryChangeBody] = Field(max_length=MAX_CHANGES, description="逐项更正或撤销，各附原因")
+
+
+@router.post("/lists/{list_code}/corrections", status_code=201,
+             summary="更正榜单条目（秘书处）：名称、持有单位、推荐单位名称，或撤销；发布后即为新版本")
+async def correct_entries(campaign: str, list_code: str, body: CorrectionBody, request: Request,
+                          req: WriteRequest = Depends(secretariat_writing)):
+    changes = tuple(EntryChange(c.nomination_id, c.reason, c.title, c.holder_org, c.unit_name, c.revoke)
+                    for c in body.changes)
+    return reply_response(await handlers.correct_entries(service_of(request), req, campaign, list_code, body.reason,
+                                                         changes))
 
 
 @router.get("/lists", summary="已发布的榜单（当前版本）")

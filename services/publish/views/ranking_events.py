@@ -134,10 +134,16 @@ class PublishedEntry(msgspec.Struct, gc=False):
     nomination_id: str
 
 
+class EntryCorrection(msgspec.Struct, gc=False):
+    nomination_id: str
+    revoked: bool = False
+
+
 class ListPublished(ViewEvent, kw_only=True):
     published_at: datetime
     entries: tuple[PublishedEntry, ...]
     public_at: datetime | None = None
+    corrections: tuple[EntryCorrection, ...] = ()
 
 
 class OmittedTarget(msgspec.Struct, gc=False):

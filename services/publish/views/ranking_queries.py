@@ -58,15 +58,17 @@ class Visibility:
         if self.results_as_recorded is not None:
             args.append(list(self.results_as_recorded))
             results = f"(n.campaign = ANY(${len(args)}::text[]) OR {_NOTICED})"
+        revoked = None
         if self.release_seen_at is not None:
             args.append(self.release_seen_at)
-            released = f"n.public_from <= ${len(args)}"
-        status = "n.status" if results is None and released is None else f"({status_case('n.', released, results)})"
+            released, revoked = f"n.public_from <= ${len(args)}", f"n.revoked_from <= ${len(args)}"
+        status = ("n.status" if results is None and released is None
+                  else f"({status_case('n.', released, results, revoked)})")
         shown = {c: f"CASE WHEN {results} THEN n.{c} END" if results else f"n.{c}" for c in _RESULTS}
         published = f"CASE WHEN {released} THEN n.published_at END" if released else "n.published_at"
         columns = (f"{_FACTS}, {status} AS status, " + ", ".join(f"{e} AS {c}" for c, e in shown.items())
                    + f", {published} AS published_at")
-        return Shown(columns, status, shown["prelim_rank"], results, released)
+        return Shown(columns, status, shown["prelim_rank"], results, released, revoked)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Shown:
     rank: str                   # the preliminary rank as the caller sees it (the order)
     results: str | None         # when a row's results show (None: always)
     released: str | None        # when a published row shows as published (None: always)
+    revoked: str | None = None  # when a revoked row shows as revoked (None: always)
 
     def status_is(self, status: str, placeholder: str) -> str:
         """A row whose status as shown is `status` (bound at `placeholder`), written so the planner estimates
@@ -85,10 +88,13 @@ class Shown:
             return f"n.status = {placeholder}"
         if self.results is not None:  # a unit's own rows: few, whatever the plan
             return f"{self.status} = {placeholder}"
-        # Only the embargo moves a row from its stored status, and only a published one.
+        # Only the embargo moves a row from its stored status, and only a published or revoked one.
+        if status == "revoked":
+            return f"n.status = {placeholder} AND {self.revoked}"
         if status == "published":
-            return f"n.status = {placeholder} AND {self.released}"
-        return (f"(n.status = {placeholder} OR (n.status = 'published' AND ({self.released}) IS NOT TRUE "
+            return (f"((n.status = {placeholder} AND {self.released}) OR "
+                    f"(n.status = 'revoked' AND ({self.revoked}) IS NOT TRUE AND {self.status} = {placeholder}))")
+        return (f"(n.status = {placeholder} OR (n.status IN ('published', 'revoked') AND ({self.released}) IS NOT TRUE "
                 f"AND {self.status} = {placeholder}))")
 
 

@@ -48,24 +48,30 @@ PUBLISHED_AT = Least(C("published_at", "timestamptz"))
 # embargoed until the annual meeting, else the instant it was recorded). Before it only the secretariat sees
 # the nomination as published.
 PUBLIC_FROM = Least(C("public_from", "timestamptz"))
+# A published entry revoked (撤销) by a correction: from when the correcting version is public.
+REVOKED_FROM = Least(C("revoked_from", "timestamptz"))
 
 STATUSES = ("submitted", "reserved", "rejected", "screened", "screened_out", "scored", "recommended",
-            "selected", "not_selected", "withdrawn", "published")
+            "selected", "not_selected", "withdrawn", "published", "revoked")
 # What a unit reads instead of scored, recommended, selected or not_selected while its campaign keeps results
 # confidential until the public notice (rules.results_to_units): the review is under way, nothing more.
 UNDER_REVIEW = "under_review"
 SHOWN_STATUSES = (*STATUSES, UNDER_REVIEW)
 
 
-def status_case(row: str = "", released: str | None = None, results: str | None = None) -> str:
+def status_case(row: str = "", released: str | None = None, results: str | None = None,
+                revoked: str | None = None) -> str:
     """The status as SQL, from the row's independent columns (`row`: their prefix, e.g. "n."). `released`: an
-    SQL condition under which a published row shows as published (None: always); `results`: one under which
-    its preliminary results and decision show (None: always; otherwise they read as under review)."""
+    SQL condition under which a published row shows as published (None: always), `revoked` one under which a
+    revoked row shows as revoked (None: always); `results`: one under which its preliminary results and
+    decision show (None: always; otherwise they read as under review)."""
     r = row
     published = f"{r}published_at IS NOT NULL" + (f" AND {released}" if released else "")
+    revocation = f"{r}revoked_from IS NOT NULL" + (f" AND {revoked}" if revoked else "")
     confidential = (f"\n    WHEN NOT ({results}) AND ({r}selected IS NOT NULL OR {r}recommended_at IS NOT NULL "
                     f"OR {r}prelim_at IS NOT NULL) THEN '{UNDER_REVIEW}'") if results else ""
     return f"""CASE
+    WHEN {revocation} THEN 'revoked'
     WHEN {published} THEN 'published'
     WHEN {r}withdrawn_at IS NOT NULL THEN 'withdrawn'{confidential}
     WHEN {r}selected THEN 'selected'
@@ -84,7 +90,7 @@ _STATUS = f"status text GENERATED ALWAYS AS ({status_case()}) STORED"
 NOMINATIONS = ViewTable(
     "nominations", key=(C("nomination_id", "uuid"),),
     groups=(CONTENT, SUBMITTED_AT, SUBMITTED_CHANNELS, WITHDRAWN_AT, SCREENING, QUOTA, PRELIM, RECOMMENDATION, DECISION,
-            PUBLISHED_AT, PUBLIC_FROM),
+            PUBLISHED_AT, PUBLIC_FROM, REVOKED_FROM),
     generated=(_STATUS,),
     indexes=("CREATE INDEX {name}_by_target ON {table} (campaign, list_code, domain, status)",
              "CREATE INDEX {name}_by_unit ON {table} (campaign, unit_id)",

@@ -2,7 +2,8 @@
 
 Topic kczg.nominations carries each unit's registry events and its nominations; kczg.quota the
 quota decisions; kczg.review scores, preliminary results and final decisions; kczg.publish the
-lists' public notices (which targets each covers) and the published lists (when each entry is public); kczg.campaigns the campaign, whose bodies of separately organised lists are those
+lists' public notices (which targets each covers) and the published lists (when each entry is public, and
+when a correction revoked it); kczg.campaigns the campaign, whose bodies of separately organised lists are those
 lists' recommending units, named as units are. A nomination's channels are those its submission carried;
 for submissions that carried none (written before NominationSubmitted had `channels`), its unit's current ones
 (UnitRegistered / UnitChannelsChanged).
@@ -16,7 +17,7 @@ from eventlog.projection.view_table import micros
 
 from ..domain.nominators import nominating_bodies_of
 from . import ranking_events as ev
-from .ranking_tables import (CONTENT, DECISION, NOTICE, NOTICES, PRELIM, PUBLIC_FROM, PUBLISHED_AT,
+from .ranking_tables import (CONTENT, DECISION, NOTICE, NOTICES, PRELIM, PUBLIC_FROM, PUBLISHED_AT, REVOKED_FROM,
                              QUOTA as QUOTA_COLUMNS, RECOMMENDATION, SCREENING, SUBMITTED_AT, SUBMITTED_CHANNELS,
                              UNIT_CHANNELS, UNIT_NAME, UNITS, WITHDRAWN_AT, NOMINATIONS as NOMINATION_ROWS)
 
@@ -84,6 +85,9 @@ def list_published(view: ViewBatch, e: ev.ListPublished) -> None:
     for entry in e.entries:
         view.nominations.least(PUBLISHED_AT, entry.nomination_id, published_at)
         view.nominations.least(PUBLIC_FROM, entry.nomination_id, public_from)
+    for correction in e.corrections:  # revoked (撤销) by this version, from when it is public
+        if correction.revoked:
+            view.nominations.least(REVOKED_FROM, correction.nomination_id, public_from)
 
 
 def public_notice_opened(view: ViewBatch, e: ev.PublicNoticeOpened) -> None:
@@ -127,4 +131,4 @@ FOLDS = {
 
 RANKINGS = Projection(name="publish.rankings", schema="publish_rankings",
                       topics=(CAMPAIGNS, NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                      tables=(NOMINATION_ROWS, UNITS, NOTICES), folds=FOLDS, version=5)
+                      tables=(NOMINATION_ROWS, UNITS, NOTICES), folds=FOLDS, version=6)

@@ -157,6 +157,29 @@ class PublishedEntry(msgspec.Struct, gc=False):
     trace: EntryTrace | None = None
 
 
+class FactChange(msgspec.Struct, gc=False, omit_defaults=False):
+    field: str
+    after: str
+    before: str | None = None
+
+
+class EntryCorrection(msgspec.Struct, gc=False, omit_defaults=False):
+    nomination_id: str
+    title: str
+    reason: str
+    changes: tuple[FactChange, ...] = ()
+    revoked: bool = False
+
+
+class EntriesCorrected(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    campaign: str
+    list_code: str
+    reason: str
+    corrections: tuple[EntryCorrection, ...]
+
+
 class ListPublished(ViewEvent, kw_only=True):
     event_id: str
     campaign: str
@@ -167,3 +190,4 @@ class ListPublished(ViewEvent, kw_only=True):
     reason: str = ""
     released_on: date | None = None
     public_at: datetime | None = None
+    corrections: tuple[EntryCorrection, ...] = ()

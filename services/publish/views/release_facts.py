@@ -6,8 +6,9 @@
 - units: each recommending unit's name (a separately organised list's body too, as the campaign names it);
   plans: each body's filed review method per target;
   results: each target's submitted preliminary results (the nominations ranked), which the notice waits for;
-- notices: every PublicNoticeOpened; versions: every ListPublished, its entries as the event has them and
-  the instant it becomes public (an embargo).
+- notices: every PublicNoticeOpened; versions: every ListPublished, its entries and corrections as the event
+  has them and the instant it becomes public (an embargo); corrections: every EntriesCorrected (before a
+  release), which the notice page shows.
 
 The same pure folds serve the live view and every rebuild (eventlog.projection.engine), and every column
 group merges by a rule that commutes, so any interleaving of the four topics gives the same rows.
@@ -68,9 +69,15 @@ NOTICES = ViewTable("notices", key=(C("notice_id", "uuid"),), groups=(NOTICE,),
 
 VERSION = LatestBy((event_id("version_event"),),
                    (C("published_at", "timestamptz"), C("released_on", "date"), C("reason", "text"),
-                    C("entries", "text"), C("public_at", "timestamptz")))
+                    C("entries", "text"), C("public_at", "timestamptz"), C("corrections", "text")))
 VERSIONS = ViewTable("versions", key=(C("campaign", "text"), C("list_code", "text"), C("version", "integer")),
                      groups=(VERSION,))
+
+# Corrections made before a list's release (EntriesCorrected): the notice page shows them.
+CORRECTED = LatestBy((C("corrected_at", "timestamptz"),),
+                     (C("campaign", "text"), C("list_code", "text"), C("reason", "text"), C("corrections", "text")))
+CORRECTIONS = ViewTable("corrections", key=(C("correction_event", "uuid"),), groups=(CORRECTED,),
+                        indexes=("CREATE INDEX {name}_by_list ON {table} (campaign, list_code, corrected_at)",))
 
 RESERVE, RELEASE = 0, 1  # quota phases within one revision
 _entries_json = msgspec.json.Encoder()
@@ -141,7 +148,12 @@ def notice_opened(view: ViewBatch, e: ev.PublicNoticeOpened) -> None:
 def list_published(view: ViewBatch, e: ev.ListPublished) -> None:
     view.versions.latest(VERSION, (e.campaign, e.list_code, e.version), (e.event_id,),
                          (micros(e.published_at), e.released_on, e.reason, _entries_json.encode(e.entries).decode(),
-                          micros(e.public_at) if e.public_at else None))
+                          micros(e.public_at) if e.public_at else None, _entries_json.encode(e.corrections).decode()))
+
+
+def entries_corrected(view: ViewBatch, e: ev.EntriesCorrected) -> None:
+    view.corrections.latest(CORRECTED, e.event_id, (micros(e.occurred_at),),
+                            (e.campaign, e.list_code, e.reason, _entries_json.encode(e.corrections).decode()))
 
 
 FOLDS = {
@@ -160,8 +172,10 @@ FOLDS = {
     ev.ReviewPlanFiled: plan_filed,
     ev.PublicNoticeOpened: notice_opened,
     ev.ListPublished: list_published,
+    ev.EntriesCorrected: entries_corrected,
 }
 
 RELEASE_FACTS = Projection(name="publish.release_facts", schema="publish_facts",
                            topics=(CAMPAIGNS, NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                           tables=(ENTRIES, UNITS, PLANS, TARGET_RESULTS, NOTICES, VERSIONS), folds=FOLDS, version=3)
+                           tables=(ENTRIES, UNITS, PLANS, TARGET_RESULTS, NOTICES, VERSIONS, CORRECTIONS), folds=FOLDS,
+                           version=4)

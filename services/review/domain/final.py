@@ -35,6 +35,7 @@ class DecisionState:
     target: Target | None          # the nomination's target, if it is in submitted preliminary results
     on_notice: bool                # a public notice of its list listed it: its decision is final
     last: FinalDecisionRecorded | None = None
+    withdrawn: bool = False        # withdrawn since its results (a request the secretariat granted): out of review
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ def decide_decision(state: DecisionState, cmd: RecordDecision, context: ReviewCo
                     sitting_id: UUID | None = None) -> list[Event]:
     if state.target is None or state.target.campaign != context.campaign.code:
         raise Conflict("该推荐对象尚无已报送的初评结果，不能作出终评决定。", code="no_prelim_results")
+    if state.withdrawn:
+        raise Conflict("该推荐已撤回，退出评审，不能作出终评决定。", code="withdrawn")
     if state.on_notice:
         raise Conflict("该推荐已列入榜单公示名单，终评决定不能再修改。", code="notice_open")
     check_decision(cmd.selected, cmd.vote, vote_rule(context))

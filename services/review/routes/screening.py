@@ -1,4 +1,5 @@
-"""Formal screening (形式审查) by the secretariat: the queue of nominations holding a slot, and the verdict."""
+"""Formal screening (形式审查) by the secretariat: the queue of nominations holding a slot, and the verdict; and the
+secretariat's answer to a unit's request to withdraw a nomination during the review."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from eventlog.http.problems import reply_response
 
 from .. import handlers
 from ..domain.commands import ReturnForCorrection, Screen
-from ..schemas import ReturnRequest, ScreeningRequest
+from ..domain.withdrawals import AnswerWithdrawal
+from ..schemas import ReturnRequest, ScreeningRequest, WithdrawalAnswerRequest
 from ..views import review_queries
 from .common import campaign_of, problems, review_writer
 
@@ -50,3 +52,12 @@ async def return_for_correction(nomination_id: UUID, body: ReturnRequest, reques
                                 req: WriteRequest = Depends(secretariat_writing)):
     cmd = ReturnForCorrection(req.who, nomination_id, tuple(body.reasons), end_of_day(body.correction_due))
     return reply_response(await handlers.return_for_correction(service_of(request), req, cmd))
+
+
+@router.post("/v1/review/nominations/{nomination_id}/withdrawal", status_code=201,
+             responses={**problems(404, 409, 422), **ALREADY_SO},
+             summary="推荐单位评审期间申请撤回：同意（该推荐撤回、退出评审）或不同意，须说明理由")
+async def answer_withdrawal(nomination_id: UUID, body: WithdrawalAnswerRequest, request: Request,
+                            req: WriteRequest = Depends(secretariat_writing)):
+    cmd = AnswerWithdrawal(req.who, nomination_id, body.decision == "grant", body.reason)
+    return reply_response(await handlers.answer_withdrawal(service_of(request), req, cmd))

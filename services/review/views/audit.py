@@ -41,6 +41,8 @@ ROWS: dict[type[ev.ViewEvent], Callable[[Any], list[Row]]] = {
     ev.NominationSubmitted: lambda e: _one(e.nomination_id, title=e.title, revision=e.revision),
     ev.NominationAmended: lambda e: _one(e.nomination_id, revision=e.revision, changed=sorted(e.diff)),
     ev.NominationWithdrawn: lambda e: _one(e.nomination_id, e.reason),
+    ev.WithdrawalRequested: lambda e: _one(e.nomination_id, e.reason),
+    ev.WithdrawalRefused: lambda e: _one(e.nomination_id, e.reason),
     ev.NominationScreened: lambda e: _one(e.nomination_id, *e.reasons, passed=e.passed),
     ev.NominationReturned: lambda e: _one(e.nomination_id, *e.reasons, round=e.round,
                                           correction_due_at=e.correction_due_at),
@@ -70,8 +72,25 @@ ROWS: dict[type[ev.ViewEvent], Callable[[Any], list[Row]]] = {
                                       for n in e.nominations],
     ev.ObjectionFiled: lambda e: _one(e.nomination_id, e.grounds, objection_id=e.objection_id),
     ev.ObjectionResolved: lambda e: _one(e.nomination_id, e.note, objection_id=e.objection_id, upheld=e.upheld),
-    ev.ListPublished: lambda e: [(entry.nomination_id, (e.reason,), {"version": e.version}) for entry in e.entries],
+    ev.ListPublished: lambda e: _published(e),
+    ev.EntriesCorrected: lambda e: [(c.nomination_id, (e.reason, c.reason), _corrected(c)) for c in e.corrections],
 }
+
+
+def _corrected(c: ev.EntryCorrection) -> dict[str, Any]:
+    return {"revoked": True} if c.revoked else {"corrected": [f.field for f in c.changes]}
+
+
+def _published(e: ev.ListPublished) -> list[Row]:
+    """Each entry of the version; and each nomination it corrected (a revoked one is no longer an entry), once."""
+    corrected = {c.nomination_id: c for c in e.corrections}
+    rows: list[Row] = []
+    for entry in e.entries:
+        c = corrected.pop(entry.nomination_id, None)
+        rows.append((entry.nomination_id, (e.reason, c.reason if c else ""),
+                     {"version": e.version, **(_corrected(c) if c else {})}))
+    rows += [(n, (e.reason, c.reason), {"version": e.version, **_corrected(c)}) for n, c in corrected.items()]
+    return rows
 
 
 def _folding(rows_of: Callable[[Any], list[Row]]) -> Callable[[ViewBatch, Any, int], None]:
@@ -89,4 +108,4 @@ def _folding(rows_of: Callable[[Any], list[Row]]) -> Callable[[ViewBatch, Any, i
 # Topics in the order one instant's events follow each other across them: the unit's act, the quota
 # decision it causes, the review, the notice and release.
 AUDIT = PlacedProjection(name="review.audit", schema="review_audit", topics=(NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                         tables=(EVENTS,), folds={t: _folding(f) for t, f in ROWS.items()})
+                         tables=(EVENTS,), folds={t: _folding(f) for t, f in ROWS.items()}, version=2)

@@ -44,6 +44,14 @@ class NominationWithdrawn(_OnNomination, kw_only=True):
     reason: str
 
 
+class WithdrawalRequested(_OnNomination, kw_only=True):
+    reason: str
+
+
+class WithdrawalRefused(_OnNomination, kw_only=True):
+    reason: str
+
+
 class NominationScreened(_OnNomination, kw_only=True):
     passed: bool
     reasons: tuple[str, ...] = ()
@@ -169,7 +177,24 @@ class PublishedEntry(msgspec.Struct, gc=False):
     nomination_id: str
 
 
+class FactChange(msgspec.Struct, gc=False):
+    field: str
+
+
+class EntryCorrection(msgspec.Struct, gc=False):
+    nomination_id: str
+    reason: str
+    changes: tuple[FactChange, ...] = ()
+    revoked: bool = False
+
+
+class EntriesCorrected(_Audited, kw_only=True):
+    corrections: tuple[EntryCorrection, ...]
+    reason: str
+
+
 class ListPublished(_Audited, kw_only=True):
     entries: tuple[PublishedEntry, ...]
     version: int = 1
     reason: str = ""
+    corrections: tuple[EntryCorrection, ...] = ()

@@ -16,13 +16,14 @@ S = AUDIT.schema
 # What each event is, in Chinese, for the people reading the audit; `type` stays the machine code.
 EVENT_NAMES = {
     "NominationSubmitted": "推荐提交", "NominationAmended": "推荐修改", "NominationWithdrawn": "撤回推荐",
+    "WithdrawalRequested": "申请撤回", "WithdrawalRefused": "不同意撤回",
     "NominationScreened": "形式审查结论", "NominationReturned": "退回补正", "NominationResubmitted": "补正后重新提交",
     "QuotaReserved": "占用推荐名额", "QuotaRejected": "名额不足被拒", "QuotaReleased": "释放推荐名额",
     "ExpertAssigned": "分配评审专家", "ExpertUnassigned": "专家退出评审", "ConflictDeclared": "回避",
     "SeatShortfallRecorded": "评审专家不足", "ExpertScoreRecorded": "专家评分", "PrelimScored": "初评汇总",
     "ReReviewOpened": "启动复评", "ReReviewClosed": "结束复评", "PrelimResultsSubmitted": "报送初评结果",
     "FinalDecisionRecorded": "终评决定", "PublicNoticeOpened": "进入公示", "ObjectionFiled": "收到异议",
-    "ObjectionResolved": "异议处理", "ListPublished": "榜单发布",
+    "ObjectionResolved": "异议处理", "ListPublished": "榜单发布", "EntriesCorrected": "榜单条目更正",
 }
 ROLE_LABELS = {**ROLE_NAMES, "system": "系统"}
 

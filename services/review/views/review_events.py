@@ -74,6 +74,13 @@ class NominationWithdrawn(ViewEvent, kw_only=True):
     nomination_id: str
 
 
+class WithdrawalRequested(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    nomination_id: str
+    reason: str
+
+
 class NominationScreened(_OnNomination, kw_only=True):
     passed: bool
     reasons: tuple[str, ...] = ()

@@ -20,7 +20,8 @@ from . import review_events as ev
 from .review_tables import (ASSIGNMENT, ATTACHMENTS, CONFIRMATION, CONFLICT, CONTENT, DECISION, NOMINATIONS as
                             NOMINATION_ROWS, PANEL, PLAN, PRELIM, QUOTA as QUOTA_COLUMNS, RE_REVIEW, RESUBMITTED,
                             RESULTS, SCORE, SCREENING, SHORTFALL,
-                            SUBMITTED_AT, TARGET, TARGETS, UNIT_NAME, UNITS, WITHDRAWN_AT, NOTICE_OPENED, NOTICED, NOTICES)
+                            SUBMITTED_AT, TARGET, TARGETS, UNIT_NAME, UNITS, WITHDRAWN_AT, NOTICE_OPENED, NOTICED, NOTICES,
+                            WITHDRAWAL_REQUEST)
 
 RESERVE, RELEASE = 0, 1  # quota phases within one revision
 OPENED, CLOSED = 0, 1    # re-review phases within one instant
@@ -59,6 +60,10 @@ def nomination_screened(view: ViewBatch, e: ev.NominationScreened) -> None:
 def nomination_returned(view: ViewBatch, e: ev.NominationReturned) -> None:
     view.nominations.latest(SCREENING, e.nomination_id, (e.round, micros(e.occurred_at), e.event_id),
                             (None, list(e.reasons), micros(e.correction_due_at), e.round))
+
+
+def withdrawal_requested(view: ViewBatch, e: ev.WithdrawalRequested) -> None:
+    view.nominations.latest(WITHDRAWAL_REQUEST, e.nomination_id, (e.event_id,), (micros(e.occurred_at), e.reason))
 
 
 def nomination_resubmitted(view: ViewBatch, e: ev.NominationResubmitted) -> None:
@@ -172,6 +177,7 @@ FOLDS = {
     ev.NominationScreened: nomination_screened,
     ev.NominationReturned: nomination_returned,
     ev.NominationResubmitted: nomination_resubmitted,
+    ev.WithdrawalRequested: withdrawal_requested,
     ev.QuotaReserved: quota_reserved,
     ev.QuotaRejected: quota_rejected,
     ev.QuotaReleased: quota_released,
@@ -190,4 +196,4 @@ FOLDS = {
 }
 
 REVIEW_VIEWS = Projection(name="review.views", schema="review_views", topics=(NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                          tables=(NOMINATION_ROWS, TARGETS, PANEL, UNITS, NOTICES), folds=FOLDS, version=2)
+                          tables=(NOMINATION_ROWS, TARGETS, PANEL, UNITS, NOTICES), folds=FOLDS, version=3)

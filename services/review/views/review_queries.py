@@ -176,8 +176,11 @@ async def dossier(conn: asyncpg.Connection, nomination_id: str) -> dict | None:
 
 
 def _queued(r: asyncpg.Record) -> dict:
-    item = {k: r[k] for k in r.keys() if k != "correction_due_at"}
+    item = {k: r[k] for k in r.keys() if k not in ("correction_due_at", "withdrawal_requested_at", "withdrawal_reason")}
     item["screening_reasons"] = r["screening_reasons"] or []
+    # the unit asked to withdraw it (the secretariat answers at POST /v1/review/nominations/{id}/withdrawal)
+    item["withdrawal_request"] = None if r["withdrawal_requested_at"] is None else {
+        "requested_at": r["withdrawal_requested_at"], "reason": r["withdrawal_reason"]}
     if r["screening_state"] == "returned":
         item["correction_due_at"] = r["correction_due_at"].astimezone(BEIJING)  # as the deadline was given
     return item
@@ -189,7 +192,7 @@ async def screening_queue(conn: asyncpg.Connection, campaign: str, page: int, pa
     """Nominations holding a quota slot and not withdrawn, with their screening state; `status` filters
     (pending/passed/failed/returned, None for all), `list_code` and `domain` narrow to a list and domain, and
     `by_state` counts each state within them. A nomination returned for correction shows its deadline while
-    it awaits the unit's resubmission."""
+    it awaits the unit's resubmission; one its unit asked to withdraw, the request (`withdrawal_request`)."""
     if status is not None and status not in SCREENING_STATES:
         raise ValueError(f"unknown screening status {status!r}")
     where = (f"FROM {S}.nominations n WHERE n.campaign = $1 AND n.quota_outcome = 'reserved' "
@@ -205,7 +208,7 @@ async def screening_queue(conn: asyncpg.Connection, campaign: str, page: int, pa
         args.append(status)
     rows = await conn.fetch(f"SELECT n.nomination_id::text AS nomination_id, n.unit_id, n.target_key, n.list_code, "
                             "n.domain, n.title, n.revision, n.submitted_at, n.screening_state, n.screening_reasons, "
-                            f"n.screened_at, n.correction_due_at {where}"
+                            f"n.screened_at, n.correction_due_at, n.withdrawal_requested_at, n.withdrawal_reason {where}"
                             f"{f' AND n.screening_state = ${len(args)}' if status else ''} "
                             f"ORDER BY n.submitted_at, n.nomination_id {_slice(page, page_size)}", *args)
     items = [_queued(r) for r in rows]

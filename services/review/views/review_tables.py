@@ -43,6 +43,9 @@ SCREENING = LatestBy((C("screening_order", "integer"), *occurred("screened")),
 # The last return the unit resubmitted (by round): a returned nomination awaits screening again from then.
 RESUBMITTED = LatestBy((C("resubmitted_round", "integer"), event_id("resubmitted_event")),
                        (C("resubmitted_at", "timestamptz"),))
+# The unit asked to withdraw it during the review (once): the secretariat grants or refuses (review.withdrawals).
+WITHDRAWAL_REQUEST = LatestBy((event_id("withdrawal_request_event"),),
+                              (C("withdrawal_requested_at", "timestamptz"), C("withdrawal_reason", "text")))
 PRELIM = LatestBy(occurred("prelim"),
                   (C("prelim_aggregate", "numeric"), C("prelim_raw_sum", "numeric"), C("prelim_rank", "integer"),
                    C("prelim_expert_count", "integer"), C("prelim_method", "text"), C("prelim_divergent", "boolean")))
@@ -69,7 +72,7 @@ NOTICED = Least(C("noticed_at", "timestamptz"))
 NOMINATIONS = ViewTable(
     "nominations", key=(C("nomination_id", "uuid"),),
     groups=(CONTENT, ATTACHMENTS, SUBMITTED_AT, WITHDRAWN_AT, QUOTA, SCREENING, PRELIM, DECISION, RESUBMITTED,
-            SHORTFALL, RE_REVIEW, NOTICED),
+            SHORTFALL, RE_REVIEW, NOTICED, WITHDRAWAL_REQUEST),
     generated=("target_key text GENERATED ALWAYS AS (campaign || ':' || list_code || ':' || COALESCE(domain, '')) "
                "STORED",
                "in_review boolean GENERATED ALWAYS AS (quota_outcome IS NOT DISTINCT FROM 'reserved' "
