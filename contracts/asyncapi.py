@@ -46,13 +46,14 @@ class TopicContract:
 # THE table: which service writes and which reads each topic. "kczg-cli" is the operator CLI.
 CONTRACTS: tuple[TopicContract, ...] = (
     TopicContract(CAMPAIGNS, (ev.CampaignOpened, ev.CampaignTimelineChanged),
-                  publishers=("kczg-cli",), consumers=("intake", "quota", "review", "publish")),
+                  publishers=("kczg-cli",), consumers=("intake", "quota", "review", "publish", "notify")),
     TopicContract(NOMINATIONS, (ev.UnitRegistered, ev.UnitChannelsChanged, ev.NominationSubmitted,
                                 ev.NominationAmended, ev.NominationWithdrawn, ev.NominationScreened,
                                 ev.NominationReturned, ev.NominationResubmitted),
-                  publishers=("intake", "quota", "review"), consumers=("intake", "quota", "review", "publish")),
+                  publishers=("intake", "quota", "review"),
+                  consumers=("intake", "quota", "review", "publish", "notify")),
     TopicContract(QUOTA, (ev.QuotaReserved, ev.QuotaRejected, ev.QuotaReleased),
-                  publishers=("quota",), consumers=("intake", "review", "publish")),
+                  publishers=("quota",), consumers=("intake", "review", "publish", "notify")),
     TopicContract(APPLICATIONS, (ev.ApplicationSaved, ev.ApplicationSentToUnit, ev.ApplicationReturned,
                                  ev.ApplicationDeclined),
                   publishers=("intake",), consumers=("intake",)),
@@ -64,7 +65,7 @@ CONTRACTS: tuple[TopicContract, ...] = (
     TopicContract(PUBLISH, (ev.PublicNoticeOpened, ev.ObjectionFiled, ev.ObjectionResolved, ev.ListPublished),
                   publishers=("publish",), consumers=("intake", "review", "publish")),
     TopicContract(DEADLETTER, (DeadLetterRecord,),
-                  publishers=("intake", "quota", "review", "publish"), consumers=("kczg-cli",)),
+                  publishers=("intake", "quota", "review", "publish", "notify"), consumers=("kczg-cli",)),
 )
 
 

@@ -27,6 +27,8 @@ ActorRole = Literal["applicant", "unit", "review_body", "expert", "secretariat",
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 OrgId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Text = Annotated[str, Field(max_length=4000)]
+# An e-mail address as a registry collects it: something@somewhere.tld, no spaces (the mail server has the last word).
+EmailAddress = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
 class _Frozen(BaseModel):
@@ -113,6 +115,7 @@ class UnitRegistered(Event):
     unit_id: OrgId
     name: str = Field(min_length=1, max_length=200)
     channels: tuple[Code, ...]
+    contact_email: EmailAddress | None = None  # where the notifier writes to the unit; None: not given
 
 
 class UnitChannelsChanged(Event):

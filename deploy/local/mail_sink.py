@@ -2,7 +2,7 @@
 folder, and refuses (550) the addresses listed in the folder's refuse.txt — what development and the tests
 send mail to instead of the world.
 
-    python -m deploy.local.mail_sink FOLDER PORT
+    python -m deploy.local.mail_sink FOLDER PORT [HOST]    # HOST: 127.0.0.1 unless given
 
 Each message is stored as FOLDER/<id>.eml (ids 000001, 000002, … in the order received), the envelope
 recorded in front of it as X-Sink-Mail-From / X-Sink-Rcpt-To / X-Sink-Received-At headers; the file appears
@@ -72,7 +72,7 @@ async def serve(folder: Path, port: int, host: str = "127.0.0.1") -> None:
 def main(argv: list[str]) -> int:
     folder, port = Path(argv[0]), int(argv[1])
     os.umask(0o022)
-    asyncio.run(serve(folder, port))
+    asyncio.run(serve(folder, port, argv[2] if len(argv) > 2 else "127.0.0.1"))
     return 0
 
 

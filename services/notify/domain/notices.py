@@ -1,0 +1,141 @@
+"""Who must be told what, pure: each event -> the notices it makes due (notices_for), the notifier's picture of a
+nomination folded from the log (evolve), and, at send time, whether a notice is still due (still_due).
+
+A notice's key is (recipient, subject, kind, round): the recipient a party (a unit of a campaign: its address
+is looked up when the notice is sent), the subject what it is about (a nomination), the round which of
+several like events (a nomination's second return is round 2). The key is unique in the notifier's outbox,
+so an event read twice makes one notice, and the e-mail's Message-ID is derived from it (message_id), so a
+resend after a crash is the same message at the receiving end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from contracts.events import (
+    Event, NominationResubmitted, NominationReturned, NominationScreened, NominationSubmitted, NominationWithdrawn,
+    QuotaRejected, QuotaReserved, UnitRegistered,
+)
+
+# kind -> what it tells, in a line (the templates say it in full)
+KINDS = {
+    "nomination_received": "推荐已收到",
+    "over_quota": "超出推荐名额，未被受理",
+    "screening_passed": "形式审查通过",
+    "screening_failed": "形式审查未通过（附理由）",
+    "returned_for_correction": "退回补正（附理由与截止时间）",
+}
+
+
+@dataclass(frozen=True)
+class Unit:
+    campaign: str
+    unit_id: str
+    name: str
+    contact_email: str | None
+
+
+@dataclass(frozen=True)
+class Nomination:
+    """What the notifier knows of one nomination: enough to word a notice and to tell whether it is still due."""
+
+    nomination_id: str
+    campaign: str
+    unit_id: str
+    title: str = ""
+    list_code: str = ""
+    domain: str | None = None
+    withdrawn: bool = False
+    returned_round: int = 0      # the latest return for correction (0: never returned)
+    resubmitted_round: int = 0   # the latest return the unit answered by resubmitting
+    quota_rejected: int = 0      # the latest revision refused over quota (0: none)
+    reserved_revision: int = 0   # the latest revision a slot was reserved for
+
+
+@dataclass(frozen=True)
+class Notice:
+    recipient: str
+    subject: str
+    kind: str
+    round: int
+    campaign: str
+    occurred_at: datetime
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str, int]:
+        return (self.recipient, self.subject, self.kind, self.round)
+
+
+def recipient_of(campaign: str, unit_id: str) -> str:
+    return f"unit:{campaign}:{unit_id}"
+
+
+def message_id(recipient: str, subject: str, kind: str, round: int, domain: str = "notify.kczg.cloud") -> str:
+    """The Message-ID of the notice with this key: the same on every send, so a resend is recognisable."""
+    digest = hashlib.sha256(f"{recipient}\x1f{subject}\x1f{kind}\x1f{round}".encode()).hexdigest()[:40]
+    return f"<{kind}.{round}.{digest}@{domain}>"
+
+
+def notices_for(event: Event, known: Nomination | None) -> list[Notice]:
+    """The notices `event` makes due, given what was known of its nomination before it."""
+    def notice(kind: str, round: int, **facts: Any) -> Notice:
+        return Notice(recipient_of(event.campaign, event.unit_id), str(event.nomination_id), kind, round,
+                      event.campaign, event.occurred_at, facts)
+
+    match event:
+        case NominationSubmitted():
+            return [notice("nomination_received", 1)]
+        case QuotaRejected(reason="over_quota", keeps_previous=False):
+            return [notice("over_quota", event.revision, limit=event.limit, used=event.used,
+                           list_code=event.list_code, domain=event.domain)]
+        case NominationScreened():
+            round = (known.returned_round if known else 0) + 1  # the screening after the n-th return is round n+1
+            if event.passed:
+                return [notice("screening_passed", round)]
+            return [notice("screening_failed", round, reasons=list(event.reasons))]
+        case NominationReturned():
+            return [notice("returned_for_correction", event.round, reasons=list(event.reasons),
+                           correction_due_at=event.correction_due_at.isoformat())]
+    return []
+
+
+def evolve(known: Nomination | None, event: Event) -> Nomination | None:
+    match event:
+        case NominationSubmitted():
+            base = known or Nomination(str(event.nomination_id), event.campaign, event.unit_id)
+            return replace(base, title=event.title, list_code=event.list_code, domain=event.domain)
+        case UnitRegistered():
+            return known
+    if known is None:
+        known = Nomination(str(event.nomination_id), event.campaign, event.unit_id)
+    match event:
+        case NominationWithdrawn():
+            return replace(known, withdrawn=True)
+        case NominationReturned():
+            return replace(known, returned_round=max(known.returned_round, event.round))
+        case NominationResubmitted():
+            return replace(known, resubmitted_round=max(known.resubmitted_round, event.round))
+        case QuotaRejected(reason="over_quota", keeps_previous=False):
+            return replace(known, quota_rejected=max(known.quota_rejected, event.revision))
+        case QuotaReserved():
+            return replace(known, reserved_revision=max(known.reserved_revision, event.revision))
+    return known
+
+
+def still_due(notice: Notice, now: Nomination | None) -> str | None:
+    """None if the notice is still due given what is known of its subject at send time, else why not (a
+    machine code): nobody is told what no longer holds or reminded of what they have done."""
+    if now is None:
+        return None
+    if now.withdrawn:
+        return "withdrawn"
+    match notice.kind:
+        case "returned_for_correction" if now.resubmitted_round >= notice.round:
+            return "already_resubmitted"
+        case "over_quota" if now.reserved_revision > notice.round:
+            return "reserved_since"
+    return None

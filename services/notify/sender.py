@@ -1,0 +1,175 @@
+"""The sender: takes the notices outbox's oldest due row, checks again that it is still due, words it
+(render.py) and sends it over SMTP (aiosmtplib), one at a time.
+
+Each notice is marked `sending` (with its address and Message-ID) and committed before the SMTP exchange, and
+`sent` after it: a crash in between leaves it `sending`, and the next sender sends it again — the same
+message, under the same Message-ID (derived from the notice's key), so the receiving end recognises the
+resend. At most the one notice in flight can be delivered twice. A permanent refusal (5xx) marks the address
+bad (notify.bad_addresses) and the notice `bounced`: it is not retried, nor is anything else sent there.
+A temporary failure (4xx, connection) is retried with a growing pause."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+
+import aiosmtplib
+import asyncpg
+from prometheus_client import Counter
+
+from contracts.campaign.book import UnknownCampaign
+from eventlog.consume.campaign_follower import CampaignFollower
+
+from . import store
+from .domain import still_due
+from .render import compose
+
+log = logging.getLogger("notify")
+MESSAGES = Counter("kczg_notify_messages", "Notices the sender finished, by kind and outcome "
+                   "(sent, bounced, not_due, unaddressed, bad_address, deferred)", ("kind", "outcome"))
+UNKNOWN_WAIT = timedelta(seconds=2)   # the recipient or the subject not read yet from its topic: look again soon
+MAX_RETRY_WAIT = timedelta(minutes=30)
+
+
+def sending_lease() -> timedelta:
+    """How long a notice marked `sending` is left to the sender that marked it before another takes it over (a
+    crashed sender's): longer than the SMTP exchange may take (30 s timeout)."""
+    return timedelta(seconds=float(os.environ.get("NOTIFY_SENDING_LEASE_S", "60")))
+
+
+class Mailer:
+    """One SMTP connection, opened when first needed and again after the server dropped it."""
+
+    def __init__(self, host: str | None = None, port: int | None = None) -> None:
+        self.host = host or os.environ.get("SMTP_HOST", "127.0.0.1")
+        self.port = port or int(os.environ.get("SMTP_PORT", "11025"))
+        self.username, self.password = os.environ.get("SMTP_USERNAME"), os.environ.get("SMTP_PASSWORD")
+        self.start_tls = os.environ.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes")
+        self._smtp: aiosmtplib.SMTP | None = None
+
+    async def send(self, message: EmailMessage) -> str:
+        for attempt in range(2):
+            if self._smtp is None or not self._smtp.is_connected:
+                self._smtp = aiosmtplib.SMTP(hostname=self.host, port=self.port, start_tls=self.start_tls,
+                                             username=self.username, password=self.password, timeout=30)
+                await self._smtp.connect()
+            try:
+                _, reply = await self._smtp.send_message(message)
+                return reply
+            except aiosmtplib.SMTPServerDisconnected:
+                self._smtp = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        if self._smtp is not None and self._smtp.is_connected:
+            try:
+                await self._smtp.quit()
+            except aiosmtplib.SMTPException:
+                pass
+        self._smtp = None
+
+
+def refusal(exc: Exception) -> tuple[int, str] | None:
+    """The SMTP code and text of a refusal, if `exc` is one."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        first = exc.recipients[0]
+        return first.code, first.message
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return exc.code, exc.message
+    return None
+
+
+class Sender:
+    def __init__(self, pool: asyncpg.Pool, campaigns: CampaignFollower, mailer: Mailer | None = None) -> None:
+        self.pool, self.campaigns, self.mailer = pool, campaigns, mailer or Mailer()
+        self.wake = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send what is due until `stop`; woken by the follower, and every second for retries."""
+        try:
+            while not stop.is_set():
+                self.wake.clear()
+                try:
+                    while not stop.is_set() and await self.send_one():
+                        pass
+                except Exception:  # the database or the mail server away: try again shortly
+                    log.exception("sending notices failed; retrying")
+                    await self.mailer.close()
+                try:
+                    await asyncio.wait_for(self.wake.wait(), timeout=1.0)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            await self.mailer.close()
+
+    async def send_due(self) -> int:
+        """Every notice due now, in order (tests; the loop does the same). Returns how many were finished."""
+        done = 0
+        while await self.send_one():
+            done += 1
+        return done
+
+    async def send_one(self) -> bool:
+        """Finish (or defer) the oldest due notice; False when none is due."""
+        now = datetime.now(timezone.utc)
+        async with self.pool.acquire() as conn:
+            async with conn.transaction():
+                row = await store.claim_next(conn, now)
+                if row is None:
+                    return False
+                notice = store.notice_of(row)
+                nomination = (await store.load_nominations(conn, [notice.subject])).get(notice.subject)
+                unit = await store.unit_of(conn, notice.recipient)
+                if unit is None or nomination is None or not nomination.title:
+                    await store.mark(conn, row["id"], row["status"], retry_at=now + UNKNOWN_WAIT)
+                    MESSAGES.labels(notice.kind, "deferred").inc()
+                    return True
+                outcome = still_due(notice, nomination)
+                if outcome is not None:
+                    await store.mark(conn, row["id"], "not_due", outcome)
+                    return self._finished(notice.kind, "not_due")
+                if not unit.contact_email:
+                    await store.mark(conn, row["id"], "unaddressed", "no_contact_email")
+                    return self._finished(notice.kind, "unaddressed")
+                if await store.is_bad(conn, unit.contact_email):
+                    await store.mark(conn, row["id"], "bad_address", "address_refused_before",
+                                     address=unit.contact_email)
+                    return self._finished(notice.kind, "bad_address")
+                message = compose(notice, nomination, unit, unit.contact_email, self._campaign(notice.campaign), now)
+                await store.mark(conn, row["id"], "sending", address=unit.contact_email,
+                                 message_id=message["Message-ID"], attempt=True, retry_at=now + sending_lease())
+            # Committed as `sending`: from here a crash means a resend under the same Message-ID.
+            try:
+                reply = await self.mailer.send(message)
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                refused = refusal(exc)
+                async with conn.transaction():
+                    if refused is not None and refused[0] >= 500:
+                        await store.mark_bad(conn, unit.contact_email, refused[0], refused[1], row["id"])
+                        await store.mark(conn, row["id"], "bounced", f"{refused[0]} {refused[1]}")
+                        log.warning("address refused permanently: %s (%s)", unit.contact_email, refused[0])
+                        return self._finished(notice.kind, "bounced")
+                    wait = min(MAX_RETRY_WAIT, timedelta(seconds=5 * 2 ** min(row["attempts"], 10)))
+                    await store.mark(conn, row["id"], "pending", f"temporary: {exc}"[:500], retry_at=now + wait)
+                await self.mailer.close()
+                MESSAGES.labels(notice.kind, "deferred").inc()
+                return True
+            async with conn.transaction():
+                await store.mark(conn, row["id"], "sent", reply[:500], at=datetime.now(timezone.utc))
+            return self._finished(notice.kind, "sent")
+
+    def _campaign(self, code: str):
+        try:
+            return self.campaigns.campaign(code)
+        except UnknownCampaign:
+            return None
+
+    @staticmethod
+    def _finished(kind: str, outcome: str) -> bool:
+        MESSAGES.labels(kind, outcome).inc()
+        return True

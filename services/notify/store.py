@@ -1,0 +1,111 @@
+"""asyncpg: the notifier's tables (schema.sql) — units, nominations, the notices outbox and bad addresses.
+No rules here: what is due is domain/notices.py's."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import astuple, fields
+from datetime import datetime
+
+import asyncpg
+
+from eventlog.ddl import apply_sql_file
+
+from .domain import Nomination, Notice, Unit
+
+NOMINATION_COLUMNS = [f.name for f in fields(Nomination)]
+
+
+async def ensure_schema(conn: asyncpg.Connection) -> None:
+    await apply_sql_file(conn, __package__, "schema.sql")
+
+
+async def load_nominations(conn: asyncpg.Connection, ids: list[str]) -> dict[str, Nomination]:
+    rows = await conn.fetch(f"SELECT {', '.join(NOMINATION_COLUMNS)} FROM notify.nominations "
+                            "WHERE nomination_id = ANY($1::text[])", ids)
+    return {r["nomination_id"]: Nomination(**dict(r)) for r in rows}
+
+
+async def save_nominations(conn: asyncpg.Connection, nominations: list[Nomination]) -> None:
+    if not nominations:
+        return
+    columns = ", ".join(NOMINATION_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in NOMINATION_COLUMNS[1:])
+    await conn.executemany(
+        f"INSERT INTO notify.nominations ({columns}) VALUES ({', '.join(f'${i + 1}' for i in range(len(NOMINATION_COLUMNS)))}) "
+        f"ON CONFLICT (nomination_id) DO UPDATE SET {updates}", [astuple(n) for n in nominations])
+
+
+async def save_units(conn: asyncpg.Connection, units: list[Unit]) -> None:
+    await conn.executemany(
+        """INSERT INTO notify.units (campaign, unit_id, name, contact_email) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (campaign, unit_id) DO UPDATE SET name = EXCLUDED.name,
+               contact_email = COALESCE(EXCLUDED.contact_email, notify.units.contact_email)""",
+        [astuple(u) for u in units])
+
+
+async def add_notices(conn: asyncpg.Connection, notices: list[Notice]) -> None:
+    """Each notice once: a key already there (the same event read again) adds nothing."""
+    await conn.executemany(
+        """INSERT INTO notify.notices (recipient, subject, kind, round, campaign, occurred_at, facts)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT (recipient, subject, kind, round) DO NOTHING""",
+        [(n.recipient, n.subject, n.kind, n.round, n.campaign, n.occurred_at, json.dumps(n.facts, ensure_ascii=False))
+         for n in notices])
+
+
+# --- the sender's side ---------------------------------------------------------------------------------------
+
+async def claim_next(conn: asyncpg.Connection, now: datetime) -> asyncpg.Record | None:
+    """The oldest notice due for sending that no other sender holds, locked for this transaction."""
+    return await conn.fetchrow(
+        """SELECT * FROM notify.notices WHERE status IN ('pending', 'sending') AND next_attempt <= $1
+           ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED""", now)
+
+
+def notice_of(row: asyncpg.Record) -> Notice:
+    return Notice(row["recipient"], row["subject"], row["kind"], row["round"], row["campaign"], row["occurred_at"],
+                  json.loads(row["facts"]) if isinstance(row["facts"], str) else dict(row["facts"]))
+
+
+async def unit_of(conn: asyncpg.Connection, recipient: str) -> Unit | None:
+    _, campaign, unit_id = recipient.split(":", 2)
+    row = await conn.fetchrow("SELECT campaign, unit_id, name, contact_email FROM notify.units "
+                              "WHERE campaign = $1 AND unit_id = $2", campaign, unit_id)
+    return Unit(**dict(row)) if row else None
+
+
+async def is_bad(conn: asyncpg.Connection, address: str) -> bool:
+    return await conn.fetchval("SELECT true FROM notify.bad_addresses WHERE address = lower($1)", address) or False
+
+
+async def mark(conn: asyncpg.Connection, notice_id: int, status: str, result: str | None = None, *,
+               address: str | None = None, message_id: str | None = None, at: datetime | None = None,
+               attempt: bool = False, retry_at: datetime | None = None) -> None:
+    await conn.execute(
+        """UPDATE notify.notices SET status = $2, result = COALESCE($3, result), address = COALESCE($4, address),
+               message_id = COALESCE($5, message_id), sent_at = COALESCE($6, sent_at),
+               attempts = attempts + $7::int, next_attempt = COALESCE($8, next_attempt)
+           WHERE id = $1""",
+        notice_id, status, result, address, message_id, at, int(attempt), retry_at)
+
+
+async def mark_bad(conn: asyncpg.Connection, address: str, code: int, reply: str, notice_id: int) -> None:
+    await conn.execute(
+        """INSERT INTO notify.bad_addresses (address, code, reply, notice_id) VALUES (lower($1), $2, $3, $4)
+           ON CONFLICT (address) DO NOTHING""", address, code, reply, notice_id)
+
+
+# --- what the secretariat reads ------------------------------------------------------------------------------
+
+async def messages_about(conn: asyncpg.Connection, subject: str) -> list[dict]:
+    rows = await conn.fetch(
+        """SELECT recipient, subject, kind, round, status, address, message_id, sent_at, result, attempts, created_at
+           FROM notify.notices WHERE subject = $1 ORDER BY id""", subject)
+    return [dict(r) for r in rows]
+
+
+async def bad_addresses(conn: asyncpg.Connection) -> list[dict]:
+    rows = await conn.fetch(
+        """SELECT b.address, b.code, b.reply, b.refused_at, n.recipient, n.subject, n.kind, n.message_id
+           FROM notify.bad_addresses b LEFT JOIN notify.notices n ON n.id = b.notice_id ORDER BY b.refused_at, b.address""")
+    return [dict(r) for r in rows]
