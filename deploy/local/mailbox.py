@@ -42,7 +42,7 @@ def read_message(path: Path) -> Received:
     return Received(
         id=path.stem, mail_from=str(message.get("X-Sink-Mail-From", "")),
         rcpt_to=tuple(a.strip() for a in str(message.get("X-Sink-Rcpt-To", "")).split(",") if a.strip()),
-        received_at=str(message.get("X-Sink-Received-At", "")), message_id=str(message.get("Message-ID", "")),
+        received_at=str(message.get("X-Sink-Received-At", "")), message_id=str(message.get("Message-ID", "")).strip(),
         subject=str(message.get("Subject", "")), to=str(message.get("To", "")), message=message)
 
 

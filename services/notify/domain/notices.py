@@ -76,8 +76,8 @@ def recipient_of(campaign: str, unit_id: str) -> str:
 
 def message_id(recipient: str, subject: str, kind: str, round: int, domain: str = "notify.kczg.cloud") -> str:
     """The Message-ID of the notice with this key: the same on every send, so a resend is recognisable."""
-    digest = hashlib.sha256(f"{recipient}\x1f{subject}\x1f{kind}\x1f{round}".encode()).hexdigest()[:40]
-    return f"<{kind}.{round}.{digest}@{domain}>"
+    digest = hashlib.sha256(f"{recipient}\x1f{subject}\x1f{kind}\x1f{round}".encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"  # short enough never to be folded onto a second header line
 
 
 def notices_for(event: Event, known: Nomination | None) -> list[Notice]:

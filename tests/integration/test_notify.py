@@ -1,0 +1,143 @@
+"""The notifier against the real broker, database and mail sink: each kind of unit notice sent once to the
+unit's registered address with its Chinese wording, a notice no longer due at send time not sent, and a
+permanent refusal (550) marking the address bad — read back from what the sink received, never a mock."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import asyncpg
+
+from deploy.local import mailbox
+from services.notify.domain import message_id, recipient_of
+from tests.support.events import publish
+from tests.support.intake import Keys, wait_for
+from tests.support.notify import (mail_to, address, notices, notices_made, notify_in_process, of_kind, on_units,
+                                  over_quota, resubmitted, returned, screened, submitted, unit_registered, withdrawn)
+
+DUE = datetime(2022, 11, 10, 16, 0, tzinfo=timezone.utc)  # 2022-11-11 00:00 Beijing: the end of 11月10日
+
+
+async def followed(sql: str):
+    conn = await asyncpg.connect(os.environ["DATABASE_URL"])
+    try:
+        return await conn.fetchval(sql)
+    finally:
+        await conn.close()
+
+
+async def test_each_kind_goes_once_to_the_units_address_in_chinese(env, tmp_path):
+    keys, to = Keys(tmp_path), address("unit-n")
+    async with notify_in_process(keys) as notify:
+        await unit_registered("unit-n", to)
+        await unit_registered("unit-silent", None)  # registered without an address: told nothing
+        passed, over = submitted("unit-n", "钙钛矿叠层电池技术"), submitted("unit-n", "第四项生物医药技术")
+        back, failed = submitted("unit-n", "基因编辑育种技术"), submitted("unit-n", "小分子靶向药物")
+        silent = submitted("unit-silent", "无人接收的推荐")
+        events = [passed, passed,  # the same event twice on the log (a producer's retry): one receipt
+                  screened(passed, True), over, over_quota(over), back,
+                  returned(back, DUE, "缺少第三方检测报告", "推荐意见未盖章"),
+                  failed, screened(failed, False, "不符合申报条件：成立时间超出范围"), silent]
+        await publish(*on_units(*events))
+        made = await notices_made(9)
+        assert await notify.sender.send_due() == 9
+        # Sending again sends nothing: each notice once.
+        assert await notify.sender.send_due() == 0
+
+    got = {m.message_id: m for m in mail_to(to)}
+    unit = recipient_of("kczg-2022", "unit-n")
+    expected = [(passed, "nomination_received", 1), (over, "nomination_received", 1), (back, "nomination_received", 1),
+                (failed, "nomination_received", 1), (passed, "screening_passed", 1), (over, "over_quota", 1),
+                (back, "returned_for_correction", 1), (failed, "screening_failed", 1)]
+    ids = {message_id(unit, str(n.nomination_id), kind, r): (n, kind) for n, kind, r in expected}
+    assert len(mail_to(to)) == 8 and set(got) == set(ids)
+    for mid, (n, kind) in ids.items():
+        assert got[mid].rcpt_to == (to,) and got[mid].to == to
+
+    def mail(n, kind):
+        return got[message_id(unit, str(n.nomination_id), kind, 1)]
+
+    receipt = mail(passed, "nomination_received")
+    assert receipt.subject == "【科创中国】推荐已收到：钙钛矿叠层电池技术"
+    assert receipt.text().startswith("测试推荐单位unit-n：\n\n贵单位推荐的“钙钛矿叠层电池技术”（先导技术榜 · 生物医药）"
+                                     "已于 2022年10月20日 10:30（北京时间） 提交成功，平台已收到。\n")
+    assert "<strong>钙钛矿叠层电池技术</strong>" in receipt.html()
+    assert mail(passed, "screening_passed").subject == "【科创中国】形式审查通过：钙钛矿叠层电池技术"
+    quota = mail(over, "over_quota")
+    assert quota.subject == "【科创中国】超出推荐名额，未被受理：第四项生物医药技术"
+    assert "该榜单该领域贵单位可推荐 3 项，已使用 3 项。" in quota.text()
+    back_mail = mail(back, "returned_for_correction")
+    assert back_mail.subject == "【科创中国】退回补正，请于2022年11月10日24:00（北京时间）前重新提交：基因编辑育种技术"
+    assert "1. 缺少第三方检测报告\n2. 推荐意见未盖章\n" in back_mail.text()
+    assert "请于 2022年11月10日24:00（北京时间） 前修改并重新提交" in back_mail.text()
+    assert "<li>缺少第三方检测报告</li><li>推荐意见未盖章</li>" in back_mail.html()
+    failed_mail = mail(failed, "screening_failed")
+    assert failed_mail.subject == "【科创中国】形式审查未通过：小分子靶向药物"
+    assert "理由如下：\n1. 不符合申报条件：成立时间超出范围\n" in failed_mail.text()
+    # The unit without an address: its notice is recorded as such, nothing sent.
+    assert of_kind(made, silent.nomination_id, "nomination_received")["recipient"] == recipient_of("kczg-2022", "unit-silent")
+    rows = await notices()
+    assert of_kind(rows, silent.nomination_id, "nomination_received")["status"] == "unaddressed"
+    assert {r["status"] for r in rows if r["recipient"] == unit} == {"sent"}
+
+
+async def test_a_notice_no_longer_due_at_send_time_is_not_sent(env, tmp_path):
+    keys, to = Keys(tmp_path), address("unit-d")
+    async with notify_in_process(keys) as notify:
+        await unit_registered("unit-d", to)
+        fixed, gone, kept = (submitted("unit-d", t) for t in ("已补正的推荐", "已撤回的推荐", "仍待补正的推荐"))
+        await publish(*on_units(fixed, gone, kept, *(returned(n, DUE, "缺少附件") for n in (fixed, gone, kept))))
+        await notices_made(6)
+        # Before the sender gets to them: the unit resubmits one and withdraws another.
+        await publish(*on_units(resubmitted(fixed), withdrawn(gone)))
+        await wait_for(lambda: followed("SELECT count(*) = 2 FROM notify.nominations "
+                                        "WHERE withdrawn OR resubmitted_round > 0"))
+        await notify.sender.send_due()
+
+    unit = recipient_of("kczg-2022", "unit-d")
+    kinds = sorted((m.message_id for m in mail_to(to)))
+    assert kinds == sorted([message_id(unit, str(fixed.nomination_id), "nomination_received", 1),
+                            message_id(unit, str(kept.nomination_id), "nomination_received", 1),
+                            message_id(unit, str(kept.nomination_id), "returned_for_correction", 1)])
+    rows = await notices()
+    assert of_kind(rows, fixed.nomination_id, "returned_for_correction")["status"] == "not_due"
+    assert of_kind(rows, fixed.nomination_id, "returned_for_correction")["result"] == "already_resubmitted"
+    assert of_kind(rows, gone.nomination_id, "returned_for_correction")["result"] == "withdrawn"
+    assert of_kind(rows, gone.nomination_id, "nomination_received")["result"] == "withdrawn"
+
+
+async def test_a_permanent_refusal_marks_the_address_bad_and_nothing_more_goes_there(env, tmp_path):
+    keys, bad, good = Keys(tmp_path), address("unit-bad"), address("unit-good")
+    mailbox.refuse(Path(os.environ["KCZG_MAIL_DIR"]), bad)
+    secretariat = keys.headers("secretariat", "kczg_secretariat")
+    async with notify_in_process(keys) as notify:
+        await unit_registered("unit-bad", bad)
+        await unit_registered("unit-good", good)
+        first, second, fine = submitted("unit-bad", "第一项"), submitted("unit-bad", "第二项"), submitted("unit-good", "第三项")
+        await publish(*on_units(first, fine))
+        await notices_made(2)
+        await notify.sender.send_due()
+        await publish(*on_units(second))
+        await notices_made(3)
+        await notify.sender.send_due()
+
+        r = await notify.get("/v1/notify/bounces", headers=secretariat)
+        assert r.status_code == 200, r.text
+        (bounce,) = r.json()["bounces"]
+        assert (bounce["address"], bounce["code"], bounce["subject"], bounce["kind"]) == (
+            bad, 550, str(first.nomination_id), "nomination_received")
+        assert "5.1.1" in bounce["reply"]
+        r = await notify.get("/v1/notify/messages", params={"subject": str(first.nomination_id)}, headers=secretariat)
+        (logged,) = r.json()["messages"]
+        assert (logged["kind"], logged["status"], logged["address"], logged["attempts"]) == (
+            "nomination_received", "bounced", bad, 1)
+        r = await notify.get("/v1/notify/messages", params={"subject": str(second.nomination_id)}, headers=secretariat)
+        assert [m["status"] for m in r.json()["messages"]] == ["bad_address"]
+        r = await notify.get("/v1/notify/messages", params={"subject": str(fine.nomination_id)}, headers=secretariat)
+        assert [(m["status"], m["address"]) for m in r.json()["messages"]] == [("sent", good)]
+        # Only the secretariat reads the log.
+        unit_caller = keys.headers("unit", "unit-bad")
+        assert (await notify.get("/v1/notify/bounces", headers=unit_caller)).status_code == 403
+    assert mail_to(bad) == [] and len(mail_to(good)) == 1
