@@ -14,10 +14,9 @@ from deploy.local import mailbox
 from services.notify.domain import message_id, recipient_of
 from tests.support.events import publish
 from tests.support.intake import Keys, wait_for
-from tests.support.notify import (mail_to, address, notices, notices_made, notify_in_process, of_kind, on_units,
-                                  over_quota, resubmitted, returned, screened, submitted, unit_registered, withdrawn)
-
-DUE = datetime(2022, 11, 10, 16, 0, tzinfo=timezone.utc)  # 2022-11-11 00:00 Beijing: the end of 11月10日
+from tests.support.notify import (DUE_EXAMPLE as DUE, address, mail_to, notices, notices_made, notify_in_process,
+                                  of_kind, on_units, over_quota, resubmitted, returned, screened, submitted,
+                                  unit_registered, withdrawn)
 
 
 async def followed(sql: str):

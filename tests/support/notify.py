@@ -22,6 +22,7 @@ from tests.support.intake import Keys, wait_for
 
 C = "kczg-2022"
 AT = datetime(2022, 10, 20, 2, 30, tzinfo=timezone.utc)  # 2022-10-20 10:30 Beijing
+DUE_EXAMPLE = datetime(2022, 11, 10, 16, 0, tzinfo=timezone.utc)  # 2022-11-11 00:00 Beijing: the end of 11月10日
 
 
 def address(tag: str) -> str:

@@ -1,0 +1,57 @@
+"""The notifier's rules, pure: which notices an event makes due, keyed (recipient, subject, kind, round), and
+whether one is still due when it is sent."""
+
+from __future__ import annotations
+
+from services.notify.domain import evolve, message_id, notices_for, recipient_of, still_due
+from tests.support.notify import DUE_EXAMPLE, over_quota, resubmitted, returned, screened, submitted, withdrawn
+
+
+def fold(*events):
+    known, made = None, []
+    for event in events:
+        made += notices_for(event, known)
+        known = evolve(known, event)
+    return known, made
+
+
+def test_each_event_makes_its_notice_for_the_unit():
+    n = submitted("unit-a", "某技术")
+    known, made = fold(n, over_quota(n), returned(n, DUE_EXAMPLE, "缺少附件"), resubmitted(n),
+                       screened(n, False, "不符合条件"))
+    unit, subject = recipient_of("kczg-2022", "unit-a"), str(n.nomination_id)
+    assert [(m.recipient, m.subject, m.kind, m.round) for m in made] == [
+        (unit, subject, "nomination_received", 1), (unit, subject, "over_quota", 1),
+        (unit, subject, "returned_for_correction", 1),
+        (unit, subject, "screening_failed", 2)]  # the screening after the first return is the second round
+    assert made[2].facts == {"reasons": ["缺少附件"], "correction_due_at": DUE_EXAMPLE.isoformat()}
+    assert made[3].facts == {"reasons": ["不符合条件"]}
+    assert (known.returned_round, known.resubmitted_round, known.quota_rejected) == (1, 1, 1)
+
+
+def test_a_notice_is_not_due_once_its_cause_is_gone():
+    n = submitted("unit-a", "某技术")
+    known, (receipt, back) = fold(n, returned(n, DUE_EXAMPLE, "缺少附件"))
+    assert still_due(back, known) is None and still_due(receipt, known) is None
+    assert still_due(back, evolve(known, resubmitted(n))) == "already_resubmitted"
+    assert still_due(receipt, evolve(known, withdrawn(n))) == "withdrawn"
+    second = returned(n, DUE_EXAMPLE, "仍缺附件", round=2)
+    _, (back2,) = fold(second)
+    assert still_due(back2, evolve(known, resubmitted(n))) is None  # answering round 1 does not answer round 2
+
+
+def test_the_message_id_is_the_keys_and_only_the_keys():
+    a = message_id("unit:kczg-2022:unit-a", "n1", "over_quota", 1)
+    assert a == message_id("unit:kczg-2022:unit-a", "n1", "over_quota", 1)
+    assert len({a, message_id("unit:kczg-2022:unit-a", "n1", "over_quota", 2),
+                message_id("unit:kczg-2022:unit-b", "n1", "over_quota", 1),
+                message_id("unit:kczg-2022:unit-a", "n1", "screening_passed", 1)}) == 4
+    assert a.startswith("<") and a.endswith("@notify.kczg.cloud>") and len(a) < 60
+
+
+def test_screening_passed_is_told_once_per_round():
+    n = submitted("unit-a", "某技术")
+    _, made = fold(n, screened(n, True), screened(n, True))
+    # The same key twice (a screening recorded again): the outbox's unique key keeps one.
+    assert [(m.kind, m.round) for m in made] == [("nomination_received", 1), ("screening_passed", 1),
+                                                 ("screening_passed", 1)]
