@@ -140,3 +140,28 @@ async def test_a_permanent_refusal_marks_the_address_bad_and_nothing_more_goes_t
         unit_caller = keys.headers("unit", "unit-bad")
         assert (await notify.get("/v1/notify/bounces", headers=unit_caller)).status_code == 403
     assert mail_to(bad) == [] and len(mail_to(good)) == 1
+
+
+async def test_the_address_given_at_registration_is_where_the_unit_is_told(env, tmp_path):
+    import httpx
+
+    from services.quota.api import create_app as quota_app
+
+    keys, to = Keys(tmp_path), address("unit-r")
+    secretariat = keys.headers("secretariat", "kczg_secretariat")
+    quota = quota_app(verifier=keys.verifier())
+    async with notify_in_process(keys) as notify, quota.router.lifespan_context(quota), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=quota), base_url="http://quota") as registry:
+        body = {"unit_id": "unit-r", "name": "浙江省科学技术协会", "channels": ["provincial_cast"]}
+        r = await registry.post("/v1/campaigns/kczg-2022/units", json={**body, "contact_email": "不是地址"},
+                                headers=secretariat)
+        assert r.status_code == 422, r.text
+        r = await registry.post("/v1/campaigns/kczg-2022/units", json={**body, "contact_email": to}, headers=secretariat)
+        assert r.status_code == 201, r.text
+        n = submitted("unit-r", "数字孪生工厂")
+        await publish(*on_units(n))
+        await notices_made(1)
+        assert await notify.sender.send_due() == 1
+    (mail,) = mail_to(to)
+    assert mail.subject == "【科创中国】推荐已收到：数字孪生工厂"
+    assert mail.text().startswith("浙江省科学技术协会：\n\n")
