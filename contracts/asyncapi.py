@@ -61,7 +61,7 @@ CONTRACTS: tuple[TopicContract, ...] = (
                            ev.ConflictDeclared, ev.ExpertScoreRecorded,
                            ev.PrelimScored, ev.PrelimResultsSubmitted, ev.FinalDecisionRecorded, ev.SeatShortfallRecorded,
                            ev.ReReviewOpened, ev.ReReviewClosed),
-                  publishers=("review",), consumers=("intake", "publish")),
+                  publishers=("review",), consumers=("intake", "publish", "notify")),
     TopicContract(PUBLISH, (ev.PublicNoticeOpened, ev.ObjectionFiled, ev.ObjectionResolved, ev.ListPublished),
                   publishers=("publish",), consumers=("intake", "review", "publish")),
     TopicContract(DEADLETTER, (DeadLetterRecord,),

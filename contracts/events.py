@@ -277,6 +277,7 @@ class RosterExpert(_Frozen):
     affiliation: str = Field(min_length=1, max_length=200)
     affiliation_credit_code: CreditCode | None = None
     declared_relations: tuple[RelatedOrganisation, ...] = ()
+    contact_email: EmailAddress | None = None  # where the notifier writes to the expert; None: not given
 
 
 class ReviewPlanFiled(Event):

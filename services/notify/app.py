@@ -14,10 +14,11 @@ from prometheus_client import Counter
 
 from contracts.campaign.book import UnknownCampaign
 from contracts.events import (
-    NominationResubmitted, NominationReturned, NominationScreened, NominationSubmitted, NominationWithdrawn,
-    QuotaRejected, QuotaReserved, UnitRegistered,
+    ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned, NominationResubmitted, NominationReturned,
+    NominationScreened, NominationSubmitted, NominationWithdrawn, QuotaRejected, QuotaReserved, ReviewPlanFiled,
+    UnitRegistered, target_key,
 )
-from contracts.topics import NOMINATIONS, QUOTA
+from contracts.topics import NOMINATIONS, QUOTA, REVIEW
 from eventlog.consume.campaign_follower import CampaignFollower
 from eventlog.consume.consumer import ConsumerSpec, Records, StoredOffsetConsumer
 from eventlog.consume.deadletter import DeadLetter, decoded
@@ -29,8 +30,10 @@ from .domain import Unit, evolve, notices_for
 
 log = logging.getLogger("notify")
 CONSUMER_NAME = "notify"
-FOLLOWED = (UnitRegistered, NominationSubmitted, NominationWithdrawn, NominationScreened, NominationReturned,
-            NominationResubmitted, QuotaRejected, QuotaReserved)
+ABOUT_NOMINATIONS = (NominationSubmitted, NominationWithdrawn, NominationScreened, NominationReturned,
+                     NominationResubmitted, QuotaRejected, QuotaReserved)
+ABOUT_SEATS = (ExpertAssigned, ExpertUnassigned, ExpertScoreRecorded)
+FOLLOWED = (UnitRegistered, ReviewPlanFiled, *ABOUT_NOMINATIONS, *ABOUT_SEATS)
 NOTICES = Counter("kczg_notify_notices", "Notices made due (written to the notifier's outbox), by kind", ("kind",))
 
 
@@ -54,17 +57,28 @@ class NoticeFollower:
                 continue
             kept.append(event)
         known = await store.load_nominations(
-            conn, sorted({str(e.nomination_id) for e in kept if not isinstance(e, UnitRegistered)}))
-        units, notices, touched = [], [], set()
+            conn, sorted({str(e.nomination_id) for e in kept if isinstance(e, ABOUT_NOMINATIONS)}))
+        units, experts, seats, notices, touched = [], [], [], [], set()
         for event in kept:
-            if isinstance(event, UnitRegistered):
-                units.append(Unit(event.campaign, event.unit_id, event.name, event.contact_email))
-                continue
-            nid = str(event.nomination_id)
-            notices += notices_for(event, known.get(nid))
-            known[nid] = evolve(known.get(nid), event)
-            touched.add(nid)
+            match event:
+                case UnitRegistered():
+                    units.append(Unit(event.campaign, event.unit_id, event.name, event.contact_email))
+                case ReviewPlanFiled():
+                    experts += [(event.campaign, x.expert_id, x.name, x.contact_email) for x in event.roster]
+                case ExpertAssigned() | ExpertUnassigned() | ExpertScoreRecorded():
+                    target = target_key(event.campaign, event.list_code or "", event.domain)
+                    change = {ExpertAssigned: (True, None), ExpertUnassigned: (False, None),
+                              ExpertScoreRecorded: (None, True)}[type(event)]
+                    seats.append((str(event.nomination_id), event.expert_id, event.campaign, target, *change))
+                    notices += notices_for(event, None)
+                case _:
+                    nid = str(event.nomination_id)
+                    notices += notices_for(event, known.get(nid))
+                    known[nid] = evolve(known.get(nid), event)
+                    touched.add(nid)
         await store.save_units(conn, units)
+        await store.save_experts(conn, experts)
+        await store.save_seats(conn, seats)
         await store.save_nominations(conn, [known[n] for n in sorted(touched)])
         await store.add_notices(conn, notices)
         self._made = [n.kind for n in notices]
@@ -82,13 +96,13 @@ async def run_follower(stop: asyncio.Event, pool: asyncpg.Pool, publisher: Event
                        campaigns: CampaignFollower, wake: asyncio.Event) -> None:
     follower = NoticeFollower(campaigns, wake)
     consumer = StoredOffsetConsumer(
-        ConsumerSpec(name=CONSUMER_NAME, topics=[NOMINATIONS.name, QUOTA.name], apply=follower.apply,
+        ConsumerSpec(name=CONSUMER_NAME, topics=[NOMINATIONS.name, QUOTA.name, REVIEW.name], apply=follower.apply,
                      after_commit=follower.after_commit, group_id=consumer_group("notify"),
                      max_records=int(os.environ.get("NOTIFY_MAX_RECORDS", "2000")),
                      consumer_overrides={"client_id": f"notify-{instance_name()}"}),
         pool, publisher)
     await consumer.start()
-    log.info("notifier following %s, %s", NOMINATIONS.name, QUOTA.name)
+    log.info("notifier following %s, %s, %s", NOMINATIONS.name, QUOTA.name, REVIEW.name)
     try:
         await consumer.run(stop)
     finally:

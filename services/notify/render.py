@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from contracts.campaign import Campaign
 from contracts.deadline_text import BEIJING, deadline_text
 
-from .domain import Nomination, Notice, Unit, message_id
+from .domain import ExpertSeats, Nomination, Notice, Party, message_id
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUBJECTS = {
@@ -23,6 +23,7 @@ SUBJECTS = {
     "screening_passed": "形式审查通过：{title}",
     "screening_failed": "形式审查未通过：{title}",
     "returned_for_correction": "退回补正，请于{correction_due}前重新提交：{title}",
+    "expert_assigned": "诚邀您参加初评：{target}（请于{prelim_due}前完成评分）",
 }
 
 
@@ -56,20 +57,31 @@ def target_name(campaign: Campaign | None, list_code: str, domain: str | None) -
     return " · ".join(filter(None, (ranking.name, named)))
 
 
-def compose(notice: Notice, nomination: Nomination, unit: Unit, address: str, campaign: Campaign | None,
+def body_name(campaign: Campaign | None, code: str | None) -> str:
+    found = next((b.name for b in campaign.bodies if b.code == code), None) if campaign else None
+    return found or code or ""
+
+
+def compose(notice: Notice, subject: Nomination | ExpertSeats, party: Party, campaign: Campaign | None,
             now: datetime) -> EmailMessage:
-    """The e-mail of `notice` to `address` (the unit's contact), as of `now`."""
-    words = dict(
-        unit_name=unit.name, title=nomination.title, round=notice.round, facts=notice.facts,
-        target=target_name(campaign, nomination.list_code, nomination.domain), occurred_at=notice.occurred_at,
-        sent_at=now, correction_due=deadline_text(datetime.fromisoformat(notice.facts["correction_due_at"]))
-        if "correction_due_at" in notice.facts else "")
-    subject = "【科创中国】" + SUBJECTS[notice.kind].format(**words)
-    words["subject"] = subject
+    """The e-mail of `notice` to `party` at its address, about `subject` as it stands at `now`."""
+    words = dict(addressee=party.name, round=notice.round, facts=notice.facts, occurred_at=notice.occurred_at,
+                 sent_at=now)
+    if isinstance(subject, ExpertSeats):
+        words.update(addressee=f"{party.name}专家", title="", seats=subject.seats,
+                     target=target_name(campaign, notice.facts.get("list_code") or "", notice.facts.get("domain")),
+                     body=body_name(campaign, notice.facts.get("body_code")),
+                     prelim_due=deadline_text(campaign.timeline.prelim_due_at) if campaign else "")
+    else:
+        words.update(title=subject.title, target=target_name(campaign, subject.list_code, subject.domain),
+                     correction_due=deadline_text(datetime.fromisoformat(notice.facts["correction_due_at"]))
+                     if "correction_due_at" in notice.facts else "")
+    headline = "【科创中国】" + SUBJECTS[notice.kind].format(**words)
+    words["subject"] = headline
     message = EmailMessage()
-    message["Subject"] = subject
+    message["Subject"] = headline
     message["From"] = sender_address()
-    message["To"] = address
+    message["To"] = party.contact_email
     message["Date"] = format_datetime(now.astimezone(BEIJING))
     message["Message-ID"] = message_id(*notice.key)
     message["X-Kczg-Notice"] = f"{notice.kind}; round={notice.round}; subject={notice.subject}"

@@ -59,3 +59,24 @@ CREATE TABLE IF NOT EXISTS notify.bad_addresses (
     notice_id   bigint NOT NULL,
     refused_at  timestamptz NOT NULL DEFAULT now()
 );
+
+-- Experts of the bodies' filed rosters and where to write to them (RosterExpert's contact_email), per campaign.
+CREATE TABLE IF NOT EXISTS notify.experts (
+    campaign      text NOT NULL,
+    expert_id     text NOT NULL,
+    name          text NOT NULL,
+    contact_email text,
+    PRIMARY KEY (campaign, expert_id)
+);
+
+-- Each expert's seats (ExpertAssigned, less ExpertUnassigned) and whether scored: what an assignment notice lists.
+CREATE TABLE IF NOT EXISTS notify.seats (
+    nomination_id text NOT NULL,
+    expert_id     text NOT NULL,
+    campaign      text NOT NULL,
+    target        text NOT NULL,   -- campaign:list:domain (contracts.events.target_key)
+    active        boolean NOT NULL,
+    scored        boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (nomination_id, expert_id)
+);
+CREATE INDEX IF NOT EXISTS seats_by_expert ON notify.seats (campaign, expert_id, target);

@@ -24,7 +24,7 @@ from contracts.campaign.book import UnknownCampaign
 from eventlog.consume.campaign_follower import CampaignFollower
 
 from . import store
-from .domain import still_due
+from .domain import Nomination, still_due
 from .render import compose
 
 log = logging.getLogger("notify")
@@ -123,25 +123,25 @@ class Sender:
                 if row is None:
                     return False
                 notice = store.notice_of(row)
-                nomination = (await store.load_nominations(conn, [notice.subject])).get(notice.subject)
-                unit = await store.unit_of(conn, notice.recipient)
-                if unit is None or nomination is None or not nomination.title:
+                subject = await store.subject_of(conn, notice)
+                party = await store.party_of(conn, notice.recipient)
+                if party is None or subject is None or (isinstance(subject, Nomination) and not subject.title):
                     await store.mark(conn, row["id"], row["status"], retry_at=now + UNKNOWN_WAIT)
                     MESSAGES.labels(notice.kind, "deferred").inc()
                     return True
-                outcome = still_due(notice, nomination)
+                outcome = still_due(notice, subject)
                 if outcome is not None:
                     await store.mark(conn, row["id"], "not_due", outcome)
                     return self._finished(notice.kind, "not_due")
-                if not unit.contact_email:
+                if not party.contact_email:
                     await store.mark(conn, row["id"], "unaddressed", "no_contact_email")
                     return self._finished(notice.kind, "unaddressed")
-                if await store.is_bad(conn, unit.contact_email):
+                if await store.is_bad(conn, party.contact_email):
                     await store.mark(conn, row["id"], "bad_address", "address_refused_before",
-                                     address=unit.contact_email)
+                                     address=party.contact_email)
                     return self._finished(notice.kind, "bad_address")
-                message = compose(notice, nomination, unit, unit.contact_email, self._campaign(notice.campaign), now)
-                await store.mark(conn, row["id"], "sending", address=unit.contact_email,
+                message = compose(notice, subject, party, self._campaign(notice.campaign), now)
+                await store.mark(conn, row["id"], "sending", address=party.contact_email,
                                  message_id=message["Message-ID"], attempt=True, retry_at=now + sending_lease())
             # Committed as `sending`: from here a crash means a resend under the same Message-ID.
             try:
@@ -150,9 +150,9 @@ class Sender:
                 refused = refusal(exc)
                 async with conn.transaction():
                     if refused is not None and refused[0] >= 500:
-                        await store.mark_bad(conn, unit.contact_email, refused[0], refused[1], row["id"])
+                        await store.mark_bad(conn, party.contact_email, refused[0], refused[1], row["id"])
                         await store.mark(conn, row["id"], "bounced", f"{refused[0]} {refused[1]}")
-                        log.warning("address refused permanently: %s (%s)", unit.contact_email, refused[0])
+                        log.warning("address refused permanently: %s (%s)", party.contact_email, refused[0])
                         return self._finished(notice.kind, "bounced")
                     wait = min(MAX_RETRY_WAIT, timedelta(seconds=5 * 2 ** min(row["attempts"], 10)))
                     await store.mark(conn, row["id"], "pending", f"temporary: {exc}"[:500], retry_at=now + wait)

@@ -11,7 +11,7 @@ import asyncpg
 
 from eventlog.ddl import apply_sql_file
 
-from .domain import Nomination, Notice, Unit
+from .domain import ExpertSeats, Nomination, Notice, Party, Seat, Unit
 
 NOMINATION_COLUMNS = [f.name for f in fields(Nomination)]
 
@@ -44,6 +44,25 @@ async def save_units(conn: asyncpg.Connection, units: list[Unit]) -> None:
         [astuple(u) for u in units])
 
 
+async def save_experts(conn: asyncpg.Connection, experts: list[tuple[str, str, str, str | None]]) -> None:
+    """(campaign, expert_id, name, contact_email) of filed rosters; a later roster without an address keeps it."""
+    await conn.executemany(
+        """INSERT INTO notify.experts (campaign, expert_id, name, contact_email) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (campaign, expert_id) DO UPDATE SET name = EXCLUDED.name,
+               contact_email = COALESCE(EXCLUDED.contact_email, notify.experts.contact_email)""", experts)
+
+
+async def save_seats(conn: asyncpg.Connection, seats: list[tuple[str, str, str, str, bool | None, bool | None]]) -> None:
+    """(nomination_id, expert_id, campaign, target, active, scored), in log order; None leaves a column as it is."""
+    for nomination_id, expert_id, campaign, target, active, scored in seats:
+        await conn.execute(
+            """INSERT INTO notify.seats (nomination_id, expert_id, campaign, target, active, scored)
+               VALUES ($1, $2, $3, $4, COALESCE($5, false), COALESCE($6, false))
+               ON CONFLICT (nomination_id, expert_id) DO UPDATE SET
+                   active = COALESCE($5, notify.seats.active), scored = COALESCE($6, notify.seats.scored)""",
+            nomination_id, expert_id, campaign, target, active, scored)
+
+
 async def add_notices(conn: asyncpg.Connection, notices: list[Notice]) -> None:
     """Each notice once: a key already there (the same event read again) adds nothing."""
     await conn.executemany(
@@ -67,11 +86,26 @@ def notice_of(row: asyncpg.Record) -> Notice:
                   json.loads(row["facts"]) if isinstance(row["facts"], str) else dict(row["facts"]))
 
 
-async def unit_of(conn: asyncpg.Connection, recipient: str) -> Unit | None:
-    _, campaign, unit_id = recipient.split(":", 2)
-    row = await conn.fetchrow("SELECT campaign, unit_id, name, contact_email FROM notify.units "
-                              "WHERE campaign = $1 AND unit_id = $2", campaign, unit_id)
-    return Unit(**dict(row)) if row else None
+async def party_of(conn: asyncpg.Connection, recipient: str) -> Party | None:
+    """The unit or expert a recipient names, if read from the log yet."""
+    kind, campaign, party_id = recipient.split(":", 2)
+    table, column = {"unit": ("notify.units", "unit_id"), "expert": ("notify.experts", "expert_id")}[kind]
+    row = await conn.fetchrow(f"SELECT name, contact_email FROM {table} WHERE campaign = $1 AND {column} = $2",
+                              campaign, party_id)
+    return Party(recipient, row["name"], row["contact_email"]) if row else None
+
+
+async def subject_of(conn: asyncpg.Connection, notice: Notice) -> Nomination | ExpertSeats | None:
+    """What a notice is about, as it stands now: the nomination, or the expert's seats on the target."""
+    if notice.recipient.startswith("expert:"):
+        expert_id = notice.recipient.split(":", 2)[2]
+        rows = await conn.fetch(
+            """SELECT s.nomination_id, coalesce(n.title, '') AS title, s.scored FROM notify.seats s
+               LEFT JOIN notify.nominations n USING (nomination_id)
+               WHERE s.campaign = $1 AND s.expert_id = $2 AND s.target = $3 AND s.active
+               ORDER BY n.title, s.nomination_id""", notice.campaign, expert_id, notice.subject)
+        return ExpertSeats(expert_id, tuple(Seat(r["nomination_id"], r["title"], r["scored"]) for r in rows))
+    return (await load_nominations(conn, [notice.subject])).get(notice.subject)
 
 
 async def is_bad(conn: asyncpg.Connection, address: str) -> bool:

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from contracts.events import EmailAddress
 from contracts.review_terms import Aggregation, DivergenceMeasure, TieBreak
 from eventlog.http.bodies import RequestBody
 
@@ -49,6 +50,7 @@ class RosterEntry(_Body):
     affiliation_credit_code: str | None = Field(None, max_length=18)
     declared_relations: list[dict[str, Any]] = Field(default_factory=list, max_length=50,
                                                      description="专家声明有关联的单位：name、credit_code")
+    contact_email: EmailAddress | None = Field(None, description="通知邮件的收件地址（可选）")
 
 
 class PlanRequest(_Body):

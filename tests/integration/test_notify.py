@@ -165,3 +165,39 @@ async def test_the_address_given_at_registration_is_where_the_unit_is_told(env, 
     (mail,) = mail_to(to)
     assert mail.subject == "【科创中国】推荐已收到：数字孪生工厂"
     assert mail.text().startswith("浙江省科学技术协会：\n\n")
+
+
+async def test_experts_are_told_their_seats_and_the_deadline_once_per_target(env, tmp_path):
+    from tests.support.notify import assigned, on_review, roster_filed, scored, unassigned
+    from services.notify.domain import expert_recipient
+
+    keys = Keys(tmp_path)
+    mail = {e: address(e) for e in ("e1", "e2", "e3", "e4")}
+    async with notify_in_process(keys) as notify:
+        await unit_registered("unit-x", None)
+        a, b = submitted("unit-x", "肿瘤早筛试剂盒"), submitted("unit-x", "mRNA疫苗递送系统")
+        await publish(*on_units(a, b))
+        await publish(*on_review(roster_filed({**mail, "e5": None}), assigned(a, "e1"), assigned(b, "e1"),
+                                 assigned(a, "e2"), assigned(a, "e3"), unassigned(a, "e3"),
+                                 assigned(b, "e4"), scored(b, "e4"), assigned(b, "e5")))
+        await notices_made(2 + 5)  # two receipts (nobody to send them to), one notice per expert on the target
+        await wait_for(lambda: followed("SELECT count(*) = 6 FROM notify.seats"))
+        await notify.sender.send_due()
+
+    target = "kczg-2022:leading_tech:biomedicine"
+    (first,) = mail_to(mail["e1"])
+    assert first.message_id == message_id(expert_recipient("kczg-2022", "e1"), target, "expert_assigned", 1)
+    assert first.subject == "【科创中国】诚邀您参加初评：先导技术榜 · 生物医药（请于2022年11月30日24:00（北京时间）前完成评分）"
+    assert first.text().startswith(
+        "专家e1专家：\n\n中国科协生命科学学会联合体诚邀您参加“先导技术榜 · 生物医药”的初评。分配给您评审的推荐共 2 项：\n"
+        "1. mRNA疫苗递送系统\n2. 肿瘤早筛试剂盒\n")
+    assert "初评结果须于 2022年11月30日24:00（北京时间） 前报送" in first.text()
+    (second,) = mail_to(mail["e2"])
+    assert "共 1 项：\n1. 肿瘤早筛试剂盒\n" in second.text()
+    # e3 was unassigned and e4 had scored before the sender came to them; e5 gave no address.
+    assert mail_to(mail["e3"]) == [] and mail_to(mail["e4"]) == []
+    rows = {r["recipient"].rsplit(":", 1)[1]: (r["status"], r["result"])
+            for r in await notices() if r["kind"] == "expert_assigned"}
+    assert rows == {"e1": ("sent", f"2.0.0 Stored as {first.id}"), "e2": ("sent", f"2.0.0 Stored as {second.id}"),
+                    "e3": ("not_due", "unassigned"), "e4": ("not_due", "already_scored"),
+                    "e5": ("unaddressed", "no_contact_email")}

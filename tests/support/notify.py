@@ -110,3 +110,55 @@ async def notify_in_process(keys: Keys):
 def of_kind(rows: list[dict], subject: UUID | str, kind: str) -> dict:
     (row,) = [r for r in rows if r["subject"] == str(subject) and r["kind"] == kind]
     return row
+
+
+# --- review: a body's roster and its experts' seats -----------------------------------------------------------
+
+LIFE = "cast_life_science_consortium"  # 先导技术榜 · 生物医药's review body
+
+
+def _target(actor: Actor) -> dict:
+    from contracts.events import target_key
+
+    return dict(occurred_at=AT, campaign=C, key=target_key(C, "leading_tech", "biomedicine"), actor=actor)
+
+
+def roster_filed(experts: dict[str, str | None]):
+    """The life-science body's plan for 生物医药, its roster the experts given (id -> address)."""
+    from contracts.events import RosterExpert
+    from tests.support.events import plan_filed
+
+    plan = plan_filed(LIFE, "leading_tech", "biomedicine")
+    roster = tuple(RosterExpert(expert_id=e, name=f"专家{e}", affiliation="某大学", contact_email=a)
+                   for e, a in experts.items())
+    return type(plan).model_validate({**plan.model_dump(), "roster": roster, "occurred_at": AT,
+                                      "experts_per_item": min(len(roster), 3)})
+
+
+def assigned(n: NominationSubmitted, expert_id: str):
+    from contracts.events import ExpertAssigned
+
+    return ExpertAssigned(nomination_id=n.nomination_id, expert_id=expert_id, body_code=LIFE,
+                          list_code="leading_tech", domain="biomedicine", **_target(Actor(role="review_body", id=LIFE)))
+
+
+def unassigned(n: NominationSubmitted, expert_id: str):
+    from contracts.events import ExpertUnassigned
+
+    return ExpertUnassigned(nomination_id=n.nomination_id, expert_id=expert_id, body_code=LIFE,
+                            list_code="leading_tech", domain="biomedicine", reason="专家回避",
+                            **_target(Actor(role="review_body", id=LIFE)))
+
+
+def scored(n: NominationSubmitted, expert_id: str):
+    from contracts.events import ExpertScoreRecorded
+
+    return ExpertScoreRecorded(nomination_id=n.nomination_id, expert_id=expert_id, body_code=LIFE,
+                               list_code="leading_tech", domain="biomedicine", scores={"innovation": "80"},
+                               total="80", **_target(Actor(role="expert", id=LIFE, person=expert_id)))
+
+
+def on_review(*events) -> list[tuple]:
+    from contracts.topics import REVIEW
+
+    return [(REVIEW, e) for e in events]

@@ -55,3 +55,17 @@ def test_screening_passed_is_told_once_per_round():
     # The same key twice (a screening recorded again): the outbox's unique key keeps one.
     assert [(m.kind, m.round) for m in made] == [("nomination_received", 1), ("screening_passed", 1),
                                                  ("screening_passed", 1)]
+
+
+def test_an_expert_is_told_once_per_target_while_a_seat_is_left_to_score():
+    from services.notify.domain import ExpertSeats, Seat, expert_recipient
+    from tests.support.notify import assigned
+
+    a, b = submitted("unit-a", "甲"), submitted("unit-a", "乙")
+    made = notices_for(assigned(a, "e1"), None) + notices_for(assigned(b, "e1"), None)
+    assert {(m.recipient, m.subject, m.kind, m.round) for m in made} == {
+        (expert_recipient("kczg-2022", "e1"), "kczg-2022:leading_tech:biomedicine", "expert_assigned", 1)}
+    notice = made[0]
+    assert still_due(notice, ExpertSeats("e1", (Seat("n1", "甲", True), Seat("n2", "乙", False)))) is None
+    assert still_due(notice, ExpertSeats("e1", (Seat("n1", "甲", True),))) == "already_scored"
+    assert still_due(notice, ExpertSeats("e1", ())) == "unassigned"

@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from contracts.events import (
-    Event, NominationResubmitted, NominationReturned, NominationScreened, NominationSubmitted, NominationWithdrawn,
-    QuotaRejected, QuotaReserved, UnitRegistered,
+    Event, ExpertAssigned, NominationResubmitted, NominationReturned, NominationScreened, NominationSubmitted,
+    NominationWithdrawn, QuotaRejected, QuotaReserved, UnitRegistered, target_key,
 )
 
 # kind -> what it tells, in a line (the templates say it in full)
@@ -27,7 +27,34 @@ KINDS = {
     "screening_passed": "形式审查通过",
     "screening_failed": "形式审查未通过（附理由）",
     "returned_for_correction": "退回补正（附理由与截止时间）",
+    "expert_assigned": "专家受邀评审（附待评推荐与截止时间）",
 }
+UNIT_KINDS = frozenset(KINDS) - {"expert_assigned"}  # about one nomination, to its unit
+
+
+@dataclass(frozen=True)
+class Party:
+    """Someone told: a unit or an expert, by the name to address them with and their address (None: none given)."""
+
+    recipient: str
+    name: str
+    contact_email: str | None
+
+
+@dataclass(frozen=True)
+class Seat:
+    nomination_id: str
+    title: str          # "" while the nomination's submission is not read yet
+    scored: bool
+
+
+@dataclass(frozen=True)
+class ExpertSeats:
+    """An expert's seats on one review target, as they stand: what an assignment notice lists, and whether it is
+    still due (nobody is told to score what they no longer hold or have scored)."""
+
+    expert_id: str
+    seats: tuple[Seat, ...]
 
 
 @dataclass(frozen=True)
@@ -74,6 +101,10 @@ def recipient_of(campaign: str, unit_id: str) -> str:
     return f"unit:{campaign}:{unit_id}"
 
 
+def expert_recipient(campaign: str, expert_id: str) -> str:
+    return f"expert:{campaign}:{expert_id}"
+
+
 def message_id(recipient: str, subject: str, kind: str, round: int, domain: str = "notify.kczg.cloud") -> str:
     """The Message-ID of the notice with this key: the same on every send, so a resend is recognisable."""
     digest = hashlib.sha256(f"{recipient}\x1f{subject}\x1f{kind}\x1f{round}".encode()).hexdigest()[:32]
@@ -100,6 +131,12 @@ def notices_for(event: Event, known: Nomination | None) -> list[Notice]:
         case NominationReturned():
             return [notice("returned_for_correction", event.round, reasons=list(event.reasons),
                            correction_due_at=event.correction_due_at.isoformat())]
+        case ExpertAssigned():
+            # One notice per expert and target, whatever the number of seats: it lists them when it is sent.
+            target = target_key(event.campaign, event.list_code or "", event.domain)
+            return [Notice(expert_recipient(event.campaign, event.expert_id), target, "expert_assigned", 1,
+                           event.campaign, event.occurred_at,
+                           {"body_code": event.body_code, "list_code": event.list_code, "domain": event.domain})]
     return []
 
 
@@ -126,10 +163,16 @@ def evolve(known: Nomination | None, event: Event) -> Nomination | None:
     return known
 
 
-def still_due(notice: Notice, now: Nomination | None) -> str | None:
+def still_due(notice: Notice, now: Nomination | ExpertSeats | None) -> str | None:
     """None if the notice is still due given what is known of its subject at send time, else why not (a
     machine code): nobody is told what no longer holds or reminded of what they have done."""
     if now is None:
+        return None
+    if isinstance(now, ExpertSeats):
+        if not now.seats:
+            return "unassigned"
+        if all(seat.scored for seat in now.seats):
+            return "already_scored"
         return None
     if now.withdrawn:
         return "withdrawn"
