@@ -305,6 +305,7 @@ class ReviewPlanFiled(Event):
     max_load: int | None = Field(default=None, ge=1)  # most items one expert scores; None: no limit
     roster: tuple[RosterExpert, ...] = ()
     divergence_measure: DivergenceMeasure = "range"  # what divergence_threshold is compared with
+    contact_email: EmailAddress | None = None  # where the notifier writes to the filing body; None: not given
     # Once scoring began the plan is locked but for this: the plan (event id) it extends, by more
     # experts on the roster or a higher load limit, every other term the same.
     extends: UUID | None = None

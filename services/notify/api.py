@@ -14,12 +14,14 @@ from eventlog.write.write_side import write_side
 
 from . import store
 from .app import run_follower
+from .reminders import run_reminders
 from .routes import router
 from .sender import Mailer, Sender
 
 
 def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None, send: bool | None = None) -> ServiceApp:
-    """`send` False (or NOTIFY_SEND=0): notices are written but not sent (tests drive `state.own.send_due()`)."""
+    """`send` False (or NOTIFY_SEND=0): notices are written but neither reminders computed nor anything sent (tests
+    drive `services.notify.reminders.schedule_reminders` and `state.own.send_due()`)."""
     state = ServiceState("notify", clock, verifier)
     sending = send if send is not None else os.environ.get("NOTIFY_SEND", "1") != "0"
 
@@ -27,10 +29,11 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     async def lifespan(app):
         async with write_side("notify", set_up=store.ensure_schema, pool_size=6) as ws:
             state.serve(ws)
-            sender = state.own = Sender(ws.pool, ws.campaigns, Mailer())
+            sender = state.own = Sender(ws.pool, ws.campaigns, Mailer(), clock=lambda: state.clock.now())
             ws.run(run_follower(ws.stop, ws.pool, ws.publisher, ws.campaigns, sender.wake))
             if sending:
                 ws.run(sender.run(ws.stop))
+                ws.run(run_reminders(ws.stop, ws.pool, ws.campaigns, lambda: state.clock.now(), sender.wake))
             yield
 
     return create_service_app(state, title="科创中国榜单 · 通知服务 (notify)", version="0.1.0",

@@ -15,8 +15,8 @@ from prometheus_client import Counter
 from contracts.campaign.book import UnknownCampaign
 from contracts.events import (
     ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned, NominationResubmitted, NominationReturned,
-    NominationScreened, NominationSubmitted, NominationWithdrawn, QuotaRejected, QuotaReserved, ReviewPlanFiled,
-    UnitRegistered, target_key,
+    NominationScreened, NominationSubmitted, NominationWithdrawn, PrelimResultsSubmitted, QuotaRejected, QuotaReserved,
+    ReviewPlanFiled, UnitRegistered, target_key,
 )
 from contracts.topics import NOMINATIONS, QUOTA, REVIEW
 from eventlog.consume.campaign_follower import CampaignFollower
@@ -33,7 +33,7 @@ CONSUMER_NAME = "notify"
 ABOUT_NOMINATIONS = (NominationSubmitted, NominationWithdrawn, NominationScreened, NominationReturned,
                      NominationResubmitted, QuotaRejected, QuotaReserved)
 ABOUT_SEATS = (ExpertAssigned, ExpertUnassigned, ExpertScoreRecorded)
-FOLLOWED = (UnitRegistered, ReviewPlanFiled, *ABOUT_NOMINATIONS, *ABOUT_SEATS)
+FOLLOWED = (UnitRegistered, ReviewPlanFiled, PrelimResultsSubmitted, *ABOUT_NOMINATIONS, *ABOUT_SEATS)
 NOTICES = Counter("kczg_notify_notices", "Notices made due (written to the notifier's outbox), by kind", ("kind",))
 
 
@@ -58,13 +58,18 @@ class NoticeFollower:
             kept.append(event)
         known = await store.load_nominations(
             conn, sorted({str(e.nomination_id) for e in kept if isinstance(e, ABOUT_NOMINATIONS)}))
-        units, experts, seats, notices, touched = [], [], [], [], set()
+        units, experts, bodies, results, seats, notices, touched = [], [], [], [], [], [], set()
         for event in kept:
             match event:
                 case UnitRegistered():
                     units.append(Unit(event.campaign, event.unit_id, event.name, event.contact_email))
                 case ReviewPlanFiled():
                     experts += [(event.campaign, x.expert_id, x.name, x.contact_email) for x in event.roster]
+                    if event.contact_email:
+                        bodies.append((event.campaign, event.body_code, event.contact_email))
+                case PrelimResultsSubmitted():
+                    results.append((event.campaign, event.body_code,
+                                    target_key(event.campaign, event.list_code, event.domain)))
                 case ExpertAssigned() | ExpertUnassigned() | ExpertScoreRecorded():
                     target = target_key(event.campaign, event.list_code or "", event.domain)
                     change = {ExpertAssigned: (True, None), ExpertUnassigned: (False, None),
@@ -78,6 +83,8 @@ class NoticeFollower:
                     touched.add(nid)
         await store.save_units(conn, units)
         await store.save_experts(conn, experts)
+        await store.save_bodies(conn, bodies)
+        await store.save_results_in(conn, results)
         await store.save_seats(conn, seats)
         await store.save_nominations(conn, [known[n] for n in sorted(touched)])
         await store.add_notices(conn, notices)

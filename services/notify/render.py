@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from contracts.campaign import Campaign
 from contracts.deadline_text import BEIJING, deadline_text
 
-from .domain import ExpertSeats, Nomination, Notice, Party, message_id
+from .domain import BodyTarget, ExpertSeats, Nomination, Notice, Party, message_id
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUBJECTS = {
@@ -24,6 +24,7 @@ SUBJECTS = {
     "screening_failed": "形式审查未通过：{title}",
     "returned_for_correction": "退回补正，请于{correction_due}前重新提交：{title}",
     "expert_assigned": "诚邀您参加初评：{target}（请于{prelim_due}前完成评分）",
+    "results_due": "初评结果报送提醒：{target}，须于{prelim_due}前报送",
 }
 
 
@@ -62,12 +63,17 @@ def body_name(campaign: Campaign | None, code: str | None) -> str:
     return found or code or ""
 
 
-def compose(notice: Notice, subject: Nomination | ExpertSeats, party: Party, campaign: Campaign | None,
+def compose(notice: Notice, subject: Nomination | ExpertSeats | BodyTarget, party: Party, campaign: Campaign | None,
             now: datetime) -> EmailMessage:
     """The e-mail of `notice` to `party` at its address, about `subject` as it stands at `now`."""
     words = dict(addressee=party.name, round=notice.round, facts=notice.facts, occurred_at=notice.occurred_at,
                  sent_at=now)
-    if isinstance(subject, ExpertSeats):
+    if isinstance(subject, BodyTarget):
+        due = datetime.fromisoformat(notice.facts["due_at"])
+        words.update(addressee=body_name(campaign, subject.body_code), title="", days=notice.facts["days"],
+                     target=target_name(campaign, notice.facts.get("list_code") or "", notice.facts.get("domain")),
+                     prelim_due=deadline_text(due))
+    elif isinstance(subject, ExpertSeats):
         words.update(addressee=f"{party.name}专家", title="", seats=subject.seats,
                      target=target_name(campaign, notice.facts.get("list_code") or "", notice.facts.get("domain")),
                      body=body_name(campaign, notice.facts.get("body_code")),

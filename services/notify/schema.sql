@@ -80,3 +80,19 @@ CREATE TABLE IF NOT EXISTS notify.seats (
     PRIMARY KEY (nomination_id, expert_id)
 );
 CREATE INDEX IF NOT EXISTS seats_by_expert ON notify.seats (campaign, expert_id, target);
+
+-- Review bodies' addresses (ReviewPlanFiled's contact_email), per campaign.
+CREATE TABLE IF NOT EXISTS notify.bodies (
+    campaign      text NOT NULL,
+    body_code     text NOT NULL,
+    contact_email text NOT NULL,
+    PRIMARY KEY (campaign, body_code)
+);
+
+-- The targets whose preliminary results each body has submitted (PrelimResultsSubmitted): no reminder for them.
+CREATE TABLE IF NOT EXISTS notify.results_in (
+    campaign  text NOT NULL,
+    body_code text NOT NULL,
+    target    text NOT NULL,
+    PRIMARY KEY (campaign, body_code, target)
+);

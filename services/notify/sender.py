@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 
@@ -85,8 +86,10 @@ def refusal(exc: Exception) -> tuple[int, str] | None:
 
 
 class Sender:
-    def __init__(self, pool: asyncpg.Pool, campaigns: CampaignFollower, mailer: Mailer | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, campaigns: CampaignFollower, mailer: Mailer | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.pool, self.campaigns, self.mailer = pool, campaigns, mailer or Mailer()
+        self.clock = clock or (lambda: datetime.now(timezone.utc))  # the domain's instant (a demo's may be moved)
         self.wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -129,7 +132,7 @@ class Sender:
                     await store.mark(conn, row["id"], row["status"], retry_at=now + UNKNOWN_WAIT)
                     MESSAGES.labels(notice.kind, "deferred").inc()
                     return True
-                outcome = still_due(notice, subject)
+                outcome = still_due(notice, subject, self.clock())
                 if outcome is not None:
                     await store.mark(conn, row["id"], "not_due", outcome)
                     return self._finished(notice.kind, "not_due")

@@ -11,7 +11,7 @@ import asyncpg
 
 from eventlog.ddl import apply_sql_file
 
-from .domain import ExpertSeats, Nomination, Notice, Party, Seat, Unit
+from .domain import BodyTarget, ExpertSeats, Nomination, Notice, Party, Seat, Unit
 
 NOMINATION_COLUMNS = [f.name for f in fields(Nomination)]
 
@@ -63,6 +63,23 @@ async def save_seats(conn: asyncpg.Connection, seats: list[tuple[str, str, str, 
             nomination_id, expert_id, campaign, target, active, scored)
 
 
+async def save_bodies(conn: asyncpg.Connection, bodies: list[tuple[str, str, str]]) -> None:
+    """(campaign, body_code, contact_email) from filed plans; the latest address given counts."""
+    await conn.executemany(
+        """INSERT INTO notify.bodies (campaign, body_code, contact_email) VALUES ($1, $2, $3)
+           ON CONFLICT (campaign, body_code) DO UPDATE SET contact_email = EXCLUDED.contact_email""", bodies)
+
+
+async def save_results_in(conn: asyncpg.Connection, results: list[tuple[str, str, str]]) -> None:
+    await conn.executemany("INSERT INTO notify.results_in (campaign, body_code, target) VALUES ($1, $2, $3) "
+                           "ON CONFLICT DO NOTHING", results)
+
+
+async def results_submitted(conn: asyncpg.Connection, campaign: str) -> set[tuple[str, str]]:
+    rows = await conn.fetch("SELECT body_code, target FROM notify.results_in WHERE campaign = $1", campaign)
+    return {(r["body_code"], r["target"]) for r in rows}
+
+
 async def add_notices(conn: asyncpg.Connection, notices: list[Notice]) -> None:
     """Each notice once: a key already there (the same event read again) adds nothing."""
     await conn.executemany(
@@ -89,14 +106,24 @@ def notice_of(row: asyncpg.Record) -> Notice:
 async def party_of(conn: asyncpg.Connection, recipient: str) -> Party | None:
     """The unit or expert a recipient names, if read from the log yet."""
     kind, campaign, party_id = recipient.split(":", 2)
+    if kind == "body":  # its name is the campaign's (render.py); a body that filed no address has no row
+        row = await conn.fetchrow("SELECT body_code AS name, contact_email FROM notify.bodies "
+                                  "WHERE campaign = $1 AND body_code = $2", campaign, party_id)
+        return Party(recipient, row["name"] if row else party_id, row["contact_email"] if row else None)
     table, column = {"unit": ("notify.units", "unit_id"), "expert": ("notify.experts", "expert_id")}[kind]
     row = await conn.fetchrow(f"SELECT name, contact_email FROM {table} WHERE campaign = $1 AND {column} = $2",
                               campaign, party_id)
     return Party(recipient, row["name"], row["contact_email"]) if row else None
 
 
-async def subject_of(conn: asyncpg.Connection, notice: Notice) -> Nomination | ExpertSeats | None:
-    """What a notice is about, as it stands now: the nomination, or the expert's seats on the target."""
+async def subject_of(conn: asyncpg.Connection, notice: Notice) -> Nomination | ExpertSeats | BodyTarget | None:
+    """What a notice is about, as it stands now: the nomination, the expert's seats on the target, or the body's
+    results on the target."""
+    if notice.recipient.startswith("body:"):
+        body_code = notice.recipient.split(":", 2)[2]
+        submitted = await conn.fetchval("SELECT true FROM notify.results_in WHERE campaign = $1 AND body_code = $2 "
+                                        "AND target = $3", notice.campaign, body_code, notice.subject)
+        return BodyTarget(body_code, notice.subject, bool(submitted))
     if notice.recipient.startswith("expert:"):
         expert_id = notice.recipient.split(":", 2)[2]
         rows = await conn.fetch(

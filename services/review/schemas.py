@@ -73,6 +73,7 @@ class PlanRequest(_Body):
                           "range_without_outlier 去掉一个离群分后的分差")
     tie_break: list[TieBreak] | None = Field(None, max_length=2)
     max_load: int | None = Field(None, ge=1)
+    contact_email: EmailAddress | None = Field(None, description="评审机构接收通知邮件的地址（可选），如初评结果报送提醒")
 
 
 class ConfirmRequest(_Body):

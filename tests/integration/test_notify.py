@@ -5,7 +5,7 @@ permanent refusal (550) marking the address bad — read back from what the sink
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import asyncpg
@@ -201,3 +201,49 @@ async def test_experts_are_told_their_seats_and_the_deadline_once_per_target(env
     assert rows == {"e1": ("sent", f"2.0.0 Stored as {first.id}"), "e2": ("sent", f"2.0.0 Stored as {second.id}"),
                     "e3": ("not_due", "unassigned"), "e4": ("not_due", "already_scored"),
                     "e5": ("unaddressed", "no_contact_email")}
+
+
+async def test_bodies_are_reminded_7_3_and_1_days_before_results_are_due_unless_they_are_in(env, tmp_path):
+    from tests.support.notify import on_review, results_in, roster_filed
+    from services.notify.domain import body_recipient
+
+    info, life = "cast_info_tech_consortium", "cast_life_science_consortium"
+    mail = {info: address("info"), life: address("life")}
+    beijing = lambda *a: datetime(*a, tzinfo=timezone(timedelta(hours=8)))  # noqa: E731
+    async with notify_in_process(Keys(tmp_path)) as notify:
+        await publish(*on_review(roster_filed({"e1": None}, info, "electronic_info", mail[info]),
+                                 roster_filed({"e2": None}, life, "biomedicine", mail[life])))
+        await wait_for(lambda: followed("SELECT count(*) = 2 FROM notify.bodies"))
+        # Nothing before the 7-day step (results due 2022-12-01 00:00 Beijing).
+        notify.clock.at = beijing(2022, 11, 23, 23, 59)
+        assert await notify.remind() == 0
+        # 7 days before: every target of every body, once however often the clock comes round.
+        notify.clock.at = beijing(2022, 11, 24, 10, 0)
+        # The 2022 bodies' 13 targets: 先导技术榜's six domains (绿色低碳 with two bodies: 7), four more lists,
+        # and the two lists organised separately.
+        assert await notify.remind() == await notify.remind() == 13
+        await notify.sender.send_due()
+        # The life-science body submits; at 3 days only the information-technology body is reminded.
+        await publish(*on_review(results_in(life, "biomedicine")))
+        await wait_for(lambda: followed("SELECT count(*) = 1 FROM notify.results_in"))
+        notify.clock.at = beijing(2022, 11, 28, 9, 0)
+        assert await notify.remind() == 12
+        await notify.sender.send_due()
+        # At 1 day the reminder is written, but the body submits before the sender comes to it: not sent.
+        notify.clock.at = beijing(2022, 11, 30, 9, 0)
+        await notify.remind()
+        await publish(*on_review(results_in(info, "electronic_info")))
+        await wait_for(lambda: followed("SELECT count(*) = 2 FROM notify.results_in"))
+        await notify.sender.send_due()
+
+    target = {info: "kczg-2022:leading_tech:electronic_info", life: "kczg-2022:leading_tech:biomedicine"}
+    ids = {body: [m.message_id for m in mail_to(mail[body])] for body in mail}
+    assert ids == {info: [message_id(body_recipient("kczg-2022", info), target[info], "results_due", d) for d in (7, 3)],
+                   life: [message_id(body_recipient("kczg-2022", life), target[life], "results_due", 7)]}
+    (first, second) = mail_to(mail[info])
+    assert first.subject == "【科创中国】初评结果报送提醒：先导技术榜 · 电子信息，须于2022年11月30日24:00（北京时间）前报送"
+    assert first.text().startswith("中国科协信息科技学会联合体：\n\n贵单位负责的“先导技术榜 · 电子信息”初评结果须于 "
+                                   "2022年11月30日24:00（北京时间） 前报送秘书处，距截止还有 7 天。\n")
+    assert "距截止还有 3 天" in second.text()
+    last = [r for r in await notices() if r["recipient"] == body_recipient("kczg-2022", info) and r["round"] == 1]
+    assert [(r["status"], r["result"]) for r in last] == [("not_due", "already_submitted")]

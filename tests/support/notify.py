@@ -95,15 +95,20 @@ async def notices_made(count: int, db_url: str | None = None, timeout_s: float =
 
 
 @asynccontextmanager
-async def notify_in_process(keys: Keys):
-    """The notifier with its follower running and its sender idle: the test calls `client.sender.send_due()`."""
+async def notify_in_process(keys: Keys, clock=None):
+    """The notifier with its follower running and its sender idle: the test calls `client.sender.send_due()`
+    (and `client.remind()`, the reminder clock's one step at the service's clock)."""
+    from eventlog.clock import FixedClock
     from services.notify.api import create_app
+    from services.notify.reminders import schedule_reminders
 
     await open_campaign()
-    app = create_app(verifier=keys.verifier(), send=False)
+    app = create_app(clock=clock or FixedClock(AT), verifier=keys.verifier(), send=False)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notify") as client:
-            client.sender = app.state.service.own
+            state = app.state.service
+            client.sender, client.clock = state.own, state.clock
+            client.remind = lambda: schedule_reminders(state.pool, state.campaigns, state.clock.now())
             yield client
 
 
@@ -123,16 +128,25 @@ def _target(actor: Actor) -> dict:
     return dict(occurred_at=AT, campaign=C, key=target_key(C, "leading_tech", "biomedicine"), actor=actor)
 
 
-def roster_filed(experts: dict[str, str | None]):
-    """The life-science body's plan for 生物医药, its roster the experts given (id -> address)."""
+def roster_filed(experts: dict[str, str | None], body: str = LIFE, domain: str = "biomedicine",
+                 contact_email: str | None = None):
+    """`body`'s plan for 先导技术榜 · `domain`, its roster the experts given (id -> address)."""
     from contracts.events import RosterExpert
     from tests.support.events import plan_filed
 
-    plan = plan_filed(LIFE, "leading_tech", "biomedicine")
+    plan = plan_filed(body, "leading_tech", domain)
     roster = tuple(RosterExpert(expert_id=e, name=f"专家{e}", affiliation="某大学", contact_email=a)
                    for e, a in experts.items())
     return type(plan).model_validate({**plan.model_dump(), "roster": roster, "occurred_at": AT,
-                                      "experts_per_item": min(len(roster), 3)})
+                                      "experts_per_item": min(len(roster), 3), "contact_email": contact_email})
+
+
+def results_in(body: str, domain: str):
+    from contracts.events import PrelimResultsSubmitted, target_key
+
+    return PrelimResultsSubmitted(occurred_at=AT, campaign=C, key=target_key(C, "leading_tech", domain),
+                                  actor=Actor(role="review_body", id=body), body_code=body, list_code="leading_tech",
+                                  domain=domain, ranked=())
 
 
 def assigned(n: NominationSubmitted, expert_id: str):

@@ -69,3 +69,25 @@ def test_an_expert_is_told_once_per_target_while_a_seat_is_left_to_score():
     assert still_due(notice, ExpertSeats("e1", (Seat("n1", "甲", True), Seat("n2", "乙", False)))) is None
     assert still_due(notice, ExpertSeats("e1", (Seat("n1", "甲", True),))) == "already_scored"
     assert still_due(notice, ExpertSeats("e1", ())) == "unassigned"
+
+
+def test_bodies_are_reminded_on_the_ladder_once_per_step_and_only_while_results_are_missing():
+    from datetime import datetime, timedelta, timezone
+
+    from contracts.campaign import load_builtin_campaign
+    from services.notify.domain import BodyTarget, results_due_reminders
+
+    campaign = load_builtin_campaign("kczg-2022")
+    due = campaign.timeline.prelim_due_at  # 2022-12-01 00:00 Beijing
+    steps = {at: {(n.round, n.subject) for n in results_due_reminders(campaign, due - at, set())}
+             for at in (timedelta(days=8), timedelta(days=7), timedelta(days=5), timedelta(days=3),
+                        timedelta(hours=30), timedelta(hours=1), timedelta(0), -timedelta(hours=1))}
+    assert [sorted({r for r, _ in found}) for found in steps.values()] == [[], [7], [7], [3], [3], [1], [], []]
+    info = ("cast_info_tech_consortium", "kczg-2022:leading_tech:electronic_info")
+    left = results_due_reminders(campaign, due - timedelta(days=2), {info})
+    assert info not in {(n.facts["body_code"], n.subject) for n in left} and len(left) == 12
+    notice = left[0]
+    assert still_due(notice, BodyTarget(notice.facts["body_code"], notice.subject, False), due - timedelta(days=2)) is None
+    assert still_due(notice, BodyTarget(notice.facts["body_code"], notice.subject, True), due) == "already_submitted"
+    assert still_due(notice, BodyTarget(notice.facts["body_code"], notice.subject, False), due) == "past_deadline"
+    assert datetime(2022, 12, 1, tzinfo=timezone(timedelta(hours=8))) == due

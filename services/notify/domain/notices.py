@@ -28,8 +28,9 @@ KINDS = {
     "screening_failed": "形式审查未通过（附理由）",
     "returned_for_correction": "退回补正（附理由与截止时间）",
     "expert_assigned": "专家受邀评审（附待评推荐与截止时间）",
+    "results_due": "初评结果报送提醒（截止前 7、3、1 天）",
 }
-UNIT_KINDS = frozenset(KINDS) - {"expert_assigned"}  # about one nomination, to its unit
+UNIT_KINDS = frozenset(KINDS) - {"expert_assigned", "results_due"}  # about one nomination, to its unit
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,15 @@ class Seat:
     nomination_id: str
     title: str          # "" while the nomination's submission is not read yet
     scored: bool
+
+
+@dataclass(frozen=True)
+class BodyTarget:
+    """A body's preliminary results on one target, as they stand at send time."""
+
+    body_code: str
+    target: str
+    submitted: bool
 
 
 @dataclass(frozen=True)
@@ -163,10 +173,16 @@ def evolve(known: Nomination | None, event: Event) -> Nomination | None:
     return known
 
 
-def still_due(notice: Notice, now: Nomination | ExpertSeats | None) -> str | None:
-    """None if the notice is still due given what is known of its subject at send time, else why not (a
+def still_due(notice: Notice, now: Nomination | ExpertSeats | BodyTarget | None, at: datetime | None = None) -> str | None:
+    """None if the notice is still due given what is known of its subject at send time `at`, else why not (a
     machine code): nobody is told what no longer holds or reminded of what they have done."""
     if now is None:
+        return None
+    if isinstance(now, BodyTarget):
+        if now.submitted:
+            return "already_submitted"
+        if at is not None and at >= datetime.fromisoformat(notice.facts["due_at"]):
+            return "past_deadline"  # being late is told by another kind, not by a reminder after the fact
         return None
     if isinstance(now, ExpertSeats):
         if not now.seats:
