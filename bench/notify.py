@@ -7,7 +7,7 @@ Needs KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL (e.g. `eval "$(kczg stack env)"`,
 mail sink; without SMTP_HOST/SMTP_PORT/KCZG_MAIL_DIR a sink of its own is started). A fresh topic set and
 database; one unit with an address and `messages` nominations on the log, so as many receipts are due. The
 notifier measured: its sender (sender.py) alone, once the follower has written every notice — each message
-claimed, checked, worded, marked `sending`, sent and marked `sent`. The baseline: the same count of messages
+claimed, checked, worded, marked `sending`, sent and marked `sent`, over `--senders` connections. The baseline: the same count of messages
 sent by aiosmtplib over one connection, nothing else. Prints one final JSON line.
 """
 
@@ -50,7 +50,7 @@ async def raw_smtp(count: int, to: str) -> float:
     return count / took
 
 
-async def run(count: int) -> dict:
+async def run(count: int, senders: int) -> dict:
     stack_env = {k: os.environ[k] for k in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
     with mail_sink() as mail:
         os.environ.update(mail)
@@ -61,18 +61,20 @@ async def run(count: int) -> dict:
                 await publish(*on_units(*(submitted("unit-bench", f"第{i}项推荐") for i in range(count))))
                 await notices_made(count, timeout_s=300)
                 started = time.perf_counter()
-                sent = await notify.sender.send_due()
+                sent = await notify.sender.send_due(senders)
                 notifier = sent / (time.perf_counter() - started)
             raw = await raw_smtp(count, address("raw"))
-    return {"messages": count, "notifier_messages_per_s": round(notifier, 1), "raw_smtp_messages_per_s": round(raw, 1),
+    return {"messages": count, "senders": senders, "notifier_messages_per_s": round(notifier, 1), "raw_smtp_messages_per_s": round(raw, 1),
             "notifier_share_of_raw": round(notifier / raw, 3)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--senders", type=int, default=4, help="sending connections (NOTIFY_SENDERS)")
     args = parser.parse_args()
-    print(orjson.dumps(asyncio.run(run(args.messages))).decode())
+    os.environ["NOTIFY_SENDERS"] = str(args.senders)
+    print(orjson.dumps(asyncio.run(run(args.messages, args.senders))).decode())
 
 
 if __name__ == "__main__":

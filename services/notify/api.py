@@ -27,9 +27,9 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
 
     @asynccontextmanager
     async def lifespan(app):
-        async with write_side("notify", set_up=store.ensure_schema, pool_size=6) as ws:
+        async with write_side("notify", set_up=store.ensure_schema, pool_size=10) as ws:
             state.serve(ws)
-            sender = state.own = Sender(ws.pool, ws.campaigns, Mailer(), clock=lambda: state.clock.now())
+            sender = state.own = Sender(ws.pool, ws.campaigns, Mailer, clock=lambda: state.clock.now())
             ws.run(run_follower(ws.stop, ws.pool, ws.publisher, ws.campaigns, sender.wake))
             if sending:
                 ws.run(sender.run(ws.stop))

@@ -4,7 +4,7 @@
 Each notice is marked `sending` (with its address and Message-ID) and committed before the SMTP exchange, and
 `sent` after it: a crash in between leaves it `sending`, and the next sender sends it again — the same
 message, under the same Message-ID (derived from the notice's key), so the receiving end recognises the
-resend. At most the one notice in flight can be delivered twice. A permanent refusal (5xx) marks the address
+resend. At most the notices in flight (one per sending connection, NOTIFY_SENDERS, 4) can be delivered twice. A permanent refusal (5xx) marks the address
 bad (notify.bad_addresses) and the notice `bounced`: it is not retried, nor is anything else sent there.
 A temporary failure (4xx, connection) is retried with a growing pause."""
 
@@ -86,9 +86,11 @@ def refusal(exc: Exception) -> tuple[int, str] | None:
 
 
 class Sender:
-    def __init__(self, pool: asyncpg.Pool, campaigns: CampaignFollower, mailer: Mailer | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
-        self.pool, self.campaigns, self.mailer = pool, campaigns, mailer or Mailer()
+    def __init__(self, pool: asyncpg.Pool, campaigns: CampaignFollower, mailer: Callable[[], Mailer] = Mailer,
+                 clock: Callable[[], datetime] | None = None, senders: int | None = None) -> None:
+        self.pool, self.campaigns = pool, campaigns
+        # Each sending connection works on its own notice (SKIP LOCKED): their SMTP exchanges overlap.
+        self.mailers = [mailer() for _ in range(senders or int(os.environ.get("NOTIFY_SENDERS", "4")))]
         self.clock = clock or (lambda: datetime.now(timezone.utc))  # the domain's instant (a demo's may be moved)
         self.wake = asyncio.Event()
 
@@ -98,27 +100,34 @@ class Sender:
             while not stop.is_set():
                 self.wake.clear()
                 try:
-                    while not stop.is_set() and await self.send_one():
-                        pass
+                    await self.send_due(len(self.mailers), stop)
                 except Exception:  # the database or the mail server away: try again shortly
                     log.exception("sending notices failed; retrying")
-                    await self.mailer.close()
+                    await self._close()
                 try:
                     await asyncio.wait_for(self.wake.wait(), timeout=1.0)
                 except asyncio.TimeoutError:
                     pass
         finally:
-            await self.mailer.close()
+            await self._close()
 
-    async def send_due(self) -> int:
-        """Every notice due now, in order (tests; the loop does the same). Returns how many were finished."""
-        done = 0
-        while await self.send_one():
-            done += 1
-        return done
+    async def send_due(self, concurrency: int = 1, stop: asyncio.Event | None = None) -> int:
+        """Every notice due now (one connection: in order), the loop's work; how many were finished."""
+        async def drain(mailer: Mailer) -> int:
+            done = 0
+            while not (stop and stop.is_set()) and await self.send_one(mailer):
+                done += 1
+            return done
 
-    async def send_one(self) -> bool:
-        """Finish (or defer) the oldest due notice; False when none is due."""
+        return sum(await asyncio.gather(*(drain(m) for m in self.mailers[:max(1, concurrency)])))
+
+    async def _close(self) -> None:
+        for mailer in self.mailers:
+            await mailer.close()
+
+    async def send_one(self, mailer: Mailer | None = None) -> bool:
+        """Finish (or defer) the oldest due notice no other connection holds; False when none is due."""
+        mailer = mailer or self.mailers[0]
         now = datetime.now(timezone.utc)
         async with self.pool.acquire() as conn:
             async with conn.transaction():
@@ -148,7 +157,7 @@ class Sender:
                                  message_id=message["Message-ID"], attempt=True, retry_at=now + sending_lease())
             # Committed as `sending`: from here a crash means a resend under the same Message-ID.
             try:
-                reply = await self.mailer.send(message)
+                reply = await mailer.send(message)
             except (aiosmtplib.SMTPException, OSError) as exc:
                 refused = refusal(exc)
                 async with conn.transaction():
@@ -159,7 +168,7 @@ class Sender:
                         return self._finished(notice.kind, "bounced")
                     wait = min(MAX_RETRY_WAIT, timedelta(seconds=5 * 2 ** min(row["attempts"], 10)))
                     await store.mark(conn, row["id"], "pending", f"temporary: {exc}"[:500], retry_at=now + wait)
-                await self.mailer.close()
+                await mailer.close()
                 MESSAGES.labels(notice.kind, "deferred").inc()
                 return True
             async with conn.transaction():
