@@ -35,6 +35,12 @@ UNKNOWN_WAIT = timedelta(seconds=2)   # the recipient or the subject not read ye
 MAX_RETRY_WAIT = timedelta(minutes=30)
 
 
+def max_notice_age() -> timedelta:
+    """A notice whose event is older than this at the service's clock is not sent (NOTIFY_MAX_AGE_DAYS, 30): a
+    notifier first started on a long log tells nobody of its history."""
+    return timedelta(days=float(os.environ.get("NOTIFY_MAX_AGE_DAYS", "30")))
+
+
 def sending_lease() -> timedelta:
     """How long a notice marked `sending` is left to the sender that marked it before another takes it over (a
     crashed sender's): longer than the SMTP exchange may take (30 s timeout)."""
@@ -141,7 +147,7 @@ class Sender:
                     await store.mark(conn, row["id"], row["status"], retry_at=now + UNKNOWN_WAIT)
                     MESSAGES.labels(notice.kind, "deferred").inc()
                     return True
-                outcome = still_due(notice, subject, self.clock())
+                outcome = still_due(notice, subject, self.clock(), max_notice_age())
                 if outcome is not None:
                     await store.mark(conn, row["id"], "not_due", outcome)
                     return self._finished(notice.kind, "not_due")

@@ -91,3 +91,13 @@ def test_bodies_are_reminded_on_the_ladder_once_per_step_and_only_while_results_
     assert still_due(notice, BodyTarget(notice.facts["body_code"], notice.subject, True), due) == "already_submitted"
     assert still_due(notice, BodyTarget(notice.facts["body_code"], notice.subject, False), due) == "past_deadline"
     assert datetime(2022, 12, 1, tzinfo=timezone(timedelta(hours=8))) == due
+
+
+def test_a_notice_about_history_is_not_sent():
+    from datetime import timedelta
+
+    n = submitted("unit-a", "某技术")
+    _, (receipt,) = fold(n)
+    month = timedelta(days=30)
+    assert still_due(receipt, None, n.occurred_at + month, month) is None
+    assert still_due(receipt, None, n.occurred_at + month + timedelta(seconds=1), month) == "stale"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from contracts.events import (
@@ -173,9 +173,13 @@ def evolve(known: Nomination | None, event: Event) -> Nomination | None:
     return known
 
 
-def still_due(notice: Notice, now: Nomination | ExpertSeats | BodyTarget | None, at: datetime | None = None) -> str | None:
+def still_due(notice: Notice, now: Nomination | ExpertSeats | BodyTarget | None, at: datetime | None = None,
+              max_age: timedelta | None = None) -> str | None:
     """None if the notice is still due given what is known of its subject at send time `at`, else why not (a
-    machine code): nobody is told what no longer holds or reminded of what they have done."""
+    machine code): nobody is told what no longer holds or reminded of what they have done — nor, when its
+    event is older than `max_age` (a notifier started on a log years long), of history."""
+    if at is not None and max_age is not None and at - notice.occurred_at > max_age:
+        return "stale"
     if now is None:
         return None
     if isinstance(now, BodyTarget):
