@@ -141,45 +141,59 @@ class Sender:
                 if row is None:
                     return False
                 notice = store.notice_of(row)
-                subject = await store.subject_of(conn, notice)
-                party = await store.party_of(conn, notice.recipient)
-                if party is None or subject is None or (isinstance(subject, Nomination) and not subject.title):
-                    await store.mark(conn, row["id"], row["status"], retry_at=now + UNKNOWN_WAIT)
-                    MESSAGES.labels(notice.kind, "deferred").inc()
+                message = await self._prepare(conn, row, notice, now)
+                if message is None:
                     return True
-                outcome = still_due(notice, subject, self.clock(), max_notice_age())
-                if outcome is not None:
-                    await store.mark(conn, row["id"], "not_due", outcome)
-                    return self._finished(notice.kind, "not_due")
-                if not party.contact_email:
-                    await store.mark(conn, row["id"], "unaddressed", "no_contact_email")
-                    return self._finished(notice.kind, "unaddressed")
-                if await store.is_bad(conn, party.contact_email):
-                    await store.mark(conn, row["id"], "bad_address", "address_refused_before",
-                                     address=party.contact_email)
-                    return self._finished(notice.kind, "bad_address")
-                message = compose(notice, subject, party, self._campaign(notice.campaign), now)
-                await store.mark(conn, row["id"], "sending", address=party.contact_email,
-                                 message_id=message["Message-ID"], attempt=True, retry_at=now + sending_lease())
             # Committed as `sending`: from here a crash means a resend under the same Message-ID.
             try:
                 reply = await mailer.send(message)
             except (aiosmtplib.SMTPException, OSError) as exc:
-                refused = refusal(exc)
-                async with conn.transaction():
-                    if refused is not None and refused[0] >= 500:
-                        await store.mark_bad(conn, party.contact_email, refused[0], refused[1], row["id"])
-                        await store.mark(conn, row["id"], "bounced", f"{refused[0]} {refused[1]}")
-                        log.warning("address refused permanently: %s (%s)", party.contact_email, refused[0])
-                        return self._finished(notice.kind, "bounced")
-                    wait = min(MAX_RETRY_WAIT, timedelta(seconds=5 * 2 ** min(row["attempts"], 10)))
-                    await store.mark(conn, row["id"], "pending", f"temporary: {exc}"[:500], retry_at=now + wait)
                 await mailer.close()
-                MESSAGES.labels(notice.kind, "deferred").inc()
-                return True
+                async with conn.transaction():
+                    return await self._failed(conn, row, notice, message["To"], exc, now)
             async with conn.transaction():
                 await store.mark(conn, row["id"], "sent", reply[:500], at=datetime.now(timezone.utc))
             return self._finished(notice.kind, "sent")
+
+    async def _prepare(self, conn: asyncpg.Connection, row: asyncpg.Record, notice, now: datetime) -> EmailMessage | None:
+        """The message to send, the notice marked `sending`; or None, the notice finished or deferred here."""
+        subject = await store.subject_of(conn, notice)
+        party = await store.party_of(conn, notice.recipient)
+        if party is None or subject is None or (isinstance(subject, Nomination) and not subject.title):
+            await store.mark(conn, row["id"], row["status"], retry_at=now + UNKNOWN_WAIT)
+            MESSAGES.labels(notice.kind, "deferred").inc()
+            return None
+        outcome = still_due(notice, subject, self.clock(), max_notice_age())
+        if outcome is not None:
+            await store.mark(conn, row["id"], "not_due", outcome)
+            self._finished(notice.kind, "not_due")
+            return None
+        if not party.contact_email:
+            await store.mark(conn, row["id"], "unaddressed", "no_contact_email")
+            self._finished(notice.kind, "unaddressed")
+            return None
+        if await store.is_bad(conn, party.contact_email):
+            await store.mark(conn, row["id"], "bad_address", "address_refused_before", address=party.contact_email)
+            self._finished(notice.kind, "bad_address")
+            return None
+        message = compose(notice, subject, party, self._campaign(notice.campaign), now)
+        await store.mark(conn, row["id"], "sending", address=party.contact_email, message_id=message["Message-ID"],
+                         attempt=True, retry_at=now + sending_lease())
+        return message
+
+    async def _failed(self, conn: asyncpg.Connection, row: asyncpg.Record, notice, address: str, exc: Exception,
+                      now: datetime) -> bool:
+        """A permanent refusal (5xx) bounces the notice and marks the address bad; anything else is retried."""
+        refused = refusal(exc)
+        if refused is not None and refused[0] >= 500:
+            await store.mark_bad(conn, address, refused[0], refused[1], row["id"])
+            await store.mark(conn, row["id"], "bounced", f"{refused[0]} {refused[1]}")
+            log.warning("address refused permanently: %s (%s)", address, refused[0])
+            return self._finished(notice.kind, "bounced")
+        wait = min(MAX_RETRY_WAIT, timedelta(seconds=5 * 2 ** min(row["attempts"], 10)))
+        await store.mark(conn, row["id"], "pending", f"temporary: {exc}"[:500], retry_at=now + wait)
+        MESSAGES.labels(notice.kind, "deferred").inc()
+        return True
 
     def _campaign(self, code: str):
         try:
