@@ -247,3 +247,28 @@ async def test_bodies_are_reminded_7_3_and_1_days_before_results_are_due_unless_
     assert "距截止还有 3 天" in second.text()
     last = [r for r in await notices() if r["recipient"] == body_recipient("kczg-2022", info) and r["round"] == 1]
     assert [(r["status"], r["result"]) for r in last] == [("not_due", "already_submitted")]
+
+
+async def test_a_mail_server_away_defers_the_notice_and_it_goes_once_when_back(env, tmp_path):
+    from services.notify.sender import Mailer
+    from tests.support.processes import free_port
+
+    to = address("unit-w")
+    async with notify_in_process(Keys(tmp_path)) as notify:
+        await unit_registered("unit-w", to)
+        n = submitted("unit-w", "暂缓发送的推荐")
+        await publish(*on_units(n))
+        await notices_made(1)
+        # Nobody listens where the notifier sends: the notice waits, marked with why and when to try again.
+        away = Mailer(port=free_port())
+        assert await notify.sender.send_one(away) is True
+        (row,) = await notices()
+        assert (row["status"], row["attempts"]) == ("pending", 1) and row["result"].startswith("temporary: ")
+        assert await notify.sender.send_due() == 0  # not before its time
+        await followed("UPDATE notify.notices SET next_attempt = now() RETURNING 1")
+        assert await notify.sender.send_due() == 1
+    (mail,) = mail_to(to)
+    assert mail.message_id == message_id(recipient_of("kczg-2022", "unit-w"), str(n.nomination_id),
+                                         "nomination_received", 1)
+    (row,) = await notices()
+    assert (row["status"], row["attempts"]) == ("sent", 2)
