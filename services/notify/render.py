@@ -25,6 +25,7 @@ SUBJECTS = {
     "returned_for_correction": "退回补正，请于{correction_due}前重新提交：{title}",
     "expert_assigned": "诚邀您参加初评：{target}（请于{prelim_due}前完成评分）",
     "results_due": "初评结果报送提醒：{target}，须于{prelim_due}前报送",
+    "results_late": "初评结果逾期未报送：{target}（截止于{prelim_due}）",
 }
 
 

@@ -207,13 +207,14 @@ async def test_bodies_are_reminded_7_3_and_1_days_before_results_are_due_unless_
     from tests.support.notify import on_review, results_in, roster_filed
     from services.notify.domain import body_recipient
 
-    info, life = "cast_info_tech_consortium", "cast_life_science_consortium"
-    mail = {info: address("info"), life: address("life")}
+    info, life, mfg = "cast_info_tech_consortium", "cast_life_science_consortium", "cast_intelligent_mfg_consortium"
+    mail = {info: address("info"), life: address("life"), mfg: address("mfg")}  # mfg never submits
     beijing = lambda *a: datetime(*a, tzinfo=timezone(timedelta(hours=8)))  # noqa: E731
     async with notify_in_process(Keys(tmp_path)) as notify:
         await publish(*on_review(roster_filed({"e1": None}, info, "electronic_info", mail[info]),
-                                 roster_filed({"e2": None}, life, "biomedicine", mail[life])))
-        await wait_for(lambda: followed("SELECT count(*) = 2 FROM notify.bodies"))
+                                 roster_filed({"e2": None}, life, "biomedicine", mail[life]),
+                                 roster_filed({"e3": None}, mfg, "equipment_manufacturing", mail[mfg])))
+        await wait_for(lambda: followed("SELECT count(*) = 3 FROM notify.bodies"))
         # Nothing before the 7-day step (results due 2022-12-01 00:00 Beijing).
         notify.clock.at = beijing(2022, 11, 23, 23, 59)
         assert await notify.remind() == 0
@@ -235,9 +236,15 @@ async def test_bodies_are_reminded_7_3_and_1_days_before_results_are_due_unless_
         await publish(*on_review(results_in(info, "electronic_info")))
         await wait_for(lambda: followed("SELECT count(*) = 2 FROM notify.results_in"))
         await notify.sender.send_due()
+        # From the deadline on, the bodies whose results are still missing are told they are late, once.
+        notify.clock.at = beijing(2022, 12, 1, 10, 0)
+        assert await notify.remind() == 11
+        notify.clock.at = beijing(2022, 12, 2, 10, 0)
+        assert await notify.remind() == 11
+        await notify.sender.send_due()
 
     target = {info: "kczg-2022:leading_tech:electronic_info", life: "kczg-2022:leading_tech:biomedicine"}
-    ids = {body: [m.message_id for m in mail_to(mail[body])] for body in mail}
+    ids = {body: [m.message_id for m in mail_to(mail[body])] for body in (info, life)}
     assert ids == {info: [message_id(body_recipient("kczg-2022", info), target[info], "results_due", d) for d in (7, 3)],
                    life: [message_id(body_recipient("kczg-2022", life), target[life], "results_due", 7)]}
     (first, second) = mail_to(mail[info])
@@ -247,6 +254,16 @@ async def test_bodies_are_reminded_7_3_and_1_days_before_results_are_due_unless_
     assert "距截止还有 3 天" in second.text()
     last = [r for r in await notices() if r["recipient"] == body_recipient("kczg-2022", info) and r["round"] == 1]
     assert [(r["status"], r["result"]) for r in last] == [("not_due", "already_submitted")]
+    # The body that never submitted: 7, 3 and 1 days before, then late — on each of its two targets.
+    told = [(m.subject, m.message_id) for m in mail_to(mail[mfg])]
+    machines = "kczg-2022:leading_tech:equipment_manufacturing"
+    mfg_ids = [message_id(body_recipient("kczg-2022", mfg), machines, kind, r)
+               for kind, r in (("results_due", 7), ("results_due", 3), ("results_due", 1), ("results_late", 1))]
+    assert [mid for _, mid in told if mid in mfg_ids] == mfg_ids and len(told) == 8
+    late = [m for m in mail_to(mail[mfg]) if m.message_id == mfg_ids[-1]][0]
+    assert late.subject == "【科创中国】初评结果逾期未报送：先导技术榜 · 装备制造（截止于2022年11月30日24:00（北京时间））"
+    assert "中国科协智能制造学会联合体：\n\n贵单位负责的“先导技术榜 · 装备制造”初评结果应于 2022年11月30日24:00（北京时间） " \
+           "前报送秘书处，平台至今尚未收到。" in late.text()
 
 
 async def test_a_mail_server_away_defers_the_notice_and_it_goes_once_when_back(env, tmp_path):

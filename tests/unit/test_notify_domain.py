@@ -79,10 +79,13 @@ def test_bodies_are_reminded_on_the_ladder_once_per_step_and_only_while_results_
 
     campaign = load_builtin_campaign("kczg-2022")
     due = campaign.timeline.prelim_due_at  # 2022-12-01 00:00 Beijing
-    steps = {at: {(n.round, n.subject) for n in results_due_reminders(campaign, due - at, set())}
+    steps = {at: {(n.kind, n.round) for n in results_due_reminders(campaign, due - at, set())}
              for at in (timedelta(days=8), timedelta(days=7), timedelta(days=5), timedelta(days=3),
-                        timedelta(hours=30), timedelta(hours=1), timedelta(0), -timedelta(hours=1))}
-    assert [sorted({r for r, _ in found}) for found in steps.values()] == [[], [7], [7], [3], [3], [1], [], []]
+                        timedelta(hours=30), timedelta(hours=1), timedelta(0), -timedelta(days=29),
+                        -timedelta(days=30))}
+    due_, late = "results_due", "results_late"
+    assert list(steps.values()) == [set(), {(due_, 7)}, {(due_, 7)}, {(due_, 3)}, {(due_, 3)}, {(due_, 1)},
+                                    {(late, 1)}, {(late, 1)}, set()]
     info = ("cast_info_tech_consortium", "kczg-2022:leading_tech:electronic_info")
     left = results_due_reminders(campaign, due - timedelta(days=2), {info})
     assert info not in {(n.facts["body_code"], n.subject) for n in left} and len(left) == 12
@@ -90,6 +93,9 @@ def test_bodies_are_reminded_on_the_ladder_once_per_step_and_only_while_results_
     assert still_due(notice, BodyTarget(notice.facts["body_code"], notice.subject, False), due - timedelta(days=2)) is None
     assert still_due(notice, BodyTarget(notice.facts["body_code"], notice.subject, True), due) == "already_submitted"
     assert still_due(notice, BodyTarget(notice.facts["body_code"], notice.subject, False), due) == "past_deadline"
+    (late,) = [n for n in results_due_reminders(campaign, due, set()) if (n.facts["body_code"], n.subject) == info]
+    assert still_due(late, BodyTarget(*info, False), due + timedelta(days=1)) is None
+    assert still_due(late, BodyTarget(*info, True), due + timedelta(days=1)) == "already_submitted"
     assert datetime(2022, 12, 1, tzinfo=timezone(timedelta(hours=8))) == due
 
 

@@ -29,8 +29,9 @@ KINDS = {
     "returned_for_correction": "退回补正（附理由与截止时间）",
     "expert_assigned": "专家受邀评审（附待评推荐与截止时间）",
     "results_due": "初评结果报送提醒（截止前 7、3、1 天）",
+    "results_late": "初评结果逾期未报送",
 }
-UNIT_KINDS = frozenset(KINDS) - {"expert_assigned", "results_due"}  # about one nomination, to its unit
+UNIT_KINDS = frozenset(KINDS) - {"expert_assigned", "results_due", "results_late"}  # about one nomination, to its unit
 
 
 @dataclass(frozen=True)
@@ -185,8 +186,8 @@ def still_due(notice: Notice, now: Nomination | ExpertSeats | BodyTarget | None,
     if isinstance(now, BodyTarget):
         if now.submitted:
             return "already_submitted"
-        if at is not None and at >= datetime.fromisoformat(notice.facts["due_at"]):
-            return "past_deadline"  # being late is told by another kind, not by a reminder after the fact
+        if notice.kind == "results_due" and at is not None and at >= datetime.fromisoformat(notice.facts["due_at"]):
+            return "past_deadline"  # being late is told by results_late, not by a reminder after the fact
         return None
     if isinstance(now, ExpertSeats):
         if not now.seats:
