@@ -107,3 +107,24 @@ def test_a_notice_about_history_is_not_sent():
     month = timedelta(days=30)
     assert still_due(receipt, None, n.occurred_at + month, month) is None
     assert still_due(receipt, None, n.occurred_at + month + timedelta(seconds=1), month) == "stale"
+
+
+def test_the_html_part_escapes_what_units_typed_and_the_text_part_keeps_it():
+    from datetime import datetime, timezone
+
+    from contracts.campaign import load_builtin_campaign
+    from services.notify.domain import Nomination, Party
+    from services.notify.render import compose
+
+    n = submitted("unit-a", "<b>A&B</b> 技术")
+    _, (receipt,) = fold(n)
+    nomination = Nomination(str(n.nomination_id), "kczg-2022", "unit-a", n.title, "leading_tech", "biomedicine")
+    party = Party("unit:kczg-2022:unit-a", "某<单位>", "a@unit.example.cn")
+    message = compose(receipt, nomination, party, load_builtin_campaign("kczg-2022"),
+                      datetime(2022, 10, 20, 3, 0, tzinfo=timezone.utc))
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert text.startswith("某<单位>：\n\n贵单位推荐的“<b>A&B</b> 技术”（先导技术榜 · 生物医药）")
+    assert "&lt;b&gt;A&amp;B&lt;/b&gt; 技术" in html and "<b>A&B</b>" not in html and "某&lt;单位&gt;" in html
+    assert "发送时间：2022年10月20日 11:00（北京时间）" in text
+    assert message["Message-ID"] == message_id(*receipt.key) and message["To"] == "a@unit.example.cn"
