@@ -35,7 +35,7 @@ packages:
 test-packages:
 	$(PYTHON) deploy/local/stack.py packages --tests
 
-## Start Kafka + PostgreSQL (local, no Docker) and every service; prints where to go.
+## Start Kafka + PostgreSQL + the mail sink (local, no Docker) and every service; prints where to go.
 up: packages install
 	$(BIN)/kczg up
 

@@ -46,14 +46,15 @@ class TopicContract:
 # THE table: which service writes and which reads each topic. "kczg-cli" is the operator CLI.
 CONTRACTS: tuple[TopicContract, ...] = (
     TopicContract(CAMPAIGNS, (ev.CampaignOpened, ev.CampaignTimelineChanged),
-                  publishers=("kczg-cli",), consumers=("intake", "quota", "review", "publish")),
+                  publishers=("kczg-cli",), consumers=("intake", "quota", "review", "publish", "notify")),
     TopicContract(NOMINATIONS, (ev.UnitRegistered, ev.UnitChannelsChanged, ev.NominationSubmitted,
                                 ev.NominationAmended, ev.NominationWithdrawn, ev.NominationScreened,
                                 ev.NominationReturned, ev.NominationResubmitted, ev.WithdrawalRequested,
                                 ev.WithdrawalRefused),
-                  publishers=("intake", "quota", "review"), consumers=("intake", "quota", "review", "publish")),
+                  publishers=("intake", "quota", "review"),
+                  consumers=("intake", "quota", "review", "publish", "notify")),
     TopicContract(QUOTA, (ev.QuotaReserved, ev.QuotaRejected, ev.QuotaReleased),
-                  publishers=("quota",), consumers=("intake", "review", "publish")),
+                  publishers=("quota",), consumers=("intake", "review", "publish", "notify")),
     TopicContract(APPLICATIONS, (ev.ApplicationSaved, ev.ApplicationSentToUnit, ev.ApplicationReturned,
                                  ev.ApplicationDeclined),
                   publishers=("intake",), consumers=("intake",)),
@@ -61,12 +62,12 @@ CONTRACTS: tuple[TopicContract, ...] = (
                            ev.ConflictDeclared, ev.ExpertScoreRecorded,
                            ev.PrelimScored, ev.PrelimResultsSubmitted, ev.FinalDecisionRecorded, ev.SeatShortfallRecorded,
                            ev.ReReviewOpened, ev.ReReviewClosed),
-                  publishers=("review",), consumers=("intake", "publish")),
+                  publishers=("review",), consumers=("intake", "publish", "notify")),
     TopicContract(PUBLISH, (ev.PublicNoticeOpened, ev.ObjectionFiled, ev.ObjectionResolved, ev.ListPublished,
                            ev.EntriesCorrected),
                   publishers=("publish",), consumers=("intake", "review", "publish")),
     TopicContract(DEADLETTER, (DeadLetterRecord,),
-                  publishers=("intake", "quota", "review", "publish"), consumers=("kczg-cli",)),
+                  publishers=("intake", "quota", "review", "publish", "notify"), consumers=("kczg-cli",)),
 )
 
 

@@ -27,6 +27,8 @@ ActorRole = Literal["applicant", "unit", "review_body", "expert", "secretariat",
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 OrgId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Text = Annotated[str, Field(max_length=4000)]
+# An e-mail address as a registry collects it: something@somewhere.tld, no spaces (the mail server has the last word).
+EmailAddress = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
 class _Frozen(BaseModel):
@@ -113,6 +115,7 @@ class UnitRegistered(Event):
     unit_id: OrgId
     name: str = Field(min_length=1, max_length=200)
     channels: tuple[Code, ...]
+    contact_email: EmailAddress | None = None  # where the notifier writes to the unit; None: not given
 
 
 class UnitChannelsChanged(Event):
@@ -293,6 +296,7 @@ class RosterExpert(_Frozen):
     affiliation: str = Field(min_length=1, max_length=200)
     affiliation_credit_code: CreditCode | None = None
     declared_relations: tuple[RelatedOrganisation, ...] = ()
+    contact_email: EmailAddress | None = None  # where the notifier writes to the expert; None: not given
 
 
 class ReviewPlanFiled(Event):
@@ -320,6 +324,7 @@ class ReviewPlanFiled(Event):
     max_load: int | None = Field(default=None, ge=1)  # most items one expert scores; None: no limit
     roster: tuple[RosterExpert, ...] = ()
     divergence_measure: DivergenceMeasure = "range"  # what divergence_threshold is compared with
+    contact_email: EmailAddress | None = None  # where the notifier writes to the filing body; None: not given
     # Once scoring began the plan is locked but for this: the plan (event id) it extends, by more
     # experts on the roster or a higher load limit, every other term the same.
     extends: UUID | None = None

@@ -53,6 +53,7 @@ def app_environment() -> dict[str, str]:
         "QUOTA_HOST": "0.0.0.0",
         "PUBLISH_HOST": "0.0.0.0",
         "REVIEW_HOST": "0.0.0.0",
+        "NOTIFY_HOST": "0.0.0.0",
     }
 
 
@@ -139,8 +140,19 @@ def compose() -> dict:
             "review": app_service(
                 ["kczg", "serve", "review"], ready, ports=["8003:8003"], restart="unless-stopped"
             ),
+            # The development mail sink (deploy/local/mail_sink.py): what the notifier sends stays here;
+            # `docker compose exec mail kczg mail list` reads it. Point SMTP_HOST elsewhere for real mail.
+            "mail": {**{k: v for k, v in app_service(
+                ["python", "-m", "deploy.local.mail_sink", "/var/kczg-mail", "1025", "0.0.0.0"], {},
+                restart="unless-stopped").items() if k != "depends_on"},
+                "environment": {"KCZG_MAIL_DIR": "/var/kczg-mail"}, "volumes": ["mail-data:/var/kczg-mail"]},
+            "notify": app_service(
+                ["kczg", "serve", "notify"], {**ready, "mail": {"condition": "service_started"}},
+                ports=["8004:8004"], restart="unless-stopped",
+                environment={**app_environment(), "SMTP_HOST": "mail", "SMTP_PORT": "1025"},
+            ),
         },
-        "volumes": {"kafka-data": {}, "pg-data": {}},
+        "volumes": {"kafka-data": {}, "pg-data": {}, "mail-data": {}},
     }
 
 

@@ -34,6 +34,8 @@ LOCAL_HOST = "127.0.0.1"
 KAFKA_PORT = int(os.environ.get("KCZG_KAFKA_PORT", "19092"))
 KAFKA_CONTROLLER_PORT = int(os.environ.get("KCZG_KAFKA_CONTROLLER_PORT", str(KAFKA_PORT + 1)))
 POSTGRES_PORT = int(os.environ.get("KCZG_PG_PORT", "15432"))
+# The local mail sink (deploy/local/mail_sink.py): SMTP that keeps what it receives, for development and tests.
+SMTP_PORT = int(os.environ.get("KCZG_SMTP_PORT", "11025"))
 POSTGRES_DB = "kczg"
 POSTGRES_USER = "kczg"
 

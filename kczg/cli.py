@@ -35,6 +35,8 @@ app.command("logs")(logs_cli.logs)
 app.command("deadletters")(deadletters_cli.deadletters)
 from . import audit_cli  # noqa: E402  (own lines: others edit this file concurrently)
 app.command("audit")(audit_cli.audit)
+from . import mail_cli  # noqa: E402  (own lines: others edit this file concurrently)
+app.add_typer(mail_cli.app, name="mail", help="What the local mail sink received: list, show, refuse an address.")
 
 
 @topics.command("create")

@@ -19,6 +19,7 @@ SERVICES = {
     "quota": ("services.quota", "QUOTA_PORT", 8001),
     "publish": ("services.publish", "PUBLISH_PORT", 8002),
     "review": ("services.review", "REVIEW_PORT", 8003),
+    "notify": ("services.notify", "NOTIFY_PORT", 8004),
 }
 FIRST_CAMPAIGN = Path(__file__).resolve().parents[1] / "contracts" / "campaigns" / "kczg-2022.yaml"
 
@@ -127,6 +128,8 @@ def status_block(urls: dict[str, str], states: dict[str, str], broker: str, data
         lines.append(f"  {name:9} {url:{width}}  {states[name]}{hint}")
     lines += [f"  {'broker':9} {broker} (Kafka)",
               f"  {'database':9} {database}",
+              f"  {'mail':9} smtp://{os.environ.get('SMTP_HOST', '127.0.0.1')}:{os.environ.get('SMTP_PORT', '11025')} "
+              "(the local sink: kczg mail list)",
               f"  {'campaign':9} {campaign}",
               f"  {'logs':9} {logs}/<service>.log  (follow one: kczg logs intake)",
               f"  {'see':9} /docs (API), /metrics (Prometheus), /readyz on every service; docs/runbook.md",

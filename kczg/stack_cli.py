@@ -13,14 +13,14 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command()
 def up() -> None:
-    """Start Kafka (KRaft, from Maven Central jars) and PostgreSQL; print the connection settings."""
+    """Start Kafka (KRaft, from Maven Central jars), PostgreSQL and the mail sink; print the connection settings."""
     stack.up()
     _print_env()
 
 
 @app.command()
 def down(purge: bool = typer.Option(False, help="Also delete the data under .stack/.")) -> None:
-    """Stop both cleanly."""
+    """Stop them cleanly."""
     stack.down(purge=purge)
 
 

@@ -1,20 +1,21 @@
 #!/usr/bin/env python3
 """Local Kafka + PostgreSQL stack without Docker (stdlib only).
 
-    python deploy/local/stack.py up                # start both, print exports
+    python deploy/local/stack.py up                # start all three, print exports
     python deploy/local/stack.py env               # print exports only
     python deploy/local/stack.py status
-    python deploy/local/stack.py down [--purge]    # stop both (--purge: delete .stack/)
-    python deploy/local/stack.py kill kafka|postgres    # SIGKILL, for fault tests
-    python deploy/local/stack.py start kafka|postgres   # restart one component
+    python deploy/local/stack.py down [--purge]    # stop all three (--purge: delete .stack/)
+    python deploy/local/stack.py kill kafka|postgres|mail    # SIGKILL, for fault tests
+    python deploy/local/stack.py start kafka|postgres|mail   # restart one component
     python deploy/local/stack.py packages [--tests]     # apt-install the Debian packages the system uses
 
-``eval "$(python deploy/local/stack.py up)"`` sets KAFKA_BOOTSTRAP_SERVERS and
-DATABASE_URL; progress goes to stderr.
+``eval "$(python deploy/local/stack.py up)"`` sets KAFKA_BOOTSTRAP_SERVERS,
+DATABASE_URL and the mail sink's SMTP_HOST, SMTP_PORT and KCZG_MAIL_DIR; progress goes to stderr.
 
 Kafka runs from jars resolved from Maven Central (cached under
 ``${XDG_CACHE_HOME:-~/.cache}/kczg/kafka-<version>/``), PostgreSQL from the
-distribution's server binaries; all data lives in ``<project>/.stack/``.
+distribution's server binaries, the mail sink (SMTP on 11025, KCZG_SMTP_PORT; aiosmtpd, from the
+project's virtualenv) stores what it receives under ``.stack/mail/received/``; all data lives in ``<project>/.stack/``.
 KCZG_STACK_DIR, KCZG_KAFKA_PORT (KCZG_KAFKA_CONTROLLER_PORT, default the next
 port) and KCZG_PG_PORT run a second stack beside the default one (19092, 15432).
 Broker settings come from ``deploy/kafka_settings.py``, the same source as
@@ -22,7 +23,7 @@ the generated docker-compose.yml.
 
 Its parts: processes.py (files, commands, pids), packages.py (Debian packages),
 kafka.py with kafka_jars.py and kafka_probe.py (the broker), postgres.py (the
-database); this file composes them and is the command line.
+database), mail.py with mail_sink.py and mailbox.py (the mail sink); this file composes them and is the command line.
 """
 
 from __future__ import annotations
@@ -46,9 +47,10 @@ from deploy.local.kafka import (bootstrap_servers, ensure_java, kafka_classpath,
 from deploy.local.packages import ensure_system_packages  # noqa: E402
 from deploy.local.postgres import (PG_DIR, database_url, kill_postgres, pg_bindir, postgres_pid,  # noqa: E402
                                    start_postgres, stop_postgres)
+from deploy.local.mail import kill_mail, mail_env, mail_pid, start_mail, stop_mail  # noqa: E402
 from deploy.local.processes import STACK_DIR, StackError, log  # noqa: E402
 
-COMPONENTS = ("kafka", "postgres")
+COMPONENTS = ("kafka", "postgres", "mail")
 
 
 def env() -> dict[str, str]:
@@ -56,21 +58,22 @@ def env() -> dict[str, str]:
     return {
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(),
         "DATABASE_URL": database_url(),
+        **mail_env(),
     }
 
 
 def start(component: str) -> None:
     """Start one component (e.g. after ``kill``); existing data is kept."""
-    {"kafka": start_kafka, "postgres": start_postgres}[component]()
+    {"kafka": start_kafka, "postgres": start_postgres, "mail": start_mail}[component]()
 
 
 def kill(component: str) -> None:
     """SIGKILL one component, for fault tests."""
-    {"kafka": kill_kafka, "postgres": kill_postgres}[component]()
+    {"kafka": kill_kafka, "postgres": kill_postgres, "mail": kill_mail}[component]()
 
 
 def up() -> dict[str, str]:
-    """Start both components side by side (no-op for running ones); return env()."""
+    """Start the components side by side (no-op for running ones); return env()."""
     if not (kafka_pid() and postgres_pid()):  # what either may apt-install, one at a time (dpkg's lock)
         pg_bindir(), ensure_java(), kafka_classpath()
     with ThreadPoolExecutor(len(COMPONENTS)) as pool:  # the broker's JVM start-up is the long one
@@ -80,7 +83,8 @@ def up() -> dict[str, str]:
 
 
 def down(purge: bool = False) -> None:
-    """Stop both components; ``purge`` also deletes all data under .stack/."""
+    """Stop the components; ``purge`` also deletes all data under .stack/."""
+    stop_mail()
     stop_kafka()
     stop_postgres()
     for folder in {STACK_DIR, PG_DIR.parent}:
@@ -90,13 +94,13 @@ def down(purge: bool = False) -> None:
 
 
 def is_running() -> bool:
-    """True when both Kafka and PostgreSQL run."""
-    return bool(kafka_pid() and postgres_pid())
+    """True when Kafka, PostgreSQL and the mail sink run."""
+    return bool(kafka_pid() and postgres_pid() and mail_pid())
 
 
 def status() -> dict[str, dict]:
     """Per component: running flag, pid and address."""
-    kpid, ppid = kafka_pid(), postgres_pid()
+    kpid, ppid, mpid = kafka_pid(), postgres_pid(), mail_pid()
     return {
         "kafka": {
             "running": bool(kpid), "pid": kpid,
@@ -105,6 +109,10 @@ def status() -> dict[str, dict]:
         "postgres": {
             "running": bool(ppid), "pid": ppid,
             "address": f"{S.LOCAL_HOST}:{S.POSTGRES_PORT}",
+        },
+        "mail": {
+            "running": bool(mpid), "pid": mpid,
+            "address": f"{S.LOCAL_HOST}:{S.SMTP_PORT}",
         },
     }
 
@@ -116,8 +124,8 @@ def exports(settings: dict[str, str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="start Kafka and PostgreSQL, print exports")
-    down_parser = sub.add_parser("down", help="stop both")
+    sub.add_parser("up", help="start Kafka, PostgreSQL and the mail sink, print exports")
+    down_parser = sub.add_parser("down", help="stop all three")
     down_parser.add_argument("--purge", action="store_true", help="also delete .stack/ data")
     sub.add_parser("status", help="show what runs")
     sub.add_parser("env", help="print the connection settings as shell exports")

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from pydantic import ConfigDict, Field
 
 from contracts.errors import DomainError, NotFound
+from contracts.events import EmailAddress
 from contracts.identity import Identity
 from eventlog.http.auth import requires
 from eventlog.http.front_door import WriteRequest, service_of, write_request, writer
@@ -25,10 +26,12 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 class UnitRegistration(RequestBody):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"unit_id": "cast-prov-zj", "name": "浙江省科学技术协会", "channels": ["provincial_cast"]}]})
+        {"unit_id": "cast-prov-zj", "name": "浙江省科学技术协会", "channels": ["provincial_cast"],
+         "contact_email": "tuijian@zast.example.cn"}]})
     unit_id: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     channels: list[str] = Field(min_length=1, max_length=20)
+    contact_email: EmailAddress | None = Field(default=None, description="通知邮件的收件地址（可选）")
 
 
 class ChannelChange(RequestBody):
@@ -40,7 +43,7 @@ class ChannelChange(RequestBody):
 @router.post("/units", status_code=201, responses=ALREADY_SO, summary="登记推荐单位及其推荐渠道")
 async def register_unit(campaign: str, body: UnitRegistration, request: Request,
                         req: WriteRequest = Depends(registering)):
-    cmd = RegisterUnit(body.unit_id, body.name, tuple(body.channels))
+    cmd = RegisterUnit(body.unit_id, body.name, tuple(body.channels), body.contact_email)
     return reply_response(await handlers.register_unit(service_of(request), req, campaign, cmd))
 
 

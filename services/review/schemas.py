@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from contracts.events import EmailAddress
 from contracts.review_terms import Aggregation, DivergenceMeasure, TieBreak
 from eventlog.http.bodies import RequestBody
 
@@ -57,6 +58,7 @@ class RosterEntry(_Body):
     affiliation_credit_code: str | None = Field(None, max_length=18)
     declared_relations: list[dict[str, Any]] = Field(default_factory=list, max_length=50,
                                                      description="专家声明有关联的单位：name、credit_code")
+    contact_email: EmailAddress | None = Field(None, description="通知邮件的收件地址（可选）")
 
 
 class PlanRequest(_Body):
@@ -79,6 +81,7 @@ class PlanRequest(_Body):
                           "range_without_outlier 去掉一个离群分后的分差")
     tie_break: list[TieBreak] | None = Field(None, max_length=2)
     max_load: int | None = Field(None, ge=1)
+    contact_email: EmailAddress | None = Field(None, description="评审机构接收通知邮件的地址（可选），如初评结果报送提醒")
 
 
 class ConfirmRequest(_Body):

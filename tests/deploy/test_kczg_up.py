@@ -207,6 +207,7 @@ async def test_kczg_up_starts_every_service_reports_each_ready_and_logs_each_to_
             assert f"  {name:9} http://127.0.0.1:{ports[var]}  ready" in lines, "\n".join(lines)
         assert f"  {'broker':9} {env['KAFKA_BOOTSTRAP_SERVERS']} (Kafka)" in lines
         assert f"  {'database':9} {env['DATABASE_URL']}" in lines
+        assert f"  {'mail':9} smtp://{env['SMTP_HOST']}:{env['SMTP_PORT']} (the local sink: kczg mail list)" in lines
         assert f"  {'campaign':9} kczg-2022 opened" in lines
         assert f"  {'logs':9} {logs}/<service>.log  (follow one: kczg logs intake)" in lines
         # Each service's output went to its own file, as JSON lines naming it — not to the terminal.

@@ -33,7 +33,7 @@ from tests.support.world import (C, CLEAN, LIST_N, LIST_O, LIST_P, MATERIALS, RO
                                  all_in_process, build_world)
 
 OPENAPI = Path(__file__).resolve().parents[2] / "contracts" / "openapi"
-SERVICES = ("intake", "quota", "review", "publish")
+SERVICES = ("intake", "quota", "review", "publish", "notify")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -133,6 +133,12 @@ TABLE: dict[tuple[str, str, str], Row] = {
         lambda w: {"json": {"channels": ["provincial_cast", "national_society"], "reason": "新增推荐渠道"}}),
     ("quota", "GET", "/v1/campaigns/{campaign}/units/{unit_id}/quota"): Row(
         only(unit_own=200, unit_other=NF("unknown_unit"), secretariat=200), {**CAMPAIGN, "unit_id": lambda w: "unit-a"}),
+    # --- notify :8004 -------------------------------------------------------------------------------------
+    ("notify", "GET", "/healthz"): Row(public()),
+    ("notify", "GET", "/readyz"): Row(public()),
+    ("notify", "GET", "/v1/notify/messages"): Row(
+        only(secretariat=200), request=lambda w: {"params": {"subject": w.nomination_a}}),
+    ("notify", "GET", "/v1/notify/bounces"): Row(only(secretariat=200)),
     # --- review :8003 -------------------------------------------------------------------------------------
     ("review", "GET", "/healthz"): Row(public()),
     ("review", "GET", "/readyz"): Row(public()),

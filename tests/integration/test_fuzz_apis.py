@@ -1,4 +1,4 @@
-"""schemathesis against every operation of the four services' OpenAPI documents, each service served on a
+"""schemathesis against every operation of the five services' OpenAPI documents, each service served on a
 port of its own (tests/support/fuzz.py), on the authorization matrix's scenario (tests/support/world.py),
 each case sent as a caller the matrix lets through the route (every fourth one anonymous).
 
@@ -75,5 +75,5 @@ async def fuzz_services(names: tuple[str, ...], tmp_path, monkeypatch) -> None:
 
 # Two halves, two files (this one and test_fuzz_apis_review_publish.py): the suite spreads files over its
 # workers, and one file fuzzing all four services was the longest test of the run.
-async def test_fuzz_every_operation_of_intake_and_quota(env, tmp_path, monkeypatch):
-    await fuzz_services(("intake", "quota"), tmp_path, monkeypatch)
+async def test_fuzz_every_operation_of_intake_quota_and_notify(env, tmp_path, monkeypatch):
+    await fuzz_services(("intake", "quota", "notify"), tmp_path, monkeypatch)

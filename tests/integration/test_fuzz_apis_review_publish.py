@@ -11,4 +11,4 @@ async def test_fuzz_every_operation_of_review_and_publish(env, tmp_path, monkeyp
 
 
 def test_the_two_halves_cover_every_service():
-    assert sorted(("intake", "quota", "review", "publish")) == sorted(SERVICES)
+    assert sorted(("intake", "quota", "notify", "review", "publish")) == sorted(SERVICES)

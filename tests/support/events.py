@@ -35,9 +35,10 @@ def campaign_opened(campaign=CAMPAIGN) -> CampaignOpened:
     return opened
 
 
-def registered(unit_id: str, *channels: str, campaign: str = CAMPAIGN.code) -> UnitRegistered:
+def registered(unit_id: str, *channels: str, campaign: str = CAMPAIGN.code,
+               contact_email: str | None = None) -> UnitRegistered:
     return UnitRegistered(unit_id=unit_id, name=f"测试推荐单位{unit_id}", channels=channels,
-                          **{**_unit_envelope(unit_id, campaign), "actor": SECRETARIAT})
+                          contact_email=contact_email, **{**_unit_envelope(unit_id, campaign), "actor": SECRETARIAT})
 
 
 def submitted(unit_id: str, list_code: str = "leading_tech", domain: str | None = "biomedicine") -> NominationSubmitted:

@@ -33,6 +33,8 @@ async def isolated_env(stack_env: dict[str, str]) -> AsyncIterator[dict[str, str
         "KAFKA_BOOTSTRAP_SERVERS": stack_env["KAFKA_BOOTSTRAP_SERVERS"],
         "DATABASE_URL": _with_database(stack_env["DATABASE_URL"], db_name),
         "KCZG_TOPIC_PREFIX": prefix,
+        # The session's mail sink (tests/support/stack.py), shared: a test tells its mail apart by recipient.
+        **{k: stack_env[k] for k in ("SMTP_HOST", "SMTP_PORT", "KCZG_MAIL_DIR") if k in stack_env},
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

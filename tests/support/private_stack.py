@@ -34,14 +34,16 @@ def spare_ports(count: int) -> list[int]:
 
 class PrivateStack:
     def __init__(self, directory: Path) -> None:
-        kafka, controller, postgres = spare_ports(3)
+        kafka, controller, postgres, smtp = spare_ports(4)
         # A restart of a killed broker beside a whole test session on 2 cores once took over 90 s to open
         # its port (CI); what the tests measure is the services' answers meanwhile, not the broker's start.
         self.settings = {"KCZG_STACK_DIR": str(directory), "KCZG_KAFKA_PORT": str(kafka),
                          "KCZG_KAFKA_CONTROLLER_PORT": str(controller), "KCZG_PG_PORT": str(postgres),
-                         "KCZG_KAFKA_READY_TIMEOUT": "240"}
+                         "KCZG_SMTP_PORT": str(smtp), "KCZG_KAFKA_READY_TIMEOUT": "240"}
         self.env = {"KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{kafka}",
-                    "DATABASE_URL": f"postgresql://kczg@127.0.0.1:{postgres}/kczg"}
+                    "DATABASE_URL": f"postgresql://kczg@127.0.0.1:{postgres}/kczg",
+                    "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp),
+                    "KCZG_MAIL_DIR": str((directory / "mail" / "received").resolve())}
 
     def _stack(self, *args: str) -> str:
         done = subprocess.run([sys.executable, str(STACK_PY), *args], cwd=ROOT, capture_output=True, text=True,
@@ -64,6 +66,6 @@ class PrivateStack:
 
     def down(self) -> None:
         """Killed (their data goes: no controlled shutdown to wait for), and every file of theirs deleted."""
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(self.kill, ("kafka", "postgres")))
+        with ThreadPoolExecutor(3) as pool:
+            list(pool.map(self.kill, ("kafka", "postgres", "mail")))
         self._stack("down", "--purge")

@@ -1,10 +1,14 @@
-"""Where the tests get a real Kafka broker and PostgreSQL from, in this order:
+"""Where the tests get a real Kafka broker, PostgreSQL and the mail sink from, in this order:
 
 1. KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL already set (CI, a running `kczg stack up`);
 2. testcontainers, where a Docker engine answers;
 3. the project's local stack (deploy/local/stack.py), started here and stopped at the end.
 
 Never an in-memory stand-in: if none of these works the session fails and says how to start one.
+
+The mail sink (deploy/local/mail_sink.py, SMTP that keeps each message as a file) comes with the local stack;
+otherwise SMTP_HOST, SMTP_PORT and KCZG_MAIL_DIR name a running one, or the session starts its own on a spare
+port in a folder of its own (`mail_sink`) and stops it at the end.
 
 Under pytest-xdist the controller, not a worker, owns whatever is started (one stack for every worker, never
 two workers racing on the same ports, and nothing stopped while another worker still runs a test): the
@@ -52,14 +56,51 @@ def docker_answers() -> bool:
 def real_stack() -> Iterator[dict[str, str]]:
     given = {k: os.environ[k] for k in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL") if os.environ.get(k)}
     if len(given) == 2:
-        yield given
+        with mail_sink() as mail:
+            yield {**given, **mail}
         return
     if docker_answers():
-        with _containers() as env:
-            yield env
+        with _containers() as env, mail_sink() as mail:
+            yield {**env, **mail}
         return
     with _local_stack() as env:
         yield env
+
+
+MAIL_KEYS = ("SMTP_HOST", "SMTP_PORT", "KCZG_MAIL_DIR")
+
+
+@contextmanager
+def mail_sink() -> Iterator[dict[str, str]]:
+    """The mail sink the environment names, else one of the session's own (stopped at the end)."""
+    given = {k: os.environ[k] for k in MAIL_KEYS if os.environ.get(k)}
+    if len(given) == len(MAIL_KEYS):
+        yield given
+        return
+    import sys
+    import tempfile
+
+    from deploy.local.processes import PROJECT_ROOT, port_open
+
+    folder, port = Path(tempfile.mkdtemp(prefix="kczg-mail-")), _free_port()
+    log = open(folder / "sink.log", "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "deploy.local.mail_sink", str(folder / "received"), str(port)],
+                            cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while not port_open("127.0.0.1", port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the tests' mail sink did not start: {(folder / 'sink.log').read_text()}")
+            time.sleep(0.05)
+        yield {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "KCZG_MAIL_DIR": str(folder / "received")}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager

@@ -58,8 +58,10 @@ class Services:
 
 @asynccontextmanager
 async def all_in_process(keys: Keys):
-    """intake, quota, review and publish with their lifespans, over ASGI; each with its own fixed clock."""
+    """intake, quota, review, publish and notify (following, not sending) with their lifespans, over ASGI; each
+    with its own fixed clock."""
     from services.intake.app import create_app as intake_app
+    from services.notify.api import create_app as notify_app
     from services.publish.api import create_app as publish_app
     from services.quota.api import app as quota_app
     from services.review.api import create_app as review_app
@@ -68,7 +70,8 @@ async def all_in_process(keys: Keys):
               "review": FixedClock(IN_REVIEW), "publish": FixedClock(NOTICE_P_AT)}
     apps = {"intake": intake_app(clock=clocks["intake"], verifier=keys.verifier()), "quota": quota_app,
             "review": review_app(clock=clocks["review"], verifier=keys.verifier()),
-            "publish": publish_app(clock=clocks["publish"], verifier=keys.verifier())}
+            "publish": publish_app(clock=clocks["publish"], verifier=keys.verifier()),
+            "notify": notify_app(verifier=keys.verifier(), send=False)}
     async with AsyncExitStack() as stack:
         clients = {}
         for name, app in apps.items():

@@ -17,7 +17,7 @@ from deploy.local import kafka, postgres, stack
 print(json.dumps({"env": stack.env(), "stack_dir": str(stack.STACK_DIR), "kafka_dir": str(kafka.KAFKA_DIR),
                   "pg_dir": str(postgres.PG_DIR), "listeners": kafka.S.local_broker_properties("d")["listeners"]}))
 """
-NAMES = ("KCZG_STACK_DIR", "KCZG_KAFKA_PORT", "KCZG_KAFKA_CONTROLLER_PORT", "KCZG_PG_PORT")
+NAMES = ("KCZG_STACK_DIR", "KCZG_KAFKA_PORT", "KCZG_KAFKA_CONTROLLER_PORT", "KCZG_PG_PORT", "KCZG_SMTP_PORT")
 
 
 def seen(**settings: str) -> dict:
@@ -30,16 +30,21 @@ def seen(**settings: str) -> dict:
 def test_without_the_variables_the_stack_is_the_checkouts_own_on_its_usual_ports():
     default = seen()
     assert default["env"] == {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19092",
-                              "DATABASE_URL": "postgresql://kczg@127.0.0.1:15432/kczg"}
+                              "DATABASE_URL": "postgresql://kczg@127.0.0.1:15432/kczg",
+                              "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "11025",
+                              "KCZG_MAIL_DIR": str(ROOT / ".stack" / "mail" / "received")}
     assert default["stack_dir"] == str(ROOT / ".stack")
     assert default["listeners"] == "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
 
 
 def test_a_second_stack_has_its_own_ports_directory_and_cluster(tmp_path):
     default = seen()
-    second = seen(KCZG_STACK_DIR=str(tmp_path / "second"), KCZG_KAFKA_PORT="29092", KCZG_PG_PORT="25432")
+    second = seen(KCZG_STACK_DIR=str(tmp_path / "second"), KCZG_KAFKA_PORT="29092", KCZG_PG_PORT="25432",
+                  KCZG_SMTP_PORT="21025")
     assert second["env"] == {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:29092",
-                             "DATABASE_URL": "postgresql://kczg@127.0.0.1:25432/kczg"}
+                             "DATABASE_URL": "postgresql://kczg@127.0.0.1:25432/kczg",
+                             "SMTP_HOST": "127.0.0.1", "SMTP_PORT": "21025",
+                             "KCZG_MAIL_DIR": str((tmp_path / "second" / "mail" / "received").resolve())}
     assert second["listeners"] == "PLAINTEXT://127.0.0.1:29092,CONTROLLER://127.0.0.1:29093"
     assert second["stack_dir"] == str((tmp_path / "second").resolve())
     assert second["kafka_dir"] == str((tmp_path / "second" / "kafka").resolve())

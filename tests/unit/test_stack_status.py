@@ -47,8 +47,8 @@ def readyz_server(status: int) -> ThreadingHTTPServer:
 @pytest.fixture
 def ports(monkeypatch) -> Iterator[dict[str, int]]:
     """Every service on a port nobody listens on, Kafka and PostgreSQL running (as stack.status says)."""
-    chosen = {name: free_port() for name in ("intake", "quota", "publish", "review", "kafka", "postgres")}
-    for name in ("intake", "quota", "publish", "review"):
+    chosen = {name: free_port() for name in ("intake", "quota", "publish", "review", "notify", "kafka", "postgres")}
+    for name in ("intake", "quota", "publish", "review", "notify"):
         monkeypatch.setenv(f"{name.upper()}_PORT", str(chosen[name]))
     monkeypatch.setattr(stack, "status", lambda: {
         "kafka": {"running": True, "pid": 111, "address": f"127.0.0.1:{chosen['kafka']}"},
@@ -69,7 +69,7 @@ def test_the_stack_alone_is_up(ports):
     code, lines = status()
     assert lines == [line("kafka", f"127.0.0.1:{ports['kafka']}", "running (pid 111)"),
                      line("postgres", f"127.0.0.1:{ports['postgres']}", "running (pid 222)")] + [
-        line(name, f"http://127.0.0.1:{ports[name]}", "not running") for name in ("intake", "quota", "publish", "review")]
+        line(name, f"http://127.0.0.1:{ports[name]}", "not running") for name in ("intake", "quota", "publish", "review", "notify")]
     assert code == 0
 
 
@@ -86,20 +86,21 @@ def test_a_service_not_ready_or_not_running_beside_running_ones_is_down(ports, m
                          line("quota", f"http://127.0.0.1:{ports['quota']}", "not running"),
                          line("publish", f"http://127.0.0.1:{not_ready.server_port}",
                               f"not ready ({NOT_READY}) (pid {PID})"),
-                         line("review", f"http://127.0.0.1:{ports['review']}", "not running")]
+                         line("review", f"http://127.0.0.1:{ports['review']}", "not running"),
+                         line("notify", f"http://127.0.0.1:{ports['notify']}", "not running")]
     assert code == 1
 
 
 def test_every_service_ready_is_up(ports, monkeypatch):
-    servers = [readyz_server(200) for _ in range(4)]
+    servers = [readyz_server(200) for _ in range(5)]
     try:
-        for name, server in zip(("intake", "quota", "publish", "review"), servers):
+        for name, server in zip(("intake", "quota", "publish", "review", "notify"), servers):
             monkeypatch.setenv(f"{name.upper()}_PORT", str(server.server_port))
         code, lines = status()
     finally:
         for server in servers:
             server.shutdown()
-    assert [x.split()[2] for x in lines] == ["running", "running", "ready", "ready", "ready", "ready"]
+    assert [x.split()[2] for x in lines] == ["running", "running", "ready", "ready", "ready", "ready", "ready"]
     assert code == 0
 
 

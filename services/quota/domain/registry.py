@@ -54,6 +54,7 @@ class RegisterUnit:
     unit_id: str
     name: str
     channels: tuple[str, ...]
+    contact_email: str | None = None  # travels on UnitRegistered to the notifier; not part of the registry's record
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def decide(state: RegistryState, command: RegistryCommand, context: RegistryCont
     match command:
         case RegisterUnit():
             reg = check_registration(context.campaign, command.unit_id, command.name, command.channels)
-            return _register(state, reg, context)
+            return _register(state, reg, context, contact_email=command.contact_email)
         case ChangeChannels():
             known = state.get(command.unit_id)
             if known is None:
@@ -100,7 +101,7 @@ def decide(state: RegistryState, command: RegistryCommand, context: RegistryCont
 
 
 def _register(state: RegistryState, reg: Registration, context: RegistryContext,
-              importing: bool = False) -> list[Event]:
+              importing: bool = False, contact_email: str | None = None) -> list[Event]:
     known = state.get(reg.unit_id)
     if known == reg:
         return []  # registered exactly so already: a repeated registration changes nothing
@@ -108,7 +109,7 @@ def _register(state: RegistryState, reg: Registration, context: RegistryContext,
         what = f"推荐单位“{reg.unit_id}”已登记（{known.name}），" + ("导入内容与已登记的不同。" if importing else
                                                                 "变更推荐渠道请使用渠道变更。")
         raise Conflict(what, code="unit_already_registered", field="unit_id")
-    return [UnitRegistered(unit_id=reg.unit_id, name=reg.name, channels=reg.channels,
+    return [UnitRegistered(unit_id=reg.unit_id, name=reg.name, channels=reg.channels, contact_email=contact_email,
                            **_envelope(context, reg.unit_id))]
 
 

@@ -1,0 +1,97 @@
+"""A notice worded as an e-mail: Chinese, plain text and HTML (Jinja2 templates beside this file, one pair per
+kind), dates in Beijing time, the Message-ID its key gives (domain/notices.py)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from contracts.campaign import Campaign
+from contracts.deadline_text import BEIJING, deadline_text
+
+from .domain import BodyTarget, ExpertSeats, Nomination, Notice, Party, message_id
+
+TEMPLATES = Path(__file__).parent / "templates"
+SUBJECTS = {
+    "nomination_received": "推荐已收到：{title}",
+    "over_quota": "超出推荐名额，未被受理：{title}",
+    "screening_passed": "形式审查通过：{title}",
+    "screening_failed": "形式审查未通过：{title}",
+    "returned_for_correction": "退回补正，请于{correction_due}前重新提交：{title}",
+    "expert_assigned": "诚邀您参加初评：{target}（请于{prelim_due}前完成评分）",
+    "results_due": "初评结果报送提醒：{target}，须于{prelim_due}前报送",
+    "results_late": "初评结果逾期未报送：{target}（截止于{prelim_due}）",
+}
+
+
+def beijing(at: datetime | str) -> str:
+    at = datetime.fromisoformat(at) if isinstance(at, str) else at
+    local = at.astimezone(BEIJING)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
+
+
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]) if autoescape else False,
+                      undefined=StrictUndefined, keep_trailing_newline=True)
+    env.filters["beijing"] = beijing
+    return env
+
+
+_TEXT, _HTML = _environment(False), _environment(True)
+
+
+def sender_address() -> str:
+    return os.environ.get("NOTIFY_MAIL_FROM", "科创中国榜单平台 <noreply@ranking.kczg.cloud>")
+
+
+def target_name(campaign: Campaign | None, list_code: str, domain: str | None) -> str:
+    if campaign is None:
+        return " · ".join(filter(None, (list_code, domain)))
+    ranking = next((lst for lst in campaign.lists if lst.code == list_code), None)
+    if ranking is None:
+        return " · ".join(filter(None, (list_code, domain)))
+    named = next((d.name for d in ranking.domains if d.code == domain), domain)
+    return " · ".join(filter(None, (ranking.name, named)))
+
+
+def body_name(campaign: Campaign | None, code: str | None) -> str:
+    found = next((b.name for b in campaign.bodies if b.code == code), None) if campaign else None
+    return found or code or ""
+
+
+def compose(notice: Notice, subject: Nomination | ExpertSeats | BodyTarget, party: Party, campaign: Campaign | None,
+            now: datetime) -> EmailMessage:
+    """The e-mail of `notice` to `party` at its address, about `subject` as it stands at `now`."""
+    words = dict(addressee=party.name, round=notice.round, facts=notice.facts, occurred_at=notice.occurred_at,
+                 sent_at=now)
+    if isinstance(subject, BodyTarget):
+        due = datetime.fromisoformat(notice.facts["due_at"])
+        words.update(addressee=body_name(campaign, subject.body_code), title="", days=notice.facts["days"],
+                     target=target_name(campaign, notice.facts.get("list_code") or "", notice.facts.get("domain")),
+                     prelim_due=deadline_text(due))
+    elif isinstance(subject, ExpertSeats):
+        words.update(addressee=f"{party.name}专家", title="", seats=subject.seats,
+                     target=target_name(campaign, notice.facts.get("list_code") or "", notice.facts.get("domain")),
+                     body=body_name(campaign, notice.facts.get("body_code")),
+                     prelim_due=deadline_text(campaign.timeline.prelim_due_at) if campaign else "")
+    else:
+        words.update(title=subject.title, target=target_name(campaign, subject.list_code, subject.domain),
+                     correction_due=deadline_text(datetime.fromisoformat(notice.facts["correction_due_at"]))
+                     if "correction_due_at" in notice.facts else "")
+    headline = "【科创中国】" + SUBJECTS[notice.kind].format(**words)
+    words["subject"] = headline
+    message = EmailMessage()
+    message["Subject"] = headline
+    message["From"] = sender_address()
+    message["To"] = party.contact_email
+    message["Date"] = format_datetime(now.astimezone(BEIJING))
+    message["Message-ID"] = message_id(*notice.key)
+    message["X-Kczg-Notice"] = f"{notice.kind}; round={notice.round}; subject={notice.subject}"
+    message.set_content(_TEXT.get_template(f"{notice.kind}.txt").render(words))
+    message.add_alternative(_HTML.get_template(f"{notice.kind}.html").render(words), subtype="html")
+    return message

@@ -1,0 +1,98 @@
+CREATE SCHEMA IF NOT EXISTS notify;
+
+-- Recommending units and where to write to them (UnitRegistered's contact_email), per campaign.
+CREATE TABLE IF NOT EXISTS notify.units (
+    campaign      text NOT NULL,
+    unit_id       text NOT NULL,
+    name          text NOT NULL,
+    contact_email text,
+    PRIMARY KEY (campaign, unit_id)
+);
+
+-- What the notifier knows of each nomination: its wording, and what tells whether a notice is still due.
+CREATE TABLE IF NOT EXISTS notify.nominations (
+    nomination_id     text PRIMARY KEY,
+    campaign          text NOT NULL,
+    unit_id           text NOT NULL,
+    title             text NOT NULL DEFAULT '',
+    list_code         text NOT NULL DEFAULT '',
+    domain            text,
+    withdrawn         boolean NOT NULL DEFAULT false,
+    returned_round    integer NOT NULL DEFAULT 0,
+    resubmitted_round integer NOT NULL DEFAULT 0,
+    quota_rejected    integer NOT NULL DEFAULT 0,
+    reserved_revision integer NOT NULL DEFAULT 0
+);
+
+-- The notifier's outbox: one row per notice, unique per (recipient, subject, kind, round), written in the
+-- consumer's transaction with its offsets; the sender delivers it and records how it went.
+--   pending -> sending -> sent | bounced (5xx, address marked bad) | not_due (checked again at send time)
+--   | unaddressed (the recipient has no address) | bad_address (marked bad earlier: not sent again)
+CREATE TABLE IF NOT EXISTS notify.notices (
+    id           bigserial PRIMARY KEY,
+    recipient    text NOT NULL,
+    subject      text NOT NULL,
+    kind         text NOT NULL,
+    round        integer NOT NULL,
+    campaign     text NOT NULL,
+    occurred_at  timestamptz NOT NULL,
+    facts        jsonb NOT NULL DEFAULT '{}',
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    status       text NOT NULL DEFAULT 'pending'
+                 CHECK (status IN ('pending', 'sending', 'sent', 'bounced', 'not_due', 'unaddressed', 'bad_address')),
+    attempts     integer NOT NULL DEFAULT 0,
+    next_attempt timestamptz NOT NULL DEFAULT now(),
+    address      text,
+    message_id   text,
+    sent_at      timestamptz,
+    result       text,
+    UNIQUE (recipient, subject, kind, round)
+);
+CREATE INDEX IF NOT EXISTS notices_due ON notify.notices (next_attempt, id) WHERE status IN ('pending', 'sending');
+CREATE INDEX IF NOT EXISTS notices_by_subject ON notify.notices (subject);
+
+-- Addresses a mail server refused permanently (5xx): nothing more is sent to them; the secretariat sees them.
+CREATE TABLE IF NOT EXISTS notify.bad_addresses (
+    address     text PRIMARY KEY,
+    code        integer NOT NULL,
+    reply       text NOT NULL,
+    notice_id   bigint NOT NULL,
+    refused_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- Experts of the bodies' filed rosters and where to write to them (RosterExpert's contact_email), per campaign.
+CREATE TABLE IF NOT EXISTS notify.experts (
+    campaign      text NOT NULL,
+    expert_id     text NOT NULL,
+    name          text NOT NULL,
+    contact_email text,
+    PRIMARY KEY (campaign, expert_id)
+);
+
+-- Each expert's seats (ExpertAssigned, less ExpertUnassigned) and whether scored: what an assignment notice lists.
+CREATE TABLE IF NOT EXISTS notify.seats (
+    nomination_id text NOT NULL,
+    expert_id     text NOT NULL,
+    campaign      text NOT NULL,
+    target        text NOT NULL,   -- campaign:list:domain (contracts.events.target_key)
+    active        boolean NOT NULL,
+    scored        boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (nomination_id, expert_id)
+);
+CREATE INDEX IF NOT EXISTS seats_by_expert ON notify.seats (campaign, expert_id, target);
+
+-- Review bodies' addresses (ReviewPlanFiled's contact_email), per campaign.
+CREATE TABLE IF NOT EXISTS notify.bodies (
+    campaign      text NOT NULL,
+    body_code     text NOT NULL,
+    contact_email text NOT NULL,
+    PRIMARY KEY (campaign, body_code)
+);
+
+-- The targets whose preliminary results each body has submitted (PrelimResultsSubmitted): no reminder for them.
+CREATE TABLE IF NOT EXISTS notify.results_in (
+    campaign  text NOT NULL,
+    body_code text NOT NULL,
+    target    text NOT NULL,
+    PRIMARY KEY (campaign, body_code, target)
+);
