@@ -16,6 +16,7 @@ from uuid import UUID, uuid4, uuid5
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from .personal import Sealed
 from .review_terms import (DEFAULT_TIE_BREAK, Aggregation, ConflictReason, Criterion, DivergenceMeasure, Points, TieBreak,
                            weight_problem)
 from .upcasting import needs_upcast, upcast
@@ -572,20 +573,23 @@ class PublicNoticeOpened(Event):
 
 class ObjectionFiled(Event):
     """A named (实名) objection to a nomination under notice. v2: name, organisation and contact apart
-    (v1's `filed_by` upcasts to `name`). `contact` is private: kept in the event, never in a view."""
+    (v1's `filed_by` upcasts to `name`). v3: the objector's name and contact are sealed with the objector's
+    own key (contracts/personal.py; v2's clear text upcasts to `Sealed.clear`); the organisation stays clear."""
 
     type: Literal["ObjectionFiled"] = "ObjectionFiled"
-    schema_version: int = 2
+    schema_version: int = 3
     objection_id: UUID
     notice_id: UUID | None = None  # None on v1 objections: the list's notice open at the time
     nomination_id: UUID
-    name: str = Field(min_length=1, max_length=200)
+    name: Sealed
     organisation: str = Field(default="", max_length=200)
-    contact: str = Field(default="", max_length=200, json_schema_extra={"x-private": True})
+    contact: Sealed | None = Field(default=None, json_schema_extra={"x-private": True})
     grounds: Text
 
 
+# Fields never read by a view (contact), and the personal fields sealed per person (name, contact).
 PRIVATE_FIELDS: dict[str, frozenset[str]] = {"ObjectionFiled": frozenset({"contact"})}
+PERSONAL_FIELDS: dict[str, frozenset[str]] = {"ObjectionFiled": frozenset({"name", "contact"})}
 
 
 class ObjectionResolved(Event):

@@ -92,3 +92,13 @@ def notice_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
 def objection_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     v2 = {k: v for k, v in data.items() if k != "filed_by"}
     return {**v2, "name": data.get("filed_by")}
+
+
+@upcaster("ObjectionFiled", 2)
+def objection_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    # The clear text of a v2 objection cannot be sealed after the fact (the log is immutable): it is carried as
+    # `clear` under the objector's id, so an erasure still stops every reader from showing it.
+    pid = f"objector:{data.get('objection_id')}"
+    contact = data.get("contact")
+    return {**data, "name": {"pid": pid, "clear": data.get("name")},
+            "contact": {"pid": pid, "clear": contact} if contact else None}

@@ -37,6 +37,8 @@ from . import audit_cli  # noqa: E402  (own lines: others edit this file concurr
 app.command("audit")(audit_cli.audit)
 from . import mail_cli  # noqa: E402  (own lines: others edit this file concurrently)
 app.add_typer(mail_cli.app, name="mail", help="What the local mail sink received: list, show, refuse an address.")
+from . import privacy_cli  # noqa: E402  (own lines: others edit this file concurrently)
+app.add_typer(privacy_cli.app, name="privacy", help="Personal data: erase a person, expire by retention.")
 
 
 @topics.command("create")

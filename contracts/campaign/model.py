@@ -17,7 +17,7 @@ from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, Validatio
 
 from contracts.campaign.checks import campaign_problems, dotted
 from contracts.campaign.parts import (TIMELINE_INSTANTS, Assignment, Channel, Eligibility, RankingList,
-                                      ReviewBody, ReviewDefaults, Rules, Timeline)
+                                      Retention, ReviewBody, ReviewDefaults, Rules, Timeline)
 from contracts.codes import Name
 from contracts.errors import DomainError
 
@@ -65,6 +65,9 @@ class Campaign(_Frozen):
     secretariat: Name
     rules: Rules = Rules()
     review: ReviewDefaults = ReviewDefaults()
+    # Personal data kept per purpose, then shredded (`kczg privacy expire`); a purpose not named is kept
+    # until erased on request.
+    retention: tuple[Retention, ...] = ()
 
     @field_validator("timezone")
     @classmethod

@@ -4,13 +4,14 @@ review defaults. Plain frozen data; the cross-field checks are in checks.py, the
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal, NamedTuple
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contracts.codes import Code, Name
+from contracts.personal import Purpose
 from contracts.review_terms import DEFAULT_TIE_BREAK, Aggregation, Criterion, Points, TieBreak
 
 Quota = Annotated[int, Field(ge=0, le=10_000)]
@@ -146,3 +147,22 @@ class ReviewDefaults(_Frozen):
     trim_min_scores: Annotated[int, Field(ge=3, le=99)] = 5
     tie_break: tuple[TieBreak, ...] = DEFAULT_TIE_BREAK
     max_load: Annotated[int, Field(ge=1)] | None = None  # most items one expert scores; None = no limit
+
+
+class Retention(_Frozen):
+    """How long one purpose's personal data is kept (PIPL Art. 19 and 47): `days` after the timeline instant
+    `after` (e.g. objectors' contacts 180 days after the release); then `kczg privacy expire` destroys the keys."""
+    purpose: Purpose
+    after: str
+    days: Annotated[int, Field(ge=0, le=3650)]
+    note: str = ""
+
+    @field_validator("after")
+    @classmethod
+    def _an_instant(cls, v: str) -> str:
+        if v not in TIMELINE_INSTANTS:
+            raise ValueError(f"未知的时间节点 unknown timeline instant {v!r}; one of {sorted(TIMELINE_INSTANTS)}")
+        return v
+
+    def expires_at(self, timeline: Timeline) -> datetime:
+        return getattr(timeline, self.after) + timedelta(days=self.days)

@@ -10,7 +10,10 @@ from datetime import datetime
 
 from contracts.campaign import Campaign
 from contracts.events import Actor, Event
+from contracts.personal import objector_id
 from contracts.topics import PUBLISH
+from eventlog import privacy
+from eventlog.privacy import KeySealer
 from eventlog.write.idempotency import Reply
 from eventlog.write.unit_of_work import Command
 
@@ -58,7 +61,10 @@ def file_objection_step(located: tuple[str, str] | None, cmd: objections.FileObj
 
     async def gather(conn, state: ListState | None) -> objections.ObjectionContext:
         recent = await store.recent_objections(conn, client, now, limit.window)
-        return objections.ObjectionContext(now, PUBLIC_ACTOR, located[0] if located else "", recent, limit)
+        # the objector's own key, made in this transaction: it commits with the event it seals
+        pid = objector_id(cmd.objection_id)
+        sealer = KeySealer({pid: await privacy.key_for(conn, pid, located[0], now)}) if located else None
+        return objections.ObjectionContext(now, PUBLIC_ACTOR, located[0] if located else "", recent, limit, sealer)
 
     async def save(conn, state: ListState, events: list[Event]) -> None:
         await _save(conn, state, events)

@@ -12,6 +12,8 @@ import orjson
 from pydantic import TypeAdapter
 
 from contracts.events import EntryCorrection, PublishedEntry
+from contracts.personal import Sealed, objector_id
+from eventlog import privacy
 from eventlog.ddl import apply_sql_file
 
 from .domain.model import ListState, Notice, Objection, Version
@@ -27,6 +29,7 @@ def _json(values) -> str:
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
     await apply_sql_file(conn, __package__, "schema.sql")
+    await privacy.ensure_schema(conn)  # the objectors' keys
 
 
 async def load_list(conn: asyncpg.Connection, campaign: str, list_code: str) -> ListState:
@@ -47,7 +50,7 @@ async def load_list(conn: asyncpg.Connection, campaign: str, list_code: str) -> 
         campaign, list_code,
         notices=tuple(Notice(r["notice_id"], r["list_code"], r["opens_at"], r["closes_at"], tuple(r["nominations"]),
                              r["event_id"]) for r in notices),
-        objections=tuple(Objection(**dict(r)) for r in objections),
+        objections=tuple(_objection(r) for r in objections),
         versions=tuple(Version(r["version"], r["event_id"], r["published_at"], tuple(r["nominations"]), r["public_at"],
                                _ENTRIES.validate_json(r["entries"] or "[]"),
                                _CORRECTIONS.validate_json(r["corrections"] or "[]")) for r in versions),
@@ -85,7 +88,8 @@ async def save_list(conn: asyncpg.Connection, before: ListState, after: ListStat
                                   note = EXCLUDED.note, resolved_at = EXCLUDED.resolved_at,
                                   resolution_event_id = EXCLUDED.resolution_event_id""",
                                [(o.objection_id, o.notice_id, after.campaign, after.list_code, o.nomination_id,
-                                 o.name, o.organisation, o.contact, o.grounds, o.filed_at, o.event_id, o.upheld,
+                                 _sealed_text(o.name), o.organisation, _sealed_text(o.contact), o.grounds,
+                                 o.filed_at, o.event_id, o.upheld,
                                  o.note, o.resolved_at, o.resolution_event_id) for o in changed])
     published = {v.version for v in before.versions}
     if new := [v for v in after.versions if v.version not in published]:
@@ -115,11 +119,38 @@ async def count_objection(conn: asyncpg.Connection, client: str, now: datetime) 
     await conn.execute("INSERT INTO publish.objection_clients (client, filed_at) VALUES ($1, $2)", client, now)
 
 
+def _sealed_text(sealed: Sealed | None) -> str:
+    return sealed.model_dump_json() if sealed is not None else ""
+
+
+def _sealed(objection_id: UUID, text: str) -> Sealed | None:
+    """A stored field: the sealed envelope as JSON; a row written before sealing holds the clear text, read as
+    its event's upcast reads it (contracts/upcasting.py)."""
+    if not text:
+        return None
+    if text.startswith("{"):
+        return Sealed.model_validate_json(text)
+    return Sealed(pid=objector_id(objection_id), clear=text)
+
+
+def _objection(row: asyncpg.Record) -> Objection:
+    r = dict(row)
+    return Objection(**{**r, "name": _sealed(r["objection_id"], r["name"]),
+                        "contact": _sealed(r["objection_id"], r["contact"])})
+
+
 async def objections(conn: asyncpg.Connection, campaign: str, list_code: str | None = None) -> list[dict]:
-    """The secretariat's objection list: every field, the objector's contact included."""
+    """The secretariat's objection list: every field, the objector's name and contact revealed with the
+    objector's key (ERASED once the key is destroyed)."""
     rows = await conn.fetch("""SELECT objection_id::text, notice_id::text, list_code, nomination_id::text, name,
                                       organisation, contact, grounds, filed_at, event_id::text, upheld, note,
                                       resolved_at, resolution_event_id::text
                                FROM publish.objections WHERE campaign = $1 AND ($2::text IS NULL OR list_code = $2)
                                ORDER BY filed_at, objection_id""", campaign, list_code)
-    return [dict(r) for r in rows]
+    out = [dict(r) for r in rows]
+    for o in out:
+        o["name"], o["contact"] = (_sealed(UUID(o["objection_id"]), o[f]) for f in ("name", "contact"))
+    keys = await privacy.keys_of(conn, [s.pid for o in out for s in (o["name"], o["contact"]) if s is not None])
+    for o in out:
+        o["name"], o["contact"] = (privacy.reveal(o[f], keys) if o[f] is not None else "" for f in ("name", "contact"))
+    return out

@@ -14,6 +14,7 @@ from contracts.errors import DomainError
 from contracts.events import (Actor, EntryCorrection, FactChange, ListPublished, ObjectionFiled, ObjectionResolved,
                               PublicNoticeOpened)
 from contracts.identity import Identity
+from eventlog.privacy import KeySealer, reveal
 from services.publish.domain import notice, objections, release
 from services.publish.domain.access import may_see, ranking_scope, review_targets
 from services.publish.domain.holder import holder_org
@@ -101,13 +102,24 @@ def test_a_new_notice_may_follow_a_closed_one_before_the_release():
 def file(state, nomination: UUID | None = n(1), now: datetime = NOW + timedelta(hours=1), recent: int = 0, **fields):
     cmd = objections.FileObjection(n(5000), n(1000), nomination, **{
         "name": " 张三 ", "organisation": "某大学", "contact": "z@example.org", "grounds": "理由\r\n第二行", **fields})
-    return objections.decide(state, cmd, objections.ObjectionContext(now, PUBLIC, "kczg-2022", recent))
+    return objections.decide(state, cmd, objections.ObjectionContext(now, PUBLIC, "kczg-2022", recent,
+                                                                      sealer=KeySealer(OBJECTOR_KEY)))
 
 
-def test_an_objection_is_filed_cleaned_with_its_contact_on_the_event():
+OBJECTOR_KEY = {f"objector:{n(5000)}": bytes(range(32))}
+
+
+def test_an_objection_is_filed_cleaned_with_its_name_and_contact_sealed_with_the_objectors_key():
     (e,) = file(noticed(1, 2))
     assert isinstance(e, ObjectionFiled)
-    assert (e.name, e.organisation, e.contact, e.grounds) == ("张三", "某大学", "z@example.org", "理由\n第二行")
+    # The name and contact travel sealed under the objector's own id; the organisation and grounds in clear...
+    assert (e.name.pid, e.contact.pid) == (f"objector:{n(5000)}",) * 2
+    assert "张三" not in e.model_dump_json() and "z@example.org" not in e.model_dump_json()
+    assert (e.organisation, e.grounds) == ("某大学", "理由\n第二行")
+    # ...and read with that key (cleaned as filed), or 已删除 without it.
+    assert (reveal(e.name, OBJECTOR_KEY), reveal(e.contact, OBJECTOR_KEY)) == ("张三", "z@example.org")
+    assert (reveal(e.name, {}), reveal(e.contact, {f"objector:{n(5000)}": None})) == ("已删除", "已删除")
+    assert reveal(e.name, {f"objector:{n(5000)}": bytes(32)}) == "已删除"  # another key opens nothing
     assert (e.notice_id, e.nomination_id, e.actor) == (n(1000), n(1), PUBLIC)
 
 

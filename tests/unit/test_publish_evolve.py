@@ -8,6 +8,7 @@ from uuid import UUID
 
 from contracts.events import (Actor, EntriesCorrected, EntryCorrection, FactChange, ListPublished, ObjectionFiled,
                               ObjectionResolved, PublicNoticeOpened, PublishedEntry, list_key)
+from contracts.personal import Sealed
 from services.publish.domain.evolve import evolve
 from services.publish.domain.model import ListState, Notice, Objection, Version
 
@@ -21,6 +22,11 @@ def n(i: int) -> UUID:
     return UUID(int=i)
 
 
+# The objector's fields as sealed on the event: the state keeps them sealed, exactly.
+NAME = Sealed(pid="objector:x", nonce="bm9uY2Vub25jZTE=", ct="bmFtZQ==")
+CONTACT = Sealed(pid="objector:x", nonce="bm9uY2Vub25jZTI=", ct="Y29udGFjdA==")
+
+
 def opened(i: int, at: datetime = OPENS) -> PublicNoticeOpened:
     return PublicNoticeOpened(event_id=n(2000 + i), occurred_at=at, **ENVELOPE, notice_id=n(1000 + i),
                               list_code="leading_tech", opens_at=at, closes_at=at + timedelta(days=7),
@@ -29,8 +35,8 @@ def opened(i: int, at: datetime = OPENS) -> PublicNoticeOpened:
 
 def filed(i: int, nomination: int = 1) -> ObjectionFiled:
     return ObjectionFiled(event_id=n(7000 + i), occurred_at=OPENS + timedelta(hours=i), **ENVELOPE,
-                          objection_id=n(6000 + i), notice_id=n(1001), nomination_id=n(nomination), name="某甲",
-                          organisation="某单位", contact="13800000000", grounds="成果不实")
+                          objection_id=n(6000 + i), notice_id=n(1001), nomination_id=n(nomination), name=NAME,
+                          organisation="某单位", contact=CONTACT, grounds="成果不实")
 
 
 def test_a_notice_opens_and_a_later_one_follows_it():
@@ -44,17 +50,17 @@ def test_a_notice_opens_and_a_later_one_follows_it():
 def test_an_objection_is_kept_as_filed_and_its_resolution_completes_it():
     state = evolve(ListState("kczg-2022", "leading_tech"), [opened(1), filed(1), filed(2, nomination=2)])
     assert state.objections == (
-        Objection(n(6001), n(1001), n(1), n(7001), name="某甲", organisation="某单位", contact="13800000000",
+        Objection(n(6001), n(1001), n(1), n(7001), name=NAME, organisation="某单位", contact=CONTACT,
                   grounds="成果不实", filed_at=OPENS + timedelta(hours=1)),
-        Objection(n(6002), n(1001), n(2), n(7002), name="某甲", organisation="某单位", contact="13800000000",
+        Objection(n(6002), n(1001), n(2), n(7002), name=NAME, organisation="某单位", contact=CONTACT,
                   grounds="成果不实", filed_at=OPENS + timedelta(hours=2)))
     resolved_at = OPENS + timedelta(days=1)
     resolved = evolve(state, [ObjectionResolved(event_id=n(8001), occurred_at=resolved_at, **ENVELOPE,
                                                 objection_id=n(6001), nomination_id=n(1), upheld=False,
                                                 note="经核实不成立")])
     assert resolved.objections == (
-        Objection(n(6001), n(1001), n(1), n(7001), upheld=False, resolution_event_id=n(8001), name="某甲",
-                  organisation="某单位", contact="13800000000", grounds="成果不实",
+        Objection(n(6001), n(1001), n(1), n(7001), upheld=False, resolution_event_id=n(8001), name=NAME,
+                  organisation="某单位", contact=CONTACT, grounds="成果不实",
                   filed_at=OPENS + timedelta(hours=1), note="经核实不成立", resolved_at=resolved_at),
         state.objections[1])  # the other objection is untouched
     assert resolved.objection(n(6001)).resolved and not resolved.objection(n(6002)).resolved

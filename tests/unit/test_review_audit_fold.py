@@ -14,6 +14,7 @@ from contracts.events import (Actor, ConflictDeclared, EntriesCorrected, EntryCo
                               ExpertUnassigned, FactChange, ListPublished, NominationSubmitted, ObjectionFiled,
                               PublicNoticeOpened, PublishedEntry, QuotaReserved, encode_event, list_key, target_key,
                               unit_key)
+from contracts.personal import Sealed
 from contracts.topics import NOMINATIONS, PUBLISH, QUOTA, REVIEW
 from eventlog.projection.placed import place
 from services.review.views.audit import AUDIT, EVENTS
@@ -88,8 +89,8 @@ def test_an_event_about_several_nominations_gives_each_its_row_and_no_objector_i
                                 closes_at=AT + timedelta(days=7), nominations=(N, other))
     objection = ObjectionFiled(occurred_at=AT + timedelta(days=1), campaign=C, key=list_key(C, "leading_tech"),
                                actor=Actor(role="system", id="publish:public"), objection_id=uuid4(),
-                               notice_id=notice, nomination_id=N, name="张三", organisation="某大学",
-                               contact="13800000000", grounds="成果归属存在争议。")
+                               notice_id=notice, nomination_id=N, name=Sealed(pid="objector:x", ct="c2VhbGVk"),
+                               organisation="某大学", grounds="成果归属存在争议。")
     rows = fold(on(PUBLISH, 0, opened), on(PUBLISH, 1, objection))
     assert sorted((UUID(r["nomination_id"]), r["event_type"]) for r in rows) == sorted(
         [(N, "PublicNoticeOpened"), (other, "PublicNoticeOpened"), (N, "ObjectionFiled")])

@@ -16,6 +16,7 @@ from contracts import campaign, events, review_terms
 from contracts.events import (Actor, CommitteeVote, ConflictDeclared, ExpertScoreRecorded, FinalDecisionRecorded,
                               ListPublished, NominationSubmitted, ObjectionFiled, PrelimScored, PublicNoticeOpened,
                               ReviewPlanFiled, decode_event, encode_event, list_key, target_key)
+from contracts.personal import Sealed
 
 T = datetime(2022, 11, 20, tzinfo=timezone.utc)
 N = UUID(int=7)
@@ -190,10 +191,26 @@ def test_a_v1_notice_takes_its_event_id_as_notice_id() -> None:
 def test_a_v1_objection_upcasts_filed_by_to_name_and_contact_is_private() -> None:
     o = decode_event(v1("ObjectionFiled", objection_id=str(UUID(int=9)), nomination_id=str(N), filed_by="某甲",
                         grounds="成果不实"))
-    assert isinstance(o, ObjectionFiled) and (o.name, o.organisation, o.contact, o.notice_id) == ("某甲", "", "", None)
+    # v1 -> v2 -> v3: the clear name as the log holds it, under the objector's id; no contact was filed.
+    assert isinstance(o, ObjectionFiled) and (o.organisation, o.contact, o.notice_id) == ("", None, None)
+    assert o.name == Sealed(pid=f"objector:{UUID(int=9)}", clear="某甲")
     schema = ObjectionFiled.model_json_schema()
     assert schema["properties"]["contact"].get("x-private") is True
     assert events.PRIVATE_FIELDS["ObjectionFiled"] == {"contact"}
+    assert events.PERSONAL_FIELDS["ObjectionFiled"] == {"name", "contact"}
+
+
+def test_a_v2_objection_upcasts_its_clear_fields_into_envelopes_that_an_erasure_still_hides() -> None:
+    from eventlog.privacy import reveal
+
+    o = decode_event(v1("ObjectionFiled", schema_version=2, objection_id=str(UUID(int=9)), nomination_id=str(N),
+                        name="某甲", organisation="某大学", contact="13800000000", grounds="成果不实"))
+    pid = f"objector:{UUID(int=9)}"
+    assert (o.schema_version, o.name, o.contact, o.organisation) == (
+        3, Sealed(pid=pid, clear="某甲"), Sealed(pid=pid, clear="13800000000"), "某大学")
+    # Shown while the objector is not erased; an erasure (a tombstone, key None) hides even the clear text.
+    assert (reveal(o.name, {}), reveal(o.contact, {})) == ("某甲", "13800000000")
+    assert (reveal(o.name, {pid: None}), reveal(o.contact, {pid: None})) == ("已删除", "已删除")
 
 
 def test_no_view_struct_reads_a_private_field() -> None:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from contracts.personal import Sealed
+
 from contracts.events import EntryCorrection, PublishedEntry
 
 
@@ -37,11 +39,11 @@ class Objection:
     event_id: UUID               # the ObjectionFiled
     upheld: bool | None = None   # None: not resolved yet
     resolution_event_id: UUID | None = None
-    # The objector and the grounds as filed (`contact` is private: only the secretariat's list shows it),
-    # and the resolution's note and time.
-    name: str = ""
+    # The objector and the grounds as filed (name and contact sealed with the objector's key; `contact` is
+    # private: only the secretariat's list shows it), and the resolution's note and time.
+    name: Sealed | None = None
     organisation: str = ""
-    contact: str = ""
+    contact: Sealed | None = None
     grounds: str = ""
     filed_at: datetime | None = None
     note: str | None = None

@@ -1,7 +1,7 @@
 """Named objections (实名异议) to a notice, and the secretariat's resolution of each, pure.
 
 While a notice is open anyone may object, by name (姓名), organisation (单位) and contact (联系方式,
-never shown), to a nomination on that notice, with grounds (理由). Every field is checked against
+never shown; name and contact sealed with the objector's own key, so they can be erased), to a nomination on that notice, with grounds (理由). Every field is checked against
 OBJECTION_LIMITS (the page's form uses the same numbers) and a client address may file at most
 RATE_LIMIT objections per window (the count arrives in the context). The secretariat then resolves
 each objection once: upheld (the nomination leaves the list at release) or dismissed, with a note.
@@ -16,6 +16,7 @@ from uuid import UUID
 
 from contracts.errors import Conflict, DomainError, NotFound
 from contracts.events import Actor, Event, ObjectionFiled, ObjectionResolved, list_key
+from contracts.personal import Sealer, objector_id
 
 from .model import ListState
 
@@ -60,6 +61,7 @@ class ObjectionContext:
     campaign: str
     recent_from_client: int = 0        # objections this client address filed within RATE_LIMIT.window
     rate_limit: RateLimit = RATE_LIMIT
+    sealer: Sealer | None = None       # holds the objector's key (a filing only)
 
 
 class InvalidObjection(DomainError):
@@ -127,9 +129,11 @@ def _file(state: ListState | None, cmd: FileObjection, context: ObjectionContext
         minutes = int(limit.window.total_seconds() // 60)
         raise DomainError(f"提交过于频繁：同一来源每 {minutes} 分钟最多提交 {limit.objections} 条异议，请稍后再试。",
                           code="too_many_objections", http_status=429)
-    assert cmd.nomination_id is not None
+    assert cmd.nomination_id is not None and context.sealer is not None
+    pid = objector_id(cmd.objection_id)
     return [ObjectionFiled(objection_id=cmd.objection_id, notice_id=notice.notice_id, nomination_id=cmd.nomination_id,
-                           name=cmd.name, organisation=cmd.organisation, contact=cmd.contact, grounds=cmd.grounds,
+                           name=context.sealer.seal(pid, cmd.name), organisation=cmd.organisation,
+                           contact=context.sealer.seal(pid, cmd.contact), grounds=cmd.grounds,
                            **_envelope(state, context))]
 
 

@@ -1,0 +1,73 @@
+"""The vault of person keys (privacy.person_keys), asyncpg. A writer makes a person's key inside its unit of
+work, so the key commits with the event that needs it; readers fetch the keys of the fields they show;
+`erase` destroys a key for ever (the row stays as a tombstone: no key is made for that person again)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import datetime
+
+import asyncpg
+
+from contracts.errors import Conflict
+from contracts.personal import purpose_of
+from eventlog.ddl import apply_sql_file
+
+
+class PersonErased(Conflict):
+    code = "person_erased"
+
+    def __init__(self, pid: str) -> None:
+        super().__init__(f"该人员的个人信息已删除，不能再记录（{pid}）。")
+
+
+Erased = tuple[str, str, str]  # (person id, purpose, campaign) of a key destroyed
+
+
+async def ensure_schema(conn: asyncpg.Connection) -> None:
+    await apply_sql_file(conn, __package__, "schema.sql")
+
+
+async def key_for(conn: asyncpg.Connection, pid: str, campaign: str, now: datetime) -> bytes:
+    """The person's key, made on first use; PersonErased once it was destroyed."""
+    await conn.execute("""INSERT INTO privacy.person_keys (person_id, purpose, campaign, key, created_at)
+                          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (person_id) DO NOTHING""",
+                       pid, purpose_of(pid), campaign, os.urandom(32), now)
+    key = await conn.fetchval("SELECT key FROM privacy.person_keys WHERE person_id = $1", pid)
+    if key is None:
+        raise PersonErased(pid)
+    return bytes(key)
+
+
+async def keys_of(conn: asyncpg.Connection, pids: Iterable[str]) -> dict[str, bytes | None]:
+    """The keys of these people that the vault knows: None for an erased one; absent: never held."""
+    rows = await conn.fetch("SELECT person_id, key FROM privacy.person_keys WHERE person_id = ANY($1::text[])",
+                            sorted(set(pids)))
+    return {r["person_id"]: (bytes(r["key"]) if r["key"] is not None else None) for r in rows}
+
+
+async def erase(conn: asyncpg.Connection, pid: str, why: str, now: datetime) -> bool:
+    """Destroys the person's key; True if there was one to destroy. An unknown person gets a tombstone too
+    (a field upcast from before sealing is then no longer shown either)."""
+    destroyed = await conn.fetchval("""UPDATE privacy.person_keys SET key = NULL, erased_at = $2, erased_why = $3
+                                       WHERE person_id = $1 AND key IS NOT NULL RETURNING person_id""", pid, now, why)
+    if destroyed is None:
+        await conn.execute("""INSERT INTO privacy.person_keys (person_id, purpose, campaign, created_at, erased_at,
+                              erased_why) VALUES ($1, $2, '', $3, $3, $4) ON CONFLICT (person_id) DO NOTHING""",
+                           pid, purpose_of(pid), now, why)
+    return destroyed is not None
+
+
+async def live_people(conn: asyncpg.Connection, campaign: str, purpose: str) -> list[str]:
+    rows = await conn.fetch("""SELECT person_id FROM privacy.person_keys WHERE campaign = $1 AND purpose = $2
+                               AND key IS NOT NULL ORDER BY person_id""", campaign, purpose)
+    return [r["person_id"] for r in rows]
+
+
+async def expire(conn: asyncpg.Connection, campaign: str, purpose: str, why: str, now: datetime) -> list[Erased]:
+    """Destroys every live key of one purpose of one campaign (its retention ran out): what it destroyed."""
+    rows = await conn.fetch("""UPDATE privacy.person_keys SET key = NULL, erased_at = $3, erased_why = $4
+                               WHERE campaign = $1 AND purpose = $2 AND key IS NOT NULL
+                               RETURNING person_id""", campaign, purpose, now, why)
+    return sorted((r["person_id"], purpose, campaign) for r in rows)
