@@ -8,8 +8,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import asyncpg
+
 from contracts.events import ObjectionFiled, ObjectionResolved
 from contracts.topics import PUBLISH
+from eventlog import privacy
+from eventlog.settings import database_url
 from services.publish.domain.objections import OBJECTION_LIMITS
 from tests.integration.publish_support import publish_2022  # noqa: F401  (fixture)
 from tests.support.intake import OffsetWatch, events_of, wait_for
@@ -31,6 +35,16 @@ async def opened(client) -> str:
     return notice_id
 
 
+async def revealed(e: ObjectionFiled) -> tuple[str, str]:
+    """The objector's name and contact as the keys in PostgreSQL open them (已删除 once erased)."""
+    conn = await asyncpg.connect(database_url())
+    try:
+        keys = await privacy.keys_of(conn, [e.name.pid])
+    finally:
+        await conn.close()
+    return privacy.reveal(e.name, keys), privacy.reveal(e.contact, keys)
+
+
 def url(notice_id: str) -> str:
     return f"/v1/publish/campaigns/{C}/notices/{notice_id}/objections"
 
@@ -43,8 +57,12 @@ async def test_anyone_files_a_named_objection_and_only_the_secretariat_sees_the_
     assert r.status_code == 201, r.text
     assert "不予公开" in r.json()["message"] and CONTACT not in r.text
     # On the log, with the contact (private), the actor the public form.
-    (filed,) = events_of(await read_topic(PUBLISH.name), ObjectionFiled)
-    assert (filed.nomination_id, filed.name, filed.organisation, filed.contact) == (target, "张三", "某某大学", CONTACT)
+    raw = await read_topic(PUBLISH.name)
+    (filed,) = events_of(raw, ObjectionFiled)
+    # The name and contact sealed with the objector's own key: in clear nowhere on the log; the key opens them.
+    assert not any(CONTACT.encode() in r or "张三".encode() in r for r in raw)
+    assert filed.name.pid == filed.contact.pid == f"objector:{filed.objection_id}"
+    assert (filed.nomination_id, *await revealed(filed), filed.organisation) == (target, "张三", CONTACT, "某某大学")
     assert filed.actor.role == "system" and str(filed.notice_id) == notice_id
     # The secretariat's list shows it all; nothing public does.
     listed = await client.get(f"/v1/publish/campaigns/{C}/objections", headers=secretariat(client.keys))
@@ -124,7 +142,7 @@ async def test_the_page_form_files_an_objection_and_shows_errors_on_the_form(pub
     assert r.status_code == 422 and "提交未成功" in r.text and "姓名不能为空" in r.text
     assert "第一完成单位有误。" in r.text and "13900000000" not in r.text
     filed = events_of(await read_topic(PUBLISH.name), ObjectionFiled)
-    assert [(e.name, e.organisation, e.contact) for e in filed] == [("李四", "某研究所", "13800000000")]
+    assert [(*await revealed(e), e.organisation) for e in filed] == [("李四", "13800000000", "某研究所")]
 
 
 async def test_the_secretariat_resolves_each_objection_once(publish_2022):
@@ -173,5 +191,6 @@ async def test_a_keyed_objection_retried_files_once_and_the_form_resubmitted_fil
         r = await client.post(f"/campaigns/{C}/notices/{notice_id}/objections", data=form)
         assert r.status_code == 201 and "异议已收到" in r.text, r.text
     filed = events_of(await read_topic(PUBLISH.name), ObjectionFiled)
-    assert sorted(e.name for e in filed) == ["张三", "李四"]
-    assert str(next(e for e in filed if e.name == "张三").objection_id) == first.json()["objection_id"]
+    names = {(await revealed(e))[0]: e for e in filed}
+    assert sorted(names) == ["张三", "李四"]
+    assert str(names["张三"].objection_id) == first.json()["objection_id"]

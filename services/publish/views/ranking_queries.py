@@ -165,7 +165,7 @@ async def nomination(conn: asyncpg.Connection, where: NominationFilter) -> dict 
 async def campaign_progress(conn: asyncpg.Connection, campaign: str) -> dict:  # the secretariat's
     """Counts by list, domain, channel and status, and submissions per day (Beijing time)."""
     groups = await conn.fetch(f"SELECT n.list_code, n.domain, n.status, count(*) AS n {_FROM} AND n.campaign = $1 "
-                              "GROUP BY 1, 2, 3", campaign)
+                              "GROUP BY 1, 2, 3 ORDER BY 1, 2 NULLS FIRST, 3", campaign)  # a rebuild answers alike
     channels = await conn.fetch(_BY_CHANNEL, campaign)
     days = await conn.fetch(f"SELECT (n.submitted_at AT TIME ZONE 'Asia/Shanghai')::date AS day, count(*) AS n {_FROM} "
                             "AND n.campaign = $1 AND n.submitted_at IS NOT NULL GROUP BY 1 ORDER BY 1", campaign)
