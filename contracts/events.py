@@ -290,14 +290,16 @@ class RelatedOrganisation(_Frozen):
 
 
 class RosterExpert(_Frozen):
-    """One expert of a body's filed panel, with what the automatic conflict check compares."""
+    """One expert of a body's filed panel, with what the automatic conflict check compares. The name and the
+    address are sealed with the expert's own key (contracts/personal.py, pid expert:<campaign>:<expert id>);
+    the affiliation, an organisation, stays clear."""
 
     expert_id: OrgId
-    name: str = Field(min_length=1, max_length=100)
+    name: Sealed
     affiliation: str = Field(min_length=1, max_length=200)
     affiliation_credit_code: CreditCode | None = None
     declared_relations: tuple[RelatedOrganisation, ...] = ()
-    contact_email: EmailAddress | None = None  # where the notifier writes to the expert; None: not given
+    contact_email: Sealed | None = None  # where the notifier writes to the expert; None: not given
 
 
 class ReviewPlanFiled(Event):
@@ -305,10 +307,11 @@ class ReviewPlanFiled(Event):
 
     v2: criterion weights are whole percent summing to 100 (v1: fractions of 1, upcast × 100); the
     tie-break is an ordered rule list; the scoring range, trimming, divergence and load are the plan's.
+    v3: each roster expert's name and address sealed (v2's clear text upcasts to `Sealed.clear`).
     """
 
     type: Literal["ReviewPlanFiled"] = "ReviewPlanFiled"
-    schema_version: int = 2
+    schema_version: int = 3
     body_code: Code
     list_code: Code
     domain: Code | None = None
@@ -589,7 +592,8 @@ class ObjectionFiled(Event):
 
 # Fields never read by a view (contact), and the personal fields sealed per person (name, contact).
 PRIVATE_FIELDS: dict[str, frozenset[str]] = {"ObjectionFiled": frozenset({"contact"})}
-PERSONAL_FIELDS: dict[str, frozenset[str]] = {"ObjectionFiled": frozenset({"name", "contact"})}
+PERSONAL_FIELDS: dict[str, frozenset[str]] = {"ObjectionFiled": frozenset({"name", "contact"}),
+                                              "RosterExpert": frozenset({"name", "contact_email"})}
 
 
 class ObjectionResolved(Event):

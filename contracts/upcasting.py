@@ -102,3 +102,17 @@ def objection_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
     contact = data.get("contact")
     return {**data, "name": {"pid": pid, "clear": data.get("name")},
             "contact": {"pid": pid, "clear": contact} if contact else None}
+
+
+@upcaster("ReviewPlanFiled", 2)
+def review_plan_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    # As for objections: a v2 roster's clear name and address under the expert's id (contracts/personal.py).
+    def sealed(expert: Any) -> Any:
+        if not isinstance(expert, dict):
+            return expert  # left for validation to refuse
+        pid = f"expert:{data.get('campaign')}:{expert.get('expert_id')}"
+        address = expert.get("contact_email")
+        return {**expert, "name": {"pid": pid, "clear": expert.get("name")},
+                "contact_email": {"pid": pid, "clear": address} if address else None}
+    roster = data.get("roster")
+    return {**data, "roster": [sealed(e) for e in roster]} if isinstance(roster, list) else data

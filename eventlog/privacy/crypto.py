@@ -16,7 +16,7 @@ class KeySealer:
     """Seals for the people whose keys it holds (the write step fetched them, in its transaction)."""
 
     def __init__(self, keys: Mapping[str, bytes]) -> None:
-        self._keys = dict(keys)
+        self._keys = keys
 
     def seal(self, pid: str, text: str) -> Sealed:
         # The nonce is derived from the text (synthetic, as in SIV): a nonce repeats only with the same text,

@@ -1,11 +1,14 @@
-"""The vault of person keys (privacy.person_keys), asyncpg. A writer makes a person's key inside its unit of
-work, so the key commits with the event that needs it; readers fetch the keys of the fields they show;
+"""The vault of person keys (privacy.person_keys), asyncpg. A writer holds its people's keys inside its unit of
+work (`held_keys` in gather, a new one only in memory) and stores the new ones with the events that need them
+(`store_new_keys` in save): a refused command leaves no key behind. Readers fetch the keys of the fields they show;
 `erase` destroys a key for ever (the row stays as a tombstone: no key is made for that person again)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import asyncpg
@@ -27,6 +30,43 @@ Erased = tuple[str, str, str]  # (person id, purpose, campaign) of a key destroy
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
     await apply_sql_file(conn, __package__, "schema.sql")
+
+
+@dataclass
+class HeldKeys:
+    """Keys a command seals with: `keys` by person id; `new` those made for it, stored only if it saves."""
+
+    campaign: str
+    made_at: datetime
+    keys: dict[str, bytes] = field(default_factory=dict)
+    new: list[str] = field(default_factory=list)
+
+
+def _lock_id(pid: str) -> int:
+    return int.from_bytes(hashlib.sha256(b"person-key:" + pid.encode()).digest()[:8], "big", signed=True)
+
+
+async def held_keys(conn: asyncpg.Connection, pids: Iterable[str], campaign: str, now: datetime) -> HeldKeys:
+    """Each person's key, locked to this transaction (no other command makes a different one meanwhile), a new one
+    made in memory for a person without; PersonErased for one whose key was destroyed."""
+    held = HeldKeys(campaign, now)
+    for pid in sorted(set(pids)):  # one order for every transaction: no deadlock between two of them
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _lock_id(pid))
+        row = await conn.fetchrow("SELECT key FROM privacy.person_keys WHERE person_id = $1", pid)
+        if row is not None and row["key"] is None:
+            raise PersonErased(pid)
+        if row is None:
+            held.new.append(pid)
+        held.keys[pid] = bytes(row["key"]) if row is not None else os.urandom(32)
+    return held
+
+
+async def store_new_keys(conn: asyncpg.Connection, held: HeldKeys | None) -> None:
+    if held is not None and held.new:
+        await conn.executemany("""INSERT INTO privacy.person_keys (person_id, purpose, campaign, key, created_at)
+                                  VALUES ($1, $2, $3, $4, $5)""",
+                               [(pid, purpose_of(pid), held.campaign, held.keys[pid], held.made_at)
+                                for pid in held.new])
 
 
 async def key_for(conn: asyncpg.Connection, pid: str, campaign: str, now: datetime) -> bytes:

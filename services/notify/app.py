@@ -64,7 +64,9 @@ class NoticeFollower:
                 case UnitRegistered():
                     units.append(Unit(event.campaign, event.unit_id, event.name, event.contact_email))
                 case ReviewPlanFiled():
-                    experts += [(event.campaign, x.expert_id, x.name, x.contact_email) for x in event.roster]
+                    # kept sealed as the log carries them: opened only when a message is sent (store.party_of)
+                    experts += [(event.campaign, x.expert_id, x.name.model_dump_json(),
+                                 x.contact_email.model_dump_json() if x.contact_email else None) for x in event.roster]
                     if event.contact_email:
                         bodies.append((event.campaign, event.body_code, event.contact_email))
                 case PrelimResultsSubmitted():

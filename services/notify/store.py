@@ -9,6 +9,8 @@ from datetime import datetime
 
 import asyncpg
 
+from contracts.personal import ERASED, Sealed
+from eventlog import privacy
 from eventlog.ddl import apply_sql_file
 
 from .domain import BodyTarget, ExpertSeats, Nomination, Notice, Party, Seat, Unit
@@ -18,6 +20,7 @@ NOMINATION_COLUMNS = [f.name for f in fields(Nomination)]
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
     await apply_sql_file(conn, __package__, "schema.sql")
+    await privacy.ensure_schema(conn)  # the experts' keys, to open their names and addresses when sending
 
 
 async def load_nominations(conn: asyncpg.Connection, ids: list[str]) -> dict[str, Nomination]:
@@ -45,7 +48,8 @@ async def save_units(conn: asyncpg.Connection, units: list[Unit]) -> None:
 
 
 async def save_experts(conn: asyncpg.Connection, experts: list[tuple[str, str, str, str | None]]) -> None:
-    """(campaign, expert_id, name, contact_email) of filed rosters; a later roster without an address keeps it."""
+    """(campaign, expert_id, name, contact_email) of filed rosters, name and address sealed (JSON of the envelope);
+    a later roster without an address keeps it."""
     await conn.executemany(
         """INSERT INTO notify.experts (campaign, expert_id, name, contact_email) VALUES ($1, $2, $3, $4)
            ON CONFLICT (campaign, expert_id) DO UPDATE SET name = EXCLUDED.name,
@@ -113,7 +117,23 @@ async def party_of(conn: asyncpg.Connection, recipient: str) -> Party | None:
     table, column = {"unit": ("notify.units", "unit_id"), "expert": ("notify.experts", "expert_id")}[kind]
     row = await conn.fetchrow(f"SELECT name, contact_email FROM {table} WHERE campaign = $1 AND {column} = $2",
                               campaign, party_id)
-    return Party(recipient, row["name"], row["contact_email"]) if row else None
+    if row is None:
+        return None
+    if kind == "unit":
+        return Party(recipient, row["name"], row["contact_email"])
+    return await _opened_expert(conn, recipient, campaign, party_id, row["name"], row["contact_email"])
+
+
+async def _opened_expert(conn: asyncpg.Connection, recipient: str, campaign: str, expert: str, name: str,
+                         address: str | None) -> Party:
+    """An expert's name and address opened with the expert's key; an erased expert has no address (unaddressed)."""
+    pid = f"expert:{campaign}:{expert}"
+    sealed = [Sealed.model_validate_json(t) if t.startswith("{") else Sealed(pid=pid, clear=t)  # a row before sealing
+              for t in (name, address) if t]
+    keys = await privacy.keys_of(conn, [s.pid for s in sealed])
+    opened = [privacy.reveal(s, keys) for s in sealed] + [None]
+    email = opened[1] if address and opened[1] != ERASED else None
+    return Party(recipient, opened[0], email)
 
 
 async def subject_of(conn: asyncpg.Connection, notice: Notice) -> Nomination | ExpertSeats | BodyTarget | None:

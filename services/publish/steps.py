@@ -59,14 +59,19 @@ def file_objection_step(located: tuple[str, str] | None, cmd: objections.FileObj
     async def load(conn) -> ListState | None:
         return await store.load_list(conn, *located) if located else None
 
+    held: list[privacy.HeldKeys] = []  # this attempt's (a retried group gathers again)
+
     async def gather(conn, state: ListState | None) -> objections.ObjectionContext:
+        held.clear()
         recent = await store.recent_objections(conn, client, now, limit.window)
-        # the objector's own key, made in this transaction: it commits with the event it seals
-        pid = objector_id(cmd.objection_id)
-        sealer = KeySealer({pid: await privacy.key_for(conn, pid, located[0], now)}) if located else None
+        # the objector's own key, stored with the event it seals (a refusal stores none)
+        if located:
+            held.append(await privacy.held_keys(conn, [objector_id(cmd.objection_id)], located[0], now))
+        sealer = KeySealer(held[0].keys) if held else None
         return objections.ObjectionContext(now, PUBLIC_ACTOR, located[0] if located else "", recent, limit, sealer)
 
     async def save(conn, state: ListState, events: list[Event]) -> None:
+        await privacy.store_new_keys(conn, held[0] if held and events else None)
         await _save(conn, state, events)
         await store.count_objection(conn, client, now)
 

@@ -15,19 +15,22 @@ from datetime import datetime
 
 from contracts.campaign import Campaign
 from contracts.events import Event
+from eventlog import privacy
+from eventlog.privacy import KeySealer
 from contracts.topics import NOMINATIONS, REVIEW
 from eventlog.write.grouped_unit_of_work import BatchSteps, Grouped
 from eventlog.write.idempotency import Reply
 from eventlog.write.unit_of_work import Command
 
 from . import store
-from .domain.commands import (AssignAutomatically, CloseReReview, OpenReReview, RecordScore, ReturnForCorrection,
-                              Screen, SubmitResults, TargetCommand)
+from .domain.commands import (AssignAutomatically, CloseReReview, FilePlan, OpenReReview, RecordScore,
+                              ReturnForCorrection, Screen, SubmitResults, TargetCommand)
 from .domain.context import ReviewContext
 from .domain.decide import decide as decide_target
 from .domain.evolve import evolve_decision, evolve_score, evolve_screening, evolve_sitting, evolve_target
 from .domain.final import DecisionState, RecordDecision, RecordSitting, SittingState, decide_decision, decide_sitting
 from .domain.model import ScoreState, ScreeningState, TargetState
+from .domain.plans import roster_people
 from .domain.scores import decide_score
 from .domain.screening import decide_screening
 from .domain.withdrawals import AnswerWithdrawal, WithdrawalState, decide_withdrawal, evolve_withdrawal
@@ -82,13 +85,24 @@ def target_step(cmd: TargetCommand, campaign: Campaign, now: datetime, answer: A
     a re-review, every recorded total)."""
     target = cmd.target
 
+    held: list[privacy.HeldKeys] = []  # this attempt's (a retried group gathers again)
+
     async def gather(conn, state) -> ReviewContext:
+        held.clear()
         totals = await store.totals_of(conn, target) if isinstance(cmd, _WITH_TOTALS) else {}
-        return ReviewContext(now, campaign, await store.facts_of_target(conn, target), totals)
+        # a plan's experts' own keys, stored with the roster they seal (a refused filing stores none)
+        if people := roster_people(cmd.terms, target.campaign) if isinstance(cmd, FilePlan) else []:
+            held.append(await privacy.held_keys(conn, people, target.campaign, now))
+        sealer = KeySealer(held[0].keys) if held else None
+        return ReviewContext(now, campaign, await store.facts_of_target(conn, target), totals, sealer)
+
+    async def save(conn, state, events: list[Event]) -> None:
+        await privacy.store_new_keys(conn, held[0] if held and events else None)
+        await _save_target(conn, state, events)
 
     return Command(aggregates=[f"target:{target.key}"], command=cmd, topic=REVIEW,
                    load=lambda conn: store.load_target(conn, target), gather=gather, decide=decide_target,
-                   save=_save_target, answer=answer, offload=isinstance(cmd, AssignAutomatically))
+                   save=save, answer=answer, offload=isinstance(cmd, AssignAutomatically))
 
 
 # Scores come many at a time: they run through the grouped unit of work, many to a transaction. The

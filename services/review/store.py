@@ -14,6 +14,7 @@ import asyncpg
 import orjson
 
 from contracts.events import FinalDecisionRecorded, ReviewPlanFiled
+from eventlog import privacy
 from eventlog.ddl import apply_sql_file
 
 from .domain.commands import RecordScore
@@ -30,6 +31,7 @@ V = "review_views"  # the projection's live schema
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
     await apply_sql_file(conn, __package__, "schema.sql")
+    await privacy.ensure_schema(conn)  # the roster experts' keys
 
 
 # --- facts -------------------------------------------------------------------------------------

@@ -132,10 +132,14 @@ def roster_filed(experts: dict[str, str | None], body: str = LIFE, domain: str =
                  contact_email: str | None = None):
     """`body`'s plan for 先导技术榜 · `domain`, its roster the experts given (id -> address)."""
     from contracts.events import RosterExpert
+    from contracts.personal import Sealed
     from tests.support.events import plan_filed
 
     plan = plan_filed(body, "leading_tech", domain)
-    roster = tuple(RosterExpert(expert_id=e, name=f"专家{e}", affiliation="某大学", contact_email=a)
+    # Names and addresses as a roster filed before sealing carries them (clear, under each expert's id): the
+    # notifier reads them without a key; tests/integration/test_privacy_erasure.py seals with real keys.
+    clear = lambda e, text: Sealed(pid=f"expert:{C}:{e}", clear=text) if text else None  # noqa: E731
+    roster = tuple(RosterExpert(expert_id=e, name=clear(e, f"专家{e}"), affiliation="某大学", contact_email=clear(e, a))
                    for e, a in experts.items())
     return type(plan).model_validate({**plan.model_dump(), "roster": roster, "occurred_at": AT,
                                       "experts_per_item": min(len(roster), 3), "contact_email": contact_email})

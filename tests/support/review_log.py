@@ -20,6 +20,7 @@ from contracts.events import (
     PrelimResultsSubmitted, PrelimScored, QuotaRejected, QuotaReleased, QuotaReserved, ReviewPlanConfirmed,
     ReviewPlanFiled, RosterExpert, target_key, unit_key,
 )
+from contracts.personal import Sealed
 from contracts.review_terms import Criterion
 from contracts.topics import NOMINATIONS, QUOTA, REVIEW
 
@@ -40,7 +41,8 @@ points = st.decimals(min_value=0, max_value=100, places=2)
 def plan(env: dict, list_code: str, domain: str | None, body: str, **terms) -> ReviewPlanFiled:
     return ReviewPlanFiled(**env, body_code=body, list_code=list_code, domain=domain, plan="评审工作方案",
                            expert_composition="学术、产业、投资专家", criteria=CRITERIA, aggregation="trimmed_mean",
-                           roster=tuple(RosterExpert(expert_id=e, name=f"专家{e}", affiliation="某大学") for e in EXPERTS),
+                           roster=tuple(RosterExpert(expert_id=e, name=Sealed(pid=f"expert:x:{e}", clear=f"专家{e}"),
+                                                     affiliation="某大学") for e in EXPERTS),
                            experts_per_item=3, **terms)
 
 

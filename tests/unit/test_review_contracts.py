@@ -40,6 +40,9 @@ CRITERIA = [{"code": "innovation", "name": "创新性", "weight": 60}, {"code": 
                                                                    "weight": 40}]
 
 
+E1 = {"pid": "expert:kczg-2022:e1", "nonce": "bm9uY2Vub25jZTE=", "ct": "c2VhbGVk"}  # a sealed name
+
+
 def plan(**changes: Any) -> ReviewPlanFiled:
     fields = dict(body_code="cast_eco_env_consortium", **GREEN, plan="方案", expert_composition="学术界、产业界、投资界",
                   criteria=CRITERIA, aggregation="trimmed_mean")
@@ -57,7 +60,7 @@ def test_campaign_and_events_share_one_criterion_type() -> None:
 
 def test_a_plan_with_defaults_is_whole() -> None:
     p = plan()
-    assert (p.schema_version, p.score_min, p.score_max, p.experts_per_item, p.trim_min_scores) == (2, 0, 100, 7, 5)
+    assert (p.schema_version, p.score_min, p.score_max, p.experts_per_item, p.trim_min_scores) == (3, 0, 100, 7, 5)
     assert p.tie_break == ("raw_sum", "earliest_submission") and p.divergence_threshold is None
     assert decode_event(encode_event(p)) == p
 
@@ -70,8 +73,8 @@ def test_a_plan_with_defaults_is_whole() -> None:
     (dict(divergence_threshold="0"), "divergence_threshold outside the score range"),
     (dict(score_max=10, divergence_threshold="10.01"), "divergence_threshold outside the score range"),
     (dict(tie_break=["raw_sum", "raw_sum"]), "duplicate tie-break rule"),
-    (dict(roster=[{"expert_id": "e1", "name": "甲", "affiliation": "某大学"}] * 2), "duplicate expert"),
-    (dict(experts_per_item=3, roster=[{"expert_id": "e1", "name": "甲", "affiliation": "某大学"}]),
+    (dict(roster=[{"expert_id": "e1", "name": E1, "affiliation": "某大学"}] * 2), "duplicate expert"),
+    (dict(experts_per_item=3, roster=[{"expert_id": "e1", "name": E1, "affiliation": "某大学"}]),
      "experts_per_item exceeds the roster"),
     (dict(aggregation="median"), "literal_error"),
     (dict(divergence_threshold="12.345"), "decimal_max_places"),
@@ -85,7 +88,7 @@ def test_a_plan_that_is_not_whole_is_refused(changes: dict[str, Any], reason: st
 
 def test_a_roster_expert_carries_declared_relations() -> None:
     p = plan(experts_per_item=1, divergence_threshold=15, max_load=30, roster=[{
-        "expert_id": "e1", "name": "甲", "affiliation": "某大学", "affiliation_credit_code": "12100000400000624D",
+        "expert_id": "e1", "name": E1, "affiliation": "某大学", "affiliation_credit_code": "12100000400000624D",
         "declared_relations": [{"name": "某公司", "credit_code": "91110000100000000X"}, {"name": "某研究所"}]}])
     assert p.roster[0].declared_relations[1].credit_code is None and p.divergence_threshold == Decimal(15)
 
@@ -95,9 +98,23 @@ def test_a_v1_plan_upcasts_fraction_weights_to_percent() -> None:
              expert_composition="e", aggregation="mean", tie_break="earliest_submission",
              criteria=[{"code": f"c{i}", "name": f"指标{i}", "weight": 1 / 3} for i in range(3)])
     event = decode_event(raw)
-    assert isinstance(event, ReviewPlanFiled) and event.schema_version == 2
+    assert isinstance(event, ReviewPlanFiled) and event.schema_version == 3
     assert [c.weight for c in event.criteria] == [34, 33, 33]  # × 100, the remainder to the first
     assert event.tie_break == ("earliest_submission",)
+
+
+def test_a_v2_roster_upcasts_its_clear_names_and_addresses_under_each_experts_id() -> None:
+    raw = v1("ReviewPlanFiled", schema_version=2, body_code="b", list_code="leading_tech", domain="biomedicine",
+             plan="p", expert_composition="e", aggregation="mean", experts_per_item=1,
+             criteria=[{"code": "c", "name": "指标", "weight": 100}],
+             roster=[{"expert_id": "e1", "name": "专家甲", "affiliation": "某大学", "contact_email": "jia@example.edu.cn"},
+                     {"expert_id": "e2", "name": "专家乙", "affiliation": "某研究所"}])
+    event = decode_event(raw)
+    assert event.schema_version == 3
+    assert [(x.name, x.contact_email, x.affiliation) for x in event.roster] == [
+        (Sealed(pid="expert:kczg-2022:e1", clear="专家甲"), Sealed(pid="expert:kczg-2022:e1", clear="jia@example.edu.cn"),
+         "某大学"),
+        (Sealed(pid="expert:kczg-2022:e2", clear="专家乙"), None, "某研究所")]
 
 
 def test_the_other_body_of_a_joint_target_confirms_the_plan() -> None:

@@ -3,6 +3,7 @@ Each test narrates one scenario; the states evolve as the write side saves them.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal as D
@@ -15,6 +16,7 @@ from contracts.errors import Conflict, DomainError, Forbidden, NotFound
 from contracts.events import (ConflictDeclared, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned, NominationScreened,
                               PrelimScored)
 from contracts.identity import Identity
+from eventlog.privacy import KeySealer
 from services.review.domain.commands import (AssignAutomatically, AssignExpert, ConfirmPlan, DeclareConflict,
                                              FilePlan, RecordScore, Screen, SubmitResults)
 from services.review.domain.conflicts import Organisation
@@ -40,8 +42,12 @@ ROSTER = [{"expert_id": f"e{i}", "name": f"专家{i}", "affiliation": f"某大�
 ROSTER[0] = {"expert_id": "e1", "name": "专家1", "affiliation": "推荐单位甲"}  # the recommending unit of n[0]
 
 
+# The write step hands a plan's filing its experts' keys; here one fixed key serves every expert.
+ANY_KEY = KeySealer(defaultdict(lambda: bytes(32)))
+
+
 def ctx(now=IN_REVIEW, nominations=(), totals=None) -> ReviewContext:
-    return ReviewContext(now, CAMPAIGN, {f.nomination_id: f for f in nominations}, totals or {})
+    return ReviewContext(now, CAMPAIGN, {f.nomination_id: f for f in nominations}, totals or {}, ANY_KEY)
 
 
 def nomination(target=GREEN, unit="推荐单位甲", screened=True, **form) -> NominationFacts:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from contracts.campaign import Campaign
+from contracts.personal import Sealer
 
 from .model import NominationFacts, Seat
 
@@ -19,3 +20,4 @@ class ReviewContext:
     campaign: Campaign | None = None  # the target's campaign as it stands now (not needed to screen)
     nominations: Mapping[UUID, NominationFacts] = field(default_factory=dict)  # the target's, or the one named
     totals: Mapping[Seat, Decimal] = field(default_factory=dict)              # recorded weighted totals
+    sealer: Sealer | None = None  # a plan's filing: holds its roster's experts' keys

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from contracts.errors import Conflict, DomainError
 from contracts.events import Event, ReviewPlanConfirmed, ReviewPlanFiled, target_key
 from contracts.identity import Identity
+from contracts.personal import Sealer, expert_id
 
 from .commands import ConfirmPlan, FilePlan
 from .context import ReviewContext
@@ -30,13 +31,37 @@ def envelope(context: ReviewContext, target: Target, by: Identity) -> dict[str, 
                 key=target_key(target.campaign, target.list_code, target.domain))
 
 
+def roster_people(terms: dict[str, Any], campaign: str) -> list[str]:
+    """The person ids of the experts a plan's roster names (entries that are not well formed are left to the
+    contract to refuse)."""
+    roster = terms.get("roster")
+    return sorted({expert_id(campaign, e["expert_id"]) for e in roster if isinstance(e, dict)
+                   and isinstance(e.get("expert_id"), str)}) if isinstance(roster, (list, tuple)) else []
+
+
+def sealed_roster(terms: dict[str, Any], campaign: str, sealer: Sealer | None) -> dict[str, Any]:
+    """The terms with each roster expert's name and address sealed with the expert's key."""
+    roster = terms.get("roster")
+    if sealer is None or not isinstance(roster, (list, tuple)):
+        return terms
+
+    def sealed(e: Any) -> Any:
+        if not isinstance(e, dict) or not isinstance(e.get("expert_id"), str):
+            return e
+        pid, address = expert_id(campaign, e["expert_id"]), e.get("contact_email")
+        return {**e, "name": sealer.seal(pid, e["name"]) if isinstance(e.get("name"), str) else e.get("name"),
+                "contact_email": sealer.seal(pid, address) if isinstance(address, str) else address}
+    return {**terms, "roster": [sealed(e) for e in roster]}
+
+
 def decide_file(state: TargetState, cmd: FilePlan, context: ReviewContext) -> list[Event]:
     managed_by(context.campaign, cmd.target, cmd.by.org)
     if state.submitted:
         raise Conflict("初评结果已报送，评审方案已锁定，不能再修改。", code="plan_locked")
     try:
         plan = ReviewPlanFiled(**envelope(context, cmd.target, cmd.by), body_code=cmd.by.org,
-                               list_code=cmd.target.list_code, domain=cmd.target.domain, **cmd.terms)
+                               list_code=cmd.target.list_code, domain=cmd.target.domain,
+                               **sealed_roster(cmd.terms, cmd.target.campaign, context.sealer))
     except (ValidationError, TypeError) as exc:  # the contract checks weights, ranges and the roster
         raise _invalid_plan(exc) from None
     if state.scored:

@@ -20,8 +20,8 @@ from .plans import envelope
 
 
 def profile(expert) -> ExpertProfile:
-    """A roster entry as the conflict rule reads it."""
-    return ExpertProfile(expert.expert_id, expert.name, Organisation(expert.affiliation, expert.affiliation_credit_code),
+    """A roster entry as the conflict rule reads it: organisations only (the expert's name is sealed on the log)."""
+    return ExpertProfile(expert.expert_id, "", Organisation(expert.affiliation, expert.affiliation_credit_code),
                          tuple(Organisation(r.name, r.credit_code) for r in expert.declared_relations))
 
 
