@@ -188,3 +188,52 @@ async def test_the_retention_job_erases_exactly_what_expired_at_the_clock(publis
             assert refused.code == "person_erased" and "已删除" in str(refused)
     finally:
         await conn.close()
+
+
+async def test_an_erased_expert_is_not_written_to_and_the_notifier_holds_no_clear_address(env, tmp_path):
+    from contracts.events import RosterExpert
+    from services.notify.domain import expert_recipient
+    from tests.support.events import publish
+    from tests.support.intake import Keys
+    from tests.support.notify import (address, assigned, mail_to, notices, notices_made, notify_in_process, on_review,
+                                      on_units, roster_filed, submitted, unit_registered)
+
+    mail = {e: address(e) for e in ("e1", "e2")}
+    people = {e: f"expert:{C}:{e}" for e in mail}
+    # The roster as the review service files it: each expert's name and address sealed with their own key.
+    conn = await asyncpg.connect(database_url())
+    try:
+        await privacy.ensure_schema(conn)
+        async with conn.transaction():
+            held = await privacy.held_keys(conn, people.values(), C, NOTICE_TIME)
+            await privacy.store_new_keys(conn, held)
+    finally:
+        await conn.close()
+    seal = privacy.KeySealer(held.keys).seal
+    plan = roster_filed(dict.fromkeys(mail))
+    plan = plan.model_copy(update={"roster": tuple(
+        RosterExpert(expert_id=e, name=seal(people[e], f"专家{e}"), affiliation="某大学",
+                     contact_email=seal(people[e], mail[e])) for e in mail)})
+    # e2 asks to be erased before any notice goes out.
+    await cli("privacy", "erase", people["e2"])
+    async with notify_in_process(Keys(tmp_path)) as notify:
+        await unit_registered("unit-x", None)
+        a = submitted("unit-x", "肿瘤早筛试剂盒")
+        await publish(*on_units(a))
+        await publish(*on_review(plan, assigned(a, "e1"), assigned(a, "e2")))
+        await notices_made(1 + 2)
+        await notify.sender.send_due()
+        conn = await asyncpg.connect(database_url())
+        try:
+            stored = " ".join(f"{r['name']} {r['contact_email']}" for r in await conn.fetch("SELECT * FROM notify.experts"))
+        finally:
+            await conn.close()
+    # e1 is written to by name; e2 has no address any more: nothing goes to the address e2 gave.
+    (first,) = mail_to(mail["e1"])
+    assert first.text().startswith("专家e1专家：")
+    assert mail_to(mail["e2"]) == []
+    rows = {r["recipient"]: (r["status"], r["result"]) for r in await notices() if r["kind"] == "expert_assigned"}
+    assert rows[expert_recipient(C, "e2")] == ("unaddressed", "no_contact_email")
+    assert rows[expert_recipient(C, "e1")][0] == "sent"
+    # The notifier's table keeps the envelopes: no name, no address in clear.
+    assert not any(text in stored for text in (*mail.values(), "专家e1", "专家e2")) and people["e1"] in stored

@@ -61,3 +61,28 @@ def test_retention_runs_from_a_timeline_instant():
 def test_a_retention_rule_names_a_purpose_an_instant_and_whole_days(rule, words):
     with pytest.raises(ValidationError, match=words):
         Retention(**rule)
+
+
+def test_a_filed_roster_carries_each_experts_name_and_address_sealed_and_a_refiling_compares_equal():
+    from dataclasses import replace
+
+    from services.review.domain.commands import FilePlan
+    from services.review.domain.decide import decide
+    from services.review.domain.evolve import evolve_target
+    from services.review.domain.model import TargetState
+    from tests.unit.test_review_decisions import ANY_KEY, MATERIALS, OTHER, ROSTER, ctx, terms
+
+    roster = [{**ROSTER[0], "contact_email": "e1@example.edu.cn"}, *ROSTER[1:]]
+    (plan,) = decide(TargetState(MATERIALS), FilePlan(OTHER, MATERIALS, terms(roster=roster)), ctx())
+    first = plan.roster[0]
+    # Sealed under the expert's id, the affiliation (an organisation) in clear; nothing personal in the event's JSON.
+    assert (first.name.pid, first.contact_email.pid, first.affiliation) == ("expert:kczg-2022:e1",) * 2 + ("推荐单位甲",)
+    assert (reveal(first.name, ANY_KEY._keys), reveal(first.contact_email, ANY_KEY._keys)) == ("专家1", "e1@example.edu.cn")
+    assert "专家1" not in plan.model_dump_json() and "e1@example.edu.cn" not in plan.model_dump_json()
+    assert plan.roster[1].contact_email is None
+    # Once scoring began, the same roster filed again with one more expert is an extension: the sealed entries
+    # compare equal (the same text under the same key is the same envelope).
+    scored = replace(evolve_target(TargetState(MATERIALS), [plan]), scored=True)
+    more = [*roster, {"expert_id": "e9", "name": "专家9", "affiliation": "某大学9"}]
+    (extended,) = decide(scored, FilePlan(OTHER, MATERIALS, terms(roster=more)), ctx())
+    assert extended.roster[:len(roster)] == plan.roster and extended.extends == plan.event_id
