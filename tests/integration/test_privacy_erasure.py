@@ -157,7 +157,8 @@ async def test_the_retention_job_erases_exactly_what_expired_at_the_clock(publis
     before = await cli("privacy", "expire", KCZG_CLOCK="2023-07-30T23:59:59+08:00")
     assert before.stdout.splitlines() == [
         "retention at 2023-07-30T23:59:59+08:00:",
-        "  kczg-2022 · objector · until 2023-07-31T00:00:00+08:00 · kept"]
+        "  kczg-2022 · objector · until 2023-07-31T00:00:00+08:00 · kept",
+        "  kczg-2022 · expert · until 2024-04-30T00:00:00+08:00 · kept"]
     assert sorted((o["name"], o["contact"]) for o in await objections(client)) == [
         ("张三", ZHANG["contact"]), ("李四", LI["contact"])]
 
@@ -165,7 +166,8 @@ async def test_the_retention_job_erases_exactly_what_expired_at_the_clock(publis
     assert at.stdout.splitlines() == [
         "retention at 2023-07-31T00:00:00+08:00:",
         "  kczg-2022 · objector · until 2023-07-31T00:00:00+08:00 · expired: 2 key(s) destroyed",
-        *[f"    erased {pid}" for pid in sorted((zhang, li))]]
+        *[f"    erased {pid}" for pid in sorted((zhang, li))],
+        "  kczg-2022 · expert · until 2024-04-30T00:00:00+08:00 · kept"]
     assert [(o["name"], o["contact"]) for o in await objections(client)] == [(ERASED, ERASED)] * 2
     conn = await asyncpg.connect(database_url())
     try:

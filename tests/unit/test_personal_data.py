@@ -46,7 +46,8 @@ def test_no_view_struct_names_a_personal_field(module):
 
 def test_retention_runs_from_a_timeline_instant():
     campaign = load_builtin_campaign("kczg-2022")
-    (objectors,) = campaign.retention
+    objectors, experts = campaign.retention
+    assert (experts.purpose, experts.after, experts.days) == ("expert", "publicity_closes_at", 365)
     assert (objectors.purpose, objectors.after, objectors.days) == ("objector", "release_planned_until", 180)
     assert objectors.expires_at(campaign.timeline) == datetime(2023, 7, 31, tzinfo=BJ)
     moved = campaign.timeline.model_copy(update={"release_planned_until": datetime(2023, 3, 1, tzinfo=BJ)})
