@@ -135,8 +135,17 @@ async def test_the_public_page_in_headless_chromium(site, tmp_path):
         finally:
             await browser.close()
     (filed,) = events_of(await read_topic(PUBLISH.name), ObjectionFiled)
-    assert (filed.name, filed.organisation, filed.contact, filed.nomination_id) == (
-        "王五", "某某研究院", "wangwu@example.org", facts.enterprise.nomination_id)
+    # The name and contact sealed with the objector's key; the vault opens them.
+    import asyncpg
+
+    from eventlog import privacy
+    conn = await asyncpg.connect(os.environ["DATABASE_URL"])
+    try:
+        keys = await privacy.keys_of(conn, [filed.name.pid])
+    finally:
+        await conn.close()
+    assert (privacy.reveal(filed.name, keys), filed.organisation, privacy.reveal(filed.contact, keys),
+            filed.nomination_id) == ("王五", "某某研究院", "wangwu@example.org", facts.enterprise.nomination_id)
     assert sorted(p.name for p in shots.iterdir()) == ["index.png", "list.png", "notice.png", "objection-filed.png"]
     if target := os.environ.get("PUBLISH_SCREENSHOTS_TO"):
         shutil.copy(shots / "index.png", Path(target) / "public-page.png")
