@@ -182,11 +182,18 @@ async def messages_about(conn: asyncpg.Connection, subject: str) -> list[dict]:
     rows = await conn.fetch(
         """SELECT recipient, subject, kind, round, status, address, message_id, sent_at, result, attempts, created_at
            FROM notify.notices WHERE subject = $1 ORDER BY id""", subject)
-    return [dict(r) for r in rows]
+    return await _erased_hidden(conn, [dict(r) for r in rows])
 
 
 async def bad_addresses(conn: asyncpg.Connection) -> list[dict]:
     rows = await conn.fetch(
         """SELECT b.address, b.code, b.reply, b.refused_at, n.recipient, n.subject, n.kind, n.message_id
            FROM notify.bad_addresses b LEFT JOIN notify.notices n ON n.id = b.notice_id ORDER BY b.refused_at, b.address""")
-    return [dict(r) for r in rows]
+    return await _erased_hidden(conn, [dict(r) for r in rows])
+
+
+async def _erased_hidden(conn: asyncpg.Connection, rows: list[dict]) -> list[dict]:
+    """The address a message went to, 已删除 once its expert was erased (an expert's recipient is their person id)."""
+    keys = await privacy.keys_of(conn, [r["recipient"] for r in rows if (r["recipient"] or "").startswith("expert:")])
+    return [{**r, "address": ERASED} if r["recipient"] in keys and keys[r["recipient"]] is None and r["address"] else r
+            for r in rows]

@@ -218,13 +218,20 @@ async def test_an_erased_expert_is_not_written_to_and_the_notifier_holds_no_clea
                      contact_email=seal(people[e], mail[e])) for e in mail)})
     # e2 asks to be erased before any notice goes out.
     await cli("privacy", "erase", people["e2"])
-    async with notify_in_process(Keys(tmp_path)) as notify:
+    keys = Keys(tmp_path)
+    async with notify_in_process(keys) as notify:
         await unit_registered("unit-x", None)
         a = submitted("unit-x", "肿瘤早筛试剂盒")
         await publish(*on_units(a))
         await publish(*on_review(plan, assigned(a, "e1"), assigned(a, "e2")))
         await notices_made(1 + 2)
         await notify.sender.send_due()
+        # The secretariat's message log: e1's address as sent; then e1 is erased too, and it reads 已删除.
+        log = f"{C}:leading_tech:biomedicine"
+        secretariat_ = keys.headers("secretariat", "kczg_secretariat")
+        sent = (await notify.get("/v1/notify/messages", params={"subject": log}, headers=secretariat_)).json()
+        await cli("privacy", "erase", people["e1"])
+        hidden = (await notify.get("/v1/notify/messages", params={"subject": log}, headers=secretariat_)).json()
         conn = await asyncpg.connect(database_url())
         try:
             stored = " ".join(f"{r['name']} {r['contact_email']}" for r in await conn.fetch("SELECT * FROM notify.experts"))
@@ -239,3 +246,6 @@ async def test_an_erased_expert_is_not_written_to_and_the_notifier_holds_no_clea
     assert rows[expert_recipient(C, "e1")][0] == "sent"
     # The notifier's table keeps the envelopes: no name, no address in clear.
     assert not any(text in stored for text in (*mail.values(), "专家e1", "专家e2")) and people["e1"] in stored
+    by_recipient = {m["recipient"]: m["address"] for m in sent["messages"]}
+    assert by_recipient == {expert_recipient(C, "e1"): mail["e1"], expert_recipient(C, "e2"): None}
+    assert hidden == {**sent, "messages": [{**m, "address": ERASED} if m["address"] else m for m in sent["messages"]]}
