@@ -18,7 +18,8 @@ import typer
 from contracts.campaign.book import CampaignBook
 from eventlog.clock import clock_from_env, parse_instant
 
-app = typer.Typer(help="个人信息：按人删除（密钥销毁）、按保存期限到期删除（crypto-shredding）.", no_args_is_help=True)
+app = typer.Typer(help="个人信息：按人删除（密钥销毁）、按保存期限到期删除（crypto-shredding）.",
+                  no_args_is_help=True)
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,8 @@ class Retention(_Frozen):
     @classmethod
     def _an_instant(cls, v: str) -> str:
         if v not in TIMELINE_INSTANTS:
-            raise ValueError(f"未知的时间节点 unknown timeline instant {v!r}; one of {sorted(TIMELINE_INSTANTS)}")
+            raise ValueError(f"未知的时间节点 unknown timeline instant {v!r}; "
+                             f"one of {sorted(TIMELINE_INSTANTS)}")
         return v
 
     def expires_at(self, timeline: Timeline) -> datetime:
