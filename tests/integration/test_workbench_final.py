@@ -175,6 +175,14 @@ async def test_the_sitting_from_the_minutes_workbook_and_the_exports(sitting):
         r = await _upload(review, b"not a workbook", review.csrf)
         assert r.status_code == 422 and "无法读取该文件" in r.text
         assert (await _upload(review, filled)).status_code == 403
+        # A row naming a nomination not on this page: refused, the rows it could place read in.
+        stranger = load_workbook(io.BytesIO(filled))
+        stranger.active["B11"] = "00000000-0000-4000-8000-000000000000"
+        out = io.BytesIO()
+        stranger.save(out)
+        r = await _upload(review, out.getvalue(), review.csrf)
+        assert r.status_code == 422 and "文件第 11 行的推荐编号不在本页的终评名单中" in r.text
+        assert f'id="yes-{ranked[0]}" name="yes.0" value="10"' in r.text
         # Uploaded: a preview of the form filled as the file says; nothing recorded yet.
         r = await _upload(review, filled, review.csrf)
         assert r.status_code == 200, r.text

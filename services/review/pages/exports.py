@@ -19,7 +19,7 @@ from eventlog.http.page_session import PAGES
 from ..domain.targets import bodies_of, targets_of
 from ..views import final_queries, review_queries
 from .expert import T
-from .minutes import XLSX
+from .minutes import XLSX, append
 from .screening import STATES, _Refused, _secretariat
 
 router = APIRouter(include_in_schema=False)
@@ -51,7 +51,7 @@ def _sheet(ws, header: tuple[str, ...], rows) -> None:
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        append(ws, row)
     ws.freeze_panes = ws.cell(row=ws.max_row - len(rows) + 1 if rows else 2, column=1)
 
 
@@ -120,7 +120,7 @@ async def results(campaign: str, request: Request) -> Response:
             name = " · ".join([lst.name] + ([lst.domain(target.domain).name] if target.domain else []))
             ws = wb.create_sheet(name.replace(" · ", "-")[:31])
             results_ = summary["results"]
-            ws.append([f"{found.title} · {name} · 初评结果"])
+            append(ws, [f"{found.title} · {name} · 初评结果"])
             ws["A1"].font = Font(bold=True, size=14)
             ws.append(["初评机构", "、".join(b.name for b in bodies_of(found, target))])
             ws.append(["报送时间", _at(results_["submitted_at"]), "逾期" if results_["late"] else "按期"])

@@ -22,6 +22,22 @@ MAX_ROWS = 3100  # above the largest sitting the API takes (3,000 decisions)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def put(ws, row: int, column: int, value):
+    """A cell holding `value` as given: text that looks like a formula (a title starting with "=") stays text,
+    so a workbook never runs what a nomination's author typed."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
+def append(ws, values) -> None:
+    """`values` as the sheet's next row, each through `put`."""
+    row = ws.max_row + 1 if ws.max_row > 1 or ws.cell(row=1, column=1).value is not None else 1
+    for column, value in enumerate(values, 1):
+        put(ws, row, column, value)
+
+
 class MinutesUnreadable(ValueError):
     """The file is not the minutes template, in words for the person who uploaded it."""
 
@@ -32,7 +48,7 @@ def template(title: str, rows: Sequence[dict]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws["A1"] = title
+    put(ws, 1, 1, title)
     ws["A1"].font = Font(bold=True, size=14)
     for i, (_, label) in enumerate(ROLL):
         ws.cell(row=3 + i, column=1, value=label).font = Font(bold=True)
@@ -43,7 +59,7 @@ def template(title: str, rows: Sequence[dict]) -> bytes:
         values = (i, row["nomination_id"], row["domain_name"], row["rank"], row["title"], row["unit_id"],
                   str(row["aggregate"]) if row["aggregate"] is not None else "")
         for col, value in enumerate(values, 1):
-            ws.cell(row=first + i, column=col, value=value)
+            put(ws, first + i, col, value)
     if rows:
         choice = DataValidation(type="list", formula1='"入选,不入选"', allow_blank=True,
                                 error="请填写“入选”或“不入选”。", errorTitle="决定", showErrorMessage=True)
