@@ -57,14 +57,14 @@ def _ranked(html: str) -> list[str]:
 
 def _form(html: str, rows: dict[int, tuple[str, str, str, str]], roll: dict[str, str] = ROLL) -> list[tuple[str, str]]:
     """The sitting form as a browser sends it: its hidden fields, the roll call, and per row index
-    (yes, no, abstain, selected); other rows left blank."""
+    (yes, no, abstain, selected[, the row's own recusals]); other rows left blank."""
     form = unescape(html[html.index('id="sitting"'):])
     pairs = [("csrf", re.search(r'name="csrf" value="([0-9a-f]{64})"', form).group(1)),
              ("submission", SUBMISSION.search(form).group(1)), ("list", "leading_tech"), *roll.items()]
     for i, nid in enumerate(_ranked(html)):
-        yes, no, abstain, selected = rows.get(i, ("", "", "", ""))
+        yes, no, abstain, selected, *recused = rows.get(i, ("", "", "", ""))
         pairs += [(f"n.{i}", nid), (f"yes.{i}", yes), (f"no.{i}", no), (f"abstain.{i}", abstain),
-                  (f"selected.{i}", selected)]
+                  (f"recused.{i}", recused[0] if recused else ""), (f"selected.{i}", selected)]
     return pairs
 
 
@@ -106,8 +106,12 @@ async def test_a_sitting_is_recorded_once_each_decision_checked_and_a_refusal_sh
     assert bad.status_code == 422
     assert '<span class="error" id="error-eligible">应为整数' in bad.text
     assert f'<span class="error" id="error-{ranked[0]}">赞成：应为整数' in bad.text and 'value="九"' in bad.text
-    # The fifth rejected as voted, from the page the refusal answered with: five decisions, one sitting.
-    form = _form(r.text, {**votes, 4: (*REJECTED, "0")})
+    # A row's own recusals beyond those attending: refused beside it.
+    bad = await _send(review, _form(r.text, {**votes, 3: ("2", "8", "1", "0", "14")}))
+    assert bad.status_code == 422 and f'id="error-{ranked[3]}">本项回避 14 人，超过到会 13 人' in bad.text
+    # The fifth rejected as voted, the fourth with two members recused on it (11 of the 13 attending vote),
+    # from the page the refusal answered with: five decisions, one sitting.
+    form = _form(r.text, {**votes, 3: ("2", "8", "1", "0", "2"), 4: (*REJECTED, "0")})
     for _ in range(2):  # the same form twice records once
         r = await _send(review, form)
         assert r.status_code == 200, r.text
@@ -118,6 +122,7 @@ async def test_a_sitting_is_recorded_once_each_decision_checked_and_a_refusal_sh
         (nid, i < 2, 1) for i, nid in enumerate(ranked)]
     assert len({e.sitting_id for e in on_log}) == 1 and {e.actor.person for e in on_log} == {"officer-1"}
     assert on_log[0].vote.model_dump() == {"eligible": 15, "present": 12, "recused": 1, "yes": 9, "no": 2, "abstain": 1}
+    assert on_log[3].vote.model_dump() == {"eligible": 15, "present": 11, "recused": 2, "yes": 2, "no": 8, "abstain": 1}
     assert r.text.count("\">入选（第 1 次）") == 2 and r.text.count("\">不入选（第 1 次）") == 3
     # A new form revising one (the others left blank): one more event, revision 2.
     r = await _send(review, _form(r.text, {0: (*REJECTED, "0")}))

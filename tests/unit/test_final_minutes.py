@@ -27,11 +27,13 @@ def _filled(cells: dict[str, object]) -> bytes:
 
 def test_the_template_reads_back_as_filled_in_and_blank_rows_are_left_out():
     data = _filled({"B3": 15, "B4": 12, "B5": 1, "B6": "十二月会议", "H9": 10, "I9": 1, "J9": 1, "K9": "入选",
-                    "H11": "2", "I11": 9, "J11": None, "K11": "不入选"})
+                    "H11": "2", "I11": 8, "J11": None, "K11": "不入选", "L11": 2})
     roll, rows = minutes.read(data)
     assert roll == {"eligible": "15", "present": "12", "recused": "1", "note": "十二月会议"}
-    assert rows == [(9, ROWS[0]["nomination_id"], {"yes": "10", "no": "1", "abstain": "1", "selected": "1"}),
-                    (11, ROWS[2]["nomination_id"], {"yes": "2", "no": "9", "abstain": "", "selected": "0"})]
+    assert rows == [(9, ROWS[0]["nomination_id"], {"yes": "10", "no": "1", "abstain": "1", "recused": "",
+                                                   "selected": "1"}),
+                    (11, ROWS[2]["nomination_id"], {"yes": "2", "no": "8", "abstain": "", "recused": "2",
+                                                    "selected": "0"})]
 
 
 def test_a_title_that_looks_like_a_formula_stays_text():

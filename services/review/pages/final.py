@@ -20,7 +20,7 @@ from contracts.errors import DomainError
 from contracts.identity import Identity
 from eventlog.http.front_door import by_person, now_for, service_of, write_request
 from eventlog.http.page_session import PAGES
-from eventlog.http.problems import field_message
+from eventlog.http.problems import FIELD_MESSAGES, field_message
 from eventlog.write.idempotency import Reply
 
 from .. import handlers
@@ -115,9 +115,27 @@ def _typed(form) -> dict:
         nid = text(f"n.{i}")
         if not nid:
             break
-        rows[nid] = {k: text(f"{k}.{i}") for k in (*VOTES, "selected")}
+        rows[nid] = {k: text(f"{k}.{i}") for k in (*VOTES, "recused", "selected")}
     return {"roll": {k: text(k) for k in ROLL} | {"note": str(form.get("note") or "").strip()[:2000]},
             "rows": rows, "errors": {}, "row_errors": {}}
+
+
+def _row_vote(roll: dict[str, str], row: dict[str, str]) -> dict[str, str] | str:
+    """A row's vote as typed: the roll call's figures; with the row's own recusals (回避 on this candidate
+    only), those attending who do not recuse on it are its present. A message if the row's recusals cannot be."""
+    vote = {k: roll[k] for k in ROLL} | {k: row[k] for k in VOTES}
+    vote["recused"], vote["abstain"] = vote["recused"] or "0", vote["abstain"] or "0"
+    own = row["recused"]
+    if not own:
+        return vote
+    if not own.isdigit():
+        return f"本项回避：{FIELD_MESSAGES['int_parsing']}（收到“{own}”）。"
+    if vote["present"].isdigit() and vote["recused"].isdigit():
+        attending = int(vote["present"]) + int(vote["recused"])
+        if int(own) > attending:
+            return f"本项回避 {int(own)} 人，超过到会 {attending} 人（实到与回避之和）。"
+        vote["present"], vote["recused"] = str(attending - int(own)), str(int(own))
+    return vote
 
 
 def _decisions(typed: dict) -> list[dict] | None:
@@ -132,9 +150,10 @@ def _decisions(typed: dict) -> list[dict] | None:
     for nid, row in filled:
         if row["selected"] not in SELECTED:
             row_errors[nid] = "请选择“入选”或“不入选”。"
-        vote = {k: roll[k] for k in ROLL} | {k: row[k] for k in VOTES}
-        vote["recused"] = vote["recused"] or "0"
-        vote["abstain"] = vote["abstain"] or "0"
+        vote = _row_vote(roll, row)
+        if isinstance(vote, str):
+            row_errors[nid] = vote
+            continue
         decisions.append({"nomination_id": nid, "selected": row["selected"] == "1", "vote": vote, "note": roll["note"]})
     try:
         body = SittingRequest.model_validate({"decisions": decisions})
@@ -142,7 +161,7 @@ def _decisions(typed: dict) -> list[dict] | None:
         for err in exc.errors():
             loc = err["loc"]
             if len(loc) >= 3 and loc[0] == "decisions" and isinstance(loc[1], int):
-                nid, field = filled[loc[1]][0], loc[-1]
+                nid, field = decisions[loc[1]]["nomination_id"], loc[-1]
                 if field in ROLL:
                     errors.setdefault(field, field_message(err))
                 elif field == "note":
@@ -150,7 +169,7 @@ def _decisions(typed: dict) -> list[dict] | None:
                 elif field == "nomination_id":
                     row_errors.setdefault(nid, "推荐编号无效。")
                 else:
-                    row_errors.setdefault(nid, f"{dict(yes='赞成', no='反对', abstain='弃权').get(field, field)}："
+                    row_errors.setdefault(nid, f"{dict(yes='赞成', no='反对', abstain='弃权', recused='本项回避').get(field, field)}："
                                                f"{field_message(err)}")
         return None
     if row_errors:

@@ -15,7 +15,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 SHEET = "终评会议表决记录"
 ROLL = (("eligible", "应到人数"), ("present", "实到人数（不含回避）"), ("recused", "回避人数"), ("note", "会议说明"))
-HEADER = ("序号", "推荐编号", "领域", "初评排名", "名称", "推荐单位", "初评汇总分", "赞成", "反对", "弃权", "决定")
+HEADER = ("序号", "推荐编号", "领域", "初评排名", "名称", "推荐单位", "初评汇总分", "赞成", "反对", "弃权", "决定",
+          "本项回避（空：同到会情况）")
 VOTES = ("yes", "no", "abstain")
 DECISIONS = {"入选": "1", "不入选": "0"}
 MAX_ROWS = 3100  # above the largest sitting the API takes (3,000 decisions)
@@ -69,9 +70,11 @@ def template(title: str, rows: Sequence[dict]) -> bytes:
                                 error="请填写 0 至 1000 的整数。", errorTitle="票数", showErrorMessage=True)
         ws.add_data_validation(counts)
         counts.add(f"H{first + 1}:J{first + len(rows)}")
-    for col, width in zip("ABCDEFGHIJK", (6, 38, 12, 9, 36, 18, 11, 7, 7, 7, 10)):
+        counts.add(f"L{first + 1}:L{first + len(rows)}")
+    for col, width in zip("ABCDEFGHIJKL", (6, 38, 12, 9, 36, 18, 11, 7, 7, 7, 10, 14)):
         ws.column_dimensions[col].width = width
-    ws["A2"] = "填写说明：先填写到会情况（应到、实到、回避人数），再逐项填写赞成、反对、弃权票数和决定；不表决的项整行留空。"
+    ws["A2"] = ("填写说明：先填写到会情况（应到、实到、回避人数），再逐项填写赞成、反对、弃权票数和决定；"
+                "某项另有委员回避的，在“本项回避”填写该项的回避人数；不表决的项整行留空。")
     ws["A2"].alignment = Alignment(wrap_text=False)
     ws.freeze_panes = ws.cell(row=first + 1, column=1)
     out = io.BytesIO()
@@ -114,10 +117,9 @@ def read(data: bytes) -> tuple[dict[str, str], list[tuple[int, str, dict[str, st
     rows = []
     for i, row in enumerate(cells[header_at + 1:], header_at + 2):
         row = (*row, *("",) * (len(HEADER) - len(row)))
-        nomination_id, votes, decision = row[1], row[7:10], row[10]
-        if not nomination_id:
+        nomination_id, votes, decision, recused = row[1], row[7:10], row[10], row[11]
+        if not nomination_id or not (any(votes) or decision or recused):
             continue
-        if not any(votes) and not decision:
-            continue
-        rows.append((i, nomination_id, {**dict(zip(VOTES, votes)), "selected": DECISIONS.get(decision, decision)}))
+        rows.append((i, nomination_id, {**dict(zip(VOTES, votes)), "recused": recused,
+                                        "selected": DECISIONS.get(decision, decision)}))
     return roll, rows
