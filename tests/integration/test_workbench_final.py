@@ -89,6 +89,12 @@ async def test_a_sitting_is_recorded_once_each_decision_checked_and_a_refusal_sh
     ranked = _ranked(page.text)
     assert len(ranked) == 5 and "实到人数（不含回避）须达到应到人数的三分之二" in page.text
     assert page.text.count("未决定") == 5
+    # One domain of the list, or (a domain without results) all of it; the template follows the choice.
+    one = await review.get(SITTING, params={"list": "leading_tech", "domain": "green_low_carbon"}, headers=review.session)
+    assert _ranked(one.text) == ranked and "<strong>绿色低碳</strong>" in one.text
+    assert "minutes.xlsx?list=leading_tech&amp;domain=green_low_carbon" in one.text
+    other = await review.get(SITTING, params={"list": "leading_tech", "domain": "biomedicine"}, headers=review.session)
+    assert _ranked(other.text) == ranked and "<strong>先导技术榜</strong>" in other.text
     # Four decisions carried or rejected as voted, the fifth selected on 2 yes of 12: the sitting is refused,
     # the fifth named beside its row in the domain's words, every typed figure kept, nothing on the log.
     votes = {0: (*CARRIED, "1"), 1: (*CARRIED, "1"), 2: (*REJECTED, "0"), 3: (*REJECTED, "0"), 4: (*REJECTED, "1")}
