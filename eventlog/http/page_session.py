@@ -26,6 +26,7 @@ CSRF_FIELD, CSRF_HEADER = "csrf", b"x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NO_CSRF = frozenset({PAGES + "/login"})  # the identity provider's form post carries a token of its own
 MAX_FORM_BYTES = 256 * 1024
+MAX_FORM_FIELDS = 16_000
 
 
 def csrf_token(session_token: str) -> str:
@@ -61,21 +62,46 @@ class PageSession:
         body = await _read(receive, MAX_FORM_BYTES)
         if body is None:
             return await _refuse(send, 413, "提交内容过大，请缩短后重试。")
-        if not hmac.compare_digest(_sent_csrf(headers, body).encode(), csrf_token(token).encode()):
+        if not hmac.compare_digest((await _sent_csrf(headers, body)).encode(), csrf_token(token).encode()):
             return await _refuse(send, 403, "表单已失效或来源不明（缺少或不匹配的 CSRF 令牌），未做任何修改。"
                                             "请返回上一页、刷新后重新提交。")
         await self.app(scope, _replay(body, receive), send)
 
 
-def _sent_csrf(headers: list[tuple[bytes, bytes]], body: bytes) -> str:
-    """The token the request sent: its X-CSRF-Token header, else the `csrf` field of a urlencoded form."""
+async def _sent_csrf(headers: list[tuple[bytes, bytes]], body: bytes) -> str:
+    """The token the request sent: its X-CSRF-Token header, else the `csrf` field of a urlencoded or
+    multipart form (an upload: the body is already bounded above)."""
     fields = dict(headers)
     if CSRF_HEADER in fields:
         return fields[CSRF_HEADER].decode("latin-1")
-    if fields.get(b"content-type", b"").split(b";")[0].strip() == b"application/x-www-form-urlencoded":
-        values = parse_qs(body.decode("utf-8", "replace"), max_num_fields=200).get(CSRF_FIELD)
+    kind = fields.get(b"content-type", b"").split(b";")[0].strip()
+    if kind == b"application/x-www-form-urlencoded":
+        try:  # a sitting's form has a few fields per candidate; the body's limit bounds them all
+            values = parse_qs(body.decode("utf-8", "replace"), max_num_fields=MAX_FORM_FIELDS).get(CSRF_FIELD)
+        except ValueError:
+            return ""
         return values[0] if values else ""
-    return ""  # a multipart form: no upload form rides the cookie yet
+    if kind == b"multipart/form-data":
+        return await _multipart_csrf(headers, body)
+    return ""
+
+
+async def _multipart_csrf(headers: list[tuple[bytes, bytes]], body: bytes) -> str:
+    from starlette.datastructures import Headers
+    from starlette.formparsers import MultiPartException, MultiPartParser
+
+    async def stream():
+        yield body
+
+    try:
+        form = await MultiPartParser(Headers(raw=headers), stream(), max_files=4, max_fields=50).parse()
+    except (MultiPartException, ValueError):
+        return ""
+    try:
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else ""
+    finally:
+        await form.close()
 
 
 async def _read(receive: Receive, limit: int) -> bytes | None:

@@ -48,7 +48,9 @@ AMENDED = {**nomination_body(domain="advanced_materials")["form"], "maturity_sta
 SHEET = "unit_id,name,channels\nunit-imported,导入的推荐单位,national_society\n".encode()
 EXPERTS = ("expert_assigned", "expert_unassigned", "expert_conflicted")
 ATTACHMENT = {"nomination_id": lambda w: w.nomination_a, "sha256": lambda w: w.attachment}
-INTAKE_FILE = "http://127.0.0.1:8000/v1/nominations/"  # where the review sends a reader of an attachment
+INTAKE_FILE = "http://127.0.0.1:8000/v1/nominations/"
+FINAL_PAGE = "/workbench/review/campaigns/{campaign}/final"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # where the review sends a reader of an attachment
 
 # (service, method, path) -> Row, in the order the allowed writes run. The rules (tests/support/authz.py):
 #   only(kind=status, ...)  those kinds get that status; bad tokens and anonymous 401; every other kind 403
@@ -169,6 +171,19 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("review", "POST", "/v1/review/campaigns/{campaign}/final/sittings"): Row(
         only(secretariat=201), CAMPAIGN,
         lambda w: {"json": {"decisions": [{"nomination_id": str(w.nomination_c), "selected": True, "vote": VOTE}]}}),
+    # The sitting's page: the same decision again through the sittings handler (on record already: 200); the
+    # minutes read into a preview (nothing recorded); the exports as workbooks (test_workbench_final.py).
+    ("review", "GET", "/workbench/review/final"): Row(page(secretariat=303)),
+    ("review", "GET", FINAL_PAGE): Row(page(secretariat=200), CAMPAIGN),
+    ("review", "POST", FINAL_PAGE): Row(page(secretariat=200), CAMPAIGN, lambda w: {"data": {
+        **{k: str(v) for k, v in VOTE.items() if k in ("eligible", "present", "recused")}, "n.0": str(w.nomination_c),
+        "yes.0": "10", "no.0": "1", "abstain.0": "1", "selected.0": "1", "submission": "matrix-sitting-01"}}),
+    ("review", "GET", FINAL_PAGE + "/minutes.xlsx"): Row(page(secretariat=200), CAMPAIGN),
+    ("review", "POST", FINAL_PAGE + "/minutes"): Row(page(secretariat=200), CAMPAIGN, lambda w: {
+        "data": {"list": "leading_tech"}, "files": {"file": ("终评会议纪要.xlsx", filled_minutes(w.nomination_c), XLSX)}}),
+    ("review", "GET", "/workbench/review/exports"): Row(page(secretariat=200)),
+    ("review", "GET", "/workbench/review/campaigns/{campaign}/exports/nominations.xlsx"): Row(page(secretariat=200), CAMPAIGN),
+    ("review", "GET", "/workbench/review/campaigns/{campaign}/exports/results.xlsx"): Row(page(secretariat=200), CAMPAIGN),
     ("review", "GET", TARGET): Row(
         only(body_own=200, body_other=NF("target_not_found"), secretariat=200), ON_T1),
     ("review", "GET", TARGET + "/plan/defaults"): Row(only(body_own=200, body_other=NF("target_not_found")), ON_T1),
@@ -267,6 +282,23 @@ TABLE: dict[tuple[str, str, str], Row] = {
         {"nomination_id": lambda w: w.nomination_a}),
     ("publish", "GET", "/v1/campaigns/{campaign}/progress"): Row(only(secretariat=200), CAMPAIGN),
 }
+
+
+def filled_minutes(nomination_id) -> bytes:
+    """The sitting page's minutes workbook with one candidate's vote filled in."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from services.review.pages import minutes
+
+    wb = load_workbook(io.BytesIO(minutes.template("终评会议", [{"nomination_id": str(nomination_id), "rank": 1,
+        "domain_name": "电子信息", "title": "矩阵", "unit_id": "unit-a", "aggregate": None}])))
+    for cell, value in {"B3": 15, "B4": 12, "B5": 1, "H9": 10, "I9": 1, "J9": 1, "K9": "入选"}.items():
+        wb.active[cell] = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def page_routes() -> set[tuple[str, str, str]]:
@@ -387,6 +419,8 @@ def page_problems(r, pair: Pair, world: World) -> list[str]:
         return [] if r.headers.get("location", "").startswith(to) else [f"303 to {r.headers.get('location')}"]
     if pair.route[2].startswith("/workbench/static/"):
         return [] if kind.startswith("text/css") else [f"asset served as {kind}"]
+    if pair.route[2].endswith(".xlsx") and r.status_code == 200:
+        return [] if kind.startswith(XLSX) else [f"workbook served as {kind}"]
     if not kind.startswith("text/html") or not CJK.search(r.text) or 'lang="zh-CN"' not in r.text:
         return [f"not a Chinese page: {kind} {r.text[:200]}"]
     sees = TABLE[pair.route].sees

@@ -105,7 +105,7 @@ async def merge_in_any_order(pool, log, rnd: random.Random) -> None:
         await write_once(pool, VIEWS["merged"], by_tp)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=ranking_events(), seed=st.integers(0, 2**32 - 1))
 async def test_every_delivery_gives_the_same_views(pool, events, seed):
     rnd = random.Random(seed)

@@ -60,6 +60,19 @@ async def test_a_cookie_borne_form_needs_its_session_s_csrf_token():
     assert (await send("POST", "/v1/review/nominations/x/screening", cookie))[0].status_code == 200
 
 
+async def test_an_upload_form_carries_its_csrf_token_as_a_field_and_a_forged_one_is_refused():
+    cookie = {"Cookie": "kczg_session=tok.en.x"}
+    upload = {"file": ("minutes.xlsx", b"PK\x03\x04 not read here", "application/octet-stream")}
+    behind = Recorder()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=PageSession(behind)), base_url="http://x") as c:
+        for data in ({}, {"csrf": csrf_token("another")}):
+            r = await c.post("/workbench/review/campaigns/c/final/minutes", headers=cookie, data=data, files=upload)
+            assert r.status_code == 403 and behind.seen == []
+        r = await c.post("/workbench/review/campaigns/c/final/minutes", headers=cookie,
+                         data={"csrf": csrf_token("tok.en.x")}, files=upload)
+    assert r.status_code == 200 and len(behind.seen) == 1 and b"not read here" in behind.seen[0][2]
+
+
 def test_after_login_only_a_workbench_page_is_followed():
     assert safe_next("/workbench/review/me") == "/workbench/review/me"
     for outside in ("https://evil.example/", "//evil.example/workbench/", "/workbench//evil", "/v1/x", "", None):
