@@ -4,7 +4,6 @@ dossier beside the score sheet. Scores and conflicts go through the handlers the
 
 from __future__ import annotations
 
-from pathlib import Path
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Request
@@ -13,11 +12,9 @@ from pydantic import ValidationError
 
 from contracts.errors import DomainError
 from contracts.identity import Identity
-from eventlog.http.auth import authorise
 from eventlog.http.front_door import by_person, service_of, write_request
 from eventlog.http.page_session import PAGES
-from eventlog.pages.login import session
-from eventlog.pages.render import PAGE_HEADERS, Templates
+from eventlog.pages.render import PAGE_HEADERS
 from eventlog.write.idempotency import Reply
 
 from .. import handlers
@@ -25,11 +22,11 @@ from ..dossier_links import intake_url
 from ..domain.commands import DeclareConflict, RecordScore
 from ..schemas import ConflictRequest, target_of
 from ..views import review_queries
+from .access import Refused, T, signed_in
 from .dossier import dossier_rows
 from .sheet import CONFLICT_REASONS, Sheet
 
 router = APIRouter(include_in_schema=False)
-T = Templates(Path(__file__).resolve().parent / "templates")
 HOME = PAGES + "/review/me"
 SEAT = PAGES + "/review/campaigns/{campaign}/targets/{list_code}/{domain}/nominations/{nomination_id}"
 PAGE_SIZE = 50
@@ -63,26 +60,6 @@ AGGREGATIONS = {"mean": "取平均分", "trimmed_mean": "去掉一个最高分�
 MAX_FORM_BYTES = 64 * 1024
 
 
-class _Refused(Exception):
-    def __init__(self, response: Response) -> None:
-        self.response = response
-
-
-def _expert(request: Request) -> tuple[Identity, str]:
-    """The signed-in expert and their forms' CSRF token; else the login or refusal page."""
-    who, csrf = session(request)
-    if who is None:
-        raise _Refused(T.page("message.html", 401, title="请先登录", heading="请先登录", who=None, csrf=None,
-                              message="请先登录：经公共平台进入，或使用开发环境的登录链接。",
-                              back=f"{PAGES}/login?next={request.url.path}"))
-    try:
-        authorise(who, ("expert",))
-    except DomainError as exc:
-        raise _Refused(T.page("message.html", 403, title="无权访问", heading="无权访问", who=who, csrf=csrf,
-                              message=exc.message, back=None)) from None
-    return who, csrf
-
-
 def seat_href(item: dict) -> str:
     return SEAT.format(campaign=item["campaign"], list_code=item["list_code"], domain=item["domain"] or "-",
                        nomination_id=item["nomination_id"])
@@ -91,8 +68,8 @@ def seat_href(item: dict) -> str:
 @router.get(HOME)
 async def queue(request: Request, page: int = 1) -> Response:
     try:
-        who, csrf = _expert(request)
-    except _Refused as refused:
+        who, csrf = signed_in(request, "expert")
+    except Refused as refused:
         return refused.response
     state = service_of(request)
     async with state.pool.acquire() as conn:
@@ -138,8 +115,8 @@ async def _seat_page(request: Request, who: Identity, csrf: str, campaign: str, 
 async def seat(campaign: str, list_code: str, domain: str, nomination_id: UUID, request: Request,
                view: str | None = None) -> Response:
     try:
-        who, csrf = _expert(request)
-    except _Refused as refused:
+        who, csrf = signed_in(request, "expert")
+    except Refused as refused:
         return refused.response
     return await _seat_page(request, who, csrf, campaign, list_code, domain, nomination_id, view=view)
 
@@ -166,9 +143,9 @@ async def _run(request: Request, who: Identity, body: bytes, key: str | None, ha
 @router.post(SEAT + "/scores")
 async def score(campaign: str, list_code: str, domain: str, nomination_id: UUID, request: Request) -> Response:
     try:
-        who, csrf = _expert(request)
+        who, csrf = signed_in(request, "expert")
         body, form = await _form(request)
-    except _Refused as refused:
+    except Refused as refused:
         return refused.response
     except DomainError as exc:
         return T.page("message.html", exc.http_status, title="无法完成请求", heading="无法完成请求", who=who,
@@ -194,11 +171,11 @@ async def score(campaign: str, list_code: str, domain: str, nomination_id: UUID,
 @router.post(SEAT + "/conflict")
 async def conflict(campaign: str, list_code: str, domain: str, nomination_id: UUID, request: Request) -> Response:
     try:
-        who, csrf = _expert(request)
+        who, csrf = signed_in(request, "expert")
         body, form = await _form(request)
         declared = ConflictRequest.model_validate({"reason_code": form.get("reason_code", ""),
                                                    "reason": form.get("reason", "")})
-    except _Refused as refused:
+    except Refused as refused:
         return refused.response
     except ValidationError:
         return await _seat_page(request, who, csrf, campaign, list_code, domain, nomination_id, status=422,

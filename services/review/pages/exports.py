@@ -18,9 +18,9 @@ from eventlog.http.page_session import PAGES
 
 from ..domain.targets import bodies_of, targets_of
 from ..views import final_queries, review_queries
-from .expert import T
+from .access import Refused, T, signed_in
 from .minutes import XLSX, append
-from .screening import STATES, _Refused, _secretariat
+from .screening import STATES
 
 router = APIRouter(include_in_schema=False)
 EXPORTS = PAGES + "/review/campaigns/{campaign}/exports"
@@ -66,8 +66,8 @@ def _xlsx(wb: Workbook, filename: str) -> Response:
 @router.get(PAGES + "/review/exports")
 async def home(request: Request) -> Response:
     try:
-        who, csrf = _secretariat(request)
-    except _Refused as refused:
+        who, csrf = signed_in(request, "secretariat")
+    except Refused as refused:
         return refused.response
     titles = service_of(request).campaigns.titles()
     return T.page("exports.html", title="导出", who=who, csrf=csrf, campaigns=[
@@ -77,8 +77,8 @@ async def home(request: Request) -> Response:
 @router.get(NOMINATIONS)
 async def nominations(campaign: str, request: Request) -> Response:
     try:
-        _secretariat(request)
-    except _Refused as refused:
+        signed_in(request, "secretariat")
+    except Refused as refused:
         return refused.response
     state = service_of(request)
     found = await state.campaigns.knowing(campaign)
@@ -104,8 +104,8 @@ async def nominations(campaign: str, request: Request) -> Response:
 @router.get(RESULTS)
 async def results(campaign: str, request: Request) -> Response:
     try:
-        _secretariat(request)
-    except _Refused as refused:
+        signed_in(request, "secretariat")
+    except Refused as refused:
         return refused.response
     state = service_of(request)
     found = await state.campaigns.knowing(campaign)

@@ -15,7 +15,8 @@ from eventlog.http.page_session import PAGES
 from eventlog.pages.login import session
 
 from ..dossier_links import attachment_link
-from .expert import ATTACHMENT, T
+from .access import T
+from .expert import ATTACHMENT
 
 router = APIRouter(include_in_schema=False)
 

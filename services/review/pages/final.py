@@ -31,8 +31,7 @@ from ..domain.votes import CommitteeVote
 from ..routes.final import SittingRequest
 from ..views import final_queries, review_queries
 from . import minutes
-from .expert import T
-from .screening import _Refused, _secretariat
+from .access import Refused, T, signed_in
 
 router = APIRouter(include_in_schema=False)
 SITTING = PAGES + "/review/campaigns/{campaign}/final"
@@ -90,8 +89,8 @@ async def _page(request: Request, who: Identity, csrf: str, campaign: str, list_
 @router.get(PAGES + "/review/final")
 async def home(request: Request) -> Response:
     try:
-        _secretariat(request)
-    except _Refused as refused:
+        signed_in(request, "secretariat")
+    except Refused as refused:
         return refused.response
     titles = service_of(request).campaigns.titles()
     return RedirectResponse(SITTING.format(campaign=sorted(titles)[0]) if titles else PAGES + "/review/screening", 303)
@@ -101,8 +100,8 @@ async def home(request: Request) -> Response:
 async def sitting(campaign: str, request: Request, list: str | None = None,  # noqa: A002
                   domain: str | None = None) -> Response:
     try:
-        who, csrf = _secretariat(request)
-    except _Refused as refused:
+        who, csrf = signed_in(request, "secretariat")
+    except Refused as refused:
         return refused.response
     return await _page(request, who, csrf, campaign, list, domain)
 
@@ -195,8 +194,8 @@ async def _record(request: Request, who: Identity, campaign: str, submission: st
 @router.post(SITTING)
 async def record(campaign: str, request: Request) -> Response:
     try:
-        who, csrf = _secretariat(request)
-    except _Refused as refused:
+        who, csrf = signed_in(request, "secretariat")
+    except Refused as refused:
         return refused.response
     if len(await request.body()) > MAX_FORM_BYTES:
         return T.page("message.html", 413, title="无法完成请求", heading="无法完成请求", who=who, csrf=csrf,
@@ -223,8 +222,8 @@ async def record(campaign: str, request: Request) -> Response:
 async def minutes_template(campaign: str, request: Request, list: str | None = None,  # noqa: A002
                            domain: str | None = None) -> Response:
     try:
-        _secretariat(request)
-    except _Refused as refused:
+        signed_in(request, "secretariat")
+    except Refused as refused:
         return refused.response
     s = await _sitting(request, campaign, list, domain)
     name = " · ".join([s["chosen"].name if s["chosen"] else "（无已报送初评结果的榜单）"]
@@ -241,8 +240,8 @@ async def upload(campaign: str, request: Request) -> Response:
     """The filled-in minutes read into the sitting's form for the secretariat to check and confirm: nothing
     is recorded until the form is sent."""
     try:
-        who, csrf = _secretariat(request)
-    except _Refused as refused:
+        who, csrf = signed_in(request, "secretariat")
+    except Refused as refused:
         return refused.response
     typed = {"roll": {}, "rows": {}, "errors": {}, "row_errors": {}}
     if len(await request.body()) > MAX_UPLOAD_BYTES + 4096:

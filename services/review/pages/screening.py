@@ -19,11 +19,9 @@ from pydantic import ValidationError
 from contracts.deadline_text import end_of_day
 from contracts.errors import DomainError
 from contracts.identity import Identity
-from eventlog.http.auth import authorise
 from eventlog.http.front_door import by_person, service_of, write_request
 from eventlog.http.page_session import PAGES
 from eventlog.http.problems import field_message
-from eventlog.pages.login import session
 from eventlog.write.idempotency import Reply
 
 from .. import handlers
@@ -31,8 +29,9 @@ from ..domain.commands import ReturnForCorrection, Screen
 from ..dossier_links import readable_dossier
 from ..schemas import ReturnRequest
 from ..views import review_queries
+from .access import Refused, T, signed_in
 from .dossier import dossier_rows
-from .expert import DOSSIER_LINKS, T, embedding_headers, shown_in_page
+from .expert import DOSSIER_LINKS, embedding_headers, shown_in_page
 
 router = APIRouter(include_in_schema=False)
 HOME = PAGES + "/review/screening"
@@ -43,31 +42,12 @@ STATES = {"pending": "待审查", "passed": "通过", "failed": "不通过", "re
 ACTIONS = {"pass": "通过", "fail": "不通过", "return": "退回补正"}
 
 
-class _Refused(Exception):
-    def __init__(self, response: Response) -> None:
-        self.response = response
-
-
-def _secretariat(request: Request) -> tuple[Identity, str]:
-    who, csrf = session(request)
-    if who is None:
-        raise _Refused(T.page("message.html", 401, title="请先登录", heading="请先登录", who=None, csrf=None,
-                              message="请先登录：经公共平台进入，或使用开发环境的登录链接。",
-                              back=f"{PAGES}/login?next={request.url.path}"))
-    try:
-        authorise(who, ("secretariat",))
-    except DomainError as exc:
-        raise _Refused(T.page("message.html", 403, title="无权访问", heading="无权访问", who=who, csrf=csrf,
-                              message=exc.message, back=None)) from None
-    return who, csrf
-
-
 @router.get(HOME)
 async def home(request: Request) -> Response:
     """The campaigns the service knows: the one there is, or a choice."""
     try:
-        who, csrf = _secretariat(request)
-    except _Refused as refused:
+        who, csrf = signed_in(request, "secretariat")
+    except Refused as refused:
         return refused.response
     titles = service_of(request).campaigns.titles()
     if len(titles) == 1:
@@ -121,8 +101,8 @@ async def _queue_page(request: Request, who: Identity, csrf: str, campaign: str,
 async def queue(campaign: str, request: Request, page: int = 1, open: str | None = None,  # noqa: A002
                 view: str | None = None) -> Response:
     try:
-        who, csrf = _secretariat(request)
-    except _Refused as refused:
+        who, csrf = signed_in(request, "secretariat")
+    except Refused as refused:
         return refused.response
     return await _queue_page(request, who, csrf, campaign, _filters(request.query_params), max(page, 1), open,
                              view=view)
@@ -148,8 +128,8 @@ async def _one(request: Request, who: Identity, submission: str, action: str, no
 @router.post(QUEUE)
 async def batch(campaign: str, request: Request) -> Response:
     try:
-        who, csrf = _secretariat(request)
-    except _Refused as refused:
+        who, csrf = signed_in(request, "secretariat")
+    except Refused as refused:
         return refused.response
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
