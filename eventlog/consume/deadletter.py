@@ -76,3 +76,23 @@ def decoded(records: Iterable[ConsumerRecord]) -> tuple[list[tuple[ConsumerRecor
         except (ValidationError, ValueError, TypeError) as exc:  # unknown types and bad JSON are ValueErrors
             letters.append(DeadLetter(record, f"undecodable: {exc}"))
     return events, letters
+
+
+async def of_known_campaigns(records: Iterable[ConsumerRecord], followed: tuple[type[Event], ...], campaigns
+                             ) -> tuple[list[tuple[ConsumerRecord, Event]], list[DeadLetter]]:
+    """`decoded`, then only the events of the `followed` types whose campaign `campaigns` (a CampaignFollower)
+    knows; one naming a campaign it does not know is a dead letter too."""
+    from contracts.campaign.book import UnknownCampaign
+
+    events, letters = decoded(records)
+    kept = []
+    for record, event in events:
+        if not isinstance(event, followed):
+            continue
+        try:
+            await campaigns.knowing(event.campaign)
+        except UnknownCampaign:
+            letters.append(DeadLetter(record, f"unknown campaign: {event.campaign}"))
+            continue
+        kept.append((record, event))
+    return kept, letters

@@ -12,7 +12,6 @@ import os
 import asyncpg
 from prometheus_client import Counter
 
-from contracts.campaign.book import UnknownCampaign
 from contracts.events import (
     ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned, NominationResubmitted, NominationReturned,
     NominationScreened, NominationSubmitted, NominationWithdrawn, PrelimResultsSubmitted, QuotaRejected, QuotaReserved,
@@ -21,7 +20,7 @@ from contracts.events import (
 from contracts.topics import NOMINATIONS, QUOTA, REVIEW
 from eventlog.consume.campaign_follower import CampaignFollower
 from eventlog.consume.consumer import ConsumerSpec, Records, StoredOffsetConsumer
-from eventlog.consume.deadletter import DeadLetter, decoded
+from eventlog.consume.deadletter import DeadLetter, of_known_campaigns
 from eventlog.settings import consumer_group, instance_name
 from eventlog.write.producer import EventPublisher
 
@@ -45,17 +44,9 @@ class NoticeFollower:
         self._made: list[str] = []
 
     async def apply(self, conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
-        events, letters = decoded(r for recs in records.values() for r in recs)
-        kept = []
-        for record, event in events:
-            if not isinstance(event, FOLLOWED):
-                continue
-            try:
-                await self.campaigns.knowing(event.campaign)
-            except UnknownCampaign:
-                letters.append(DeadLetter(record, f"unknown campaign: {event.campaign}"))
-                continue
-            kept.append(event)
+        followed, letters = await of_known_campaigns((r for recs in records.values() for r in recs), FOLLOWED,
+                                                     self.campaigns)
+        kept = [event for _, event in followed]
         known = await store.load_nominations(
             conn, sorted({str(e.nomination_id) for e in kept if isinstance(e, ABOUT_NOMINATIONS)}))
         units, experts, bodies, results, seats, notices, touched = [], [], [], [], [], [], set()

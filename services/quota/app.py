@@ -9,22 +9,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Iterable
 
 import asyncpg
-from aiokafka.structs import ConsumerRecord
 from prometheus_client import Counter
 
-from contracts.campaign.book import UnknownCampaign
 from contracts.events import (
-    Event, NominationAmended, NominationScreened, NominationSubmitted, NominationWithdrawn, UnitChannelsChanged,
+    NominationAmended, NominationScreened, NominationSubmitted, NominationWithdrawn, UnitChannelsChanged,
     UnitRegistered,
 )
 from contracts.topics import NOMINATIONS
 from eventlog.consume.campaign_follower import CampaignFollower
 from eventlog.consume.consumer import ConsumerSpec, Records, StoredOffsetConsumer
 from eventlog.write.consumer_decisions import ConsumerDecisions
-from eventlog.consume.deadletter import DeadLetter, decoded
+from eventlog.consume.deadletter import DeadLetter, of_known_campaigns
 from eventlog.log_format import done, handling
 from eventlog.write.outbox import Outbox
 from eventlog.write.producer import EventPublisher
@@ -53,7 +50,8 @@ class QuotaDecider:
         self.decisions_made = 0
 
     async def apply(self, conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
-        events, letters = await self._decode(r for recs in records.values() for r in recs)
+        events, letters = await of_known_campaigns((r for recs in records.values() for r in recs),
+                                                    DECIDED + REGISTRY, self.campaigns)
         state = await store.load_state(
             conn,
             units={(e.campaign, e.unit_id) for _, e in events},
@@ -92,21 +90,6 @@ class QuotaDecider:
         for labels in outcomes:
             DECISIONS.labels(*labels).inc()
         self.decisions.committed()
-
-    async def _decode(self, records: Iterable[ConsumerRecord]) -> tuple[list[tuple[ConsumerRecord, Event]],
-                                                                         list[DeadLetter]]:
-        events, letters = decoded(records)
-        kept = []
-        for record, event in events:
-            if not isinstance(event, DECIDED + REGISTRY):
-                continue
-            try:
-                await self.campaigns.knowing(event.campaign)
-            except UnknownCampaign:
-                letters.append(DeadLetter(record, f"unknown campaign: {event.campaign}"))
-                continue
-            kept.append((record, event))
-        return kept, letters
 
 
 async def run_decider(stop: asyncio.Event, pool: asyncpg.Pool, publisher: EventPublisher,
