@@ -21,8 +21,8 @@ from services.review.domain.scoring import ARITHMETIC, Criterion, as_decimal, to
 if TYPE_CHECKING:  # a value handed in, never a clock read here
     from datetime import datetime
 
-__all__ = ["AggregationPlan", "Criterion", "NominationResult", "NominationScores", "mean", "score_target", "spread",
-           "trimmed_mean", "weighted_total", "zscore_means"]
+__all__ = ["AggregationPlan", "Criterion", "Leniency", "NominationResult", "NominationScores", "leniency", "mean",
+           "score_target", "spread", "trimmed_mean", "weighted_total", "zscore_means"]
 
 Method = Literal["mean", "trimmed_mean", "zscore_mean"]
 TieBreak = Literal["raw_sum", "earliest_submission"]
@@ -95,6 +95,36 @@ def zscore_means(panel: Mapping[str, Mapping[str, Decimal]]) -> dict[str, Decima
                 z[nomination].append((total - centre) / std if std else Decimal(0))
         grand_mean, grand_std = _mean_and_std([t for n in sorted(panel) for _, t in sorted(panel[n].items())])
         return {n: to_cents(grand_mean + grand_std * (sum(zs) / len(zs))) for n, zs in z.items()}
+
+
+@dataclass(frozen=True)
+class Leniency:
+    """One expert's scoring against the panel's: their mean, spread and the gap to the panel's mean."""
+    expert_id: str
+    count: int
+    mean: Decimal
+    std: Decimal
+    gap: Decimal                          # mean − the panel's mean: above 0 lenient, below 0 strict
+    z: tuple[tuple[str, Decimal], ...]    # nomination -> z of the expert's total, as zscore_means takes it
+
+
+def leniency(panel: Mapping[str, Mapping[str, Decimal]]) -> tuple[dict[str, Leniency], Decimal]:
+    """Each expert's leniency over what they scored here (the same z as `zscore_means`), and the panel's mean."""
+    by_expert: dict[str, dict[str, Decimal]] = {}
+    for nomination, totals in sorted(panel.items()):
+        for expert, total in sorted(totals.items()):
+            by_expert.setdefault(expert, {})[nomination] = total
+    if not by_expert:
+        return {}, Decimal(0)
+    with localcontext(ARITHMETIC):
+        grand_mean, _ = _mean_and_std([t for n in sorted(panel) for _, t in sorted(panel[n].items())])
+        out = {}
+        for expert, scored in sorted(by_expert.items()):
+            centre, std = _mean_and_std(list(scored.values()))
+            out[expert] = Leniency(expert, len(scored), to_cents(centre), to_cents(std), to_cents(centre - grand_mean),
+                                   tuple((n, to_cents((t - centre) / std if std else Decimal(0)))
+                                         for n, t in sorted(scored.items())))
+        return out, to_cents(grand_mean)
 
 
 def _mean_and_std(values: list[Decimal]) -> tuple[Decimal, Decimal]:
