@@ -50,6 +50,7 @@ EXPERTS = ("expert_assigned", "expert_unassigned", "expert_conflicted")
 ATTACHMENT = {"nomination_id": lambda w: w.nomination_a, "sha256": lambda w: w.attachment}
 INTAKE_FILE = "http://127.0.0.1:8000/v1/nominations/"
 FINAL_PAGE = "/workbench/review/campaigns/{campaign}/final"
+BODY_PAGE = "/workbench/review/body/campaigns/{campaign}/targets/{list_code}/{domain}"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # where the review sends a reader of an attachment
 
 # (service, method, path) -> Row, in the order the allowed writes run. The rules (tests/support/authz.py):
@@ -216,7 +217,8 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(expert_assigned=200, expert_unassigned=NF("not_assigned"), expert_conflicted=(403, "expert_conflicted")),
         {**ON_T1, "nomination_id": lambda w: w.nomination_a}, lambda w: {"json": {"scores": SCORES}}),
     # The expert's pages (HTML; a bearer caller needs no CSRF token, a cookie's form does: test_workbench_expert.py).
-    ("review", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, secretariat=303, **dict.fromkeys(EXPERTS, 303))),
+    ("review", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, secretariat=303, body_own=303, body_other=303,
+                                              **dict.fromkeys(EXPERTS, 303))),
     ("review", "GET", "/workbench/login"): Row(public()),
     ("review", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
     ("review", "GET", "/workbench/review/me"): Row(page(**dict.fromkeys(EXPERTS, 200)), sees=expert_queue_page),
@@ -244,6 +246,35 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("review", "POST", TARGET + "/nominations/{nomination_id}/re-review/close"): Row(
         only(body_own=(409, "re_review_not_open"), body_other=NF("target_not_found")),
         {**ON_T1, "nomination_id": lambda w: w.nomination_b}, lambda w: {"json": {"reason": "分歧已说明。"}}),
+    # A body's pages: the same commands through the same handlers, after the API's rows above (the same
+    # assignment again: nothing new, 200), refusals that write nothing; another body's target is not found.
+    ("review", "GET", "/workbench/review/body"): Row(page(body_own=303, body_other=303)),
+    ("review", "GET", BODY_PAGE): Row(page(body_own=200, body_other=404), ON_T1),
+    ("review", "GET", BODY_PAGE + "/plan"): Row(page(body_own=200, body_other=404), ON_T1),
+    ("review", "GET", BODY_PAGE + "/plan/roster.xlsx"): Row(page(body_own=200, body_other=404), ON_T1),
+    ("review", "POST", BODY_PAGE + "/plan"): Row(  # a roster without a name: refused by the API's model
+        page(body_own=422, body_other=404), ON_T1, lambda w: {
+            "data": {"plan": "初评采用专家独立评分。", "expert_composition": "高校与企业专家。", "experts_per_item": "3"},
+            "files": {"roster": ("专家名单.xlsx", roster_workbook([{**ROSTER[1], "name": None}]), XLSX)}}),
+    ("review", "POST", BODY_PAGE + "/plan/confirmation"): Row(
+        page(body_own=200, body_other=404), ON_GREEN, lambda w: {"data": {"plan_event_id": w.green_plan}},
+        owners={"body_own": CLEAN, "body_other": MATERIALS}),
+    ("review", "POST", BODY_PAGE + "/assignments/auto"): Row(page(body_own=200, body_other=404), ON_T1,
+                                                             lambda w: {"data": {"submission": "matrix-auto-01"}}),
+    ("review", "POST", BODY_PAGE + "/assignments"): Row(
+        page(body_own=200, body_other=404), ON_T1,
+        lambda w: {"data": {"nomination_id": str(w.nomination_b), "expert_id": w.free_on_b}}),
+    ("review", "POST", BODY_PAGE + "/nominations/{nomination_id}/re-review"): Row(
+        page(body_own=409, body_other=404), {**ON_T1, "nomination_id": lambda w: w.nomination_b},
+        lambda w: {"data": {"revisit": w.seated_on_b}}),
+    ("review", "POST", BODY_PAGE + "/nominations/{nomination_id}/re-review/close"): Row(
+        page(body_own=409, body_other=404), {**ON_T1, "nomination_id": lambda w: w.nomination_b},
+        lambda w: {"data": {"reason": "分歧已说明。"}}),
+    ("review", "GET", BODY_PAGE + "/results"): Row(page(body_own=200, body_other=404), ON_T1),
+    ("review", "POST", BODY_PAGE + "/results"): Row(  # without the reason the unscored ones need: refused
+        page(body_own=409, body_other=404), ON_T1, lambda w: {"data": {"reason": ""}}),
+    ("review", "GET", BODY_PAGE + "/results.xlsx"): Row(page(body_own=200, body_other=404), ON_T1),
+    ("review", "GET", BODY_PAGE + "/results.pdf"): Row(page(body_own=200, body_other=404), ON_T1),
     ("review", "POST", TARGET + "/results"): Row(
         only(body_own=201, body_other=NF("target_not_found")), ON_T1,
         lambda w: {"json": {"reason": "部分专家声明回避，先行报送。"}}),
@@ -282,6 +313,24 @@ TABLE: dict[tuple[str, str, str], Row] = {
         {"nomination_id": lambda w: w.nomination_a}),
     ("publish", "GET", "/v1/campaigns/{campaign}/progress"): Row(only(secretariat=200), CAMPAIGN),
 }
+
+
+def roster_workbook(experts: list[dict]) -> bytes:
+    """The plan page's roster workbook filled with `experts`."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from services.review.pages import roster_sheet
+
+    wb = load_workbook(io.BytesIO(roster_sheet.template("专家名单")))
+    for i, e in enumerate(experts):
+        for j, (field, _) in enumerate(roster_sheet.COLUMNS):
+            if isinstance(e.get(field), str):
+                wb.active.cell(row=4 + i, column=1 + j, value=e[field])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def filled_minutes(nomination_id) -> bytes:
@@ -421,6 +470,8 @@ def page_problems(r, pair: Pair, world: World) -> list[str]:
         return [] if kind.startswith("text/css") else [f"asset served as {kind}"]
     if pair.route[2].endswith(".xlsx") and r.status_code == 200:
         return [] if kind.startswith(XLSX) else [f"workbook served as {kind}"]
+    if pair.route[2].endswith(".pdf") and r.status_code == 200:
+        return [] if kind.startswith("application/pdf") and r.content.startswith(b"%PDF-") else [f"PDF served as {kind}"]
     if not kind.startswith("text/html") or not CJK.search(r.text) or 'lang="zh-CN"' not in r.text:
         return [f"not a Chinese page: {kind} {r.text[:200]}"]
     sees = TABLE[pair.route].sees

@@ -76,6 +76,12 @@ async def target_state(request: Request, who: Identity, campaign: str, list_code
             "due": due, "now": now, "href": href(campaign, list_code, target.domain)}
 
 
+async def manages(request: Request, who: Identity, campaign: str, list_code: str, domain: str) -> None:
+    """DomainError 404 unless the caller's body manages the target: checked before a form's key is taken, so
+    another body's form leaves nothing behind (the domain checks it again in the command)."""
+    managed_by(await service_of(request).campaigns.knowing(campaign), target_of(campaign, list_code, domain), who.org)
+
+
 def blank(form: str = "") -> dict:
     return {"form": form, "values": {}, "errors": {}}
 
@@ -179,8 +185,11 @@ async def _action(request: Request, campaign: str, list_code: str, domain: str, 
     """One panel action: the form read and checked by the API's model, the command through the handler."""
     try:
         who, csrf = signed_in(request, "review_body")
+        await manages(request, who, campaign, list_code, domain)
     except Refused as refused:
         return refused.response
+    except DomainError as exc:
+        return not_found(who, csrf, exc.message)
     form = await read_form(request)
     if form is None:
         return T.page("message.html", 413, title="无法完成请求", heading="无法完成请求", who=who, csrf=csrf,

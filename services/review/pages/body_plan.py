@@ -22,8 +22,8 @@ from ..domain.plans import plan_defaults
 from ..schemas import PlanRequest, target_of
 from . import roster_sheet
 from .access import Refused, T, signed_in
-from .body import (AGGREGATIONS, MEASURES, PAGE, TIE_BREAKS, api_path, blank, invalid, not_found, refused_beside, run,
-                   target_state)
+from .body import (AGGREGATIONS, MEASURES, PAGE, TIE_BREAKS, api_path, blank, invalid, manages, not_found,
+                   refused_beside, run, target_state)
 
 router = APIRouter(include_in_schema=False)
 PLAN = PAGE + "/plan"
@@ -108,8 +108,11 @@ def _terms(values: dict[str, str]) -> dict:
 async def file_plan(campaign: str, list_code: str, domain: str, request: Request) -> Response:
     try:
         who, csrf = signed_in(request, "review_body")
+        await manages(request, who, campaign, list_code, domain)
     except Refused as refused:
         return refused.response
+    except DomainError as exc:
+        return not_found(who, csrf, exc.message)
     typed = blank("plan")
     if len(await request.body()) > MAX_UPLOAD_BYTES + 64 * 1024:
         typed["errors"]["roster"] = "文件过大（上限 512 KiB）。"

@@ -24,7 +24,8 @@ from ..domain.aggregation import leniency
 from ..domain.commands import SubmitResults
 from ..schemas import ResultsRequest, target_of
 from .access import Refused, T, signed_in
-from .body import AGGREGATIONS, PAGE, api_path, blank, invalid, not_found, read_form, run, target_state
+from .body import (AGGREGATIONS, PAGE, api_path, blank, invalid, manages, not_found, read_form, run,
+                   target_state)
 from .minutes import XLSX, append
 
 router = APIRouter(include_in_schema=False)
@@ -79,8 +80,11 @@ async def preview(campaign: str, list_code: str, domain: str, request: Request) 
 async def submit(campaign: str, list_code: str, domain: str, request: Request) -> Response:
     try:
         who, csrf = signed_in(request, "review_body")
+        await manages(request, who, campaign, list_code, domain)
     except Refused as refused:
         return refused.response
+    except DomainError as exc:
+        return not_found(who, csrf, exc.message)
     form = await read_form(request, max_fields=2100)
     typed = blank("results")
     if form is None:
