@@ -114,7 +114,7 @@ async def test_a_score_through_the_page_is_the_api_s_with_errors_beside_their_fi
     page = (await review.get(SEAT.format(nid), headers=cookie(session))).text
     csrf, submission = form_tokens(page)
     # The sheet shows the plan's criteria with weights and the range, beside the dossier's fields.
-    for text in ("创新性", "30%", "0–100 分", "technology_name", "加权总分 = Σ（分数 × 权重）÷ 100"):
+    for text in ("创新性", "30%", "0–100 分", "技术名称", "加权总分 = Σ（分数 × 权重）÷ 100"):
         assert text in unescape(page), text
     # Out of range and not a number: each error beside its criterion, in the API's words, what was typed kept.
     bad = {**SCORES, "innovation": "120", "advancement": "八十"}

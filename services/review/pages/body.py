@@ -68,8 +68,10 @@ async def target_state(request: Request, who: Identity, campaign: str, list_code
     lst = found.ranking_list(list_code)
     now = now_for(request)
     due = found.timeline.prelim_due_at
-    for e in experts:
-        e["late"] = e["assigned"] - e["scored"] if now >= due else 0
+    for e in experts:  # who has most left to score first
+        e["to_score"] = e["assigned"] - e["scored"]
+        e["late"] = e["to_score"] if now >= due else 0
+    experts.sort(key=lambda e: (-e["to_score"], e["expert_id"]))
     return {"found": found, "target": target, "bodies": bodies, "joint": is_joint(found, target),
             "summary": summary, "rows": [{"live": None, **r} for r in live_results(summary, everything["items"], found)], "experts": experts,
             "name": " · ".join([lst.name] + ([lst.domain(target.domain).name] if target.domain else [])),
