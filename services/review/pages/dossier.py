@@ -1,11 +1,12 @@
-"""The dossier as the review knows it: the nomination's form fields, each under the form's own Chinese label
-(the intake's form models, shared through contracts/form_labels.json) and each value made readable text."""
+"""The dossier as the review knows it: the nomination's form fields, each under the form's own Chinese label and
+each choice under its label (the intake's form models, shared through contracts/form_labels.json), every value
+made readable text."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from contracts.form_labels import field_label
+from contracts.form_labels import choice_label, field_label
 
 
 def dossier_rows(form: dict[str, Any]) -> list[tuple[str, list[str]]]:
@@ -21,8 +22,9 @@ def _lines(value: Any, list_code: str | None, path: str) -> list[str]:
     if isinstance(value, list):
         return [line for item in value for line in _lines(item, list_code, path)]
     if isinstance(value, dict):
-        return ["；".join(f"{field_label(list_code, f'{path}.{k}')}：{_text(v)}" for k, v in value.items())]
-    return [_text(value)]
+        return ["；".join(f"{field_label(list_code, f'{path}.{k}')}：{_text(choice_label(list_code, f'{path}.{k}', v))}"
+                         for k, v in value.items())]
+    return [_text(choice_label(list_code, path, value))]
 
 
 def _text(value: Any) -> str:
