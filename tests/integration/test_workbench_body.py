@@ -102,7 +102,8 @@ async def test_a_body_files_its_plan_with_the_roster_imported_from_the_pages_wor
     assert page.status_code == 200 and "尚未备案评审方案" in page.text and "推荐对象（3 项在评）" in page.text
     # The plan's form starts from the campaign's defaults; the roster's template is a workbook with its header.
     page = await review.get(TARGET + "/plan", headers=review.session)
-    assert page.status_code == 200 and 'name="criteria.0.code" aria-label="第 1 项代码" size="14" maxlength="64" value="innovation"' in page.text
+    assert page.status_code == 200
+    assert 'name="criteria.0.code" aria-label="第 1 项代码" size="14" maxlength="64" value="innovation"' in page.text
     template = await review.get(TARGET + "/plan/roster.xlsx", headers=review.session)
     assert template.status_code == 200 and template.headers["content-type"] == XLSX
     ws = load_workbook(io.BytesIO(template.content)).active

@@ -73,7 +73,8 @@ async def target_state(request: Request, who: Identity, campaign: str, list_code
         e["late"] = e["to_score"] if now >= due else 0
     experts.sort(key=lambda e: (-e["to_score"], e["expert_id"]))
     return {"found": found, "target": target, "bodies": bodies, "joint": is_joint(found, target),
-            "summary": summary, "rows": [{"live": None, **r} for r in live_results(summary, everything["items"], found)], "experts": experts,
+            "summary": summary, "experts": experts,
+            "rows": [{"live": None, **r} for r in live_results(summary, everything["items"], found)],
             "name": " · ".join([lst.name] + ([lst.domain(target.domain).name] if target.domain else [])),
             "due": due, "now": now, "href": href(campaign, list_code, target.domain)}
 
@@ -101,7 +102,8 @@ async def page(request: Request, who: Identity, csrf: str, campaign: str, list_c
                   summary=summary, in_review=in_review, typed=typed or blank(), done=done,
                   submission=uuid4().hex, aggregations=AGGREGATIONS, measures=MEASURES, tie_breaks=TIE_BREAKS,
                   shortfalls=[r for r in in_review if r.get("shortfall")],
-                  divergent=[r for r in in_review if (r.get("live") or {}).get("divergent") or r.get("re_review")],
+                  divergent=[] if summary.get("results_submitted") else  # re-reviews end with the results
+                  [r for r in in_review if (r.get("live") or {}).get("divergent") or r.get("re_review")],
                   needs_confirmation=bool(plan) and s["joint"] and not summary.get("plan_confirmed")
                   and plan["filed_by"] != who.org)
 

@@ -5,6 +5,7 @@ handler POST …/results calls, and the results sheet to stamp (盖章) and file
 
 from __future__ import annotations
 
+import asyncio
 import io
 from decimal import Decimal
 from uuid import uuid4
@@ -175,8 +176,18 @@ async def sheet_pdf(campaign: str, list_code: str, domain: str, request: Request
     if facts is None:
         return answer
     html = T.render("body_results_sheet.html", **facts)
+    try:
+        pdf = await asyncio.to_thread(_print, html)  # a few hundred ms of CPU: off the event loop
+    except (ImportError, OSError):  # no pango or fonts on this machine: the workbook still serves
+        s = facts["s"]
+        return T.page("message.html", 503, title="暂不能生成 PDF", heading="暂不能生成 PDF", who=None, csrf=None,
+                      message="本机暂不能生成 PDF 结果表（缺少排版组件），请下载 Excel 结果表盖章存档。",
+                      back=s["href"] + "/results")
+    return Response(pdf, media_type="application/pdf", headers=_filename(campaign, list_code, domain, "pdf"))
+
+
+def _print(html: str) -> bytes:
     # Imported here: WeasyPrint loads pango at import, and the pages render without it. No URL is fetched.
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
-    pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
-    return Response(pdf, media_type="application/pdf", headers=_filename(campaign, list_code, domain, "pdf"))
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
