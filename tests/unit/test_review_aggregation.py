@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from contracts.errors import DomainError
 from kczg.simulator.review import reference
 from services.review.domain.aggregation import (
-    AggregationPlan, Criterion, NominationScores, mean, score_target, trimmed_mean, weighted_total, zscore_means,
+    AggregationPlan, Criterion, NominationScores, leniency, mean, score_target, trimmed_mean, weighted_total,
+    zscore_means,
 )
 
 CRITERIA = (Criterion(code="innovation", name="创新性", weight=30), Criterion(code="advancement", name="先进性", weight=30),
@@ -247,3 +248,18 @@ def test_ranks_follow_the_declared_order_and_replay_to_the_same_bytes(panel, met
     shuffled = [NominationScores(g.nomination_id, dict(rng.sample(list(g.totals.items()), len(g.totals))),
                                  g.submitted_at) for g in rng.sample(given_, len(given_))]
     assert repr(score_target(plan, shuffled)) == repr(results)
+
+
+def test_leniency_is_each_experts_mean_against_the_panels_with_the_same_z_as_the_zscore_mean():
+    panel = {"n1": {"a": D("90"), "b": D("70")}, "n2": {"a": D("80"), "b": D("60")},
+             "n3": {"c": D("75")}}
+    experts, panel_mean = leniency(panel)
+    # The panel's mean of all five totals is 75: a scores 10 above it, b 10 below, c (one score) at it.
+    assert panel_mean == D("75.00")
+    assert {e: (x.count, x.mean, x.std, x.gap) for e, x in experts.items()} == {
+        "a": (2, D("85.00"), D("5.00"), D("10.00")),
+        "b": (2, D("65.00"), D("5.00"), D("-10.00")),
+        "c": (1, D("75.00"), D("0.00"), D("0.00"))}
+    assert experts["a"].z == (("n1", D("1.00")), ("n2", D("-1.00")))
+    assert experts["c"].z == (("n3", D("0.00")),)  # one score says nothing relative, as in zscore_means
+    assert leniency({}) == ({}, D(0))
