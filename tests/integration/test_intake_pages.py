@@ -1,0 +1,148 @@
+"""The applicant's and the unit's pages against the real broker and database: a field's error beside the
+field in the API's words with what was typed kept, the applicant → unit flow through the API's handlers,
+who sees what, a form without its CSRF token refused with nothing written, and a form sent twice recorded
+once."""
+
+from __future__ import annotations
+
+from html import unescape
+
+from contracts.events import ApplicationReturned, ApplicationSaved, ApplicationSentToUnit, NominationSubmitted
+from contracts.topics import APPLICATIONS, NOMINATIONS
+from tests.support.intake import OffsetWatch, events_of, wait_for
+from tests.support.intake_pages import (
+    ATTACHMENT, BAD_CREDIT_CODE, FORM, NEW_LEADING, NOMINATIONS as UNIT_NOMINATIONS, PDF, QUEUE, QUOTA, cookie,
+    log_in, tokens, typed_leading_form,
+)
+from tests.support.kafka import read_topic
+
+
+async def _new_form(intake, session: str) -> str:
+    r = await intake.get(NEW_LEADING, headers=cookie(session))
+    assert r.status_code == 200, r.text
+    return r.text
+
+
+def _post(form: dict, csrf: str | None, submission: str, action: str = "save", **extra) -> dict:
+    base = {"campaign": "kczg-2022", "list_code": "leading_tech", "domain": "advanced_materials", "unit_id": "unit-a",
+            "submission": submission, "action": action, **extra}
+    return {**form, **base, **({"csrf": csrf} if csrf is not None else {})}
+
+
+async def test_a_bad_credit_code_is_shown_beside_its_field_with_what_was_typed(intake):
+    acme = await log_in(intake, "applicant", "acme")
+    page = await _new_form(intake, acme)
+    # The form is the list's model: its fields, the deadline and the time left, the accepted attachments.
+    assert 'id="f-technology_name"' in page and 'id="f-lead_unit_credit_code"' in page
+    assert "2022年10月31日24:00" in page and "剩余 16 天 14 小时" in page
+    assert "PDF 文档" in page and "20 MB" in page
+    csrf, submission = tokens(page)
+    typed = typed_leading_form(lead_unit_credit_code=BAD_CREDIT_CODE, technology_name="  新型碳纤维  ")
+    async with OffsetWatch() as watch:
+        before = await watch.ends()
+        r = await intake.post(FORM, data=_post(typed, csrf, submission), headers=cookie(acme))
+        assert await watch.ends() == before  # refused: nothing written
+    assert r.status_code == 422, r.text
+    html = unescape(r.text)
+    # The error sits beside the credit code's input, in the API's message; what was typed stays.
+    api = await intake.post("/v1/applications", headers=intake.keys.headers("applicant", "acme"), json={
+        "campaign": "kczg-2022", "unit_id": "unit-a", "list_code": "leading_tech", "domain": "advanced_materials",
+        "form": {"domain": "advanced_materials", "technology_name": "x", "completing_units": ["某单位"],
+                 "summary": "x", "key_innovations": ["x"], "maturity_stage": "pilot",
+                 "lead_unit_credit_code": BAD_CREDIT_CODE}})
+    message = next(e["message"] for e in api.json()["errors"] if e["field"] == "form.lead_unit_credit_code")
+    assert 'aria-invalid="true" aria-describedby="hint-f-lead_unit_credit_code error-f-lead_unit_credit_code"' in html
+    assert f'<span class="error" id="error-f-lead_unit_credit_code">{message}</span>' in html
+    assert f'value="{BAD_CREDIT_CODE}"' in html and "新型碳纤维" in html
+    assert "key_people.0.name" in html and 'value="张三"' in html
+
+
+async def test_apply_return_resend_recommend_through_the_pages(intake):
+    acme, unit_a, unit_b = (await log_in(intake, "applicant", "acme"), await log_in(intake, "unit", "unit-a"),
+                            await log_in(intake, "unit", "unit-b"))
+    csrf, submission = tokens(await _new_form(intake, acme))
+    # The applicant uploads a PDF with the form and sends it: saved, then sent, through the API's handlers.
+    r = await intake.post(FORM, data=_post(typed_leading_form(), csrf, submission, "send"),
+                          files={"upload": ("检测报告.pdf", PDF, "application/pdf")}, headers=cookie(acme))
+    assert r.status_code == 303, r.text
+    mine = r.headers["location"]
+    r = await intake.get(mine, headers=cookie(acme))
+    assert "已报送推荐单位，待处理" in r.text and "检测报告.pdf" in r.text
+    app_id = mine.split("/")[-1].split("?")[0]
+    # The unit's queue has it; another unit's does not, and cannot open it.
+    r = await intake.get(QUEUE, headers=cookie(unit_a))
+    assert "高性能碳纤维低成本制备技术" in r.text and "其中待处理 1 项" in r.text
+    r = await intake.get(QUEUE, headers=cookie(unit_b))
+    assert "高性能碳纤维低成本制备技术" not in r.text and "报送本单位的申报 0 项" in r.text
+    assert (await intake.get(f"{QUEUE}/{app_id}", headers=cookie(unit_b))).status_code == 404
+    # Another applicant cannot open it either.
+    globex = await log_in(intake, "applicant", "globex")
+    assert (await intake.get(f"{FORM}/{app_id}", headers=cookie(globex))).status_code == 404
+    # The unit returns it with a reason; the applicant sees the reason.
+    page = (await intake.get(f"{QUEUE}/{app_id}", headers=cookie(unit_a))).text
+    csrf_u, sub_u = tokens(page)
+    r = await intake.post(f"{QUEUE}/{app_id}", headers=cookie(unit_a),
+                          data={"csrf": csrf_u, "submission": sub_u, "action": "return", "comments": "请补充应用数据。"})
+    assert r.status_code == 303, r.text
+    r = await intake.get(mine.split("?")[0], headers=cookie(acme))
+    assert "推荐单位已退回修改" in r.text and "请补充应用数据。" in r.text
+    # The applicant changes the form and sends it again.
+    csrf, submission = tokens(r.text)
+    r = await intake.post(FORM, headers=cookie(acme), data=_post(
+        typed_leading_form(application_summary="已在五家企业推广应用。"), csrf, submission, "send",
+        application_id=app_id, attachment=ATTACHMENT.search(r.text).group(1)))
+    assert r.status_code == 303, r.text
+    # The unit recommends it with its opinion: the nomination; the quota page counts it as awaiting the quota.
+    csrf_u, sub_u = tokens((await intake.get(f"{QUEUE}/{app_id}", headers=cookie(unit_a))).text)
+    r = await intake.post(f"{QUEUE}/{app_id}", headers=cookie(unit_a),
+                          data={"csrf": csrf_u, "submission": sub_u, "action": "recommend", "opinion": "同意推荐。"})
+    assert r.status_code == 303, r.text
+    events = await read_topic(NOMINATIONS.name)
+    submitted = [e for e in events_of(events, NominationSubmitted) if str(e.application_id) == app_id]
+    assert len(submitted) == 1 and submitted[0].opinion == "同意推荐。"
+    assert submitted[0].form["application_summary"] == "已在五家企业推广应用。"
+    saved = [e for e in events_of(await read_topic(APPLICATIONS.name), ApplicationSaved) if str(e.application_id) == app_id]
+    assert [e.revision for e in saved] == [1, 2] and len(saved[0].attachments) == 1
+
+    async def counted():
+        page = (await intake.get(QUOTA, headers=cookie(unit_a))).text
+        return 'id="pool-leading_tech-advanced_materials"' in page and '<td class="number">1</td><td class="number">0</td></tr>' in page
+    await wait_for(counted)
+    r = await intake.get(UNIT_NOMINATIONS, headers=cookie(unit_a))
+    assert "高性能碳纤维低成本制备技术" in r.text
+    assert "高性能碳纤维低成本制备技术" not in (await intake.get(UNIT_NOMINATIONS, headers=cookie(unit_b))).text
+    r = await intake.get(UNIT_NOMINATIONS.replace("nominations", "nominations.xlsx"), headers=cookie(unit_a))
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+
+
+async def test_a_form_without_its_csrf_token_is_refused_and_one_sent_twice_records_once(intake):
+    acme = await log_in(intake, "applicant", "acme")
+    csrf, submission = tokens(await _new_form(intake, acme))
+    async with OffsetWatch() as watch:
+        before = await watch.ends()
+        for sent in (None, "", "0" * 64):
+            r = await intake.post(FORM, data=_post(typed_leading_form(), sent, submission, "send"), headers=cookie(acme))
+            assert r.status_code == 403 and "CSRF" in r.text and "未做任何修改" in r.text
+        assert await watch.ends() == before
+    # The same form sent twice (a double click, a reload): one draft, one sending.
+    first = await intake.post(FORM, data=_post(typed_leading_form(), csrf, submission, "send"), headers=cookie(acme))
+    again = await intake.post(FORM, data=_post(typed_leading_form(), csrf, submission, "send"), headers=cookie(acme))
+    assert first.status_code == again.status_code == 303 and first.headers["location"] == again.headers["location"]
+    app_id = first.headers["location"].split("/")[-1].split("?")[0]
+    values = await read_topic(APPLICATIONS.name)
+    assert len([e for e in events_of(values, ApplicationSaved) if str(e.application_id) == app_id]) == 1
+    assert len([e for e in events_of(values, ApplicationSentToUnit) if str(e.application_id) == app_id]) == 1
+    assert not [e for e in events_of(values, ApplicationReturned) if str(e.application_id) == app_id]
+
+
+async def test_after_the_deadline_the_form_is_refused_naming_it(intake):
+    acme = await log_in(intake, "applicant", "acme")
+    csrf, submission = tokens(await _new_form(intake, acme))
+    from datetime import datetime
+    intake.clock.at = datetime.fromisoformat("2022-11-01T00:00:01+08:00")
+    page = await _new_form(intake, acme)
+    assert "已截止，不再受理" in page
+    r = await intake.post(FORM, data=_post(typed_leading_form(), csrf, submission, "send"), headers=cookie(acme))
+    assert r.status_code == 422
+    assert "网上申报已于2022年10月31日24:00（北京时间）截止，不再受理提交、修改或撤回。" in unescape(r.text)
+    assert 'value="高性能碳纤维低成本制备技术"' in r.text
