@@ -26,6 +26,7 @@ from tests.support.authz import (NF, Expect, Row, audit_names_people, expert_que
                                  ranking_scope)
 from tests.support.callers import CALLERS, Callers
 from tests.support.intake import Keys, application_body, nomination_body
+from tests.support.intake_pages import typed_leading_form
 from tests.support.publish import objection
 from tests.support.review import plan_body
 from tests.support.unchanged import Unchanged, settled
@@ -50,6 +51,8 @@ EXPERTS = ("expert_assigned", "expert_unassigned", "expert_conflicted")
 ATTACHMENT = {"nomination_id": lambda w: w.nomination_a, "sha256": lambda w: w.attachment}
 INTAKE_FILE = "http://127.0.0.1:8000/v1/nominations/"
 FINAL_PAGE = "/workbench/review/campaigns/{campaign}/final"
+INTAKE_PAGES = "/workbench/intake"
+INTAKE_PAGE_ROLES = ("applicant", "applicant_other", "unit_own", "unit_other")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # where the review sends a reader of an attachment
 
 # (service, method, path) -> Row, in the order the allowed writes run. The rules (tests/support/authz.py):
@@ -122,6 +125,36 @@ TABLE: dict[tuple[str, str, str], Row] = {
         {"nomination_id": lambda w: w.nomination_a, "sha256": lambda w: w.attachment}),
     ("intake", "GET", "/v1/quota-use"): Row(only(unit_own=200, unit_other=200),
                                             request=lambda w: {"params": {"campaign": C}}),
+    # The applicant's and the unit's pages (HTML; the API's handlers under the form's key: test_intake_pages.py).
+    # A refused form writes nothing: the unit's answer without a reason and the withdrawal without one are 422.
+    ("intake", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, **dict.fromkeys(INTAKE_PAGE_ROLES, 303))),
+    ("intake", "GET", "/workbench/login"): Row(public()),
+    ("intake", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
+    ("intake", "GET", INTAKE_PAGES + "/applications"): Row(page(applicant=200, applicant_other=200)),
+    ("intake", "GET", INTAKE_PAGES + "/applications/new"): Row(
+        page(applicant=200, applicant_other=200),
+        request=lambda w: {"params": {"list_code": "leading_tech", "domain": "advanced_materials"}}),
+    ("intake", "GET", INTAKE_PAGES + "/applications/{application_id}"): Row(
+        page(applicant=200, applicant_other=404), {"application_id": lambda w: w.sent["return"]}),
+    ("intake", "POST", INTAKE_PAGES + "/applications"): Row(  # a new draft saved: on to its page
+        page(applicant=303, applicant_other=303), request=lambda w: {"data": {
+            **typed_leading_form(), "campaign": C, "list_code": "leading_tech", "domain": "advanced_materials",
+            "unit_id": "unit-a", "action": "save", "submission": "0" * 32}}),
+    ("intake", "GET", INTAKE_PAGES + "/unit"): Row(page(unit_own=303, unit_other=303)),
+    ("intake", "GET", INTAKE_PAGES + "/unit/applications"): Row(page(unit_own=200, unit_other=200)),
+    ("intake", "GET", INTAKE_PAGES + "/unit/applications/{application_id}"): Row(
+        page(unit_own=200, unit_other=404), {"application_id": lambda w: w.sent["return"]}),
+    ("intake", "POST", INTAKE_PAGES + "/unit/applications/{application_id}"): Row(
+        page(unit_own=422, unit_other=404), {"application_id": lambda w: w.sent["return"]},
+        lambda w: {"data": {"action": "return", "comments": ""}}),
+    ("intake", "GET", INTAKE_PAGES + "/unit/quota"): Row(page(unit_own=200, unit_other=200)),
+    ("intake", "GET", INTAKE_PAGES + "/unit/nominations"): Row(page(unit_own=200, unit_other=200)),
+    ("intake", "GET", INTAKE_PAGES + "/unit/nominations.xlsx"): Row(page(unit_own=200, unit_other=200)),
+    ("intake", "POST", INTAKE_PAGES + "/unit/nominations/{nomination_id}/withdraw"): Row(
+        page(unit_own=422, unit_other=404), {"nomination_id": lambda w: w.nomination_a},
+        lambda w: {"data": {"reason": ""}}),
+    ("intake", "POST", "/workbench/login"): Row(public(), request=lambda w: {"data": {"token": w.login_token}}),
+    ("intake", "POST", "/workbench/logout"): Row(public()),
     # --- quota :8001 --------------------------------------------------------------------------------------
     ("quota", "GET", "/healthz"): Row(public()),
     ("quota", "GET", "/readyz"): Row(public()),
