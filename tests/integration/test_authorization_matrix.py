@@ -153,6 +153,15 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("intake", "POST", INTAKE_PAGES + "/unit/nominations/{nomination_id}/withdraw"): Row(
         page(unit_own=422, unit_other=404), {"nomination_id": lambda w: w.nomination_a},
         lambda w: {"data": {"reason": ""}}),
+    ("intake", "GET", INTAKE_PAGES + "/unit/nominations/{nomination_id}"): Row(
+        page(unit_own=200, unit_other=404), {"nomination_id": lambda w: w.nomination_a}),
+    ("intake", "POST", INTAKE_PAGES + "/unit/nominations/{nomination_id}"): Row(  # no action chosen: nothing sent
+        page(unit_own=422, unit_other=404), {"nomination_id": lambda w: w.nomination_a}, lambda w: {"data": {}}),
+    ("intake", "GET", INTAKE_PAGES + "/unit/nominate"): Row(
+        page(unit_own=200, unit_other=200),
+        request=lambda w: {"params": {"list_code": "leading_tech", "domain": "advanced_materials"}}),
+    ("intake", "POST", INTAKE_PAGES + "/unit/nominate"): Row(  # no list chosen: nothing sent
+        page(unit_own=422, unit_other=422), request=lambda w: {"data": {}}),
     ("intake", "POST", "/workbench/login"): Row(public(), request=lambda w: {"data": {"token": w.login_token}}),
     ("intake", "POST", "/workbench/logout"): Row(public()),
     # --- quota :8001 --------------------------------------------------------------------------------------

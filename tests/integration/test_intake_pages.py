@@ -12,7 +12,7 @@ from contracts.topics import APPLICATIONS, NOMINATIONS
 from tests.support.intake import OffsetWatch, events_of, wait_for
 from tests.support.intake_pages import (
     ATTACHMENT, BAD_CREDIT_CODE, FORM, NEW_LEADING, NOMINATIONS as UNIT_NOMINATIONS, PDF, QUEUE, QUOTA, cookie,
-    log_in, tokens, typed_leading_form,
+    SUBMISSION, log_in, tokens, typed_leading_form,
 )
 from tests.support.kafka import read_topic
 
@@ -146,3 +146,52 @@ async def test_after_the_deadline_the_form_is_refused_naming_it(intake):
     assert r.status_code == 422
     assert "网上申报已于2022年10月31日24:00（北京时间）截止，不再受理提交、修改或撤回。" in unescape(r.text)
     assert 'value="高性能碳纤维低成本制备技术"' in r.text
+
+
+async def test_a_nomination_returned_after_the_deadline_is_amended_and_resubmitted_through_its_page(env, tmp_path):
+    from contracts.events import NominationAmended, NominationResubmitted
+    from tests.support.events import open_campaign
+    from tests.support.intake import Keys
+    from tests.support.review import IN_REVIEW
+    from tests.support.world import C, all_in_process, headers, ok, rows_are, secretariat
+
+    async with all_in_process(Keys(tmp_path)) as s:
+        await open_campaign()
+        ok(await s.quota.post(f"/v1/campaigns/{C}/units", json={"unit_id": "unit-a", "name": "测试推荐单位unit-a",
+                                                                 "channels": ["provincial_cast"]}, headers=secretariat(s)))
+        await rows_are("SELECT count(*) FROM intake.units", 1)
+        unit = headers(s, "unit", "unit-a")
+        # The unit nominates directly through its page (the opinion is required: told beside its field).
+        page = (await s.intake.get("/workbench/intake/unit/nominate?list_code=leading_tech&domain=advanced_materials",
+                                   headers=unit)).text
+        submission = SUBMISSION.search(page).group(1)  # a bearer caller's form needs no CSRF token
+        form = {**typed_leading_form(), "campaign": C, "list_code": "leading_tech", "domain": "advanced_materials",
+                "submission": submission, "action": "nominate"}
+        r = await s.intake.post("/workbench/intake/unit/nominate", headers=unit, data=form)
+        assert r.status_code == 422 and '<span class="error" id="error-f-opinion">' in r.text
+        r = await s.intake.post("/workbench/intake/unit/nominate", headers=unit,
+                                data={**form, "submission": "1" * 32, "opinion": "同意推荐。"})
+        assert r.status_code == 303, r.text
+        one = r.headers["location"].split("?")[0]
+        nid = one.rsplit("/", 1)[1]
+        await rows_are("SELECT count(*) FROM review_views.nominations WHERE quota_outcome = 'reserved'", 1)
+        # After the campaign's deadline the secretariat returns it for correction until 11-15.
+        s.clocks["intake"].at = IN_REVIEW
+        ok(await s.review.post(f"/v1/review/nominations/{nid}/return", headers=secretariat(s),
+                               json={"reasons": ["推荐表缺少盖章页。"], "correction_due": "2022-11-15"}), 201)
+
+        async def returned():
+            page = (await s.intake.get("/workbench/intake/unit/nominations", headers=unit)).text
+            return page if "修改并重新提交" in page else None
+        listing = await wait_for(returned, timeout_s=60)
+        assert "形式审查退回补正：推荐表缺少盖章页。请在2022年11月15日24:00（北京时间）前修改并重新提交" in unescape(listing)
+        page = unescape((await s.intake.get(one, headers=unit)).text)
+        assert "可修改至 2022年11月15日24:00（北京时间）（退回补正的补正期限）。" in page and 'id="resubmit"' in page
+        # Amended and resubmitted before the correction deadline, though the campaign's has passed.
+        r = await s.intake.post(one, headers=unit, data={**typed_leading_form(application_summary="已补充盖章页。"),
+                                                         "submission": "2" * 32, "action": "resubmit"})
+        assert r.status_code == 303 and r.headers["location"].endswith("?done=resubmitted"), r.text
+        values = await read_topic(NOMINATIONS.name)
+        (amended,) = [e for e in events_of(values, NominationAmended) if str(e.nomination_id) == nid]
+        (resubmitted,) = [e for e in events_of(values, NominationResubmitted) if str(e.nomination_id) == nid]
+        assert amended.form["application_summary"] == "已补充盖章页。" and resubmitted.round == 1
