@@ -5,7 +5,8 @@ An applicant fills in a 先导技术榜 form with a bad credit code, sees the er
 uploads a PDF and sends it; the unit returns it with a reason; the applicant changes it and sends it again;
 the unit recommends it; the quota page shows one more slot used once the quota service has decided; a
 second unit sees none of it. axe-core finds no serious or critical violation on the pages, and the form
-fits a 390-pixel phone. Screenshots go to the test's output directory (and to $INTAKE_SCREENSHOTS_TO,
+fits a 390-pixel phone. A second journey: a unit's direct nomination, returned for correction after the
+campaign's deadline, is amended and resubmitted before the correction deadline. Screenshots go to the test's output directory (and to $INTAKE_SCREENSHOTS_TO,
 e.g. docs/, when set)."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tests.e2e.test_public_page_browser import ARGS, CHROMIUM, need_browser
 from tests.support.axe import assert_accessible
 from tests.support.events import open_campaign, register_units
 from tests.support.intake import IN_COLLECTION, UNITS, Keys
+from tests.support.review import IN_REVIEW
 from tests.support.intake_pages import BAD_CREDIT_CODE, PDF, typed_leading_form
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
 
@@ -171,3 +173,73 @@ async def test_apply_return_resend_recommend_in_the_browser(platform, tmp_path):
     if target:
         for shot in shots.iterdir():
             shutil.copy(shot, target)
+
+
+@pytest.fixture
+async def platform_with_review(env, tmp_path):
+    """Intake (its clock movable by header, as demos do), quota and review; unit-a registered."""
+    keys = Keys(tmp_path)
+    await open_campaign()
+    await register_units({"unit-a": UNITS["unit-a"]})
+    ports = {"intake": free_port(), "quota": free_port(), "review": free_port()}
+    clocks = {"intake": IN_COLLECTION.isoformat(), "quota": IN_COLLECTION.isoformat(), "review": IN_REVIEW.isoformat()}
+    processes = [ServiceProcess(f"services.{name}", env, tmp_path / f"{name}.log", extra_env={
+        **keys.env(), "KCZG_CLOCK": clocks[name], "KCZG_CLOCK_HEADER": "1", f"{name.upper()}_PORT": str(port)}).start()
+        for name, port in ports.items()]
+    try:
+        for process, port in zip(processes, ports.values()):
+            await asyncio.to_thread(wait_http_ready, f"http://127.0.0.1:{port}", process)
+        yield {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}, keys
+    finally:
+        for process in processes:
+            process.stop()
+
+
+async def test_a_return_for_correction_after_the_deadline_is_amended_in_time_in_the_browser(platform_with_review):
+    need_browser()
+    import httpx
+    from playwright.async_api import async_playwright
+
+    bases, keys = platform_with_review
+    base = bases["intake"]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            unit = await _signed_in(browser, base, keys, "unit", "unit-a")
+            # The unit nominates directly while the campaign collects.
+            await unit.goto(base + "/workbench/intake/unit/nominations")
+            await unit.select_option("#list_code", "leading_tech")
+            await unit.select_option("#domain", "advanced_materials")
+            await unit.get_by_role("button", name="填写推荐表").click()
+            await _fill(unit, {**typed_leading_form(), "opinion": "同意推荐。"})
+            await unit.locator("#nominate").click()
+            assert await unit.locator("#done").inner_text() == "已提交推荐，等待名额审核。"
+            nomination_id = unit.url.split("?")[0].rsplit("/", 1)[1]
+            # The quota reserves it; after the deadline the secretariat returns it for correction until 11-15.
+            async with httpx.AsyncClient(base_url=bases["review"], timeout=30) as review:
+                for _ in range(150):
+                    r = await review.post(f"/v1/review/nominations/{nomination_id}/return",
+                                          headers=keys.headers("secretariat", "kczg_secretariat"),
+                                          json={"reasons": ["推荐表缺少盖章页。"], "correction_due": "2022-11-15"})
+                    if r.status_code == 201:
+                        break
+                    await asyncio.sleep(0.2)
+                assert r.status_code == 201, r.text
+            # The unit, now after the campaign's deadline, finds the return with its reason and an amend button.
+            await unit.context.set_extra_http_headers({"X-Kczg-Clock": IN_REVIEW.isoformat()})
+            for _ in range(150):
+                await unit.goto(base + "/workbench/intake/unit/nominations")
+                if await unit.locator("a.amend").count():
+                    break
+                await asyncio.sleep(0.2)
+            assert "推荐表缺少盖章页" in await unit.locator("#nominations").inner_text()
+            await assert_accessible(unit)
+            await unit.locator("a.amend").click()
+            assert await unit.locator("#until").inner_text() == \
+                "可修改至 2022年11月15日24:00（北京时间）（退回补正的补正期限）。"
+            await assert_accessible(unit)
+            await unit.locator("#f-application_summary").fill("已补充盖章页。")
+            await unit.locator("#resubmit").click()
+            assert await unit.locator("#done").inner_text() == "已重新提交，等待形式审查。"
+        finally:
+            await browser.close()
