@@ -195,3 +195,30 @@ async def test_a_nomination_returned_after_the_deadline_is_amended_and_resubmitt
         (amended,) = [e for e in events_of(values, NominationAmended) if str(e.nomination_id) == nid]
         (resubmitted,) = [e for e in events_of(values, NominationResubmitted) if str(e.nomination_id) == nid]
         assert amended.form["application_summary"] == "已补充盖章页。" and resubmitted.round == 1
+
+
+async def test_once_the_notice_opens_the_unit_reads_the_decision_of_each_nomination(intake):
+    from datetime import datetime, timedelta
+    from uuid import uuid4
+
+    from contracts.events import PublicNoticeOpened
+    from contracts.topics import PUBLISH
+    from tests.support.events import SECRETARIAT, nomination_chain, publish
+
+    listed, left_out = (nomination_chain("unit-a", "leading_tech", "advanced_materials", title)
+                        for title in ("入选的技术", "未入选的技术"))
+    await publish(*listed.events, *left_out.events)
+    unit_a = await log_in(intake, "unit", "unit-a")
+
+    async def stage(title: str, expected: str):
+        page = unescape((await intake.get(UNIT_NOMINATIONS, headers=cookie(unit_a))).text)
+        return expected in page.split(title, 1)[-1].split("</tr>", 1)[0]
+    # Before the notice: under review (screened, quota held).
+    await wait_for(lambda: stage("入选的技术", "<td>评审中</td>"))
+    opens = datetime.fromisoformat("2022-10-15T09:00:00+08:00")  # before the page's instant: open
+    await publish((PUBLISH, PublicNoticeOpened(
+        occurred_at=opens, campaign="kczg-2022", key="kczg-2022:leading_tech", actor=SECRETARIAT, notice_id=uuid4(),
+        list_code="leading_tech", opens_at=opens, closes_at=opens + timedelta(days=7),
+        nominations=(listed.nomination_id,))))
+    await wait_for(lambda: stage("入选的技术", "<td>拟入选，公示中（2022-10-15 09:00 至 2022-10-22 09:00）</td>"))
+    assert await stage("未入选的技术", "<td>未列入公示名单</td>")
