@@ -94,9 +94,12 @@ async def test_apply_return_resend_recommend_through_the_pages(intake):
     assert r.status_code == 303, r.text
     # The unit recommends it with its opinion: the nomination; the quota page counts it as awaiting the quota.
     csrf_u, sub_u = tokens((await intake.get(f"{QUEUE}/{app_id}", headers=cookie(unit_a))).text)
-    r = await intake.post(f"{QUEUE}/{app_id}", headers=cookie(unit_a),
-                          data={"csrf": csrf_u, "submission": sub_u, "action": "recommend", "opinion": "同意推荐。"})
+    recommend = {"csrf": csrf_u, "submission": sub_u, "action": "recommend", "opinion": "同意推荐。"}
+    r = await intake.post(f"{QUEUE}/{app_id}", headers=cookie(unit_a), data=recommend)
     assert r.status_code == 303, r.text
+    # Sent twice (a double click): the first answer again, no second nomination.
+    r = await intake.post(f"{QUEUE}/{app_id}", headers=cookie(unit_a), data=recommend)
+    assert (r.status_code, r.headers["location"]) == (303, QUEUE + "?done=recommend"), r.text
     events = await read_topic(NOMINATIONS.name)
     submitted = [e for e in events_of(events, NominationSubmitted) if str(e.application_id) == app_id]
     assert len(submitted) == 1 and submitted[0].opinion == "同意推荐。"
