@@ -27,6 +27,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NO_CSRF = frozenset({PAGES + "/login"})  # the identity provider's form post carries a token of its own
 MAX_FORM_BYTES = 256 * 1024
 MAX_FORM_FIELDS = 16_000
+MAX_MULTIPART_FIELDS = 2_000
 
 
 def csrf_token(session_token: str) -> str:
@@ -97,7 +98,8 @@ async def _multipart_csrf(headers: list[tuple[bytes, bytes]], body: bytes) -> st
         yield body
 
     try:
-        form = await MultiPartParser(Headers(raw=headers), stream(), max_files=4, max_fields=50).parse()
+        # an application form has a field per input of its tables (people, patents): bounded by the body limit
+        form = await MultiPartParser(Headers(raw=headers), stream(), max_files=4, max_fields=MAX_MULTIPART_FIELDS).parse()
     except (MultiPartException, ValueError):
         return ""
     try:

@@ -225,3 +225,16 @@ async def test_once_the_notice_opens_the_unit_reads_the_decision_of_each_nominat
         nominations=(listed.nomination_id,))))
     await wait_for(lambda: stage("入选的技术", "<td>拟入选，公示中（2022-10-15 09:00 至 2022-10-22 09:00）</td>"))
     assert await stage("未入选的技术", "<td>未列入公示名单</td>")
+
+
+async def test_a_form_with_full_tables_and_an_upload_passes_the_csrf_check(intake):
+    acme = await log_in(intake, "applicant", "acme")
+    csrf, submission = tokens(await _new_form(intake, acme))
+    people = {f"key_people.{i}.{k}": f"{k}{i}" for i in range(20) for k in ("name", "organisation", "role")}
+    patents = {f"patents.{i}.{k}": v for i in range(50)
+               for k, v in (("kind", "software_copyright"), ("status", "granted"), ("number", f"2021SR{i:07d}"))}
+    r = await intake.post(FORM, data=_post({**typed_leading_form(), **people, **patents}, csrf, submission),
+                          files={"upload": ("检测报告.pdf", PDF, "application/pdf")}, headers=cookie(acme))
+    assert r.status_code == 303, r.text[:500]
+    (saved,) = events_of(await read_topic(APPLICATIONS.name), ApplicationSaved)
+    assert (len(saved.form["key_people"]), len(saved.form["patents"]), len(saved.attachments)) == (20, 50, 1)

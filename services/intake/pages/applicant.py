@@ -23,7 +23,7 @@ from ..domain.commands import SendApplication
 from ..http_contract import MAX_ATTACHMENT_BYTES
 from ..schemas import ApplicationRequest
 from .common import (
-    APPLICATION_STATES, NOMINATION_STATES, ROOT, T, campaign_of, deadline, page_now, refusal, submission_key,
+    APPLICATION_STATES, NOMINATION_STATES, ROOT, T, campaign_of, deadline, page_now, submission_key,
     target_name, through_handler,
 )
 from .form_fields import errors_by_input, form_body, form_inputs, form_values, input_names, laid_out
@@ -211,5 +211,3 @@ async def save(request: Request) -> Response:
         return await again(errors_by_input(_reply_errors(sent), input_names(inputs)), sent.status)
     return RedirectResponse(ONE.format(application_id=saved_id) + "?done=sent", 303)
 
-
-__all__ = ["router", "HOME", "refusal"]

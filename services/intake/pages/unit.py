@@ -37,14 +37,14 @@ ACTIONS = {"return": "退回修改", "decline": "不予推荐", "recommend": "�
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _refused(request: Request) -> tuple[Identity, str]:
+def _unit(request: Request) -> tuple[Identity, str]:
     return signed_in(request, "unit")
 
 
 @router.get(HOME)
 async def home(request: Request) -> Response:
     try:
-        _refused(request)
+        _unit(request)
     except Refused as refused:
         return refused.response
     return RedirectResponse(QUEUE, 303)
@@ -53,7 +53,7 @@ async def home(request: Request) -> Response:
 @router.get(QUEUE)
 async def queue(request: Request, done: str | None = None) -> Response:
     try:
-        who, csrf = _refused(request)
+        who, csrf = _unit(request)
     except Refused as refused:
         return refused.response
     campaign = await campaign_of(request, request.query_params.get("campaign"))
@@ -96,7 +96,7 @@ async def _application_page(request: Request, who: Identity, csrf: str, row, err
 @router.get(ONE)
 async def application_page(application_id: str, request: Request) -> Response:
     try:
-        who, csrf = _refused(request)
+        who, csrf = _unit(request)
     except Refused as refused:
         return refused.response
     row = await _sent_to(request, who, application_id)
@@ -110,7 +110,7 @@ async def application_page(application_id: str, request: Request) -> Response:
 async def answer_application(application_id: str, request: Request) -> Response:
     """Return (with reasons), decline (with a reason) or recommend (with the unit's opinion): the API's command."""
     try:
-        who, csrf = _refused(request)
+        who, csrf = _unit(request)
     except Refused as refused:
         return refused.response
     row = await _sent_to(request, who, application_id)
@@ -147,7 +147,7 @@ async def answer_application(application_id: str, request: Request) -> Response:
 @router.get(QUOTA)
 async def quota(request: Request) -> Response:
     try:
-        who, csrf = _refused(request)
+        who, csrf = _unit(request)
     except Refused as refused:
         return refused.response
     campaign = await campaign_of(request, request.query_params.get("campaign"))
@@ -202,7 +202,7 @@ def _stage(n: dict, row, notices: list) -> str:
 @router.get(NOMINATIONS)
 async def nominations(request: Request, done: str | None = None) -> Response:
     try:
-        who, csrf = _refused(request)
+        who, csrf = _unit(request)
     except Refused as refused:
         return refused.response
     campaign = await campaign_of(request, request.query_params.get("campaign"))
@@ -219,7 +219,7 @@ async def nominations(request: Request, done: str | None = None) -> Response:
 @router.post(WITHDRAW)
 async def withdraw(nomination_id: str, request: Request) -> Response:
     try:
-        who, csrf = _refused(request)
+        who, csrf = _unit(request)
     except Refused as refused:
         return refused.response
     form = await request.form(max_files=0, max_fields=10)
@@ -248,7 +248,7 @@ async def withdraw(nomination_id: str, request: Request) -> Response:
 @router.get(EXPORT)
 async def export(request: Request) -> Response:
     try:
-        who, csrf = _refused(request)
+        who, csrf = _unit(request)
     except Refused as refused:
         return refused.response
     from openpyxl import Workbook
