@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from html import unescape
 
-from contracts.events import ApplicationReturned, ApplicationSaved, ApplicationSentToUnit, NominationSubmitted
+from contracts.events import (
+    ApplicationReturned, ApplicationSaved, ApplicationSentToUnit, NominationSubmitted, NominationWithdrawn,
+)
 from contracts.topics import APPLICATIONS, NOMINATIONS
 from tests.support.intake import OffsetWatch, events_of, wait_for
 from tests.support.intake_pages import (
@@ -15,6 +17,8 @@ from tests.support.intake_pages import (
     SUBMISSION, log_in, tokens, typed_leading_form,
 )
 from tests.support.kafka import read_topic
+
+TITLE = "高性能碳纤维低成本制备技术"
 
 
 async def _new_form(intake, session: str) -> str:
@@ -116,6 +120,24 @@ async def test_apply_return_resend_recommend_through_the_pages(intake):
     assert "高性能碳纤维低成本制备技术" not in (await intake.get(UNIT_NOMINATIONS, headers=cookie(unit_b))).text
     r = await intake.get(UNIT_NOMINATIONS.replace("nominations", "nominations.xlsx"), headers=cookie(unit_a))
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    rows = list(load_workbook(BytesIO(r.content)).active.values)
+    assert rows[0][:4] == ("推荐编号", "名称", "榜单 · 领域", "状态") and rows[1][1:3] == (TITLE, "先导技术榜 · 先进材料")
+    # The unit withdraws it while the campaign collects, with a reason (without one: refused, nothing sent).
+    nid = str(submitted[0].nomination_id)
+    page = (await intake.get(UNIT_NOMINATIONS, headers=cookie(unit_a))).text
+    assert "2022年10月31日24:00（北京时间）前可撤回推荐" in page
+    csrf_u, sub_u = tokens(page)
+    withdraw = f"{UNIT_NOMINATIONS}/{nid}/withdraw"
+    r = await intake.post(withdraw, headers=cookie(unit_a), data={"csrf": csrf_u, "submission": sub_u, "reason": ""})
+    assert r.status_code == 422 and "撤回推荐须说明理由" in r.text
+    r = await intake.post(withdraw, headers=cookie(unit_a),
+                          data={"csrf": csrf_u, "submission": sub_u, "reason": "成果已转让。"})
+    assert (r.status_code, r.headers["location"]) == (303, UNIT_NOMINATIONS + "?done=withdrawn")
+    (gone,) = [e for e in events_of(await read_topic(NOMINATIONS.name), NominationWithdrawn) if str(e.nomination_id) == nid]
+    assert gone.reason == "成果已转让。"
 
 
 async def test_a_form_without_its_csrf_token_is_refused_and_one_sent_twice_records_once(intake):

@@ -213,7 +213,7 @@ async def nominations(request: Request, done: str | None = None) -> Response:
     return T.page("unit_nominations.html", title="本单位的推荐", who=who, csrf=csrf, campaign=campaign,
                   items=await _nominations(request, who, campaign), deadline=deadline(campaign, now), here="nominations",
                   submission=uuid4().hex, export=EXPORT, withdraw=WITHDRAW, error=request.query_params.get("error"),
-                  done={"withdrawn": "已撤回。"}.get(done or ""))
+                  done={"withdrawn": "已撤回。", "requested": "已申请撤回，待秘书处决定。"}.get(done or ""))
 
 
 @router.post(WITHDRAW)
@@ -236,9 +236,16 @@ async def withdraw(nomination_id: str, request: Request) -> Response:
     if not reason:
         return T.page("message.html", 422, title="请说明理由", heading="请说明理由", who=who, csrf=csrf,
                       message="撤回推荐须说明理由。", back=NOMINATIONS)
-    reply = await through_handler(request, who, f"/v1/nominations/{wanted}/withdraw", {"reason": reason},
-                                  submission_key(form, "withdraw"),
-                                  lambda state, req: handlers.withdraw_nomination(state, req, wanted, reason))
+    if form.get("action") == "request":  # after the deadline: asked of the secretariat, which decides
+        reply = await through_handler(request, who, f"/v1/nominations/{wanted}/withdrawal-request", {"reason": reason},
+                                      submission_key(form, "withdrawal-request"),
+                                      lambda state, req: handlers.request_withdrawal(state, req, wanted, reason))
+        if reply.status < 400:
+            return RedirectResponse(NOMINATIONS + "?done=requested", 303)
+    else:
+        reply = await through_handler(request, who, f"/v1/nominations/{wanted}/withdraw", {"reason": reason},
+                                      submission_key(form, "withdraw"),
+                                      lambda state, req: handlers.withdraw_nomination(state, req, wanted, reason))
     if reply.status >= 400:
         return T.page("message.html", reply.status, title="未能撤回", heading="未能撤回", who=who, csrf=csrf,
                       message=reply.body.get("detail", "未能撤回。"), back=NOMINATIONS)
