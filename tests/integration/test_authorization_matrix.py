@@ -55,6 +55,21 @@ INTAKE_PAGES = "/workbench/intake"
 INTAKE_PAGE_ROLES = ("applicant", "applicant_other", "unit_own", "unit_other")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # where the review sends a reader of an attachment
 
+def applications_page(owner: str):
+    """An applications page lists acme's applications sent to unit-a to their owner (`owner`) only."""
+    def sees(kind: str, html: str, w: World) -> str | None:
+        shown = {a for a in w.sent.values() if str(a) in html}
+        if kind == owner and len(shown) != len(w.sent):
+            return f"does not see its own applications: {len(shown)} of {len(w.sent)}"
+        return f"sees another's applications {sorted(map(str, shown))}" if kind != owner and shown else None
+    return sees
+
+
+def nominations_page(kind: str, html: str, w: World) -> str | None:
+    mine = str(w.nomination_a) in html
+    return None if mine == (kind == "unit_own") else f"nomination_a shown: {mine}"
+
+
 # (service, method, path) -> Row, in the order the allowed writes run. The rules (tests/support/authz.py):
 #   only(kind=status, ...)  those kinds get that status; bad tokens and anonymous 401; every other kind 403
 #   public()                anyone, credentials ignored          optional()   anyone; a token sent must verify
@@ -130,7 +145,8 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("intake", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, **dict.fromkeys(INTAKE_PAGE_ROLES, 303))),
     ("intake", "GET", "/workbench/login"): Row(public()),
     ("intake", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
-    ("intake", "GET", INTAKE_PAGES + "/applications"): Row(page(applicant=200, applicant_other=200)),
+    ("intake", "GET", INTAKE_PAGES + "/applications"): Row(page(applicant=200, applicant_other=200),
+                                                         sees=applications_page("applicant")),
     ("intake", "GET", INTAKE_PAGES + "/applications/new"): Row(
         page(applicant=200, applicant_other=200),
         request=lambda w: {"params": {"list_code": "leading_tech", "domain": "advanced_materials"}}),
@@ -141,14 +157,16 @@ TABLE: dict[tuple[str, str, str], Row] = {
             **typed_leading_form(), "campaign": C, "list_code": "leading_tech", "domain": "advanced_materials",
             "unit_id": "unit-a", "action": "save", "submission": "0" * 32}}),
     ("intake", "GET", INTAKE_PAGES + "/unit"): Row(page(unit_own=303, unit_other=303)),
-    ("intake", "GET", INTAKE_PAGES + "/unit/applications"): Row(page(unit_own=200, unit_other=200)),
+    ("intake", "GET", INTAKE_PAGES + "/unit/applications"): Row(page(unit_own=200, unit_other=200),
+                                                              sees=applications_page("unit_own")),
     ("intake", "GET", INTAKE_PAGES + "/unit/applications/{application_id}"): Row(
         page(unit_own=200, unit_other=404), {"application_id": lambda w: w.sent["return"]}),
     ("intake", "POST", INTAKE_PAGES + "/unit/applications/{application_id}"): Row(
         page(unit_own=422, unit_other=404), {"application_id": lambda w: w.sent["return"]},
         lambda w: {"data": {"action": "return", "comments": ""}}),
     ("intake", "GET", INTAKE_PAGES + "/unit/quota"): Row(page(unit_own=200, unit_other=200)),
-    ("intake", "GET", INTAKE_PAGES + "/unit/nominations"): Row(page(unit_own=200, unit_other=200)),
+    ("intake", "GET", INTAKE_PAGES + "/unit/nominations"): Row(page(unit_own=200, unit_other=200),
+                                                             sees=nominations_page),
     ("intake", "GET", INTAKE_PAGES + "/unit/nominations.xlsx"): Row(page(unit_own=200, unit_other=200)),
     ("intake", "POST", INTAKE_PAGES + "/unit/nominations/{nomination_id}/withdraw"): Row(
         page(unit_own=422, unit_other=404), {"nomination_id": lambda w: w.nomination_a},
