@@ -44,6 +44,7 @@ class ServiceState:
         self.log_ends: LogEnds | None = None
         self.views: Any = None  # a service's live views, where it keeps them itself
         self.own: Any = None    # the service's own part: intake IntakeService, review grouped scores, publish Pages
+        self.page_uploads: dict[str, int] = {}  # body limits of upload paths (eventlog/http/service_app.py)
 
     def serve(self, ws: WriteSide) -> None:
         """Take the write side's parts, and the environment's clock unless one was given at creation."""

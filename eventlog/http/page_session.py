@@ -27,6 +27,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NO_CSRF = frozenset({PAGES + "/login"})  # the identity provider's form post carries a token of its own
 MAX_FORM_BYTES = 256 * 1024
 MAX_FORM_FIELDS = 16_000
+MAX_MULTIPART_FIELDS = 2_000
 
 
 def csrf_token(session_token: str) -> str:
@@ -45,8 +46,11 @@ def session_of(headers: list[tuple[bytes, bytes]]) -> str | None:
 
 
 class PageSession:
-    def __init__(self, app: ASGIApp) -> None:
+    """`per_path`: larger body limits of page paths that take an upload (the service's own limits for them)."""
+
+    def __init__(self, app: ASGIApp, per_path: dict[str, int] | None = None) -> None:
         self.app = app
+        self.per_path = {p: n for p, n in (per_path or {}).items() if p.startswith(PAGES + "/")}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -59,7 +63,7 @@ class PageSession:
         scope = {**scope, "headers": [*headers, (b"authorization", b"Bearer " + token.encode("latin-1"))]}
         if scope["method"] in SAFE_METHODS or path in NO_CSRF:
             return await self.app(scope, receive, send)
-        body = await _read(receive, MAX_FORM_BYTES)
+        body = await _read(receive, self.per_path.get(path, MAX_FORM_BYTES))
         if body is None:
             return await _refuse(send, 413, "提交内容过大，请缩短后重试。")
         if not hmac.compare_digest((await _sent_csrf(headers, body)).encode(), csrf_token(token).encode()):
@@ -94,7 +98,8 @@ async def _multipart_csrf(headers: list[tuple[bytes, bytes]], body: bytes) -> st
         yield body
 
     try:
-        form = await MultiPartParser(Headers(raw=headers), stream(), max_files=4, max_fields=50).parse()
+        # an application form has a field per input of its tables (people, patents): bounded by the body limit
+        form = await MultiPartParser(Headers(raw=headers), stream(), max_files=4, max_fields=MAX_MULTIPART_FIELDS).parse()
     except (MultiPartException, ValueError):
         return ""
     try:

@@ -31,7 +31,7 @@ def _metrics(behind: ASGIApp, state: ServiceState) -> ASGIApp:
 
 
 def _page_session(behind: ASGIApp, state: ServiceState) -> ASGIApp:
-    return PageSession(behind)  # a forged form is refused before the lane or any route reads it
+    return PageSession(behind, state.page_uploads)  # a forged form is refused before the lane or any route reads it
 
 
 # What sits in front of the lane, outermost first, each built as `layer(what is behind it, the service's state)`.
@@ -69,6 +69,7 @@ def create_service_app(state: ServiceState, *, title: str, version: str, descrip
     A service with pages names each role's start page (`page_homes`) and gets the login exchange."""
     app = ServiceApp(title=title, version=version, description=description, lifespan=lifespan)
     app.state.service = state
+    state.page_uploads = dict(per_path or {})  # the page session reads an upload's form to its limit, no further
     app.lane = FastLane(app.behind_lane, service_app=app, routes=lanes)
     app.entry = app.lane
     for layer in reversed(FRONT):

@@ -26,6 +26,7 @@ from . import projection, store
 from .fast_lane import LANES
 from .group_commit import row_pool
 from .http_contract import MAX_ATTACHMENT_BYTES, MAX_BODY_BYTES
+from .pages import applicant as applicant_pages, unit as unit_pages, unit_nomination as nomination_pages
 from .routes import applications, attachments, meta, nominations
 from .service import IntakeService
 
@@ -70,5 +71,9 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
 
     return create_service_app(
         state, title="科创中国榜单 · 申报服务 (intake)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan,
-        routers=[m.router for m in (meta, nominations, applications, attachments)], lanes=LANES,
-        max_body=MAX_BODY_BYTES, per_path={"/v1/attachments": MAX_ATTACHMENT_BYTES + 64 * 1024})
+        routers=[m.router for m in (meta, nominations, applications, attachments, applicant_pages, unit_pages,
+                                       nomination_pages)],
+        lanes=LANES, max_body=MAX_BODY_BYTES,
+        per_path={"/v1/attachments": MAX_ATTACHMENT_BYTES + 64 * 1024,
+                  applicant_pages.SEND_TO: MAX_ATTACHMENT_BYTES + 256 * 1024},  # the form with its upload
+        page_homes={"applicant": applicant_pages.HOME, "unit": unit_pages.HOME})

@@ -1,6 +1,6 @@
 """The intake's projection of the log: its own events (repairing what a crashed command left
-unwritten), the quota decisions, the review's screening outcomes, the unit registry, and every
-campaign's published lists (for the previously-listed rule). Offsets are stored with the rows."""
+unwritten), the quota decisions, the review's screening outcomes, the unit registry, the public notices
+opened, and every campaign's published lists (for the previously-listed rule). Offsets are stored with the rows."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from contracts.events import (
     NominationScreened,
     NominationSubmitted,
     NominationWithdrawn,
+    PublicNoticeOpened,
     QuotaRejected,
     QuotaReleased,
     QuotaReserved,
@@ -137,6 +138,7 @@ async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
     decisions, kept, screenings = [], [], []
     units: dict[tuple[str, str], list] = {}
     published: list[ListPublished] = []
+    notices: list[tuple] = []
     others = []
     for recs in records.values():
         for record in recs:
@@ -161,6 +163,9 @@ async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
             units[(event.campaign, event.unit_id)] = [name, list(event.channels)]
         elif isinstance(event, ListPublished):
             published.append(event)
+        elif isinstance(event, PublicNoticeOpened):
+            notices.append((event.notice_id, event.campaign, event.list_code, event.opens_at, event.closes_at,
+                            list(event.nominations)))
     if own:
         await _apply_own(conn, own, letters)
     # Rows in key order (stable: one nomination's decisions keep theirs), as the command path's group
@@ -175,7 +180,15 @@ async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
         await conn.executemany(_UNIT, [(c, u, name, channels) for (c, u), (name, channels) in units.items()])
     for event in published:
         await listings.save_published_list(conn, event)
+    if notices:  # a notice is opened once: a redelivery changes nothing
+        await conn.executemany(_NOTICE, sorted(notices, key=lambda n: n[0]))
     return letters
+
+
+_NOTICE = """
+INSERT INTO intake.notices (notice_id, campaign, list_code, opens_at, closes_at, nominations)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (notice_id) DO NOTHING
+"""
 
 
 # Reads wait for a fuller fetch: under load one transaction (offset lock, claims, offset store) then

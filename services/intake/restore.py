@@ -15,7 +15,7 @@ STATE = ServiceState(
     service="intake",
     topics=(APPLICATIONS, NOMINATIONS, QUOTA, PUBLISH),
     tables=tuple(StateTable(f"intake.{t}") for t in ("nomination_status", "applications", "units",
-                                                     "published_lists", "listings")),
+                                                     "published_lists", "listings", "notices")),
     set_up=store.ensure_schema,
     apply=projection.apply,  # already a consumer's apply: records in, rows out
     not_compared=((("intake.blobs", "intake.uploads"), "attachment bytes and who uploaded them: events carry "

@@ -131,3 +131,14 @@ ALTER TABLE intake.nomination_status
     ADD COLUMN IF NOT EXISTS withdrawal text,
     ADD COLUMN IF NOT EXISTS withdrawal_reason text,
     ADD COLUMN IF NOT EXISTS withdrawal_answer text;
+
+-- Public notices (公示) as the publish service opens them (PublicNoticeOpened): which nominations of a list are
+-- under notice, and when — the decision a unit may read once its list's notice has opened (pages/unit.py).
+CREATE TABLE IF NOT EXISTS intake.notices (
+    notice_id   uuid PRIMARY KEY,
+    campaign    text NOT NULL,
+    list_code   text NOT NULL,
+    opens_at    timestamptz NOT NULL,
+    closes_at   timestamptz NOT NULL,
+    nominations uuid[] NOT NULL
+);

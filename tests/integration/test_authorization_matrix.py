@@ -26,6 +26,7 @@ from tests.support.authz import (NF, Expect, Row, audit_names_people, expert_que
                                  ranking_scope)
 from tests.support.callers import CALLERS, Callers
 from tests.support.intake import Keys, application_body, nomination_body
+from tests.support.intake_pages import typed_leading_form
 from tests.support.publish import objection
 from tests.support.review import plan_body
 from tests.support.unchanged import Unchanged, settled
@@ -51,7 +52,24 @@ ATTACHMENT = {"nomination_id": lambda w: w.nomination_a, "sha256": lambda w: w.a
 INTAKE_FILE = "http://127.0.0.1:8000/v1/nominations/"
 FINAL_PAGE = "/workbench/review/campaigns/{campaign}/final"
 BODY_PAGE = "/workbench/review/body/campaigns/{campaign}/targets/{list_code}/{domain}"
+INTAKE_PAGES = "/workbench/intake"
+INTAKE_PAGE_ROLES = ("applicant", "applicant_other", "unit_own", "unit_other")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # where the review sends a reader of an attachment
+
+def applications_page(owner: str):
+    """An applications page lists acme's applications sent to unit-a to their owner (`owner`) only."""
+    def sees(kind: str, html: str, w: World) -> str | None:
+        shown = {a for a in w.sent.values() if str(a) in html}
+        if kind == owner and len(shown) != len(w.sent):
+            return f"does not see its own applications: {len(shown)} of {len(w.sent)}"
+        return f"sees another's applications {sorted(map(str, shown))}" if kind != owner and shown else None
+    return sees
+
+
+def nominations_page(kind: str, html: str, w: World) -> str | None:
+    mine = str(w.nomination_a) in html
+    return None if mine == (kind == "unit_own") else f"nomination_a shown: {mine}"
+
 
 # (service, method, path) -> Row, in the order the allowed writes run. The rules (tests/support/authz.py):
 #   only(kind=status, ...)  those kinds get that status; bad tokens and anonymous 401; every other kind 403
@@ -123,6 +141,48 @@ TABLE: dict[tuple[str, str, str], Row] = {
         {"nomination_id": lambda w: w.nomination_a, "sha256": lambda w: w.attachment}),
     ("intake", "GET", "/v1/quota-use"): Row(only(unit_own=200, unit_other=200),
                                             request=lambda w: {"params": {"campaign": C}}),
+    # The applicant's and the unit's pages (HTML; the API's handlers under the form's key: test_intake_pages.py).
+    # A refused form writes nothing: the unit's answer without a reason and the withdrawal without one are 422.
+    ("intake", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, **dict.fromkeys(INTAKE_PAGE_ROLES, 303))),
+    ("intake", "GET", "/workbench/login"): Row(public()),
+    ("intake", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
+    ("intake", "GET", INTAKE_PAGES + "/applications"): Row(page(applicant=200, applicant_other=200),
+                                                         sees=applications_page("applicant")),
+    ("intake", "GET", INTAKE_PAGES + "/applications/new"): Row(
+        page(applicant=200, applicant_other=200),
+        request=lambda w: {"params": {"list_code": "leading_tech", "domain": "advanced_materials"}}),
+    ("intake", "GET", INTAKE_PAGES + "/applications/{application_id}"): Row(
+        page(applicant=200, applicant_other=404), {"application_id": lambda w: w.sent["return"]}),
+    ("intake", "POST", INTAKE_PAGES + "/applications"): Row(  # a new draft saved: on to its page
+        page(applicant=303, applicant_other=303), request=lambda w: {"data": {
+            **typed_leading_form(), "campaign": C, "list_code": "leading_tech", "domain": "advanced_materials",
+            "unit_id": "unit-a", "action": "save", "submission": "0" * 32}}),
+    ("intake", "GET", INTAKE_PAGES + "/unit"): Row(page(unit_own=303, unit_other=303)),
+    ("intake", "GET", INTAKE_PAGES + "/unit/applications"): Row(page(unit_own=200, unit_other=200),
+                                                              sees=applications_page("unit_own")),
+    ("intake", "GET", INTAKE_PAGES + "/unit/applications/{application_id}"): Row(
+        page(unit_own=200, unit_other=404), {"application_id": lambda w: w.sent["return"]}),
+    ("intake", "POST", INTAKE_PAGES + "/unit/applications/{application_id}"): Row(
+        page(unit_own=422, unit_other=404), {"application_id": lambda w: w.sent["return"]},
+        lambda w: {"data": {"action": "return", "comments": ""}}),
+    ("intake", "GET", INTAKE_PAGES + "/unit/quota"): Row(page(unit_own=200, unit_other=200)),
+    ("intake", "GET", INTAKE_PAGES + "/unit/nominations"): Row(page(unit_own=200, unit_other=200),
+                                                             sees=nominations_page),
+    ("intake", "GET", INTAKE_PAGES + "/unit/nominations.xlsx"): Row(page(unit_own=200, unit_other=200)),
+    ("intake", "POST", INTAKE_PAGES + "/unit/nominations/{nomination_id}/withdraw"): Row(
+        page(unit_own=422, unit_other=404), {"nomination_id": lambda w: w.nomination_a},
+        lambda w: {"data": {"reason": ""}}),
+    ("intake", "GET", INTAKE_PAGES + "/unit/nominations/{nomination_id}"): Row(
+        page(unit_own=200, unit_other=404), {"nomination_id": lambda w: w.nomination_a}),
+    ("intake", "POST", INTAKE_PAGES + "/unit/nominations/{nomination_id}"): Row(  # no action chosen: nothing sent
+        page(unit_own=422, unit_other=404), {"nomination_id": lambda w: w.nomination_a}, lambda w: {"data": {}}),
+    ("intake", "GET", INTAKE_PAGES + "/unit/nominate"): Row(
+        page(unit_own=200, unit_other=200),
+        request=lambda w: {"params": {"list_code": "leading_tech", "domain": "advanced_materials"}}),
+    ("intake", "POST", INTAKE_PAGES + "/unit/nominate"): Row(  # no list chosen: nothing sent
+        page(unit_own=422, unit_other=422), request=lambda w: {"data": {}}),
+    ("intake", "POST", "/workbench/login"): Row(public(), request=lambda w: {"data": {"token": w.login_token}}),
+    ("intake", "POST", "/workbench/logout"): Row(public()),
     # --- quota :8001 --------------------------------------------------------------------------------------
     ("quota", "GET", "/healthz"): Row(public()),
     ("quota", "GET", "/readyz"): Row(public()),

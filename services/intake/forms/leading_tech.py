@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field
 
 from contracts.codes import DOMAINS
 from services.intake.forms.fields import (
-    Amount10k, FormModel, ListItem, Opinion, OrgName, PersonName, bounded_text, choice, choice_field,
+    Amount10k, CreditCode, FormModel, ListItem, Opinion, OrgName, PersonName, bounded_text, choice, choice_field,
     opinion_field,
 )
 from services.intake.forms.patents import Patent
@@ -28,6 +28,8 @@ class LeadingTechForm(FormModel):
     list_code: Literal["leading_tech"] = Field(default="leading_tech", title="榜单", description="榜单代码")
     domain: choice(DOMAINS) = choice_field(DOMAINS, "领域", "“5+1”领域之一")
     technology_name: str = Field(min_length=1, max_length=100, title="技术名称", description="不超过100字")
+    lead_unit_credit_code: CreditCode | None = Field(default=None, title="第一完成单位统一社会信用代码",
+                                                     description="18位统一社会信用代码（选填），按校验位核对")
     completing_units: list[OrgName] = Field(min_length=1, max_length=10, title="完成单位",
                                             description="按贡献排序，1至10家单位")
     key_people: list[KeyPerson] = Field(default_factory=list, max_length=20, title="主要完成人",

@@ -1,0 +1,1 @@
+"""The intake's pages for applicants and recommending units (server-rendered, in Chinese, no script needed)."""
