@@ -273,6 +273,18 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(secretariat=201), {**CAMPAIGN, "list_code": lambda w: LIST_P}, lambda w: {"json": {
             "reason": "更正名称。", "changes": [{"nomination_id": str(w.chains[LIST_P].nomination_id),
                                                "title": "示例创新联合体（更正）", "reason": "推荐单位来函。"}]}}),
+    # After the release (anyone reads the listed entries, statistics and news; only the secretariat publishes news).
+    ("publish", "GET", PUB + "/entries"): Row(public(), CAMPAIGN, lambda w: {"params": {"q": "示例"}}),
+    ("publish", "GET", PUB + "/entries/{nomination_id}"): Row(
+        public(), {**CAMPAIGN, "nomination_id": lambda w: w.chains[LIST_P].nomination_id}),
+    ("publish", "GET", PUB + "/entries/{nomination_id}/verify"): Row(  # a certificate that was never issued
+        {k: (404, "certificate_unknown") for k in CALLERS},
+        {**CAMPAIGN, "nomination_id": lambda w: w.chains[LIST_P].nomination_id},
+        lambda w: {"params": {"version": "00000000-0000-0000-0000-000000000000", "code": "0" * 20}}),
+    ("publish", "GET", PUB + "/statistics"): Row(public(), CAMPAIGN),
+    ("publish", "GET", PUB + "/news"): Row(public(), CAMPAIGN),
+    ("publish", "POST", PUB + "/news"): Row(
+        only(secretariat=201), CAMPAIGN, lambda w: {"json": {"title": "榜单发布", "body": "年度榜单已发布。"}}),
     ("publish", "GET", "/v1/rankings/nominations"): Row(
         only(anonymous=(401, "unauthenticated"), unit_own=200, unit_other=200, body_own=200, body_other=200,
              secretariat=200), sees=ranking_scope),

@@ -11,42 +11,17 @@ from datetime import datetime
 import pytest
 
 from contracts.events import ListPublished, NewsPublished
-from contracts.topics import NOMINATIONS, PUBLISH
+from contracts.topics import PUBLISH
 from eventlog.clock import FixedClock
-from tests.integration.publish_support import UNITS
-from tests.support.events import nomination_chain, open_campaign, publish, registered, results_submitted
+from tests.integration.publish_support import Listed
+from tests.support.events import open_campaign, publish
 from tests.support.intake import Keys, OffsetWatch, events_of
 from tests.support.kafka import read_topic
 from tests.support.publish import (AFTER_NOTICE, C, NOTICE_TIME, facts_caught_up, open_notice, publish_in_process,
                                    release, secretariat)
 
-LEAD = "leading_tech"
+LEAD = Listed.LIST
 NEWS_URL = f"/v1/publish/campaigns/{C}/news"
-
-
-class Listed:
-    """先导技术榜 of kczg-2022: three entries listed (two with consent to publish), one candidate not selected."""
-
-    def __init__(self) -> None:
-        self.chip = nomination_chain("unit-b", LEAD, "electronic_info", "存算一体芯片", {
-            "completing_units": ["丁半导体有限公司"], "summary": "面向大模型推理的存算一体架构。",
-            "key_innovations": ["模拟域乘加", "片上稀疏调度"], "application_summary": "未同意公开的应用情况",
-            "region": "beijing", "publish_fields": ["summary", "key_innovations"]})
-        self.quantum = nomination_chain("unit-a", LEAD, "electronic_info", "量子通信网络", {
-            "completing_units": ["戊量子技术有限公司"], "summary": "城域量子密钥分发网络。", "region": "anhui"})
-        self.vaccine = nomination_chain("unit-z", LEAD, "biomedicine", "mRNA 疫苗递送平台", {
-            "completing_units": ["甲生物科技有限公司"], "application_summary": "已在三家药企中试。",
-            "region": "shanghai", "publish_fields": ["application_summary"]})
-        self.unlisted = nomination_chain("unit-b", LEAD, "biomedicine", "未入选的芯片技术",
-                                         {"completing_units": ["己公司"], "region": "beijing"}, selected=False)
-        self.chains = [self.chip, self.quantum, self.vaccine, self.unlisted]
-
-    def events(self) -> list[tuple]:
-        out = [(NOMINATIONS, registered(u, "provincial_cast").model_copy(update={"name": name}))
-               for u, name in UNITS.items()]
-        for chain in self.chains:
-            out += list(chain.events)
-        return out + results_submitted(*self.chains)
 
 
 @pytest.fixture
