@@ -285,6 +285,17 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("publish", "GET", PUB + "/news"): Row(public(), CAMPAIGN),
     ("publish", "POST", PUB + "/news"): Row(
         only(secretariat=201), CAMPAIGN, lambda w: {"json": {"title": "榜单发布", "body": "年度榜单已发布。"}}),
+    # The secretariat's news form (the shared workbench login on publish too).
+    ("publish", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, secretariat=303)),
+    ("publish", "GET", "/workbench/login"): Row(public()),
+    ("publish", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
+    ("publish", "GET", "/workbench/publish/news"): Row(page(secretariat=303)),
+    ("publish", "GET", "/workbench/publish/campaigns/{campaign}/news"): Row(page(secretariat=200), CAMPAIGN),
+    ("publish", "POST", "/workbench/publish/campaigns/{campaign}/news"): Row(
+        page(secretariat=201), CAMPAIGN,
+        lambda w: {"data": {"title": "宣传推广周", "body": "上榜技术路演。", "submission": "matrix-news-01"}}),
+    ("publish", "POST", "/workbench/login"): Row(public(), request=lambda w: {"data": {"token": w.login_token}}),
+    ("publish", "POST", "/workbench/logout"): Row(public()),
     ("publish", "GET", "/v1/rankings/nominations"): Row(
         only(anonymous=(401, "unauthenticated"), unit_own=200, unit_other=200, body_own=200, body_other=200,
              secretariat=200), sees=ranking_scope),

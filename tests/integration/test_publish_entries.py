@@ -194,3 +194,24 @@ async def test_statistics_count_candidates_and_listed_entries_by_list_domain_and
     await revoke(client, client.facts.chip)
     after = await charts()
     assert after["totals"] == (4, 2) and after["by-region"] == [("北京", 2, 0), ("上海", 1, 1), ("安徽", 1, 1)]
+
+
+async def test_the_secretariats_news_form_goes_through_the_same_handler(released):
+    client = released
+    form = f"/workbench/publish/campaigns/{C}/news"
+    headers = secretariat(client.keys)
+    r = await client.get(form, headers=headers)
+    assert r.status_code == 200 and "宣传推广期" in r.text and "暂无动态" in r.text
+    assert (await client.get(form)).status_code == 401  # nobody signed in: the login's words, as a page
+    async with OffsetWatch() as watch:
+        before = await watch.ends()
+        r = await client.post(form, headers=headers, data={"title": "五月活动", "body": "正文",
+                                                           "publish_at": "2023-05-20T09:00", "submission": "news-form-0001"})
+        assert r.status_code == 422 and "须在宣传推广期内" in r.text and "五月活动" in r.text  # typed values kept
+        assert await watch.ends() == before
+    r = await client.post(form, headers=headers, data={"title": "路演周", "body": "上榜技术路演。",
+                                                       "publish_at": "2023-01-06T09:00", "submission": "news-form-0002"})
+    assert r.status_code == 201 and "已发布：路演周" in r.text, r.text
+    (item,) = [e for e in events_of(await read_topic(PUBLISH.name)) if isinstance(e, NewsPublished)]
+    assert item.publish_at == datetime.fromisoformat("2023-01-06T09:00:00+08:00")
+    assert (await client.get(NEWS_URL)).json()["news"] == []  # 2023-01-05: not yet
