@@ -36,6 +36,12 @@ def _date(moment: datetime, campaign: Campaign) -> str:
     return f"{t.year}年{t.month}月{t.day}日"
 
 
+def season_text(campaign: Campaign) -> str:
+    """The publicity window in words, e.g. 2022年9月1日至2023年5月1日前."""
+    t = campaign.timeline
+    return f"{_date(t.publicity_opens_at, campaign)}至{_date(t.publicity_closes_at, campaign)}前"
+
+
 def decide(state: None, command: PublishNews, context: NewsContext) -> list[Event]:
     campaign, title, body = context.campaign, command.title.strip(), command.body.strip()
     if not title or len(title) > MAX_TITLE:

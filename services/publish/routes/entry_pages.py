@@ -16,6 +16,7 @@ from contracts.errors import DomainError
 from eventlog.http.front_door import now_for, service_of
 
 from .. import entry_pages as P, listed as L, public
+from ..domain import news as news_rules
 from ..domain.embargo import shown as shown_versions
 from ..release import certificate
 from ..release.assemble import list_release
@@ -126,9 +127,8 @@ async def news_page(campaign: str, request: Request) -> Response:
         return error_page(SITE, exc)
     async with pool(request).acquire() as conn:
         items = P.shown_news(found, await L.news(conn, [campaign]), now_for(request))
-    t = found.timeline
-    season = f"{P.news_rules._date(t.publicity_opens_at, found)}至{P.news_rules._date(t.publicity_closes_at, found)}前"
-    return html(render_page("news.html", P.NewsPage(found.title, campaign, f"/campaigns/{campaign}", items, season)))
+    return html(render_page("news.html", P.NewsPage(found.title, campaign, f"/campaigns/{campaign}", items,
+                                                    news_rules.season_text(found))))
 
 
 async def _listed_counts(request: Request) -> list[tuple]:
