@@ -17,7 +17,7 @@ import pytest
 from tests.e2e.test_public_page_browser import ARGS, CHROMIUM, need_browser
 from tests.integration.publish_support import Listed
 from tests.support.axe import assert_accessible
-from tests.support.events import open_campaign, publish
+from tests.support.events import nomination_chain, open_campaign, publish
 from tests.support.intake import Keys, wait_for
 from tests.support.processes import ServiceProcess, free_port, wait_http_ready
 
@@ -30,6 +30,11 @@ WIDTHS = (1280, 390)
 async def site(env, tmp_path):
     """The publish service on a port: 先导技术榜 released with consented fields, one news item."""
     keys, facts = Keys(tmp_path), Listed()
+    # A holder whose name has no place to break (a long Latin name): what pushed the phone's page sideways.
+    facts.wide = nomination_chain("unit-a", Listed.LIST, "biomedicine", "BioNTechmRNALNPDeliveryPlatform2022", {
+        "completing_units": ["ShenzhenInternationalAdvancedBiomedicalResearchInstituteCoLtd"],
+        "region": "guangdong"})
+    facts.chains.append(facts.wide)
     await open_campaign()
     await publish(*facts.events())
     port = free_port()

@@ -59,7 +59,8 @@ async def entry_page(campaign: str, nomination_id: UUID, request: Request) -> Re
     except DomainError as exc:
         return error_page(SITE, exc, campaign)
     view = P.entry_view(found, e)
-    return html(render_page("entry.html", view, verify_url=public_url(request, view.verify_href)))
+    return html(render_page("entry.html", view, verify_url=public_url(request, view.verify_href),
+                            card_url=public_url(request, view.href + "/card.png")))
 
 
 @router.get("/campaigns/{campaign}/entries/{nomination_id}/certificate.pdf")
