@@ -122,13 +122,15 @@ class Count:
 
 
 async def counts(conn: asyncpg.Connection, campaign: str, now: datetime) -> list[Count]:
-    """Per list, domain and region of the campaign's published lists: the candidates (nominations submitted and
-    not withdrawn, on the list they were decided on) and the entries listed now. Lists not yet public: none."""
+    """Per list, domain and region of the campaign's published lists: the candidates (nominations submitted within
+    quota — on a list without quotas: submitted — and not withdrawn, on the list they were decided on) and the
+    entries listed now. Lists not yet public: none."""
     rows = await conn.fetch(f"""WITH {CURRENT},
         cand AS (SELECT coalesce(e.decision_list, e.list_code) AS list_code,
                         coalesce(CASE WHEN e.decision_event IS NOT NULL THEN e.decision_domain ELSE e.domain END, '')
                           AS domain, coalesce(e.region, '') AS region, count(*) AS n
                  FROM {S}.entries e WHERE e.campaign = $2 AND e.content_event IS NOT NULL AND e.withdrawn_at IS NULL
+                   AND (e.quota_outcome IS NULL OR e.quota_outcome = 'reserved')
                  GROUP BY 1, 2, 3),
         lst AS (SELECT l.list_code, coalesce(l.domain, '') AS domain, coalesce(l.region, '') AS region, count(*) AS n
                 FROM {S}.listed l JOIN current c USING (campaign, list_code, version) WHERE l.campaign = $2

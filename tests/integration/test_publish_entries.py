@@ -10,11 +10,11 @@ from datetime import datetime
 
 import pytest
 
-from contracts.events import ListPublished, NewsPublished
-from contracts.topics import PUBLISH
+from contracts.events import ListPublished, NewsPublished, QuotaRejected
+from contracts.topics import PUBLISH, QUOTA
 from eventlog.clock import FixedClock
 from tests.integration.publish_support import Listed
-from tests.support.events import open_campaign, publish
+from tests.support.events import nomination_chain, open_campaign, publish
 from tests.support.intake import Keys, OffsetWatch, events_of
 from tests.support.kafka import read_topic
 from tests.support.publish import (AFTER_NOTICE, C, NOTICE_TIME, facts_caught_up, open_notice, publish_in_process,
@@ -191,6 +191,15 @@ async def test_statistics_count_candidates_and_listed_entries_by_list_domain_and
     page = (await client.get(f"/campaigns/{C}/statistics")).text
     assert page.count("<svg") == 3 and page.count("<table>") == 3 and "2022 年度统计" in page
     assert "资源对接" not in page  # no matching statistics are made up before the matching work gives them
+    # A nomination the quota refused is no candidate.
+    over = nomination_chain("unit-a", LEAD, "electronic_info", "超出名额的推荐", {"region": "anhui"})
+    s = over.submitted
+    await publish(over.events[0], (QUOTA, QuotaRejected(
+        occurred_at=s.occurred_at, campaign=s.campaign, key=s.key, actor=s.actor, nomination_id=s.nomination_id,
+        unit_id="unit-a", list_code=LEAD, domain="electronic_info", reason="over_quota", message="超出名额。",
+        limit=3, used=3)))
+    await facts_caught_up()
+    assert (await charts())["totals"] == (4, 3)
     await revoke(client, client.facts.chip)
     after = await charts()
     assert after["totals"] == (4, 2) and after["by-region"] == [("北京", 2, 0), ("上海", 1, 1), ("安徽", 1, 1)]
