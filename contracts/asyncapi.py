@@ -64,7 +64,7 @@ CONTRACTS: tuple[TopicContract, ...] = (
                            ev.ReReviewOpened, ev.ReReviewClosed),
                   publishers=("review",), consumers=("intake", "publish", "notify")),
     TopicContract(PUBLISH, (ev.PublicNoticeOpened, ev.ObjectionFiled, ev.ObjectionResolved, ev.ListPublished,
-                           ev.EntriesCorrected),
+                           ev.EntriesCorrected, ev.NewsPublished),
                   publishers=("publish",), consumers=("intake", "review", "publish")),
     TopicContract(DEADLETTER, (DeadLetterRecord,),
                   publishers=("intake", "quota", "review", "publish", "notify"), consumers=("kczg-cli",)),

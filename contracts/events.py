@@ -616,6 +616,14 @@ class EntryTrace(_Frozen):
     notice_event_id: UUID | None = None
 
 
+class ShownField(_Frozen):
+    """One form field the recommending unit agreed to publish once listed (contracts/publication.py), as text."""
+
+    field: Code
+    label: str = Field(min_length=1, max_length=50)
+    value: str = Field(min_length=1, max_length=2000)
+
+
 class PublishedEntry(_Frozen):
     nomination_id: UUID
     title: str
@@ -624,6 +632,8 @@ class PublishedEntry(_Frozen):
     holder_org: str | None = Field(default=None, max_length=200)  # the applicant organisation listed
     unit_name: str | None = Field(default=None, max_length=200)   # the recommending unit's name
     trace: EntryTrace | None = None
+    region: Code | None = None                  # the holder's region (contracts/publication.py REGIONS)
+    shown: tuple[ShownField, ...] = ()          # what the unit agreed to publish after listing; none: names only
 
 
 CorrectedField = Literal["title", "holder_org", "unit_name"]
@@ -685,6 +695,22 @@ class ListPublished(Event):
     corrections: tuple[EntryCorrection, ...] = ()
 
 
+class NewsPublished(Event):
+    """A news item of the campaign's 宣传推广, by the secretariat: public from `publish_at`, which lies inside the
+    campaign's publicity window (timeline publicity_opens_at..publicity_closes_at); shown while that window lasts.
+    Keyed news_key(campaign)."""
+
+    type: Literal["NewsPublished"] = "NewsPublished"
+    news_id: UUID
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=20000)
+    publish_at: datetime
+
+
+def news_key(campaign: str) -> str:
+    return f"{campaign}:news"
+
+
 # --- returns for correction (退回补正): keyed unit_key(campaign, unit), on the unit's nominations stream ---
 
 
@@ -721,6 +747,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     PrelimResultsSubmitted, FinalDecisionRecorded, SeatShortfallRecorded, ReReviewOpened, ReReviewClosed,
     PublicNoticeOpened, ObjectionFiled, ObjectionResolved, ListPublished,
     NominationReturned, NominationResubmitted, EntriesCorrected, WithdrawalRequested, WithdrawalRefused,
+    NewsPublished,
 )
 EVENT_TYPES: dict[str, type[Event]] = {cls.model_fields["type"].default: cls for cls in EVENT_CLASSES}
 AnyEvent = Annotated[Union[EVENT_CLASSES], Field(discriminator="type")]  # type: ignore[valid-type]

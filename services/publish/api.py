@@ -27,11 +27,11 @@ from eventlog.write.read_your_writes import WritesShown
 from eventlog.http.service_app import ServiceApp, create_service_app
 from eventlog.write.write_side import write_side
 
-from . import store
+from . import store, workbench
 from .pages import Pages
 from .release import renderer
 from .release_files import ReleaseFiles
-from .routes import notices, pages, rankings, releases
+from .routes import entries, entry_pages, notices, pages, rankings, releases
 from .views import PROJECTIONS
 
 # The largest body is an objection (grounds up to 20,000 characters); the page's form has its own 64 KiB.
@@ -78,7 +78,8 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
 
     return create_service_app(
         state, title="科创中国榜单 · 发布服务 (publish)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan,
-        routers=[m.router for m in (notices, releases, rankings, pages)], max_body=MAX_BODY_BYTES,
+        routers=[m.router for m in (notices, releases, rankings, entries, pages, entry_pages, workbench)],
+        max_body=MAX_BODY_BYTES, page_homes={"secretariat": workbench.HOME},
         exception_handlers={asyncpg.UndefinedTableError: _not_built})
 
 

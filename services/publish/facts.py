@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from contracts.errors import DomainError
 from eventlog.projection.status import LogEnds
@@ -19,7 +20,7 @@ S = RELEASE_FACTS.schema
 _ENTRY = f"""
 SELECT e.nomination_id, coalesce(e.decision_list, e.list_code) AS list_code,
        CASE WHEN e.decision_event IS NOT NULL THEN e.decision_domain ELSE e.domain END AS domain,
-       e.title, e.unit_id, u.name AS unit_name, e.holder_org, e.selected, e.withdrawn_at IS NOT NULL AS withdrawn,
+       e.title, e.unit_id, u.name AS unit_name, e.holder_org, e.region, e.shown, e.selected, e.withdrawn_at IS NOT NULL AS withdrawn,
        e.content_event, e.quota_event, e.screening_event, e.prelim_event, e.decision_event
 FROM {S}.entries e LEFT JOIN {S}.units u ON u.campaign = e.campaign AND u.unit_id = e.unit_id
 """
@@ -31,7 +32,8 @@ def _facts(r: asyncpg.Record) -> EntryFacts:
            "prelim": r["prelim_event"], "decision": r["decision_event"]}
     return EntryFacts(r["nomination_id"], r["list_code"], r["domain"], r["title"] or "", r["unit_id"] or "",
                       r["unit_name"], r["holder_org"], r["selected"], r["withdrawn"],
-                      {k: UUID(v) if v else None for k, v in ids.items()})
+                      {k: UUID(v) if v else None for k, v in ids.items()},
+                      r["region"], tuple(tuple(f) for f in orjson.loads(r["shown"] or "[]")))
 
 
 async def decided(conn: asyncpg.Connection, campaign: str, list_code: str) -> tuple[EntryFacts, ...]:

@@ -9,16 +9,18 @@ import uuid
 from datetime import datetime
 from uuid import UUID
 
-from contracts.events import EntriesCorrected, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened
+from contracts.events import (EntriesCorrected, ListPublished, NewsPublished, ObjectionFiled, ObjectionResolved,
+                              PublicNoticeOpened)
 from eventlog.http.front_door import ServiceState, WriteRequest
 from eventlog.write.idempotency import Reply
 
 from . import facts, store
 from .domain.corrections import CorrectEntries, EntryChange
 from .domain.notice import Omission, OpenNotice
+from .domain.news import PublishNews
 from .domain.objections import FileObjection, ResolveObjection
 from .domain.release import PublishList
-from .steps import (correct_entries_step, file_objection_step, open_notice_step, publish_list_step,
+from .steps import (correct_entries_step, file_objection_step, open_notice_step, publish_list_step, publish_news_step,
                     resolve_objection_step)
 
 
@@ -123,3 +125,19 @@ async def correct_entries(state: ServiceState, req: WriteRequest, campaign: str,
     if reply.status == 201 and reply.body.get("kind") == "version":
         state.own.release_files.warm(state.pool, state.log_ends, found)
     return reply
+
+
+async def publish_news(state: ServiceState, req: WriteRequest, campaign: str, title: str, body: str,
+                       publish_at: datetime | None) -> Reply:
+    """A news item of the campaign's 宣传推广 (its page form comes here too); a retry under the same key answers
+    the first one."""
+    found = await state.campaigns.knowing(campaign)
+
+    def answer(_, events) -> Reply:
+        e: NewsPublished = events[0]
+        return Reply(201, {"news_id": str(e.news_id), "event_id": str(e.event_id), "title": e.title,
+                           "publish_at": e.publish_at.isoformat()})
+
+    news_id = req.idem.derived_id("news") if req.idem else uuid.uuid4()
+    return await state.uow.run(publish_news_step(found, PublishNews(news_id, title, body, publish_at), req.now,
+                                                 req.who.actor(), answer), req.idem)

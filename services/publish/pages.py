@@ -119,7 +119,7 @@ class Pages:
                              for n in open_now)
         shown = set(current) | {n.list_code for n in open_now}
         page = IndexPage(campaign.title, lists, links, methods(campaign, await public.plans(conn, campaign.code), shown),
-                         notice_links, order_note=ORDER_DECLARATION)
+                         notice_links, order_note=ORDER_DECLARATION, campaign=campaign.code)
         # The page changes by itself when a notice opens or closes: it holds between two such instants.
         turns = [t for n in notices for t in (n.opens_at, n.closes_at)]
         if (embargo_ends := next_public_at(every, now)) is not None:  # and when an embargoed version becomes public

@@ -18,7 +18,7 @@ from eventlog.write.idempotency import Reply
 from eventlog.write.unit_of_work import Command
 
 from . import facts, review_progress, store
-from .domain import corrections, notice, objections, release
+from .domain import corrections, news, notice, objections, release
 from .domain.evolve import evolve
 from .domain.model import ListState
 
@@ -113,3 +113,16 @@ def correct_entries_step(campaign: Campaign, cmd: corrections.CorrectEntries, no
     return Command(aggregates=[list_aggregate(campaign.code, cmd.list_code)], command=cmd, topic=PUBLISH,
                    load=_load(campaign.code, cmd.list_code), gather=gather, decide=corrections.decide,
                    save=_save, answer=answer)
+
+
+def publish_news_step(campaign: Campaign, cmd: news.PublishNews, now: datetime, actor: Actor,
+                      answer: Callable[[None, list[Event]], Reply]) -> Command:
+    """News has no state to decide on: the campaign's news lock orders its items; the view keeps them."""
+    async def load(conn) -> None:
+        return None
+
+    async def save(conn, state: None, events: list[Event]) -> None:
+        return None
+
+    return Command(aggregates=[f"news:{campaign.code}"], command=cmd, topic=PUBLISH, load=load,
+                   context=news.NewsContext(now, campaign, actor), decide=news.decide, save=save, answer=answer)

@@ -53,6 +53,33 @@ class Facts:
         return out
 
 
+class Listed:
+    """先导技术榜 of kczg-2022: three entries listed (two with consent to publish), one candidate not selected."""
+
+    LIST = "leading_tech"
+
+    def __init__(self) -> None:
+        self.chip = nomination_chain("unit-b", self.LIST, "electronic_info", "存算一体芯片", {
+            "completing_units": ["丁半导体有限公司"], "summary": "面向大模型推理的存算一体架构。",
+            "key_innovations": ["模拟域乘加", "片上稀疏调度"], "application_summary": "未同意公开的应用情况",
+            "region": "beijing", "publish_fields": ["summary", "key_innovations"]})
+        self.quantum = nomination_chain("unit-a", self.LIST, "electronic_info", "量子通信网络", {
+            "completing_units": ["戊量子技术有限公司"], "summary": "城域量子密钥分发网络。", "region": "anhui"})
+        self.vaccine = nomination_chain("unit-z", self.LIST, "biomedicine", "mRNA 疫苗递送平台", {
+            "completing_units": ["甲生物科技有限公司"], "application_summary": "已在三家药企中试。",
+            "region": "shanghai", "publish_fields": ["application_summary"]})
+        self.unlisted = nomination_chain("unit-b", self.LIST, "biomedicine", "未入选的芯片技术",
+                                         {"completing_units": ["己公司"], "region": "beijing"}, selected=False)
+        self.chains = [self.chip, self.quantum, self.vaccine, self.unlisted]
+
+    def events(self) -> list[tuple]:
+        out = [(NOMINATIONS, registered(u, "provincial_cast").model_copy(update={"name": name}))
+               for u, name in UNITS.items()]
+        for chain in self.chains:
+            out += list(chain.events)
+        return out + results_submitted(*self.chains)
+
+
 @pytest.fixture
 async def publish_2022(env, tmp_path):
     """kczg-2022 open, the facts on the log, the publish service in-process (clock in the notice period) and

@@ -364,6 +364,29 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(secretariat=201), {**CAMPAIGN, "list_code": lambda w: LIST_P}, lambda w: {"json": {
             "reason": "更正名称。", "changes": [{"nomination_id": str(w.chains[LIST_P].nomination_id),
                                                "title": "示例创新联合体（更正）", "reason": "推荐单位来函。"}]}}),
+    # After the release (anyone reads the listed entries, statistics and news; only the secretariat publishes news).
+    ("publish", "GET", PUB + "/entries"): Row(public(), CAMPAIGN, lambda w: {"params": {"q": "示例"}}),
+    ("publish", "GET", PUB + "/entries/{nomination_id}"): Row(
+        public(), {**CAMPAIGN, "nomination_id": lambda w: w.chains[LIST_P].nomination_id}),
+    ("publish", "GET", PUB + "/entries/{nomination_id}/verify"): Row(  # a certificate that was never issued
+        {k: (404, "certificate_unknown") for k in CALLERS},
+        {**CAMPAIGN, "nomination_id": lambda w: w.chains[LIST_P].nomination_id},
+        lambda w: {"params": {"version": "00000000-0000-0000-0000-000000000000", "code": "0" * 20}}),
+    ("publish", "GET", PUB + "/statistics"): Row(public(), CAMPAIGN),
+    ("publish", "GET", PUB + "/news"): Row(public(), CAMPAIGN),
+    ("publish", "POST", PUB + "/news"): Row(
+        only(secretariat=201), CAMPAIGN, lambda w: {"json": {"title": "榜单发布", "body": "年度榜单已发布。"}}),
+    # The secretariat's news form (the shared workbench login on publish too).
+    ("publish", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, secretariat=303)),
+    ("publish", "GET", "/workbench/login"): Row(public()),
+    ("publish", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
+    ("publish", "GET", "/workbench/publish/news"): Row(page(secretariat=303)),
+    ("publish", "GET", "/workbench/publish/campaigns/{campaign}/news"): Row(page(secretariat=200), CAMPAIGN),
+    ("publish", "POST", "/workbench/publish/campaigns/{campaign}/news"): Row(
+        page(secretariat=201), CAMPAIGN,
+        lambda w: {"data": {"title": "宣传推广周", "body": "上榜技术路演。", "submission": "matrix-news-01"}}),
+    ("publish", "POST", "/workbench/login"): Row(public(), request=lambda w: {"data": {"token": w.login_token}}),
+    ("publish", "POST", "/workbench/logout"): Row(public()),
     ("publish", "GET", "/v1/rankings/nominations"): Row(
         only(anonymous=(401, "unauthenticated"), unit_own=200, unit_other=200, body_own=200, body_other=200,
              secretariat=200), sees=ranking_scope),

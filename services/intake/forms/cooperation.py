@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from services.intake.forms.fields import (
+    Region, publish_consent, publish_consent_field, region_field,
     CreditCode, FormDate, FormModel, ListItem, OrgName, Opinion, achievements_field, choice, choice_field,
     opinion_field,
 )
@@ -43,3 +44,5 @@ class InternationalCooperationForm(FormModel):
                          description="合作内容与国际影响，不超过2000字")
     achievements: list[ListItem] = achievements_field("合作成果")
     recommending_opinion: Opinion | None = opinion_field()
+    region: Region | None = region_field()
+    publish_fields: publish_consent("international_cooperation") = publish_consent_field("international_cooperation")

@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field, Strict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from services.intake.forms.fields import (
+    Region, publish_consent, publish_consent_field, region_field,
     Amount10k, Count, CreditCode, FormDate, FormModel, Opinion, choice, choice_field, opinion_field,
 )
 
@@ -44,6 +45,8 @@ class EmergingEnterpriseForm(FormModel):
     financing_rounds: list[FinancingRound] = Field(default_factory=list, max_length=20, title="融资情况",
                                                    description="历次融资，不超过20轮")
     recommending_opinion: Opinion | None = opinion_field()
+    region: Region | None = region_field()
+    publish_fields: publish_consent("emerging_enterprise") = publish_consent_field("emerging_enterprise")
 
     @field_validator("rd_headcount")
     @classmethod

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from contracts.publication import PUBLISHABLE, REGIONS
 from services.intake.credit_code import CreditCodeError, check_credit_code
 
 # the People's Republic's founding day: no organisation or event in a form predates it
@@ -70,3 +71,23 @@ def opinion_field() -> Any:
 def achievements_field(title: str = "主要成绩") -> Any:
     return Field(min_length=1, max_length=10, title=title,
                  description="逐条填写，1至10条，每条不超过500字")
+
+
+def region_field() -> Any:
+    """The holder's province-level region, which the public search of listed entries filters by."""
+    return Field(default=None, title="所在地区", description="持有单位所在的省级行政区，供上榜后按地区检索",
+                 json_schema_extra={"choice_labels": REGIONS})
+
+
+Region = choice(REGIONS)
+
+
+def publish_consent(list_code: str) -> Any:
+    """The fields the unit agrees to publish once the entry is listed; none by default (organisation names only)."""
+    return list[choice(PUBLISHABLE[list_code])]
+
+
+def publish_consent_field(list_code: str) -> Any:
+    return Field(default_factory=list, max_length=len(PUBLISHABLE[list_code]), title="上榜后同意公开的内容",
+                 description="上榜后在公开条目页展示的字段；不选则只公开名称、持有单位与推荐单位",
+                 json_schema_extra={"choice_labels": PUBLISHABLE[list_code]})

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from services.intake.forms.fields import (
+    Region, publish_consent, publish_consent_field, region_field,
     Count, CreditCode, FormDate, FormModel, ListItem, Opinion, achievements_field, bounded_text, choice,
     choice_field, opinion_field,
 )
@@ -37,3 +38,5 @@ class IntegratedInnovationOrgForm(FormModel):
     achievements: list[ListItem] = achievements_field("融通创新成效")
     collaboration_projects: Count = Field(title="协同创新项目数", description="成员间联合开展的项目数")
     recommending_opinion: Opinion | None = opinion_field()
+    region: Region | None = region_field()
+    publish_fields: publish_consent("integrated_innovation_org") = publish_consent_field("integrated_innovation_org")

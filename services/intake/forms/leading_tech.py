@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field
 
 from contracts.codes import DOMAINS
 from services.intake.forms.fields import (
+    Region, publish_consent, publish_consent_field, region_field,
     Amount10k, CreditCode, FormModel, ListItem, Opinion, OrgName, PersonName, bounded_text, choice, choice_field,
     opinion_field,
 )
@@ -48,3 +49,5 @@ class LeadingTechForm(FormModel):
     profit_10k_cny: Amount10k | None = Field(default=None, title="新增利润（万元）",
                                              description="近三年应用带来的新增利润，单位万元")
     recommending_opinion: Opinion | None = opinion_field()
+    region: Region | None = region_field()
+    publish_fields: publish_consent("leading_tech") = publish_consent_field("leading_tech")

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, HttpUrl, UrlConstraints
 
 from services.intake.forms.fields import (
+    Region, publish_consent, publish_consent_field, region_field,
     Count, CreditCode, FormDate, FormModel, ListItem, Opinion, achievements_field, choice, choice_field,
     opinion_field,
 )
@@ -48,3 +49,5 @@ class OpenSourceForm(FormModel):
                          description="项目功能、技术特点与社区情况，不超过2000字")
     achievements: list[ListItem] = achievements_field("应用与影响")
     recommending_opinion: Opinion | None = opinion_field()
+    region: Region | None = region_field()
+    publish_fields: publish_consent("open_source") = publish_consent_field("open_source")

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from services.intake.forms.fields import (
+    Region, publish_consent, publish_consent_field, region_field,
     Amount10k, Count, CreditCode, FormModel, ListItem, Opinion, achievements_field, bounded_text, choice,
     choice_field, opinion_field,
 )
@@ -28,6 +29,8 @@ class EntrepreneurshipPioneerForm(FormModel):
     jobs_created: Count = Field(title="带动就业人数", description="直接带动的就业岗位数")
     achievements: list[ListItem] = achievements_field()
     recommending_opinion: Opinion | None = opinion_field()
+    region: Region | None = region_field()
+    publish_fields: publish_consent("entrepreneurship_pioneer") = publish_consent_field("entrepreneurship_pioneer")
 
 
 class TechManagerPioneerForm(FormModel):
@@ -43,3 +46,5 @@ class TechManagerPioneerForm(FormModel):
     contract_value_10k_cny: Amount10k = Field(title="促成技术合同成交额（万元）", description="单位万元")
     achievements: list[ListItem] = achievements_field()
     recommending_opinion: Opinion | None = opinion_field()
+    region: Region | None = region_field()
+    publish_fields: publish_consent("tech_manager_pioneer") = publish_consent_field("tech_manager_pioneer")

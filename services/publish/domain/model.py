@@ -116,3 +116,5 @@ class EntryFacts:
     selected: bool | None = None              # the latest final decision (by revision); None: none recorded
     withdrawn: bool = False
     trace: dict[str, UUID | None] = field(default_factory=dict)  # stage -> event id (EntryTrace fields)
+    region: str | None = None
+    shown: tuple[tuple[str, str, str], ...] = ()  # consented (field, label, value): domain/publication.py

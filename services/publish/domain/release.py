@@ -19,7 +19,7 @@ from uuid import UUID
 
 from contracts.campaign import Campaign
 from contracts.errors import Conflict, DomainError
-from contracts.events import Actor, EntryCorrection, EntryTrace, Event, ListPublished, PublishedEntry, list_key
+from contracts.events import Actor, EntryCorrection, EntryTrace, Event, ListPublished, PublishedEntry, ShownField, list_key
 
 from .model import EntryFacts, ListState
 from .objections import NOTE_LIMIT, clean
@@ -128,7 +128,8 @@ def _entry(f: EntryFacts, notice_event: UUID) -> PublishedEntry:
     t = f.trace
     return PublishedEntry(
         nomination_id=f.nomination_id, title=f.title, unit_id=f.unit_id, domain=f.domain, holder_org=f.holder_org,
-        unit_name=f.unit_name,
+        unit_name=f.unit_name, region=f.region,
+        shown=tuple(ShownField(field=field, label=label, value=value) for field, label, value in f.shown),
         trace=EntryTrace(nomination_event_id=t.get("nomination"), quota_event_id=t.get("quota"),
                          screening_event_id=t.get("screening"), prelim_event_id=t.get("prelim"),
                          decision_event_id=t.get("decision"), notice_event_id=notice_event))

@@ -70,3 +70,8 @@ def render_notice(page: NoticePage) -> str:
 
 def render_error(page: ErrorPage) -> str:
     return environment().get_template("error.html").render(page=page)
+
+
+def render_page(template: str, page, **more) -> str:
+    """The pages after the release (entry_pages.py's view models): entry, entries, statistics, news, archive."""
+    return environment().get_template(template).render(page=page, **more)

@@ -71,6 +71,7 @@ class IndexPage:
     methods: tuple[DeclaredMethod, ...] = ()
     notices: tuple[NoticeLink, ...] = ()
     order_note: str | None = None            # the declared entry order, in words
+    campaign: str = ""                       # its code: the links to the pages after the release
 
 
 @dataclass(frozen=True)

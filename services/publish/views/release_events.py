@@ -147,6 +147,12 @@ class EntryTrace(msgspec.Struct, gc=False, omit_defaults=False):
     notice_event_id: str | None = None
 
 
+class ShownField(msgspec.Struct, gc=False):
+    field: str
+    label: str
+    value: str
+
+
 class PublishedEntry(msgspec.Struct, gc=False):
     nomination_id: str
     title: str
@@ -155,6 +161,8 @@ class PublishedEntry(msgspec.Struct, gc=False):
     holder_org: str | None = None
     unit_name: str | None = None
     trace: EntryTrace | None = None
+    region: str | None = None
+    shown: tuple[ShownField, ...] = ()
 
 
 class FactChange(msgspec.Struct, gc=False, omit_defaults=False):
@@ -191,3 +199,13 @@ class ListPublished(ViewEvent, kw_only=True):
     released_on: date | None = None
     public_at: datetime | None = None
     corrections: tuple[EntryCorrection, ...] = ()
+
+
+class NewsPublished(ViewEvent, kw_only=True):
+    event_id: str
+    occurred_at: datetime
+    campaign: str
+    news_id: str
+    title: str
+    body: str
+    publish_at: datetime

@@ -24,6 +24,7 @@ from eventlog.projection.view_table import Column as C, LatestBy, Least, ViewTab
 
 from ..domain.holder import holder_org
 from ..domain.nominators import nominating_bodies_of
+from ..domain.publication import region_of, shown_fields
 from . import release_events as ev
 
 
@@ -33,7 +34,7 @@ def event_id(name: str) -> C:
 
 CONTENT = LatestBy((C("revision", "integer"), event_id("content_event")),
                    (C("campaign", "text"), C("unit_id", "text"), C("list_code", "text"), C("domain", "text"),
-                    C("title", "text"), C("holder_org", "text")))
+                    C("title", "text"), C("holder_org", "text"), C("region", "text"), C("shown", "text")))
 WITHDRAWN_AT = Least(C("withdrawn_at", "timestamptz"))
 QUOTA_EVENT = LatestBy((C("quota_revision", "integer"), C("quota_phase", "smallint"), event_id("quota_event")),
                        (C("quota_outcome", "text"),))
@@ -79,13 +80,31 @@ CORRECTED = LatestBy((C("corrected_at", "timestamptz"),),
 CORRECTIONS = ViewTable("corrections", key=(C("correction_event", "uuid"),), groups=(CORRECTED,),
                         indexes=("CREATE INDEX {name}_by_list ON {table} (campaign, list_code, corrected_at)",))
 
+# Every published version's entries, one row each, for the public entry pages, their search and statistics: an
+# entry is listed while the current public version of its list holds it (public.py joins the versions).
+# `search` is the text a keyword is looked for in (ILIKE; README, publish: why not pg_trgm).
+LISTED_ROW = LatestBy((event_id("listed_event"),),
+                      (C("title", "text"), C("domain", "text"), C("holder_org", "text"), C("unit_id", "text"),
+                       C("unit_name", "text"), C("region", "text"), C("shown", "text"), C("search", "text")))
+LISTED = ViewTable("listed", key=(C("campaign", "text"), C("list_code", "text"), C("version", "integer"),
+                                  C("nomination_id", "uuid")), groups=(LISTED_ROW,),
+                   indexes=("CREATE INDEX {name}_by_entry ON {table} (nomination_id)",))
+
+# News items of 宣传推广 (NewsPublished): the public site and the feed show them inside the publicity window.
+NEWS_ITEM = LatestBy((event_id("news_event"),),
+                     (C("campaign", "text"), C("title", "text"), C("body", "text"), C("publish_at", "timestamptz"),
+                      C("recorded_at", "timestamptz")))
+NEWS = ViewTable("news", key=(C("news_id", "uuid"),), groups=(NEWS_ITEM,),
+                 indexes=("CREATE INDEX {name}_by_campaign ON {table} (campaign, publish_at)",))
+
 RESERVE, RELEASE = 0, 1  # quota phases within one revision
 _entries_json = msgspec.json.Encoder()
 
 
 def content(view: ViewBatch, e: ev.NominationSubmitted | ev.NominationAmended) -> None:
     view.entries.latest(CONTENT, e.nomination_id, (e.revision, e.event_id),
-                        (e.campaign, e.unit_id, e.list_code, e.domain, e.title, holder_org(e.list_code, e.form)))
+                        (e.campaign, e.unit_id, e.list_code, e.domain, e.title, holder_org(e.list_code, e.form),
+                         region_of(e.form), _entries_json.encode(shown_fields(e.list_code, e.form)).decode()))
 
 
 def withdrawn(view: ViewBatch, e: ev.NominationWithdrawn) -> None:
@@ -149,6 +168,21 @@ def list_published(view: ViewBatch, e: ev.ListPublished) -> None:
     view.versions.latest(VERSION, (e.campaign, e.list_code, e.version), (e.event_id,),
                          (micros(e.published_at), e.released_on, e.reason, _entries_json.encode(e.entries).decode(),
                           micros(e.public_at) if e.public_at else None, _entries_json.encode(e.corrections).decode()))
+    listed(view, e)
+
+
+def listed(view: ViewBatch, e: ev.ListPublished) -> None:
+    for x in e.entries:
+        shown = [[f.field, f.label, f.value] for f in x.shown]
+        search = " ".join([x.title, x.holder_org or "", x.unit_name or "", *(f.value for f in x.shown)])
+        view.listed.latest(LISTED_ROW, (e.campaign, e.list_code, e.version, x.nomination_id), (e.event_id,),
+                           (x.title, x.domain, x.holder_org, x.unit_id, x.unit_name, x.region,
+                            _entries_json.encode(shown).decode(), search))
+
+
+def news_published(view: ViewBatch, e: ev.NewsPublished) -> None:
+    view.news.latest(NEWS_ITEM, e.news_id, (e.event_id,),
+                     (e.campaign, e.title, e.body, micros(e.publish_at), micros(e.occurred_at)))
 
 
 def entries_corrected(view: ViewBatch, e: ev.EntriesCorrected) -> None:
@@ -173,9 +207,10 @@ FOLDS = {
     ev.PublicNoticeOpened: notice_opened,
     ev.ListPublished: list_published,
     ev.EntriesCorrected: entries_corrected,
+    ev.NewsPublished: news_published,
 }
 
 RELEASE_FACTS = Projection(name="publish.release_facts", schema="publish_facts",
                            topics=(CAMPAIGNS, NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                           tables=(ENTRIES, UNITS, PLANS, TARGET_RESULTS, NOTICES, VERSIONS, CORRECTIONS), folds=FOLDS,
-                           version=4)
+                           tables=(ENTRIES, UNITS, PLANS, TARGET_RESULTS, NOTICES, VERSIONS, CORRECTIONS, LISTED, NEWS),
+                           folds=FOLDS, version=5)
