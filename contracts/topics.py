@@ -32,7 +32,8 @@ APPLICATIONS = Topic("kczg.applications", 6, "ApplicationSaved/SentToUnit/Return
 REVIEW = Topic("kczg.review", 6, "review plans and confirmations, experts, conflicts, scores, prelim results, "
                                  "final decisions; keyed campaign:list:domain")
 # Keyed campaign:list (events.list_key): a list's notice, objections and versions in one order.
-PUBLISH = Topic("kczg.publish", 3, "PublicNoticeOpened, ObjectionFiled/Resolved, EntriesCorrected, ListPublished; keyed campaign:list")
+PUBLISH = Topic("kczg.publish", 3, "PublicNoticeOpened, ObjectionFiled/Resolved, EntriesCorrected, ListPublished; keyed campaign:list. "
+                                  "After the release: Match* keyed campaign:entry:<nomination>, PackageSent campaign:package:<id>")
 DEADLETTER = Topic("kczg.deadletter", 1, "undecodable or unprocessable records with the reason")
 
 ALL_TOPICS: tuple[Topic, ...] = (CAMPAIGNS, NOMINATIONS, QUOTA, APPLICATIONS, REVIEW, PUBLISH, DEADLETTER)
