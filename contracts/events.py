@@ -809,6 +809,7 @@ class MatchOutcomeRecorded(Event):
     nomination_id: UUID
     outcome: MatchOutcome
     note: Text = ""
+    revision: int = Field(default=1, ge=1)  # the request's n-th outcome: a later one replaces an earlier
 
 
 class PackageSent(Event):

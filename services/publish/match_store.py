@@ -25,18 +25,19 @@ async def load_match(conn: asyncpg.Connection, campaign: str, match_id: UUID) ->
     if row is None:
         return None
     return Match(row["match_id"], row["campaign"], row["nomination_id"], row["holder_unit"], row["requester"],
-                 row["status"], row["outcome"], _sealed(row["requester_contact"]), _sealed(row["holder_contact"]))
+                 row["status"], row["outcome"], row["outcomes"], _sealed(row["requester_contact"]), _sealed(row["holder_contact"]))
 
 
 async def save_match(conn: asyncpg.Connection, before: Match | None, after: Match | None) -> None:
     if after is None or after == before:
         return
     await conn.execute("""INSERT INTO publish.matches (match_id, campaign, nomination_id, holder_unit, requester, status,
-                          outcome, requester_contact, holder_contact) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                          outcome, outcomes, requester_contact, holder_contact) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                           ON CONFLICT (match_id) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDED.outcome,
+                          outcomes = EXCLUDED.outcomes,
                           holder_contact = EXCLUDED.holder_contact""",
                        after.match_id, after.campaign, after.nomination_id, after.holder_unit, after.requester,
-                       after.status, after.outcome, after.requester_contact.model_dump_json(),
+                       after.status, after.outcome, after.outcomes, after.requester_contact.model_dump_json(),
                        after.holder_contact.model_dump_json() if after.holder_contact else None)
 
 

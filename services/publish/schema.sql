@@ -77,6 +77,7 @@ CREATE TABLE IF NOT EXISTS publish.matches (
     requester         text NOT NULL,
     status            text NOT NULL,
     outcome           text,
+    outcomes          integer NOT NULL DEFAULT 0,
     requester_contact text NOT NULL,
     holder_contact    text
 );

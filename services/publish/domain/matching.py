@@ -61,6 +61,7 @@ class Match:
     requester: str
     status: str = "requested"       # requested | declined | accepted | holder_declined | introduced
     outcome: str | None = None
+    outcomes: int = 0               # outcomes recorded so far
     requester_contact: Sealed | None = None
     holder_contact: Sealed | None = None
 
@@ -242,7 +243,7 @@ def _outcome(state: Match, cmd: RecordOutcome, context: MatchContext) -> list[Ev
     if cmd.outcome not in OUTCOMES:
         raise DomainError("对接结果须为：" + "、".join(OUTCOMES.values()) + "。", code="invalid_outcome", field="outcome")
     return [MatchOutcomeRecorded(match_id=state.match_id, nomination_id=state.nomination_id, outcome=cmd.outcome,
-                                 note=_note(cmd.note), **_envelope(state.campaign, state.nomination_id, context))]
+                                 note=_note(cmd.note), revision=state.outcomes + 1, **_envelope(state.campaign, state.nomination_id, context))]
 
 
 def _note(text: str) -> str:
@@ -273,5 +274,5 @@ def evolve(state: Match | None, events) -> Match | None:
             case MatchIntroduced():
                 state = replace(state, status="introduced")
             case MatchOutcomeRecorded():
-                state = replace(state, outcome=e.outcome)
+                state = replace(state, outcome=e.outcome, outcomes=e.revision)
     return state

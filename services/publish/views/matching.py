@@ -59,6 +59,7 @@ class MatchOutcomeRecorded(ViewEvent, kw_only=True):
     match_id: str
     outcome: str
     note: str = ""
+    revision: int = 1
 
 
 class PackageSent(ViewEvent, kw_only=True):
@@ -87,9 +88,9 @@ TRIAGE = LatestBy((C("triaged_at", "timestamptz"),), (C("accepted", "boolean"), 
                                                        C("triage_note", "text")))
 HOLDER_DECLINED = Least(C("holder_declined_at", "timestamptz"))
 INTRODUCED = Least(C("introduced_at", "timestamptz"))
-# Outcomes over time: the latest counts (by its instant, then its id).
-OUTCOME = LatestBy((C("outcome_at", "timestamptz"), _event_id("outcome_event")), (C("outcome", "text"),
-                                                                                 C("outcome_note", "text")))
+# Outcomes over time: the latest counts (by the request's count of them, then its id).
+OUTCOME = LatestBy((C("outcome_revision", "integer"), _event_id("outcome_event")),
+                   (C("outcome", "text"), C("outcome_note", "text"), C("outcome_at", "timestamptz")))
 _STATUS = """status text GENERATED ALWAYS AS (CASE
     WHEN outcome IS NOT NULL THEN 'outcome_' || outcome
     WHEN introduced_at IS NOT NULL THEN 'introduced'
@@ -127,7 +128,7 @@ def match_introduced(view: ViewBatch, e: MatchIntroduced) -> None:
 
 
 def match_outcome_recorded(view: ViewBatch, e: MatchOutcomeRecorded) -> None:
-    view.requests.latest(OUTCOME, e.match_id, (micros(e.occurred_at), e.event_id), (e.outcome, e.note))
+    view.requests.latest(OUTCOME, e.match_id, (e.revision, e.event_id), (e.outcome, e.note, micros(e.occurred_at)))
 
 
 def package_sent(view: ViewBatch, e: PackageSent) -> None:
