@@ -52,6 +52,7 @@ INTAKE_FILE = "http://127.0.0.1:8000/v1/nominations/"
 FINAL_PAGE = "/workbench/review/campaigns/{campaign}/final"
 MATCH_ASK = {"organisation": "某产业园", "kind": "landing", "need": "拟在园区落地。", "region": "安徽省",
              "contact": "招商处 0551-00000000"}
+MATCH_PAGE = "/workbench/publish/campaigns/{campaign}"
 ACCEPTED = {"campaign": lambda w: C, "match_id": lambda w: w.matching["accepted"]}
 HOLDER = {"unit_own": "unit-b", "unit_other": "unit-a"}  # LIST_P's entries are unit-b's
 
@@ -325,6 +326,17 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("publish", "POST", PUB + "/match-requests/{match_id}/outcomes"): Row(
         only(requester=200, requester_other=NF("match_not_found"), unit_own=200, unit_other=NF("match_not_found"),
              secretariat=200), ACCEPTED, lambda w: {"json": {"outcome": "negotiating"}}, owners=HOLDER),
+    ("publish", "POST", MATCH_PAGE + "/matches/{match_id}/{action}"): Row(  # after the consent: an outcome
+        page(requester=200, requester_other=404, unit_own=200, unit_other=404, secretariat=200),
+        {**ACCEPTED, "action": lambda w: "outcome"}, lambda w: {"data": {"outcome": "signed", "submission": "s1"}},
+        owners=HOLDER),
+    ("publish", "GET", MATCH_PAGE + "/matches"): Row(
+        page(requester=200, requester_other=200, unit_own=200, unit_other=200, secretariat=200), CAMPAIGN),
+    ("publish", "GET", MATCH_PAGE + "/entries/{nomination_id}/match-request"): Row(
+        page(requester=200, requester_other=200), {**CAMPAIGN, "nomination_id": lambda w: w.chains[LIST_P].nomination_id}),
+    ("publish", "POST", MATCH_PAGE + "/entries/{nomination_id}/match-request"): Row(
+        page(requester=303, requester_other=303), {**CAMPAIGN, "nomination_id": lambda w: w.chains[LIST_P].nomination_id},
+        lambda w: {"data": MATCH_ASK}),
     ("publish", "POST", PUB + "/packages"): Row(
         only(secretariat=201), CAMPAIGN, lambda w: {"json": {"audience": "各试点园区", "list_code": LIST_P}}),
 }
