@@ -79,7 +79,8 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     return create_service_app(
         state, title="科创中国榜单 · 发布服务 (publish)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan,
         routers=[m.router for m in (notices, releases, rankings, pages, matching, matching_pages)], max_body=MAX_BODY_BYTES,
-        exception_handlers={asyncpg.UndefinedTableError: _not_built})
+        exception_handlers={asyncpg.UndefinedTableError: _not_built},
+        page_homes=dict.fromkeys(("requester", "unit", "secretariat"), matching_pages.HOME))
 
 
 app = create_app()

@@ -330,6 +330,14 @@ TABLE: dict[tuple[str, str, str], Row] = {
         page(requester=200, requester_other=404, unit_own=200, unit_other=404, secretariat=200),
         {**ACCEPTED, "action": lambda w: "outcome"}, lambda w: {"data": {"outcome": "signed", "submission": "s1"}},
         owners=HOLDER),
+    ("publish", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, secretariat=303, unit_own=303,
+                                                unit_other=303, requester=303, requester_other=303)),
+    ("publish", "GET", "/workbench/login"): Row(public()),
+    ("publish", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
+    ("publish", "POST", "/workbench/login"): Row(public(), request=lambda w: {"data": {"token": w.login_token}}),
+    ("publish", "POST", "/workbench/logout"): Row(public()),
+    ("publish", "GET", "/workbench/publish/matches"): Row(
+        page(requester=303, requester_other=303, unit_own=303, unit_other=303, secretariat=303)),
     ("publish", "GET", MATCH_PAGE + "/matches"): Row(
         page(requester=200, requester_other=200, unit_own=200, unit_other=200, secretariat=200), CAMPAIGN),
     ("publish", "GET", MATCH_PAGE + "/entries/{nomination_id}/match-request"): Row(

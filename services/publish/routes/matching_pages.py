@@ -32,6 +32,7 @@ BASE = PAGES + "/publish/campaigns/{campaign}"
 FORM = BASE + "/entries/{nomination_id}/match-request"
 LIST = BASE + "/matches"
 ACT = BASE + "/matches/{match_id}/{action}"
+HOME = PAGES + "/publish/matches"  # the start page of a requester, a unit and the secretariat on this service
 PARTIES = ("requester", "unit", "secretariat")
 MAX_FORM_BYTES = 64 * 1024
 API = "/v1/publish/campaigns/{campaign}/match-requests/{match_id}/{action}"
@@ -76,6 +77,20 @@ async def _reply(call) -> Reply:
         return await call
     except DomainError as exc:
         return Reply(exc.http_status, {"code": exc.code, "detail": exc.message, "field": exc.field})
+
+
+@router.get(HOME)
+async def home(request: Request) -> Response:
+    """The campaigns the service knows: the one there is, or a choice."""
+    try:
+        who, csrf = signed_in(request, *PARTIES)
+    except Refused as refused:
+        return refused.response
+    titles = service_of(request).campaigns.titles()
+    if len(titles) == 1:
+        return RedirectResponse(LIST.format(campaign=next(iter(titles))), 303)
+    return T.page("match_home.html", title="资源对接", who=who, csrf=csrf,
+                  campaigns=[(LIST.format(campaign=code), title) for code, title in sorted(titles.items())])
 
 
 @router.get(FORM)
