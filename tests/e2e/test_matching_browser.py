@@ -3,12 +3,16 @@ with 先导技术榜 released. A requester (an industrial park) opens a listed e
 entry page links it) and files a request; the secretariat triages it in its queue; the holder (the entry's
 recommending unit) sees the park's organisation and need but not its contact, consents with its own contact, and
 records the outcome 落地; the park then sees the holder's contact. axe-core checks every page on the way (no serious
-or critical violation), and the log holds the journey's six events in order."""
+or critical violation), and the log holds the journey's five events in order. Screenshots of the request form and
+the holder's page go to the test's output directory (and to $WORKBENCH_SCREENSHOTS_TO, e.g. docs/, when set)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 from datetime import date
+from pathlib import Path
 
 import httpx
 
@@ -151,3 +155,6 @@ async def test_a_request_from_the_entry_to_its_outcome_in_chromium(released, tmp
     assert isinstance(requested, MatchRequested) and (requested.requester, requested.holder_unit) == ("park-hefei",
                                                                                                       "unit-b")
     assert journey[-1].outcome == "landed"
+    if target := os.environ.get("WORKBENCH_SCREENSHOTS_TO"):
+        for name in ("match-request.png", "match-holder.png"):
+            shutil.copy(shots / name, Path(target) / name)
