@@ -76,7 +76,8 @@ async def main(args: argparse.Namespace) -> int:
     peak_mb["simulator"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps({"simulate": summary}, ensure_ascii=False, default=str))
     print_phases(phases)
-    ok = summary["consistent"] and summary.get("review_consistent") and summary.get("release_consistent")
+    ok = (summary["consistent"] and summary.get("review_consistent") and summary.get("release_consistent")
+          and summary.get("matching_consistent", True))
     nominations = len(plan(args.scale, args.seed, "x")[1])
     print(json.dumps({"simulate_stack": {"scale": args.scale, "nominations": nominations, "wall_s": wall,
                                          "ms_per_nomination": round(1000 * wall / nominations, 2),

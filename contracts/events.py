@@ -24,7 +24,7 @@ from .upcasting import needs_upcast, upcast
 # Namespace for ids derived from other ids: a redelivered cause yields the same effect id.
 DERIVED_ID_NAMESPACE = UUID("6f1c1d0e-4b8a-4d5e-9b7a-2f0c8d1e5a01")
 
-ActorRole = Literal["applicant", "unit", "review_body", "expert", "secretariat", "system"]
+ActorRole = Literal["applicant", "unit", "review_body", "expert", "secretariat", "system", "requester"]
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 OrgId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Text = Annotated[str, Field(max_length=4000)]
@@ -591,8 +591,13 @@ class ObjectionFiled(Event):
 
 
 # Fields never read by a view (contact), and the personal fields sealed per person (name, contact).
-PRIVATE_FIELDS: dict[str, frozenset[str]] = {"ObjectionFiled": frozenset({"contact"})}
+PRIVATE_FIELDS: dict[str, frozenset[str]] = {"ObjectionFiled": frozenset({"contact"}),
+                                             "MatchRequested": frozenset({"contact"}),
+                                             "MatchConsented": frozenset({"contact"}),
+                                             "PackageSent": frozenset({"addresses"})}
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {"ObjectionFiled": frozenset({"name", "contact"}),
+                                              "MatchRequested": frozenset({"contact"}),
+                                              "MatchConsented": frozenset({"contact"}),
                                               "RosterExpert": frozenset({"name", "contact_email"})}
 
 
@@ -737,6 +742,117 @@ class NominationResubmitted(Event):
     revision: int = Field(ge=1)  # the nomination's revision resubmitted
 
 
+# --- after the release: matching requests (资源对接), keyed entry_key(campaign, nomination) ----------------
+
+
+def entry_key(campaign: str, nomination_id: UUID | str) -> str:
+    """Partition key of what follows one listed entry's release: its matching requests, in one order."""
+    return f"{campaign}:entry:{nomination_id}"
+
+
+def package_key(campaign: str, package_id: UUID | str) -> str:
+    """Partition key of one targeted package (定向推介)."""
+    return f"{campaign}:package:{package_id}"
+
+
+MatchKind = Literal["tech_cooperation", "investment", "procurement", "landing", "talent"]
+MatchDeclineReason = Literal["not_a_fit", "too_early", "incomplete"]
+MatchOutcome = Literal["negotiating", "signed", "landed", "failed"]
+
+
+class MatchRequested(Event):
+    """An organisation (role requester) asks to be introduced to a listed entry: what it wants (`kind`), its
+    need and region, and a contact sealed with its own key (contracts/personal.py match_contact_id). The entry's
+    facts as listed and its holder (the recommending unit, who is asked for consent) travel with it.
+    `package_id`: the targeted package (定向推介) the request came from, if any."""
+
+    type: Literal["MatchRequested"] = "MatchRequested"
+    match_id: UUID
+    nomination_id: UUID
+    list_code: Code
+    domain: Code | None = None
+    title: str = Field(max_length=200)
+    holder_unit: OrgId
+    holder_org: str | None = Field(default=None, max_length=200)
+    requester: OrgId                       # the requester's account organisation
+    organisation: str = Field(min_length=1, max_length=200)  # its name as it gives it (public by nature)
+    kind: MatchKind
+    need: Text = Field(min_length=1)
+    region: str = Field(min_length=1, max_length=64)
+    contact: Sealed = Field(json_schema_extra={"x-private": True})
+    package_id: UUID | None = None
+
+
+class MatchTriaged(Event):
+    """The secretariat's triage: accepted (the holder is asked for consent) or declined with a coded reason."""
+
+    type: Literal["MatchTriaged"] = "MatchTriaged"
+    match_id: UUID
+    nomination_id: UUID
+    accepted: bool
+    reason: MatchDeclineReason | None = None
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _reason_iff_declined(self) -> MatchTriaged:
+        if self.accepted == (self.reason is not None):
+            raise ValueError("退回须附原因代码，受理不附（a decline carries a reason code, an acceptance none）")
+        return self
+
+
+class MatchConsented(Event):
+    """The holder agrees to be introduced, giving its contact (sealed with its own key)."""
+
+    type: Literal["MatchConsented"] = "MatchConsented"
+    match_id: UUID
+    nomination_id: UUID
+    contact: Sealed = Field(json_schema_extra={"x-private": True})
+    note: Text = ""
+
+
+class MatchDeclined(Event):
+    """The holder declines to be introduced: the requester's contact is never shown to it."""
+
+    type: Literal["MatchDeclined"] = "MatchDeclined"
+    match_id: UUID
+    nomination_id: UUID
+    note: Text = ""
+
+
+class MatchIntroduced(Event):
+    """Both sides introduced: from now each sees the other's contact."""
+
+    type: Literal["MatchIntroduced"] = "MatchIntroduced"
+    match_id: UUID
+    nomination_id: UUID
+
+
+class MatchOutcomeRecorded(Event):
+    """Where an introduction stands, recorded over time: 洽谈中, 签约, 落地 or 未成; the latest counts."""
+
+    type: Literal["MatchOutcomeRecorded"] = "MatchOutcomeRecorded"
+    match_id: UUID
+    nomination_id: UUID
+    outcome: MatchOutcome
+    note: Text = ""
+    revision: int = Field(default=1, ge=1)  # the request's n-th outcome: a later one replaces an earlier
+
+
+class PackageSent(Event):
+    """A targeted package (定向推介): listed entries the secretariat selected (by list, domain, region,
+    keyword) for an audience, sent as a brochure (PDF) and a sheet (XLSX) to the audience's addresses."""
+
+    type: Literal["PackageSent"] = "PackageSent"
+    package_id: UUID
+    audience: str = Field(min_length=1, max_length=200)
+    addresses: tuple[EmailAddress, ...] = Field(default=(), max_length=500, json_schema_extra={"x-private": True})
+    list_code: Code | None = None
+    domain: Code | None = None
+    region: str | None = Field(default=None, max_length=64)
+    keyword: str | None = Field(default=None, max_length=100)
+    entries: tuple[UUID, ...] = Field(min_length=1)
+
+
 EVENT_CLASSES: tuple[type[Event], ...] = (
     CampaignOpened, CampaignTimelineChanged, UnitRegistered, UnitChannelsChanged,
     ApplicationSaved, ApplicationSentToUnit, ApplicationReturned, ApplicationDeclined,
@@ -748,6 +864,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     PublicNoticeOpened, ObjectionFiled, ObjectionResolved, ListPublished,
     NominationReturned, NominationResubmitted, EntriesCorrected, WithdrawalRequested, WithdrawalRefused,
     NewsPublished,
+    MatchRequested, MatchTriaged, MatchConsented, MatchDeclined, MatchIntroduced, MatchOutcomeRecorded, PackageSent,
 )
 EVENT_TYPES: dict[str, type[Event]] = {cls.model_fields["type"].default: cls for cls in EVENT_CLASSES}
 AnyEvent = Annotated[Union[EVENT_CLASSES], Field(discriminator="type")]  # type: ignore[valid-type]

@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Actor
 
-Role = Literal["applicant", "unit", "review_body", "expert", "secretariat"]
-ROLES: tuple[Role, ...] = ("applicant", "unit", "review_body", "expert", "secretariat")
+Role = Literal["applicant", "unit", "review_body", "expert", "secretariat", "requester"]
+# requester: an organisation asking, after the release, to be introduced to a listed entry (资源对接)
+ROLES: tuple[Role, ...] = ("applicant", "unit", "review_body", "expert", "secretariat", "requester")
 
 ROLE_NAMES: dict[str, str] = {
     "applicant": "申报单位/申报人",
@@ -22,6 +23,7 @@ ROLE_NAMES: dict[str, str] = {
     "review_body": "评审机构",
     "expert": "评审专家",
     "secretariat": "秘书处",
+    "requester": "对接需求方",
 }
 
 

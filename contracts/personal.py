@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 ERASED = "已删除"
 
 # Why a person's data is held: each purpose has its retention in the campaign file (Campaign.retention).
-Purpose = Literal["objector", "expert"]
+Purpose = Literal["objector", "expert", "match_contact"]
 PersonId = Annotated[str, Field(min_length=1, max_length=160, pattern=r"^[a-z_]+:[A-Za-z0-9_.:-]+$")]
 
 
@@ -48,6 +48,11 @@ def objector_id(objection_id: UUID) -> str:
 def expert_id(campaign: str, expert: str) -> str:
     """An expert of a campaign's rosters: one key however many plans name them."""
     return f"expert:{campaign}:{expert}"
+
+
+def match_contact_id(match_id: UUID, side: str) -> str:
+    """One side's contact on a matching request (资源对接): `side` is "requester" or "holder"."""
+    return f"match_contact:{match_id}:{side}"
 
 
 def purpose_of(pid: str) -> str:

@@ -33,7 +33,8 @@ REVIEW = Topic("kczg.review", 6, "review plans and confirmations, experts, confl
                                  "final decisions; keyed campaign:list:domain")
 # Keyed campaign:list (events.list_key): a list's notice, objections and versions in one order.
 PUBLISH = Topic("kczg.publish", 3, "PublicNoticeOpened, ObjectionFiled/Resolved, EntriesCorrected, ListPublished; keyed campaign:list; "
-                                   "NewsPublished keyed campaign:news")
+                                   "NewsPublished keyed campaign:news; after the release Match* keyed campaign:entry:<nomination>, "
+                                   "PackageSent campaign:package:<id>")
 DEADLETTER = Topic("kczg.deadletter", 1, "undecodable or unprocessable records with the reason")
 
 ALL_TOPICS: tuple[Topic, ...] = (CAMPAIGNS, NOMINATIONS, QUOTA, APPLICATIONS, REVIEW, PUBLISH, DEADLETTER)

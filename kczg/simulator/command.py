@@ -36,5 +36,6 @@ def simulate(scale: float = typer.Option(1.0, min=0.001, help="times the 2022 ca
     summary = asyncio.run(simulate_async(scale, intake, quota, campaign, seed, concurrency, keys_dir, review or None,
                                          publish or None, day, rebuild))
     typer.echo(json.dumps({"simulate": summary}, ensure_ascii=False, default=str))
-    if not summary["consistent"] or False in (summary.get("review_consistent"), summary.get("release_consistent")):
+    verdicts = (summary.get("review_consistent"), summary.get("release_consistent"), summary.get("matching_consistent"))
+    if not summary["consistent"] or False in verdicts:
         raise typer.Exit(1)

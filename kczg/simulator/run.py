@@ -19,6 +19,7 @@ from kczg.simulator.intake.driver import Driver
 from kczg.simulator.intake.plan import Intent, plan
 from kczg.simulator.intake.report import report
 from kczg.simulator.latencies import slowest_routes
+from kczg.simulator.matching import MatchingDriver
 from kczg.simulator.phases import PhaseClock
 from kczg.simulator.release.driver import ReleaseDriver
 from kczg.simulator.release.report import release_report
@@ -84,6 +85,11 @@ async def simulate_async(scale: float, intake: str, quota: str, campaign: str, s
                 await releaser.run(progress, phases)
             summary["release"] = release_report(releaser)
             summary["release_consistent"] = summary["release"]["release_consistent"]
+            matcher = MatchingDriver(releaser)  # after the release: 资源对接 and one 定向推介 package
+            async with phases.phase("matching"):
+                await matcher.run()
+            summary["matching"] = matcher.report()
+            summary["matching_consistent"] = summary["matching"]["matching_consistent"]
         if reviewer:
             summary["seconds"] = round(asyncio.get_running_loop().time() - started, 1)
         summary["phases"] = phases.summary()

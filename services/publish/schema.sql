@@ -66,3 +66,28 @@ CREATE TABLE IF NOT EXISTS publish.pending_corrections (
     correction text NOT NULL,
     PRIMARY KEY (campaign, list_code, position)
 );
+
+-- After the release: each matching request (资源对接) as its events leave it (domain/matching.py). The two contacts
+-- are sealed envelopes (JSON) revealed with their people's keys, only to whom the rules allow.
+CREATE TABLE IF NOT EXISTS publish.matches (
+    match_id          uuid PRIMARY KEY,
+    campaign          text NOT NULL,
+    nomination_id     uuid NOT NULL,
+    holder_unit       text NOT NULL,
+    requester         text NOT NULL,
+    status            text NOT NULL,
+    outcome           text,
+    outcomes          integer NOT NULL DEFAULT 0,
+    requester_contact text NOT NULL,
+    holder_contact    text
+);
+CREATE INDEX IF NOT EXISTS matches_by_entry ON publish.matches (campaign, nomination_id);
+
+-- Targeted packages (定向推介) sent: a request from one is checked against it.
+CREATE TABLE IF NOT EXISTS publish.packages (
+    package_id uuid PRIMARY KEY,
+    campaign   text NOT NULL,
+    audience   text NOT NULL,
+    entries    uuid[] NOT NULL,
+    sent_at    timestamptz NOT NULL
+);

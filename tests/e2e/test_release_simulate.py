@@ -38,6 +38,12 @@ async def test_simulated_release_agrees_with_the_files_the_page_and_the_views(re
     assert release["checks"] == {"files": True, "versions": True, "page": True, "view": True, "correction": True,
                                  "rebuild": True}
     assert release["problems"] == [] and release["unexpected"] == {}
+    # After the release: requests on listed entries, some declined, some introduced, a few reaching 落地, one
+    # package; the public statistics count exactly that.
+    matching = summary["matching"]
+    assert summary["matching_consistent"], matching
+    assert matching["by_status"].get("declined") and matching["by_outcome"].get("landed"), matching
+    assert matching["package_requests"] >= 1 and matching["refusals"].get("entry_not_listed") == 1, matching
     # Every nomination ranked in the preliminary results was decided; each target's top share selected.
     in_review = {k: t["in_review"] for k, t in summary["review"]["targets"].items()}
     assert release["decided"] == sum(in_review.values()) == release["selected"] + release["not_selected"]

@@ -54,7 +54,27 @@ FINAL_PAGE = "/workbench/review/campaigns/{campaign}/final"
 BODY_PAGE = "/workbench/review/body/campaigns/{campaign}/targets/{list_code}/{domain}"
 INTAKE_PAGES = "/workbench/intake"
 INTAKE_PAGE_ROLES = ("applicant", "applicant_other", "unit_own", "unit_other")
+MATCH_ASK = {"organisation": "某产业园", "kind": "landing", "need": "拟在园区落地。", "region": "安徽省",
+             "contact": "招商处 0551-00000000"}
+MATCH_PAGE = "/workbench/publish/campaigns/{campaign}"
+ACCEPTED = {"campaign": lambda w: C, "match_id": lambda w: w.matching["accepted"]}
+HOLDER = {"unit_own": "unit-b", "unit_other": "unit-a"}  # LIST_P's entries are unit-b's
+
+
+def own_match_requests(kind: str, body: dict, world: World) -> str | None:
+    """A requester its own, the holder (unit-b) those accepted on its entries, the secretariat all."""
+    seen = {r["match_id"] for r in body["requests"]}
+    expected = {"requester": {world.matching["accepted"], world.matching["new"]}, "requester_other": set(),
+                "unit_own": {world.matching["accepted"]}, "unit_other": set()}.get(kind)
+    if expected is not None and seen != expected:
+        return f"sees {sorted(seen)}, expected {sorted(expected)}"
+    if kind == "secretariat" and not {world.matching["accepted"], world.matching["new"]} <= seen:
+        return "the secretariat does not see every request"
+    return None
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # where the review sends a reader of an attachment
+
 
 def applications_page(owner: str):
     """An applications page lists acme's applications sent to unit-a to their owner (`owner`) only."""
@@ -395,6 +415,54 @@ TABLE: dict[tuple[str, str, str], Row] = {
              body_other=NF("nomination_not_found"), secretariat=200),
         {"nomination_id": lambda w: w.nomination_a}),
     ("publish", "GET", "/v1/campaigns/{campaign}/progress"): Row(only(secretariat=200), CAMPAIGN),
+    # 资源对接: park-a's request on LIST_P's entry (its holder unit-b is unit_own here), accepted, and one untriaged
+    ("publish", "GET", PUB + "/match-requests"): Row(
+        only(requester=200, requester_other=200, unit_own=200, unit_other=200, secretariat=200), CAMPAIGN,
+        owners=HOLDER, sees=own_match_requests),
+    ("publish", "GET", PUB + "/match-requests/{match_id}"): Row(
+        only(requester=200, requester_other=NF("match_not_found"), unit_own=200, unit_other=NF("match_not_found"),
+             secretariat=200), ACCEPTED, owners=HOLDER),
+    ("publish", "GET", PUB + "/match-requests/{match_id}/contacts"): Row(  # before consent: no side's contact
+        only(requester=(403, "contact_before_consent"), requester_other=NF("match_not_found"),
+             unit_own=(403, "contact_before_consent"), unit_other=NF("match_not_found"), secretariat=200),
+        ACCEPTED, owners=HOLDER),
+    ("publish", "GET", PUB + "/match-statistics"): Row(public(), CAMPAIGN),
+    ("publish", "GET", PUB + "/packages"): Row(only(secretariat=200), CAMPAIGN),
+    ("publish", "GET", PUB + "/packages/{package_id}/{file}"): Row(
+        only(secretariat=200), {**CAMPAIGN, "package_id": lambda w: w.matching["package"], "file": lambda w: "sheet.xlsx"}),
+    ("publish", "POST", PUB + "/entries/{nomination_id}/match-requests"): Row(
+        only(requester=201, requester_other=201),
+        {**CAMPAIGN, "nomination_id": lambda w: w.chains[LIST_P].nomination_id}, lambda w: {"json": MATCH_ASK}),
+    ("publish", "POST", PUB + "/match-requests/{match_id}/triage"): Row(
+        only(secretariat=200), {**CAMPAIGN, "match_id": lambda w: w.matching["new"]},
+        lambda w: {"json": {"accepted": False, "reason": "incomplete"}}),
+    ("publish", "POST", PUB + "/match-requests/{match_id}/consent"): Row(  # before the outcomes: they need it
+        only(unit_own=200, unit_other=NF("match_not_found")), ACCEPTED,
+        lambda w: {"json": {"consent": True, "contact": "成果转化处 010-00000000"}}, owners=HOLDER),
+    ("publish", "POST", PUB + "/match-requests/{match_id}/outcomes"): Row(
+        only(requester=200, requester_other=NF("match_not_found"), unit_own=200, unit_other=NF("match_not_found"),
+             secretariat=200), ACCEPTED, lambda w: {"json": {"outcome": "negotiating"}}, owners=HOLDER),
+    ("publish", "POST", MATCH_PAGE + "/matches/{match_id}/{action}"): Row(  # after the consent: an outcome
+        page(requester=200, requester_other=404, unit_own=200, unit_other=404, secretariat=200),
+        {**ACCEPTED, "action": lambda w: "outcome"}, lambda w: {"data": {"outcome": "signed", "submission": "s1"}},
+        owners=HOLDER),
+    ("publish", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, secretariat=303, unit_own=303,
+                                                unit_other=303, requester=303, requester_other=303)),
+    ("publish", "GET", "/workbench/login"): Row(public()),
+    ("publish", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
+    ("publish", "POST", "/workbench/login"): Row(public(), request=lambda w: {"data": {"token": w.login_token}}),
+    ("publish", "POST", "/workbench/logout"): Row(public()),
+    ("publish", "GET", "/workbench/publish/matches"): Row(
+        page(requester=303, requester_other=303, unit_own=303, unit_other=303, secretariat=303)),
+    ("publish", "GET", MATCH_PAGE + "/matches"): Row(
+        page(requester=200, requester_other=200, unit_own=200, unit_other=200, secretariat=200), CAMPAIGN),
+    ("publish", "GET", MATCH_PAGE + "/entries/{nomination_id}/match-request"): Row(
+        page(requester=200, requester_other=200), {**CAMPAIGN, "nomination_id": lambda w: w.chains[LIST_P].nomination_id}),
+    ("publish", "POST", MATCH_PAGE + "/entries/{nomination_id}/match-request"): Row(
+        page(requester=303, requester_other=303), {**CAMPAIGN, "nomination_id": lambda w: w.chains[LIST_P].nomination_id},
+        lambda w: {"data": MATCH_ASK}),
+    ("publish", "POST", PUB + "/packages"): Row(
+        only(secretariat=201), CAMPAIGN, lambda w: {"json": {"audience": "各试点园区", "list_code": LIST_P}}),
 }
 
 
@@ -478,6 +546,7 @@ async def test_every_route_answers_every_caller_as_the_table_says(env, tmp_path,
     assert openapi_routes() | page_routes() == TABLE.keys()
     async with all_in_process(Keys(tmp_path)) as services:
         world = await build_world(services)
+        world.matching = await matching_world(services, world)
         world.login_token = services.keys.token("expert", MATERIALS, sub=world.experts["assigned"])
         callers, addresses = Callers(services.keys, world), itertools.count(1)
 
@@ -518,6 +587,23 @@ async def test_every_route_answers_every_caller_as_the_table_says(env, tmp_path,
     print(f"\nauthorization matrix: {len(TABLE)} routes x {len(CALLERS)} callers = {len(pairs)} pairs, all as the "
           f"table says; {len(refusals)} refusals and {len(quiet) - len(refusals)} reads, each leaving every topic and "
           f"table unchanged")
+
+
+async def matching_world(services, world: World) -> dict[str, str]:
+    """park-a's request on LIST_P's entry, accepted by the secretariat; another, untriaged; a package sent."""
+    park, sec = services.keys.headers("requester", "park-a"), services.keys.headers("secretariat", "kczg_secretariat")
+    base, out = f"/v1/publish/campaigns/{C}", {}
+    for name in ("accepted", "new"):
+        r = await services.publish.post(f"{base}/entries/{world.chains[LIST_P].nomination_id}/match-requests",
+                                        json=MATCH_ASK, headers=park)
+        assert r.status_code == 201, r.text
+        out[name] = r.json()["match_id"]
+    r = await services.publish.post(f"{base}/match-requests/{out['accepted']}/triage", json={"accepted": True}, headers=sec)
+    assert r.status_code == 200, r.text
+    r = await services.publish.post(f"{base}/packages", json={"audience": "各试点园区"}, headers=sec)
+    assert r.status_code == 201, r.text
+    out["package"] = r.json()["package_id"]
+    return out
 
 
 def answer_problems(r, pair: Pair, world: World) -> list[str]:

@@ -13,7 +13,7 @@ from tests.support.world import ECO, MATERIALS, World
 
 BAD_TOKENS = ("forged", "expired", "wrong_audience")
 CALLERS = ("anonymous", *BAD_TOKENS, "applicant", "applicant_other", "unit_own", "unit_other", "body_own", "body_other",
-           "expert_assigned", "expert_unassigned", "expert_conflicted", "secretariat")
+           "expert_assigned", "expert_unassigned", "expert_conflicted", "secretariat", "requester", "requester_other")
 # The 401 each kind without a valid token gets.
 UNAUTHENTICATED = {"anonymous": "missing_token", "forged": "invalid_token", "expired": "token_expired",
                    "wrong_audience": "token_wrong_audience"}
@@ -34,7 +34,9 @@ def identities(world: World) -> dict[str, tuple[str, str, str | None]]:
             "unit_own": ("unit", "unit-a", None), "unit_other": ("unit", "unit-b", None),
             "body_own": ("review_body", MATERIALS, None), "body_other": ("review_body", ECO, None),
             "expert_assigned": expert("assigned"), "expert_unassigned": expert("unassigned"),
-            "expert_conflicted": expert("conflicted"), "secretariat": (*SECRETARIAT, None)}
+            "expert_conflicted": expert("conflicted"), "secretariat": (*SECRETARIAT, None),
+            # organisations asking to be introduced to a listed entry (资源对接); park-a's requests are the world's
+            "requester": ("requester", "park-a", None), "requester_other": ("requester", "park-b", None)}
 
 
 class Callers:

@@ -40,6 +40,8 @@ EXPECTED_ROWS = {
     "review.withdrawals": 1,
     # a1 corrected before the release (carried by version 1: nothing pending) and after it (version 2)
     "publish.notices": 1, "publish.objections": 2, "publish.releases": 2, "publish.pending_corrections": 0,
+    # a package, and one request from it introduced and landed
+    "publish.matches": 1, "publish.packages": 1,
 }
 
 
@@ -243,6 +245,16 @@ async def publish(run: Run) -> None:
                              headers=secretariat, json={"reason": "更正名称", "changes": [
                                  {"nomination_id": run.ids["a1"], "title": "更正后的名称", "reason": "笔误"}]})
     assert (corrected["version"], corrected["entries"]) == (2, 1), corrected
+    # after the release: a package, and a request from it on a1 introduced and landed (资源对接)
+    base, park = f"/v1/publish/campaigns/{C}", run.h("requester", "park-a")
+    package = await run.ok("publish", "POST", f"{base}/packages", 201, headers=secretariat, json={"audience": "园区"})
+    match = await run.ok("publish", "POST", f"{base}/entries/{run.ids['a1']}/match-requests", 201, headers=park, json={
+        "organisation": "某园区", "kind": "landing", "need": "落地。", "region": "安徽", "contact": "王 0551",
+        "package_id": package["package_id"]})
+    steps = ((secretariat, "triage", {"accepted": True}), (run.h("unit", "unit-a"), "consent",
+             {"consent": True, "contact": "李 010"}), (park, "outcomes", {"outcome": "landed"}))
+    for who, step, body in steps:
+        await run.ok("publish", "POST", f"{base}/match-requests/{match['match_id']}/{step}", 200, headers=who, json=body)
 
 
 @asynccontextmanager
