@@ -182,6 +182,10 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("review", "POST", FINAL_PAGE + "/minutes"): Row(page(secretariat=200), CAMPAIGN, lambda w: {
         "data": {"list": "leading_tech"}, "files": {"file": ("终评会议纪要.xlsx", filled_minutes(w.nomination_c), XLSX)}}),
     ("review", "GET", "/workbench/review/exports"): Row(page(secretariat=200)),
+    # The secretariat's home and dashboard (test_workbench_dashboard.py).
+    ("review", "GET", "/workbench/review/secretariat"): Row(page(secretariat=200)),
+    ("review", "GET", "/workbench/review/dashboard"): Row(page(secretariat=303)),
+    ("review", "GET", "/workbench/review/campaigns/{campaign}/dashboard"): Row(page(secretariat=200), CAMPAIGN),
     ("review", "GET", "/workbench/review/campaigns/{campaign}/exports/nominations.xlsx"): Row(page(secretariat=200), CAMPAIGN),
     ("review", "GET", "/workbench/review/campaigns/{campaign}/exports/results.xlsx"): Row(page(secretariat=200), CAMPAIGN),
     ("review", "GET", TARGET): Row(

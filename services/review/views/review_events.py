@@ -55,6 +55,7 @@ class NominationSubmitted(_OnNomination, kw_only=True):
     form: dict[str, Any] = {}
     revision: int = 1
     attachments: tuple[Attachment, ...] = ()
+    channels: tuple[str, ...] = ()
 
 
 class NominationAmended(ViewEvent, kw_only=True):
