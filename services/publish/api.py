@@ -31,7 +31,7 @@ from . import store
 from .pages import Pages
 from .release import renderer
 from .release_files import ReleaseFiles
-from .routes import notices, pages, rankings, releases
+from .routes import controls, notices, pages, rankings, releases
 from .views import PROJECTIONS
 
 # The largest body is an objection (grounds up to 20,000 characters); the page's form has its own 64 KiB.
@@ -78,7 +78,8 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
 
     return create_service_app(
         state, title="科创中国榜单 · 发布服务 (publish)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan,
-        routers=[m.router for m in (notices, releases, rankings, pages)], max_body=MAX_BODY_BYTES,
+        routers=[m.router for m in (notices, releases, rankings, pages, controls)], max_body=MAX_BODY_BYTES,
+        page_homes={"secretariat": controls.HOME},
         exception_handlers={asyncpg.UndefinedTableError: _not_built})
 
 

@@ -277,6 +277,23 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(secretariat=201), {**CAMPAIGN, "list_code": lambda w: LIST_P}, lambda w: {"json": {
             "reason": "更正名称。", "changes": [{"nomination_id": str(w.chains[LIST_P].nomination_id),
                                                "title": "示例创新联合体（更正）", "reason": "推荐单位来函。"}]}}),
+    # The secretariat's controls and objections pages (test_workbench_publish_controls.py): the same handlers, on
+    # what the rows above left — LIST_N's notice open, the objection resolved — so each refusal is the domain's.
+    ("publish", "GET", "/workbench/publish"): Row(page(secretariat=303)),
+    ("publish", "GET", "/workbench/publish/campaigns/{campaign}/controls"): Row(page(secretariat=200), CAMPAIGN),
+    ("publish", "GET", "/workbench/publish/campaigns/{campaign}/objections"): Row(page(secretariat=200), CAMPAIGN),
+    ("publish", "POST", "/workbench/publish/campaigns/{campaign}/controls/lists/{list_code}/notice"): Row(
+        page(secretariat=409), {**CAMPAIGN, "list_code": lambda w: LIST_N}, lambda w: {"data": {"submission": "matrix-notice"}}),
+    ("publish", "POST", "/workbench/publish/campaigns/{campaign}/controls/lists/{list_code}/release"): Row(
+        page(secretariat=409), {**CAMPAIGN, "list_code": lambda w: LIST_N}, lambda w: {"data": {"submission": "matrix-release"}}),
+    ("publish", "POST", "/workbench/publish/campaigns/{campaign}/objections/{objection_id}/resolution"): Row(
+        page(secretariat=409), {**CAMPAIGN, "objection_id": lambda w: w.objection},
+        lambda w: {"data": {"submission": "matrix-resolve", "upheld": "0", "note": "经核实，异议不成立。"}}),
+    ("publish", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, secretariat=303)),
+    ("publish", "GET", "/workbench/login"): Row(public()),
+    ("publish", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
+    ("publish", "POST", "/workbench/login"): Row(public(), request=lambda w: {"data": {"token": w.login_token}}),
+    ("publish", "POST", "/workbench/logout"): Row(public()),
     ("publish", "GET", "/v1/rankings/nominations"): Row(
         only(anonymous=(401, "unauthenticated"), unit_own=200, unit_other=200, body_own=200, body_other=200,
              secretariat=200), sees=ranking_scope),
