@@ -92,7 +92,7 @@ def prelim_scored(view: ViewBatch, e: ev.PrelimScored) -> None:
 
 def final_decision_recorded(view: ViewBatch, e: ev.FinalDecisionRecorded) -> None:
     view.nominations.latest(DECISION, e.nomination_id, (e.revision, micros(e.occurred_at), e.event_id),
-                            (e.selected, e.note))
+                            (e.selected, e.note, json_text(e.vote) if e.vote else None, e.sitting_id))
 
 
 def _name_target(view: ViewBatch, e: ev.ReviewPlanFiled | ev.ReviewPlanConfirmed | ev.PrelimResultsSubmitted,

@@ -64,7 +64,8 @@ RE_REVIEW = LatestBy((C("re_review_at", "timestamptz"), C("re_review_phase", "sm
                       C("re_review_reason", "text")))
 # A later decision on the same nomination carries a higher revision and replaces the earlier one.
 DECISION = LatestBy((C("decision_revision", "integer"), *occurred("decided")),
-                    (C("selected", "boolean"), C("decision_note", "text")))
+                    (C("selected", "boolean"), C("decision_note", "text"), C("decision_vote", "jsonb"),
+                     C("decision_sitting", "text")))
 
 # A public notice listed the nomination: its final decision is final from then on. A nomination its list's notice
 # did not list (not selected, or of a target the notice was opened without) may still be decided.
