@@ -14,7 +14,8 @@ from markupsafe import Markup
 
 Number = int | float | Decimal
 WIDTH, BAR, GAP, LABEL, PAD = 640, 18, 6, 180, 8
-INK, MUTED, ACCENT, SECOND = "#1d3557", "#6c757d", "#2a6f97", "#e76f51"
+INK, MUTED, ACCENT, SECOND, THIRD = "#1d3557", "#6c757d", "#2a6f97", "#e76f51", "#2a9d8f"
+STROKES = ((ACCENT, ""), (SECOND, ' stroke-dasharray="6 4"'), (THIRD, ' stroke-dasharray="2 3"'))
 
 
 @dataclass(frozen=True)
@@ -85,19 +86,20 @@ def histogram(title: str, values: Sequence[Number], low: Number, high: Number, b
 
 
 def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[Number]]]) -> Markup:
-    """One line per series over the same labels (e.g. days), from zero; the first series solid, the second dashed."""
+    """One line per series over the same labels (e.g. days), from zero; solid, dashed, dotted; the legend above."""
     top = max([float(v) for _, vs in series for v in vs] + [1])
-    h, base, left, right = 160, 180, 40, WIDTH - 20
+    h, base, left, right = 160, 200, 40, WIDTH - 20
     step = (right - left) / max(len(labels) - 1, 1)
     body = [f'<line x1="{left}" x2="{right}" y1="{base}" y2="{base}" stroke="{MUTED}"/>',
             f'<text x="{left - 4}" y="{base - h + 4}" text-anchor="end" font-size="11" fill="{MUTED}">{_fmt(top)}</text>',
             f'<text x="{left - 4}" y="{base}" text-anchor="end" font-size="11" fill="{MUTED}">0</text>']
     for n, (name, values) in enumerate(series):
         points = " ".join(f"{left + i * step:.1f},{base - float(v) / top * h:.1f}" for i, v in enumerate(values))
-        colour, dash = (ACCENT, "") if n % 2 == 0 else (SECOND, ' stroke-dasharray="6 4"')
+        colour, dash = STROKES[n % len(STROKES)]
         body.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
-        body.append(f'<text x="{right}" y="{14 + 14 * n}" text-anchor="end" font-size="12" fill="{colour}">'
-                    f'{escape(name)}</text>')
+        x = left + 120 * n
+        body.append(f'<line x1="{x}" x2="{x + 24}" y1="10" y2="10" stroke="{colour}" stroke-width="2"{dash}/>'
+                    f'<text x="{x + 28}" y="14" font-size="12" fill="{colour}">{escape(name)}</text>')
     for i in sorted({0, len(labels) - 1} if labels else set()):
         body.append(f'<text x="{left + i * step:.1f}" y="{base + 14}" text-anchor="middle" font-size="10" '
                     f'fill="{MUTED}">{escape(labels[i])}</text>')
