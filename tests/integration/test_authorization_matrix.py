@@ -179,6 +179,7 @@ TABLE: dict[tuple[str, str, str], Row] = {
         **{k: str(v) for k, v in VOTE.items() if k in ("eligible", "present", "recused")}, "n.0": str(w.nomination_c),
         "yes.0": "10", "no.0": "1", "abstain.0": "1", "selected.0": "1", "submission": "matrix-sitting-01"}}),
     ("review", "GET", FINAL_PAGE + "/minutes.xlsx"): Row(page(secretariat=200), CAMPAIGN),
+    ("review", "GET", FINAL_PAGE + "/minutes.pdf"): Row(page(secretariat=200), CAMPAIGN),
     ("review", "POST", FINAL_PAGE + "/minutes"): Row(page(secretariat=200), CAMPAIGN, lambda w: {
         "data": {"list": "leading_tech"}, "files": {"file": ("终评会议纪要.xlsx", filled_minutes(w.nomination_c), XLSX)}}),
     ("review", "GET", "/workbench/review/exports"): Row(page(secretariat=200)),
@@ -277,18 +278,18 @@ TABLE: dict[tuple[str, str, str], Row] = {
         only(secretariat=201), {**CAMPAIGN, "list_code": lambda w: LIST_P}, lambda w: {"json": {
             "reason": "更正名称。", "changes": [{"nomination_id": str(w.chains[LIST_P].nomination_id),
                                                "title": "示例创新联合体（更正）", "reason": "推荐单位来函。"}]}}),
-    # The secretariat's controls and objections pages (test_workbench_publish_controls.py): the same handlers, on
-    # what the rows above left — LIST_N's notice open, the objection resolved — so each refusal is the domain's.
+    # The secretariat's controls and objections pages (test_workbench_publish_controls.py): the same handlers; each
+    # secretariat's post refused by the domain whenever it runs (a published list, an objection that is not).
     ("publish", "GET", "/workbench/publish"): Row(page(secretariat=303)),
     ("publish", "GET", "/workbench/publish/campaigns/{campaign}/controls"): Row(page(secretariat=200), CAMPAIGN),
     ("publish", "GET", "/workbench/publish/campaigns/{campaign}/objections"): Row(page(secretariat=200), CAMPAIGN),
     ("publish", "POST", "/workbench/publish/campaigns/{campaign}/controls/lists/{list_code}/notice"): Row(
-        page(secretariat=409), {**CAMPAIGN, "list_code": lambda w: LIST_N}, lambda w: {"data": {"submission": "matrix-notice"}}),
+        page(secretariat=409), {**CAMPAIGN, "list_code": lambda w: LIST_P}),
     ("publish", "POST", "/workbench/publish/campaigns/{campaign}/controls/lists/{list_code}/release"): Row(
-        page(secretariat=409), {**CAMPAIGN, "list_code": lambda w: LIST_N}, lambda w: {"data": {"submission": "matrix-release"}}),
+        page(secretariat=409), {**CAMPAIGN, "list_code": lambda w: LIST_N}),
     ("publish", "POST", "/workbench/publish/campaigns/{campaign}/objections/{objection_id}/resolution"): Row(
-        page(secretariat=409), {**CAMPAIGN, "objection_id": lambda w: w.objection},
-        lambda w: {"data": {"submission": "matrix-resolve", "upheld": "0", "note": "经核实，异议不成立。"}}),
+        page(secretariat=404), {**CAMPAIGN, "objection_id": lambda w: "00000000-0000-4000-8000-000000000000"},
+        lambda w: {"data": {"upheld": "0", "note": "经核实，异议不成立。"}}),
     ("publish", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, secretariat=303)),
     ("publish", "GET", "/workbench/login"): Row(public()),
     ("publish", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
@@ -442,6 +443,8 @@ def page_problems(r, pair: Pair, world: World) -> list[str]:
         return [] if kind.startswith("text/css") else [f"asset served as {kind}"]
     if pair.route[2].endswith(".xlsx") and r.status_code == 200:
         return [] if kind.startswith(XLSX) else [f"workbook served as {kind}"]
+    if pair.route[2].endswith(".pdf") and r.status_code == 200:
+        return [] if kind == "application/pdf" and r.content.startswith(b"%PDF-") else [f"PDF served as {kind}"]
     if not kind.startswith("text/html") or not CJK.search(r.text) or 'lang="zh-CN"' not in r.text:
         return [f"not a Chinese page: {kind} {r.text[:200]}"]
     sees = TABLE[pair.route].sees

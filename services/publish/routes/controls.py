@@ -140,7 +140,7 @@ async def open_notice(campaign: str, list_code: str, request: Request) -> Respon
     try:
         req = write_request(state, who, request.headers, "POST",
                             f"/v1/publish/campaigns/{campaign}/lists/{list_code}/notice", body, by_person,
-                            key=f"{form.get('submission', '')}-notice-{list_code}")
+                            key=f"{form['submission']}-notice-{list_code}" if form.get("submission") else None)
         reply = await handlers.open_notice(state, req, campaign, list_code, omit)
     except DomainError as exc:
         reply = _as_problem(exc)
@@ -180,7 +180,7 @@ async def release(campaign: str, list_code: str, request: Request) -> Response:
     try:
         req = write_request(state, who, request.headers, "POST",
                             f"/v1/publish/campaigns/{campaign}/lists/{list_code}/release", body, by_person,
-                            key=f"{form.get('submission', '')}-release-{list_code}")
+                            key=f"{form['submission']}-release-{list_code}" if form.get("submission") else None)
         reply = await handlers.publish_list(state, req, campaign, list_code, typed["reason"], public_at)
     except DomainError as exc:
         reply = _as_problem(exc)
@@ -240,7 +240,7 @@ async def resolve(campaign: str, objection_id: UUID, request: Request) -> Respon
     try:
         req = write_request(state, who, request.headers, "POST",
                             f"/v1/publish/campaigns/{campaign}/objections/{oid}/resolution", body, by_person,
-                            key=f"{form.get('submission', '')}-resolve-{oid}")
+                            key=f"{form['submission']}-resolve-{oid}" if form.get("submission") else None)
         reply = await handlers.resolve_objection(state, req, campaign, objection_id, upheld, note)
     except DomainError as exc:
         reply = _as_problem(exc)

@@ -29,6 +29,12 @@ FROM {S}.nominations n WHERE n.campaign = $1 AND n.revision IS NOT NULL GROUP BY
 _FUNNEL_COUNTS = ("collected", "holding", "screened", "passed", "returned", "ranked", "decided")
 
 
+async def stamp(conn: asyncpg.Connection) -> int:
+    """Moves whenever the views apply a record: what a drawn dashboard is valid for."""
+    return await conn.fetchval("SELECT coalesce(sum(next_offset), 0) FROM eventlog.consumer_offsets "
+                               "WHERE consumer = $1", REVIEW_VIEWS.name)
+
+
 async def funnel(conn: asyncpg.Connection, campaign: str) -> dict[str, dict[str, int]]:
     """Per target key: collected (not withdrawn), holding a slot, screened, passed into review, returned for
     correction, ranked in preliminary results, decided in final review."""
