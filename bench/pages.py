@@ -10,6 +10,17 @@ an expert's seat page (the dossier and the score sheet; each connection its own 
 dashboard (the secretariat's, one campaign, the most-scored target's charts). Goal: p99 ≤ 150 ms on 2 cores.
 
     python -m bench.pages [--seconds 15] [--nominations 2281] [--scores 3000]
+
+Measured 2026-12-07 on the shared 2-core box while other sessions ran (load average 13-20 in every run, the
+machine's two cores busy throughout), 2,281 nominations, 15,967 seats, 3,000 scored, one worker, 10 s each:
+- dashboard read and drawn per request: static 1,447/s p99 156 ms; seat page 52/s p99 2,463 ms (2.5 ms review
+  CPU each); dashboard 4/s p50 7.2 s p99 13.8 s — 38 ms of review CPU per request (the aggregates, 330 experts'
+  leniency, the drawing), so it could never make 150 ms at concurrency 32 on two cores.
+- dashboard drawn once per move of the views (pages/dashboard.py): static 779/s p50 41 ms p99 84 ms; seat page
+  138/s p50 153 ms p99 1,183 ms (2.1 ms review CPU each); dashboard 181/s p50 132 ms p99 466 ms (1.4 ms CPU).
+Goal (p99 ≤ 150 ms) not met on that box: the static file itself sat at p99 84-156 ms, the machine saturated by
+others; the seat page's time is mostly PostgreSQL's and waiting (2 ms of its own CPU). To be measured again on a
+quiet machine.
 """
 
 from __future__ import annotations
