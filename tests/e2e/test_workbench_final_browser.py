@@ -49,7 +49,7 @@ async def desk(env, tmp_path):
     await open_campaign()
     ports = {"review": free_port(), "quota": free_port(), "publish": free_port()}
     common = {**keys.env(), "KCZG_CLOCK": IN_REVIEW.isoformat(), "KCZG_CLOCK_HEADER": "1",
-              "KCZG_PUBLISH_URL": f"http://127.0.0.1:{ports['publish']}"}
+              "KCZG_PUBLISH_URL": f"http://127.0.0.1:{ports['publish']}", "KCZG_REVIEW_URL": f"http://127.0.0.1:{ports['review']}"}
     processes = [ServiceProcess(f"services.{name}", env, tmp_path / f"{name}.log",
                                 extra_env={**common, f"{name.upper()}_PORT": str(port)}).start()
                  for name, port in ports.items()]
@@ -172,6 +172,8 @@ async def test_the_secretariat_records_a_sittings_votes_from_the_minutes_workboo
                 "第 1 版已发布，共 2 项，定于 2023-02-20 09:30（北京时间）公开，此前仅秘书处可预览。")
             await assert_accessible_snapshot(browser, page)
             await page.screenshot(path=shots / "secretariat-release.png", full_page=True)
+            assert await page.get_by_role("link", name="秘书处首页").get_attribute("href") == \
+                f"{base}/workbench/review/secretariat"
             published = events_of(await read_topic(PUBLISH.name), PublicNoticeOpened, ListPublished)
             assert [type(e).__name__ for e in published] == ["PublicNoticeOpened", "ListPublished"]
             assert published[1].public_at.isoformat() == "2023-02-20T09:30:00+08:00"

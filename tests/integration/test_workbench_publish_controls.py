@@ -50,8 +50,9 @@ async def _published() -> list:
     return events_of(await read_topic(PUBLISH.name), PublicNoticeOpened, ListPublished, ObjectionResolved)
 
 
-async def test_the_guard_speaks_first_then_the_notice_opens_and_the_release_is_scheduled(desk):
+async def test_the_guard_speaks_first_then_the_notice_opens_and_the_release_is_scheduled(desk, monkeypatch):
     client, s = desk
+    monkeypatch.setenv("KCZG_REVIEW_URL", "https://review.example.cn/")
     # The secretariat's start page on the publish service is its controls; the guard's reasons are on it.
     r = await client.get(PAGES + "/", headers=client.session)
     assert (r.status_code, r.headers["location"]) == (303, PAGES + "/publish")
@@ -59,6 +60,7 @@ async def test_the_guard_speaks_first_then_the_notice_opens_and_the_release_is_s
     assert (r.status_code, r.headers["location"]) == (303, CONTROLS)
     page = await client.get(CONTROLS, headers=client.session)
     assert page.status_code == 200 and 'lang="zh-CN"' in page.text
+    assert '<a href="https://review.example.cn/workbench/review/secretariat">秘书处首页</a>' in page.text
     guard = page.text[page.text.index(f'id="guard-{LEAD}"'):]
     assert "<li>生物医药（初评结果尚未报送）</li>" in guard[:guard.index("</div>")]
     assert "终评决定 2 项，其中入选 1 项。" in page.text

@@ -7,6 +7,7 @@ twice records once; the login and CSRF check are the shared pages' (eventlog/pag
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -41,6 +42,12 @@ RESOLUTION = OBJECTIONS + "/{objection_id}/resolution"
 MAX_FORM_BYTES = 64 * 1024
 CONTROLS_TYPED = {"list": None, "action": None, "reasons": {}, "public_at": "", "reason": "", "error": None}
 OBJECTION_TYPED = {"objection": None, "upheld": "", "note": "", "error": None}
+
+
+def review_home() -> str:
+    """The secretariat's home on the review service, as browsers reach it (KCZG_REVIEW_URL)."""
+    base = os.environ.get("KCZG_REVIEW_URL", "").rstrip("/") or f"http://127.0.0.1:{os.environ.get('REVIEW_PORT', '8003')}"
+    return base + PAGES + "/review/secretariat"
 
 
 class Refused(Exception):
@@ -100,7 +107,7 @@ async def _page(request: Request, who: Identity, csrf: str, campaign: str, statu
                   notice_href=lambda code: NOTICE.format(campaign=campaign, list_code=code),
                   release_href=lambda code: RELEASE.format(campaign=campaign, list_code=code),
                   objections=OBJECTIONS.format(campaign=campaign), controls=CONTROLS.format(campaign=campaign),
-                  submission=uuid4().hex,
+                  home=review_home(), submission=uuid4().hex,
                   planned=(found.timeline.release_planned_from, found.timeline.release_planned_until))
 
 
@@ -205,7 +212,8 @@ async def _objections_page(request: Request, who: Identity, csrf: str, campaign:
                   campaign_title=found.title, pending=pending, resolved=[o for o in rows if o["resolved_at"]],
                   names=names, typed=OBJECTION_TYPED | (typed or {}), done=done, submission=uuid4().hex,
                   resolve_href=lambda oid: RESOLUTION.format(campaign=campaign, objection_id=oid),
-                  controls=CONTROLS.format(campaign=campaign), objections=OBJECTIONS.format(campaign=campaign))
+                  controls=CONTROLS.format(campaign=campaign), objections=OBJECTIONS.format(campaign=campaign),
+                  home=review_home())
 
 
 @router.get(OBJECTIONS)
