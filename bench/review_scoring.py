@@ -118,7 +118,11 @@ async def prepare(base: str, keys: Keys, nominations: int, experts: int) -> dict
             "plan": "专家独立评分。", "expert_composition": "高校与企业专家。", "roster": roster, "experts_per_item": 7})
         assert r.status_code == 201, r.text
         started = time.perf_counter()
-        r = await http.post(TARGET + "/assignments/auto", headers=body, json={})
+        for _ in range(30):  # a 503 (the log slow to acknowledge thousands of seats): the same key again
+            r = await http.post(TARGET + "/assignments/auto", headers={**body, "Idempotency-Key": "bench-assign"}, json={})
+            if r.status_code != 503:
+                break
+            await asyncio.sleep(2)
         assert r.status_code == 200, r.text
         log(f"assigned {r.json()['assigned']} seats in {time.perf_counter() - started:.2f} s (HTTP, solver included)")
 

@@ -31,7 +31,7 @@ from . import store, workbench
 from .pages import Pages
 from .release import renderer
 from .release_files import ReleaseFiles
-from .routes import entries, entry_pages, matching, matching_pages, notices, pages, rankings, releases
+from .routes import controls, entries, entry_pages, matching, matching_pages, notices, pages, rankings, releases
 from .views import PROJECTIONS
 
 # The largest body is an objection (grounds up to 20,000 characters); the page's form has its own 64 KiB.
@@ -79,9 +79,9 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
     return create_service_app(
         state, title="科创中国榜单 · 发布服务 (publish)", version="0.2.0", description=DESCRIPTION, lifespan=lifespan,
         routers=[m.router for m in (notices, releases, rankings, entries, pages, entry_pages, workbench, matching,
-                                    matching_pages)],
+                                    matching_pages, controls)],
         max_body=MAX_BODY_BYTES, exception_handlers={asyncpg.UndefinedTableError: _not_built},
-        page_homes={"secretariat": workbench.HOME, "requester": matching_pages.HOME, "unit": matching_pages.HOME})
+        page_homes={"secretariat": controls.HOME, "requester": matching_pages.HOME, "unit": matching_pages.HOME})
 
 
 app = create_app()

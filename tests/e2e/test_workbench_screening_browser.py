@@ -1,11 +1,12 @@
 """The secretariat's screening and the expert's PDF in a real browser: Debian's headless Chromium driven by
 Playwright (no browser download), the intake, review and quota services each their own process.
 
-The secretariat follows the development login link to the screening queue, filters it to 先导技术榜 · 先进材料,
+The secretariat follows the development login link to its home, and on to the screening queue, filters it to 先导技术榜 · 先进材料,
 opens a dossier beside the queue, passes two nominations at once and returns the third for correction with a
 reason and a deadline — through the pages alone. Then, the target's experts seated, an expert opens the PDF a
 unit attached: the review sends the browser to the intake with a link signed for that expert, and Chromium's
-own PDF viewer shows it. Screenshots go to the test's output directory (and to $WORKBENCH_SCREENSHOTS_TO, e.g.
+own PDF viewer shows it. axe-core (vendored, injected by the test) finds no serious or critical violation on any
+page on the way, the dashboard included. Screenshots go to the test's output directory (and to $WORKBENCH_SCREENSHOTS_TO, e.g.
 docs/, when set)."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 from contracts.events import AttachmentRef, NominationReturned, NominationScreened
 from contracts.topics import NOMINATIONS
 from tests.e2e.test_public_page_browser import ARGS, CHROMIUM, need_browser
+from tests.support.axe import assert_accessible
 from tests.support.events import open_campaign, publish, registered
 from tests.support.intake import Keys, events_of
 from tests.support.kafka import read_topic
@@ -82,11 +84,21 @@ async def test_the_secretariat_screens_a_batch_and_returns_one_and_an_expert_ope
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            # The secretariat's login link lands on the screening queue: four pending.
+            page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN",
+                                          bypass_csp=True)  # axe-core is injected as a script
+            # The secretariat's login link lands on its home; the dashboard counts four collected, none screened.
             await page.goto(f"{base}/workbench/login?token={keys.token('secretariat', 'kczg_secretariat', sub='officer-1')}")
-            assert page.url == base + QUEUE
+            assert page.url == base + "/workbench/review/secretariat"
+            await assert_accessible(page)
+            await page.get_by_role("link", name="进度看板").first.click()
+            await page.wait_for_url(lambda url: url.endswith("/dashboard"))
+            assert await page.locator("#target-kczg-2022-leading_tech-advanced_materials td.number").first.inner_text() == "3"
+            await assert_accessible(page)
+            # On to the screening queue: four pending.
+            await page.locator("nav.tasks").get_by_role("link", name="形式审查").click()
+            await page.wait_for_url(base + QUEUE)
             assert await page.locator("#count-pending").inner_text() == "4"
+            await assert_accessible(page)
             # Filtered to 先进材料: three.
             await page.select_option("#f-domain", "advanced_materials")
             await page.get_by_role("button", name="筛选").click()
@@ -96,6 +108,7 @@ async def test_the_secretariat_screens_a_batch_and_returns_one_and_an_expert_ope
             await page.locator(f"#screening tr:has(#n-{mine.nomination_id}) a").click()
             assert await page.locator("#dossier h2").inner_text() == "推荐材料：高性能碳纤维复合材料"
             assert mine.attachments[0].sha256 in await page.locator("#dossier").inner_text()
+            await assert_accessible(page)
             await page.screenshot(path=shots / "secretariat-screening.png", full_page=True)
             # Two passed at once.
             for n in passing:
@@ -110,6 +123,7 @@ async def test_the_secretariat_screens_a_batch_and_returns_one_and_an_expert_ope
             await page.get_by_role("button", name="所选退回补正").click()
             await page.wait_for_selector("#done")
             assert (await page.locator("#done p").inner_text()) == "已处理 1 项：1 项已记录。"
+            await assert_accessible(page)
             await page.screenshot(path=shots / "secretariat-screened.png", full_page=True)
             # The log: two verdicts, one return, each by the secretariat's officer.
             screened = events_of(await read_topic(NOMINATIONS.name), NominationScreened, NominationReturned)
@@ -126,9 +140,11 @@ async def test_the_secretariat_screens_a_batch_and_returns_one_and_an_expert_ope
                 items = (await api.get(T, headers=body)).json()["nominations"]["items"]
             expert = next(i["experts"][0] for i in items if i["nomination_id"] == str(mine.nomination_id))
             # The expert opens the PDF from the seat page: a new tab, at the intake, in Chromium's own viewer.
-            reader = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            reader = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN",
+                                          bypass_csp=True)  # axe-core is injected as a script
             await reader.goto(f"{base}/workbench/login?token={keys.token('expert', MATERIALS, sub=expert)}")
             await reader.locator("#queue tbody a", has_text="高性能碳纤维复合材料").click()
+            await assert_accessible(reader)
             async with reader.context.expect_page() as opened:
                 await reader.get_by_role("link", name="检测报告.pdf").click()
             viewer = await opened.value

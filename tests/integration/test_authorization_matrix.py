@@ -260,9 +260,14 @@ TABLE: dict[tuple[str, str, str], Row] = {
         **{k: str(v) for k, v in VOTE.items() if k in ("eligible", "present", "recused")}, "n.0": str(w.nomination_c),
         "yes.0": "10", "no.0": "1", "abstain.0": "1", "selected.0": "1", "submission": "matrix-sitting-01"}}),
     ("review", "GET", FINAL_PAGE + "/minutes.xlsx"): Row(page(secretariat=200), CAMPAIGN),
+    ("review", "GET", FINAL_PAGE + "/minutes.pdf"): Row(page(secretariat=200), CAMPAIGN),
     ("review", "POST", FINAL_PAGE + "/minutes"): Row(page(secretariat=200), CAMPAIGN, lambda w: {
         "data": {"list": "leading_tech"}, "files": {"file": ("终评会议纪要.xlsx", filled_minutes(w.nomination_c), XLSX)}}),
     ("review", "GET", "/workbench/review/exports"): Row(page(secretariat=200)),
+    # The secretariat's home and dashboard (test_workbench_dashboard.py).
+    ("review", "GET", "/workbench/review/secretariat"): Row(page(secretariat=200)),
+    ("review", "GET", "/workbench/review/dashboard"): Row(page(secretariat=303)),
+    ("review", "GET", "/workbench/review/campaigns/{campaign}/dashboard"): Row(page(secretariat=200), CAMPAIGN),
     ("review", "GET", "/workbench/review/campaigns/{campaign}/exports/nominations.xlsx"): Row(page(secretariat=200), CAMPAIGN),
     ("review", "GET", "/workbench/review/campaigns/{campaign}/exports/results.xlsx"): Row(page(secretariat=200), CAMPAIGN),
     ("review", "GET", TARGET): Row(
@@ -397,16 +402,23 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("publish", "POST", PUB + "/news"): Row(
         only(secretariat=201), CAMPAIGN, lambda w: {"json": {"title": "榜单发布", "body": "年度榜单已发布。"}}),
     # The secretariat's news form (the shared workbench login on publish too).
-    ("publish", "GET", "/workbench/"): Row(page(signed_out=303, refused=200, secretariat=303)),
-    ("publish", "GET", "/workbench/login"): Row(public()),
-    ("publish", "GET", "/workbench/static/{name}"): Row(public(), {"name": lambda w: "workbench.css"}),
     ("publish", "GET", "/workbench/publish/news"): Row(page(secretariat=303)),
     ("publish", "GET", "/workbench/publish/campaigns/{campaign}/news"): Row(page(secretariat=200), CAMPAIGN),
     ("publish", "POST", "/workbench/publish/campaigns/{campaign}/news"): Row(
         page(secretariat=201), CAMPAIGN,
         lambda w: {"data": {"title": "宣传推广周", "body": "上榜技术路演。", "submission": "matrix-news-01"}}),
-    ("publish", "POST", "/workbench/login"): Row(public(), request=lambda w: {"data": {"token": w.login_token}}),
-    ("publish", "POST", "/workbench/logout"): Row(public()),
+    # The secretariat's controls and objections pages (test_workbench_publish_controls.py): the same handlers; each
+    # secretariat's post refused by the domain whenever it runs (a published list, an objection that is not).
+    ("publish", "GET", "/workbench/publish"): Row(page(secretariat=303)),
+    ("publish", "GET", "/workbench/publish/campaigns/{campaign}/controls"): Row(page(secretariat=200), CAMPAIGN),
+    ("publish", "GET", "/workbench/publish/campaigns/{campaign}/objections"): Row(page(secretariat=200), CAMPAIGN),
+    ("publish", "POST", "/workbench/publish/campaigns/{campaign}/controls/lists/{list_code}/notice"): Row(
+        page(secretariat=409), {**CAMPAIGN, "list_code": lambda w: LIST_P}),
+    ("publish", "POST", "/workbench/publish/campaigns/{campaign}/controls/lists/{list_code}/release"): Row(
+        page(secretariat=409), {**CAMPAIGN, "list_code": lambda w: LIST_N}),
+    ("publish", "POST", "/workbench/publish/campaigns/{campaign}/objections/{objection_id}/resolution"): Row(
+        page(secretariat=404), {**CAMPAIGN, "objection_id": lambda w: "00000000-0000-4000-8000-000000000000"},
+        lambda w: {"data": {"upheld": "0", "note": "经核实，异议不成立。"}}),
     ("publish", "GET", "/v1/rankings/nominations"): Row(
         only(anonymous=(401, "unauthenticated"), unit_own=200, unit_other=200, body_own=200, body_other=200,
              secretariat=200), sees=ranking_scope),

@@ -233,3 +233,31 @@ async def test_the_sitting_from_the_minutes_workbook_and_the_exports(sitting):
     r = await review.get(PAGES + "/review/campaigns/kczg-2022/exports/nominations.xlsx",
                          headers={"Authorization": f"Bearer {expert}"})
     assert r.status_code == 403 and "仅限秘书处" in r.text
+
+
+async def test_the_minutes_come_out_as_a_pdf_with_each_recorded_vote(sitting):
+    import pypdf
+
+    review = sitting
+    page = await review.get(SITTING, headers=review.session)
+    assert 'id="minutes-pdf"' in page.text and "minutes.pdf?list=leading_tech" in page.text
+    ranked = _ranked(page.text)
+    r = await _send(review, _form(page.text, {0: (*CARRIED, "1"), 1: ("2", "8", "1", "0", "2")}))
+    assert r.status_code == 200 and 'id="minutes-pdf-done"' in r.text, r.text
+    r = await review.get(SITTING + "/minutes.pdf", params={"list": "leading_tech"}, headers=review.session)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF-")
+    assert r.headers["content-disposition"] == 'attachment; filename="minutes-kczg-2022-leading_tech.pdf"'
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(r.content)).pages)
+    compact = re.sub(r"\s+", "", text)
+    assert "先导技术榜·终评会议表决记录" in compact and "已记录终评决定2项，其中入选1项" in compact
+    sittings = {e.sitting_id for e in await _decisions()}
+    assert len(sittings) == 1 and str(next(iter(sittings))) in compact
+    # Each row's vote as recorded: the first carried (15 eligible, 12 present, 1 recused: 9/2/1), the second with
+    # two recused on it (11 of the 13 attending vote: 2/8/1), the other three undecided.
+    assert "15121921入选" in compact and "15112281不入选" in compact
+    assert compact.index("15121921入选") < compact.index("15112281不入选") and len(ranked) == 5
+    assert compact.count("未决定") == 3 and compact.count("未记录表决票数") == 3
+    # Another role: refused; without a session: the login's pointer.
+    expert = review.keys.token("expert", ECO, sub="e01")
+    r = await review.get(SITTING + "/minutes.pdf", headers={"Authorization": f"Bearer {expert}"})
+    assert r.status_code == 403

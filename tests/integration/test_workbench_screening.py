@@ -58,9 +58,9 @@ async def _screened() -> list:
 
 async def test_the_secretariat_filters_the_queue_and_opens_a_dossier_beside_it(desk):
     review, materials, bio = desk
-    # The secretariat's home is the screening queue of the one campaign.
+    # The secretariat's home links the screening queue of the one campaign.
     r = await review.get(PAGES + "/", headers=review.session)
-    assert (r.status_code, r.headers["location"]) == (303, PAGES + "/review/screening")
+    assert (r.status_code, r.headers["location"]) == (303, PAGES + "/review/secretariat")
     r = await review.get(PAGES + "/review/screening", headers=review.session)
     assert (r.status_code, r.headers["location"]) == (303, QUEUE)
     page = await review.get(QUEUE, headers=review.session)

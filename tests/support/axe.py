@@ -26,3 +26,17 @@ async def assert_accessible(page) -> None:
     """Fail with the list when axe finds a serious or critical violation on the page."""
     found = await violations(page)
     assert not found, f"axe-core on {page.url}:\n" + "\n".join(found)
+
+
+async def assert_accessible_snapshot(browser, page) -> None:
+    """The same, for a page of a context that runs no script (the pages must work without it, and axe is a
+    script): what `page` shows now is served again at its own address to a fresh page that runs scripts, with
+    its stylesheet from the service, and scanned there."""
+    html, url = await page.content(), page.url
+    scanner = await browser.new_page(viewport=page.viewport_size)
+    try:
+        await scanner.route(url, lambda route: route.fulfill(body=html, content_type="text/html; charset=utf-8"))
+        await scanner.goto(url)
+        await assert_accessible(scanner)
+    finally:
+        await scanner.close()

@@ -30,12 +30,13 @@ from ..domain.targets import targets_of
 from ..domain.votes import CommitteeVote
 from ..routes.final import SittingRequest
 from ..views import final_queries, review_queries
-from . import minutes
+from . import minutes, minutes_pdf
 from .access import Refused, T, signed_in
 
 router = APIRouter(include_in_schema=False)
 SITTING = PAGES + "/review/campaigns/{campaign}/final"
 TEMPLATE = SITTING + "/minutes.xlsx"
+MINUTES_PDF = SITTING + "/minutes.pdf"
 UPLOAD = SITTING + "/minutes"
 API = "/v1/review/campaigns/{campaign}/final/sittings"
 MAX_FORM_BYTES = 256 * 1024  # the session's own limit (eventlog/http/page_session.py): ~2,800 candidates at ~92 bytes each
@@ -82,6 +83,8 @@ async def _page(request: Request, who: Identity, csrf: str, campaign: str, list_
                   domain=s["domain"], rows=s["rows"], rule=s["rule"], typed=typed, done=done, read=read,
                   selected_names=SELECTED, action=SITTING.format(campaign=campaign), upload=UPLOAD.format(campaign=campaign),
                   template_href=TEMPLATE.format(campaign=campaign) + "?" + urlencode(
+                      {k: v for k, v in (("list", code), ("domain", s["domain"])) if v}),
+                  pdf_href=MINUTES_PDF.format(campaign=campaign) + "?" + urlencode(
                       {k: v for k, v in (("list", code), ("domain", s["domain"])) if v}),
                   list_href=lambda lc, d=None: _href(campaign, lc, d), submission=uuid4().hex)
 
@@ -231,6 +234,33 @@ async def minutes_template(campaign: str, request: Request, list: str | None = N
     data = minutes.template(f"{s['found'].title} · {name} · 终评会议表决记录", s["rows"])
     filename = f"minutes-{campaign}-{s['chosen'].code if s['chosen'] else 'none'}{'-' + s['domain'] if s['domain'] else ''}.xlsx"
     return Response(data, media_type=minutes.XLSX, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
+
+
+def _sitting_name(s: dict) -> str:
+    return " · ".join([s["chosen"].name if s["chosen"] else "（无已报送初评结果的榜单）"]
+                      + [d.name for d in s["domains"] if d.code == s["domain"]])
+
+
+@router.get(MINUTES_PDF)
+async def minutes_as_pdf(campaign: str, request: Request, list: str | None = None,  # noqa: A002
+                         domain: str | None = None) -> Response:
+    """The decisions on record for the page's list (or domain) with their votes, printed to sign and file."""
+    try:
+        who, csrf = signed_in(request, "secretariat")
+    except Refused as refused:
+        return refused.response
+    s = await _sitting(request, campaign, list, domain)
+    title = f"{s['found'].title} · {_sitting_name(s)} · 终评会议表决记录"
+    try:
+        data = await minutes_pdf.minutes_pdf(title, minutes_pdf.minutes_rows(s["rows"]), now_for(request))
+    except minutes_pdf.PrinterMissing:
+        return T.page("message.html", 503, title="服务暂不可用", heading="服务暂不可用", who=who, csrf=csrf,
+                      message="本机暂时无法生成 PDF（缺少排版库 pango）；请改用 Excel 模板或导出。",
+                      back=_href(campaign, list, domain))
+    filename = f"minutes-{campaign}-{s['chosen'].code if s['chosen'] else 'none'}{'-' + s['domain'] if s['domain'] else ''}.pdf"
+    return Response(data, media_type=minutes_pdf.PDF, headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff"})
 

@@ -9,7 +9,8 @@ import asyncpg
 from .review_folds import REVIEW_VIEWS
 
 S = REVIEW_VIEWS.schema
-_DECISION = "n.selected, n.decision_revision, n.decision_note, n.decided_at, n.noticed_at"
+_DECISION = ("n.selected, n.decision_revision, n.decision_note, n.decided_at, n.noticed_at, n.decision_vote::text AS decision_vote, "
+             "n.decision_sitting")
 
 
 async def sitting_candidates(conn: asyncpg.Connection, target_keys: list[str]) -> list[dict]:

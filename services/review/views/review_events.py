@@ -55,6 +55,7 @@ class NominationSubmitted(_OnNomination, kw_only=True):
     form: dict[str, Any] = {}
     revision: int = 1
     attachments: tuple[Attachment, ...] = ()
+    channels: tuple[str, ...] = ()
 
 
 class NominationAmended(ViewEvent, kw_only=True):
@@ -214,10 +215,21 @@ class PrelimResultsSubmitted(_OnTarget, kw_only=True):
     gaps: tuple[PrelimGap, ...] = ()
 
 
+class CommitteeVote(msgspec.Struct, gc=False):
+    eligible: int
+    present: int
+    yes: int
+    no: int
+    recused: int = 0
+    abstain: int = 0
+
+
 class FinalDecisionRecorded(_OnNomination, kw_only=True):
     selected: bool
     note: str = ""
     revision: int = 1
+    vote: CommitteeVote | None = None
+    sitting_id: str | None = None
 
 
 class UnitRegistered(_Fact, kw_only=True):

@@ -36,7 +36,8 @@ def nomination_submitted(view: ViewBatch, e: ev.NominationSubmitted) -> None:
     nominations = view.nominations
     nominations.latest(CONTENT, e.nomination_id, (e.revision, e.event_id),
                        (e.campaign, e.unit_id, e.list_code, e.domain, e.title, json_text(e.form)))
-    nominations.latest(ATTACHMENTS, e.nomination_id, (e.revision, e.event_id), (json_text(e.attachments),))
+    nominations.latest(ATTACHMENTS, e.nomination_id, (e.revision, e.event_id),
+                       (json_text(e.attachments), list(e.channels)))
     nominations.least(SUBMITTED_AT, e.nomination_id, micros(e.occurred_at))
 
 
@@ -91,7 +92,7 @@ def prelim_scored(view: ViewBatch, e: ev.PrelimScored) -> None:
 
 def final_decision_recorded(view: ViewBatch, e: ev.FinalDecisionRecorded) -> None:
     view.nominations.latest(DECISION, e.nomination_id, (e.revision, micros(e.occurred_at), e.event_id),
-                            (e.selected, e.note))
+                            (e.selected, e.note, json_text(e.vote) if e.vote else None, e.sitting_id))
 
 
 def _name_target(view: ViewBatch, e: ev.ReviewPlanFiled | ev.ReviewPlanConfirmed | ev.PrelimResultsSubmitted,
@@ -196,4 +197,4 @@ FOLDS = {
 }
 
 REVIEW_VIEWS = Projection(name="review.views", schema="review_views", topics=(NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                          tables=(NOMINATION_ROWS, TARGETS, PANEL, UNITS, NOTICES), folds=FOLDS, version=3)
+                          tables=(NOMINATION_ROWS, TARGETS, PANEL, UNITS, NOTICES), folds=FOLDS, version=4)

@@ -25,9 +25,10 @@ def occurred(prefix: str) -> tuple[C, C]:
 CONTENT = LatestBy((C("revision", "integer"), event_id("content_event")),
                    (C("campaign", "text"), C("unit_id", "text"), C("list_code", "text"), C("domain", "text"),
                     C("title", "text"), C("form", "jsonb")))
-# Amendments carry no attachments: the submission's stay.
+# Amendments carry no attachments nor channels (the unit's, open to the list, for quota use by channel): the
+# submission's stay.
 ATTACHMENTS = LatestBy((C("attachments_revision", "integer"), event_id("attachments_event")),
-                       (C("attachments", "jsonb"),))
+                       (C("attachments", "jsonb"), C("channels", "text[]")))
 SUBMITTED_AT = Least(C("submitted_at", "timestamptz"))
 WITHDRAWN_AT = Least(C("withdrawn_at", "timestamptz"))
 # Quota: by revision; within a revision a release (phase 1) comes after the reservation (phase 0).
@@ -63,7 +64,8 @@ RE_REVIEW = LatestBy((C("re_review_at", "timestamptz"), C("re_review_phase", "sm
                       C("re_review_reason", "text")))
 # A later decision on the same nomination carries a higher revision and replaces the earlier one.
 DECISION = LatestBy((C("decision_revision", "integer"), *occurred("decided")),
-                    (C("selected", "boolean"), C("decision_note", "text")))
+                    (C("selected", "boolean"), C("decision_note", "text"), C("decision_vote", "jsonb"),
+                     C("decision_sitting", "text")))
 
 # A public notice listed the nomination: its final decision is final from then on. A nomination its list's notice
 # did not list (not selected, or of a target the notice was opened without) may still be decided.
