@@ -1,5 +1,5 @@
 """The reminder clock: every minute (NOTIFY_REMINDER_INTERVAL_S), the reminders due at the service's clock
-(domain/reminders.py) written to the notices outbox — each key once, however often they are computed."""
+(domain/reminders.py: bodies' results, units' collection deadline, experts' unscored seats) written to the notices outbox — each key once, however often they are computed."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import asyncpg
 from eventlog.consume.campaign_follower import CampaignFollower
 
 from . import store
-from .domain import results_due_reminders
+from .domain import collection_reminders, expert_reminders, results_due_reminders
 
 log = logging.getLogger("notify")
 
@@ -26,6 +26,9 @@ async def schedule_reminders(pool: asyncpg.Pool, campaigns: CampaignFollower, no
         for code in campaigns.book.codes:
             campaign = campaigns.campaign(code)
             notices = results_due_reminders(campaign, now, await store.results_submitted(conn, code))
+            notices += collection_reminders(campaign, now, await store.unit_standings(conn, campaign))
+            notices += expert_reminders(campaign, now, await store.unscored_seats(conn, code),
+                                        await store.reminders_made(conn, code, "expert_reminder"))
             async with conn.transaction():
                 await store.add_notices(conn, notices)
             made += len(notices)

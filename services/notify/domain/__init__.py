@@ -1,9 +1,17 @@
 """The notifier's rules, pure: who must be told what about each event, and whether it is still due."""
 
+from .due import held_until, still_due
 from .notices import (KINDS, UNIT_KINDS, BodyTarget, ExpertSeats, Nomination, Notice, Party, Seat, Unit, evolve,
-                      expert_recipient, message_id, notices_for, recipient_of, still_due)
-from .reminders import LADDER_DAYS, body_recipient, results_due_reminders
+                      expert_recipient, message_id, notices_for, recipient_of)
+from .outcomes import (Acknowledged, NoticeWindow, Objection, Rereview, decision_notices, late_decision_notices,
+                       nomination_recipient, objection_notices, plan_notices, released_notices, rereview_notices,
+                       window_of)
+from .reminders import (LADDER_DAYS, UnitStanding, body_recipient, collection_reminders, collection_subject,
+                        expert_reminders, results_due_reminders)
 
-__all__ = ["KINDS", "LADDER_DAYS", "UNIT_KINDS", "BodyTarget", "ExpertSeats", "Nomination", "Notice", "Party",
-           "Seat", "Unit", "body_recipient", "evolve", "expert_recipient", "message_id", "notices_for",
-           "recipient_of", "results_due_reminders", "still_due"]
+__all__ = ["KINDS", "LADDER_DAYS", "UNIT_KINDS", "Acknowledged", "BodyTarget", "ExpertSeats", "Nomination", "Notice",
+           "NoticeWindow", "Objection", "Party", "Rereview", "Seat", "Unit", "UnitStanding", "body_recipient",
+           "collection_reminders", "collection_subject", "decision_notices", "evolve", "expert_recipient",
+           "expert_reminders", "held_until", "late_decision_notices", "message_id", "nomination_recipient",
+           "notices_for", "objection_notices", "plan_notices", "recipient_of", "released_notices",
+           "rereview_notices", "results_due_reminders", "still_due", "window_of"]
