@@ -59,7 +59,8 @@ class NoticeFollower:
         units, experts, bodies, results, seats, notices, touched = [], [], [], [], [], [], set()
         channels, quota_used, applications, objections, resolved, opened, closed = [], [], [], [], [], [], []
         windows, opening = await store.load_windows(conn), []
-        rereviews: dict[str, int] = {}
+        rereviews: dict[str, int] = {}   # nomination -> re-reviews opened so far
+        rounds: dict[str, int] = {}      # ReReviewOpened event id -> its round
         for event in kept:
             match event:
                 case UnitRegistered():
@@ -84,12 +85,15 @@ class NoticeFollower:
                     seats.append((str(event.nomination_id), event.expert_id, event.campaign, target, *change))
                     notices += notices_for(event, None)
                 case ReReviewOpened():
-                    nid = str(event.nomination_id)
-                    if nid not in rereviews:
-                        rereviews[nid] = await store.re_reviews_opened(conn, nid)
-                    notices += rereview_notices(event, rereviews[nid])
-                    rereviews[nid] += 1
-                    opened.append((nid, rereviews[nid], event.campaign, event.occurred_at))
+                    nid, eid = str(event.nomination_id), str(event.event_id)
+                    round = rounds.get(eid) or await store.re_review_round(conn, eid)
+                    if round is None:  # a new re-review of the nomination: its next round
+                        if nid not in rereviews:
+                            rereviews[nid] = await store.re_reviews_opened(conn, nid)
+                        rereviews[nid] += 1
+                        round = rounds[eid] = rereviews[nid]
+                        opened.append((nid, round, event.campaign, event.occurred_at, eid))
+                    notices += rereview_notices(event, round - 1)
                 case ReReviewClosed():
                     closed.append(str(event.nomination_id))
                 case QuotaReleased():

@@ -149,6 +149,7 @@ CREATE TABLE IF NOT EXISTS notify.objections (
 CREATE TABLE IF NOT EXISTS notify.re_reviews (
     nomination_id text NOT NULL,
     round         integer NOT NULL,
+    event_id      text NOT NULL UNIQUE,   -- the ReReviewOpened: read twice, still one round
     campaign      text NOT NULL,
     opened_at     timestamptz NOT NULL,
     closed        boolean NOT NULL DEFAULT false,

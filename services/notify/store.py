@@ -127,11 +127,12 @@ async def save_objections(conn: asyncpg.Connection, filed: list[tuple[str, str, 
                            [(o,) for o in resolved])
 
 
-async def save_re_reviews(conn: asyncpg.Connection, opened: list[tuple[str, int, str, datetime]],
+async def save_re_reviews(conn: asyncpg.Connection, opened: list[tuple[str, int, str, datetime, str]],
                           closed: list[str]) -> None:
+    """(nomination_id, round, campaign, opened_at, event_id) opened; the nominations whose latest was closed."""
     await conn.executemany(
-        """INSERT INTO notify.re_reviews (nomination_id, round, campaign, opened_at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING""", opened)
+        """INSERT INTO notify.re_reviews (nomination_id, round, campaign, opened_at, event_id)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING""", opened)
     await conn.executemany(
         """UPDATE notify.re_reviews SET closed = true WHERE nomination_id = $1
            AND round = (SELECT max(round) FROM notify.re_reviews WHERE nomination_id = $1)""", [(n,) for n in closed])
@@ -139,6 +140,11 @@ async def save_re_reviews(conn: asyncpg.Connection, opened: list[tuple[str, int,
 
 async def re_reviews_opened(conn: asyncpg.Connection, nomination_id: str) -> int:
     return await conn.fetchval("SELECT count(*) FROM notify.re_reviews WHERE nomination_id = $1", nomination_id)
+
+
+async def re_review_round(conn: asyncpg.Connection, event_id: str) -> int | None:
+    """The round of a re-review already read (its ReReviewOpened read again)."""
+    return await conn.fetchval("SELECT round FROM notify.re_reviews WHERE event_id = $1", event_id)
 
 
 async def unscored_seats(conn: asyncpg.Connection, campaign: str) -> set[tuple[str, str]]:

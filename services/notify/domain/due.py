@@ -16,7 +16,7 @@ Subject = object
 def still_due(notice: Notice, now: Subject | None, at: datetime | None = None,
               max_age: timedelta | None = None) -> str | None:
     """None if `notice` is still due given `now`, what is known of its subject at send time `at`; else why not."""
-    if at is not None and max_age is not None and at - notice.occurred_at > max_age:
+    if at is not None and max_age is not None and at - _due_from(notice) > max_age:
         return "stale"
     match now:
         case Acknowledged() | Objection():
@@ -29,7 +29,13 @@ def still_due(notice: Notice, now: Subject | None, at: datetime | None = None,
             return None
         case UnitStanding():
             return collection_still_due(notice, now, at) if at is not None else None
-    return notices.still_due(notice, now, at, max_age)
+    return notices.still_due(notice, now, at, None)
+
+
+def _due_from(notice: Notice) -> datetime:
+    """When the notice became due: its event, or the end of its embargo (a release held until the meeting)."""
+    until = notice.facts.get("not_before")
+    return max(notice.occurred_at, datetime.fromisoformat(until)) if until else notice.occurred_at
 
 
 def held_until(notice: Notice, at: datetime) -> datetime | None:

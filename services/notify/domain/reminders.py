@@ -109,5 +109,6 @@ def expert_reminders(campaign: Campaign, now: datetime, unscored: set[tuple[str,
     if step is None:
         return []
     return [Notice(f"expert:{campaign.code}:{expert}", target, "expert_reminder", step, campaign.code, now,
-                   {"due_at": due.isoformat(), "days": step})
+                   {"due_at": due.isoformat(), "days": step, "list_code": target.rsplit(":", 2)[1],
+                    "domain": target.rsplit(":", 2)[2] or None})
             for expert, target in sorted(unscored) if already.get((expert, target), 0) < cap]
