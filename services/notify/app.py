@@ -13,7 +13,7 @@ import asyncpg
 from prometheus_client import Counter
 
 from contracts.events import (
-    ApplicationDeclined, ApplicationReturned, ApplicationSentToUnit, ExpertAssigned, ExpertScoreRecorded,
+    ApplicationDeclined, ApplicationReturned, ApplicationSaved, ApplicationSentToUnit, ExpertAssigned, ExpertScoreRecorded,
     ExpertUnassigned, FinalDecisionRecorded, ListPublished, NominationResubmitted, NominationReturned,
     NominationScreened, NominationSubmitted, NominationWithdrawn, ObjectionFiled, ObjectionResolved,
     PrelimResultsSubmitted, PublicNoticeOpened, QuotaRejected, QuotaReleased, QuotaReserved, ReReviewClosed,
@@ -27,7 +27,7 @@ from eventlog.settings import consumer_group, instance_name
 from eventlog.write.producer import EventPublisher
 
 from . import store
-from .domain import (Unit, decision_notices, evolve, late_decision_notices, notices_for, objection_notices,
+from .domain import (Unit, application_notices, decision_notices, evolve, late_decision_notices, notices_for, objection_notices,
                      plan_notices, released_notices, rereview_notices, window_of)
 
 log = logging.getLogger("notify")
@@ -35,7 +35,7 @@ CONSUMER_NAME = "notify"
 ABOUT_NOMINATIONS = (NominationSubmitted, NominationWithdrawn, NominationScreened, NominationReturned,
                      NominationResubmitted, QuotaRejected, QuotaReserved, FinalDecisionRecorded)
 ABOUT_SEATS = (ExpertAssigned, ExpertUnassigned, ExpertScoreRecorded)
-ABOUT_APPLICATIONS = (ApplicationSentToUnit, ApplicationReturned, ApplicationDeclined)
+ABOUT_APPLICATIONS = (ApplicationSaved, ApplicationSentToUnit, ApplicationReturned, ApplicationDeclined)
 FOLLOWED = (UnitRegistered, UnitChannelsChanged, ReviewPlanFiled, PrelimResultsSubmitted, QuotaReleased,
             PublicNoticeOpened, ListPublished, ObjectionFiled, ObjectionResolved, ReReviewOpened, ReReviewClosed,
             *ABOUT_NOMINATIONS, *ABOUT_SEATS, *ABOUT_APPLICATIONS)
@@ -59,6 +59,8 @@ class NoticeFollower:
         units, experts, bodies, results, seats, notices, touched = [], [], [], [], [], [], set()
         channels, quota_used, applications, objections, resolved, opened, closed = [], [], [], [], [], [], []
         windows, opening = await store.load_windows(conn), []
+        revisions = await store.sent_revisions(conn, sorted({str(e.application_id) for e in kept
+                                                             if isinstance(e, ABOUT_APPLICATIONS)}))
         rereviews: dict[str, int] = {}   # nomination -> re-reviews opened so far
         rounds: dict[str, int] = {}      # ReReviewOpened event id -> its round
         for event in kept:
@@ -98,12 +100,19 @@ class NoticeFollower:
                     closed.append(str(event.nomination_id))
                 case QuotaReleased():
                     quota_used.append((event.campaign, event.unit_id, event.list_code, event.domain or "", event.used))
+                case ApplicationSaved():
+                    applications.append((str(event.application_id), event.campaign, event.unit_id, None, None,
+                                         event.title, None,
+                                         event.contact_email.model_dump_json() if event.contact_email else None))
                 case ApplicationSentToUnit():
-                    applications.append((str(event.application_id), event.campaign, event.unit_id,
-                                         event.occurred_at, None))
+                    aid = str(event.application_id)
+                    revisions[aid] = max(revisions.get(aid, 0), event.revision)
+                    applications.append((aid, event.campaign, event.unit_id, event.occurred_at, None, None,
+                                         event.revision))
                 case ApplicationReturned() | ApplicationDeclined():
                     applications.append((str(event.application_id), event.campaign, event.unit_id, None,
                                          event.occurred_at))
+                    notices += application_notices(event, revisions.get(str(event.application_id), 0))
                 case PublicNoticeOpened():
                     windows[(event.campaign, event.list_code)] = window_of(event)
                     opening.append(event)
@@ -128,6 +137,7 @@ class NoticeFollower:
                     if isinstance(event, NominationSubmitted) and event.application_id:  # recommended: answered
                         applications.append((str(event.application_id), event.campaign, event.unit_id, None,
                                              event.occurred_at))
+                        notices += application_notices(event, 0)
                     known[nid] = evolve(known.get(nid), event)
                     touched.add(nid)
         await store.save_units(conn, units)

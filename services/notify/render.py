@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from contracts.campaign import Campaign
 from contracts.deadline_text import BEIJING, deadline_text
 
-from .domain import (Acknowledged, BodyTarget, ExpertSeats, Nomination, Notice, Objection, Party, Rereview,
+from .domain import (Acknowledged, Application, BodyTarget, ExpertSeats, Nomination, Notice, Objection, Party, Rereview,
                      UnitStanding, message_id)
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,6 +36,9 @@ SUBJECTS = {
     "re_review": "复评请求：{title}",
     "objection_received": "您的异议已收到：{title}",
     "objection_resolved": "异议处理结果：{title}",
+    "application_returned": "申报被退回修改：{title}",
+    "application_declined": "推荐单位不予推荐：{title}",
+    "application_recommended": "推荐单位已推荐：{title}",
 }
 
 
@@ -97,6 +100,8 @@ def _words(notice: Notice, subject, party: Party, campaign: Campaign | None) -> 
                         waiting=subject.waiting, unused=subject.unused)
         case Objection():
             return dict(title=subject.title or subject.nomination_id)
+        case Application():
+            return dict(title=subject.title, unit=subject.unit_name)
     words = dict(title=subject.title, target=target_name(campaign, subject.list_code, subject.domain),
                  correction_due=deadline_text(datetime.fromisoformat(facts["correction_due_at"]))
                  if "correction_due_at" in facts else "")

@@ -123,6 +123,10 @@ CREATE TABLE IF NOT EXISTS notify.applications (
     answered_at    timestamptz
 );
 CREATE INDEX IF NOT EXISTS applications_by_unit ON notify.applications (campaign, unit_id);
+-- What the applicant is told with (ApplicationSaved): its title, the revision last sent, its contact sealed.
+ALTER TABLE notify.applications ADD COLUMN IF NOT EXISTS title text NOT NULL DEFAULT '';
+ALTER TABLE notify.applications ADD COLUMN IF NOT EXISTS sent_revision integer NOT NULL DEFAULT 0;
+ALTER TABLE notify.applications ADD COLUMN IF NOT EXISTS contact text;
 
 -- Each list's latest public notice (PublicNoticeOpened): decisions read after it are told at once.
 CREATE TABLE IF NOT EXISTS notify.notice_windows (

@@ -13,7 +13,7 @@ from contracts.personal import ERASED, Sealed
 from eventlog import privacy
 from eventlog.ddl import apply_sql_file
 
-from .domain import (Acknowledged, BodyTarget, ExpertSeats, Nomination, Notice, NoticeWindow, Objection, Party,
+from .domain import (Acknowledged, Application, BodyTarget, ExpertSeats, Nomination, Notice, NoticeWindow, Objection, Party,
                      Rereview, Seat, Unit, UnitStanding)
 
 NOMINATION_COLUMNS = [f.name for f in fields(Nomination)]
@@ -60,14 +60,26 @@ async def save_quota_used(conn: asyncpg.Connection, used: list[tuple[str, str, s
            ON CONFLICT (campaign, unit_id, list_code, domain) DO UPDATE SET used = EXCLUDED.used""", used)
 
 
-async def save_applications(conn: asyncpg.Connection, steps: list[tuple[str, str, str, datetime | None, datetime | None]]) -> None:
-    """(application_id, campaign, unit_id, sent_at, answered_at): the latest sending and answer, in any order."""
+async def save_applications(conn: asyncpg.Connection, steps: list[tuple]) -> None:
+    """(application_id, campaign, unit_id, sent_at, answered_at[, title, sent_revision, contact]): the latest
+    sending and answer, in any order; the title, the revision sent and the sealed contact as last given."""
     await conn.executemany(
-        """INSERT INTO notify.applications (application_id, campaign, unit_id, sent_at, answered_at)
-           VALUES ($1, $2, $3, $4, $5)
+        """INSERT INTO notify.applications (application_id, campaign, unit_id, sent_at, answered_at, title,
+                                            sent_revision, contact)
+           VALUES ($1, $2, $3, $4, $5, coalesce($6, ''), coalesce($7, 0), $8)
            ON CONFLICT (application_id) DO UPDATE SET
                sent_at = GREATEST(notify.applications.sent_at, EXCLUDED.sent_at),
-               answered_at = GREATEST(notify.applications.answered_at, EXCLUDED.answered_at)""", steps)
+               answered_at = GREATEST(notify.applications.answered_at, EXCLUDED.answered_at),
+               title = coalesce($6, notify.applications.title),
+               sent_revision = GREATEST(notify.applications.sent_revision, EXCLUDED.sent_revision),
+               contact = coalesce($8, notify.applications.contact)""",
+        [(*s, None, None, None)[:8] for s in steps])
+
+
+async def sent_revisions(conn: asyncpg.Connection, ids: list[str]) -> dict[str, int]:
+    rows = await conn.fetch("SELECT application_id, sent_revision FROM notify.applications "
+                            "WHERE application_id = ANY($1::text[])", ids)
+    return {r["application_id"]: r["sent_revision"] for r in rows}
 
 
 async def unit_standings(conn: asyncpg.Connection, campaign, unit_id: str | None = None) -> list[UnitStanding]:
@@ -223,9 +235,11 @@ def notice_of(row: asyncpg.Record) -> Notice:
 
 
 async def party_of(conn: asyncpg.Connection, recipient: str) -> Party | None:
-    """The unit, expert, body or objector a recipient names, if read from the log yet."""
+    """The unit, expert, body, objector or applicant a recipient names, if read from the log yet."""
     if recipient.startswith("objector:"):
         return await _opened_objector(conn, recipient)
+    if recipient.startswith("applicant:"):
+        return await _opened_applicant(conn, recipient)
     kind, campaign, party_id = recipient.split(":", 2)
     if kind == "body":  # its name is the campaign's (render.py); a body that filed no address has no row
         row = await conn.fetchrow("SELECT body_code AS name, contact_email FROM notify.bodies "
@@ -249,6 +263,19 @@ async def party_of(conn: asyncpg.Connection, recipient: str) -> Party | None:
 
 def _looks_like_address(text: str | None) -> bool:
     return bool(text) and text.count("@") == 1 and "." in text.split("@")[1] and not any(c.isspace() for c in text)
+
+
+async def _opened_applicant(conn: asyncpg.Connection, recipient: str) -> Party | None:
+    """An applicant's contact opened with its key (none given, or erased: unaddressed)."""
+    row = await conn.fetchrow("SELECT contact FROM notify.applications WHERE application_id = $1",
+                              recipient.split(":", 1)[1])
+    if row is None:
+        return None
+    if not row["contact"]:
+        return Party(recipient, "申报人", None)
+    sealed = Sealed.model_validate_json(row["contact"])
+    opened = privacy.reveal(sealed, await privacy.keys_of(conn, [sealed.pid]))
+    return Party(recipient, "申报人", None if opened == ERASED else opened)
 
 
 async def _opened_objector(conn: asyncpg.Connection, recipient: str) -> Party | None:
@@ -293,6 +320,12 @@ async def subject_of(conn: asyncpg.Connection, notice: Notice, campaign=None):
                FROM notify.objections o LEFT JOIN notify.nominations n USING (nomination_id)
                WHERE o.objection_id = $1""", notice.subject)
         return Objection(**dict(row)) if row else None
+    if notice.kind.startswith("application_"):
+        row = await conn.fetchrow(
+            """SELECT a.application_id, a.unit_id, a.title, a.sent_revision, coalesce(u.name, a.unit_id) AS unit_name
+               FROM notify.applications a LEFT JOIN notify.units u ON u.campaign = a.campaign AND u.unit_id = a.unit_id
+               WHERE a.application_id = $1""", notice.subject)
+        return Application(**dict(row)) if row and row["title"] else None
     if notice.kind == "re_review":
         expert_id = notice.recipient.split(":", 2)[2]
         row = await conn.fetchrow(
@@ -358,6 +391,6 @@ async def bad_addresses(conn: asyncpg.Connection) -> list[dict]:
 async def _erased_hidden(conn: asyncpg.Connection, rows: list[dict]) -> list[dict]:
     """The address a message went to, 已删除 once its expert or objector was erased (their recipient is their person id)."""
     keys = await privacy.keys_of(conn, [r["recipient"] for r in rows
-                                        if (r["recipient"] or "").startswith(("expert:", "objector:"))])
+                                        if (r["recipient"] or "").startswith(("expert:", "objector:", "applicant:"))])
     return [{**r, "address": ERASED} if r["recipient"] in keys and keys[r["recipient"]] is None and r["address"] else r
             for r in rows]

@@ -3,13 +3,14 @@
 from .due import held_until, still_due
 from .notices import (KINDS, UNIT_KINDS, BodyTarget, ExpertSeats, Nomination, Notice, Party, Seat, Unit, evolve,
                       expert_recipient, message_id, notices_for, recipient_of)
-from .outcomes import (Acknowledged, NoticeWindow, Objection, Rereview, decision_notices, late_decision_notices,
+from .outcomes import (Acknowledged, Application, NoticeWindow, applicant_recipient, application_notices, Objection, Rereview, decision_notices, late_decision_notices,
                        nomination_recipient, objection_notices, plan_notices, released_notices, rereview_notices,
                        window_of)
 from .reminders import (LADDER_DAYS, UnitStanding, body_recipient, collection_reminders, collection_subject,
                         expert_reminders, results_due_reminders)
 
-__all__ = ["KINDS", "LADDER_DAYS", "UNIT_KINDS", "Acknowledged", "BodyTarget", "ExpertSeats", "Nomination", "Notice",
+__all__ = ["KINDS", "LADDER_DAYS", "UNIT_KINDS", "Acknowledged", "Application", "applicant_recipient",
+           "application_notices", "BodyTarget", "ExpertSeats", "Nomination", "Notice",
            "NoticeWindow", "Objection", "Party", "Rereview", "Seat", "Unit", "UnitStanding", "body_recipient",
            "collection_reminders", "collection_subject", "decision_notices", "evolve", "expert_recipient",
            "expert_reminders", "held_until", "late_decision_notices", "message_id", "nomination_recipient",

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from . import notices
 from .notices import Notice
-from .outcomes import Acknowledged, Objection, Rereview
+from .outcomes import Acknowledged, Application, Objection, Rereview
 from .reminders import UnitStanding, collection_still_due
 
 Subject = object
@@ -26,6 +26,10 @@ def still_due(notice: Notice, now: Subject | None, at: datetime | None = None,
         case Rereview() if now.rescored:
             return "already_rescored"
         case Rereview():
+            return None
+        case Application() if notice.kind == "application_returned" and now.sent_revision > notice.round:
+            return "already_resent"
+        case Application():
             return None
         case UnitStanding():
             return collection_still_due(notice, now, at) if at is not None else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contracts.events import (
-    FinalDecisionRecorded, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened, ReReviewOpened,
+    ApplicationDeclined, ApplicationReturned, FinalDecisionRecorded, NominationSubmitted, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened, ReReviewOpened,
     ReviewPlanFiled, target_key,
 )
 from contracts.personal import objector_id
@@ -57,6 +57,17 @@ class Rereview:
 
 
 @dataclass(frozen=True)
+class Application:
+    """An application as it stands at send time: what a return is answered by (sending it again)."""
+
+    application_id: str
+    unit_id: str
+    title: str
+    sent_revision: int
+    unit_name: str = ""
+
+
+@dataclass(frozen=True)
 class Acknowledged:
     """A subject with nothing to check again at send time (a plan filed: it stays filed)."""
 
@@ -93,6 +104,30 @@ def late_decision_notices(event: FinalDecisionRecorded, window: NoticeWindow | N
         return []
     return decision_notices(window, (), [Nomination(str(event.nomination_id), event.campaign, "", domain=event.domain)],
                             event.occurred_at)
+
+
+def applicant_recipient(application_id) -> str:
+    """The applicant's contact, known by the application (contracts.personal.applicant_contact_id)."""
+    return f"applicant:{application_id}"
+
+
+def application_notices(event: ApplicationReturned | ApplicationDeclined | NominationSubmitted,
+                        sent_revision: int) -> list[Notice]:
+    """The applicant told the unit's answer: returned (once per revision sent), declined, recommended."""
+    match event:
+        case ApplicationReturned():
+            return [Notice(applicant_recipient(event.application_id), str(event.application_id),
+                           "application_returned", max(sent_revision, 1), event.campaign, event.occurred_at,
+                           {"comments": event.comments, "unit_id": event.unit_id})]
+        case ApplicationDeclined():
+            return [Notice(applicant_recipient(event.application_id), str(event.application_id),
+                           "application_declined", 1, event.campaign, event.occurred_at,
+                           {"reason": event.reason, "unit_id": event.unit_id})]
+        case NominationSubmitted() if event.application_id:
+            return [Notice(applicant_recipient(event.application_id), str(event.application_id),
+                           "application_recommended", 1, event.campaign, event.occurred_at,
+                           {"unit_id": event.unit_id, "nomination_id": str(event.nomination_id)})]
+    return []
 
 
 def released_notices(event: ListPublished) -> list[Notice]:
