@@ -103,7 +103,8 @@ class NoticeFollower:
                 case ApplicationSaved():
                     applications.append((str(event.application_id), event.campaign, event.unit_id, None, None,
                                          event.title, None,
-                                         event.contact_email.model_dump_json() if event.contact_email else None))
+                                         event.contact_email.model_dump_json() if event.contact_email else None,
+                                         event.applicant_id))
                 case ApplicationSentToUnit():
                     aid = str(event.application_id)
                     revisions[aid] = max(revisions.get(aid, 0), event.revision)

@@ -15,7 +15,7 @@ from contracts.campaign import Campaign
 from contracts.deadline_text import BEIJING, deadline_text
 
 from .domain import (Acknowledged, Application, BodyTarget, ExpertSeats, Nomination, Notice, Objection, Party, Rereview,
-                     UnitStanding, message_id)
+                     UnitStanding, is_optional, message_id, unsubscribe_url)
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUBJECTS = {
@@ -56,6 +56,16 @@ def _environment(autoescape: bool) -> Environment:
 
 
 _TEXT, _HTML = _environment(False), _environment(True)
+
+
+def unsubscribe_secret() -> bytes:
+    """The key of the unsubscribe links' tokens (NOTIFY_UNSUBSCRIBE_KEY; a development default)."""
+    return os.environ.get("NOTIFY_UNSUBSCRIBE_KEY", "kczg-development-unsubscribe-key").encode()
+
+
+def public_base() -> str:
+    """Where mail readers reach the notifier (NOTIFY_PUBLIC_URL; default the local one)."""
+    return os.environ.get("NOTIFY_PUBLIC_URL", "http://localhost:8004")
 
 
 def sender_address() -> str:
@@ -124,6 +134,10 @@ def compose(notice: Notice, subject, party: Party, campaign: Campaign | None, no
     message["Date"] = format_datetime(now.astimezone(BEIJING))
     message["Message-ID"] = message_id(*notice.key)
     message["X-Kczg-Notice"] = f"{notice.kind}; round={notice.round}; subject={notice.subject}"
+    if is_optional(notice.kind):  # RFC 8058: a one-click POST; duty mail carries no such header
+        words["unsubscribe"] = unsubscribe_url(public_base(), unsubscribe_secret(), notice.recipient, notice.kind)
+        message["List-Unsubscribe"] = f"<{words['unsubscribe']}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(_TEXT.get_template(f"{notice.kind}.txt").render(words))
     message.add_alternative(_HTML.get_template(f"{notice.kind}.html").render(words), subtype="html")
     return message

@@ -127,6 +127,15 @@ CREATE INDEX IF NOT EXISTS applications_by_unit ON notify.applications (campaign
 ALTER TABLE notify.applications ADD COLUMN IF NOT EXISTS title text NOT NULL DEFAULT '';
 ALTER TABLE notify.applications ADD COLUMN IF NOT EXISTS sent_revision integer NOT NULL DEFAULT 0;
 ALTER TABLE notify.applications ADD COLUMN IF NOT EXISTS contact text;
+ALTER TABLE notify.applications ADD COLUMN IF NOT EXISTS applicant_id text;
+
+-- Optional kinds a recipient switched off (RFC 8058 one-click unsubscribe); duty mail is never recorded here.
+CREATE TABLE IF NOT EXISTS notify.unsubscribed (
+    recipient text NOT NULL,
+    kind      text NOT NULL,
+    at        timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (recipient, kind)
+);
 
 -- Each list's latest public notice (PublicNoticeOpened): decisions read after it are told at once.
 CREATE TABLE IF NOT EXISTS notify.notice_windows (

@@ -25,7 +25,7 @@ from contracts.campaign.book import UnknownCampaign
 from eventlog.consume.campaign_follower import CampaignFollower
 
 from . import store
-from .domain import Nomination, held_until, still_due
+from .domain import Nomination, held_until, is_optional, still_due
 from .render import compose
 
 log = logging.getLogger("notify")
@@ -172,6 +172,10 @@ class Sender:
         outcome = still_due(notice, subject, self.clock(), max_notice_age())
         if outcome is not None:
             await store.mark(conn, row["id"], "not_due", outcome)
+            self._finished(notice.kind, "not_due")
+            return None
+        if is_optional(notice.kind) and await store.is_unsubscribed(conn, notice.recipient, notice.kind):
+            await store.mark(conn, row["id"], "not_due", "unsubscribed")
             self._finished(notice.kind, "not_due")
             return None
         if not party.contact_email:

@@ -61,19 +61,20 @@ async def save_quota_used(conn: asyncpg.Connection, used: list[tuple[str, str, s
 
 
 async def save_applications(conn: asyncpg.Connection, steps: list[tuple]) -> None:
-    """(application_id, campaign, unit_id, sent_at, answered_at[, title, sent_revision, contact]): the latest
-    sending and answer, in any order; the title, the revision sent and the sealed contact as last given."""
+    """(application_id, campaign, unit_id, sent_at, answered_at[, title, sent_revision, contact, applicant_id]):
+    the latest sending and answer, in any order; the title, the revision sent and the sealed contact as last given."""
     await conn.executemany(
         """INSERT INTO notify.applications (application_id, campaign, unit_id, sent_at, answered_at, title,
-                                            sent_revision, contact)
-           VALUES ($1, $2, $3, $4, $5, coalesce($6, ''), coalesce($7, 0), $8)
+                                            sent_revision, contact, applicant_id)
+           VALUES ($1, $2, $3, $4, $5, coalesce($6, ''), coalesce($7, 0), $8, $9)
            ON CONFLICT (application_id) DO UPDATE SET
                sent_at = GREATEST(notify.applications.sent_at, EXCLUDED.sent_at),
                answered_at = GREATEST(notify.applications.answered_at, EXCLUDED.answered_at),
                title = coalesce($6, notify.applications.title),
                sent_revision = GREATEST(notify.applications.sent_revision, EXCLUDED.sent_revision),
-               contact = coalesce($8, notify.applications.contact)""",
-        [(*s, None, None, None)[:8] for s in steps])
+               contact = coalesce($8, notify.applications.contact),
+               applicant_id = coalesce($9, notify.applications.applicant_id)""",
+        [(*s, None, None, None, None)[:9] for s in steps])
 
 
 async def sent_revisions(conn: asyncpg.Connection, ids: list[str]) -> dict[str, int]:
@@ -351,6 +352,17 @@ async def subject_of(conn: asyncpg.Connection, notice: Notice, campaign=None):
     return (await load_nominations(conn, [notice.subject])).get(notice.subject)
 
 
+async def unsubscribe(conn: asyncpg.Connection, recipient: str, kind: str) -> bool:
+    """Records the recipient's unsubscribe from `kind`; True if it is new."""
+    return await conn.fetchval("INSERT INTO notify.unsubscribed (recipient, kind) VALUES ($1, $2) "
+                               "ON CONFLICT DO NOTHING RETURNING true", recipient, kind) or False
+
+
+async def is_unsubscribed(conn: asyncpg.Connection, recipient: str, kind: str) -> bool:
+    return await conn.fetchval("SELECT true FROM notify.unsubscribed WHERE recipient = $1 AND kind = $2",
+                               recipient, kind) or False
+
+
 async def is_bad(conn: asyncpg.Connection, address: str) -> bool:
     return await conn.fetchval("SELECT true FROM notify.bad_addresses WHERE address = lower($1)", address) or False
 
@@ -373,6 +385,36 @@ async def mark_bad(conn: asyncpg.Connection, address: str, code: int, reply: str
 
 
 # --- what the secretariat reads ------------------------------------------------------------------------------
+
+async def inbox(conn: asyncpg.Connection, role: str, org: str, sub: str, limit: int = 200) -> list[dict]:
+    """What was sent to the signed-in person: a unit's (its own and about its nominations), an expert's (their
+    id is the token's subject), a body's, an applicant's (about its applications); newest first."""
+    rows = await conn.fetch(
+        """SELECT n.recipient, n.subject, n.kind, n.round, n.campaign, n.sent_at, n.message_id
+           FROM notify.notices n
+           WHERE n.status = 'sent' AND (
+                 ($1 = 'unit' AND (n.recipient LIKE 'unit:%' AND split_part(n.recipient, ':', 3) = $2
+                                   OR n.recipient LIKE 'nomination:%' AND EXISTS (
+                                      SELECT 1 FROM notify.nominations m WHERE m.nomination_id = n.subject
+                                      AND m.unit_id = $2)))
+              OR ($1 = 'expert' AND n.recipient LIKE 'expert:%' AND split_part(n.recipient, ':', 3) = $3)
+              OR ($1 = 'review_body' AND n.recipient LIKE 'body:%' AND split_part(n.recipient, ':', 3) = $2)
+              OR ($1 = 'applicant' AND n.recipient LIKE 'applicant:%' AND EXISTS (
+                     SELECT 1 FROM notify.applications a WHERE a.application_id = n.subject AND a.applicant_id = $2)))
+           ORDER BY n.sent_at DESC, n.id DESC LIMIT $4""", role, org, sub, limit)
+    return [dict(r) for r in rows]
+
+
+async def outbox_keys(conn: asyncpg.Connection, keys: list[tuple[str, str, str, int]]) -> set[tuple[str, str, str, int]]:
+    """Which of these notice keys are in the outbox already (made before: not to be sent again)."""
+    if not keys:
+        return set()
+    rows = await conn.fetch(
+        """SELECT recipient, subject, kind, round FROM notify.notices
+           WHERE (recipient, subject, kind, round) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]))""",
+        [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], [k[3] for k in keys])
+    return {(r["recipient"], r["subject"], r["kind"], r["round"]) for r in rows}
+
 
 async def messages_about(conn: asyncpg.Connection, subject: str) -> list[dict]:
     rows = await conn.fetch(

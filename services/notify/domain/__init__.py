@@ -6,10 +6,11 @@ from .notices import (KINDS, UNIT_KINDS, BodyTarget, ExpertSeats, Nomination, No
 from .outcomes import (Acknowledged, Application, NoticeWindow, applicant_recipient, application_notices, Objection, Rereview, decision_notices, late_decision_notices,
                        nomination_recipient, objection_notices, plan_notices, released_notices, rereview_notices,
                        window_of)
+from .unsubscribe import OPTIONAL_KINDS, is_optional, token_matches, unsubscribe_token, unsubscribe_url
 from .reminders import (LADDER_DAYS, UnitStanding, body_recipient, collection_reminders, collection_subject,
                         expert_reminders, results_due_reminders)
 
-__all__ = ["KINDS", "LADDER_DAYS", "UNIT_KINDS", "Acknowledged", "Application", "applicant_recipient",
+__all__ = ["OPTIONAL_KINDS", "is_optional", "token_matches", "unsubscribe_token", "unsubscribe_url", "KINDS", "LADDER_DAYS", "UNIT_KINDS", "Acknowledged", "Application", "applicant_recipient",
            "application_notices", "BodyTarget", "ExpertSeats", "Nomination", "Notice",
            "NoticeWindow", "Objection", "Party", "Rereview", "Seat", "Unit", "UnitStanding", "body_recipient",
            "collection_reminders", "collection_subject", "decision_notices", "evolve", "expert_recipient",
