@@ -14,13 +14,15 @@ from datetime import datetime
 import asyncpg
 
 from contracts.campaign import Campaign
+from contracts.deadline_text import BEIJING
 from eventlog.consume.campaign_follower import CampaignFollower
 
 from . import store
-from .domain import Notice, collection_reminders, expert_reminders, is_optional, results_due_reminders, still_due
+from .domain import Notice, collection_reminders, digest_notices, expert_reminders, is_optional, results_due_reminders, still_due
 from .render import compose
 
 log = logging.getLogger("notify")
+DIGEST_HOUR = 8
 
 
 async def reminders_due(conn: asyncpg.Connection, campaign: Campaign, now: datetime) -> list[Notice]:
@@ -29,6 +31,8 @@ async def reminders_due(conn: asyncpg.Connection, campaign: Campaign, now: datet
     notices += collection_reminders(campaign, now, await store.unit_standings(conn, campaign))
     notices += expert_reminders(campaign, now, await store.unscored_seats(conn, code),
                                 await store.reminders_made(conn, code, "expert_reminder"))
+    if now.astimezone(BEIJING).hour >= DIGEST_HOUR:  # the day's digest, from 08:00 Beijing time
+        notices += digest_notices(code, now, await store.digest(conn, campaign, now))
     return notices
 
 
@@ -58,7 +62,7 @@ async def preview(conn: asyncpg.Connection, campaign: Campaign, now: datetime,
     for notice in due:
         if notice.key in made:
             continue
-        subject = await store.subject_of(conn, notice, campaign)
+        subject = await store.subject_of(conn, notice, campaign, now)
         party = await store.party_of(conn, notice.recipient)
         if subject is None or party is None or still_due(notice, subject, now) is not None:
             continue

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from contracts.campaign import Campaign
 from contracts.deadline_text import BEIJING, deadline_text
 
-from .domain import (Acknowledged, Application, BodyTarget, ExpertSeats, Nomination, Notice, Objection, Party, Rereview,
+from .domain import (Acknowledged, Application, BodyTarget, Digest, ExpertSeats, Nomination, Notice, Objection, Party, Rereview,
                      UnitStanding, is_optional, message_id, unsubscribe_url)
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,6 +36,7 @@ SUBJECTS = {
     "re_review": "复评请求：{title}",
     "objection_received": "您的异议已收到：{title}",
     "objection_resolved": "异议处理结果：{title}",
+    "secretariat_digest": "秘书处每日简报（{day}）",
     "application_returned": "申报被退回修改：{title}",
     "application_declined": "推荐单位不予推荐：{title}",
     "application_recommended": "推荐单位已推荐：{title}",
@@ -87,6 +88,11 @@ def body_name(campaign: Campaign | None, code: str | None) -> str:
     return found or code or ""
 
 
+def _list_domain(target: str) -> tuple[str, str | None]:
+    _, list_code, domain = target.rsplit(":", 2)
+    return list_code, domain or None
+
+
 def _words(notice: Notice, subject, party: Party, campaign: Campaign | None) -> dict:
     """What the kind's templates and subject line say beyond the addressee and the dates: per subject."""
     facts = notice.facts
@@ -110,6 +116,10 @@ def _words(notice: Notice, subject, party: Party, campaign: Campaign | None) -> 
                         waiting=subject.waiting, unused=subject.unused)
         case Objection():
             return dict(title=subject.title or subject.nomination_id)
+        case Digest():
+            return dict(addressee=party.name, title="", day=facts["day"], digest=subject,
+                        late=[(body_name(campaign, body), target_name(campaign, *_list_domain(target)))
+                              for body, target in subject.late], prelim_due=prelim_due)
         case Application():
             return dict(title=subject.title, unit=subject.unit_name)
     words = dict(title=subject.title, target=target_name(campaign, subject.list_code, subject.domain),

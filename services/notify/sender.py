@@ -159,7 +159,7 @@ class Sender:
     async def _prepare(self, conn: asyncpg.Connection, row: asyncpg.Record, notice, now: datetime) -> EmailMessage | None:
         """The message to send, the notice marked `sending`; or None, the notice finished or deferred here."""
         campaign = self._campaign(notice.campaign)
-        subject = await store.subject_of(conn, notice, campaign)
+        subject = await store.subject_of(conn, notice, campaign, self.clock())
         party = await store.party_of(conn, notice.recipient)
         if party is None or subject is None or (isinstance(subject, Nomination) and not subject.title):
             await store.mark(conn, row["id"], row["status"], retry_at=now + UNKNOWN_WAIT)

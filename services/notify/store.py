@@ -4,6 +4,7 @@ No rules here: what is due is domain/notices.py's."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import astuple, fields
 from datetime import datetime
 
@@ -13,8 +14,8 @@ from contracts.personal import ERASED, Sealed
 from eventlog import privacy
 from eventlog.ddl import apply_sql_file
 
-from .domain import (Acknowledged, Application, BodyTarget, ExpertSeats, Nomination, Notice, NoticeWindow, Objection, Party,
-                     Rereview, Seat, Unit, UnitStanding)
+from .domain import (Acknowledged, Application, BodyTarget, Digest, ExpertSeats, Nomination, Notice, NoticeWindow,
+                     Objection, Party, Rereview, Seat, Unit, UnitStanding, late_targets)
 
 NOMINATION_COLUMNS = [f.name for f in fields(Nomination)]
 
@@ -241,6 +242,8 @@ async def party_of(conn: asyncpg.Connection, recipient: str) -> Party | None:
         return await _opened_objector(conn, recipient)
     if recipient.startswith("applicant:"):
         return await _opened_applicant(conn, recipient)
+    if recipient.startswith("secretariat:"):  # where the secretariat reads its mail (NOTIFY_SECRETARIAT_EMAIL)
+        return Party(recipient, "“科创中国”联合体秘书处", os.environ.get("NOTIFY_SECRETARIAT_EMAIL") or None)
     kind, campaign, party_id = recipient.split(":", 2)
     if kind == "body":  # its name is the campaign's (render.py); a body that filed no address has no row
         row = await conn.fetchrow("SELECT body_code AS name, contact_email FROM notify.bodies "
@@ -305,9 +308,22 @@ async def _opened_expert(conn: asyncpg.Connection, recipient: str, campaign: str
     return Party(recipient, opened[0], email)
 
 
-async def subject_of(conn: asyncpg.Connection, notice: Notice, campaign=None):
+async def digest(conn: asyncpg.Connection, campaign, now: datetime) -> Digest:
+    """What the secretariat's digest reports, as it stands at `now`."""
+    objections = await conn.fetch(
+        """SELECT o.objection_id, coalesce(n.title, o.nomination_id) AS title FROM notify.objections o
+           LEFT JOIN notify.nominations n USING (nomination_id) WHERE o.campaign = $1 AND NOT o.resolved
+           ORDER BY o.objection_id""", campaign.code)
+    bounced = await conn.fetch("SELECT address FROM notify.bad_addresses ORDER BY address")
+    return Digest(late_targets(campaign, now, await results_submitted(conn, campaign.code)),
+                  tuple((r["objection_id"], r["title"]) for r in objections), tuple(r["address"] for r in bounced))
+
+
+async def subject_of(conn: asyncpg.Connection, notice: Notice, campaign=None, now: datetime | None = None):
     """What a notice is about, as it stands now: the nomination, the expert's seats on the target, the body's
-    results on the target, the unit's standing before the deadline, the objection, the re-review."""
+    results on the target, the unit's standing before the deadline, the objection, the re-review, the digest."""
+    if notice.kind == "secretariat_digest":
+        return await digest(conn, campaign, now or notice.occurred_at) if campaign is not None else None
     if notice.kind == "plan_filed":
         return Acknowledged(notice.subject)
     if notice.kind == "collection_deadline":

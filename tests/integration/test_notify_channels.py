@@ -20,6 +20,18 @@ C = "kczg-2022"
 BEIJING = timezone(timedelta(hours=8))
 
 
+async def results_read() -> bool:
+    import os
+
+    import asyncpg
+
+    conn = await asyncpg.connect(os.environ["DATABASE_URL"])
+    try:
+        return await conn.fetchval("SELECT count(*) FROM notify.results_in") == 1
+    finally:
+        await conn.close()
+
+
 async def units_read(count: int) -> bool:
     import os
 
@@ -129,3 +141,52 @@ async def test_the_inbox_and_the_reminder_preview_then_the_button_sends_exactly_
         assert (r.status_code, r.json()["code"]) == (404, "unknown_campaign")
     assert [m.subject for m in mail_to(experts["e1"])][-1] == shown[("expert_reminder", experts["e1"])]["headline"]
     assert [m.subject for m in mail_to(life)][-1] == shown[("results_due", life)]["headline"]
+
+
+async def test_the_secretariat_gets_a_daily_digest_of_late_bodies_open_objections_and_refused_addresses(
+        env, tmp_path, monkeypatch):
+    import os
+    import uuid
+    from pathlib import Path
+
+    from contracts.events import Actor, ObjectionFiled, list_key
+    from contracts.personal import Sealed, objector_id
+    from contracts.topics import PUBLISH
+    from deploy.local import mailbox
+    from services.notify.domain import message_id, secretariat_recipient
+    from tests.support.notify import on_review, results_in
+
+    desk, refused = address("secretariat"), address("refused")
+    monkeypatch.setenv("NOTIFY_SECRETARIAT_EMAIL", desk)
+    mailbox.refuse(Path(os.environ["KCZG_MAIL_DIR"]), refused)
+    async with notify_in_process(Keys(tmp_path)) as notify:
+        await unit_registered("unit-r", refused)
+        n = submitted("unit-r", "海水淡化膜材料")
+        await publish(*on_units(n))
+        await notices_made(1)
+        await notify.sender.send_due()  # refused: 550
+        objection = uuid.uuid4()
+        await publish((PUBLISH, ObjectionFiled(
+            occurred_at=datetime(2022, 12, 1, 10, 0, tzinfo=BEIJING), campaign=C, key=list_key(C, "leading_tech"),
+            actor=Actor(role="system", id="objection-form"), objection_id=objection, nomination_id=n.nomination_id,
+            name=Sealed(pid=objector_id(objection), clear="某异议人"), grounds="数据存疑。")))
+        # Every body but the life-science one is late on 2 December.
+        await publish(*on_review(results_in(LIFE, "biomedicine")))
+        await notices_made(2)  # the receipt, the objection's acknowledgement (the objector left no address)
+        await wait_for(lambda: results_read())
+        notify.clock.at = datetime(2022, 12, 2, 7, 59, tzinfo=BEIJING)
+        await notify.remind()
+        assert not [r for r in await notices() if r["kind"] == "secretariat_digest"]  # not before 08:00
+        notify.clock.at = datetime(2022, 12, 2, 8, 0, tzinfo=BEIJING)
+        await notify.remind()
+        await notify.remind()  # once a day however often computed
+        await notify.sender.send_due()
+    (digest,) = mail_to(desk)
+    assert digest.message_id == message_id(secretariat_recipient(C), f"{C}:digest", "secretariat_digest", 20221202)
+    assert digest.subject == "【科创中国】秘书处每日简报（2022-12-02）"
+    text = digest.text()
+    assert text.startswith("“科创中国”联合体秘书处：\n\n2022-12-02 简报：\n\n初评结果逾期未报送（截止于 2022年11月30日24:00（北京时间））：\n"
+                           "1. 中国科协信息科技学会联合体：先导技术榜 · 电子信息\n")
+    assert "中国科协生命科学学会联合体" not in text
+    assert f"尚未处理的异议（1 件）：\n1. 海水淡化膜材料（异议编号 {objection}）\n" in text
+    assert f"被邮件服务器拒收、已停止发送的地址：\n1. {refused}\n" in text

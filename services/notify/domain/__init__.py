@@ -1,5 +1,6 @@
 """The notifier's rules, pure: who must be told what about each event, and whether it is still due."""
 
+from .digest import Digest, digest_notices, late_targets, secretariat_recipient
 from .due import held_until, still_due
 from .notices import (KINDS, UNIT_KINDS, BodyTarget, ExpertSeats, Nomination, Notice, Party, Seat, Unit, evolve,
                       expert_recipient, message_id, notices_for, recipient_of)
@@ -10,7 +11,7 @@ from .unsubscribe import OPTIONAL_KINDS, is_optional, token_matches, unsubscribe
 from .reminders import (LADDER_DAYS, UnitStanding, body_recipient, collection_reminders, collection_subject,
                         expert_reminders, results_due_reminders)
 
-__all__ = ["OPTIONAL_KINDS", "is_optional", "token_matches", "unsubscribe_token", "unsubscribe_url", "KINDS", "LADDER_DAYS", "UNIT_KINDS", "Acknowledged", "Application", "applicant_recipient",
+__all__ = ["Digest", "digest_notices", "late_targets", "secretariat_recipient", "OPTIONAL_KINDS", "is_optional", "token_matches", "unsubscribe_token", "unsubscribe_url", "KINDS", "LADDER_DAYS", "UNIT_KINDS", "Acknowledged", "Application", "applicant_recipient",
            "application_notices", "BodyTarget", "ExpertSeats", "Nomination", "Notice",
            "NoticeWindow", "Objection", "Party", "Rereview", "Seat", "Unit", "UnitStanding", "body_recipient",
            "collection_reminders", "collection_subject", "decision_notices", "evolve", "expert_recipient",

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from . import notices
 from .notices import Notice
+from .digest import Digest
 from .outcomes import Acknowledged, Application, Objection, Rereview
 from .reminders import UnitStanding, collection_still_due
 
@@ -30,6 +31,10 @@ def still_due(notice: Notice, now: Subject | None, at: datetime | None = None,
         case Application() if notice.kind == "application_returned" and now.sent_revision > notice.round:
             return "already_resent"
         case Application():
+            return None
+        case Digest() if now.empty:
+            return "nothing_to_report"
+        case Digest():
             return None
         case UnitStanding():
             return collection_still_due(notice, now, at) if at is not None else None

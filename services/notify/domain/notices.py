@@ -39,6 +39,7 @@ KINDS = {
     "re_review": "复评请求",
     "objection_received": "异议已收到",
     "objection_resolved": "异议处理结果",
+    "secretariat_digest": "秘书处每日简报（逾期机构、未处理异议、被拒收地址）",
     "application_returned": "申报被推荐单位退回修改（附意见）",
     "application_declined": "推荐单位不予推荐（附理由）",
     "application_recommended": "推荐单位已推荐",
