@@ -11,6 +11,7 @@ from contracts.campaign.book import UnknownCampaign
 from contracts.errors import DomainError, Forbidden, NotFound
 from contracts.identity import Identity
 from eventlog.http.auth import requires
+from eventlog.http.docs import problem_docs
 from eventlog.http.front_door import now_for, service_of
 
 from . import store
@@ -21,6 +22,9 @@ from .reminders import preview, schedule_reminders
 router = APIRouter(prefix="/v1/notify")
 secretariat = requires("secretariat")
 anyone_signed_in = requires("applicant", "unit", "review_body", "expert", "secretariat")
+UNKNOWN_CAMPAIGN = problem_docs({404: ("unknown_campaign", "活动“kczg-2099”不存在。")}, 404)
+UNSUBSCRIBE_REFUSALS = problem_docs({403: ("invalid_unsubscribe_token", "退订链接无效。"),
+                                     422: ("duty_mail", "此类通知为必要的事务性通知，不能退订。")}, 422)
 CAMPAIGN = Query(..., min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$", description="活动编码，如 kczg-2022")
 
 
@@ -52,7 +56,7 @@ def _campaign(request: Request, code: str):
         raise NotFound(f"活动“{code}”不存在。", code="unknown_campaign") from None
 
 
-@router.get("/reminders/preview", summary="提醒预览：此刻按提醒按钮将发送给哪些人、邮件全文（秘书处全部，评审机构本机构及其专家）")
+@router.get("/reminders/preview", responses=UNKNOWN_CAMPAIGN, summary="提醒预览：此刻按提醒按钮将发送给哪些人、邮件全文（秘书处全部，评审机构本机构及其专家）")
 async def reminders_preview(request: Request, campaign: str = CAMPAIGN,
                             caller: Identity = Depends(requires("secretariat", "review_body"))) -> dict:
     found = _campaign(request, campaign)
@@ -70,7 +74,7 @@ async def reminders_preview(request: Request, campaign: str = CAMPAIGN,
     return {"campaign": found.code, "at": now_for(request).isoformat(), "messages": due}
 
 
-@router.post("/reminders/send", summary="提醒按钮：向此刻仍须提醒的人发送（与预览相同的名单，每条只发一次）")
+@router.post("/reminders/send", responses=UNKNOWN_CAMPAIGN, summary="提醒按钮：向此刻仍须提醒的人发送（与预览相同的名单，每条只发一次）")
 async def reminders_send(request: Request, campaign: str = CAMPAIGN, caller: Identity = Depends(secretariat)) -> dict:
     found = _campaign(request, campaign)
     state = service_of(request)
@@ -80,11 +84,12 @@ async def reminders_send(request: Request, campaign: str = CAMPAIGN, caller: Ide
     return {"campaign": found.code, "computed": made}
 
 
-@router.post("/unsubscribe", summary="一键退订（RFC 8058）：不再接收某类可选提醒；事务性通知不可退订")
+@router.post("/unsubscribe", responses=UNSUBSCRIBE_REFUSALS,
+             summary="一键退订（RFC 8058）：不再接收某类可选提醒；事务性通知不可退订")
 async def unsubscribe(request: Request,
-                      recipient: str = Query(..., min_length=1, max_length=200),
-                      kind: str = Query(..., min_length=1, max_length=64),
-                      token: str = Query(..., min_length=1, max_length=64)) -> dict:
+                      recipient: str = Query(..., min_length=3, max_length=200, pattern=r"^[a-z_]+:[A-Za-z0-9_.:-]+$"),
+                      kind: str = Query(..., min_length=1, max_length=64, pattern=r"^[a-z_]+$"),
+                      token: str = Query(..., pattern=r"^[0-9a-f]{32}$")) -> dict:
     if not token_matches(unsubscribe_secret(), recipient, kind, token):
         raise Forbidden("退订链接无效。", code="invalid_unsubscribe_token")
     if not is_optional(kind):
