@@ -109,6 +109,18 @@ async def test_the_inbox_and_the_reminder_preview_then_the_button_sends_exactly_
         r = await notify.get("/v1/notify/inbox", headers=keys.headers("review_body", LIFE))
         assert [m["kind"] for m in r.json()["messages"]] == ["plan_filed"]
         assert (await notify.get("/v1/notify/inbox")).status_code == 401
+        # The same as a page, under the shared login's cookie; without it, the login's pointer.
+        from eventlog.http.page_session import COOKIE
+
+        page = await notify.get("/workbench/notify/inbox",
+                                headers={"cookie": f"{COOKIE}={keys.token('unit', 'unit-i')}"})
+        assert page.status_code == 200 and page.headers["content-security-policy"].startswith("default-src 'none'")
+        assert "<h1>我的通知</h1>" in page.text and "<td>推荐已收到</td>" in page.text
+        assert f"<td>{n.nomination_id}</td>" in page.text
+        anonymous = await notify.get("/workbench/notify/inbox")
+        assert anonymous.status_code == 401 and "请先登录" in anonymous.text
+        home = await notify.get("/workbench/", headers={"cookie": f"{COOKIE}={keys.token('unit', 'unit-i')}"})
+        assert (home.status_code, home.headers["location"]) == (303, "/workbench/notify/inbox")
         # 7 days before the results are due: the preview names who the button would write to, worded.
         notify.clock.at = datetime(2022, 11, 24, 10, 0, tzinfo=BEIJING)
         secretariat = keys.headers("secretariat", "kczg_secretariat")
