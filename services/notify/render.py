@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from contracts.campaign import Campaign
 from contracts.deadline_text import BEIJING, deadline_text
 
-from .domain import (Acknowledged, Application, BodyTarget, Digest, ExpertSeats, Nomination, Notice, Objection, Party, Rereview,
+from .domain import (Acknowledged, Application, BodyTarget, Digest, ExpertSeats, Notice, Objection, Party, Rereview,
                      UnitStanding, is_optional, message_id, unsubscribe_url)
 
 TEMPLATES = Path(__file__).parent / "templates"

@@ -17,7 +17,7 @@ from contracts.events import (
     PublicNoticeOpened, PublishedEntry, ReReviewOpened, list_key, unit_key,
 )
 from contracts.personal import objector_id
-from contracts.topics import APPLICATIONS, NOMINATIONS, PUBLISH, REVIEW
+from contracts.topics import APPLICATIONS, NOMINATIONS, PUBLISH
 from eventlog import privacy
 from services.notify.domain import expert_recipient, message_id, nomination_recipient, recipient_of
 from tests.support.events import SECRETARIAT, decision, publish, registered
