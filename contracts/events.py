@@ -140,6 +140,9 @@ class ApplicationSaved(Event):
     title: str = Field(min_length=1, max_length=200)
     form: dict[str, Any] = Field(default_factory=dict)
     attachments: tuple[AttachmentRef, ...] = ()
+    # Where the notifier writes to the applicant (returned, declined, recommended), sealed with the key of
+    # contracts.personal.applicant_contact_id(application_id); None: not given.
+    contact_email: Sealed | None = None
 
 
 class ApplicationSentToUnit(Event):
@@ -598,6 +601,7 @@ PRIVATE_FIELDS: dict[str, frozenset[str]] = {"ObjectionFiled": frozenset({"conta
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {"ObjectionFiled": frozenset({"name", "contact"}),
                                               "MatchRequested": frozenset({"contact"}),
                                               "MatchConsented": frozenset({"contact"}),
+                                              "ApplicationSaved": frozenset({"contact_email"}),
                                               "RosterExpert": frozenset({"name", "contact_email"})}
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 ERASED = "已删除"
 
 # Why a person's data is held: each purpose has its retention in the campaign file (Campaign.retention).
-Purpose = Literal["objector", "expert", "match_contact"]
+Purpose = Literal["objector", "expert", "match_contact", "applicant"]
 PersonId = Annotated[str, Field(min_length=1, max_length=160, pattern=r"^[a-z_]+:[A-Za-z0-9_.:-]+$")]
 
 
@@ -43,6 +43,11 @@ class Sealer(Protocol):
 def objector_id(objection_id: UUID) -> str:
     """An objector is known only by the objection filed: one person record per objection."""
     return f"objector:{objection_id}"
+
+
+def applicant_contact_id(application_id: UUID) -> str:
+    """An applicant's contact person is known by the application: one person record per application."""
+    return f"applicant:{application_id}"
 
 
 def expert_id(campaign: str, expert: str) -> str:

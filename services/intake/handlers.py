@@ -141,6 +141,6 @@ async def save_application(state: ServiceState, req: WriteRequest, body: Applica
         refs = await attachments.resolve(conn, req.who.org, body.attachments)
     cmd = SaveApplication(by=req.who, application_id=app_id, campaign=body.campaign, unit_id=body.unit_id,
                           list_code=body.list_code, domain=body.domain, title=body.title, form=body.form,
-                          attachments=refs, creates=application_id is None)
+                          attachments=refs, creates=application_id is None, contact_email=body.contact_email)
     return await state.uow.run(application_step(state.own, cmd, req.now, _answered(201 if cmd.creates else 200)),
                                req.idem)

@@ -75,6 +75,8 @@ class ApplicationRequest(_Body):
     title: str | None = Field(None, min_length=1, max_length=200)
     form: dict[str, Any] = Field(default_factory=dict)
     attachments: list[str] = Sha256List
+    contact_email: str | None = Field(None, min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                      description="申报联系人邮箱（可选）：推荐单位退回、不予推荐或推荐时通知；按个人信息加密保存")
 
 
 class Accepted(BaseModel):

@@ -5,11 +5,14 @@ The decisions themselves are the domain's (domain/nominations.py, domain/applica
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
 from contracts.events import Event
+from contracts.personal import applicant_contact_id
 from contracts.topics import APPLICATIONS, NOMINATIONS
+from eventlog import privacy
 from eventlog.write.grouped_unit_of_work import BatchSteps, Grouped
 from eventlog.write.idempotency import Reply
 from eventlog.write.unit_of_work import Command
@@ -86,10 +89,18 @@ def application_step(svc: IntakeService, cmd: ApplicationCommand, now: datetime,
     async def load(conn) -> ApplicationState | None:
         return (await store.load_applications(conn, [application_id])).get(application_id)
 
+    held: list[privacy.HeldKeys] = []  # this attempt's: the applicant contact's key, stored with the event it seals
+
     async def gather(conn, state: ApplicationState | None):
         if isinstance(cmd, SaveApplication):
-            return await svc.context(conn, state.campaign if state else cmd.campaign, cmd.unit_id, now=now,
-                                     registration_required=True)  # an application goes to a registered unit only
+            campaign = state.campaign if state else cmd.campaign
+            context = await svc.context(conn, campaign, cmd.unit_id, now=now,
+                                        registration_required=True)  # an application goes to a registered unit only
+            held.clear()
+            if cmd.contact_email:
+                held.append(await privacy.held_keys(conn, [applicant_contact_id(application_id)], campaign, now))
+                context = replace(context, sealer=privacy.KeySealer(held[0].keys))
+            return context
         if state is None:
             raise application_not_found()
         items = [(state.list_code, state.form, state.title)] if isinstance(cmd, (SendApplication,
@@ -98,6 +109,7 @@ def application_step(svc: IntakeService, cmd: ApplicationCommand, now: datetime,
 
     async def save(conn, state: ApplicationState | None, events: list[Event]) -> None:
         new_nomination: dict[UUID, None] = {cmd.nomination_id: None} if recommending else {}
+        await privacy.store_new_keys(conn, held[0] if held and events else None)
         await store.save_events(conn, events, (new_nomination, {application_id: state}))
 
     return Command(aggregates=locked, command=cmd, topic=NOMINATIONS if recommending else APPLICATIONS, load=load,

@@ -16,6 +16,7 @@ import asyncpg
 import orjson
 
 from contracts.events import AttachmentRef, Event, NominationSubmitted
+from eventlog import privacy
 from eventlog.ddl import apply_sql_file
 from services.intake.domain.item_identity import ORGANISATION_LISTS, credit_key
 from services.intake.domain.model import (
@@ -54,6 +55,7 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 async def ensure_schema(conn: asyncpg.Connection) -> None:
     await apply_sql_file(conn, __package__, "schema.sql")
+    await privacy.ensure_schema(conn)  # applicants' contact keys (ApplicationSaved.contact_email)
     await _backfill_credit_keys(conn)
 
 

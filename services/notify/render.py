@@ -14,7 +14,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from contracts.campaign import Campaign
 from contracts.deadline_text import BEIJING, deadline_text
 
-from .domain import BodyTarget, ExpertSeats, Nomination, Notice, Party, message_id
+from .domain import (Acknowledged, Application, BodyTarget, Digest, ExpertSeats, Notice, Objection, Party, Rereview,
+                     UnitStanding, is_optional, message_id, unsubscribe_url)
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUBJECTS = {
@@ -26,6 +27,19 @@ SUBJECTS = {
     "expert_assigned": "诚邀您参加初评：{target}（请于{prelim_due}前完成评分）",
     "results_due": "初评结果报送提醒：{target}，须于{prelim_due}前报送",
     "results_late": "初评结果逾期未报送：{target}（截止于{prelim_due}）",
+    "decision_selected": "终评结果：拟入选，正在公示：{title}",
+    "decision_not_selected": "终评结果：未入选：{title}",
+    "released": "榜单正式发布，贵单位推荐的“{title}”入选",
+    "collection_deadline": "推荐截止提醒：距截止还有 {days} 天（{due}）",
+    "plan_filed": "评审工作方案已备案：{target}",
+    "expert_reminder": "评分提醒：{target}尚有 {unscored} 项待评（请于{prelim_due}前完成）",
+    "re_review": "复评请求：{title}",
+    "objection_received": "您的异议已收到：{title}",
+    "objection_resolved": "异议处理结果：{title}",
+    "secretariat_digest": "秘书处每日简报（{day}）",
+    "application_returned": "申报被退回修改：{title}",
+    "application_declined": "推荐单位不予推荐：{title}",
+    "application_recommended": "推荐单位已推荐：{title}",
 }
 
 
@@ -43,6 +57,16 @@ def _environment(autoescape: bool) -> Environment:
 
 
 _TEXT, _HTML = _environment(False), _environment(True)
+
+
+def unsubscribe_secret() -> bytes:
+    """The key of the unsubscribe links' tokens (NOTIFY_UNSUBSCRIBE_KEY; a development default)."""
+    return os.environ.get("NOTIFY_UNSUBSCRIBE_KEY", "kczg-development-unsubscribe-key").encode()
+
+
+def public_base() -> str:
+    """Where mail readers reach the notifier (NOTIFY_PUBLIC_URL; default the local one)."""
+    return os.environ.get("NOTIFY_PUBLIC_URL", "http://localhost:8004")
 
 
 def sender_address() -> str:
@@ -64,25 +88,53 @@ def body_name(campaign: Campaign | None, code: str | None) -> str:
     return found or code or ""
 
 
-def compose(notice: Notice, subject: Nomination | ExpertSeats | BodyTarget, party: Party, campaign: Campaign | None,
-            now: datetime) -> EmailMessage:
+def _list_domain(target: str) -> tuple[str, str | None]:
+    _, list_code, domain = target.rsplit(":", 2)
+    return list_code, domain or None
+
+
+def _words(notice: Notice, subject, party: Party, campaign: Campaign | None) -> dict:
+    """What the kind's templates and subject line say beyond the addressee and the dates: per subject."""
+    facts = notice.facts
+    target = target_name(campaign, facts.get("list_code") or "", facts.get("domain"))
+    prelim_due = deadline_text(campaign.timeline.prelim_due_at) if campaign else ""
+    match subject:
+        case BodyTarget():
+            return dict(addressee=body_name(campaign, subject.body_code), title="", days=facts["days"], target=target,
+                        prelim_due=deadline_text(datetime.fromisoformat(facts["due_at"])))
+        case Acknowledged():
+            return dict(addressee=body_name(campaign, facts.get("body_code")), title="", target=target)
+        case ExpertSeats():
+            return dict(addressee=f"{party.name}专家", title="", seats=subject.seats, target=target,
+                        body=body_name(campaign, facts.get("body_code")), prelim_due=prelim_due,
+                        unscored=sum(not seat.scored for seat in subject.seats), days=facts.get("days"))
+        case Rereview():
+            return dict(addressee=f"{party.name}专家", title=subject.title, target=target,
+                        body=body_name(campaign, facts.get("body_code")), prelim_due=prelim_due)
+        case UnitStanding():
+            return dict(title="", days=facts["days"], due=deadline_text(datetime.fromisoformat(facts["due_at"])),
+                        waiting=subject.waiting, unused=subject.unused)
+        case Objection():
+            return dict(title=subject.title or subject.nomination_id)
+        case Digest():
+            return dict(addressee=party.name, title="", day=facts["day"], digest=subject,
+                        late=[(body_name(campaign, body), target_name(campaign, *_list_domain(target)))
+                              for body, target in subject.late], prelim_due=prelim_due)
+        case Application():
+            return dict(title=subject.title, unit=subject.unit_name)
+    words = dict(title=subject.title, target=target_name(campaign, subject.list_code, subject.domain),
+                 correction_due=deadline_text(datetime.fromisoformat(facts["correction_due_at"]))
+                 if "correction_due_at" in facts else "")
+    if "closes_at" in facts:
+        words["notice_closes"] = deadline_text(datetime.fromisoformat(facts["closes_at"]))
+    return words
+
+
+def compose(notice: Notice, subject, party: Party, campaign: Campaign | None, now: datetime) -> EmailMessage:
     """The e-mail of `notice` to `party` at its address, about `subject` as it stands at `now`."""
     words = dict(addressee=party.name, round=notice.round, facts=notice.facts, occurred_at=notice.occurred_at,
                  sent_at=now)
-    if isinstance(subject, BodyTarget):
-        due = datetime.fromisoformat(notice.facts["due_at"])
-        words.update(addressee=body_name(campaign, subject.body_code), title="", days=notice.facts["days"],
-                     target=target_name(campaign, notice.facts.get("list_code") or "", notice.facts.get("domain")),
-                     prelim_due=deadline_text(due))
-    elif isinstance(subject, ExpertSeats):
-        words.update(addressee=f"{party.name}专家", title="", seats=subject.seats,
-                     target=target_name(campaign, notice.facts.get("list_code") or "", notice.facts.get("domain")),
-                     body=body_name(campaign, notice.facts.get("body_code")),
-                     prelim_due=deadline_text(campaign.timeline.prelim_due_at) if campaign else "")
-    else:
-        words.update(title=subject.title, target=target_name(campaign, subject.list_code, subject.domain),
-                     correction_due=deadline_text(datetime.fromisoformat(notice.facts["correction_due_at"]))
-                     if "correction_due_at" in notice.facts else "")
+    words.update(_words(notice, subject, party, campaign))
     headline = "【科创中国】" + SUBJECTS[notice.kind].format(**words)
     words["subject"] = headline
     message = EmailMessage()
@@ -92,6 +144,10 @@ def compose(notice: Notice, subject: Nomination | ExpertSeats | BodyTarget, part
     message["Date"] = format_datetime(now.astimezone(BEIJING))
     message["Message-ID"] = message_id(*notice.key)
     message["X-Kczg-Notice"] = f"{notice.kind}; round={notice.round}; subject={notice.subject}"
+    if is_optional(notice.kind):  # RFC 8058: a one-click POST; duty mail carries no such header
+        words["unsubscribe"] = unsubscribe_url(public_base(), unsubscribe_secret(), notice.recipient, notice.kind)
+        message["List-Unsubscribe"] = f"<{words['unsubscribe']}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(_TEXT.get_template(f"{notice.kind}.txt").render(words))
     message.add_alternative(_HTML.get_template(f"{notice.kind}.html").render(words), subtype="html")
     return message

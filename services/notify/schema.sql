@@ -96,3 +96,75 @@ CREATE TABLE IF NOT EXISTS notify.results_in (
     target    text NOT NULL,
     PRIMARY KEY (campaign, body_code, target)
 );
+
+-- The final decision (FinalDecisionRecorded), told once the list's notice opens.
+ALTER TABLE notify.nominations ADD COLUMN IF NOT EXISTS selected boolean;
+-- A unit's channels (UnitRegistered / UnitChannelsChanged): its stacked quota, for the deadline reminders.
+ALTER TABLE notify.units ADD COLUMN IF NOT EXISTS channels text[] NOT NULL DEFAULT '{}';
+-- When an expert last scored a seat: a re-review request is answered by a score after it opened.
+ALTER TABLE notify.seats ADD COLUMN IF NOT EXISTS last_scored_at timestamptz;
+
+-- Each unit's slots held per pool (QuotaReserved / QuotaReleased `used`, the latest on the unit's stream).
+CREATE TABLE IF NOT EXISTS notify.quota_used (
+    campaign  text NOT NULL,
+    unit_id   text NOT NULL,
+    list_code text NOT NULL,
+    domain    text NOT NULL,   -- '' for a list without domains
+    used      integer NOT NULL,
+    PRIMARY KEY (campaign, unit_id, list_code, domain)
+);
+
+-- Applications sent to a unit and its latest answer (returned, declined, recommended): waiting while sent later.
+CREATE TABLE IF NOT EXISTS notify.applications (
+    application_id text PRIMARY KEY,
+    campaign       text NOT NULL,
+    unit_id        text NOT NULL,
+    sent_at        timestamptz,
+    answered_at    timestamptz
+);
+CREATE INDEX IF NOT EXISTS applications_by_unit ON notify.applications (campaign, unit_id);
+-- What the applicant is told with (ApplicationSaved): its title, the revision last sent, its contact sealed.
+ALTER TABLE notify.applications ADD COLUMN IF NOT EXISTS title text NOT NULL DEFAULT '';
+ALTER TABLE notify.applications ADD COLUMN IF NOT EXISTS sent_revision integer NOT NULL DEFAULT 0;
+ALTER TABLE notify.applications ADD COLUMN IF NOT EXISTS contact text;
+ALTER TABLE notify.applications ADD COLUMN IF NOT EXISTS applicant_id text;
+
+-- Optional kinds a recipient switched off (RFC 8058 one-click unsubscribe); duty mail is never recorded here.
+CREATE TABLE IF NOT EXISTS notify.unsubscribed (
+    recipient text NOT NULL,
+    kind      text NOT NULL,
+    at        timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (recipient, kind)
+);
+
+-- Each list's latest public notice (PublicNoticeOpened): decisions read after it are told at once.
+CREATE TABLE IF NOT EXISTS notify.notice_windows (
+    campaign  text NOT NULL,
+    list_code text NOT NULL,
+    notice_id text NOT NULL,
+    opens_at  timestamptz NOT NULL,
+    closes_at timestamptz NOT NULL,
+    omitted   text[] NOT NULL DEFAULT '{}',
+    PRIMARY KEY (campaign, list_code)
+);
+
+-- Objections (ObjectionFiled), the objector's name and contact sealed as the log carries them.
+CREATE TABLE IF NOT EXISTS notify.objections (
+    objection_id  text PRIMARY KEY,
+    campaign      text NOT NULL,
+    nomination_id text NOT NULL,
+    name          text NOT NULL,
+    contact       text,
+    resolved      boolean NOT NULL DEFAULT false
+);
+
+-- Re-reviews of a nomination (ReReviewOpened, round n), and whether closed (ReReviewClosed).
+CREATE TABLE IF NOT EXISTS notify.re_reviews (
+    nomination_id text NOT NULL,
+    round         integer NOT NULL,
+    event_id      text NOT NULL UNIQUE,   -- the ReReviewOpened: read twice, still one round
+    campaign      text NOT NULL,
+    opened_at     timestamptz NOT NULL,
+    closed        boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (nomination_id, round)
+);

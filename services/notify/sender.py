@@ -25,7 +25,7 @@ from contracts.campaign.book import UnknownCampaign
 from eventlog.consume.campaign_follower import CampaignFollower
 
 from . import store
-from .domain import Nomination, still_due
+from .domain import Nomination, held_until, is_optional, still_due
 from .render import compose
 
 log = logging.getLogger("notify")
@@ -33,6 +33,7 @@ MESSAGES = Counter("kczg_notify_messages", "Notices the sender finished, by kind
                    "(sent, bounced, not_due, unaddressed, bad_address, deferred)", ("kind", "outcome"))
 UNKNOWN_WAIT = timedelta(seconds=2)   # the recipient or the subject not read yet from its topic: look again soon
 MAX_RETRY_WAIT = timedelta(minutes=30)
+HELD_WAIT = timedelta(minutes=1)      # an embargoed release: look again at the service's clock
 
 
 def max_notice_age() -> timedelta:
@@ -157,15 +158,24 @@ class Sender:
 
     async def _prepare(self, conn: asyncpg.Connection, row: asyncpg.Record, notice, now: datetime) -> EmailMessage | None:
         """The message to send, the notice marked `sending`; or None, the notice finished or deferred here."""
-        subject = await store.subject_of(conn, notice)
+        campaign = self._campaign(notice.campaign)
+        subject = await store.subject_of(conn, notice, campaign, self.clock())
         party = await store.party_of(conn, notice.recipient)
         if party is None or subject is None or (isinstance(subject, Nomination) and not subject.title):
             await store.mark(conn, row["id"], row["status"], retry_at=now + UNKNOWN_WAIT)
             MESSAGES.labels(notice.kind, "deferred").inc()
             return None
+        if held_until(notice, self.clock()) is not None:  # an embargoed release: not before its instant
+            await store.mark(conn, row["id"], row["status"], "held_until_public", retry_at=now + HELD_WAIT)
+            MESSAGES.labels(notice.kind, "deferred").inc()
+            return None
         outcome = still_due(notice, subject, self.clock(), max_notice_age())
         if outcome is not None:
             await store.mark(conn, row["id"], "not_due", outcome)
+            self._finished(notice.kind, "not_due")
+            return None
+        if is_optional(notice.kind) and await store.is_unsubscribed(conn, notice.recipient, notice.kind):
+            await store.mark(conn, row["id"], "not_due", "unsubscribed")
             self._finished(notice.kind, "not_due")
             return None
         if not party.contact_email:
@@ -176,7 +186,7 @@ class Sender:
             await store.mark(conn, row["id"], "bad_address", "address_refused_before", address=party.contact_email)
             self._finished(notice.kind, "bad_address")
             return None
-        message = compose(notice, subject, party, self._campaign(notice.campaign), now)
+        message = compose(notice, subject, party, campaign, now)
         await store.mark(conn, row["id"], "sending", address=party.contact_email, message_id=message["Message-ID"],
                          attempt=True, retry_at=now + sending_lease())
         return message

@@ -95,6 +95,16 @@ def nominations_page(kind: str, html: str, w: World) -> str | None:
 #   only(kind=status, ...)  those kinds get that status; bad tokens and anonymous 401; every other kind 403
 #   public()                anyone, credentials ignored          optional()   anyone; a token sent must verify
 #   NF(code)                404: another's resource answers as absent, never as forbidden
+def unsubscribe_params() -> dict[str, str]:
+    """A valid one-click unsubscribe (the token is the link's proof, not a login)."""
+    from services.notify.domain import unsubscribe_token
+    from services.notify.render import unsubscribe_secret
+
+    recipient = f"unit:{C}:unit-a"
+    return {"recipient": recipient, "kind": "collection_deadline",
+            "token": unsubscribe_token(unsubscribe_secret(), recipient, "collection_deadline")}
+
+
 TABLE: dict[tuple[str, str, str], Row] = {
     # --- intake :8000 -------------------------------------------------------------------------------------
     ("intake", "GET", "/healthz"): Row(public()),
@@ -222,6 +232,14 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("notify", "GET", "/v1/notify/messages"): Row(
         only(secretariat=200), request=lambda w: {"params": {"subject": w.nomination_a}}),
     ("notify", "GET", "/v1/notify/bounces"): Row(only(secretariat=200)),
+    ("notify", "GET", "/v1/notify/inbox"): Row(only(  # everyone signed in: their own messages
+        applicant=200, applicant_other=200, unit_own=200, unit_other=200, body_own=200, body_other=200,
+        expert_assigned=200, expert_unassigned=200, expert_conflicted=200, secretariat=200)),
+    ("notify", "GET", "/v1/notify/reminders/preview"): Row(
+        only(secretariat=200, body_own=200, body_other=200), request=lambda w: {"params": {"campaign": C}}),
+    ("notify", "POST", "/v1/notify/reminders/send"): Row(
+        only(secretariat=200), request=lambda w: {"params": {"campaign": C}}),
+    ("notify", "POST", "/v1/notify/unsubscribe"): Row(public(), request=lambda w: {"params": unsubscribe_params()}),
     # --- review :8003 -------------------------------------------------------------------------------------
     ("review", "GET", "/healthz"): Row(public()),
     ("review", "GET", "/readyz"): Row(public()),

@@ -95,14 +95,16 @@ async def notices_made(count: int, db_url: str | None = None, timeout_s: float =
 
 
 @asynccontextmanager
-async def notify_in_process(keys: Keys, clock=None):
+async def notify_in_process(keys: Keys, clock=None, open_campaign_first: bool = True):
     """The notifier with its follower running and its sender idle: the test calls `client.sender.send_due()`
-    (and `client.remind()`, the reminder clock's one step at the service's clock)."""
+    (and `client.remind()`, the reminder clock's one step at the service's clock). `open_campaign_first` False:
+    the campaign is open already (another fixture opened it)."""
     from eventlog.clock import FixedClock
     from services.notify.api import create_app
     from services.notify.reminders import schedule_reminders
 
-    await open_campaign()
+    if open_campaign_first:
+        await open_campaign()
     app = create_app(clock=clock or FixedClock(AT), verifier=keys.verifier(), send=False)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notify") as client:

@@ -13,6 +13,7 @@ from contracts.events import (
     unit_key,
 )
 from contracts.identity import Identity
+from contracts.personal import applicant_contact_id
 
 from . import rules
 from .access import application_sent_to, own_application
@@ -68,7 +69,9 @@ def decide_save(state: ApplicationState | None, cmd: SaveApplication, context: I
         **_envelope(campaign.code, cmd.unit_id, cmd.by, now), application_id=cmd.application_id,
         applicant_id=cmd.by.org, unit_id=cmd.unit_id, list_code=cmd.list_code, domain=cmd.domain,
         revision=(state.revision + 1) if state else 1, title=rules.form_title(form, cmd.title),
-        form=form.model_dump(mode="json"), attachments=cmd.attachments)]
+        form=form.model_dump(mode="json"), attachments=cmd.attachments,
+        contact_email=context.sealer.seal(applicant_contact_id(cmd.application_id), cmd.contact_email)
+        if cmd.contact_email and context.sealer else None)]
 
 
 def decide_send(state: ApplicationState | None, cmd: SendApplication, context: IntakeContext) -> list[Event]:

@@ -22,6 +22,7 @@ class SaveApplication:
     form: dict[str, Any]
     attachments: tuple[AttachmentRef, ...] = ()
     creates: bool = False  # a new draft (its id fresh), not a new version of an existing one
+    contact_email: str | None = None  # where the applicant is told of the unit's answer (sealed on the log)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from contracts.campaign import Campaign
+from contracts.personal import Sealer
 
 from .item_identity import Listing
 
@@ -18,6 +19,7 @@ class IntakeContext:
     unit_channels: tuple[str, ...] | None = None   # the recommending unit's channels; None: not registered
     earlier_listings: tuple[Listing, ...] = ()     # earlier campaigns' listings of the item put forward
     campaign_titles: Mapping[str, str] = field(default_factory=dict)  # for messages naming other campaigns
+    sealer: Sealer | None = None  # seals personal fields (an applicant's contact) with their person's key
 
     @property
     def unit_registered(self) -> bool:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from contracts.events import (
-    Event, ExpertAssigned, NominationResubmitted, NominationReturned, NominationScreened, NominationSubmitted,
+    Event, ExpertAssigned, FinalDecisionRecorded, NominationResubmitted, NominationReturned, NominationScreened, NominationSubmitted,
     NominationWithdrawn, QuotaRejected, QuotaReserved, UnitRegistered, target_key,
 )
 
@@ -30,8 +30,23 @@ KINDS = {
     "expert_assigned": "专家受邀评审（附待评推荐与截止时间）",
     "results_due": "初评结果报送提醒（截止前 7、3、1 天）",
     "results_late": "初评结果逾期未报送",
+    "decision_selected": "终评结果：入选，公示中（公示开始时告知）",
+    "decision_not_selected": "终评结果：未入选（公示开始时告知）",
+    "released": "榜单正式发布：入选",
+    "collection_deadline": "推荐截止提醒（截止前 7、1 天，尚有待处理申报或未用名额的单位）",
+    "plan_filed": "评审工作方案已备案",
+    "expert_reminder": "评分提醒（尚有未评推荐，截止前 7、3、1 天，至多 2 次）",
+    "re_review": "复评请求",
+    "objection_received": "异议已收到",
+    "objection_resolved": "异议处理结果",
+    "secretariat_digest": "秘书处每日简报（逾期机构、未处理异议、被拒收地址）",
+    "application_returned": "申报被推荐单位退回修改（附意见）",
+    "application_declined": "推荐单位不予推荐（附理由）",
+    "application_recommended": "推荐单位已推荐",
 }
-UNIT_KINDS = frozenset(KINDS) - {"expert_assigned", "results_due", "results_late"}  # about one nomination, to its unit
+# about one nomination, to its unit
+UNIT_KINDS = frozenset({"nomination_received", "over_quota", "screening_passed", "screening_failed",
+                        "returned_for_correction", "decision_selected", "decision_not_selected", "released"})
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,7 @@ class Nomination:
     resubmitted_round: int = 0   # the latest return the unit answered by resubmitting
     quota_rejected: int = 0      # the latest revision refused over quota (0: none)
     reserved_revision: int = 0   # the latest revision a slot was reserved for
+    selected: bool | None = None  # the final decision (None: none yet)
 
 
 @dataclass(frozen=True)
@@ -155,9 +171,14 @@ def evolve(known: Nomination | None, event: Event) -> Nomination | None:
     match event:
         case NominationSubmitted():
             base = known or Nomination(str(event.nomination_id), event.campaign, event.unit_id)
-            return replace(base, title=event.title, list_code=event.list_code, domain=event.domain)
+            return replace(base, unit_id=event.unit_id, title=event.title, list_code=event.list_code,
+                           domain=event.domain)
         case UnitRegistered():
             return known
+        case FinalDecisionRecorded():  # may be read before the submission (another topic): the unit comes then
+            base = known or Nomination(str(event.nomination_id), event.campaign, "", list_code=event.list_code,
+                                       domain=event.domain)
+            return replace(base, selected=event.selected)
     if known is None:
         known = Nomination(str(event.nomination_id), event.campaign, event.unit_id)
     match event:

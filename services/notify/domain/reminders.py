@@ -6,6 +6,7 @@ latest step that has come, never the ones it missed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from contracts.campaign import Campaign
@@ -45,3 +46,69 @@ def results_due_reminders(campaign: Campaign, now: datetime, submitted: set[tupl
                                       "domain": assignment.domain, "due_at": due.isoformat(), "days": step}))
     return found
 
+
+
+# --- units: the collection deadline ----------------------------------------------------------------------------
+
+UNIT_LADDER_DAYS = (7, 1)
+
+
+@dataclass(frozen=True)
+class UnitStanding:
+    """What a unit still has open before the collection deadline, as it stands: applications sent to it and not
+    answered, and nomination slots unused (pools whose stacked limit is above what it holds)."""
+
+    unit_id: str
+    waiting: int
+    unused: int
+
+
+def collection_subject(campaign: str) -> str:
+    return f"{campaign}:collection"
+
+
+def _step(now: datetime, due: datetime, ladder: tuple[int, ...]) -> int | None:
+    """The latest step of `ladder` (days before `due`) that has come at `now`; None before the first or from `due`."""
+    if now >= due:
+        return None
+    return min((days for days in ladder if now >= due - timedelta(days=days)), default=None)
+
+
+def collection_reminders(campaign: Campaign, now: datetime, standings: list[UnitStanding]) -> list[Notice]:
+    """The units to remind, 7 and 1 days before submissions close: those with applications waiting for them
+    or quota unused. Checked again at send time (a unit that has since answered and filled its quota is not)."""
+    due = campaign.timeline.submission_closes_at
+    step = _step(now, due, UNIT_LADDER_DAYS)
+    if step is None:
+        return []
+    return [Notice(f"unit:{campaign.code}:{s.unit_id}", collection_subject(campaign.code), "collection_deadline",
+                   step, campaign.code, now, {"due_at": due.isoformat(), "days": step})
+            for s in standings if s.waiting or s.unused]
+
+
+def collection_still_due(notice: Notice, standing: UnitStanding, at: datetime) -> str | None:
+    if at >= datetime.fromisoformat(notice.facts["due_at"]):
+        return "past_deadline"
+    if not standing.waiting and not standing.unused:
+        return "nothing_outstanding"
+    return None
+
+
+# --- experts: seats unscored ------------------------------------------------------------------------------------
+
+EXPERT_LADDER_DAYS = (7, 3, 1)
+EXPERT_REMINDER_CAP = 2  # at most this many reminders per expert and target, however long the ladder
+
+
+def expert_reminders(campaign: Campaign, now: datetime, unscored: set[tuple[str, str]],
+                     already: dict[tuple[str, str], int], cap: int = EXPERT_REMINDER_CAP) -> list[Notice]:
+    """Experts holding unscored seats on a target (expert id, target), reminded at the ladder's latest step
+    that has come, unless they have had `cap` reminders on it already (`already`: how many each has had)."""
+    due = campaign.timeline.prelim_due_at
+    step = _step(now, due, EXPERT_LADDER_DAYS)
+    if step is None:
+        return []
+    return [Notice(f"expert:{campaign.code}:{expert}", target, "expert_reminder", step, campaign.code, now,
+                   {"due_at": due.isoformat(), "days": step, "list_code": target.rsplit(":", 2)[1],
+                    "domain": target.rsplit(":", 2)[2] or None})
+            for expert, target in sorted(unscored) if already.get((expert, target), 0) < cap]
