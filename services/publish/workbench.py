@@ -13,10 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from contracts.errors import DomainError
 from contracts.identity import Identity
-from eventlog.http.auth import authorise
 from eventlog.http.front_door import by_person, now_for, service_of, write_request
 from eventlog.http.page_session import PAGES
-from eventlog.pages.login import session
+from eventlog.pages.access import Refused, signed_in
 from eventlog.pages.render import Templates
 
 from . import handlers, listed as L
@@ -30,17 +29,10 @@ MAX_FORM_BYTES = 64 * 1024
 
 
 def _signed_in_secretariat(request: Request) -> tuple[Identity, str] | Response:
-    who, csrf = session(request)
-    if who is None:
-        return T.page("message.html", 401, title="请先登录", heading="请先登录", who=None, csrf=None,
-                      message="请先登录：经公共平台进入，或使用开发环境的登录链接。",
-                      back=f"{PAGES}/login?next={request.url.path}")
     try:
-        authorise(who, ("secretariat",))
-    except DomainError as exc:
-        return T.page("message.html", 403, title="无权访问", heading="无权访问", who=who, csrf=csrf,
-                      message=exc.message, back=None)
-    return who, csrf
+        return signed_in(request, "secretariat")
+    except Refused as refused:
+        return refused.response
 
 
 async def _form_page(request: Request, who: Identity, csrf: str, campaign: str, status: int = 200,

@@ -19,10 +19,9 @@ from fastapi.responses import RedirectResponse, Response
 from contracts.deadline_text import BEIJING
 from contracts.errors import DomainError
 from contracts.identity import Identity
-from eventlog.http.auth import authorise
 from eventlog.http.front_door import by_person, now_for, service_of, write_request
 from eventlog.http.page_session import PAGES
-from eventlog.pages.login import session
+from eventlog.pages.access import Refused, signed_in
 from eventlog.pages.render import Templates, problem_page
 from eventlog.write.idempotency import Reply
 
@@ -50,26 +49,10 @@ def review_home() -> str:
     return base + PAGES + "/review/secretariat"
 
 
-class Refused(Exception):
-    def __init__(self, response: Response) -> None:
-        self.response = response
-
-
-def _secretariat(request: Request) -> tuple[Identity, str]:
-    who, csrf = session(request)
-    if who is None:
-        raise Refused(problem_page(401, "请先登录：经公共平台进入，或使用开发环境的登录链接。"))
-    try:
-        authorise(who, ("secretariat",))
-    except DomainError as exc:
-        raise Refused(problem_page(403, exc.message)) from None
-    return who, csrf
-
-
 @router.get(HOME)
 async def home(request: Request) -> Response:
     try:
-        _secretariat(request)
+        signed_in(request, "secretariat")
     except Refused as refused:
         return refused.response
     titles = service_of(request).campaigns.titles()
@@ -114,7 +97,7 @@ async def _page(request: Request, who: Identity, csrf: str, campaign: str, statu
 @router.get(CONTROLS)
 async def controls(campaign: str, request: Request) -> Response:
     try:
-        who, csrf = _secretariat(request)
+        who, csrf = signed_in(request, "secretariat")
     except Refused as refused:
         return refused.response
     return await _page(request, who, csrf, campaign)
@@ -134,7 +117,7 @@ def _as_problem(exc: DomainError) -> Reply:
 @router.post(NOTICE)
 async def open_notice(campaign: str, list_code: str, request: Request) -> Response:
     try:
-        who, csrf = _secretariat(request)
+        who, csrf = signed_in(request, "secretariat")
     except Refused as refused:
         return refused.response
     form = await _form(request)
@@ -169,7 +152,7 @@ def _public_at(text: str) -> datetime | None:
 @router.post(RELEASE)
 async def release(campaign: str, list_code: str, request: Request) -> Response:
     try:
-        who, csrf = _secretariat(request)
+        who, csrf = signed_in(request, "secretariat")
     except Refused as refused:
         return refused.response
     form = await _form(request)
@@ -219,7 +202,7 @@ async def _objections_page(request: Request, who: Identity, csrf: str, campaign:
 @router.get(OBJECTIONS)
 async def objections(campaign: str, request: Request) -> Response:
     try:
-        who, csrf = _secretariat(request)
+        who, csrf = signed_in(request, "secretariat")
     except Refused as refused:
         return refused.response
     return await _objections_page(request, who, csrf, campaign)
@@ -228,7 +211,7 @@ async def objections(campaign: str, request: Request) -> Response:
 @router.post(RESOLUTION)
 async def resolve(campaign: str, objection_id: UUID, request: Request) -> Response:
     try:
-        who, csrf = _secretariat(request)
+        who, csrf = signed_in(request, "secretariat")
     except Refused as refused:
         return refused.response
     form = await _form(request)

@@ -15,9 +15,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from contracts.errors import DomainError
 from contracts.identity import Identity
-from eventlog.http.auth import authorise
 from eventlog.http.front_door import by_org, now_for, service_of, write_request
 from eventlog.http.page_session import PAGES
+from eventlog.pages.access import Refused, signed_in
 from eventlog.pages.login import session
 from eventlog.pages.render import Templates
 from eventlog.write.idempotency import Reply
@@ -36,25 +36,6 @@ HOME = PAGES + "/publish/matches"  # the start page of a requester, a unit and t
 PARTIES = ("requester", "unit", "secretariat")
 MAX_FORM_BYTES = 64 * 1024
 API = "/v1/publish/campaigns/{campaign}/match-requests/{match_id}/{action}"
-
-
-class Refused(Exception):
-    def __init__(self, response: Response) -> None:
-        self.response = response
-
-
-def signed_in(request: Request, *roles: str) -> tuple[Identity, str]:
-    """The signed-in person, if of one of `roles`, and their CSRF token; else the login's pointer or a refusal."""
-    who, csrf = session(request)
-    if who is None:
-        raise Refused(T.page("message.html", 401, title="请先登录", heading="请先登录", who=None, csrf=None,
-                             message="请先登录：经公共平台进入，或使用开发环境的登录链接。",
-                             back=f"{PAGES}/login?next={request.url.path}"))
-    try:
-        authorise(who, roles)
-    except DomainError as exc:
-        raise Refused(message(who, csrf, 403, "无权访问", exc.message)) from None
-    return who, csrf
 
 
 def message(who, csrf, status: int, heading: str, text: str, back: str | None = None) -> Response:
