@@ -248,7 +248,7 @@ async def export(request: Request) -> Response:
     wb = Workbook()
     ws = wb.active
     ws.title = "本单位推荐"
-    ws.append(["推荐编号", "名称", "榜单 · 领域", "名额", "说明", "形式审查", "评审阶段", "评审结果", "发布", "提交时间"])
+    ws.append(["推荐编号", "名称", "榜单 · 领域", "状态", "说明", "形式审查", "评审阶段", "评审结果", "发布", "提交时间"])
     for n in await _nominations(request, who, campaign):
         ws.append([n["nomination_id"], n["title"], n["target"], n["state"], n["message"] or "",
                    (n["screening"] or {}).get("message", ""), n["stage"], n["decision"], n["release"],
