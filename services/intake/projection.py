@@ -1,7 +1,8 @@
 """The intake's projection of the log: its own events (repairing what a crashed command left
 unwritten), the quota decisions, the review's screening outcomes, the unit registry, the public notices
-opened, every campaign's published lists (for the previously-listed rule), and each nomination's later states
-from the review and the releases (intake.review_states: experts, preliminary results, decision, release). Offsets are stored with the rows."""
+opened, every campaign's published lists (for the previously-listed rule), and each nomination's later
+states from the review and the releases (intake.review_states: experts, preliminary results, decision,
+release). Offsets are stored with the rows."""
 
 from __future__ import annotations
 
