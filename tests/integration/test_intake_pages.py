@@ -348,8 +348,14 @@ async def test_the_unit_follows_each_nomination_through_the_review_and_reads_the
                   (PUBLISH, ListPublished(
                       occurred_at=intake.clock.at, campaign="kczg-2022", key=key, actor=SECRETARIAT,
                       list_code="leading_tech", published_at=intake.clock.at, version=1,
+                      public_at=intake.clock.at + timedelta(days=1),  # embargoed until the annual meeting
                       entries=(PublishedEntry(nomination_id=sel.nomination_id, title="入选的技术", unit_id="unit-a",
                                               domain="advanced_materials"),))))
+    await wait_for(lambda: shows({"另一入选的技术": ("终评", "入选（公示 2022-10-16 09:00 至 2022-10-23 09:00）",
+                                              "已撤销：经核实存在知识产权纠纷")}))
+    await wait_for(lambda: _rows_in_is("intake.review_states WHERE release_version = 1", 1))
+    assert _later(await page(), "入选的技术")[2] == "—"  # not public before the embargo lifts
+    intake.clock.at += timedelta(days=1)
     await wait_for(lambda: shows({"入选的技术": ("终评", "入选（公示 2022-10-16 09:00 至 2022-10-23 09:00）", "已发布（第 1 版）"),
                                   "另一入选的技术": ("终评", "入选（公示 2022-10-16 09:00 至 2022-10-23 09:00）",
                                               "已撤销：经核实存在知识产权纠纷")}))
