@@ -1,6 +1,8 @@
 """The intake's projection of the log: its own events (repairing what a crashed command left
 unwritten), the quota decisions, the review's screening outcomes, the unit registry, the public notices
-opened, and every campaign's published lists (for the previously-listed rule). Offsets are stored with the rows."""
+opened, every campaign's published lists (for the previously-listed rule), and each nomination's later
+states from the review and the releases (intake.review_states: experts, preliminary results, decision,
+release). Offsets are stored with the rows."""
 
 from __future__ import annotations
 
@@ -14,6 +16,10 @@ from contracts.events import (
     ApplicationReturned,
     ApplicationSaved,
     ApplicationSentToUnit,
+    EntriesCorrected,
+    ExpertAssigned,
+    ExpertUnassigned,
+    FinalDecisionRecorded,
     ListPublished,
     NominationAmended,
     NominationResubmitted,
@@ -21,6 +27,7 @@ from contracts.events import (
     NominationScreened,
     NominationSubmitted,
     NominationWithdrawn,
+    PrelimResultsSubmitted,
     PublicNoticeOpened,
     QuotaRejected,
     QuotaReleased,
@@ -30,7 +37,7 @@ from contracts.events import (
     WithdrawalRefused,
     WithdrawalRequested,
 )
-from contracts.topics import APPLICATIONS, NOMINATIONS, PUBLISH, QUOTA
+from contracts.topics import APPLICATIONS, NOMINATIONS, PUBLISH, QUOTA, REVIEW
 from eventlog.consume.consumer import ConsumerSpec, Records
 from eventlog.consume.deadletter import DeadLetter, decoded
 from eventlog.settings import consumer_group
@@ -139,6 +146,7 @@ async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
     units: dict[tuple[str, str], list] = {}
     published: list[ListPublished] = []
     notices: list[tuple] = []
+    later = _LaterStates()
     others = []
     for recs in records.values():
         for record in recs:
@@ -163,9 +171,12 @@ async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
             units[(event.campaign, event.unit_id)] = [name, list(event.channels)]
         elif isinstance(event, ListPublished):
             published.append(event)
+            later.released(event)
         elif isinstance(event, PublicNoticeOpened):
             notices.append((event.notice_id, event.campaign, event.list_code, event.opens_at, event.closes_at,
-                            list(event.nominations)))
+                            list(event.nominations), sorted({o.domain or "" for o in event.omitted})))
+        elif isinstance(event, LATER):
+            later.fold(event)
     if own:
         await _apply_own(conn, own, letters)
     # Rows in key order (stable: one nomination's decisions keep theirs), as the command path's group
@@ -182,13 +193,98 @@ async def apply(conn: asyncpg.Connection, records: Records) -> list[DeadLetter]:
         await listings.save_published_list(conn, event)
     if notices:  # a notice is opened once: a redelivery changes nothing
         await conn.executemany(_NOTICE, sorted(notices, key=lambda n: n[0]))
+    if later.rows:
+        await conn.executemany(_LATER, later.out())
     return letters
 
 
 _NOTICE = """
-INSERT INTO intake.notices (notice_id, campaign, list_code, opens_at, closes_at, nominations)
-VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (notice_id) DO NOTHING
+INSERT INTO intake.notices (notice_id, campaign, list_code, opens_at, closes_at, nominations, omitted)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (notice_id) DO NOTHING
 """
+
+# One row per nomination and batch, in key order: experts added and removed (a set, kept sorted), the
+# earliest preliminary results, the decision of the highest revision (a redelivery re-applies the same), the
+# release of the highest list version, the earliest revocation. So any order of batches folds to the same row.
+_LATER = """
+INSERT INTO intake.review_states AS r (nomination_id, experts, prelim_at, selected, decision_revision, decided_at,
+                                       release_version, released_at, revoked_at, revoke_reason)
+VALUES ($1, $2, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (nomination_id) DO UPDATE SET
+    experts = ARRAY(SELECT DISTINCT x FROM unnest(r.experts || $2::text[]) AS x WHERE x <> ALL($3::text[]) ORDER BY 1),
+    prelim_at = least(r.prelim_at, EXCLUDED.prelim_at),
+    selected = CASE WHEN EXCLUDED.decision_revision >= coalesce(r.decision_revision, 0)
+                    THEN EXCLUDED.selected ELSE r.selected END,
+    decided_at = CASE WHEN EXCLUDED.decision_revision >= coalesce(r.decision_revision, 0)
+                      THEN EXCLUDED.decided_at ELSE r.decided_at END,
+    decision_revision = greatest(r.decision_revision, EXCLUDED.decision_revision),
+    released_at = CASE WHEN EXCLUDED.release_version >= coalesce(r.release_version, 0)
+                       THEN EXCLUDED.released_at ELSE r.released_at END,
+    release_version = greatest(r.release_version, EXCLUDED.release_version),
+    revoke_reason = CASE WHEN EXCLUDED.revoked_at < coalesce(r.revoked_at, 'infinity')
+                         THEN EXCLUDED.revoke_reason ELSE r.revoke_reason END,
+    revoked_at = least(r.revoked_at, EXCLUDED.revoked_at)
+"""
+LATER = (ExpertAssigned, ExpertUnassigned, PrelimResultsSubmitted, FinalDecisionRecorded, EntriesCorrected)
+
+
+class _LaterStates:
+    """The batch's review and release events folded per nomination, in log order, into _LATER's rows."""
+
+    def __init__(self) -> None:
+        self.rows: dict[UUID, dict] = {}
+
+    def _row(self, nomination_id: UUID) -> dict:
+        return self.rows.setdefault(nomination_id, {"added": set(), "removed": set(), "prelim_at": None,
+                                                    "decision": None, "release": None, "revoked": None})
+
+    def fold(self, e) -> None:
+        if isinstance(e, ExpertAssigned):
+            row = self._row(e.nomination_id)
+            row["added"].add(e.expert_id)
+            row["removed"].discard(e.expert_id)
+        elif isinstance(e, ExpertUnassigned):
+            row = self._row(e.nomination_id)
+            row["removed"].add(e.expert_id)
+            row["added"].discard(e.expert_id)
+        elif isinstance(e, PrelimResultsSubmitted):  # ranked, or left out with a gap: its target's results are in
+            for nid in (*e.ranked, *(g.nomination_id for g in e.gaps)):
+                row = self._row(nid)
+                row["prelim_at"] = min(filter(None, (row["prelim_at"], e.occurred_at)))
+        elif isinstance(e, FinalDecisionRecorded):
+            row = self._row(e.nomination_id)
+            if row["decision"] is None or row["decision"][1] <= e.revision:
+                row["decision"] = (e.selected, e.revision, e.occurred_at)
+        elif isinstance(e, EntriesCorrected):
+            for c in e.corrections:
+                if c.revoked:
+                    self._revoked(c.nomination_id, e.occurred_at, c.reason)
+
+    def released(self, e: ListPublished) -> None:
+        visible = e.public_at or e.published_at  # embargoed: public only from then
+        for entry in e.entries:
+            row = self._row(entry.nomination_id)
+            if row["release"] is None or row["release"][0] <= e.version:
+                row["release"] = (e.version, visible)
+        for c in e.corrections:
+            if c.revoked:
+                self._revoked(c.nomination_id, visible, c.reason)
+
+    def _revoked(self, nomination_id: UUID, at, reason: str) -> None:
+        row = self._row(nomination_id)
+        if row["revoked"] is None or at < row["revoked"][0]:
+            row["revoked"] = (at, reason)
+
+    def out(self) -> list[tuple]:
+        rows = []
+        for nid in sorted(self.rows):
+            r = self.rows[nid]
+            selected, revision, decided_at = r["decision"] or (None, None, None)
+            version, released_at = r["release"] or (None, None)
+            revoked_at, reason = r["revoked"] or (None, None)
+            rows.append((nid, sorted(r["added"]), sorted(r["removed"]), r["prelim_at"], selected, revision,
+                         decided_at, version, released_at, revoked_at, reason))
+        return rows
 
 
 # Reads wait for a fuller fetch: under load one transaction (offset lock, claims, offset store) then
@@ -200,5 +296,6 @@ BATCHED_FETCH = {"fetch_min_bytes": 64 * 1024, "fetch_max_wait_ms": FETCH_WAIT_M
 
 def spec() -> ConsumerSpec:
     # One consumer group across every intake worker process: each partition is projected once.
-    return ConsumerSpec(name=VIEW_NAME, topics=[APPLICATIONS.name, NOMINATIONS.name, QUOTA.name, PUBLISH.name], apply=apply,
+    return ConsumerSpec(name=VIEW_NAME, topics=[APPLICATIONS.name, NOMINATIONS.name, QUOTA.name, PUBLISH.name,
+                                                REVIEW.name], apply=apply,
                         group_id=consumer_group("intake-views"), consumer_overrides=BATCHED_FETCH)

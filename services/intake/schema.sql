@@ -142,3 +142,24 @@ CREATE TABLE IF NOT EXISTS intake.notices (
     closes_at   timestamptz NOT NULL,
     nominations uuid[] NOT NULL
 );
+
+-- The targets a notice was opened without (PublicNoticeOpened.omitted; '' for a list without domains): a
+-- nomination of such a target is not yet under any notice, so its decision stays unread.
+ALTER TABLE intake.notices ADD COLUMN IF NOT EXISTS omitted text[] NOT NULL DEFAULT '{}';
+
+-- A nomination's later states as the review and the publish services say them (projection.py), for the unit's
+-- pages (views.progress): the experts assigned (ids, never shown: only how many), the preliminary results of
+-- its target submitted, the final decision (its latest revision; shown only once a notice covering its target
+-- has opened), its release (the list version carrying it, public from released_at) or its revocation.
+CREATE TABLE IF NOT EXISTS intake.review_states (
+    nomination_id     uuid PRIMARY KEY,
+    experts           text[] NOT NULL DEFAULT '{}',
+    prelim_at         timestamptz,
+    selected          boolean,
+    decision_revision integer,
+    decided_at        timestamptz,
+    release_version   integer,
+    released_at       timestamptz,
+    revoked_at        timestamptz,
+    revoke_reason     text
+);

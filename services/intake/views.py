@@ -1,7 +1,9 @@
-"""Reads, from the intake's own projections only: nominations with live status, quota use, applications."""
+"""Reads, from the intake's own projections only: nominations with live status and later states, quota use,
+applications."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +13,7 @@ from contracts.campaign import Campaign
 from contracts.quota_use import unit_quota_use
 
 from .domain.corrections import screening_notice
+from .domain.progress import later_states
 from .store import screening_from_row
 
 
@@ -114,3 +117,25 @@ async def applications_where(conn: asyncpg.Connection, who: str, org: str, *, st
     rows = await conn.fetch(f"SELECT * FROM intake.applications WHERE {where} "
                             "ORDER BY updated_at, application_id OFFSET $3 LIMIT $4", org, status, offset, limit)
     return rows, total
+
+
+async def progress(conn: asyncpg.Connection, rows: list[asyncpg.Record], now: datetime) -> dict[UUID, dict[str, str]]:
+    """Each nomination's later states (review stage, decision, release) as its unit may read them at `now`
+    (domain/progress.py decides): from the review's and the releases' events and the notices opened."""
+    if not rows:
+        return {}
+    ids = [r["nomination_id"] for r in rows]
+    review = {r["nomination_id"]: r for r in await conn.fetch(
+        "SELECT * FROM intake.review_states WHERE nomination_id = ANY($1::uuid[])", ids)}
+    notices: dict[tuple[str, str], list[asyncpg.Record]] = {}
+    for n in await conn.fetch("SELECT campaign, list_code, opens_at, closes_at, nominations, omitted "
+                              "FROM intake.notices WHERE campaign = ANY($1::text[]) AND opens_at <= $2 "
+                              "ORDER BY opens_at, notice_id", list({r["campaign"] for r in rows}), now):
+        notices.setdefault((n["campaign"], n["list_code"]), []).append(n)
+    out = {}
+    for r in rows:
+        screening = screening_notice(screening_from_row(r), r["resubmitted_round"] or 0)
+        out[r["nomination_id"]] = later_states(
+            live_status(r), (screening or {}).get("state"), r["nomination_id"], r["domain"],
+            review.get(r["nomination_id"]), notices.get((r["campaign"], r["list_code"]), []), now)
+    return out

@@ -5,7 +5,14 @@ once."""
 
 from __future__ import annotations
 
+import os
+import re
+from datetime import datetime, timedelta
 from html import unescape
+from io import BytesIO
+from uuid import uuid4
+
+import asyncpg
 
 from contracts.events import (
     ApplicationReturned, ApplicationSaved, ApplicationSentToUnit, NominationSubmitted, NominationWithdrawn,
@@ -16,6 +23,7 @@ from tests.support.intake_pages import (
     ATTACHMENT, BAD_CREDIT_CODE, FORM, NEW_LEADING, NOMINATIONS as UNIT_NOMINATIONS, PDF, QUEUE, QUOTA, cookie,
     SUBMISSION, log_in, tokens, typed_leading_form,
 )
+from tests.support.events import DECIDED
 from tests.support.kafka import read_topic
 
 TITLE = "高性能碳纤维低成本制备技术"
@@ -125,6 +133,22 @@ async def test_apply_return_resend_recommend_through_the_pages(intake):
     from openpyxl import load_workbook
     rows = list(load_workbook(BytesIO(r.content)).active.values)
     assert rows[0][:4] == ("推荐编号", "名称", "榜单 · 领域", "状态") and rows[1][1:3] == (TITLE, "先导技术榜 · 先进材料")
+    # Its later states reach the applicant as the unit may show them: the review stage, the decision withheld.
+    from contracts.events import NominationScreened, QuotaReserved
+    from contracts.topics import QUOTA as QUOTA_TOPIC, REVIEW
+    from tests.support.events import SECRETARIAT, _unit_envelope, decision, publish
+    s = submitted[0]
+    target = dict(nomination_id=s.nomination_id, list_code="leading_tech", domain="advanced_materials")
+    await publish((QUOTA_TOPIC, QuotaReserved(**_unit_envelope("unit-a"), **target, unit_id="unit-a", slot=1, limit=3, used=1)),
+                  (NOMINATIONS, NominationScreened(**{**_unit_envelope("unit-a"), "actor": SECRETARIAT},
+                                                   nomination_id=s.nomination_id, unit_id="unit-a", passed=True)),
+                  (REVIEW, decision(s.nomination_id, "leading_tech", "advanced_materials", True)))
+
+    async def followed():
+        page = unescape((await intake.get(mine.split("?")[0], headers=cookie(acme))).text)
+        return '<p id="stage">评审阶段：终评</p>' in page and page
+    page = await wait_for(followed)
+    assert '<p id="decision">评审结果：公示后可见</p>' in page and '<p id="release">发布：—</p>' in page
     # The unit withdraws it while the campaign collects, with a reason (without one: refused, nothing sent).
     nid = str(submitted[0].nomination_id)
     page = (await intake.get(UNIT_NOMINATIONS, headers=cookie(unit_a))).text
@@ -222,31 +246,133 @@ async def test_a_nomination_returned_after_the_deadline_is_amended_and_resubmitt
         assert amended.form["application_summary"] == "已补充盖章页。" and resubmitted.round == 1
 
 
-async def test_once_the_notice_opens_the_unit_reads_the_decision_of_each_nomination(intake):
-    from datetime import datetime, timedelta
-    from uuid import uuid4
+def _later(page: str, title: str) -> tuple[str, str, str]:
+    """The review stage, decision and release cells of the row of `title` on the unit's nominations page."""
+    row = unescape(page).split(f">{title}</a></td>", 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)  # target, quota, screening, stage, decision, release, action
+    return cells[3], cells[4], cells[5]
 
-    from contracts.events import PublicNoticeOpened
-    from contracts.topics import PUBLISH
-    from tests.support.events import SECRETARIAT, nomination_chain, publish
 
-    listed, left_out = (nomination_chain("unit-a", "leading_tech", "advanced_materials", title)
-                        for title in ("入选的技术", "未入选的技术"))
-    await publish(*listed.events, *left_out.events)
+async def _xlsx_rows(intake, session: str) -> dict[str, tuple]:
+    from openpyxl import load_workbook
+    r = await intake.get(UNIT_NOMINATIONS.replace("nominations", "nominations.xlsx"), headers=cookie(session))
+    rows = list(load_workbook(BytesIO(r.content)).active.values)
+    assert rows[0][6:9] == ("评审阶段", "评审结果", "发布")
+    return {row[1]: row[6:9] for row in rows[1:]}
+
+
+async def _rows_in(table: str) -> int:
+    conn = await asyncpg.connect(os.environ["DATABASE_URL"])
+    try:
+        return await conn.fetchval(f"SELECT count(*) FROM {table}")
+    finally:
+        await conn.close()
+
+
+async def test_the_unit_follows_each_nomination_through_the_review_and_reads_the_decision_only_under_notice(intake):
+    from contracts.events import (
+        Actor, EntriesCorrected, EntryCorrection, ExpertAssigned, ExpertUnassigned, ListPublished, OmittedTarget,
+        PublicNoticeOpened, PublishedEntry, list_key, target_key,
+    )
+    from contracts.topics import PUBLISH, REVIEW
+    from tests.support.events import SECRETARIAT, decision, nomination_chain, publish, results_submitted
+
+    sel, sel2, out = (nomination_chain("unit-a", "leading_tech", "advanced_materials", title)
+                      for title in ("入选的技术", "另一入选的技术", "未入选的技术"))
+    bio = nomination_chain("unit-a", "leading_tech", "biomedicine", "生物医药的技术")
+    chains = {"入选的技术": sel, "另一入选的技术": sel2, "未入选的技术": out, "生物医药的技术": bio}
+    # Submitted, quota held, screened and scored: no decision yet (the chain's last event).
+    await publish(*(e for c in chains.values() for e in c.events[:-1]))
     unit_a = await log_in(intake, "unit", "unit-a")
 
-    async def stage(title: str, expected: str):
-        page = unescape((await intake.get(UNIT_NOMINATIONS, headers=cookie(unit_a))).text)
-        return expected in page.split(title, 1)[-1].split("</tr>", 1)[0]
-    # Before the notice: under review (screened, quota held).
-    await wait_for(lambda: stage("入选的技术", "<td>评审中</td>"))
-    opens = datetime.fromisoformat("2022-10-15T09:00:00+08:00")  # before the page's instant: open
+    async def page() -> str:
+        return (await intake.get(UNIT_NOMINATIONS, headers=cookie(unit_a))).text
+
+    async def shows(expected: dict[str, tuple[str, str, str]]):
+        text = await page()
+        return all(t in unescape(text) and _later(text, t) == want for t, want in expected.items())
+
+    await wait_for(lambda: shows({t: ("形式审查通过", "公示后可见", "—") for t in chains}))
+    # Experts assigned (one twice: counted once; one unassigned): counted, never named.
+    review = dict(occurred_at=DECIDED, campaign="kczg-2022", actor=Actor(role="review_body", id="test-body"),
+                  body_code="test-body", list_code="leading_tech")
+
+    def assigned(chain, expert: str) -> tuple:
+        s = chain.submitted
+        return (REVIEW, ExpertAssigned(**review, key=target_key("kczg-2022", "leading_tech", s.domain),
+                                       domain=s.domain, nomination_id=s.nomination_id, expert_id=expert))
+    await publish(assigned(sel, "expert-zhang"), assigned(sel, "expert-li"), assigned(sel, "expert-zhang"),
+                  *(assigned(out, e) for e in ("expert-wang", "expert-zhao", "expert-sun")),
+                  (REVIEW, ExpertUnassigned(**review, key=target_key("kczg-2022", "leading_tech", "advanced_materials"),
+                                            domain="advanced_materials", nomination_id=out.nomination_id,
+                                            expert_id="expert-sun", reason="回避")))
+    await wait_for(lambda: shows({"入选的技术": ("已分配专家（2 位）", "公示后可见", "—"),
+                                  "未入选的技术": ("已分配专家（2 位）", "公示后可见", "—")}))
+    assert "expert-" not in await page()
+    # The preliminary results of both targets submitted.
+    await publish(*results_submitted(*chains.values()))
+    await wait_for(lambda: shows({t: ("初评结果已报送", "公示后可见", "—") for t in chains}))
+    # The final decisions recorded; sel's revised (the later revision wins, even read first): still not shown.
+    await publish((REVIEW, decision(sel.nomination_id, "leading_tech", "advanced_materials", True, revision=2)),
+                  (REVIEW, decision(sel.nomination_id, "leading_tech", "advanced_materials", False, revision=1)),
+                  (REVIEW, decision(sel2.nomination_id, "leading_tech", "advanced_materials", True)),
+                  (REVIEW, decision(out.nomination_id, "leading_tech", "advanced_materials", False)),
+                  (REVIEW, decision(bio.nomination_id, "leading_tech", "biomedicine", True)))
+    await wait_for(lambda: shows({t: ("终评", "公示后可见", "—") for t in chains}))
+    assert all(cells == ("终评", "公示后可见", "—") for cells in (await _xlsx_rows(intake, unit_a)).values())
+    one = (await intake.get(f"{UNIT_NOMINATIONS}/{sel.nomination_id}", headers=cookie(unit_a))).text
+    assert '<p id="decision">评审结果：公示后可见</p>' in one and "入选" not in one.split('id="decision"')[1][:40]
+    # A notice for the list opens tomorrow (without 生物医药, whose results are outstanding): not yet open, not shown.
+    opens = datetime.fromisoformat("2022-10-16T09:00:00+08:00")
     await publish((PUBLISH, PublicNoticeOpened(
-        occurred_at=opens, campaign="kczg-2022", key="kczg-2022:leading_tech", actor=SECRETARIAT, notice_id=uuid4(),
-        list_code="leading_tech", opens_at=opens, closes_at=opens + timedelta(days=7),
-        nominations=(listed.nomination_id,))))
-    await wait_for(lambda: stage("入选的技术", "<td>拟入选，公示中（2022-10-15 09:00 至 2022-10-22 09:00）</td>"))
-    assert await stage("未入选的技术", "<td>未列入公示名单</td>")
+        occurred_at=intake.clock.at, campaign="kczg-2022", key=list_key("kczg-2022", "leading_tech"),
+        actor=SECRETARIAT, notice_id=uuid4(), list_code="leading_tech", opens_at=opens,
+        closes_at=opens + timedelta(days=7), nominations=(sel.nomination_id, sel2.nomination_id),
+        omitted=(OmittedTarget(domain="biomedicine", reason="初评结果尚未报送"),))))
+    await wait_for(lambda: _rows_in_is("intake.notices", 1))
+    assert await shows({t: ("终评", "公示后可见", "—") for t in chains})
+    # Once it has opened: the decisions of the targets under notice; 生物医药's still not.
+    intake.clock.at = opens + timedelta(hours=1)
+    assert await shows({"入选的技术": ("终评", "入选（公示 2022-10-16 09:00 至 2022-10-23 09:00）", "—"),
+                        "另一入选的技术": ("终评", "入选（公示 2022-10-16 09:00 至 2022-10-23 09:00）", "—"),
+                        "未入选的技术": ("终评", "未入选", "—"), "生物医药的技术": ("终评", "公示后可见", "—")})
+    assert (await _xlsx_rows(intake, unit_a))["未入选的技术"] == ("终评", "未入选", "—")
+    one = (await intake.get(f"{UNIT_NOMINATIONS}/{sel.nomination_id}", headers=cookie(unit_a))).text
+    assert '<p id="decision">评审结果：入选（公示 2022-10-16 09:00 至 2022-10-23 09:00）</p>' in one
+    # Released: sel2 revoked before the release; sel in version 1, then revoked by version 2.
+    key = list_key("kczg-2022", "leading_tech")
+    await publish((PUBLISH, EntriesCorrected(
+        occurred_at=intake.clock.at, campaign="kczg-2022", key=key, actor=SECRETARIAT, list_code="leading_tech",
+        reason="公示期异议", corrections=(EntryCorrection(nomination_id=sel2.nomination_id, title="另一入选的技术",
+                                                        revoked=True, reason="经核实存在知识产权纠纷"),))),
+                  (PUBLISH, ListPublished(
+                      occurred_at=intake.clock.at, campaign="kczg-2022", key=key, actor=SECRETARIAT,
+                      list_code="leading_tech", published_at=intake.clock.at, version=1,
+                      public_at=intake.clock.at + timedelta(days=1),  # embargoed until the annual meeting
+                      entries=(PublishedEntry(nomination_id=sel.nomination_id, title="入选的技术", unit_id="unit-a",
+                                              domain="advanced_materials"),))))
+    await wait_for(lambda: shows({"另一入选的技术": ("终评", "入选（公示 2022-10-16 09:00 至 2022-10-23 09:00）",
+                                              "已撤销：经核实存在知识产权纠纷")}))
+    await wait_for(lambda: _rows_in_is("intake.review_states WHERE release_version = 1", 1))
+    assert _later(await page(), "入选的技术")[2] == "—"  # not public before the embargo lifts
+    intake.clock.at += timedelta(days=1)
+    await wait_for(lambda: shows({"入选的技术": ("终评", "入选（公示 2022-10-16 09:00 至 2022-10-23 09:00）", "已发布（第 1 版）"),
+                                  "另一入选的技术": ("终评", "入选（公示 2022-10-16 09:00 至 2022-10-23 09:00）",
+                                              "已撤销：经核实存在知识产权纠纷")}))
+    later = intake.clock.at + timedelta(days=30)
+    await publish((PUBLISH, ListPublished(
+        occurred_at=later, campaign="kczg-2022", key=key, actor=SECRETARIAT, list_code="leading_tech",
+        published_at=later, version=2, reason="撤销一项", entries=(),
+        corrections=(EntryCorrection(nomination_id=sel.nomination_id, title="入选的技术", revoked=True,
+                                     reason="发现数据造假"),))))
+    intake.clock.at = later
+    await wait_for(lambda: shows({"入选的技术": ("终评", "入选（公示 2022-10-16 09:00 至 2022-10-23 09:00）",
+                                            "已撤销：发现数据造假")}))
+    assert (await _xlsx_rows(intake, unit_a))["入选的技术"][2] == "已撤销：发现数据造假"
+
+
+async def _rows_in_is(table: str, n: int) -> bool:
+    return await _rows_in(table) == n
 
 
 async def test_a_form_with_full_tables_and_an_upload_passes_the_csrf_check(intake):

@@ -31,7 +31,7 @@ POISON = [(b"not json", b"{\"type\": "),
 READERS = {NOMINATIONS: {"intake:views", "quota", "review.views", "review.audit", "publish.rankings",
                          "publish.release_facts"},
            QUOTA: {"intake:views", "review.views", "review.audit", "publish.rankings", "publish.release_facts"},
-           REVIEW: {"review.views", "review.audit", "publish.rankings", "publish.release_facts"},
+           REVIEW: {"intake:views", "review.views", "review.audit", "publish.rankings", "publish.release_facts"},
            PUBLISH: {"intake:views", "review.views", "review.audit", "publish.rankings", "publish.release_facts"},
            APPLICATIONS: {"intake:views"}}
 

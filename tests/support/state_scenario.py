@@ -29,6 +29,8 @@ EXPECTED_ROWS = {
     # a1..a4, b1, b2 direct; e1 through the applicant's stage
     "intake.nomination_status": 7, "intake.applications": 2, "intake.units": 2,
     "intake.published_lists": 1, "intake.listings": 1, "intake.notices": 1,
+    # later states: the two nominations of the reviewed target (experts, results, decisions; a1 released)
+    "intake.review_states": 2,
     # holders: a1, a3, a4 (moved into 电子信息 when amended), b2 (moved to 先进材料), e1; a2 withdrawn, b1 screened out
     "quota.units": 2, "quota.nominations": 7, "quota.holders": 5, "quota.registry": 2,
     # seats: e00's two automatic conflicts, four assigned, the declared conflict's replacement

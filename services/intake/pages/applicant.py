@@ -117,9 +117,11 @@ async def application_page(application_id: str, request: Request, done: str | No
     if row["nomination_id"]:
         async with service_of(request).pool.acquire() as conn:
             found = await views.nomination(conn, row["nomination_id"])
+            # its later states as the unit may show them (the same reading: the decision only under notice)
+            later = (await views.progress(conn, [found], page_now(request)))[found["nomination_id"]] if found else {}
         if found is not None:
             out = views.nomination_out(found, detail=False)
-            nomination = {**out, "state": NOMINATION_STATES.get(out["status"], out["status"])}
+            nomination = {**out, **later, "state": NOMINATION_STATES.get(out["status"], out["status"])}
     return await _form_page(request, who, csrf, campaign, row["list_code"], row["domain"],
                             values=form_values(row["list_code"], row["form"]), unit_id=row["unit_id"],
                             kept=list(row["attachments"] or []), application=app, nomination=nomination,

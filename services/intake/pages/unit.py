@@ -14,7 +14,6 @@ from fastapi.responses import RedirectResponse, Response
 from contracts.identity import Identity
 from eventlog.http.front_door import service_of
 from eventlog.pages.access import Refused, signed_in
-from eventlog.pages.render import beijing
 
 from .. import handlers, views
 from ..domain.access import sees_application
@@ -169,34 +168,16 @@ async def quota(request: Request) -> Response:
 
 
 async def _nominations(request: Request, who: Identity, campaign) -> list[dict]:
-    now = page_now(request)
     async with service_of(request).pool.acquire() as conn:
         rows, _ = await views.nominations_of(conn, who.org, campaign=campaign.code, list_code=None, status=None,
                                              offset=0, limit=1000)
-        released = {r["nomination_id"] for r in await conn.fetch(
-            "SELECT nomination_id FROM intake.listings WHERE campaign = $1 AND unit_id = $2", campaign.code, who.org)}
-        notices = await conn.fetch("SELECT list_code, opens_at, closes_at, nominations FROM intake.notices "
-                                   "WHERE campaign = $1 AND opens_at <= $2 ORDER BY opens_at", campaign.code, now)
+        later = await views.progress(conn, rows, page_now(request))
     out = []
     for r in rows:
         n = views.nomination_out(r, detail=False)
-        out.append({**n, "target": target_name(campaign, r["list_code"], r["domain"]),
-                    "state": NOMINATION_STATES.get(n["status"], n["status"]), "listed": r["nomination_id"] in released,
-                    "stage": _stage(n, r, [x for x in notices if x["list_code"] == r["list_code"]])})
+        out.append({**n, **later[r["nomination_id"]], "target": target_name(campaign, r["list_code"], r["domain"]),
+                    "state": NOMINATION_STATES.get(n["status"], n["status"])})
     return out
-
-
-def _stage(n: dict, row, notices: list) -> str:
-    """Where the nomination is after the quota and screening, as far as the unit may know: the review while
-    its list has no notice; once one has opened, whether the nomination is under notice (the decision)."""
-    if n["status"] != "reserved":
-        return "—"
-    for notice in notices:
-        if row["nomination_id"] in notice["nominations"]:
-            return f"拟入选，公示中（{beijing(notice['opens_at'])} 至 {beijing(notice['closes_at'])}）"
-    if notices:
-        return "未列入公示名单"
-    return "评审中" if (n["screening"] or {}).get("state") == "passed" else "—"
 
 
 @router.get(NOMINATIONS)
@@ -267,10 +248,11 @@ async def export(request: Request) -> Response:
     wb = Workbook()
     ws = wb.active
     ws.title = "本单位推荐"
-    ws.append(["推荐编号", "名称", "榜单 · 领域", "状态", "说明", "形式审查", "评审与公示", "提交时间"])
+    ws.append(["推荐编号", "名称", "榜单 · 领域", "状态", "说明", "形式审查", "评审阶段", "评审结果", "发布", "提交时间"])
     for n in await _nominations(request, who, campaign):
-        ws.append([n["nomination_id"], n["title"], n["target"], n["state"] + ("（已发布入选）" if n["listed"] else ""),
-                   n["message"] or "", (n["screening"] or {}).get("message", ""), n["stage"], n["submitted_at"] or ""])
+        ws.append([n["nomination_id"], n["title"], n["target"], n["state"], n["message"] or "",
+                   (n["screening"] or {}).get("message", ""), n["stage"], n["decision"], n["release"],
+                   n["submitted_at"] or ""])
     out = io.BytesIO()
     wb.save(out)
     return Response(out.getvalue(), media_type=XLSX, headers={

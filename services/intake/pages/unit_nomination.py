@@ -65,9 +65,11 @@ async def _page(request: Request, who: Identity, csrf: str, row, values: dict[st
     now = page_now(request)
     editable, until, returned = _until(row, campaign, now)
     out = views.nomination_out(row)
+    async with service_of(request).pool.acquire() as conn:
+        later = (await views.progress(conn, [row], now))[row["nomination_id"]]
     values = values if values is not None else form_values(row["list_code"], row["form"])
     return T.page("nomination_form.html", status, title=row["title"], who=who, csrf=csrf, campaign=campaign,
-                  nomination={**out, "state": NOMINATION_STATES.get(out["status"], out["status"])},
+                  nomination={**out, **later, "state": NOMINATION_STATES.get(out["status"], out["status"])},
                   target=target_name(campaign, row["list_code"], row["domain"]), editable=editable, until=until,
                   returned=returned, inputs=laid_out(form_inputs(row["list_code"]), values), values=values,
                   errors=errors or {}, submission=uuid4().hex, action=ONE.format(nomination_id=row["nomination_id"]),
