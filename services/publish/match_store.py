@@ -54,7 +54,7 @@ async def listed_entry(conn: asyncpg.Connection, campaign: str, nomination_id: U
         return None
     entry = next(e for e in orjson.loads(row["entries"] or "[]") if e["nomination_id"] == str(nomination_id))
     return ListedEntry(campaign, nomination_id, row["list_code"], entry.get("domain"), entry["title"], entry["unit_id"],
-                       entry.get("holder_org"), entry.get("unit_name"))
+                       entry.get("holder_org"), entry.get("unit_name"), entry.get("region"))
 
 
 async def listed_entries(conn: asyncpg.Connection, campaign: str, now: datetime) -> list[ListedEntry]:
@@ -63,7 +63,7 @@ async def listed_entries(conn: asyncpg.Connection, campaign: str, now: datetime)
                                WHERE campaign = $1 AND (public_at IS NULL OR public_at <= $2)
                                ORDER BY list_code, version DESC""", campaign, now)
     return [ListedEntry(campaign, UUID(e["nomination_id"]), r["list_code"], e.get("domain"), e["title"], e["unit_id"],
-                        e.get("holder_org"), e.get("unit_name"))
+                        e.get("holder_org"), e.get("unit_name"), e.get("region"))
             for r in rows for e in orjson.loads(r["entries"] or "[]")]
 
 

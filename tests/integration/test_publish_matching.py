@@ -185,6 +185,11 @@ async def test_a_request_goes_from_triage_through_consent_and_introduction_to_it
     assert stats["by_kind"] == {"tech_cooperation": 0, "investment": 1, "procurement": 0, "landing": 1, "talent": 0}
     assert stats["by_outcome"] == {"negotiating": 0, "signed": 0, "landed": 1, "failed": 0}
     assert stats["by_kind_outcome"]["landing"]["landed"] == 1 and stats["by_status"]["declined"] == 1
+    # The year's public statistics page shows the same counts: one row per kind, its requests then each outcome.
+    page = (await client.get(f"/campaigns/{C}/statistics")).text
+    assert "对接请求共 2 项，其中已对接 1 项；落地 1 项，签约 0 项。" in page
+    row = page.split('<table id="match-by-kind">')[1].split("<th scope=\"row\">落地</th>")[1].split("</tr>")[0]
+    assert re.findall(r'<td class="number">(\d+)</td>', row) == ["1", "0", "0", "1", "0"]
 
     # The requester's contact erased (`kczg privacy erase match_contact:<id>:requester`): it reads 已删除.
     conn = await asyncpg.connect(database_url())

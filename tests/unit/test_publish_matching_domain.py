@@ -92,6 +92,12 @@ def test_a_package_selects_by_list_domain_region_and_keyword():
     assert packages.selected(listed, domain="biomedicine") == [other]
     assert packages.selected(listed, keyword="芯片") == [ENTRY]
     assert packages.selected(listed, list_code="leading_tech") == [ENTRY, other]
+    # An entry listed with its unit's region is chosen by it (code or name), whatever its names say.
+    coded = ListedEntry("kczg-2022", UUID(int=10), "leading_tech", "biomedicine", "基因编辑", "unit-c", "戊生物",
+                        "北京市科学技术协会", region="anhui")
+    assert packages.selected((ENTRY, other, coded), region="anhui") == [other, coded]
+    assert packages.selected((ENTRY, other, coded), region="安徽") == [other, coded]
+    assert packages.selected((ENTRY, other, coded), region="北京") == [ENTRY]
     with pytest.raises(DomainError) as refused:
         packages.decide(None, packages.SendPackage(uuid4(), "园区", region="西藏"),
                         packages.PackageContext(NOW, SEC, "kczg-2022", listed))

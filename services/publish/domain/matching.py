@@ -48,6 +48,7 @@ class ListedEntry:
     unit_id: str
     holder_org: str | None
     unit_name: str | None = None
+    region: str | None = None  # the holder's province-level region code (contracts/publication.py REGIONS)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 province's parks) by list, domain, region and keyword, and sends them (PackageSent); requests filed from a
 package carry its id and are counted against it.
 
-The entries carry no region field of their own yet: a region (e.g. 安徽) is matched in the names an entry is
-listed with (its holder and its recommending unit), as a keyword is in those and its title.
+A region is the holder's province-level region as its unit gave it on the form (a code, `anhui`, or its name,
+安徽); an entry listed without one is matched by the region's name in its holder's and unit's names.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from uuid import UUID
 
 from contracts.errors import DomainError, Forbidden
 from contracts.events import Event, PackageSent, package_key
+from contracts.publication import REGIONS
 from contracts.identity import Identity
 
 from .matching import ListedEntry
@@ -48,8 +49,15 @@ def selected(listed: tuple[ListedEntry, ...], list_code: str | None = None, doma
 
     return [e for e in listed
             if (not list_code or e.list_code == list_code) and (not domain or e.domain == domain)
-            and (not region or region in names(e))
+            and (not region or _in_region(e, region, names(e)))
             and (not keyword or keyword.lower() in f"{e.title} {names(e)}".lower())]
+
+
+def _in_region(e: ListedEntry, region: str, names: str) -> bool:
+    label = REGIONS.get(region, region)  # a code's name; a name as given
+    if e.region:
+        return e.region == region or REGIONS.get(e.region) == label
+    return label in names
 
 
 def decide(state: None, cmd: SendPackage, context: PackageContext) -> list[Event]:

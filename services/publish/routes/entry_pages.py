@@ -22,6 +22,7 @@ from ..release import certificate
 from ..release.assemble import list_release
 from ..release.feed import atom_feed
 from ..release.page import render_page
+from ..views import matching_queries
 from .common import campaign_of, pool
 from .entries import listed_or_refused, verdict
 from .pages import error_page, html
@@ -116,7 +117,8 @@ async def statistics_page(campaign: str, request: Request) -> Response:
     except DomainError as exc:
         return error_page(SITE, exc)
     async with pool(request).acquire() as conn:
-        page = P.statistics_page(found, await L.counts(conn, campaign, now_for(request)))
+        page = P.statistics_page(found, await L.counts(conn, campaign, now_for(request)),
+                                 await matching_queries.statistics(conn, campaign))
     return html(render_page("statistics.html", page))
 
 
