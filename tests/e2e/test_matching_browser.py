@@ -1,6 +1,6 @@
 """资源对接 in a real browser: Debian's headless Chromium driven by Playwright, the publish service its own process
-with 先导技术榜 released. A requester (an industrial park) opens a listed entry's request form (its address, as the
-entry page links it) and files a request; the secretariat triages it in its queue; the holder (the entry's
+with 先导技术榜 released. A requester (an industrial park) finds a listed entry by the public search, follows the
+entry page's link to its request form and files a request; the secretariat triages it in its queue; the holder (the entry's
 recommending unit) sees the park's organisation and need but not its contact, consents with its own contact, and
 records the outcome 落地; the park then sees the holder's contact. axe-core checks every page on the way (no serious
 or critical violation), and the log holds the journey's five events in order. Screenshots of the request form and
@@ -89,9 +89,13 @@ async def test_a_request_from_the_entry_to_its_outcome_in_chromium(released, tmp
             return page
 
         try:
-            # The park opens the entry's request form and files a request.
+            # The park finds the entry by searching the listed entries, opens it and asks to file a request.
             park = await signed_in("requester", "park-hefei")
-            await park.goto(f"{base}{PAGES}/entries/{entry.nomination_id}/match-request")
+            await park.goto(f"{base}/campaigns/{C}/entries?q=存算一体")
+            await park.get_by_role("link", name="存算一体芯片").first.click()
+            assert park.url == f"{base}/campaigns/{C}/entries/{entry.nomination_id}"
+            await park.get_by_role("link", name="提出对接需求").click()
+            assert park.url == f"{base}{PAGES}/entries/{entry.nomination_id}/match-request"
             assert await park.locator("h1").inner_text() == "提出对接需求"
             assert "存算一体芯片" in await park.locator("dl").first.inner_text()
             await assert_accessible(park)
