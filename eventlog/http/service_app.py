@@ -81,9 +81,17 @@ def create_service_app(state: ServiceState, *, title: str, version: str, descrip
     app.include_router(health_router())
     app.include_router(metrics_router())
     if page_homes is not None:
-        from eventlog.pages.login import login_router  # Jinja2 and the layout: for services with pages only
+        from eventlog.pages.access import Refused  # Jinja2 and the layout: for services with pages only
+        from eventlog.pages.login import login_router
         app.include_router(login_router(page_homes))
+        app.add_exception_handler(Refused, _refused_page)
         http_problems.answer_pages_in_html(app)
     for router in routers:
         app.include_router(router)
     return app
+
+
+async def _refused_page(request, refused) -> Any:
+    """A page asked for by someone it is not for: the login's pointer (401) or the refusal (403) that
+    `signed_in` built, so a page route says who it is for in one line."""
+    return refused.response

@@ -15,7 +15,7 @@ from contracts.campaign import Campaign
 from contracts.errors import DomainError
 from contracts.identity import Identity
 from eventlog.http.front_door import service_of
-from eventlog.pages.access import Refused, signed_in
+from eventlog.pages.access import signed_in
 from eventlog.write.idempotency import Reply
 
 from .. import attachments, handlers, views
@@ -45,10 +45,7 @@ async def _units(request: Request, campaign: str) -> list[tuple[str, str]]:
 
 @router.get(HOME)
 async def my_applications(request: Request, done: str | None = None) -> Response:
-    try:
-        who, csrf = signed_in(request, "applicant")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "applicant")
     campaign = await campaign_of(request, request.query_params.get("campaign"))
     async with service_of(request).pool.acquire() as conn:
         rows, total = await views.applications_where(conn, "applicant", who.org, status=None, offset=0, limit=200)
@@ -88,10 +85,7 @@ async def _form_page(request: Request, who: Identity, csrf: str, campaign: Campa
 
 @router.get(NEW)
 async def new_application(request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "applicant")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "applicant")
     q = request.query_params
     campaign = await campaign_of(request, q.get("campaign"))
     choice = _choice(campaign, q.get("list_code", ""), q.get("domain", "")) if campaign else None
@@ -103,10 +97,7 @@ async def new_application(request: Request) -> Response:
 
 @router.get(ONE)
 async def application_page(application_id: str, request: Request, done: str | None = None) -> Response:
-    try:
-        who, csrf = signed_in(request, "applicant")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "applicant")
     row = await _own(request, who, application_id)
     if row is None:
         return T.page("message.html", 404, title="未找到", heading="未找到", who=who, csrf=csrf,
@@ -148,10 +139,7 @@ def _reply_errors(reply: Reply) -> list[dict[str, Any]]:
 async def save(request: Request) -> Response:
     """Save the draft (a new one, or the next version of one), with an uploaded file if any; with
     action=send, then send it to the unit."""
-    try:
-        who, csrf = signed_in(request, "applicant")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "applicant")
     async with request.form(max_files=1, max_fields=2000) as form:
         posted = {k: v for k, v in form.multi_items() if isinstance(v, str)}
         kept_hashes = [str(v) for v in form.getlist("attachment") if isinstance(v, str)]

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from contracts.identity import Identity
 from eventlog.http.front_door import service_of
-from eventlog.pages.access import Refused, signed_in
+from eventlog.pages.access import signed_in
 
 from .. import handlers, views
 from ..domain.access import sees_application
@@ -42,19 +42,13 @@ def _unit(request: Request) -> tuple[Identity, str]:
 
 @router.get(HOME)
 async def home(request: Request) -> Response:
-    try:
-        _unit(request)
-    except Refused as refused:
-        return refused.response
+    _unit(request)
     return RedirectResponse(QUEUE, 303)
 
 
 @router.get(QUEUE)
 async def queue(request: Request, done: str | None = None) -> Response:
-    try:
-        who, csrf = _unit(request)
-    except Refused as refused:
-        return refused.response
+    who, csrf = _unit(request)
     campaign = await campaign_of(request, request.query_params.get("campaign"))
     async with service_of(request).pool.acquire() as conn:
         rows, total = await views.applications_where(conn, "unit", who.org, status=None, offset=0, limit=500)
@@ -94,10 +88,7 @@ async def _application_page(request: Request, who: Identity, csrf: str, row, err
 
 @router.get(ONE)
 async def application_page(application_id: str, request: Request) -> Response:
-    try:
-        who, csrf = _unit(request)
-    except Refused as refused:
-        return refused.response
+    who, csrf = _unit(request)
     row = await _sent_to(request, who, application_id)
     if row is None:
         return T.page("message.html", 404, title="未找到", heading="未找到", who=who, csrf=csrf,
@@ -108,10 +99,7 @@ async def application_page(application_id: str, request: Request) -> Response:
 @router.post(ONE)
 async def answer_application(application_id: str, request: Request) -> Response:
     """Return (with reasons), decline (with a reason) or recommend (with the unit's opinion): the API's command."""
-    try:
-        who, csrf = _unit(request)
-    except Refused as refused:
-        return refused.response
+    who, csrf = _unit(request)
     row = await _sent_to(request, who, application_id)
     if row is None:
         return T.page("message.html", 404, title="未找到", heading="未找到", who=who, csrf=csrf,
@@ -145,10 +133,7 @@ async def answer_application(application_id: str, request: Request) -> Response:
 
 @router.get(QUOTA)
 async def quota(request: Request) -> Response:
-    try:
-        who, csrf = _unit(request)
-    except Refused as refused:
-        return refused.response
+    who, csrf = _unit(request)
     campaign = await campaign_of(request, request.query_params.get("campaign"))
     if campaign is None:
         return T.page("message.html", 404, title="未找到", heading="未找到", who=who, csrf=csrf,
@@ -182,10 +167,7 @@ async def _nominations(request: Request, who: Identity, campaign) -> list[dict]:
 
 @router.get(NOMINATIONS)
 async def nominations(request: Request, done: str | None = None) -> Response:
-    try:
-        who, csrf = _unit(request)
-    except Refused as refused:
-        return refused.response
+    who, csrf = _unit(request)
     campaign = await campaign_of(request, request.query_params.get("campaign"))
     if campaign is None:
         return T.page("message.html", 404, title="未找到", heading="未找到", who=who, csrf=csrf,
@@ -199,10 +181,7 @@ async def nominations(request: Request, done: str | None = None) -> Response:
 
 @router.post(WITHDRAW)
 async def withdraw(nomination_id: str, request: Request) -> Response:
-    try:
-        who, csrf = _unit(request)
-    except Refused as refused:
-        return refused.response
+    who, csrf = _unit(request)
     form = await request.form(max_files=0, max_fields=10)
     reason = str(form.get("reason") or "").strip()
     try:
@@ -235,10 +214,7 @@ async def withdraw(nomination_id: str, request: Request) -> Response:
 
 @router.get(EXPORT)
 async def export(request: Request) -> Response:
-    try:
-        who, csrf = _unit(request)
-    except Refused as refused:
-        return refused.response
+    who, csrf = _unit(request)
     from openpyxl import Workbook
 
     campaign = await campaign_of(request, request.query_params.get("campaign"))

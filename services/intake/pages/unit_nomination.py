@@ -16,7 +16,7 @@ from contracts.campaign import Campaign
 from contracts.deadline_text import deadline_text
 from contracts.identity import Identity
 from eventlog.http.front_door import service_of
-from eventlog.pages.access import Refused, signed_in
+from eventlog.pages.access import signed_in
 from eventlog.write.idempotency import Reply
 
 from .. import handlers, views
@@ -78,10 +78,7 @@ async def _page(request: Request, who: Identity, csrf: str, row, values: dict[st
 
 @router.get(ONE)
 async def nomination_page(nomination_id: str, request: Request, done: str | None = None) -> Response:
-    try:
-        who, csrf = signed_in(request, "unit")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "unit")
     row = await _own(request, who, nomination_id)
     if row is None:
         return T.page("message.html", 404, title="未找到", heading="未找到", who=who, csrf=csrf,
@@ -93,10 +90,7 @@ async def nomination_page(nomination_id: str, request: Request, done: str | None
 @router.post(ONE)
 async def amend(nomination_id: str, request: Request) -> Response:
     """action=amend: a new revision of the form; action=resubmit: amend (if changed) then resubmit."""
-    try:
-        who, csrf = signed_in(request, "unit")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "unit")
     row = await _own(request, who, nomination_id)
     if row is None:
         return T.page("message.html", 404, title="未找到", heading="未找到", who=who, csrf=csrf,
@@ -149,10 +143,7 @@ async def _new_page(request: Request, who: Identity, csrf: str, campaign: Campai
 
 @router.get(NEW)
 async def nominate_page(request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "unit")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "unit")
     q = request.query_params
     campaign = await campaign_of(request, q.get("campaign"))
     choice = _choice(campaign, q.get("list_code", ""), q.get("domain", "")) if campaign else None
@@ -165,10 +156,7 @@ async def nominate_page(request: Request) -> Response:
 @router.post(NEW)
 async def nominate(request: Request) -> Response:
     """The unit's own recommendation (no applicant stage): the API's submit, keyed by the form's token."""
-    try:
-        who, csrf = signed_in(request, "unit")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "unit")
     form = await request.form(max_files=0, max_fields=2000)
     posted = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     campaign = await campaign_of(request, posted.get("campaign"))

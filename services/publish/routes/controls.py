@@ -21,7 +21,7 @@ from contracts.errors import DomainError
 from contracts.identity import Identity
 from eventlog.http.front_door import by_person, now_for, service_of, write_request
 from eventlog.http.page_session import PAGES
-from eventlog.pages.access import Refused, signed_in
+from eventlog.pages.access import signed_in
 from eventlog.pages.render import Templates, problem_page
 from eventlog.write.idempotency import Reply
 
@@ -51,10 +51,7 @@ def review_home() -> str:
 
 @router.get(HOME)
 async def home(request: Request) -> Response:
-    try:
-        signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    signed_in(request, "secretariat")
     titles = service_of(request).campaigns.titles()
     if not titles:
         return problem_page(404, "目前没有评选活动。")
@@ -96,10 +93,7 @@ async def _page(request: Request, who: Identity, csrf: str, campaign: str, statu
 
 @router.get(CONTROLS)
 async def controls(campaign: str, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     return await _page(request, who, csrf, campaign)
 
 
@@ -116,10 +110,7 @@ def _as_problem(exc: DomainError) -> Reply:
 
 @router.post(NOTICE)
 async def open_notice(campaign: str, list_code: str, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     form = await _form(request)
     if form is None:
         return problem_page(413, "提交内容过大。")
@@ -151,10 +142,7 @@ def _public_at(text: str) -> datetime | None:
 
 @router.post(RELEASE)
 async def release(campaign: str, list_code: str, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     form = await _form(request)
     if form is None:
         return problem_page(413, "提交内容过大。")
@@ -201,19 +189,13 @@ async def _objections_page(request: Request, who: Identity, csrf: str, campaign:
 
 @router.get(OBJECTIONS)
 async def objections(campaign: str, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     return await _objections_page(request, who, csrf, campaign)
 
 
 @router.post(RESOLUTION)
 async def resolve(campaign: str, objection_id: UUID, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     form = await _form(request)
     if form is None:
         return problem_page(413, "提交内容过大。")

@@ -17,7 +17,7 @@ from contracts.errors import DomainError
 from contracts.identity import Identity
 from eventlog.http.front_door import by_org, now_for, service_of, write_request
 from eventlog.http.page_session import PAGES
-from eventlog.pages.access import Refused, signed_in
+from eventlog.pages.access import signed_in
 from eventlog.pages.login import session
 from eventlog.pages.render import Templates
 from eventlog.write.idempotency import Reply
@@ -63,10 +63,7 @@ async def _reply(call) -> Reply:
 @router.get(HOME)
 async def home(request: Request) -> Response:
     """The campaigns the service knows: the one there is, or a choice."""
-    try:
-        who, csrf = signed_in(request, *PARTIES)
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, *PARTIES)
     titles = service_of(request).campaigns.titles()
     if len(titles) == 1:
         return RedirectResponse(LIST.format(campaign=next(iter(titles))), 303)
@@ -76,10 +73,7 @@ async def home(request: Request) -> Response:
 
 @router.get(FORM)
 async def request_form(campaign: str, nomination_id: UUID, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "requester")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "requester")
     return await _form_page(request, who, csrf, campaign, nomination_id)
 
 
@@ -102,10 +96,7 @@ async def _form_page(request: Request, who: Identity, csrf: str, campaign: str, 
 
 @router.post(FORM)
 async def file_request(campaign: str, nomination_id: UUID, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "requester")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "requester")
     form = await _form(request)
     fields = {k: form.get(k, "") for k in ("organisation", "kind", "need", "region", "contact")}
     try:
@@ -129,10 +120,7 @@ async def file_request(campaign: str, nomination_id: UUID, request: Request) -> 
 
 @router.get(LIST)
 async def list_page(campaign: str, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, *PARTIES)
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, *PARTIES)
     return await _list_page(request, who, csrf, campaign,
                             notice="对接需求已提交，秘书处审核后将征求持有方同意。" if request.query_params.get("filed") else None)
 
@@ -166,10 +154,7 @@ async def act(campaign: str, match_id: UUID, action: str, request: Request) -> R
     if action not in ACTIONS:
         who, csrf = session(request)
         return message(who, csrf, 404, "未找到", "未找到该页面。")
-    try:
-        who, csrf = signed_in(request, *ACTIONS[action])
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, *ACTIONS[action])
     async with service_of(request).pool.acquire() as conn:
         if await matching_queries.request(conn, campaign, match_id, who) is None:  # another's: absent, nothing kept
             return await _list_page(request, who, csrf, campaign, error=matching.not_found().message, status=404)

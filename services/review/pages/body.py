@@ -110,10 +110,7 @@ async def page(request: Request, who: Identity, csrf: str, campaign: str, list_c
 
 @router.get(HOME)
 async def home(request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "review_body")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "review_body")
     state = service_of(request)
     campaigns = []
     for code in sorted(state.campaigns.titles()):
@@ -134,10 +131,7 @@ async def home(request: Request) -> Response:
 
 @router.get(PAGE)
 async def target(campaign: str, list_code: str, domain: str, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "review_body")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "review_body")
     return await page(request, who, csrf, campaign, list_code, domain)
 
 

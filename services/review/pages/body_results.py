@@ -70,10 +70,7 @@ async def _page(request: Request, who: Identity, csrf: str, campaign: str, list_
 
 @router.get(RESULTS)
 async def preview(campaign: str, list_code: str, domain: str, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "review_body")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "review_body")
     return await _page(request, who, csrf, campaign, list_code, domain)
 
 

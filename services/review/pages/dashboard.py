@@ -19,7 +19,7 @@ from eventlog.pages import charts
 
 from ..domain.targets import bodies_of, targets_of
 from ..views import dashboard_queries as q, review_queries
-from .access import Refused, T, signed_in
+from .access import T, signed_in
 
 router = APIRouter(include_in_schema=False)
 HOME = PAGES + "/review/secretariat"
@@ -37,10 +37,7 @@ def publish_url() -> str:
 
 @router.get(HOME)
 async def home(request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     titles = service_of(request).campaigns.titles()
     publish = publish_url()
     return T.page("secretariat_home.html", title="秘书处工作台", who=who, csrf=csrf, campaigns=[{
@@ -60,10 +57,7 @@ def _target_name(found, target) -> str:
 
 @router.get(DASHBOARD)
 async def dashboard(campaign: str, request: Request, target: str | None = None) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     state = service_of(request)
     found = await state.campaigns.knowing(campaign)
     now, due = now_for(request), found.timeline.prelim_due_at
@@ -127,9 +121,6 @@ async def _body(state, found, campaign: str, target: str | None, now, due) -> Ma
 
 @router.get(PAGES + "/review/dashboard")
 async def first_dashboard(request: Request) -> Response:
-    try:
-        signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    signed_in(request, "secretariat")
     titles = service_of(request).campaigns.titles()
     return RedirectResponse(DASHBOARD.format(campaign=sorted(titles)[0]) if titles else HOME, 303)

@@ -67,10 +67,7 @@ def seat_href(item: dict) -> str:
 
 @router.get(HOME)
 async def queue(request: Request, page: int = 1) -> Response:
-    try:
-        who, csrf = signed_in(request, "expert")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "expert")
     state = service_of(request)
     async with state.pool.acquire() as conn:
         found = await review_queries.expert_queue(conn, who.sub, max(page, 1), PAGE_SIZE)
@@ -114,10 +111,7 @@ async def _seat_page(request: Request, who: Identity, csrf: str, campaign: str, 
 @router.get(SEAT)
 async def seat(campaign: str, list_code: str, domain: str, nomination_id: UUID, request: Request,
                view: str | None = None) -> Response:
-    try:
-        who, csrf = signed_in(request, "expert")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "expert")
     return await _seat_page(request, who, csrf, campaign, list_code, domain, nomination_id, view=view)
 
 

@@ -18,7 +18,7 @@ from eventlog.http.page_session import PAGES
 
 from ..domain.targets import bodies_of, targets_of
 from ..views import final_queries, review_queries
-from .access import Refused, T, signed_in
+from .access import T, signed_in
 from .minutes import XLSX, append
 from .screening import STATES
 
@@ -65,10 +65,7 @@ def _xlsx(wb: Workbook, filename: str) -> Response:
 
 @router.get(PAGES + "/review/exports")
 async def home(request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     titles = service_of(request).campaigns.titles()
     return T.page("exports.html", title="导出", who=who, csrf=csrf, campaigns=[
         (title, NOMINATIONS.format(campaign=code), RESULTS.format(campaign=code)) for code, title in sorted(titles.items())])
@@ -76,10 +73,7 @@ async def home(request: Request) -> Response:
 
 @router.get(NOMINATIONS)
 async def nominations(campaign: str, request: Request) -> Response:
-    try:
-        signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    signed_in(request, "secretariat")
     state = service_of(request)
     found = await state.campaigns.knowing(campaign)
     lists = {lst.code: lst for lst in found.lists}
@@ -103,10 +97,7 @@ async def nominations(campaign: str, request: Request) -> Response:
 
 @router.get(RESULTS)
 async def results(campaign: str, request: Request) -> Response:
-    try:
-        signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    signed_in(request, "secretariat")
     state = service_of(request)
     found = await state.campaigns.knowing(campaign)
     wb = Workbook()

@@ -31,7 +31,7 @@ from ..domain.votes import CommitteeVote
 from ..routes.final import SittingRequest
 from ..views import final_queries, review_queries
 from . import minutes, minutes_pdf
-from .access import Refused, T, signed_in
+from .access import T, signed_in
 
 router = APIRouter(include_in_schema=False)
 SITTING = PAGES + "/review/campaigns/{campaign}/final"
@@ -91,10 +91,7 @@ async def _page(request: Request, who: Identity, csrf: str, campaign: str, list_
 
 @router.get(PAGES + "/review/final")
 async def home(request: Request) -> Response:
-    try:
-        signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    signed_in(request, "secretariat")
     titles = service_of(request).campaigns.titles()
     return RedirectResponse(SITTING.format(campaign=sorted(titles)[0]) if titles else PAGES + "/review/screening", 303)
 
@@ -102,10 +99,7 @@ async def home(request: Request) -> Response:
 @router.get(SITTING)
 async def sitting(campaign: str, request: Request, list: str | None = None,  # noqa: A002
                   domain: str | None = None) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     return await _page(request, who, csrf, campaign, list, domain)
 
 
@@ -196,10 +190,7 @@ async def _record(request: Request, who: Identity, campaign: str, submission: st
 
 @router.post(SITTING)
 async def record(campaign: str, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     if len(await request.body()) > MAX_FORM_BYTES:
         return T.page("message.html", 413, title="无法完成请求", heading="无法完成请求", who=who, csrf=csrf,
                       message="提交内容过大：请按领域分次记录。", back=SITTING.format(campaign=campaign))
@@ -224,10 +215,7 @@ async def record(campaign: str, request: Request) -> Response:
 @router.get(TEMPLATE)
 async def minutes_template(campaign: str, request: Request, list: str | None = None,  # noqa: A002
                            domain: str | None = None) -> Response:
-    try:
-        signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    signed_in(request, "secretariat")
     s = await _sitting(request, campaign, list, domain)
     name = " · ".join([s["chosen"].name if s["chosen"] else "（无已报送初评结果的榜单）"]
                       + [d.name for d in s["domains"] if d.code == s["domain"]])
@@ -247,10 +235,7 @@ def _sitting_name(s: dict) -> str:
 async def minutes_as_pdf(campaign: str, request: Request, list: str | None = None,  # noqa: A002
                          domain: str | None = None) -> Response:
     """The decisions on record for the page's list (or domain) with their votes, printed to sign and file."""
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     s = await _sitting(request, campaign, list, domain)
     title = f"{s['found'].title} · {_sitting_name(s)} · 终评会议表决记录"
     try:
@@ -269,10 +254,7 @@ async def minutes_as_pdf(campaign: str, request: Request, list: str | None = Non
 async def upload(campaign: str, request: Request) -> Response:
     """The filled-in minutes read into the sitting's form for the secretariat to check and confirm: nothing
     is recorded until the form is sent."""
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     typed = {"roll": {}, "rows": {}, "errors": {}, "row_errors": {}}
     if len(await request.body()) > MAX_UPLOAD_BYTES + 4096:
         typed["errors"]["file"] = "文件过大（上限 256 KiB）：请按领域分次导入。"

@@ -29,7 +29,7 @@ from ..domain.commands import ReturnForCorrection, Screen
 from ..dossier_links import readable_dossier
 from ..schemas import ReturnRequest
 from ..views import review_queries
-from .access import Refused, T, signed_in
+from .access import T, signed_in
 from .dossier import dossier_rows
 from .expert import DOSSIER_LINKS, embedding_headers, shown_in_page
 
@@ -45,10 +45,7 @@ ACTIONS = {"pass": "通过", "fail": "不通过", "return": "退回补正"}
 @router.get(HOME)
 async def home(request: Request) -> Response:
     """The campaigns the service knows: the one there is, or a choice."""
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     titles = service_of(request).campaigns.titles()
     if len(titles) == 1:
         return RedirectResponse(QUEUE.format(campaign=next(iter(titles))), 303)
@@ -100,10 +97,7 @@ async def _queue_page(request: Request, who: Identity, csrf: str, campaign: str,
 @router.get(QUEUE)
 async def queue(campaign: str, request: Request, page: int = 1, open: str | None = None,  # noqa: A002
                 view: str | None = None) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     return await _queue_page(request, who, csrf, campaign, _filters(request.query_params), max(page, 1), open,
                              view=view)
 
@@ -127,10 +121,7 @@ async def _one(request: Request, who: Identity, submission: str, action: str, no
 
 @router.post(QUEUE)
 async def batch(campaign: str, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         return T.page("message.html", 413, title="无法完成请求", heading="无法完成请求", who=who, csrf=csrf,
