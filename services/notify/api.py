@@ -15,7 +15,7 @@ from eventlog.write.write_side import write_side
 from . import store
 from .app import run_follower
 from .reminders import run_reminders
-from .pages import inbox as inbox_page
+from .pages import inbox as inbox_page, reminders as reminders_page
 from .routes import router
 from .sender import Mailer, Sender
 
@@ -39,8 +39,9 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
 
     return create_service_app(state, title="科创中国榜单 · 通知服务 (notify)", version="0.1.0",
                               description="谁须被告知什么：按事件生成通知，经 SMTP 每条只发送一次。",
-                              lifespan=lifespan, routers=[router, inbox_page.router], max_body=16 * 1024,
-                              page_homes={role: inbox_page.HOME for role in ("applicant", "unit", "review_body")})
+                              lifespan=lifespan, routers=[router, inbox_page.router, reminders_page.router], max_body=16 * 1024,
+                              page_homes={**{role: inbox_page.HOME for role in ("applicant", "unit", "review_body", "expert")},
+                                          "secretariat": reminders_page.HOME})
 
 
 app = create_app()

@@ -15,6 +15,7 @@ import asyncpg
 
 from contracts.campaign import Campaign
 from contracts.deadline_text import BEIJING
+from contracts.identity import Identity
 from eventlog.consume.campaign_follower import CampaignFollower
 
 from . import store
@@ -36,16 +37,27 @@ async def reminders_due(conn: asyncpg.Connection, campaign: Campaign, now: datet
     return notices
 
 
+def visible_to(caller: Identity, campaign: Campaign) -> Callable[[Notice], bool]:
+    """The reminders a caller may preview and send: the secretariat every one; a review body those to itself
+    and the expert reminders on the targets it reviews."""
+    if caller.role == "secretariat":
+        return lambda notice: True
+    targets = {f"{campaign.code}:{a.list_code}:{a.domain or ''}" for b in campaign.bodies if b.code == caller.org
+               for a in b.lists}
+    return lambda notice: (notice.recipient == f"body:{campaign.code}:{caller.org}"
+                           or notice.kind == "expert_reminder" and notice.subject in targets)
+
+
 async def schedule_reminders(pool: asyncpg.Pool, campaigns: CampaignFollower, now: datetime,
-                             only: str | None = None) -> int:
-    """Write the reminders due at `now` for every campaign the log has (or `only` that one); returns how many
-    were computed."""
+                             only: str | None = None, shown: Callable[[Notice], bool] | None = None) -> int:
+    """Write the reminders due at `now` for every campaign the log has (or `only` that one, and of it only
+    those `shown` picks: a body's button sends its own); returns how many were computed."""
     made = 0
     async with pool.acquire() as conn:
         for code in campaigns.book.codes:
             if only is not None and code != only:
                 continue
-            notices = await reminders_due(conn, campaigns.campaign(code), now)
+            notices = [n for n in await reminders_due(conn, campaigns.campaign(code), now) if shown is None or shown(n)]
             async with conn.transaction():
                 await store.add_notices(conn, notices)
             made += len(notices)

@@ -1,6 +1,6 @@
 """The notifier's routes: for the secretariat, the log of messages about one subject and the addresses a mail
 server refused permanently; for everyone signed in, their inbox; for the secretariat and the bodies, a preview
-of the reminders due now, and for the secretariat the button that sends them; for a mail reader, the one-click
+of the reminders due now and the button that sends them (a body its own and its experts'); for a mail reader, the one-click
 unsubscribe (RFC 8058) of an optional kind."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from eventlog.http.docs import problem_docs
 from eventlog.http.front_door import now_for, service_of
 
 from . import store
-from .domain import KINDS, Notice, is_optional, token_matches
+from .domain import KINDS, is_optional, token_matches
 from .render import unsubscribe_secret
-from .reminders import preview, schedule_reminders
+from .reminders import preview, schedule_reminders, visible_to
 
 router = APIRouter(prefix="/v1/notify")
 secretariat = requires("secretariat")
@@ -60,28 +60,25 @@ def _campaign(request: Request, code: str):
 async def reminders_preview(request: Request, campaign: str = CAMPAIGN,
                             caller: Identity = Depends(requires("secretariat", "review_body"))) -> dict:
     found = _campaign(request, campaign)
-    targets = {f"{found.code}:{a.list_code}:{a.domain or ''}" for b in found.bodies if b.code == caller.org
-               for a in b.lists}
-
-    def shown(notice: Notice) -> bool:
-        if caller.role == "secretariat":
-            return True
-        return (notice.recipient == f"body:{found.code}:{caller.org}"
-                or notice.kind == "expert_reminder" and notice.subject in targets)
-
     async with service_of(request).pool.acquire() as conn:
-        due = await preview(conn, found, now_for(request), shown)
+        due = await preview(conn, found, now_for(request), visible_to(caller, found))
     return {"campaign": found.code, "at": now_for(request).isoformat(), "messages": due}
 
 
-@router.post("/reminders/send", responses=UNKNOWN_CAMPAIGN, summary="提醒按钮：向此刻仍须提醒的人发送（与预览相同的名单，每条只发一次）")
-async def reminders_send(request: Request, campaign: str = CAMPAIGN, caller: Identity = Depends(secretariat)) -> dict:
+@router.post("/reminders/send", responses=UNKNOWN_CAMPAIGN, summary="提醒按钮：向此刻仍须提醒的人发送（与预览相同的名单，每条只发一次；评审机构仅本机构及其专家）")
+async def reminders_send(request: Request, campaign: str = CAMPAIGN,
+                         caller: Identity = Depends(requires("secretariat", "review_body"))) -> dict:
     found = _campaign(request, campaign)
-    state = service_of(request)
-    made = await schedule_reminders(state.pool, state.campaigns, now_for(request), only=found.code)
+    return {"campaign": found.code, "computed": await send_reminders(service_of(request), found, now_for(request),
+                                                                     visible_to(caller, found))}
+
+
+async def send_reminders(state, campaign, now, shown) -> int:
+    """The button: the reminders due now that the caller may send, written to the outbox, the sender woken."""
+    made = await schedule_reminders(state.pool, state.campaigns, now, only=campaign.code, shown=shown)
     if state.own is not None:
         state.own.wake.set()
-    return {"campaign": found.code, "computed": made}
+    return made
 
 
 @router.post("/unsubscribe", responses=UNSUBSCRIBE_REFUSALS,

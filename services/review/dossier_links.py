@@ -8,7 +8,6 @@ KCZG_INTAKE_URL: the intake as browsers reach it (default http://127.0.0.1:$INTA
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -20,6 +19,7 @@ import asyncpg
 from contracts.identity import Identity
 from eventlog.http.auth import authorise
 from eventlog.http.signed_links import sign
+from eventlog.pages.addresses import service_url
 
 from .domain.dossier import (DOSSIER_READERS, DossierFacts, attachment_not_found, nomination_not_found,
                              reads_dossier)
@@ -30,7 +30,7 @@ FILE_PATH = "/v1/nominations/{nomination_id}/attachments/{sha256}"  # the intake
 
 
 def intake_url() -> str:
-    return os.environ.get("KCZG_INTAKE_URL", "").rstrip("/") or f"http://127.0.0.1:{os.environ.get('INTAKE_PORT', '8000')}"
+    return service_url("intake")
 
 
 @dataclass(frozen=True)

@@ -237,8 +237,8 @@ TABLE: dict[tuple[str, str, str], Row] = {
         expert_assigned=200, expert_unassigned=200, expert_conflicted=200, secretariat=200)),
     ("notify", "GET", "/v1/notify/reminders/preview"): Row(
         only(secretariat=200, body_own=200, body_other=200), request=lambda w: {"params": {"campaign": C}}),
-    ("notify", "POST", "/v1/notify/reminders/send"): Row(
-        only(secretariat=200), request=lambda w: {"params": {"campaign": C}}),
+    ("notify", "POST", "/v1/notify/reminders/send"): Row(  # a body's button sends only its own and its experts'
+        only(secretariat=200, body_own=200, body_other=200), request=lambda w: {"params": {"campaign": C}}),
     ("notify", "POST", "/v1/notify/unsubscribe"): Row(public(), request=lambda w: {"params": unsubscribe_params()}),
     # --- review :8003 -------------------------------------------------------------------------------------
     ("review", "GET", "/healthz"): Row(public()),

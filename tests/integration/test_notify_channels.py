@@ -4,6 +4,7 @@ broker, database and mail sink."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -141,18 +142,34 @@ async def test_the_inbox_and_the_reminder_preview_then_the_button_sends_exactly_
         assert (await notify.get("/v1/notify/reminders/preview", params={"campaign": C},
                                  headers=keys.headers("unit", "unit-i"))).status_code == 403
         assert (await notify.post("/v1/notify/reminders/send", params={"campaign": C},
-                                  headers=keys.headers("review_body", LIFE))).status_code == 403
-        # The button: exactly the previewed messages go, once; the preview is empty after.
-        r = await notify.post("/v1/notify/reminders/send", params={"campaign": C}, headers=secretariat)
-        assert r.status_code == 200, r.text
+                                  headers=keys.headers("unit", "unit-i"))).status_code == 403
+        # Another body's button sends only its own (its results reminder, to no address here): none of these two.
+        r = await notify.post("/v1/notify/reminders/send", params={"campaign": C},
+                              headers=keys.headers("review_body", "cast_info_tech_consortium"))
+        assert (r.status_code, r.json()["computed"]) == (200, 1)
+        await notify.sender.send_due()
+        # The body's button as a page: the same two messages, worded; a post without the form's CSRF token is
+        # refused and sends nothing; with it, exactly the previewed messages go, once; the preview is empty after.
+        body_cookie = {"cookie": f"{COOKIE}={keys.token('review_body', LIFE)}"}
+        page = await notify.get("/workbench/notify/reminders", params={"campaign": C}, headers=body_cookie)
+        assert page.status_code == 200 and "发送以上 2 条提醒" in page.text, page.text
+        assert experts["e1"] in page.text and life in page.text
+        refused = await notify.post("/workbench/notify/reminders", data={"campaign": C}, headers=body_cookie)
+        assert refused.status_code == 403
+        assert len((await notify.get("/v1/notify/reminders/preview", params={"campaign": C},
+                                     headers=secretariat)).json()["messages"]) == 2
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        sent = await notify.post("/workbench/notify/reminders", data={"campaign": C, "csrf": csrf}, headers=body_cookie)
+        assert sent.status_code == 200 and "已安排发送 2 条提醒。" in sent.text and "此刻没有须发送的提醒。" in sent.text
         await notify.sender.send_due()
         assert await notify.sender.send_due() == 0
         r = await notify.get("/v1/notify/reminders/preview", params={"campaign": C}, headers=secretariat)
         assert r.json()["messages"] == []
         r = await notify.get("/v1/notify/reminders/preview", params={"campaign": "no-such"}, headers=secretariat)
         assert (r.status_code, r.json()["code"]) == (404, "unknown_campaign")
-    assert [m.subject for m in mail_to(experts["e1"])][-1] == shown[("expert_reminder", experts["e1"])]["headline"]
-    assert [m.subject for m in mail_to(life)][-1] == shown[("results_due", life)]["headline"]
+    # Each reminder went once, after what was sent before the button (the assignment; the plan filed).
+    assert [m.subject for m in mail_to(experts["e1"])][1:] == [shown[("expert_reminder", experts["e1"])]["headline"]]
+    assert [m.subject for m in mail_to(life)][1:] == [shown[("results_due", life)]["headline"]]
 
 
 async def test_the_secretariat_gets_a_daily_digest_of_late_bodies_open_objections_and_refused_addresses(

@@ -7,7 +7,6 @@ twice records once; the login and CSRF check are the shared pages' (eventlog/pag
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -22,6 +21,7 @@ from contracts.identity import Identity
 from eventlog.http.front_door import by_person, now_for, service_of, write_request
 from eventlog.http.page_session import PAGES
 from eventlog.pages.access import signed_in
+from eventlog.pages.addresses import service_url
 from eventlog.pages.render import Templates, problem_page
 from eventlog.write.idempotency import Reply
 
@@ -45,7 +45,7 @@ OBJECTION_TYPED = {"objection": None, "upheld": "", "note": "", "error": None}
 
 def review_home() -> str:
     """The secretariat's home on the review service, as browsers reach it (KCZG_REVIEW_URL)."""
-    base = os.environ.get("KCZG_REVIEW_URL", "").rstrip("/") or f"http://127.0.0.1:{os.environ.get('REVIEW_PORT', '8003')}"
+    base = service_url("review")
     return base + PAGES + "/review/secretariat"
 
 

@@ -19,6 +19,7 @@ from contracts.identity import Identity
 from eventlog.http.front_door import WriteRequest, by_person, now_for, service_of, write_request
 from eventlog.http.page_session import PAGES
 from eventlog.http.problems import field_message
+from eventlog.pages.addresses import service_url
 from eventlog.write.idempotency import Reply
 
 from .. import handlers
@@ -101,6 +102,7 @@ async def page(request: Request, who: Identity, csrf: str, campaign: str, list_c
     return T.page("body_target.html", status, title=s["name"], who=who, csrf=csrf, s=s, plan=plan,
                   summary=summary, in_review=in_review, typed=typed or blank(), done=done,
                   submission=uuid4().hex, aggregations=AGGREGATIONS, measures=MEASURES, tie_breaks=TIE_BREAKS,
+                  reminders=f"{service_url('notify')}/workbench/notify/reminders?campaign={campaign}",
                   shortfalls=[r for r in in_review if r.get("shortfall")],
                   divergent=[] if summary.get("results_submitted") else  # re-reviews end with the results
                   [r for r in in_review if (r.get("live") or {}).get("divergent") or r.get("re_review")],

@@ -6,7 +6,6 @@ progress day by day — each with its table. Read from the review's views only: 
 
 from __future__ import annotations
 
-import os
 from itertools import accumulate
 
 from fastapi import APIRouter, Request
@@ -16,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from eventlog.http.front_door import now_for, service_of
 from eventlog.http.page_session import PAGES
 from eventlog.pages import charts
+from eventlog.pages.addresses import service_url
 
 from ..domain.targets import bodies_of, targets_of
 from ..views import dashboard_queries as q, review_queries
@@ -32,7 +32,7 @@ _RENDERED: dict[tuple, tuple[int, Markup]] = {}
 
 def publish_url() -> str:
     """The publish service as browsers reach it (its workbench pages: notice, release, objections)."""
-    return os.environ.get("KCZG_PUBLISH_URL", "").rstrip("/") or f"http://127.0.0.1:{os.environ.get('PUBLISH_PORT', '8002')}"
+    return service_url("publish")
 
 
 @router.get(HOME)
