@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -17,10 +18,12 @@ from contracts.events import PlanAcknowledged, PlanReturned
 from contracts.topics import REVIEW
 from eventlog.clock import FixedClock
 from eventlog.http.page_session import PAGES, csrf_token
+from eventlog.verify.state_verify import verify_states
+from kczg.state_cli import states
 from tests.support.events import open_campaign
 from tests.support.intake import Keys, OffsetWatch, events_of
 from tests.support.kafka import read_topic
-from tests.support.review import IN_REVIEW, MATERIALS, plan_body, roster, services_in_process, views_show
+from tests.support.review import IN_REVIEW, MATERIALS, plan_body, roster, services_in_process, view_count, views_show
 
 API = "/v1/review/campaigns/kczg-2022/targets/leading_tech/advanced_materials"
 PLANS = PAGES + "/review/campaigns/kczg-2022/plans"
@@ -127,6 +130,13 @@ async def test_a_plan_returned_once_over_json_blocks_assignment_until_filed_agai
         refiled, 5, "acknowledged")
     r = await review.get("/v1/review/campaigns/kczg-2022/plans", headers=review.body)
     assert r.status_code == 403
+    # The write side, receipts and all, is what a replay of the log gives (kczg state verify review).
+    (verified,) = await verify_states(states("review"))
+    assert verified.ok, [t.differences for t in verified.tables if t.differences]
+    row = await view_count(review.db, "SELECT count(*) FROM review.targets WHERE receipt_event_id = $1 "
+                                      "AND plan_returned = false AND plan_event_id = $2",
+                           uuid.UUID(target["plan_receipt"]["event_id"]), uuid.UUID(refiled))
+    assert row == 1
 
 
 async def _post(review, pairs: list[tuple[str, str]], csrf: bool = True):
