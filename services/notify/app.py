@@ -36,8 +36,9 @@ ABOUT_NOMINATIONS = (NominationSubmitted, NominationWithdrawn, NominationScreene
                      NominationResubmitted, QuotaRejected, QuotaReserved, FinalDecisionRecorded)
 ABOUT_SEATS = (ExpertAssigned, ExpertUnassigned, ExpertScoreRecorded)
 ABOUT_APPLICATIONS = (ApplicationSaved, ApplicationSentToUnit, ApplicationReturned, ApplicationDeclined)
-FOLLOWED = (UnitRegistered, UnitChannelsChanged, ReviewPlanFiled, PlanAcknowledged, PlanReturned, PrelimResultsSubmitted,
-            QuotaReleased, PublicNoticeOpened, ListPublished, ObjectionFiled, ObjectionResolved, ReReviewOpened, ReReviewClosed,
+FOLLOWED = (UnitRegistered, UnitChannelsChanged, ReviewPlanFiled, PlanAcknowledged, PlanReturned,
+            PrelimResultsSubmitted, QuotaReleased, PublicNoticeOpened, ListPublished, ObjectionFiled, ObjectionResolved,
+            ReReviewOpened, ReReviewClosed,
             *ABOUT_NOMINATIONS, *ABOUT_SEATS, *ABOUT_APPLICATIONS)
 TOPICS = (NOMINATIONS, QUOTA, APPLICATIONS, REVIEW, PUBLISH)
 NOTICES = Counter("kczg_notify_notices", "Notices made due (written to the notifier's outbox), by kind", ("kind",))

@@ -15,8 +15,8 @@ from .re_review import decide_close_re_review, decide_open_re_review
 from .results import decide_results
 from .roster import decide_refile
 
-_DECISIONS = {FilePlan: decide_refile, ConfirmPlan: decide_confirm, ReceivePlan: decide_receipt, AssignAutomatically: decide_auto,
-              AssignExpert: decide_by_hand, UnassignExpert: decide_unassign, DeclareConflict: decide_conflict,
+_DECISIONS = {FilePlan: decide_refile, ConfirmPlan: decide_confirm, ReceivePlan: decide_receipt,
+              AssignAutomatically: decide_auto, AssignExpert: decide_by_hand, UnassignExpert: decide_unassign, DeclareConflict: decide_conflict,
               OpenReReview: decide_open_re_review, CloseReReview: decide_close_re_review, SubmitResults: decide_results}
 
 

@@ -18,8 +18,8 @@ from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertSco
                               ReviewPlanConfirmed, ReviewPlanFiled, SeatShortfallRecorded)
 
 from .final import DecisionState, SittingState
-from .model import (PanelSeat, PlanReceipt, Ranked, RecordedScore, Returned, ScoreState, Screening, ScreeningState, Seat,
-                    TargetState)
+from .model import (PanelSeat, PlanReceipt, Ranked, RecordedScore, Returned, ScoreState, Screening, ScreeningState,
+                    Seat, TargetState)
 
 
 def evolve_target(state: TargetState, events: Iterable[Event]) -> TargetState:
