@@ -96,7 +96,8 @@ class PlanReceiptRequest(_Body):
          "reasons": ["专家名单中同一单位专家超过三分之一。"]}]})
     plan_event_id: UUID = Field(description="回执的评审方案（当前备案的方案）")
     acknowledged: bool = Field(description="true：确认；false：退回（须说明理由，评审机构须重新备案）")
-    reasons: list[str] = Field(default_factory=list, max_length=20, description="退回时须说明理由（至少一条）")
+    reasons: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=20,
+                                                                  description="退回时须说明理由（至少一条）")
     note: str = Field("", max_length=1000, description="确认时的附言（可选）")
 
 
