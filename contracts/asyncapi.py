@@ -61,7 +61,7 @@ CONTRACTS: tuple[TopicContract, ...] = (
     TopicContract(REVIEW, (ev.ReviewPlanFiled, ev.ReviewPlanConfirmed, ev.ExpertAssigned, ev.ExpertUnassigned,
                            ev.ConflictDeclared, ev.ExpertScoreRecorded,
                            ev.PrelimScored, ev.PrelimResultsSubmitted, ev.FinalDecisionRecorded, ev.SeatShortfallRecorded,
-                           ev.ReReviewOpened, ev.ReReviewClosed),
+                           ev.ReReviewOpened, ev.ReReviewClosed, ev.PlanAcknowledged, ev.PlanReturned),
                   publishers=("review",), consumers=("intake", "publish", "notify")),
     TopicContract(PUBLISH, (ev.PublicNoticeOpened, ev.ObjectionFiled, ev.ObjectionResolved, ev.ListPublished,
                            ev.EntriesCorrected, ev.NewsPublished, ev.MatchRequested, ev.MatchTriaged, ev.MatchConsented,

@@ -367,6 +367,28 @@ class ReviewPlanConfirmed(Event):
     note: Text = ""
 
 
+class PlanAcknowledged(Event):
+    """The secretariat's receipt (回执) of the plan in force: acknowledged, review may run under it."""
+
+    type: Literal["PlanAcknowledged"] = "PlanAcknowledged"
+    body_code: Code          # the body that filed the plan
+    list_code: Code
+    domain: Code | None = None
+    plan_event_id: UUID      # the ReviewPlanFiled acknowledged
+    note: Text = ""
+
+
+class PlanReturned(Event):
+    """The secretariat's receipt (回执) of the plan in force: returned with its reasons; the body must file again."""
+
+    type: Literal["PlanReturned"] = "PlanReturned"
+    body_code: Code          # the body that filed the plan
+    list_code: Code
+    domain: Code | None = None
+    plan_event_id: UUID      # the ReviewPlanFiled returned
+    reasons: tuple[Text, ...] = Field(min_length=1)
+
+
 # Target fields (body_code, list_code, domain) that a v1 of the event lacked are optional: None only on
 # events written before review events named their target (none were: the review service came after).
 
@@ -867,7 +889,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     PrelimResultsSubmitted, FinalDecisionRecorded, SeatShortfallRecorded, ReReviewOpened, ReReviewClosed,
     PublicNoticeOpened, ObjectionFiled, ObjectionResolved, ListPublished,
     NominationReturned, NominationResubmitted, EntriesCorrected, WithdrawalRequested, WithdrawalRefused,
-    NewsPublished,
+    NewsPublished, PlanAcknowledged, PlanReturned,
     MatchRequested, MatchTriaged, MatchConsented, MatchDeclined, MatchIntroduced, MatchOutcomeRecorded, PackageSent,
 )
 EVENT_TYPES: dict[str, type[Event]] = {cls.model_fields["type"].default: cls for cls in EVENT_CLASSES}

@@ -16,7 +16,7 @@ from contracts.events import (
     ApplicationDeclined, ApplicationReturned, ApplicationSaved, ApplicationSentToUnit, ExpertAssigned, ExpertScoreRecorded,
     ExpertUnassigned, FinalDecisionRecorded, ListPublished, NominationResubmitted, NominationReturned,
     NominationScreened, NominationSubmitted, NominationWithdrawn, ObjectionFiled, ObjectionResolved,
-    PrelimResultsSubmitted, PublicNoticeOpened, QuotaRejected, QuotaReleased, QuotaReserved, ReReviewClosed,
+    PlanAcknowledged, PlanReturned, PrelimResultsSubmitted, PublicNoticeOpened, QuotaRejected, QuotaReleased, QuotaReserved, ReReviewClosed,
     ReReviewOpened, ReviewPlanFiled, UnitChannelsChanged, UnitRegistered, target_key,
 )
 from contracts.topics import APPLICATIONS, NOMINATIONS, PUBLISH, QUOTA, REVIEW
@@ -28,7 +28,7 @@ from eventlog.write.producer import EventPublisher
 
 from . import store
 from .domain import (Unit, application_notices, decision_notices, evolve, late_decision_notices, notices_for, objection_notices,
-                     plan_notices, released_notices, rereview_notices, window_of)
+                     plan_notices, receipt_notices, released_notices, rereview_notices, window_of)
 
 log = logging.getLogger("notify")
 CONSUMER_NAME = "notify"
@@ -36,8 +36,9 @@ ABOUT_NOMINATIONS = (NominationSubmitted, NominationWithdrawn, NominationScreene
                      NominationResubmitted, QuotaRejected, QuotaReserved, FinalDecisionRecorded)
 ABOUT_SEATS = (ExpertAssigned, ExpertUnassigned, ExpertScoreRecorded)
 ABOUT_APPLICATIONS = (ApplicationSaved, ApplicationSentToUnit, ApplicationReturned, ApplicationDeclined)
-FOLLOWED = (UnitRegistered, UnitChannelsChanged, ReviewPlanFiled, PrelimResultsSubmitted, QuotaReleased,
-            PublicNoticeOpened, ListPublished, ObjectionFiled, ObjectionResolved, ReReviewOpened, ReReviewClosed,
+FOLLOWED = (UnitRegistered, UnitChannelsChanged, ReviewPlanFiled, PlanAcknowledged, PlanReturned,
+            PrelimResultsSubmitted, QuotaReleased, PublicNoticeOpened, ListPublished, ObjectionFiled, ObjectionResolved,
+            ReReviewOpened, ReReviewClosed,
             *ABOUT_NOMINATIONS, *ABOUT_SEATS, *ABOUT_APPLICATIONS)
 TOPICS = (NOMINATIONS, QUOTA, APPLICATIONS, REVIEW, PUBLISH)
 NOTICES = Counter("kczg_notify_notices", "Notices made due (written to the notifier's outbox), by kind", ("kind",))
@@ -77,6 +78,8 @@ class NoticeFollower:
                     if event.contact_email:
                         bodies.append((event.campaign, event.body_code, event.contact_email))
                     notices += plan_notices(event)
+                case PlanAcknowledged() | PlanReturned():
+                    notices += receipt_notices(event)
                 case PrelimResultsSubmitted():
                     results.append((event.campaign, event.body_code,
                                     target_key(event.campaign, event.list_code, event.domain)))

@@ -32,6 +32,8 @@ SUBJECTS = {
     "released": "榜单正式发布，贵单位推荐的“{title}”入选",
     "collection_deadline": "推荐截止提醒：距截止还有 {days} 天（{due}）",
     "plan_filed": "评审工作方案已备案：{target}",
+    "plan_acknowledged": "评审工作方案已确认：{target}",
+    "plan_returned": "评审工作方案被退回：{target}",
     "expert_reminder": "评分提醒：{target}尚有 {unscored} 项待评（请于{prelim_due}前完成）",
     "re_review": "复评请求：{title}",
     "objection_received": "您的异议已收到：{title}",

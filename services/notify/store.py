@@ -324,7 +324,7 @@ async def subject_of(conn: asyncpg.Connection, notice: Notice, campaign=None, no
     results on the target, the unit's standing before the deadline, the objection, the re-review, the digest."""
     if notice.kind == "secretariat_digest":
         return await digest(conn, campaign, now or notice.occurred_at) if campaign is not None else None
-    if notice.kind == "plan_filed":
+    if notice.kind in ("plan_filed", "plan_acknowledged", "plan_returned"):
         return Acknowledged(notice.subject)
     if notice.kind == "collection_deadline":
         if campaign is None:

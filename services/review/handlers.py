@@ -15,7 +15,7 @@ from eventlog.write.idempotency import Reply
 
 from .domain.commands import (
     AssignAutomatically, AssignExpert, CloseReReview, ConfirmPlan, DeclareConflict, FilePlan, OpenReReview,
-    RecordScore, ReturnForCorrection, Screen, SubmitResults, TargetCommand, UnassignExpert,
+    ReceivePlan, RecordScore, ReturnForCorrection, Screen, SubmitResults, TargetCommand, UnassignExpert,
 )
 from .domain.context import ReviewContext
 from .domain.evolve import evolve_target
@@ -51,7 +51,8 @@ async def file_plan(state: ServiceState, req: WriteRequest, target: Target, term
 
 
 async def run_target(state: ServiceState, req: WriteRequest, cmd: TargetCommand) -> Reply:
-    """A confirmation, an assignment or unassignment, a re-review opened or closed, or the results, on one target."""
+    """A confirmation or the secretariat's receipt of the plan, an assignment or unassignment, a re-review opened or
+    closed, or the results, on one target."""
     found = await state.campaigns.knowing(cmd.target.campaign)
     return await state.uow.run(target_step(cmd, found, req.now, _ANSWERS[type(cmd)](cmd)), req.idem)
 
@@ -126,6 +127,14 @@ def _event_id_answer(field: str, status: int):
     return for_command
 
 
+def _receipt_answer(cmd: ReceivePlan):
+    def answer(target, events) -> Reply:
+        receipt = events[0]
+        return Reply(201, {"plan_event_id": str(receipt.plan_event_id), "event_id": str(receipt.event_id),
+                           "outcome": "returned" if receipt.type == "PlanReturned" else "acknowledged"})
+    return answer
+
+
 def _panel_answer(cmd):
     def answer(target, events) -> Reply:
         counts: dict[str, int] = {}
@@ -186,6 +195,6 @@ def _conflict_answer(cmd: DeclareConflict):
 
 
 # What each target command answers, given the command.
-_ANSWERS = {FilePlan: _plan_answer, ConfirmPlan: _event_id_answer("event_id", 201),
+_ANSWERS = {FilePlan: _plan_answer, ConfirmPlan: _event_id_answer("event_id", 201), ReceivePlan: _receipt_answer,
             AssignAutomatically: _panel_answer, AssignExpert: _panel_answer, UnassignExpert: _panel_answer,
             OpenReReview: _re_review_answer, CloseReReview: _re_review_answer, SubmitResults: _results_answer}

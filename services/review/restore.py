@@ -11,7 +11,8 @@ from itertools import groupby
 import asyncpg
 
 from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
-                              FinalDecisionRecorded, NominationReturned, NominationScreened, PrelimResultsSubmitted,
+                              FinalDecisionRecorded, NominationReturned, NominationScreened, PlanAcknowledged,
+                              PlanReturned, PrelimResultsSubmitted,
                               PrelimScored, ReReviewClosed, ReReviewOpened, ReviewPlanConfirmed, ReviewPlanFiled,
                               SeatShortfallRecorded, NominationWithdrawn, WithdrawalRefused)
 from contracts.topics import NOMINATIONS, REVIEW
@@ -27,7 +28,8 @@ from .domain.targets import Target
 from .domain.withdrawals import WithdrawalState, evolve_withdrawal
 
 TARGET_EVENTS = (ReviewPlanFiled, ReviewPlanConfirmed, PrelimResultsSubmitted, PrelimScored, ExpertAssigned,
-                 ExpertUnassigned, ConflictDeclared, SeatShortfallRecorded, ReReviewOpened, ReReviewClosed)
+                 ExpertUnassigned, ConflictDeclared, SeatShortfallRecorded, ReReviewOpened, ReReviewClosed,
+                 PlanAcknowledged, PlanReturned)
 
 
 def _target(e: Event) -> Target:

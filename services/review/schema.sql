@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS review.targets (
     results_event_id uuid
 );
 
+-- The secretariat's receipt (回执) of the plan in force: its event, and whether the plan was returned.
+ALTER TABLE review.targets ADD COLUMN IF NOT EXISTS receipt_event_id uuid;
+ALTER TABLE review.targets ADD COLUMN IF NOT EXISTS plan_returned boolean;
+
 -- The panel: who sits on which nomination, and the conflicts on record (a conflicted pair never sits).
 CREATE TABLE IF NOT EXISTS review.seats (
     nomination_id uuid NOT NULL,

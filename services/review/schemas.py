@@ -89,6 +89,18 @@ class ConfirmRequest(_Body):
     note: str = Field("", max_length=1000)
 
 
+class PlanReceiptRequest(_Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"plan_event_id": "0b7c6a52-3c1e-4f7e-9a51-2d1f4c8e9b10", "acknowledged": True, "note": "方案已收悉。"},
+        {"plan_event_id": "0b7c6a52-3c1e-4f7e-9a51-2d1f4c8e9b10", "acknowledged": False,
+         "reasons": ["专家名单中同一单位专家超过三分之一。"]}]})
+    plan_event_id: UUID = Field(description="回执的评审方案（当前备案的方案）")
+    acknowledged: bool = Field(description="true：确认；false：退回（须说明理由，评审机构须重新备案）")
+    reasons: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=20,
+                                                                  description="退回时须说明理由（至少一条）")
+    note: str = Field("", max_length=1000, description="确认时的附言（可选）")
+
+
 class AutoAssignRequest(_Body):
     max_load: int | None = Field(None, ge=1, description="本次分配每位专家的评审上限；省略取评审方案的设置")
 

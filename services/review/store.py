@@ -20,8 +20,8 @@ from eventlog.ddl import apply_sql_file
 from .domain.commands import RecordScore
 from .domain.conflicts import Organisation
 from .domain.final import DecisionState, SittingState
-from .domain.model import (NominationFacts, NominationStanding, PanelSeat, Ranked, RecordedScore, Returned, ScoreState,
-                           Screening, ScreeningState, TargetState)
+from .domain.model import (NominationFacts, NominationStanding, PanelSeat, PlanReceipt, Ranked, RecordedScore, Returned,
+                           ScoreState, Screening, ScreeningState, TargetState)
 from .domain.parties import parties_of
 from .domain.targets import Target
 from .domain.withdrawals import Answered, WithdrawalState
@@ -142,8 +142,8 @@ _PLANS: dict[UUID, ReviewPlanFiled] = {}  # plans never change once filed (a new
 
 async def load_target(conn: asyncpg.Connection, target: Target, seat: tuple[UUID, str] | None = None) -> TargetState:
     """The target's state; with `seat`, only that one seat of its panel (all a score needs)."""
-    row = await conn.fetchrow("SELECT plan_event_id, confirmed_by, scored, results_event_id FROM review.targets "
-                              "WHERE target_key = $1", target.key)
+    row = await conn.fetchrow("SELECT plan_event_id, confirmed_by, scored, results_event_id, receipt_event_id, "
+                              "plan_returned FROM review.targets WHERE target_key = $1", target.key)
     if seat is None:
         seats = await conn.fetch("SELECT nomination_id, expert_id, active, conflict FROM review.seats "
                                  "WHERE target_key = $1", target.key)
@@ -160,8 +160,9 @@ async def load_target(conn: asyncpg.Connection, target: Target, seat: tuple[UUID
         ranked = {r["nomination_id"]: Ranked(r["rank"], r["event_id"]) for r in await conn.fetch(
             "SELECT nomination_id, rank, event_id FROM review.ranked WHERE target_key = $1", target.key)}
     plan = await _plan(conn, target, row["plan_event_id"])
+    receipt = None if row["receipt_event_id"] is None else PlanReceipt(row["receipt_event_id"], row["plan_returned"])
     return TargetState(target, plan, row["confirmed_by"], row["scored"], row["results_event_id"], panel, ranked, short,
-                       re_reviews)
+                       re_reviews, receipt)
 
 
 async def _nominations_in(conn: asyncpg.Connection, table: str, target: Target) -> frozenset[UUID]:
@@ -195,12 +196,14 @@ async def save_target(conn: asyncpg.Connection, before: TargetState, after: Targ
     key = after.target.key
     plan = after.plan
     await conn.execute(
-        "INSERT INTO review.targets (target_key, plan, plan_event_id, confirmed_by, scored, results_event_id) "
-        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (target_key) DO UPDATE SET plan = EXCLUDED.plan, "
-        "plan_event_id = EXCLUDED.plan_event_id, confirmed_by = EXCLUDED.confirmed_by, scored = EXCLUDED.scored, "
-        "results_event_id = EXCLUDED.results_event_id",
+        "INSERT INTO review.targets (target_key, plan, plan_event_id, confirmed_by, scored, results_event_id, "
+        "receipt_event_id, plan_returned) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (target_key) DO UPDATE "
+        "SET plan = EXCLUDED.plan, plan_event_id = EXCLUDED.plan_event_id, confirmed_by = EXCLUDED.confirmed_by, "
+        "scored = EXCLUDED.scored, results_event_id = EXCLUDED.results_event_id, "
+        "receipt_event_id = EXCLUDED.receipt_event_id, plan_returned = EXCLUDED.plan_returned",
         key, plan.model_dump_json() if plan else None, plan.event_id if plan else None, after.confirmed_by,
-        after.scored, after.results_event_id)
+        after.scored, after.results_event_id, after.receipt.event_id if after.receipt else None,
+        after.receipt.returned if after.receipt else None)
     seats = sorted((n, x, key, s.active, s.conflict) for (n, x), s in after.seats.items()
                    if before.seats.get((n, x)) != s)
     if seats:

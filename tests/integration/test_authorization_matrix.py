@@ -291,6 +291,16 @@ TABLE: dict[tuple[str, str, str], Row] = {
     ("review", "GET", TARGET): Row(
         only(body_own=200, body_other=NF("target_not_found"), secretariat=200), ON_T1),
     ("review", "GET", TARGET + "/plan/defaults"): Row(only(body_own=200, body_other=NF("target_not_found")), ON_T1),
+    # The secretariat's receipt (回执) of T1's plan, before the row below files it again; the plans it lists.
+    ("review", "GET", "/v1/review/campaigns/{campaign}/plans"): Row(only(secretariat=200), CAMPAIGN),
+    ("review", "POST", TARGET + "/plan/receipt"): Row(
+        only(secretariat=201), ON_T1, lambda w: {"json": {"plan_event_id": w.t1_plan, "acknowledged": True}}),
+    ("review", "GET", "/workbench/review/plans"): Row(page(secretariat=303)),
+    ("review", "GET", "/workbench/review/campaigns/{campaign}/plans"): Row(page(secretariat=200), CAMPAIGN),
+    ("review", "POST", "/workbench/review/campaigns/{campaign}/plans"): Row(  # the joint plan, not yet confirmed
+        page(secretariat=409), CAMPAIGN, lambda w: {"data": {
+            "plan_event_id": w.green_plan, "list_code": "leading_tech", "domain": "green_low_carbon",
+            "decision": "acknowledge"}}),
     ("review", "PUT", TARGET + "/plan"): Row(
         only(body_own=201, body_other=NF("target_not_found")), ON_T1,
         lambda w: {"json": plan_body(ROSTER, per_item=2)}),

@@ -1,6 +1,7 @@
 """The notifier's later kinds against the real broker, database and mail sink: decisions told to units once
 the notice opens, the release (an embargoed one not before its instant), the collection-deadline reminders
-(units with applications waiting or quota unused, checked again at send time), the plan filed, experts
+(units with applications waiting or quota unused, checked again at send time), the plan filed and the
+secretariat's receipt of it (acknowledged, or returned with reasons), experts
 reminded on a capped ladder (not once they have finished), re-review requests, and objectors told of receipt
 and outcome at the contact sealed with their own key — read back from what the sink received."""
 
@@ -14,7 +15,7 @@ import asyncpg
 
 from contracts.events import (
     Actor, ApplicationDeclined, ApplicationSentToUnit, ListPublished, ObjectionFiled, ObjectionResolved,
-    PublicNoticeOpened, PublishedEntry, ReReviewOpened, list_key, unit_key,
+    PlanAcknowledged, PlanReturned, PublicNoticeOpened, PublishedEntry, ReReviewOpened, list_key, unit_key,
 )
 from contracts.personal import objector_id
 from contracts.topics import APPLICATIONS, NOMINATIONS, PUBLISH
@@ -157,6 +158,34 @@ async def test_a_body_is_told_its_plan_is_on_record(env, tmp_path):
     assert mail.subject == "【科创中国】评审工作方案已备案：先导技术榜 · 生物医药"
     assert mail.text().startswith("中国科协生命科学学会联合体：\n\n贵单位报送的“先导技术榜 · 生物医药”评审工作方案、专家构成方案和"
                                   "评价标准已由秘书处备案（专家名单共 2 人）。\n")
+
+
+async def test_a_body_is_told_its_plan_acknowledged_or_returned_with_reasons(env, tmp_path):
+    to = address("life-receipt")
+    secretariat = Actor(role="secretariat", id="cast", person="sec-1")
+    async with notify_in_process(Keys(tmp_path)) as notify:
+        plan = roster_filed({"e1": None, "e2": None}, contact_email=to)
+        on_target = dict(occurred_at=AT, campaign=C, key=plan.key, actor=secretariat, body_code=LIFE,
+                         list_code="leading_tech", domain="biomedicine", plan_event_id=plan.event_id)
+        returned = PlanReturned(**on_target, reasons=("专家名单中同一单位专家超过三分之一。", "评价标准缺少权重说明。"))
+        refiled = roster_filed({"e1": None, "e2": None, "e3": None}, contact_email=to)
+        acknowledged = PlanAcknowledged(**{**on_target, "plan_event_id": refiled.event_id}, note="方案已收悉。")
+        await publish(*on_review(plan, returned, returned, refiled, acknowledged, acknowledged))  # each read twice
+        await notices_made(4)
+        assert await notify.sender.send_due() == 4
+        assert await made("plan_returned") == 1 and await made("plan_acknowledged") == 1
+    body = f"body:{C}:{LIFE}"
+    received = {m.message_id: m for m in mail_to(to)}
+    assert len(received) == len(mail_to(to)) == 4  # two plans filed, one returned, one acknowledged: once each
+    back = received[message_id(body, str(returned.event_id), "plan_returned", 1)]
+    ok = received[message_id(body, str(acknowledged.event_id), "plan_acknowledged", 1)]
+    assert back.subject == "【科创中国】评审工作方案被退回：先导技术榜 · 生物医药"
+    assert back.text().startswith(
+        "中国科协生命科学学会联合体：\n\n贵单位报送的“先导技术榜 · 生物医药”评审工作方案被秘书处退回（回执：已退回）。理由如下：\n"
+        "1. 专家名单中同一单位专家超过三分之一。\n2. 评价标准缺少权重说明。\n请按上述理由修改后重新备案；重新备案前不能分配专家。\n")
+    assert ok.subject == "【科创中国】评审工作方案已确认：先导技术榜 · 生物医药"
+    assert ok.text().startswith("中国科协生命科学学会联合体：\n\n贵单位报送的“先导技术榜 · 生物医药”评审工作方案已经秘书处确认"
+                                "（回执：已确认）。\n秘书处附言：方案已收悉。\n请按备案方案组织评审。\n")
 
 
 async def test_experts_are_reminded_on_a_capped_ladder_and_not_once_they_have_finished(env, tmp_path):

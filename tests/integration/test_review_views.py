@@ -23,7 +23,8 @@ from aiokafka import TopicPartition
 from contracts.events import (
     Actor, AttachmentRef, ConflictDeclared, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
     FinalDecisionRecorded, NominationScreened, NominationSubmitted, NominationWithdrawn, PrelimResultsSubmitted,
-    PrelimScored, QuotaRejected, QuotaReleased, QuotaReserved, ReviewPlanConfirmed, ReviewPlanFiled, encode_event,
+    PlanAcknowledged, PlanReturned, PrelimScored, QuotaRejected, QuotaReleased, QuotaReserved, ReviewPlanConfirmed,
+    ReviewPlanFiled, encode_event,
     target_key, unit_key,
 )
 from contracts.review_terms import Criterion
@@ -89,6 +90,11 @@ PLAN = ReviewPlanFiled(**env(0, GREEN), body_code=ECO, list_code=GREEN_T[0], dom
 EMERGING_PLAN = ReviewPlanFiled(**env(0, EMERGING, actor=SECRETARIAT), body_code=SECRETARIAT, list_code=EMERGING_T[0],
                                 criteria=CRITERIA, aggregation="mean", plan="方案", expert_composition="专家",
                                 divergence_threshold=D("12.50"), max_load=30)
+# The secretariat's receipts (回执): GREEN's plan acknowledged, EMERGING's returned with its reasons.
+ACKNOWLEDGED = PlanAcknowledged(**env(31, GREEN, "secretariat", SECRETARIAT), body_code=ECO, list_code=GREEN_T[0],
+                                domain=GREEN_T[1], plan_event_id=PLAN.event_id, note="已收悉")
+RETURNED = PlanReturned(**env(32, EMERGING, "secretariat", SECRETARIAT), body_code=SECRETARIAT,
+                        list_code=EMERGING_T[0], plan_event_id=EMERGING_PLAN.event_id, reasons=("名单须增补",))
 
 # Before the rebuild: the nominations, their quota and screening, the plans.
 FILED = [
@@ -104,6 +110,7 @@ FILED = [
     PLAN, EMERGING_PLAN,
     ReviewPlanConfirmed(**env(30, GREEN, actor=CLEAN), body_code=CLEAN, list_code=GREEN_T[0], domain=GREEN_T[1],
                         plan_event_id=PLAN.event_id),
+    ACKNOWLEDGED, RETURNED,
 ]
 # Applied live: the panel, its conflict, the scores, the results (after the due date) and a decision.
 REVIEWED = [
@@ -188,6 +195,8 @@ async def check_target(conn) -> None:
                  "divergence_threshold": None, "tie_break": ["raw_sum", "earliest_submission"], "max_load": None,
                  "roster_size": 0},
         "plan_confirmed": True, "confirmed_by": CLEAN, "confirmed_plan_event_id": str(PLAN.event_id),
+        "plan_receipt": {"state": "acknowledged", "label": "已确认", "at": at(31), "event_id": str(ACKNOWLEDGED.event_id),
+                         "reasons": [], "note": "已收悉"},
         "results": {"submitted_at": DUE + timedelta(hours=10), "submitted_by": ECO, "late": True, "ranked_count": 2,
                     "gaps": []},
         "results_submitted": True, "late": True}
@@ -195,6 +204,8 @@ async def check_target(conn) -> None:
     assert (emerging["domain"], emerging["plan"]["divergence_threshold"], emerging["plan"]["max_load"]) == \
         (None, D("12.50"), 30)
     assert (emerging["plan_confirmed"], emerging["results"], emerging["late"]) == (False, None, False)
+    assert emerging["plan_receipt"] == {"state": "returned", "label": "已退回", "at": at(32),
+                                        "event_id": str(RETURNED.event_id), "reasons": ["名单须增补"], "note": ""}
     assert await q.target(conn, target_key(CAMPAIGN, "open_source", None)) is None
 
 

@@ -87,3 +87,22 @@ def test_the_digest_is_made_once_a_day_when_there_is_something_to_report():
     (made,) = digest_notices("kczg-2022", day, Digest((), (), ("x@y.cn",)))
     assert (made.kind, made.round) == ("secretariat_digest", 20221202)
     assert still_due(made, Digest((), (), ())) == "nothing_to_report"
+
+
+def test_a_plan_receipt_tells_the_filing_body_once_and_is_duty_mail():
+    from contracts.events import Actor, PlanAcknowledged, PlanReturned, target_key
+    from services.notify.domain import Acknowledged, receipt_notices
+
+    body = "cast_advanced_materials_consortium"
+    on = dict(occurred_at=AT, campaign=CAMPAIGN.code, key=target_key(CAMPAIGN.code, "leading_tech", "advanced_materials"),
+              actor=Actor(role="secretariat", id="kczg_secretariat"), body_code=body, list_code="leading_tech",
+              domain="advanced_materials", plan_event_id=uuid.UUID(int=7))
+    back, ok = PlanReturned(**on, reasons=("名单须增补",)), PlanAcknowledged(**on, note="已收悉")
+    (told_back,), (told_ok,) = receipt_notices(back), receipt_notices(ok)
+    assert told_back == Notice(f"body:{CAMPAIGN.code}:{body}", str(back.event_id), "plan_returned", 1, CAMPAIGN.code,
+                               AT, {"body_code": body, "list_code": "leading_tech", "domain": "advanced_materials",
+                                    "target": on["key"], "plan_event_id": str(uuid.UUID(int=7)),
+                                    "reasons": ["名单须增补"]})
+    assert (told_ok.kind, told_ok.subject, told_ok.facts["note"]) == ("plan_acknowledged", str(ok.event_id), "已收悉")
+    assert not is_optional("plan_returned") and not is_optional("plan_acknowledged")
+    assert still_due(told_back, Acknowledged(told_back.subject), AT) is None

@@ -35,6 +35,8 @@ KINDS = {
     "released": "榜单正式发布：入选",
     "collection_deadline": "推荐截止提醒（截止前 7、1 天，尚有待处理申报或未用名额的单位）",
     "plan_filed": "评审工作方案已备案",
+    "plan_acknowledged": "秘书处回执：评审工作方案已确认",
+    "plan_returned": "秘书处回执：评审工作方案被退回（附理由，须重新备案）",
     "expert_reminder": "评分提醒（尚有未评推荐，截止前 7、3、1 天，至多 2 次）",
     "re_review": "复评请求",
     "objection_received": "异议已收到",

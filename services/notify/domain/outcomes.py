@@ -15,7 +15,7 @@ from datetime import datetime
 
 from contracts.events import (
     ApplicationDeclined, ApplicationReturned, FinalDecisionRecorded, NominationSubmitted, ListPublished, ObjectionFiled, ObjectionResolved, PublicNoticeOpened, ReReviewOpened,
-    ReviewPlanFiled, target_key,
+    PlanAcknowledged, PlanReturned, ReviewPlanFiled, target_key,
 )
 from contracts.personal import objector_id
 
@@ -157,6 +157,18 @@ def plan_notices(event: ReviewPlanFiled) -> list[Notice]:
                    event.campaign, event.occurred_at,
                    {"body_code": event.body_code, "list_code": event.list_code, "domain": event.domain,
                     "target": target, "experts": len(event.roster), "extends": bool(event.extends)})]
+
+
+def receipt_notices(event: PlanAcknowledged | PlanReturned) -> list[Notice]:
+    """The filing body is told the secretariat's receipt (回执) of its plan: acknowledged, or returned with the
+    reasons (it must file again); once per receipt."""
+    returned = isinstance(event, PlanReturned)
+    facts = {"body_code": event.body_code, "list_code": event.list_code, "domain": event.domain,
+             "target": target_key(event.campaign, event.list_code, event.domain),
+             "plan_event_id": str(event.plan_event_id)}
+    facts |= {"reasons": list(event.reasons)} if returned else {"note": event.note}
+    return [Notice(body_recipient(event.campaign, event.body_code), str(event.event_id),
+                   "plan_returned" if returned else "plan_acknowledged", 1, event.campaign, event.occurred_at, facts)]
 
 
 def rereview_notices(event: ReReviewOpened, opened_before: int) -> list[Notice]:

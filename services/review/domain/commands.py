@@ -117,5 +117,17 @@ class SubmitResults:
     re_review_reasons: Mapping[UUID, str] = field(default_factory=dict)  # per nomination still under re-review
 
 
+@dataclass(frozen=True)
+class ReceivePlan:
+    """The secretariat's receipt (回执) of the plan in force: acknowledged, or returned with reasons."""
+    by: Identity
+    target: Target
+    plan_event_id: UUID
+    acknowledged: bool
+    reasons: tuple[str, ...] = ()
+    note: str = ""
+
+
 PanelCommand = AssignAutomatically | AssignExpert | UnassignExpert | DeclareConflict
-TargetCommand = FilePlan | ConfirmPlan | PanelCommand | OpenReReview | CloseReReview | SubmitResults
+TargetCommand = (FilePlan | ConfirmPlan | ReceivePlan | PanelCommand | OpenReReview | CloseReReview
+                 | SubmitResults)

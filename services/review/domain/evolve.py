@@ -14,12 +14,12 @@ from dataclasses import replace
 
 from contracts.events import (ConflictDeclared, Event, ExpertAssigned, ExpertScoreRecorded, ExpertUnassigned,
                               FinalDecisionRecorded, NominationReturned, NominationScreened, PrelimResultsSubmitted,
-                              PrelimScored, ReReviewClosed, ReReviewOpened, ReviewPlanConfirmed, ReviewPlanFiled,
-                              SeatShortfallRecorded)
+                              PlanAcknowledged, PlanReturned, PrelimScored, ReReviewClosed, ReReviewOpened,
+                              ReviewPlanConfirmed, ReviewPlanFiled, SeatShortfallRecorded)
 
 from .final import DecisionState, SittingState
-from .model import (PanelSeat, Ranked, RecordedScore, Returned, ScoreState, Screening, ScreeningState, Seat,
-                    TargetState)
+from .model import (PanelSeat, PlanReceipt, Ranked, RecordedScore, Returned, ScoreState, Screening, ScreeningState,
+                    Seat, TargetState)
 
 
 def evolve_target(state: TargetState, events: Iterable[Event]) -> TargetState:
@@ -35,12 +35,14 @@ def evolve_target(state: TargetState, events: Iterable[Event]) -> TargetState:
     for e in events:
         match e:
             case ReviewPlanFiled() if e.extends is not None and state.plan is not None \
-                    and e.extends == state.plan.event_id:  # an extension keeps the confirmation of what it extends
+                    and e.extends == state.plan.event_id:  # an extension keeps the confirmation and receipt it extends
                 state = replace(state, plan=e)
             case ReviewPlanFiled():  # a new filing replaces the plan; a joint target's must be confirmed again
-                state = replace(state, plan=e, confirmed_by=None)
+                state = replace(state, plan=e, confirmed_by=None, receipt=None)  # and awaits its own receipt
             case ReviewPlanConfirmed():
                 state = replace(state, confirmed_by=e.body_code)
+            case PlanAcknowledged() | PlanReturned():
+                state = replace(state, receipt=PlanReceipt(e.event_id, isinstance(e, PlanReturned)))
             case PrelimResultsSubmitted():
                 state = replace(state, results_event_id=e.event_id)
             case PrelimScored():

@@ -34,6 +34,14 @@ class Ranked:
 
 
 @dataclass(frozen=True)
+class PlanReceipt:
+    """The secretariat's receipt (回执) of the plan in force (its PlanAcknowledged or PlanReturned)."""
+
+    event_id: UUID
+    returned: bool
+
+
+@dataclass(frozen=True)
 class TargetState:
     target: Target
     plan: ReviewPlanFiled | None = None   # the plan in force (filed, and for a joint target maybe unconfirmed)
@@ -44,6 +52,7 @@ class TargetState:
     ranked: Mapping[UUID, Ranked] = field(default_factory=dict)  # by nomination, once results are submitted
     short: frozenset[UUID] = frozenset()  # nominations with a shortfall on record, not yet filled
     re_reviews: frozenset[UUID] = frozenset()  # nominations under re-review (opened, not yet closed)
+    receipt: PlanReceipt | None = None    # the secretariat's receipt of `plan` (or of the plan it extends)
 
     @property
     def submitted(self) -> bool:

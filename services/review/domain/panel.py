@@ -15,6 +15,7 @@ from .conflicts import declare_conflict
 from .context import ReviewContext
 from .model import NominationFacts, TargetState
 from .plans import envelope, plan_in_force
+from .plans_receipts import refuse_returned
 from .seating import assigned, conflict_found, refill, reviewed, rule_conflicts, rule_pairs, top_up, unassigned
 from .targets import managed_by
 
@@ -22,6 +23,7 @@ from .targets import managed_by
 def decide_auto(state: TargetState, cmd: AssignAutomatically, context: ReviewContext) -> list[Event]:
     managed_by(context.campaign, cmd.target, cmd.by.org)
     plan = _open_panel(state, context)
+    refuse_returned(state)
     found = _automatic_conflicts(state, plan, context, cmd)
     conflicted = {(e.nomination_id, e.expert_id) for e in found if isinstance(e, ConflictDeclared)}
     return [*found, *top_up(state, plan, context, cmd, conflicted, max_load=cmd.max_load)]
@@ -30,6 +32,7 @@ def decide_auto(state: TargetState, cmd: AssignAutomatically, context: ReviewCon
 def decide_by_hand(state: TargetState, cmd: AssignExpert, context: ReviewContext) -> list[Event]:
     managed_by(context.campaign, cmd.target, cmd.by.org)
     plan = _open_panel(state, context)
+    refuse_returned(state)
     return hand_seat(state, plan, in_review(context, cmd.nomination_id), context, cmd, cmd.expert_id)
 
 

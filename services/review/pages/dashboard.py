@@ -42,7 +42,8 @@ async def home(request: Request) -> Response:
     publish = publish_url()
     return T.page("secretariat_home.html", title="秘书处工作台", who=who, csrf=csrf, campaigns=[{
         "title": title, "dashboard": DASHBOARD.format(campaign=code),
-        "screening": f"{PAGES}/review/campaigns/{code}/screening", "final": f"{PAGES}/review/campaigns/{code}/final",
+        "screening": f"{PAGES}/review/campaigns/{code}/screening", "plans": f"{PAGES}/review/campaigns/{code}/plans",
+        "final": f"{PAGES}/review/campaigns/{code}/final",
         "exports": f"{PAGES}/review/campaigns/{code}/exports/nominations.xlsx",
         "notices": f"{publish}{PAGES}/publish/campaigns/{code}/controls",
         "objections": f"{publish}{PAGES}/publish/campaigns/{code}/objections",

@@ -15,13 +15,13 @@ from eventlog.http.problems import reply_response
 
 from .. import handlers
 from ..domain.commands import (AssignAutomatically, AssignExpert, CloseReReview, ConfirmPlan, OpenReReview,
-                               SubmitResults, UnassignExpert)
+                               ReceivePlan, SubmitResults, UnassignExpert)
 from ..domain.context import ReviewContext
 from ..domain.plans import plan_defaults
 from ..domain.targets import bodies_of, managed_by, targets_of
 from ..schemas import (
-    NOMINATION, TARGET, AssignRequest, AutoAssignRequest, CloseReReviewRequest, ConfirmRequest, PlanRequest,
-    ReReviewRequest, ResultsRequest, UnassignRequest, target_of,
+    NOMINATION, TARGET, AssignRequest, AutoAssignRequest, CloseReReviewRequest, ConfirmRequest, PlanReceiptRequest,
+    PlanRequest, ReReviewRequest, ResultsRequest, UnassignRequest, target_of,
 )
 from ..standings import live_results
 from ..views import review_queries
@@ -30,6 +30,8 @@ from .common import campaign_of, problems, review_writer
 router = APIRouter(tags=["评审机构"])
 body, body_writing = requires("review_body"), review_writer("review_body")
 reader = requires("review_body", "secretariat")
+secretariat_writing = review_writer("secretariat")
+RECEIPTS = ["评审方案回执（秘书处）"]
 ALL = 1_000_000  # a target's nominations are ranked as a whole (a 2022 target held ~350; 10x fits)
 
 
@@ -93,6 +95,23 @@ async def file_plan(campaign: str, list_code: str, domain: str, plan: PlanReques
 async def confirm_plan(campaign: str, list_code: str, domain: str, body_: ConfirmRequest, request: Request,
                        req: WriteRequest = Depends(body_writing)):
     cmd = ConfirmPlan(req.who, target_of(campaign, list_code, domain), body_.plan_event_id, body_.note)
+    return reply_response(await handlers.run_target(service_of(request), req, cmd))
+
+
+@router.get("/v1/review/campaigns/{campaign}/plans", responses=problems(404), tags=RECEIPTS,
+            summary="秘书处：已备案的评审方案及回执状态（待回执、已确认、已退回）")
+async def filed_plans(campaign: str, request: Request, who: Identity = Depends(requires("secretariat"))):
+    await campaign_of(request, campaign)
+    async with service_of(request).pool.acquire() as conn:
+        return json_response({"campaign": campaign, "plans": await review_queries.filed_plans(conn, campaign)})
+
+
+@router.post(TARGET + "/plan/receipt", status_code=201, responses=problems(404, 409, 422), tags=RECEIPTS,
+             summary="秘书处回执当前备案的评审方案：确认，或说明理由退回（退回后评审机构须重新备案，方可分配专家）")
+async def receive_plan(campaign: str, list_code: str, domain: str, body_: PlanReceiptRequest, request: Request,
+                       req: WriteRequest = Depends(secretariat_writing)):
+    cmd = ReceivePlan(req.who, target_of(campaign, list_code, domain), body_.plan_event_id, body_.acknowledged,
+                      tuple(body_.reasons), body_.note)
     return reply_response(await handlers.run_target(service_of(request), req, cmd))
 
 

@@ -145,6 +145,16 @@ class ReviewPlanConfirmed(_OnTarget, kw_only=True):
     plan_event_id: str
 
 
+class PlanAcknowledged(_OnTarget, kw_only=True):
+    plan_event_id: str
+    note: str = ""
+
+
+class PlanReturned(_OnTarget, kw_only=True):
+    plan_event_id: str
+    reasons: tuple[str, ...]
+
+
 class ExpertAssigned(_OnPanel, kw_only=True):
     campaign: str
     key: str

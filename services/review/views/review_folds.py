@@ -19,7 +19,7 @@ from eventlog.projection.view_table import micros
 from . import review_events as ev
 from .review_tables import (ASSIGNMENT, ATTACHMENTS, CONFIRMATION, CONFLICT, CONTENT, DECISION, NOMINATIONS as
                             NOMINATION_ROWS, PANEL, PLAN, PRELIM, QUOTA as QUOTA_COLUMNS, RE_REVIEW, RESUBMITTED,
-                            RESULTS, SCORE, SCREENING, SHORTFALL,
+                            RECEIPT, RESULTS, SCORE, SCREENING, SHORTFALL,
                             SUBMITTED_AT, TARGET, TARGETS, UNIT_NAME, UNITS, WITHDRAWN_AT, NOTICE_OPENED, NOTICED, NOTICES,
                             WITHDRAWAL_REQUEST)
 
@@ -115,6 +115,13 @@ def review_plan_confirmed(view: ViewBatch, e: ev.ReviewPlanConfirmed) -> None:
     view.targets.latest(CONFIRMATION, _name_target(view, e, version), version, (e.body_code, e.plan_event_id))
 
 
+def plan_receipt(view: ViewBatch, e: ev.PlanAcknowledged | ev.PlanReturned) -> None:
+    version = (micros(e.occurred_at), e.event_id)
+    returned = isinstance(e, ev.PlanReturned)
+    view.targets.latest(RECEIPT, _name_target(view, e, version), version,
+                        (e.plan_event_id, returned, list(e.reasons) if returned else [], "" if returned else e.note))
+
+
 def prelim_results_submitted(view: ViewBatch, e: ev.PrelimResultsSubmitted) -> None:
     version = (micros(e.occurred_at), e.event_id)
     view.targets.latest(RESULTS, _name_target(view, e, version), version,
@@ -184,6 +191,8 @@ FOLDS = {
     ev.QuotaReleased: quota_released,
     ev.ReviewPlanFiled: review_plan_filed,
     ev.ReviewPlanConfirmed: review_plan_confirmed,
+    ev.PlanAcknowledged: plan_receipt,
+    ev.PlanReturned: plan_receipt,
     ev.ExpertAssigned: expert_assigned,
     ev.ExpertUnassigned: expert_unassigned,
     ev.ConflictDeclared: conflict_declared,
@@ -197,4 +206,4 @@ FOLDS = {
 }
 
 REVIEW_VIEWS = Projection(name="review.views", schema="review_views", topics=(NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                          tables=(NOMINATION_ROWS, TARGETS, PANEL, UNITS, NOTICES), folds=FOLDS, version=4)
+                          tables=(NOMINATION_ROWS, TARGETS, PANEL, UNITS, NOTICES), folds=FOLDS, version=5)

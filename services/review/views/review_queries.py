@@ -14,6 +14,7 @@ import orjson
 
 from contracts.deadline_text import BEIJING
 
+from .plan_queries import filed_plans, plan_of, receipt_of
 from .review_folds import REVIEW_VIEWS
 from .review_progress import body_progress, campaign_progress
 from .review_tables import TARGETS, seated
@@ -24,7 +25,8 @@ _SEATED = seated("p")
 _HELD_SLOT = "n.quota_outcome IN ('reserved', 'released')"
 SCREENING_STATES = ("pending", "passed", "failed", "returned")
 _ALWAYS_COUNTED = SCREENING_STATES[:3]  # "returned" is counted from a campaign's first return on
-__all__ = ["body_progress", "campaign_progress", "dossier", "expert_queue", "expert_seat", "screening_queue", "target", "target_nominations"]
+__all__ = ["body_progress", "campaign_progress", "dossier", "expert_queue", "expert_seat", "filed_plans",
+           "screening_queue", "target", "target_nominations"]
 _LISTED = ", ".join(f"n.{c}" for c in (
     "unit_id", "title", "submitted_at", "withdrawn_at", "quota_outcome", "screening_state", "screening_reasons",
     "in_review", "prelim_at", "prelim_aggregate", "prelim_raw_sum", "prelim_rank", "prelim_expert_count",
@@ -51,12 +53,7 @@ async def target(conn: asyncpg.Connection, key: str) -> dict | None:
     r = await conn.fetchrow(f"SELECT {_TARGET_COLUMNS} FROM {S}.targets WHERE target_key = $1", key)
     if r is None:
         return None
-    plan = None if r["plan_event_id"] is None else {
-        "event_id": r["plan_event_id"], "filed_by": r["filed_by"], "filed_at": r["plan_filed_at"],
-        "experts_per_item": r["experts_per_item"], "criteria": orjson.loads(r["criteria"]),
-        "score_min": r["score_min"], "score_max": r["score_max"], "aggregation": r["aggregation"],
-        "trim_min_scores": r["trim_min_scores"], "divergence_threshold": r["divergence_threshold"],
-        "tie_break": orjson.loads(r["tie_break"]), "max_load": r["max_load"], "roster_size": r["roster_size"]}
+    plan = plan_of(r)
     results = None if r["results_submitted_at"] is None else {
         "submitted_at": r["results_submitted_at"], "submitted_by": r["results_submitted_by"],
         "late": r["results_late"], "ranked_count": r["ranked_count"], "gaps": orjson.loads(r["gaps"])}
@@ -64,6 +61,7 @@ async def target(conn: asyncpg.Connection, key: str) -> dict | None:
             "plan": plan, "plan_confirmed": plan is not None and r["confirmed_plan_event_id"] == (
                 r["plan_extends"] or r["plan_event_id"]),
             "confirmed_by": r["confirmed_by"], "confirmed_plan_event_id": r["confirmed_plan_event_id"],
+            "plan_receipt": receipt_of(r),
             "results": results, "results_submitted": results is not None,
             "late": bool(results and results["late"])}
 

@@ -99,11 +99,15 @@ PLAN = LatestBy((C("plan_filed_at", "timestamptz"), event_id("plan_event_id")),
 # A joint target's plan takes effect when the other body confirms that very plan (or the plan an
 # extension extends: `plan_extends`).
 CONFIRMATION = LatestBy(occurred("confirmed"), (C("confirmed_by", "text"), event_id("confirmed_plan_event_id")))
+# The secretariat's receipt (回执): of the plan in force when it names `plan_event_id` (or `plan_extends`); a new
+# filing awaits its own.
+RECEIPT = LatestBy(occurred("receipt"), (event_id("receipt_plan_event_id"), C("receipt_returned", "boolean"),
+                                         C("receipt_reasons", "text[]"), C("receipt_note", "text")))
 RESULTS = LatestBy(occurred("results_submitted"),
                    (C("results_submitted_by", "text"), C("results_late", "boolean"), C("ranked_count", "integer"),
                     C("gaps", "jsonb")))
 
-TARGETS = ViewTable("targets", key=(C("target_key", "text"),), groups=(TARGET, PLAN, CONFIRMATION, RESULTS))
+TARGETS = ViewTable("targets", key=(C("target_key", "text"),), groups=(TARGET, PLAN, CONFIRMATION, RESULTS, RECEIPT))
 
 # --- panel: one expert on one nomination ----------------------------------------------------------------
 
