@@ -19,7 +19,7 @@ from .. import handlers
 from ..domain.commands import ReceivePlan
 from ..schemas import NO_DOMAIN, PlanReceiptRequest, target_of
 from ..views import review_queries
-from .access import Refused, T, signed_in
+from .access import T, signed_in
 from .body import AGGREGATIONS, TIE_BREAKS, api_path, invalid, one, read_form, run
 
 router = APIRouter(include_in_schema=False)
@@ -30,10 +30,7 @@ DECISIONS = {"acknowledge": "确认", "return": "退回"}
 
 @router.get(HOME)
 async def home(request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     titles = service_of(request).campaigns.titles()
     if len(titles) == 1:
         return RedirectResponse(LIST.format(campaign=next(iter(titles))), 303)
@@ -62,19 +59,13 @@ async def _page(request: Request, who: Identity, csrf: str, campaign: str, statu
 
 @router.get(LIST)
 async def plans(campaign: str, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     return await _page(request, who, csrf, campaign)
 
 
 @router.post(LIST)
 async def receive(campaign: str, request: Request) -> Response:
-    try:
-        who, csrf = signed_in(request, "secretariat")
-    except Refused as refused:
-        return refused.response
+    who, csrf = signed_in(request, "secretariat")
     form = await read_form(request)
     if form is None:
         return T.page("message.html", 413, title="无法完成请求", heading="无法完成请求", who=who, csrf=csrf,
