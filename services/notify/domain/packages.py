@@ -22,7 +22,6 @@ class Package:
     package_id: str
     audience: str
     entries: int
-    withdrawn: bool = False  # never: still_due's check on a nomination does not apply
 
 
 def audience_recipient(campaign: str, address: str) -> str:
@@ -47,5 +46,7 @@ def package_notices(event: PackageSent) -> list[Notice]:
 
 def audience_rows(event: PackageSent) -> list[tuple[str, str, str]]:
     """(recipient, campaign, address) per distinct address: where the notifier finds the address when it sends."""
-    seen = {audience_recipient(event.campaign, a): a.strip() for a in event.addresses}
+    seen: dict[str, str] = {}
+    for a in event.addresses:  # the first spelling of an address kept
+        seen.setdefault(audience_recipient(event.campaign, a), a.strip())
     return [(r, event.campaign, a) for r, a in seen.items()]
