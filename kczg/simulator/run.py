@@ -19,7 +19,7 @@ from kczg.simulator.intake.driver import Driver
 from kczg.simulator.intake.plan import Intent, plan
 from kczg.simulator.intake.report import report
 from kczg.simulator.latencies import slowest_routes
-from kczg.simulator.mail import mail_check
+from kczg.simulator.mail import by_review_bodies, mail_check
 from kczg.simulator.matching import MatchingDriver
 from kczg.simulator.phases import PhaseClock
 from kczg.simulator.release.driver import ReleaseDriver
@@ -97,7 +97,8 @@ async def simulate_async(scale: float, intake: str, quota: str, campaign: str, s
         if mail:
             async with phases.phase("mail"):
                 withdrawn = {n for n, v in shown.items() if n in driver.accepted and v.get("status") == "withdrawn"}
-                summary["mail"] = await mail_check(summary, tag, withdrawn)
+                unaddressed = by_review_bodies(driver, shown, holding if reviewer else [], releaser, withdrawn)
+                summary["mail"] = await mail_check(summary, tag, withdrawn, unaddressed)
             summary["mail_consistent"] = summary["mail"]["mail_consistent"]
         if reviewer:
             summary["seconds"] = round(asyncio.get_running_loop().time() - started, 1)
