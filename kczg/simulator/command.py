@@ -27,15 +27,19 @@ def simulate(scale: float = typer.Option(1.0, min=0.001, help="times the 2022 ca
                                                        "(kczg campaign move-release), e.g. 2023-02-20"),
              rebuild: bool = typer.Option(True, help="compare the served release files with `kczg release build`'s "
                                                      "(reads the log: the services' KAFKA_BOOTSTRAP_SERVERS and "
-                                                     "KCZG_TOPIC_PREFIX)")) -> None:
+                                                     "KCZG_TOPIC_PREFIX)"),
+             mail: bool = typer.Option(False, help="count at the SMTP sink (KCZG_MAIL_DIR) what each role received "
+                                                   "(mail_consistent); the notifier must tell of 2022's events: "
+                                                   "NOTIFY_MAX_AGE_DAYS=36500 in its environment")) -> None:
     """Simulate a whole campaign against running services and print what happened."""
     try:
         day = date.fromisoformat(release_on) if release_on else None
     except ValueError:
         raise typer.BadParameter(f"不是 ISO 日期：{release_on}（e.g. 2023-02-20）") from None
     summary = asyncio.run(simulate_async(scale, intake, quota, campaign, seed, concurrency, keys_dir, review or None,
-                                         publish or None, day, rebuild))
+                                         publish or None, day, rebuild, mail=mail))
     typer.echo(json.dumps({"simulate": summary}, ensure_ascii=False, default=str))
-    verdicts = (summary.get("review_consistent"), summary.get("release_consistent"), summary.get("matching_consistent"))
+    verdicts = (summary.get("review_consistent"), summary.get("release_consistent"), summary.get("matching_consistent"),
+                summary.get("mail_consistent"))
     if not summary["consistent"] or False in verdicts:
         raise typer.Exit(1)

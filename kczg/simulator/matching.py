@@ -13,6 +13,8 @@ import collections
 import random
 from datetime import timedelta
 
+from kczg.simulator.mail import audience_email
+
 KINDS = ("tech_cooperation", "investment", "procurement", "landing", "talent")
 REASONS = ("not_a_fit", "too_early", "incomplete")
 SECRETARIAT = ("secretariat", "kczg_secretariat")
@@ -25,6 +27,8 @@ class MatchingDriver:
         self.clock = (releaser.meeting + timedelta(days=1)).isoformat()
         self.expected: dict[str, collections.Counter] = {k: collections.Counter() for k in ("kind", "status", "outcome")}
         self.package_requests = 0
+        self.addresses = [audience_email(self.d.tag, n) for n in (1, 2)]  # the package's audience: two parks
+        self.package_addresses = 0
         self.refusals: collections.Counter = collections.Counter()
         self.unexpected: collections.Counter = collections.Counter()
         self.problems: list[str] = []
@@ -46,7 +50,8 @@ class MatchingDriver:
         chosen = self.rng.sample(entries, n)
         # One package: the first list's entries, for an audience of parks.
         r = await self.post("/packages", "package", {"audience": "各试点城市（园区）", "list_code": lists[0]["list_code"],
-                                                     "addresses": ["parks@example.gov.cn"]}, SECRETARIAT, 201)
+                                                     "addresses": self.addresses}, SECRETARIAT, 201)
+        self.package_addresses = len(self.addresses) if r.status_code == 201 else 0
         package = r.json() if r.status_code == 201 else {"package_id": None, "entries": []}
         in_package = [e for e in chosen if e["nomination_id"] in set(package["entries"])][:3]
         for revoked in sorted(self.r.revoked)[:1]:  # an entry revoked by the correction: no request on it
@@ -115,5 +120,6 @@ class MatchingDriver:
         consistent = not self.problems and not self.unexpected
         return {"requests": sum(self.expected["kind"].values()), "by_status": dict(self.expected["status"]),
                 "by_outcome": dict(self.expected["outcome"]), "package_requests": self.package_requests,
+                "package_addresses": self.package_addresses,
                 "refusals": dict(self.refusals), "unexpected": dict(self.unexpected), "problems": self.problems,
                 "matching_consistent": consistent}

@@ -14,7 +14,7 @@ from contracts.topics import ALL_TOPICS
 from eventlog.settings import kafka_bootstrap
 
 PHASES = ("intake", "quota", "screening", "assignment", "scoring", "results", "final_review", "notice", "release",
-          "verify", "matching")
+          "verify", "matching", "mail")
 
 
 @dataclass

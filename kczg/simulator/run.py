@@ -19,6 +19,7 @@ from kczg.simulator.intake.driver import Driver
 from kczg.simulator.intake.plan import Intent, plan
 from kczg.simulator.intake.report import report
 from kczg.simulator.latencies import slowest_routes
+from kczg.simulator.mail import by_review_bodies, mail_check
 from kczg.simulator.matching import MatchingDriver
 from kczg.simulator.phases import PhaseClock
 from kczg.simulator.release.driver import ReleaseDriver
@@ -32,10 +33,12 @@ console = Console(stderr=True)
 
 async def simulate_async(scale: float, intake: str, quota: str, campaign: str, seed: int, concurrency: int,
                          keys_dir: Path, review: str | None = None, publish: str | None = None,
-                         release_on: date | None = None, rebuild: bool = True, cpu_probe=None) -> dict:
+                         release_on: date | None = None, rebuild: bool = True, cpu_probe=None, mail: bool = False) -> dict:
     """The intake phase, then (given `review`, the review service's base URL) the review phase, then (given
     `publish` too) the final review, notice and release; `release_on` moves the campaign's release day first,
-    `rebuild` compares the served files with `kczg release build`'s."""
+    `rebuild` compares the served files with `kczg release build`'s. `mail`: a notifier follows the same log and
+    sends to the SMTP sink (KCZG_MAIL_DIR); at the end the sink's counts per role and kind are checked against
+    what the run implies (kczg/simulator/mail.py, `mail_consistent`)."""
     tag = uuid.uuid4().hex[:6]
     units, intents = plan(scale, seed, tag)
     private, _ = ensure_key_pair(keys_dir)
@@ -73,6 +76,7 @@ async def simulate_async(scale: float, intake: str, quota: str, campaign: str, s
         async with phases.phase("quota"):  # every decision taken and shown
             shown = await driver.views(orgs)
         summary = report(driver, shown, len(intents), asyncio.get_running_loop().time() - started)
+        summary["via_application"] = sum(i.via_application for i in driver.accepted.values())
         if reviewer:
             holding = [n for n in sorted(driver.accepted, key=lambda n: driver.accepted[n].seq)
                        if shown.get(n, {}).get("status") == "reserved"]
@@ -90,6 +94,12 @@ async def simulate_async(scale: float, intake: str, quota: str, campaign: str, s
                 await matcher.run()
             summary["matching"] = matcher.report()
             summary["matching_consistent"] = summary["matching"]["matching_consistent"]
+        if mail:
+            async with phases.phase("mail"):
+                withdrawn = {n for n, v in shown.items() if n in driver.accepted and v.get("status") == "withdrawn"}
+                unaddressed = by_review_bodies(driver, shown, holding if reviewer else [], releaser, withdrawn)
+                summary["mail"] = await mail_check(summary, tag, withdrawn, unaddressed)
+            summary["mail_consistent"] = summary["mail"]["mail_consistent"]
         if reviewer:
             summary["seconds"] = round(asyncio.get_running_loop().time() - started, 1)
         summary["phases"] = phases.summary()

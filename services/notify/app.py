@@ -1,5 +1,5 @@
 """The notifier's follower: the unit streams (registry, nominations, screening, returns), the quota
-decisions, the applications, the review log and the notices, objections and releases -> the notices due (domain/notices.py) -> the notices outbox, in the consumer's transaction with its
+decisions, the applications, the review log and the notices, objections and releases, the 定向推介 packages -> the notices due (domain/notices.py) -> the notices outbox, in the consumer's transaction with its
 stored offsets (eventlog/consume/consumer.py): an event read twice, or after a crash, makes no second notice.
 The sender (sender.py) delivers them."""
 
@@ -15,8 +15,9 @@ from prometheus_client import Counter
 from contracts.events import (
     ApplicationDeclined, ApplicationReturned, ApplicationSaved, ApplicationSentToUnit, ExpertAssigned, ExpertScoreRecorded,
     ExpertUnassigned, FinalDecisionRecorded, ListPublished, NominationResubmitted, NominationReturned,
-    NominationScreened, NominationSubmitted, NominationWithdrawn, ObjectionFiled, ObjectionResolved,
-    PlanAcknowledged, PlanReturned, PrelimResultsSubmitted, PublicNoticeOpened, QuotaRejected, QuotaReleased, QuotaReserved, ReReviewClosed,
+    NominationScreened, NominationSubmitted, NominationWithdrawn, ObjectionFiled, ObjectionResolved, PackageSent,
+    PlanAcknowledged, PlanReturned, PrelimResultsSubmitted, PublicNoticeOpened, QuotaRejected, QuotaReleased, QuotaReserved,
+    ReReviewClosed,
     ReReviewOpened, ReviewPlanFiled, UnitChannelsChanged, UnitRegistered, target_key,
 )
 from contracts.topics import APPLICATIONS, NOMINATIONS, PUBLISH, QUOTA, REVIEW
@@ -27,8 +28,9 @@ from eventlog.settings import consumer_group, instance_name
 from eventlog.write.producer import EventPublisher
 
 from . import store
-from .domain import (Unit, application_notices, decision_notices, evolve, late_decision_notices, notices_for, objection_notices,
-                     plan_notices, receipt_notices, released_notices, rereview_notices, window_of)
+from .domain import (Unit, application_notices, audience_rows, decision_notices, evolve, late_decision_notices, notices_for,
+                     objection_notices, package_notices, plan_notices, receipt_notices, released_notices, rereview_notices,
+                     window_of)
 
 log = logging.getLogger("notify")
 CONSUMER_NAME = "notify"
@@ -38,7 +40,7 @@ ABOUT_SEATS = (ExpertAssigned, ExpertUnassigned, ExpertScoreRecorded)
 ABOUT_APPLICATIONS = (ApplicationSaved, ApplicationSentToUnit, ApplicationReturned, ApplicationDeclined)
 FOLLOWED = (UnitRegistered, UnitChannelsChanged, ReviewPlanFiled, PlanAcknowledged, PlanReturned,
             PrelimResultsSubmitted, QuotaReleased, PublicNoticeOpened, ListPublished, ObjectionFiled, ObjectionResolved,
-            ReReviewOpened, ReReviewClosed,
+            ReReviewOpened, ReReviewClosed, PackageSent,
             *ABOUT_NOMINATIONS, *ABOUT_SEATS, *ABOUT_APPLICATIONS)
 TOPICS = (NOMINATIONS, QUOTA, APPLICATIONS, REVIEW, PUBLISH)
 NOTICES = Counter("kczg_notify_notices", "Notices made due (written to the notifier's outbox), by kind", ("kind",))
@@ -59,6 +61,7 @@ class NoticeFollower:
             conn, sorted({str(e.nomination_id) for e in kept if isinstance(e, ABOUT_NOMINATIONS)}))
         units, experts, bodies, results, seats, notices, touched = [], [], [], [], [], [], set()
         channels, quota_used, applications, objections, resolved, opened, closed = [], [], [], [], [], [], []
+        audience: list[tuple[str, str, str]] = []
         windows, opening = await store.load_windows(conn), []
         revisions = await store.sent_revisions(conn, sorted({str(e.application_id) for e in kept
                                                              if isinstance(e, ABOUT_APPLICATIONS)}))
@@ -130,6 +133,9 @@ class NoticeFollower:
                 case ObjectionResolved():
                     resolved.append(str(event.objection_id))
                     notices += objection_notices(event)
+                case PackageSent():  # 定向推介: each audience address told once (domain/packages.py)
+                    audience += audience_rows(event)
+                    notices += package_notices(event)
                 case _:
                     nid = str(event.nomination_id)
                     notices += notices_for(event, known.get(nid))
@@ -154,6 +160,7 @@ class NoticeFollower:
         await store.save_quota_used(conn, quota_used)
         await store.save_applications(conn, applications)
         await store.save_objections(conn, objections, resolved)
+        await store.save_audience(conn, audience)
         await store.save_nominations(conn, [known[n] for n in sorted(touched)])
         await store.save_windows(conn, [window_of(e) for e in opening])
         for event in opening:  # after the batch's decisions are stored: those decided not selected are told too

@@ -14,8 +14,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from contracts.campaign import Campaign
 from contracts.deadline_text import BEIJING, deadline_text
 
-from .domain import (Acknowledged, Application, BodyTarget, Digest, ExpertSeats, Notice, Objection, Party, Rereview,
-                     UnitStanding, is_optional, message_id, unsubscribe_url)
+from .domain import (Acknowledged, Application, BodyTarget, Digest, ExpertSeats, Notice, Objection, Package, Party,
+                     Rereview, UnitStanding, is_optional, message_id, package_links, unsubscribe_url)
 
 TEMPLATES = Path(__file__).parent / "templates"
 SUBJECTS = {
@@ -42,6 +42,7 @@ SUBJECTS = {
     "application_returned": "申报被退回修改：{title}",
     "application_declined": "推荐单位不予推荐：{title}",
     "application_recommended": "推荐单位已推荐：{title}",
+    "package_sent": "定向推介：{entries} 项上榜项目（{audience}）",
 }
 
 
@@ -69,6 +70,12 @@ def unsubscribe_secret() -> bytes:
 def public_base() -> str:
     """Where mail readers reach the notifier (NOTIFY_PUBLIC_URL; default the local one)."""
     return os.environ.get("NOTIFY_PUBLIC_URL", "http://localhost:8004")
+
+
+def publish_base() -> str:
+    """Where mail readers reach publish, for a package's brochure and sheet (KCZG_PUBLISH_URL, as the review's
+    pages link to it; default the local one)."""
+    return os.environ.get("KCZG_PUBLISH_URL", "").rstrip("/") or f"http://127.0.0.1:{os.environ.get('PUBLISH_PORT', '8002')}"
 
 
 def sender_address() -> str:
@@ -124,6 +131,13 @@ def _words(notice: Notice, subject, party: Party, campaign: Campaign | None) -> 
                               for body, target in subject.late], prelim_due=prelim_due)
         case Application():
             return dict(title=subject.title, unit=subject.unit_name)
+        case Package():
+            criteria = "、".join(filter(None, (
+                target_name(campaign, facts["list_code"], facts.get("domain")) if facts.get("list_code") else None,
+                f"地区：{facts['region']}" if facts.get("region") else None,
+                f"关键词：{facts['keyword']}" if facts.get("keyword") else None)))
+            return dict(title="", audience=subject.audience, entries=subject.entries, criteria=criteria,
+                        **package_links(publish_base(), notice.campaign, subject.package_id))
     words = dict(title=subject.title, target=target_name(campaign, subject.list_code, subject.domain),
                  correction_due=deadline_text(datetime.fromisoformat(facts["correction_due_at"]))
                  if "correction_due_at" in facts else "")

@@ -168,3 +168,11 @@ CREATE TABLE IF NOT EXISTS notify.re_reviews (
     closed        boolean NOT NULL DEFAULT false,
     PRIMARY KEY (nomination_id, round)
 );
+
+-- A 定向推介 package's audience (PackageSent): each address a recipient of its own, named by its digest
+-- (domain/packages.py), so that the outbox and the unsubscribe links carry no address.
+CREATE TABLE IF NOT EXISTS notify.audience (
+    recipient text PRIMARY KEY,
+    campaign  text NOT NULL,
+    address   text NOT NULL
+);

@@ -15,7 +15,7 @@ from eventlog import privacy
 from eventlog.ddl import apply_sql_file
 
 from .domain import (Acknowledged, Application, BodyTarget, Digest, ExpertSeats, Nomination, Notice, NoticeWindow,
-                     Objection, Party, Rereview, Seat, Unit, UnitStanding, late_targets)
+                     Objection, Package, Party, Rereview, Seat, Unit, UnitStanding, late_targets)
 
 NOMINATION_COLUMNS = [f.name for f in fields(Nomination)]
 
@@ -141,6 +141,13 @@ async def save_objections(conn: asyncpg.Connection, filed: list[tuple[str, str, 
                            [(o,) for o in resolved])
 
 
+async def save_audience(conn: asyncpg.Connection, rows: list[tuple[str, str, str]]) -> None:
+    """(recipient, campaign, address) of a 定向推介 package's audience (domain/packages.py)."""
+    await conn.executemany(
+        """INSERT INTO notify.audience (recipient, campaign, address) VALUES ($1, $2, $3)
+           ON CONFLICT (recipient) DO NOTHING""", rows)
+
+
 async def save_re_reviews(conn: asyncpg.Connection, opened: list[tuple[str, int, str, datetime, str]],
                           closed: list[str]) -> None:
     """(nomination_id, round, campaign, opened_at, event_id) opened; the nominations whose latest was closed."""
@@ -242,6 +249,9 @@ async def party_of(conn: asyncpg.Connection, recipient: str) -> Party | None:
         return await _opened_objector(conn, recipient)
     if recipient.startswith("applicant:"):
         return await _opened_applicant(conn, recipient)
+    if recipient.startswith("audience:"):  # a package's audience address (domain/packages.py)
+        address = await conn.fetchval("SELECT address FROM notify.audience WHERE recipient = $1", recipient)
+        return Party(recipient, "您好", address) if address else None
     if recipient.startswith("secretariat:"):  # where the secretariat reads its mail (NOTIFY_SECRETARIAT_EMAIL)
         return Party(recipient, "“科创中国”联合体秘书处", os.environ.get("NOTIFY_SECRETARIAT_EMAIL") or None)
     kind, campaign, party_id = recipient.split(":", 2)
@@ -326,6 +336,8 @@ async def subject_of(conn: asyncpg.Connection, notice: Notice, campaign=None, no
         return await digest(conn, campaign, now or notice.occurred_at) if campaign is not None else None
     if notice.kind in ("plan_filed", "plan_acknowledged", "plan_returned"):
         return Acknowledged(notice.subject)
+    if notice.kind == "package_sent":  # worded from the notice's facts: a package sent stays sent
+        return Package(notice.subject, notice.facts["audience"], notice.facts["entries"])
     if notice.kind == "collection_deadline":
         if campaign is None:
             return None

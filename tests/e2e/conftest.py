@@ -18,7 +18,11 @@ IN_COLLECTION = "2022-10-15T10:00:00+08:00"
 SERVICES = {"intake": ("services.intake", "INTAKE_PORT", {}),
             "quota": ("services.quota", "QUOTA_PORT", {"QUOTA_FIXED_LIMIT": "3"}),
             "review": ("services.review", "REVIEW_PORT", {}),
-            "publish": ("services.publish", "PUBLISH_PORT", {})}
+            "publish": ("services.publish", "PUBLISH_PORT", {}),
+            # The notifier sends to the session's SMTP sink (SMTP_HOST, SMTP_PORT). Its clock is the system's,
+            # later than every instant a simulated campaign names, so nothing is held for an embargo, and no
+            # event is too old to tell (NOTIFY_MAX_AGE_DAYS): the simulator's X-Kczg-Clock reaches no follower.
+            "notify": ("services.notify", "NOTIFY_PORT", {"KCZG_CLOCK": "system", "NOTIFY_MAX_AGE_DAYS": "36500"})}
 
 
 @contextmanager
@@ -57,10 +61,10 @@ async def services(env, tmp_path):
 @pytest.fixture
 async def release_services(env, tmp_path):
     """`services`, and the review and publish services as their own processes beside them (same database,
-    topics, key and clock)."""
+    topics, key and clock), and the notifier sending to the session's SMTP sink."""
     keys = Keys(tmp_path)
     await open_campaign()
-    with running(env, tmp_path, keys, "intake", "quota", "review", "publish") as started:
+    with running(env, tmp_path, keys, "intake", "quota", "review", "publish", "notify") as started:
         yield started
 
 

@@ -29,7 +29,8 @@ async def test_simulated_release_agrees_with_the_files_the_page_and_the_views(re
 
     summary = await simulate_async(0.1, release_services["base"], release_services["quota_base"], "kczg-2022",
                                    seed=7, concurrency=16, keys_dir=keys_dir, review=release_services["review_base"],
-                                   publish=release_services["publish_base"], release_on=date(2023, 2, 20))
+                                   publish=release_services["publish_base"], release_on=date(2023, 2, 20),
+                                   mail=True)
 
     assert summary["consistent"] and summary["review_consistent"], summary["review"]["problems"]
     _assert_review(summary)
@@ -73,6 +74,30 @@ async def test_simulated_release_agrees_with_the_files_the_page_and_the_views(re
     assert release["released_on"] == "2023-02-20"
     assert sorted(release["files"]) == ["manifest.json", "release.csv", "release.json", "release.pdf", "release.xlsx"]
     _assert_corrective_steps(summary)
+    _assert_mail(summary)
+
+
+def _assert_mail(summary: dict) -> None:
+    """What each role received at the SMTP sink, per kind, as the run's own summary implies it (the time-ladder
+    reminders, and the kinds checked again at send time against what the run did meanwhile, are only reported:
+    kczg/simulator/mail.py)."""
+    mail, views, release = summary["mail"], summary["views"], summary["release"]
+    screening, objections = summary["review"]["screening"], release["objections"]
+    assert summary["mail_consistent"] and mail["problems"] == [], mail
+    units = {"nomination_received": sum(views.values()) - views.get("withdrawn", 0),
+             "over_quota": summary["quota_rejections"].get("over_quota", 0),
+             "screening_passed": screening["passed"], "screening_failed": screening["failed"],
+             "decision_selected": release["selected"], "decision_not_selected": release["not_selected"],
+             "released": release["released"] + release["revoked"]}
+    # A review body's own nominations (not a unit's) reach no unit address: the simulator counted them per kind.
+    units = {k: v - mail["by_review_bodies"].get(k, 0) for k, v in units.items()}
+    got = mail["received"]
+    assert {k: got["unit"].get(k, 0) for k in units} == units, got["unit"]
+    assert units["nomination_received"] > 0 and units["over_quota"] > 0 and units["released"] > 0
+    assert got["applicant"] == {"application_recommended": summary["via_application"]} != {}
+    assert got["objector"] == {"objection_received": objections["filed"], "objection_resolved": objections["filed"]}
+    assert got["audience"] == {"package_sent": 2}
+    assert 0 < got["expert"].get("expert_assigned", 0) <= sum(t["roster"] for t in summary["review"]["targets"].values())
 
 
 def _assert_corrective_steps(summary: dict) -> None:

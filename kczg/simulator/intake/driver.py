@@ -20,6 +20,7 @@ from contracts.events import Actor
 from kczg.simulator.http_pool import HttpPool
 from kczg.simulator.intake.plan import Intent, Unit, title_of
 from kczg.simulator.latencies import route_of
+from kczg.simulator.mail import applicant_email, unit_email
 from kczg.simulator.retry_policy import RETRY_FOR_S, delay_s, reason, should_retry
 from kczg.token_cli import mint
 from services.intake.examples import example_form
@@ -109,7 +110,8 @@ class Driver:
 
         async def one(unit: Unit) -> None:
             r = await self.call("POST", f"{self.quota}/v1/campaigns/{self.campaign}/units", headers=secretariat,
-                                json={"unit_id": unit.unit_id, "name": unit.name, "channels": list(unit.channels)})
+                                json={"unit_id": unit.unit_id, "name": unit.name, "channels": list(unit.channels),
+                                      "contact_email": unit_email(unit.unit_id)})
             if r.status_code not in (200, 201, 409):
                 raise RuntimeError(f"registering {unit.unit_id} failed: {r.status_code} {r.text[:300]}")
             progress.advance(task)
@@ -149,10 +151,11 @@ class Driver:
             self.outcomes[f"refused:{r.json().get('code', r.status_code)}"] += 1
 
     async def _via_application(self, intent: Intent, body: dict) -> httpx.Response:
-        applicant = self.auth("applicant", f"sim-{self.tag}-a{intent.seq:06d}")
+        applicant_id = f"sim-{self.tag}-a{intent.seq:06d}"
+        applicant = self.auth("applicant", applicant_id)
         opinion = body.pop("opinion")
         body["form"].pop("recommending_opinion", None)
-        r = await self.call("POST", f"{self.intake}/v1/applications", json={**body, "unit_id": intent.org},
+        r = await self.call("POST", f"{self.intake}/v1/applications", json={**body, "unit_id": intent.org, "contact_email": applicant_email(applicant_id)},
                             headers=applicant)
         if r.status_code != 201:
             return r

@@ -218,7 +218,7 @@ class ReleaseDriver:
 
     async def object(self) -> None:
         """Named objections from the public, the secretariat's list (with contacts) and its resolutions."""
-        plans = objections({code: n["nominations"] for code, n in self.notices.items()}, self.seed)
+        plans = objections({code: n["nominations"] for code, n in self.notices.items()}, self.seed, self.d.tag)
         self.planned["objections"] = len(plans)
         for plan in plans:
             notice = self.notices[plan.list_code]["notice_id"]

@@ -15,6 +15,8 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 
+from kczg.simulator.mail import objector_email
+
 # The services' clock for each step (X-Kczg-Clock): inside kczg-2022's final-review month.
 FINAL_AT, REVISED_AT = "2022-12-10T10:00:00+08:00", "2022-12-15T10:00:00+08:00"
 NOTICE_AT, OBJECTED_AT = "2022-12-20T10:00:00+08:00", "2022-12-22T10:00:00+08:00"
@@ -112,7 +114,7 @@ def revisions(ranked: dict[str, list[str]], chosen: dict[str, int], seed: int) -
             for change in ((ranked[k][chosen[k] - 1], False), (ranked[k][chosen[k]], True))]
 
 
-def objections(noticed: dict[str, list[str]], seed: int) -> list[ObjectionPlan]:
+def objections(noticed: dict[str, list[str]], seed: int, tag: str = "sim") -> list[ObjectionPlan]:
     """OBJECTIONS named objections over the largest notices, each to a different nomination."""
     rnd = random.Random(f"{seed}:objections")
     lists = sorted((code for code, ids in noticed.items() if ids), key=lambda c: (-len(noticed[c]), c))
@@ -126,5 +128,5 @@ def objections(noticed: dict[str, list[str]], seed: int) -> list[ObjectionPlan]:
         nid = rnd.choice(free)
         taken.add(nid)
         out.append(ObjectionPlan(code, nid, f"模拟异议人{i + 1:02d}", f"模拟异议单位{i + 1:02d}",
-                                 f"objector{i + 1:02d}@example.org", GROUNDS[i % len(GROUNDS)], upheld=i == 0))
+                                 objector_email(tag, i + 1), GROUNDS[i % len(GROUNDS)], upheld=i == 0))
     return out

@@ -10,6 +10,8 @@ import math
 import random
 from dataclasses import dataclass
 
+from kczg.simulator.mail import expert_email
+
 SCREEN_FAIL_SHARE = 0.02
 SCREEN_REASONS = ("推荐表缺少推荐单位盖章页。", "申报材料不完整：缺少知识产权证明材料。", "推荐书填写不规范，关键指标缺失。")
 PER_ITEM = 7
@@ -28,7 +30,8 @@ class Expert:
     affiliation: str
 
     def entry(self) -> dict:
-        return {"expert_id": self.expert_id, "name": self.name, "affiliation": self.affiliation}
+        return {"expert_id": self.expert_id, "name": self.name, "affiliation": self.affiliation,
+                "contact_email": expert_email(self.expert_id)}
 
 
 def screening_failures(ordered: list[str], seed: int) -> dict[str, list[str]]:

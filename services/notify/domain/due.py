@@ -9,6 +9,7 @@ from . import notices
 from .notices import Notice
 from .digest import Digest
 from .outcomes import Acknowledged, Application, Objection, Rereview
+from .packages import Package
 from .reminders import UnitStanding, collection_still_due
 
 Subject = object
@@ -20,8 +21,8 @@ def still_due(notice: Notice, now: Subject | None, at: datetime | None = None,
     if at is not None and max_age is not None and at - _due_from(notice) > max_age:
         return "stale"
     match now:
-        case Acknowledged() | Objection():
-            return None  # an acknowledgement or an outcome stays true
+        case Acknowledged() | Objection() | Package():
+            return None  # an acknowledgement, an outcome or a package sent stays true
         case Rereview() if now.closed:
             return "re_review_closed"
         case Rereview() if now.rescored:

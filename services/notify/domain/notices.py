@@ -45,6 +45,7 @@ KINDS = {
     "application_returned": "申报被推荐单位退回修改（附意见）",
     "application_declined": "推荐单位不予推荐（附理由）",
     "application_recommended": "推荐单位已推荐",
+    "package_sent": "定向推介：上榜项目推介手册与清单（可退订）",
 }
 # about one nomination, to its unit
 UNIT_KINDS = frozenset({"nomination_received", "over_quota", "screening_passed", "screening_failed",

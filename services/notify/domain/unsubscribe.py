@@ -8,7 +8,7 @@ import hashlib
 import hmac
 from urllib.parse import urlencode
 
-OPTIONAL_KINDS = frozenset({"collection_deadline", "expert_reminder", "released"})
+OPTIONAL_KINDS = frozenset({"collection_deadline", "expert_reminder", "released", "package_sent"})
 
 
 def is_optional(kind: str) -> bool:
