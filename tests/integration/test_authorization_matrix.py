@@ -468,8 +468,8 @@ TABLE: dict[tuple[str, str, str], Row] = {
         ACCEPTED, owners=HOLDER),
     ("publish", "GET", PUB + "/match-statistics"): Row(public(), CAMPAIGN),
     ("publish", "GET", PUB + "/packages"): Row(only(secretariat=200), CAMPAIGN),
-    ("publish", "GET", PUB + "/packages/{package_id}/{file}"): Row(
-        only(secretariat=200), {**CAMPAIGN, "package_id": lambda w: w.matching["package"], "file": lambda w: "sheet.xlsx"}),
+    ("publish", "GET", PUB + "/packages/{package_id}/{file}"): Row(  # the audience's mail links it: no account
+        public(), {**CAMPAIGN, "package_id": lambda w: w.matching["package"], "file": lambda w: "sheet.xlsx"}),
     ("publish", "POST", PUB + "/entries/{nomination_id}/match-requests"): Row(
         only(requester=201, requester_other=201),
         {**CAMPAIGN, "nomination_id": lambda w: w.chains[LIST_P].nomination_id}, lambda w: {"json": MATCH_ASK}),

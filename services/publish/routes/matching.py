@@ -159,10 +159,12 @@ async def list_packages(campaign: str, request: Request, caller: Identity = Depe
         return {"campaign": campaign, "packages": await matching_queries.packages(conn, campaign)}
 
 
-@router.get("/packages/{package_id}/{file}", summary="推介材料：brochure.pdf（手册）或 sheet.xlsx（表格）（秘书处）",
+@router.get("/packages/{package_id}/{file}", summary="推介材料：brochure.pdf（手册）或 sheet.xlsx（表格）（无须登录：推介邮件的收件人由此下载）",
             response_class=Response)
 async def package_file(campaign: str, package_id: UUID, file: Literal["brochure.pdf", "sheet.xlsx"],
-                       request: Request, caller: Identity = Depends(secretariat)) -> Response:
+                       request: Request) -> Response:
+    """Public: a package holds only listed entries (public by nature) under the secretariat's audience label,
+    and its mail's readers have no account; its address is its random id."""
     found = await campaign_of(request, campaign)
     async with pool(request).acquire() as conn:
         package = await matching_queries.package(conn, campaign, package_id)
