@@ -32,6 +32,7 @@ log = logging.getLogger("notify")
 MESSAGES = Counter("kczg_notify_messages", "Notices the sender finished, by kind and outcome "
                    "(sent, bounced, not_due, unaddressed, bad_address, deferred)", ("kind", "outcome"))
 UNKNOWN_WAIT = timedelta(seconds=2)   # the recipient or the subject not read yet from its topic: look again soon
+UNKNOWN_WAIT_CAP = timedelta(minutes=10)
 MAX_RETRY_WAIT = timedelta(minutes=30)
 HELD_WAIT = timedelta(minutes=1)      # an embargoed release: look again at the service's clock
 
@@ -90,6 +91,14 @@ def refusal(exc: Exception) -> tuple[int, str] | None:
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         return exc.code, exc.message
     return None
+
+
+def unknown_wait(waited: timedelta) -> timedelta:
+    """When to look again for a recipient or subject not read yet: soon at first (another topic's event is a
+    moment behind), then half as often as it has waited so far, at most every 10 minutes — a recipient that
+    never registers (a review body's own nomination has no unit to tell) costs a look now and then, not a
+    query every 2 s for ever."""
+    return min(max(UNKNOWN_WAIT, waited / 2), UNKNOWN_WAIT_CAP)
 
 
 class Sender:
@@ -162,7 +171,7 @@ class Sender:
         subject = await store.subject_of(conn, notice, campaign, self.clock())
         party = await store.party_of(conn, notice.recipient)
         if party is None or subject is None or (isinstance(subject, Nomination) and not subject.title):
-            await store.mark(conn, row["id"], row["status"], retry_at=now + UNKNOWN_WAIT)
+            await store.mark(conn, row["id"], row["status"], retry_at=now + unknown_wait(now - row["created_at"]))
             MESSAGES.labels(notice.kind, "deferred").inc()
             return None
         if held_until(notice, self.clock()) is not None:  # an embargoed release: not before its instant

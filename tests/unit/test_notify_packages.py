@@ -46,3 +46,4 @@ def test_the_simulators_mail_expectations_follow_its_summary():
         "nomination_received": 13, "over_quota": 3, "application_recommended": 4, "screening_passed": 8,
         "screening_failed": 1, "decision_selected": 5, "decision_not_selected": 3, "released": 5,
         "objection_received": 4, "objection_resolved": 4, "package_sent": 2}
+
