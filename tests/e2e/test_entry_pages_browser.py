@@ -113,7 +113,10 @@ async def test_entry_search_and_statistics_pages_at_1280_and_390_pixels(site, tm
             assert "证书有效" in await page.locator("[role=status]").inner_text()
             await page.goto(f"{base}/campaigns/{C}/statistics")
             assert await page.locator("svg.chart").count() == 3
-            assert await page.locator("table caption").count() == 3
+            captions = await page.locator("table caption").all_inner_texts()
+            # One data table under each chart, then the 资源对接 tables.
+            assert [c for c in captions if c.endswith("（数据表）")] and len(captions) == 5, captions
+            assert captions[3:] == ["对接请求按类型与结果", "对接请求按进度"], captions
         finally:
             await browser.close()
     if target := os.environ.get("PUBLISH_SCREENSHOTS_TO"):

@@ -227,7 +227,11 @@ async def test_a_package_selects_entries_renders_its_files_and_counts_its_reques
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.text[:200]
     sheet = await client.get(f"{PUB}/packages/{package_id}/sheet.xlsx", headers=sec)
     assert sheet.status_code == 200 and sheet.content.startswith(b"PK")
-    refused(await client.get(f"{PUB}/packages/{package_id}/sheet.xlsx", headers=requester), 403, "role_not_allowed")
+    # The audience was mailed the address, not an account: the files answer anyone who holds it.
+    anyone = await client.get(f"{PUB}/packages/{package_id}/sheet.xlsx")
+    assert anyone.status_code == 200 and anyone.content == sheet.content
+    refused(await client.get(f"{PUB}/packages/00000000-0000-4000-8000-000000000000/sheet.xlsx"), 404,
+            "package_not_found")
     # Two requests from the package, one not: the package counts its two.
     for nomination, package in ((facts.elec_b, package_id), (facts.reselected, package_id), (facts.elec_a, None)):
         r = await client.post(f"{PUB}/entries/{nomination.nomination_id}/match-requests",
