@@ -30,7 +30,7 @@ from tests.support.intake_pages import typed_leading_form
 from tests.support.publish import objection
 from tests.support.review import plan_body
 from tests.support.unchanged import Unchanged, settled
-from tests.support.world import (C, CLEAN, LIST_N, LIST_O, LIST_P, MATERIALS, ROSTER, SCORES, World,
+from tests.support.world import (C, CLEAN, LIST_N, LIST_O, LIST_P, MATCH_ASK, MATERIALS, ROSTER, SCORES, World,
                                  all_in_process, build_world)
 
 OPENAPI = Path(__file__).resolve().parents[2] / "contracts" / "openapi"
@@ -54,8 +54,6 @@ FINAL_PAGE = "/workbench/review/campaigns/{campaign}/final"
 BODY_PAGE = "/workbench/review/body/campaigns/{campaign}/targets/{list_code}/{domain}"
 INTAKE_PAGES = "/workbench/intake"
 INTAKE_PAGE_ROLES = ("applicant", "applicant_other", "unit_own", "unit_other")
-MATCH_ASK = {"organisation": "某产业园", "kind": "landing", "need": "拟在园区落地。", "region": "安徽省",
-             "contact": "招商处 0551-00000000"}
 MATCH_PAGE = "/workbench/publish/campaigns/{campaign}"
 ACCEPTED = {"campaign": lambda w: C, "match_id": lambda w: w.matching["accepted"]}
 HOLDER = {"unit_own": "unit-b", "unit_other": "unit-a"}  # LIST_P's entries are unit-b's
@@ -586,7 +584,6 @@ async def test_every_route_answers_every_caller_as_the_table_says(env, tmp_path,
     assert openapi_routes() | page_routes() == TABLE.keys()
     async with all_in_process(Keys(tmp_path)) as services:
         world = await build_world(services)
-        world.matching = await matching_world(services, world)
         world.login_token = services.keys.token("expert", MATERIALS, sub=world.experts["assigned"])
         callers, addresses = Callers(services.keys, world), itertools.count(1)
 
@@ -627,23 +624,6 @@ async def test_every_route_answers_every_caller_as_the_table_says(env, tmp_path,
     print(f"\nauthorization matrix: {len(TABLE)} routes x {len(CALLERS)} callers = {len(pairs)} pairs, all as the "
           f"table says; {len(refusals)} refusals and {len(quiet) - len(refusals)} reads, each leaving every topic and "
           f"table unchanged")
-
-
-async def matching_world(services, world: World) -> dict[str, str]:
-    """park-a's request on LIST_P's entry, accepted by the secretariat; another, untriaged; a package sent."""
-    park, sec = services.keys.headers("requester", "park-a"), services.keys.headers("secretariat", "kczg_secretariat")
-    base, out = f"/v1/publish/campaigns/{C}", {}
-    for name in ("accepted", "new"):
-        r = await services.publish.post(f"{base}/entries/{world.chains[LIST_P].nomination_id}/match-requests",
-                                        json=MATCH_ASK, headers=park)
-        assert r.status_code == 201, r.text
-        out[name] = r.json()["match_id"]
-    r = await services.publish.post(f"{base}/match-requests/{out['accepted']}/triage", json={"accepted": True}, headers=sec)
-    assert r.status_code == 200, r.text
-    r = await services.publish.post(f"{base}/packages", json={"audience": "各试点园区"}, headers=sec)
-    assert r.status_code == 201, r.text
-    out["package"] = r.json()["package_id"]
-    return out
 
 
 def answer_problems(r, pair: Pair, world: World) -> list[str]:

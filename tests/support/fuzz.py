@@ -141,8 +141,8 @@ class Fuzzer:
                 return
             self.cases[service] += 1
             self.server_errors[service] += response.status_code >= 500
-            problems = problem_failures(response.status_code, (response.headers.get("content-type") or [""])[0],
-                                        response.text)
+            text = response.content.decode("utf-8", errors="replace")  # a file (PDF, XLSX) is no text
+            problems = problem_failures(response.status_code, (response.headers.get("content-type") or [""])[0], text)
             try:
                 case.validate_response(response, checks=ALL_CHECKS, headers=headers,
                                        transport_kwargs={"base_url": base_url, "headers": headers, "timeout": 120})
@@ -150,7 +150,7 @@ class Fuzzer:
                 kept = [f for f in group.exceptions if not refused_by_a_rule(f, case, response)]
                 if kept:
                     problems.append("\n".join(f"{f.code} {f.title}: {f.message}" for f in kept)
-                                    + f"\n[{response.status_code}] {response.text[:300]}\n{case.as_curl_command()}")
+                                    + f"\n[{response.status_code}] {text[:300]}\n{case.as_curl_command()}")
             except Exception as exc:  # noqa: BLE001 — collected, reported at the end
                 problems.append(f"{type(exc).__name__}: {str(exc).strip()[:1500]}")
             self.failures.extend(f"{label}: {p}" for p in problems)

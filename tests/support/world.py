@@ -113,6 +113,7 @@ class World:
     resolved: str = ""            # an objection already resolved (made by the cases that need one)
     chains: dict[str, Any] = field(default_factory=dict)  # list code -> the decided nomination put on the log
     login_token: str = ""         # an assigned expert's token, for the workbench's login exchange
+    matching: dict[str, str] = field(default_factory=dict)  # 资源对接 on LIST_P's entry: accepted, new; a package
 
 
 def headers(s: Services, role: str, org: str, sub: str | None = None) -> dict[str, str]:
@@ -145,6 +146,24 @@ async def rows_are(sql: str, wanted, *args, timeout_s: float = 90) -> None:
     await wait_for(seen, timeout_s=timeout_s, interval_s=0.1)
 
 
+MATCH_ASK = {"organisation": "某产业园", "kind": "landing", "need": "拟在园区落地。", "region": "安徽省",
+             "contact": "招商处 0551-00000000"}
+
+
+async def _matching(s: Services, w: World) -> dict[str, str]:
+    """park-a's request on LIST_P's entry, accepted by the secretariat; another, untriaged; a package sent."""
+    park, base, out = headers(s, "requester", "park-a"), f"/v1/publish/campaigns/{C}", {}
+    for name in ("accepted", "new"):
+        r = await s.publish.post(f"{base}/entries/{w.chains[LIST_P].nomination_id}/match-requests", json=MATCH_ASK,
+                                 headers=park)
+        out[name] = ok(r)["match_id"]
+    ok(await s.publish.post(f"{base}/match-requests/{out['accepted']}/triage", json={"accepted": True},
+                            headers=secretariat(s)))
+    out["package"] = ok(await s.publish.post(f"{base}/packages", json={"audience": "各试点园区"},
+                                             headers=secretariat(s)))["package_id"]
+    return out
+
+
 async def build_world(s: Services) -> World:
     w = World()
     await open_campaign()
@@ -157,6 +176,7 @@ async def build_world(s: Services) -> World:
     await _review(s, w)
     await _publish_facts(w)
     await _notices(s, w)
+    w.matching = await _matching(s, w)
     await settled()
     return w
 
