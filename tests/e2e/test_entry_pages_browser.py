@@ -111,6 +111,12 @@ async def test_entry_search_and_statistics_pages_at_1280_and_390_pixels(site, tm
             assert "片上稀疏调度" in await page.locator("dl.shown").inner_text()
             await page.click("text=/核验地址/ >> a")
             assert "证书有效" in await page.locator("[role=status]").inner_text()
+            # The campaign page lists the latest news; its link lands on the item on the news page.
+            await page.goto(f"{base}/campaigns/{C}")
+            assert await page.locator("#news li a").all_inner_texts() == ["2022年“科创中国”系列榜单发布"]
+            await page.locator("#news li a").click()
+            assert "/news#news-" in page.url
+            assert await page.locator("article h2").all_inner_texts() == ["2022年“科创中国”系列榜单发布"]
             await page.goto(f"{base}/campaigns/{C}/statistics")
             assert await page.locator("svg.chart").count() == 3
             captions = await page.locator("table caption").all_inner_texts()
