@@ -5,9 +5,12 @@ only, the feed, and the statistics' counts."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import re
 from datetime import datetime
 
+import pypdf
 import pytest
 
 from contracts.events import ListPublished, NewsPublished, QuotaRejected
@@ -109,6 +112,9 @@ async def test_the_certificate_verifies_until_the_entry_is_revoked_and_the_card_
     client, f = released, released.facts
     r = await client.get(page_path(f.chip, "certificate.pdf"))
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    await asyncio.sleep(1.1)  # printed again a second later: the same bytes, dated by the release
+    assert (await client.get(page_path(f.chip, "certificate.pdf"))).content == r.content
+    assert pypdf.PdfReader(io.BytesIO(r.content)).metadata["/CreationDate"] == "D:20230101000000+08'00"
     card = await client.get(page_path(f.chip, "card.png"))
     assert card.status_code == 200 and card.content.startswith(b"\x89PNG\r\n\x1a\n")
     assert (int.from_bytes(card.content[16:20], "big"), int.from_bytes(card.content[20:24], "big")) == (1200, 630)
