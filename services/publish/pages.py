@@ -14,7 +14,7 @@ import asyncpg
 
 from contracts.campaign import Campaign
 
-from . import public
+from . import entry_pages, listed, public
 from .domain.embargo import next_public_at, shown as shown_versions
 from .domain.nominators import nominating_bodies
 from .domain.order import ORDER_DECLARATION
@@ -22,11 +22,12 @@ from .release import render_index
 from .release.assemble import PublishedVersion, current_versions, list_release
 from .release.files import AvailableFiles
 from .release.manifest import MANIFEST, file_links
-from .release.page_models import (Criterion, DeclaredMethod, IndexPage, ListPage, NoticeEntry, NoticeLink, NoticePage,
-                                  PublishedList, VersionLink)
+from .release.page_models import (Criterion, DeclaredMethod, IndexPage, ListPage, NewsLink, NoticeEntry, NoticeLink,
+                                  NoticePage, PublishedList, VersionLink)
 from .release_files import ReleaseFiles
 
 ROUNDING = "保留两位小数，四舍五入（ROUND_HALF_UP）"  # Points, as the review service rounds
+LATEST_NEWS = 3  # the campaign page lists this many news items; the news page has them all
 
 
 def page_href(campaign: str, *parts: object) -> str:
@@ -118,10 +119,17 @@ class Pages:
                                         page_href(campaign.code, "notices", n.notice_id), n.opens_at, n.closes_at)
                              for n in open_now)
         shown = set(current) | {n.list_code for n in open_now}
+        every_news = await listed.news(conn, [campaign.code])
+        news = tuple(NewsLink(n.title, n.publish_at, n.href)
+                     for n in entry_pages.shown_news(campaign, every_news, now)[:LATEST_NEWS])
         page = IndexPage(campaign.title, lists, links, methods(campaign, await public.plans(conn, campaign.code), shown),
-                         notice_links, order_note=ORDER_DECLARATION, campaign=campaign.code)
-        # The page changes by itself when a notice opens or closes: it holds between two such instants.
+                         notice_links, order_note=ORDER_DECLARATION, campaign=campaign.code, news=news,
+                         news_href=page_href(campaign.code, "news"))
+        # The page changes by itself when a notice opens or closes, a news item's time comes or the publicity
+        # window opens or closes: it holds between two such instants.
         turns = [t for n in notices for t in (n.opens_at, n.closes_at)]
+        turns += [n.publish_at for n in every_news]
+        turns += [campaign.timeline.publicity_opens_at, campaign.timeline.publicity_closes_at]
         if (embargo_ends := next_public_at(every, now)) is not None:  # and when an embargoed version becomes public
             turns.append(embargo_ends)
         return page, (max((t for t in turns if t <= now), default=None), min((t for t in turns if t > now), default=None))

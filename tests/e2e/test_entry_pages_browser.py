@@ -28,7 +28,8 @@ WIDTHS = (1280, 390)
 
 @pytest.fixture
 async def site(env, tmp_path):
-    """The publish service on a port: 先导技术榜 released with consented fields, one news item."""
+    """The publish service on a port: 先导技术榜 released with consented fields, one news item, three matching
+    requests (one reaching 落地, one declined, one waiting for its holder)."""
     keys, facts = Keys(tmp_path), Listed()
     # A holder whose name has no place to break (a long Latin name): what pushed the phone's page sideways.
     facts.wide = nomination_chain("unit-a", Listed.LIST, "biomedicine", "BioNTechmRNALNPDeliveryPlatform2022", {
@@ -60,8 +61,30 @@ async def site(env, tmp_path):
                 "title": "2022年“科创中国”系列榜单发布", "body": "先导技术榜等榜单已正式发布，欢迎检索上榜条目。"})
             assert r.status_code == 201, r.text
 
+            # 资源对接, so the statistics page shows numbers: one request reaches 落地, one is declined, one waits
+            # for its holder.
+            pub = f"/v1/publish/campaigns/{C}"
+            for entry, holder, kind, triage, outcome in (
+                    (facts.chip, "unit-b", "landing", {"accepted": True}, "landed"),
+                    (facts.quantum, "unit-a", "investment", {"accepted": False, "reason": "too_early"}, None),
+                    (facts.vaccine, "unit-z", "tech_cooperation", {"accepted": True}, None)):
+                requester = keys.headers("requester", "park-hefei")
+                r = await api.post(f"{pub}/entries/{entry.nomination_id}/match-requests", headers=requester, json={
+                    "organisation": "合肥高新区管委会", "kind": kind, "need": "拟在园区开展合作。", "region": "安徽省合肥市",
+                    "contact": "招商局王女士 0551-12345678"})
+                assert r.status_code == 201, r.text
+                match = f"{pub}/match-requests/{r.json()['match_id']}"
+                assert (await api.post(f"{match}/triage", json=triage)).status_code == 200
+                if outcome:
+                    r = await api.post(f"{match}/consent", headers=keys.headers("unit", holder),
+                                       json={"consent": True, "contact": "成果转化处 010-87654321"})
+                    assert r.status_code == 200, r.text
+                    r = await api.post(f"{match}/outcomes", headers=requester, json={"outcome": outcome})
+                    assert r.status_code == 200, r.text
+
             async def shown():
-                return "存算一体芯片" in (await api.get(f"/campaigns/{C}/entries")).text
+                return ("存算一体芯片" in (await api.get(f"/campaigns/{C}/entries")).text
+                        and "对接请求共 3 项，其中已对接 1 项；落地 1 项" in (await api.get(f"/campaigns/{C}/statistics")).text)
 
             await wait_for(shown, timeout_s=60)
         yield base, facts
@@ -111,6 +134,12 @@ async def test_entry_search_and_statistics_pages_at_1280_and_390_pixels(site, tm
             assert "片上稀疏调度" in await page.locator("dl.shown").inner_text()
             await page.click("text=/核验地址/ >> a")
             assert "证书有效" in await page.locator("[role=status]").inner_text()
+            # The campaign page lists the latest news; its link lands on the item on the news page.
+            await page.goto(f"{base}/campaigns/{C}")
+            assert await page.locator("#news li a").all_inner_texts() == ["2022年“科创中国”系列榜单发布"]
+            await page.locator("#news li a").click()
+            assert "/news#news-" in page.url
+            assert await page.locator("article h2").all_inner_texts() == ["2022年“科创中国”系列榜单发布"]
             await page.goto(f"{base}/campaigns/{C}/statistics")
             assert await page.locator("svg.chart").count() == 3
             captions = await page.locator("table caption").all_inner_texts()

@@ -5,9 +5,12 @@ only, the feed, and the statistics' counts."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import re
 from datetime import datetime
 
+import pypdf
 import pytest
 
 from contracts.events import ListPublished, NewsPublished, QuotaRejected
@@ -109,6 +112,9 @@ async def test_the_certificate_verifies_until_the_entry_is_revoked_and_the_card_
     client, f = released, released.facts
     r = await client.get(page_path(f.chip, "certificate.pdf"))
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    await asyncio.sleep(1.1)  # printed again a second later: the same bytes, dated by the release
+    assert (await client.get(page_path(f.chip, "certificate.pdf"))).content == r.content
+    assert pypdf.PdfReader(io.BytesIO(r.content)).metadata["/CreationDate"] == "D:20230101000000+08'00"
     card = await client.get(page_path(f.chip, "card.png"))
     assert card.status_code == 200 and card.content.startswith(b"\x89PNG\r\n\x1a\n")
     assert (int.from_bytes(card.content[16:20], "big"), int.from_bytes(card.content[20:24], "big")) == (1200, 630)
@@ -162,15 +168,39 @@ async def test_news_shows_inside_the_publicity_window_only_and_a_refusal_writes_
         api = [n["title"] for n in (await client.get(NEWS_URL)).json()["news"]]
         return api, (await client.get(f"/campaigns/{C}/news")).text, (await client.get("/feed.atom")).text
 
+    async def on_campaign_page() -> list[tuple[str, str]]:
+        """The campaign page's latest news: (link, title) in order, and the link to the news page below them."""
+        r = await client.get(f"/campaigns/{C}")
+        assert r.status_code == 200, r.text
+        section = re.search(r'<section id="news".*?</section>', r.text, re.S)
+        if section is None:
+            assert "最新动态" not in r.text
+            return []
+        assert f'<p><a href="/campaigns/{C}/news">查看全部宣传推广动态</a></p>' in section[0]
+        return re.findall(r'<li><a href="([^"]+)">([^<]+)</a> <time', section[0])
+
+    (first_id, later_id) = (item.news_id, later.news_id)
     api, page, feed = await shown()   # 2023-01-05 10:00: the first is out, the second not yet
     assert api == ["榜单发布会举行"] and "第二段。" in page and "即将发布的动态" not in page
     assert "<title>榜单发布会举行</title>" in feed and "即将发布的动态" not in feed
     assert "先导技术榜 第 1 版" in feed and feed.startswith('<?xml version="1.0" encoding="utf-8"?>')
+    assert await on_campaign_page() == [(f"/campaigns/{C}/news#news-{first_id}", "榜单发布会举行")]
+    assert f'id="news-{first_id}"' in page  # where the campaign page's link lands
     client.clock.at = datetime.fromisoformat("2023-03-02T09:00:00+08:00")
     assert (await shown())[0] == ["即将发布的动态", "榜单发布会举行"]
+    # the campaign page, cached since 2023-01-05, shows the second item once its time has come: newest first
+    assert await on_campaign_page() == [(f"/campaigns/{C}/news#news-{later_id}", "即将发布的动态"),
+                                        (f"/campaigns/{C}/news#news-{first_id}", "榜单发布会举行")]
+    for title, when in (("二月动态甲", "2023-02-01T09:00:00+08:00"), ("二月动态乙", "2023-02-02T09:00:00+08:00")):
+        r = await client.post(NEWS_URL, headers=headers, json={"title": title, "body": "正文。", "publish_at": when})
+        assert r.status_code == 201, r.text
+    # four shown now: the campaign page lists the latest three, the news page has all four
+    assert [t for _, t in await on_campaign_page()] == ["即将发布的动态", "二月动态乙", "二月动态甲"]
+    assert (await shown())[0] == ["即将发布的动态", "二月动态乙", "二月动态甲", "榜单发布会举行"]
     client.clock.at = datetime.fromisoformat("2023-05-01T00:00:00+08:00")  # the window has closed
     api, page, feed = await shown()
     assert api == [] and "暂无动态" in page and "榜单发布会举行" not in feed and "先导技术榜 第 1 版" in feed
+    assert await on_campaign_page() == []
 
 
 async def test_statistics_count_candidates_and_listed_entries_by_list_domain_and_region(released):

@@ -8,6 +8,7 @@ sheet, and the requests filed from it are counted against it in the statistics."
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -227,9 +228,13 @@ async def test_a_package_selects_entries_renders_its_files_and_counts_its_reques
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.text[:200]
     sheet = await client.get(f"{PUB}/packages/{package_id}/sheet.xlsx", headers=sec)
     assert sheet.status_code == 200 and sheet.content.startswith(b"PK")
-    # The audience was mailed the address, not an account: the files answer anyone who holds it.
+    # The audience was mailed the address, not an account: the files answer anyone who holds it, a second later
+    # the same bytes (dated by the package, not by the time of printing).
+    await asyncio.sleep(1.1)
     anyone = await client.get(f"{PUB}/packages/{package_id}/sheet.xlsx")
     assert anyone.status_code == 200 and anyone.content == sheet.content
+    anyone = await client.get(f"{PUB}/packages/{package_id}/brochure.pdf")
+    assert anyone.status_code == 200 and anyone.content == pdf.content
     refused(await client.get(f"{PUB}/packages/00000000-0000-4000-8000-000000000000/sheet.xlsx"), 404,
             "package_not_found")
     # Two requests from the package, one not: the package counts its two.

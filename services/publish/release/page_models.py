@@ -56,6 +56,15 @@ class DeclaredMethod:
 
 
 @dataclass(frozen=True)
+class NewsLink:
+    """A news item (宣传推广) as the campaign page lists it: the latest few, each linking to its place on the news page."""
+
+    title: str
+    publish_at: datetime   # aware; shown in Beijing time
+    href: str
+
+
+@dataclass(frozen=True)
 class NoticeLink:
     list_name: str
     href: str
@@ -72,6 +81,8 @@ class IndexPage:
     notices: tuple[NoticeLink, ...] = ()
     order_note: str | None = None            # the declared entry order, in words
     campaign: str = ""                       # its code: the links to the pages after the release
+    news: tuple[NewsLink, ...] = ()          # the latest shown news items, newest first
+    news_href: str | None = None             # the news page, where every shown item is
 
 
 @dataclass(frozen=True)

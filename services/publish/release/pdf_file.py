@@ -32,6 +32,17 @@ def print_html(release: Release) -> str:
     return render_list(page)
 
 
+def document_pdf(html: str) -> bytes:
+    """A page printed as release.pdf is, for the files of one entry or package (the certificate, the brochure): its
+    dates from its own <meta name=dcterms.*> and an /ID named by its HTML, so the same page gives the same bytes."""
+    check()
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode("ascii")
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf(pdf_identifier=identifier)
+
+
 def release_pdf(release: Release) -> bytes:
     check()  # before WeasyPrint is imported: without pango that import fails
     # Imported here: WeasyPrint loads pango at import, and the pages must render without it.

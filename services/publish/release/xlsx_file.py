@@ -1,7 +1,8 @@
 """release.xlsx: one sheet per list, through openpyxl, with byte-stable output.
 
 openpyxl stamps docProps/core.xml with the time of saving and zipfile stamps every entry with
-the local time; both are pinned to the release date when the archive is rewritten.
+the local time; both are pinned to the release date when the archive is rewritten (pinned(); a
+package's sheet, brochure.py, is pinned to the time the package was sent).
 """
 
 from __future__ import annotations
@@ -68,25 +69,28 @@ def workbook(release: Release) -> Workbook:
     return wb
 
 
-def pinned_properties(release: Release) -> bytes:
-    stamp = datetime.combine(release.released_on, datetime.min.time())
-    props = DocumentProperties(creator=CREATOR, title=release.campaign_title, created=stamp, modified=stamp)
+def pinned_properties(title: str, stamp: datetime) -> bytes:
+    props = DocumentProperties(creator=CREATOR, title=title, created=stamp, modified=stamp)
     return tostring(props.to_tree())
 
 
-def pinned_zip(raw: bytes, release: Release, core: bytes) -> bytes:
-    stamp = (*release.released_on.timetuple()[:3], 0, 0, 0)
+def pinned_zip(raw: bytes, stamp: datetime, core: bytes) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w") as dst:
         names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
         for name in names:
-            info = zipfile.ZipInfo(name, date_time=stamp)
+            info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
             info.compress_type, info.create_system, info.external_attr = zipfile.ZIP_DEFLATED, 3, 0o644 << 16
             dst.writestr(info, core if name == CORE else src.read(name), compresslevel=6)
     return out.getvalue()
 
 
-def release_xlsx(release: Release) -> bytes:
+def pinned(book: Workbook, title: str, stamp: datetime) -> bytes:
+    """The workbook's bytes, dated `stamp` (naive) inside and in the archive: the same book, the same bytes."""
     raw = io.BytesIO()
-    workbook(release).save(raw)
-    return pinned_zip(raw.getvalue(), release, pinned_properties(release))
+    book.save(raw)
+    return pinned_zip(raw.getvalue(), stamp, pinned_properties(title, stamp))
+
+
+def release_xlsx(release: Release) -> bytes:
+    return pinned(workbook(release), release.campaign_title, datetime.combine(release.released_on, datetime.min.time()))

@@ -5,6 +5,7 @@ domain/matching.py's and domain/packages.py's; reads are the matching view's (vi
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 from uuid import UUID
 
@@ -180,7 +181,8 @@ async def package_file(campaign: str, package_id: UUID, file: Literal["brochure.
     name = f"package-{package_id}-{file}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if file == "sheet.xlsx":
-        return Response(brochure.sheet_xlsx(package["audience"], table), media_type=XLSX, headers=disposition)
+        return Response(brochure.sheet_xlsx(package["audience"], table, package["sent_at"]), media_type=XLSX,
+                        headers=disposition)
     title = f"{found.title} · 定向推介"
-    return Response(brochure.brochure_pdf(title, package["audience"], table), media_type="application/pdf",
-                    headers=disposition)
+    pdf = await asyncio.to_thread(brochure.brochure_pdf, title, package["audience"], table, package["sent_at"])
+    return Response(pdf, media_type="application/pdf", headers=disposition)
