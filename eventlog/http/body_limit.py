@@ -3,9 +3,25 @@ request declares its length or streams it in chunks without one."""
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eventlog.http.problems import problem
+
+
+@lru_cache(maxsize=64)
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile("".join("[^/]+" if part.startswith("{") else re.escape(part)
+                              for part in re.split(r"(\{[^}/]+\})", path)) + "$")
+
+
+def limit_of(per_path: dict[str, int], path: str, default: int) -> int:
+    """The limit of `path`: its own in `per_path`, else a templated one's (`/…/{campaign}/plan`), else `default`."""
+    if path in per_path:
+        return per_path[path]
+    return next((n for p, n in per_path.items() if "{" in p and _template(p).match(path)), default)
 
 
 class BodySizeLimit:
@@ -19,7 +35,7 @@ class BodySizeLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        max_bytes = self.per_path.get(scope.get("path", ""), self.default_max)
+        max_bytes = limit_of(self.per_path, scope.get("path", ""), self.default_max)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             return await self._refuse(scope, receive, send, max_bytes)
