@@ -3,25 +3,10 @@ request declares its length or streams it in chunks without one."""
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from eventlog.http.path_limits import limit_of
 from eventlog.http.problems import problem
-
-
-@lru_cache(maxsize=64)
-def _template(path: str) -> re.Pattern[str]:
-    return re.compile("".join("[^/]+" if part.startswith("{") else re.escape(part)
-                              for part in re.split(r"(\{[^}/]+\})", path)) + "$")
-
-
-def limit_of(per_path: dict[str, int], path: str, default: int) -> int:
-    """The limit of `path`: its own in `per_path`, else a templated one's (`/…/{campaign}/plan`), else `default`."""
-    if path in per_path:
-        return per_path[path]
-    return next((n for p, n in per_path.items() if "{" in p and _template(p).match(path)), default)
 
 
 class BodySizeLimit:

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from eventlog.http.body_limit import limit_of
+from eventlog.http.path_limits import limit_of
 
 PAGES = "/workbench"
 COOKIE = "kczg_session"
