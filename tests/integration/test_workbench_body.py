@@ -12,11 +12,14 @@ import io
 import re
 from urllib.parse import quote, urlencode
 
+import asyncpg
 import pytest
 from openpyxl import load_workbook
 
 from contracts.events import AttachmentRef, ExpertAssigned, PrelimResultsSubmitted, ReReviewOpened, ReviewPlanFiled
+from contracts.personal import expert_id
 from contracts.topics import REVIEW
+from eventlog import privacy
 from eventlog.clock import FixedClock
 from eventlog.http.page_session import PAGES, csrf_token
 from services.review.pages.roster_sheet import XLSX
@@ -169,6 +172,17 @@ async def test_a_body_files_its_plan_with_the_roster_imported_from_the_pages_wor
     await views_show(review.db, "SELECT count(*) FROM review_views.targets WHERE roster_size = 4", 1)
     page = await review.get(TARGET, headers=review.session)
     assert '专家名单 <strong id="roster-size">4</strong> 人' in page.text
+    # The plan page lists the roster by name (opened with each expert's key); an erased expert reads 已删除.
+    page = await review.get(TARGET + "/plan", headers=review.session)
+    assert '<tr id="roster-m01"><td>m01</td><td>专家01</td><td>某某大学01</td></tr>' in page.text
+    conn = await asyncpg.connect(review.db)
+    try:
+        assert await privacy.erase(conn, expert_id("kczg-2022", "m01"), "本人申请删除", IN_REVIEW)
+    finally:
+        await conn.close()
+    page = await review.get(TARGET + "/plan", headers=review.session)
+    assert '<tr id="roster-m01"><td>m01</td><td>已删除</td><td>某某大学01</td></tr>' in page.text
+    assert '<tr id="roster-m00"><td>m00</td><td>专家00</td><td>某某大学00</td></tr>' in page.text
     # A cookie's form without its CSRF token: 403, nothing written.
     async with OffsetWatch() as watch:
         before = await watch.ends()
@@ -210,9 +224,19 @@ async def test_a_body_assigns_opens_a_re_review_and_submits_its_results_once(des
                                  headers=review.keys.headers("expert", MATERIALS, sub=e))
             assert r.status_code == 200, r.text
     await views_show(review.db, "SELECT count(*) FROM review_views.panel WHERE scored_at IS NOT NULL", 6)
-    # The preview: raw totals beside the aggregate, z-scores, each expert's leniency.
+    # Experts are named by the roster wherever they are listed: progress, the panels, the hand assignment's list.
+    seated = sorted({e for experts in panel.values() for e in experts})
+    page = await review.get(TARGET, headers=review.session)
+    for e in seated:
+        assert f'<tr id="expert-{e}"><th scope="row">专家{e[1:]}（{e}）</th>' in page.text
+    row = page.text[page.text.index(f'id="n-{nid}"'):]
+    assert row[:row.index("</tr>")].count("专家") == 2
+    assert '<option value="e03">专家03（某某大学03）</option>' in page.text
+    # The preview: raw totals beside the aggregate, z-scores, each expert's leniency (by name).
     page = await review.get(TARGET + "/results", headers=review.session)
     assert page.status_code == 200 and 'id="leniency"' in page.text
+    for e in seated:
+        assert f'<tr id="lenient-{e}"><th scope="row">专家{e[1:]}（{e}）</th>' in page.text
     row = page.text[page.text.index(f'id="r-{nid}"'):]
     row = row[:row.index("</tr>")]
     assert "95.00" in row and "60.00" in row and "77.50" in row and "超过阈值" in row
@@ -220,6 +244,7 @@ async def test_a_body_assigns_opens_a_re_review_and_submits_its_results_once(des
     page = await review.get(TARGET, headers=review.session)
     assert f'id="re-review-{nid}"' in page.text
     first = panel[nid][0]
+    assert f'name="revisit" value="{first}"> 专家{first[1:]}（{first}）：95.00</label>' in page.text
     r = await _post(review, f"{TARGET}/nominations/{nid}/re-review",
                     [("submission", _key(page.text)), ("revisit", first), ("add", ""), ("reason", "分歧较大，请复核。")])
     assert r.status_code == 200 and "已发起复评：请 1 位在席专家复核" in r.text, r.text

@@ -87,6 +87,7 @@ async def test_the_home_links_both_services_and_the_dashboard_counts_and_charts_
     assert _row(page.text, GREEN_KEY) == ["5", "5", "5", "0", "5", "5", "0", "0/15"]
     owing = _table_after(page.text, "尚有评分未完成的专家")
     assert sum(int(o[2]) for o in owing) == 15 and {o[1] for o in owing} == {"先导技术榜 · 绿色低碳"}
+    assert owing and all(re.fullmatch(r"专家(\d\d)（e\1）", o[0]) for o in owing), owing  # the roster's names
     await score_everything(review, panel)
     await views_show(review.db, "SELECT count(*) FROM review_views.panel WHERE scored_at IS NOT NULL", 15)
     page = await review.get(DASHBOARD, params={"target": GREEN_KEY}, headers=review.session)
@@ -97,6 +98,7 @@ async def test_the_home_links_both_services_and_the_dashboard_counts_and_charts_
     assert (bins["70–80"], bins["80–90"], bins["90–100"], sum(map(int, bins.values()))) == ("6", "6", "3", 15)
     leniency = _table_after(page.text, "各专家的平均分与同组均分")
     assert sum(int(e[1]) for e in leniency) == 15 and page.text.count('<svg class="chart"') == 4
+    assert all(re.fullmatch(r"专家(\d\d)（e\1）", e[0]) for e in leniency), leniency
     days = _table_after(page.text, "累计：收集的推荐")
     assert days[-1][1:] == ("5", "5", "15")
 

@@ -22,7 +22,7 @@ from eventlog.http.problems import field_message
 from eventlog.pages.addresses import service_url
 from eventlog.write.idempotency import Reply
 
-from .. import handlers
+from .. import handlers, roster_names
 from ..domain.commands import AssignAutomatically, AssignExpert, CloseReReview, ConfirmPlan, OpenReReview
 from ..domain.targets import is_joint, managed_by, targets_of
 from ..schemas import (NO_DOMAIN, TARGET, AssignRequest, AutoAssignRequest, CloseReReviewRequest, ConfirmRequest,
@@ -66,15 +66,19 @@ async def target_state(request: Request, who: Identity, campaign: str, list_code
         summary = await review_queries.target(conn, target.key)
         everything = await review_queries.target_nominations(conn, target.key, 1, ALL)
         experts = await body_queries.expert_progress(conn, target.key)
+        roster = (await roster_names.roster_of(conn, [target.key])).get(target.key, [])
+    names = {e["expert_id"]: e["name"] for e in roster}
     lst = found.ranking_list(list_code)
     now = now_for(request)
     due = found.timeline.prelim_due_at
     for e in experts:  # who has most left to score first
         e["to_score"] = e["assigned"] - e["scored"]
         e["late"] = e["to_score"] if now >= due else 0
+        e["name"] = names.get(e["expert_id"])
     experts.sort(key=lambda e: (-e["to_score"], e["expert_id"]))
     return {"found": found, "target": target, "bodies": bodies, "joint": is_joint(found, target),
-            "summary": summary, "experts": experts,
+            "summary": summary, "experts": experts, "roster": roster,
+            "named": lambda expert_id: roster_names.labelled(expert_id, names.get(expert_id)),
             "rows": [{"live": None, **r} for r in live_results(summary, everything["items"], found)],
             "name": " · ".join([lst.name] + ([lst.domain(target.domain).name] if target.domain else [])),
             "due": due, "now": now, "href": href(campaign, list_code, target.domain)}
