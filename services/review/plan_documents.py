@@ -73,6 +73,12 @@ async def resolve(conn: asyncpg.Connection, org: str, sha256: str) -> Attachment
     return AttachmentRef(name=row["name"], size=row["size"], media_type=row["media_type"], sha256=sha256)
 
 
+async def of_plan_in_force(conn: asyncpg.Connection, target_key: str, org: str) -> str | None:
+    """The SHA-256 of the document of the target's plan in force (as the write side holds it), if `org` filed it."""
+    return await conn.fetchval("SELECT plan->'document'->>'sha256' FROM review.targets "
+                               "WHERE target_key = $1 AND plan->>'body_code' = $2", target_key, org)
+
+
 async def content(conn: asyncpg.Connection, sha256: str) -> bytes:
     data = await conn.fetchval("SELECT content FROM review.plan_documents WHERE sha256 = $1", sha256)
     if data is None:

@@ -166,6 +166,11 @@ async def test_a_body_files_its_plan_with_the_roster_imported_from_the_pages_wor
     other = review.keys.token("review_body", "cast_info_tech_consortium", sub="officer-x")
     r = await review.get(link, headers={"Cookie": f"kczg_session={other}"})
     assert r.status_code == 404 and "未找到该评审方案文件" in r.text
+    # Filed again without choosing a file: the plan in force's document stays.
+    r = await _file(review, _plan_form(_key(page.text), plan="修订后的方案。"), filled)
+    assert r.status_code == 200 and "评审方案已备案" in r.text, r.text
+    refiled = (await _review_events(ReviewPlanFiled))[-1]
+    assert (refiled.plan, refiled.document) == ("修订后的方案。", filed.document)
     assert [e.expert_id for e in filed.roster] == ["m00", "m01", "m02", "m03"]
     assert (filed.experts_per_item, filed.aggregation, str(filed.divergence_threshold)) == (2, "mean", "15")
     assert [c.weight for c in filed.criteria] == [40, 30, 20, 10] and filed.actor.person == "officer-m"

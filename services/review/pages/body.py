@@ -74,7 +74,6 @@ async def target_state(request: Request, who: Identity, campaign: str, list_code
     for e in experts:  # who has most left to score first
         e["to_score"] = e["assigned"] - e["scored"]
         e["late"] = e["to_score"] if now >= due else 0
-        e["name"] = names.get(e["expert_id"])
     experts.sort(key=lambda e: (-e["to_score"], e["expert_id"]))
     return {"found": found, "target": target, "bodies": bodies, "joint": is_joint(found, target),
             "summary": summary, "experts": experts, "roster": roster,

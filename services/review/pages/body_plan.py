@@ -20,7 +20,6 @@ from .. import handlers, plan_documents
 from ..domain.context import ReviewContext
 from ..domain.plans import plan_defaults
 from ..schemas import PlanRequest, target_of
-from ..views import review_queries
 from . import roster_sheet
 from .access import Refused, T, signed_in
 from .plan_document import document_href
@@ -177,8 +176,7 @@ async def file_plan(campaign: str, list_code: str, domain: str, request: Request
 async def _kept_document(state, who: Identity, campaign: str, list_code: str, domain: str) -> str | None:
     """The document of the plan in force, if the caller's body filed it."""
     async with state.pool.acquire() as conn:
-        plan = ((await review_queries.target(conn, target_of(campaign, list_code, domain).key)) or {}).get("plan")
-    return (plan.get("document") or {}).get("sha256") if plan and plan["filed_by"] == who.org else None
+        return await plan_documents.of_plan_in_force(conn, target_of(campaign, list_code, domain).key, who.org)
 
 
 def _roster_rows(exc: ValidationError, entries: list[tuple[int, dict]], typed: dict) -> None:
