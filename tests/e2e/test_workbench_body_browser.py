@@ -148,7 +148,7 @@ async def test_a_body_imports_its_roster_assigns_re_reviews_and_submits_its_resu
             await views_show(desk["db"], "SELECT count(*) FROM review_views.targets WHERE plan_document IS NOT NULL", 1)
             await page.goto(base + TARGET + "/plan")
             assert await page.locator("#plan-document").inner_text() == "评审工作方案.pdf"
-            assert await page.locator("#roster-m02 td").all_inner_texts() == ["m02", "专家02", "某某大学02"]
+            assert await page.locator("#roster-m02 td").all_text_contents() == ["m02", "专家02", "某某大学02"]
             await accessible(browser, context, page.url)
             # Automatic assignment.
             await page.get_by_role("link", name="进度与分配", exact=True).click()
