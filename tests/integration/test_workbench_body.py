@@ -32,7 +32,8 @@ from tests.support.review import (IN_REVIEW, MATERIALS, plan_body, put_nominatio
 TARGET = PAGES + "/review/body/campaigns/kczg-2022/targets/leading_tech/advanced_materials"
 API = "/v1/review/campaigns/kczg-2022/targets/leading_tech/advanced_materials"
 SUBMISSION = re.compile(r'name="submission" value="([0-9a-f]{32})"')
-PLAN_PDF = b"%PDF-1.7\n% the body's plan\n%%EOF\n"
+# Larger than a page form's own limit (256 KiB): the plan's form takes a document up to the review's limit for it.
+PLAN_PDF = b"%PDF-1.7\n% the body's plan\n" + b"%" * (600 * 1024) + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(32)
 CRITERIA = {"innovation": "90", "advancement": "80", "industrial_value": "85", "social_benefit": "70"}
 
