@@ -158,6 +158,8 @@ async def test_a_body_files_its_plan_with_the_roster_imported_from_the_pages_wor
             + filed.document.sha256 + ".pdf")
     assert f'方案文件 <a href="{link}" id="plan-document" target="_blank" rel="noopener">评审工作方案.pdf</a>' in page.text
     assert "不上传则保留当前文件“评审工作方案.pdf”" in page.text
+    page = await review.get(TARGET, headers=review.session)
+    assert f'方案文件：<a href="{link}" id="target-plan-document" target="_blank" rel="noopener">评审工作方案.pdf</a>' in page.text
     r = await review.get(link, headers=review.session)
     assert (r.status_code, r.content, r.headers["content-type"]) == (200, PLAN_PDF, "application/pdf")
     assert r.headers["x-content-type-options"] == "nosniff"

@@ -30,6 +30,7 @@ from ..schemas import (NO_DOMAIN, TARGET, AssignRequest, AutoAssignRequest, Clos
 from ..standings import live_results
 from ..views import body_queries, review_queries
 from .access import Refused, T, signed_in
+from .plan_document import document_href
 
 router = APIRouter(include_in_schema=False)
 HOME = PAGES + "/review/body"
@@ -110,7 +111,9 @@ async def page(request: Request, who: Identity, csrf: str, campaign: str, list_c
                   divergent=[] if summary.get("results_submitted") else  # re-reviews end with the results
                   [r for r in in_review if (r.get("live") or {}).get("divergent") or r.get("re_review")],
                   needs_confirmation=bool(plan) and s["joint"] and not summary.get("plan_confirmed")
-                  and plan["filed_by"] != who.org)
+                  and plan["filed_by"] != who.org,
+                  document_href=document_href(campaign, list_code, s["target"].domain, plan["document"]["sha256"])
+                  if plan and plan.get("document") and plan["filed_by"] == who.org else None)
 
 
 @router.get(HOME)
