@@ -311,10 +311,12 @@ class ReviewPlanFiled(Event):
     v2: criterion weights are whole percent summing to 100 (v1: fractions of 1, upcast × 100); the
     tie-break is an ordered rule list; the scoring range, trimming, divergence and load are the plan's.
     v3: each roster expert's name and address sealed (v2's clear text upcasts to `Sealed.clear`).
+    v4: the 方案 document as filed (a PDF: its name, size, type and SHA-256; the bytes stay in the review's
+    store), optional: a v3 plan has none.
     """
 
     type: Literal["ReviewPlanFiled"] = "ReviewPlanFiled"
-    schema_version: int = 3
+    schema_version: int = 4
     body_code: Code
     list_code: Code
     domain: Code | None = None
@@ -332,6 +334,7 @@ class ReviewPlanFiled(Event):
     roster: tuple[RosterExpert, ...] = ()
     divergence_measure: DivergenceMeasure = "range"  # what divergence_threshold is compared with
     contact_email: EmailAddress | None = None  # where the notifier writes to the filing body; None: not given
+    document: AttachmentRef | None = None  # the 方案 document (PDF); None: filed as text only
     # Once scoring began the plan is locked but for this: the plan (event id) it extends, by more
     # experts on the roster or a higher load limit, every other term the same.
     extends: UUID | None = None

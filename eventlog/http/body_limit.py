@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from eventlog.http.path_limits import limit_of
 from eventlog.http.problems import problem
 
 
@@ -19,7 +20,7 @@ class BodySizeLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        max_bytes = self.per_path.get(scope.get("path", ""), self.default_max)
+        max_bytes = limit_of(self.per_path, scope.get("path", ""), self.default_max)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             return await self._refuse(scope, receive, send, max_bytes)

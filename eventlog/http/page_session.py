@@ -20,6 +20,8 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from eventlog.http.path_limits import limit_of
+
 PAGES = "/workbench"
 COOKIE = "kczg_session"
 CSRF_FIELD, CSRF_HEADER = "csrf", b"x-csrf-token"
@@ -63,7 +65,7 @@ class PageSession:
         scope = {**scope, "headers": [*headers, (b"authorization", b"Bearer " + token.encode("latin-1"))]}
         if scope["method"] in SAFE_METHODS or path in NO_CSRF:
             return await self.app(scope, receive, send)
-        body = await _read(receive, self.per_path.get(path, MAX_FORM_BYTES))
+        body = await _read(receive, limit_of(self.per_path, path, MAX_FORM_BYTES))
         if body is None:
             return await _refuse(send, 413, "提交内容过大，请缩短后重试。")
         if not hmac.compare_digest((await _sent_csrf(headers, body)).encode(), csrf_token(token).encode()):

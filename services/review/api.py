@@ -22,11 +22,12 @@ from eventlog.write.read_your_writes import WritesShown
 from eventlog.http.service_app import ServiceApp, create_service_app
 from eventlog.write.write_side import StatelessConnection, write_side
 
-from . import progress_metrics, store
+from . import plan_documents, progress_metrics, store
 from .fast_lane import LANES
 from .pages import expert as expert_pages, exports as export_pages, files as file_pages, final as final_pages
 from .pages import body as body_pages, body_plan as body_plan_pages, body_results as body_results_pages
 from .pages import dashboard as dashboard_pages, plan_receipts as plan_receipt_pages, screening as screening_pages
+from .pages import plan_document as plan_document_pages
 from .routes import audit, dossier, experts, final, screening, targets
 from .routes.common import VIEWS_BUILDING
 from .steps import SCORES
@@ -69,9 +70,12 @@ def create_app(clock: Clock | None = None, verifier: TokenVerifier | None = None
         state, title="科创中国榜单 · 评审服务 (review)", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
         routers=[m.router for m in (screening, targets, experts, final, audit, dossier, expert_pages, file_pages, screening_pages,
                                     final_pages, export_pages, body_pages, body_plan_pages, body_results_pages,
-                                    dashboard_pages, plan_receipt_pages)],
+                                    dashboard_pages, plan_receipt_pages, plan_document_pages)],
         lanes=LANES,
-        max_body=MAX_BODY_BYTES, exception_handlers={asyncpg.UndefinedTableError: _not_built},
+        max_body=MAX_BODY_BYTES, per_path={  # the plan's document, uploaded alone or with the plan's form
+            targets.PLAN_DOCUMENTS: plan_documents.MAX_BYTES + 64 * 1024,
+            body_plan_pages.PLAN: plan_documents.MAX_BYTES + body_plan_pages.MAX_UPLOAD_BYTES + 64 * 1024},
+        exception_handlers={asyncpg.UndefinedTableError: _not_built},
         page_homes={"expert": expert_pages.HOME, "secretariat": dashboard_pages.HOME,
                     "review_body": body_pages.HOME})
 

@@ -13,6 +13,7 @@ from contracts.events import NominationWithdrawn
 from eventlog.http.front_door import ServiceState, WriteRequest
 from eventlog.write.idempotency import Reply
 
+from . import plan_documents
 from .domain.commands import (
     AssignAutomatically, AssignExpert, CloseReReview, ConfirmPlan, DeclareConflict, FilePlan, OpenReReview,
     ReceivePlan, RecordScore, ReturnForCorrection, Screen, SubmitResults, TargetCommand, UnassignExpert,
@@ -44,8 +45,12 @@ async def declare_conflict(state: ServiceState, req: WriteRequest, cmd: DeclareC
 
 
 async def file_plan(state: ServiceState, req: WriteRequest, target: Target, terms: dict) -> Reply:
-    """A plan filed: the terms given over the campaign's defaults."""
+    """A plan filed: the terms given over the campaign's defaults; its document (an upload's SHA-256) as the
+    reference the event carries."""
     found = await state.campaigns.knowing(target.campaign)
+    if isinstance(terms.get("document"), str):
+        async with state.pool.acquire() as conn:
+            terms = {**terms, "document": (await plan_documents.resolve(conn, req.who.org, terms["document"])).model_dump()}
     cmd = FilePlan(req.who, target, {**plan_defaults(ReviewContext(req.now, found)), **terms})
     return await state.uow.run(target_step(cmd, found, req.now, _ANSWERS[FilePlan](cmd)), req.idem)
 

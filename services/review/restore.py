@@ -99,5 +99,7 @@ STATE = ServiceState(
     apply=from_events("review", restore),
     not_compared=((("review.outbox", "review.idempotency"), "the write side's bookkeeping: events in flight, "
                                                             "answers remembered per Idempotency-Key"),
-                  (("review_views.*",), "a projection: `kczg projections verify review.views`")),
+                  (("review_views.*",), "a projection: `kczg projections verify review.views`"),
+                  (("review.plan_documents", "review.plan_document_uploads"), "the plans' document bytes and who "
+                   "uploaded them: ReviewPlanFiled carries only the document's reference (name, size, sha256)")),
 )

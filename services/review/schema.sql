@@ -100,3 +100,20 @@ CREATE TABLE IF NOT EXISTS review.withdrawals (
     reason        text NOT NULL,
     event_id      uuid NOT NULL
 );
+
+-- The plans' 方案 documents (PDF), content-addressed as the intake keeps attachments; who uploaded which under
+-- which name. Events carry name, size, type and SHA-256 only (ReviewPlanFiled.document).
+CREATE TABLE IF NOT EXISTS review.plan_documents (
+    sha256     text PRIMARY KEY,
+    media_type text NOT NULL,
+    size       bigint NOT NULL,
+    content    bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS review.plan_document_uploads (
+    org         text NOT NULL,
+    sha256      text NOT NULL REFERENCES review.plan_documents (sha256),
+    name        text NOT NULL,
+    uploaded_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org, sha256)
+);

@@ -82,6 +82,8 @@ class PlanRequest(_Body):
     tie_break: list[TieBreak] | None = Field(None, max_length=2)
     max_load: int | None = Field(None, ge=1)
     contact_email: EmailAddress | None = Field(None, description="评审机构接收通知邮件的地址（可选），如初评结果报送提醒")
+    document: str | None = Field(None, pattern=r"^[0-9a-f]{64}$",
+                                 description="方案文件（PDF）的 SHA-256：POST /v1/review/plan-documents 的返回值（可选）")
 
 
 class ConfirmRequest(_Body):

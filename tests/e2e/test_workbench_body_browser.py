@@ -135,11 +135,21 @@ async def test_a_body_imports_its_roster_assigns_re_reviews_and_submits_its_resu
             await page.fill("#plan-experts_per_item", "2")
             await page.fill("#plan-divergence_threshold", "15")
             await page.set_input_files("#roster-file", str(filled))
+            document = tmp_path / "评审工作方案.pdf"
+            document.write_bytes(b"%PDF-1.7\n% the body's plan\n%%EOF\n")
+            await page.set_input_files("#plan-document-file", str(document))
             await page.locator("#file-plan").click()
             await page.wait_for_selector("#done")
             assert "专家名单 4 人" in await page.locator("#done").inner_text()
             (plan,) = events_of(await read_topic(REVIEW.name), ReviewPlanFiled)
             assert [e.expert_id for e in plan.roster] == ["m00", "m01", "m02", "m03"] and plan.experts_per_item == 2
+            assert (plan.document.name, plan.document.size) == ("评审工作方案.pdf", document.stat().st_size)
+            # The plan page links the document and lists the roster by name.
+            await views_show(desk["db"], "SELECT count(*) FROM review_views.targets WHERE plan_document IS NOT NULL", 1)
+            await page.goto(base + TARGET + "/plan")
+            assert await page.locator("#plan-document").inner_text() == "评审工作方案.pdf"
+            assert await page.locator("#roster-m02 td").all_text_contents() == ["m02", "专家02", "某某大学02"]
+            await accessible(browser, context, page.url)
             # Automatic assignment.
             await page.get_by_role("link", name="进度与分配", exact=True).click()
             await page.locator("#auto-assign").click()

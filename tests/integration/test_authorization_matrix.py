@@ -299,6 +299,12 @@ TABLE: dict[tuple[str, str, str], Row] = {
         page(secretariat=409), CAMPAIGN, lambda w: {"data": {
             "plan_event_id": w.green_plan, "list_code": "leading_tech", "domain": "green_low_carbon",
             "decision": "acknowledge"}}),
+    # A plan's 方案 document: uploaded by a body (its own, content-addressed), read by the secretariat and the body
+    # that filed T1's plan (MATERIALS) only.
+    ("review", "POST", "/v1/review/plan-documents"): Row(
+        only(body_own=201, body_other=201), {}, lambda w: {"files": {"file": ("方案.pdf", PDF, "application/pdf")}}),
+    ("review", "GET", "/workbench/review/campaigns/{campaign}/plans/{list_code}/{domain}/{sha256}.pdf"): Row(
+        page(secretariat=200, body_own=200, body_other=404), {**ON_T1, "sha256": lambda w: w.t1_document}),
     ("review", "PUT", TARGET + "/plan"): Row(
         only(body_own=201, body_other=NF("target_not_found")), ON_T1,
         lambda w: {"json": plan_body(ROSTER, per_item=2)}),

@@ -7,6 +7,7 @@ refused and a form sent twice recorded once."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import uuid
 from datetime import timedelta
@@ -14,7 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from contracts.events import PlanAcknowledged, PlanReturned
+from contracts.events import PlanAcknowledged, PlanReturned, ReviewPlanFiled
 from contracts.topics import REVIEW
 from eventlog.clock import FixedClock
 from eventlog.http.page_session import PAGES, csrf_token
@@ -178,3 +179,52 @@ async def test_the_secretariat_receipts_a_plan_on_its_page_once(desk):
     r = await _post(review, [("submission", "b" * 32), *form[1:], ("decision", "return"), ("reasons", "再议")])
     assert r.status_code == 409 and "该评审方案已确认，同一方案只能回执一次。" in r.text
     assert len(await _receipts()) == 1
+
+
+PLAN_PDF = b"%PDF-1.7\n% the plan of a body\n%%EOF\n"
+
+
+async def test_a_plan_filed_over_json_with_its_document_is_linked_on_the_receipts_page(desk):
+    review = desk
+    sha = hashlib.sha256(PLAN_PDF).hexdigest()
+    await views_show(review.db, "SELECT count(*) FROM review_views.targets WHERE plan_event_id IS NOT NULL", 1)
+    page = await review.get(PLANS, headers=review.session)
+    assert "<dt>方案文件</dt><dd>未上传（仅以文字备案）</dd>" in page.text
+    async with OffsetWatch() as watch:
+        before = await watch.ends()
+        # Not a PDF (a docx-like zip named .pdf): 415 in Chinese, nothing stored; a document never uploaded: 422.
+        r = await review.post("/v1/review/plan-documents", headers=review.body,
+                              files={"file": ("评审工作方案.pdf", b"PK\x03\x04" + bytes(40), "application/pdf")})
+        assert (r.status_code, r.json()["code"], r.json()["detail"]) == (
+            415, "unsupported_media_type", "评审方案文件须为 PDF 文档（按文件内容识别）。")
+        r = await review.put(API + "/plan", json=plan_body(roster(4), per_item=2, document=sha), headers=review.body)
+        assert (r.status_code, r.json()["code"], r.json()["errors"][0]["field"]) == (422, "unknown_document", "document")
+        assert await watch.ends() == before
+    assert await view_count(review.db, "SELECT count(*) FROM review.plan_documents") == 0
+    # Uploaded, then named by the plan filed over JSON (an hour later: a new plan in force).
+    r = await review.post("/v1/review/plan-documents", headers=review.body,
+                          files={"file": ("评审工作方案.pdf", PLAN_PDF, "application/pdf")})
+    assert r.status_code == 201 and r.json() == {"name": "评审工作方案.pdf", "size": len(PLAN_PDF),
+                                                 "media_type": "application/pdf", "sha256": sha}
+    review.clock.at = IN_REVIEW + timedelta(hours=1)
+    r = await review.put(API + "/plan", json=plan_body(roster(4), per_item=2, document=sha), headers=review.body)
+    assert r.status_code == 201, r.text
+    filed = events_of(await read_topic(REVIEW.name), ReviewPlanFiled)[-1]
+    assert (filed.document.name, filed.document.sha256, filed.document.size) == ("评审工作方案.pdf", sha, len(PLAN_PDF))
+    # The secretariat's receipts page links it; the secretariat reads it.
+    await views_show(review.db, "SELECT count(*) FROM review_views.targets WHERE plan_document->>'sha256' = $1", 1, sha)
+    page = await review.get(PLANS, headers=review.session)
+    link = f"{PLANS}/leading_tech/advanced_materials/{sha}.pdf"
+    assert (f'<dt>方案文件</dt><dd><a href="{link}" id="document-leading_tech-advanced_materials" target="_blank" '
+            f'rel="noopener">评审工作方案.pdf</a>') in page.text
+    r = await review.get(link, headers=review.session)
+    assert (r.status_code, r.content, r.headers["content-type"], r.headers["x-content-type-options"]) == (
+        200, PLAN_PDF, "application/pdf", "nosniff")
+    # A document not the plan in force's is not found; an expert may not read plans at all.
+    r = await review.get(link.replace(sha, "0" * 64), headers=review.session)
+    assert r.status_code == 404 and "未找到该评审方案文件" in r.text
+    expert = review.keys.token("expert", MATERIALS, sub="m00")
+    r = await review.get(link, headers={"Cookie": f"kczg_session={expert}"})
+    assert r.status_code == 403
+    (verified,) = await verify_states(states("review"))
+    assert verified.ok, [t.differences for t in verified.tables if t.differences]

@@ -193,7 +193,7 @@ async def check_target(conn) -> None:
                               {"code": "value", "name": "产业价值", "weight": 40}],
                  "score_min": 0, "score_max": 100, "aggregation": "trimmed_mean", "trim_min_scores": 5,
                  "divergence_threshold": None, "tie_break": ["raw_sum", "earliest_submission"], "max_load": None,
-                 "roster_size": 0},
+                 "roster_size": 0, "document": None},
         "plan_confirmed": True, "confirmed_by": CLEAN, "confirmed_plan_event_id": str(PLAN.event_id),
         "plan_receipt": {"state": "acknowledged", "label": "已确认", "at": at(31), "event_id": str(ACKNOWLEDGED.event_id),
                          "reasons": [], "note": "已收悉"},
@@ -262,12 +262,13 @@ async def check_progress(conn) -> None:
     idle = target_key(CAMPAIGN, "tech_manager_pioneer", None)
     zero = dict(in_review=0, assigned=0, fully_assigned=0, fully_scored=0, scores_received=0, scores_expected=0)
     green = dict(target_key=GREEN, in_review=2, assigned=2, fully_assigned=1, fully_scored=1, scores_received=4,
-                 scores_expected=5, experts_per_item=3, plan_filed=True, plan_confirmed=True, results_submitted=True,
+                 scores_expected=5, experts_per_item=3, plan_filed=True, plan_confirmed=True, plan_receipt="acknowledged",
+                 results_submitted=True,
                  results_submitted_at=DUE + timedelta(hours=10), results_late=True)
     emerging = dict(target_key=EMERGING, **zero, experts_per_item=7, plan_filed=True, plan_confirmed=False,
-                    results_submitted=False, results_submitted_at=None, results_late=False)
+                    plan_receipt="returned", results_submitted=False, results_submitted_at=None, results_late=False)
     assert await q.body_progress(conn, CAMPAIGN, [GREEN, EMERGING, idle]) == [green, emerging, dict(
-        target_key=idle, **zero, experts_per_item=None, plan_filed=False, plan_confirmed=False,
+        target_key=idle, **zero, experts_per_item=None, plan_filed=False, plan_confirmed=False, plan_receipt=None,
         results_submitted=False, results_submitted_at=None, results_late=False)]
     progress = await q.campaign_progress(conn, CAMPAIGN, DUE, {GREEN: (ECO, CLEAN), EMERGING: (SECRETARIAT,)})
     assert progress == {"campaign": CAMPAIGN, "due_at": DUE, "late": [GREEN], "missing": [EMERGING], "targets": [

@@ -7,26 +7,34 @@ the results sheet downloaded as XLSX and PDF; a cookie's form without its CSRF t
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
+import asyncpg
 import pytest
 from openpyxl import load_workbook
 
-from contracts.events import ExpertAssigned, PrelimResultsSubmitted, ReReviewOpened, ReviewPlanFiled
+from contracts.events import AttachmentRef, ExpertAssigned, PrelimResultsSubmitted, ReReviewOpened, ReviewPlanFiled
+from contracts.personal import expert_id
 from contracts.topics import REVIEW
+from eventlog import privacy
 from eventlog.clock import FixedClock
 from eventlog.http.page_session import PAGES, csrf_token
 from services.review.pages.roster_sheet import XLSX
 from tests.support.events import open_campaign
 from tests.support.intake import Keys, OffsetWatch, events_of
 from tests.support.kafka import read_topic
-from tests.support.review import IN_REVIEW, MATERIALS, plan_body, put_nominations, roster, services_in_process, views_show
+from tests.support.review import (IN_REVIEW, MATERIALS, plan_body, put_nominations, roster, services_in_process, view_count,
+                                  views_show)
 
 TARGET = PAGES + "/review/body/campaigns/kczg-2022/targets/leading_tech/advanced_materials"
 API = "/v1/review/campaigns/kczg-2022/targets/leading_tech/advanced_materials"
 SUBMISSION = re.compile(r'name="submission" value="([0-9a-f]{32})"')
+# Larger than a page form's own limit (256 KiB): the plan's form takes a document up to the review's limit for it.
+PLAN_PDF = b"%PDF-1.7\n% the body's plan\n" + b"%" * (600 * 1024) + b"\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(32)
 CRITERIA = {"innovation": "90", "advancement": "80", "industrial_value": "85", "social_benefit": "70"}
 
 
@@ -82,8 +90,10 @@ def _plan_form(key: str, **over) -> dict[str, str]:
     return form | over
 
 
-async def _file(review, form: dict[str, str], roster_bytes: bytes | None):
+async def _file(review, form: dict[str, str], roster_bytes: bytes | None, document: tuple | None = None):
     files = {"roster": ("专家名单.xlsx", roster_bytes, XLSX)} if roster_bytes is not None else {"roster": ("", b"", XLSX)}
+    if document is not None:
+        files["document"] = document
     return await review.post(TARGET + "/plan", data={"csrf": review.csrf, **form}, files=files, headers=review.session)
 
 
@@ -123,21 +133,64 @@ async def test_a_body_files_its_plan_with_the_roster_imported_from_the_pages_wor
         r = await _file(review, _plan_form(_key(r.text), **{"criteria.0.weight": "30"}),
                         _roster_file(template.content, experts))
         assert r.status_code == 422 and "权重之和须为 100" in r.text and 'value="30"' in r.text
+        # A 方案 document that is no PDF (a PNG named .pdf): refused beside its field, what was typed kept.
+        r = await _file(review, _plan_form(_key(r.text), plan="附方案文件的方案。"), _roster_file(template.content, experts),
+                        ("评审工作方案.pdf", PNG, "application/pdf"))
+        assert r.status_code == 422
+        assert ('id="error-plan-document">评审方案文件须为 PDF 文档（按文件内容识别）。</span>' in r.text
+                and ">附方案文件的方案。</textarea>" in r.text)
         assert await watch.ends() == before
-    # Filed; the same form again files nothing more.
+    assert await view_count(review.db, "SELECT count(*) FROM review.plan_documents") == 0
+    # Filed with its 方案 document; the same form again files nothing more.
     form = _plan_form(_key(r.text))
     filled = _roster_file(template.content, experts)
     for _ in range(2):
-        r = await _file(review, form, filled)
+        r = await _file(review, form, filled, ("评审工作方案.pdf", PLAN_PDF, "application/pdf"))
         assert r.status_code == 200, r.text
         assert "评审方案已备案" in r.text and "专家名单 4 人" in r.text
     (filed,) = await _review_events(ReviewPlanFiled)
+    assert filed.schema_version == 4 and filed.document == AttachmentRef(
+        name="评审工作方案.pdf", size=len(PLAN_PDF), media_type="application/pdf", sha256=hashlib.sha256(PLAN_PDF).hexdigest())
+    # The plan page links it; the body that filed it reads it back as the dossier's files are served.
+    await views_show(review.db, "SELECT count(*) FROM review_views.targets WHERE plan_document IS NOT NULL", 1)
+    page = await review.get(TARGET + "/plan", headers=review.session)
+    link = (PAGES + "/review/campaigns/kczg-2022/plans/leading_tech/advanced_materials/"
+            + filed.document.sha256 + ".pdf")
+    assert f'方案文件 <a href="{link}" id="plan-document" target="_blank" rel="noopener">评审工作方案.pdf</a>' in page.text
+    assert "不上传则保留当前文件“评审工作方案.pdf”" in page.text
+    page = await review.get(TARGET, headers=review.session)
+    assert f'方案文件：<a href="{link}" id="target-plan-document" target="_blank" rel="noopener">评审工作方案.pdf</a>' in page.text
+    r = await review.get(link, headers=review.session)
+    assert (r.status_code, r.content, r.headers["content-type"]) == (200, PLAN_PDF, "application/pdf")
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["content-security-policy"] == "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    assert r.headers["content-disposition"] == "inline; filename*=UTF-8''" + quote("评审工作方案.pdf")
+    # Another body: no such document.
+    other = review.keys.token("review_body", "cast_info_tech_consortium", sub="officer-x")
+    r = await review.get(link, headers={"Cookie": f"kczg_session={other}"})
+    assert r.status_code == 404 and "未找到该评审方案文件" in r.text
+    # Filed again without choosing a file: the plan in force's document stays.
+    r = await _file(review, _plan_form(_key(page.text), plan="修订后的方案。"), filled)
+    assert r.status_code == 200 and "评审方案已备案" in r.text, r.text
+    refiled = (await _review_events(ReviewPlanFiled))[-1]
+    assert (refiled.plan, refiled.document) == ("修订后的方案。", filed.document)
     assert [e.expert_id for e in filed.roster] == ["m00", "m01", "m02", "m03"]
     assert (filed.experts_per_item, filed.aggregation, str(filed.divergence_threshold)) == (2, "mean", "15")
     assert [c.weight for c in filed.criteria] == [40, 30, 20, 10] and filed.actor.person == "officer-m"
     await views_show(review.db, "SELECT count(*) FROM review_views.targets WHERE roster_size = 4", 1)
     page = await review.get(TARGET, headers=review.session)
     assert '专家名单 <strong id="roster-size">4</strong> 人' in page.text
+    # The plan page lists the roster by name (opened with each expert's key); an erased expert reads 已删除.
+    page = await review.get(TARGET + "/plan", headers=review.session)
+    assert '<tr id="roster-m01"><td>m01</td><td>专家01</td><td>某某大学01</td></tr>' in page.text
+    conn = await asyncpg.connect(review.db)
+    try:
+        assert await privacy.erase(conn, expert_id("kczg-2022", "m01"), "本人申请删除", IN_REVIEW)
+    finally:
+        await conn.close()
+    page = await review.get(TARGET + "/plan", headers=review.session)
+    assert '<tr id="roster-m01"><td>m01</td><td>已删除</td><td>某某大学01</td></tr>' in page.text
+    assert '<tr id="roster-m00"><td>m00</td><td>专家00</td><td>某某大学00</td></tr>' in page.text
     # A cookie's form without its CSRF token: 403, nothing written.
     async with OffsetWatch() as watch:
         before = await watch.ends()
@@ -179,9 +232,19 @@ async def test_a_body_assigns_opens_a_re_review_and_submits_its_results_once(des
                                  headers=review.keys.headers("expert", MATERIALS, sub=e))
             assert r.status_code == 200, r.text
     await views_show(review.db, "SELECT count(*) FROM review_views.panel WHERE scored_at IS NOT NULL", 6)
-    # The preview: raw totals beside the aggregate, z-scores, each expert's leniency.
+    # Experts are named by the roster wherever they are listed: progress, the panels, the hand assignment's list.
+    seated = sorted({e for experts in panel.values() for e in experts})
+    page = await review.get(TARGET, headers=review.session)
+    for e in seated:
+        assert f'<tr id="expert-{e}"><th scope="row">专家{e[1:]}（{e}）</th>' in page.text
+    row = page.text[page.text.index(f'id="n-{nid}"'):]
+    assert row[:row.index("</tr>")].count("专家") == 2
+    assert '<option value="e03">专家03（某某大学03）</option>' in page.text
+    # The preview: raw totals beside the aggregate, z-scores, each expert's leniency (by name).
     page = await review.get(TARGET + "/results", headers=review.session)
     assert page.status_code == 200 and 'id="leniency"' in page.text
+    for e in seated:
+        assert f'<tr id="lenient-{e}"><th scope="row">专家{e[1:]}（{e}）</th>' in page.text
     row = page.text[page.text.index(f'id="r-{nid}"'):]
     row = row[:row.index("</tr>")]
     assert "95.00" in row and "60.00" in row and "77.50" in row and "超过阈值" in row
@@ -189,6 +252,7 @@ async def test_a_body_assigns_opens_a_re_review_and_submits_its_results_once(des
     page = await review.get(TARGET, headers=review.session)
     assert f'id="re-review-{nid}"' in page.text
     first = panel[nid][0]
+    assert f'name="revisit" value="{first}"> 专家{first[1:]}（{first}）：95.00</label>' in page.text
     r = await _post(review, f"{TARGET}/nominations/{nid}/re-review",
                     [("submission", _key(page.text)), ("revisit", first), ("add", ""), ("reason", "分歧较大，请复核。")])
     assert r.status_code == 200 and "已发起复评：请 1 位在席专家复核" in r.text, r.text

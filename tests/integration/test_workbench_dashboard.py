@@ -6,6 +6,7 @@ with a table of the same figures beside it."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -14,7 +15,8 @@ from eventlog.http.page_session import PAGES, csrf_token
 from tests.integration.test_review_flow import _ready, as_, score_everything
 from tests.support.events import open_campaign, publish, registered
 from tests.support.intake import Keys
-from tests.support.review import ECO, GREEN, IN_REVIEW, services_in_process, submission, views_show
+from tests.support.review import (CLEAN, ECO, GREEN, IN_REVIEW, plan_body, roster, services_in_process, submission,
+                                  views_show)
 from contracts.topics import NOMINATIONS
 
 HOME = PAGES + "/review/secretariat"
@@ -85,6 +87,7 @@ async def test_the_home_links_both_services_and_the_dashboard_counts_and_charts_
     assert _row(page.text, GREEN_KEY) == ["5", "5", "5", "0", "5", "5", "0", "0/15"]
     owing = _table_after(page.text, "尚有评分未完成的专家")
     assert sum(int(o[2]) for o in owing) == 15 and {o[1] for o in owing} == {"先导技术榜 · 绿色低碳"}
+    assert owing and all(re.fullmatch(r"专家(\d\d)（e\1）", o[0]) for o in owing), owing  # the roster's names
     await score_everything(review, panel)
     await views_show(review.db, "SELECT count(*) FROM review_views.panel WHERE scored_at IS NOT NULL", 15)
     page = await review.get(DASHBOARD, params={"target": GREEN_KEY}, headers=review.session)
@@ -95,6 +98,7 @@ async def test_the_home_links_both_services_and_the_dashboard_counts_and_charts_
     assert (bins["70–80"], bins["80–90"], bins["90–100"], sum(map(int, bins.values()))) == ("6", "6", "3", 15)
     leniency = _table_after(page.text, "各专家的平均分与同组均分")
     assert sum(int(e[1]) for e in leniency) == 15 and page.text.count('<svg class="chart"') == 4
+    assert all(re.fullmatch(r"专家(\d\d)（e\1）", e[0]) for e in leniency), leniency
     days = _table_after(page.text, "累计：收集的推荐")
     assert days[-1][1:] == ("5", "5", "15")
 
@@ -117,3 +121,51 @@ async def test_the_dashboard_is_the_secretariats_alone(desk):
         assert r.status_code == 403 and "无权访问" in r.text and "进度看板 ·" not in r.text
         r = await review.get(path)
         assert r.status_code == 401 and "请先登录" in r.text
+
+
+def _plan_state(html: str, target_key: str) -> str:
+    """The plan column of a target's row, as read (tags dropped)."""
+    row = html[html.index(f'<tr id="target-{target_key.replace(":", "-")}">'):]
+    cell = row[row.index('<td class="plan-state">'):]
+    return re.sub(r"<[^>]+>", "", cell[:cell.index("</td>")])
+
+
+async def test_the_plan_column_follows_the_filing_the_joint_confirmation_and_the_secretariats_receipts(desk):
+    review = desk
+    eco, clean = as_(review, "review_body", ECO), as_(review, "review_body", CLEAN)
+    secretariat = as_(review, "secretariat", "kczg_secretariat")
+    targets = "SELECT count(*) FROM review_views.targets WHERE "
+
+    async def shown(state: str) -> None:
+        page = await review.get(DASHBOARD, headers=review.session)
+        assert _plan_state(page.text, GREEN_KEY) == state
+
+    await shown("未备案")
+    # Filed by ECO: awaiting CLEAN's confirmation and the secretariat's receipt.
+    r = await review.put(GREEN + "/plan", json=plan_body(roster(8)), headers=eco)
+    plan = r.json()["plan_event_id"]
+    await views_show(review.db, targets + "plan_event_id = $1", 1, plan)
+    await shown("已备案，待联合评审机构确认；待回执")
+    r = await review.post(GREEN + "/plan/confirmation", json={"plan_event_id": plan}, headers=clean)
+    assert r.status_code == 201, r.text
+    await views_show(review.db, targets + "confirmed_plan_event_id = $1", 1, plan)
+    await shown("已备案；待回执")
+    # Returned by the secretariat: to be filed again.
+    r = await review.post(GREEN + "/plan/receipt", json={"plan_event_id": plan, "acknowledged": False,
+                                                         "reasons": ["缺少专家构成说明。"]}, headers=secretariat)
+    assert r.status_code == 201, r.text
+    await views_show(review.db, targets + "receipt_returned", 1)
+    await shown("已退回，待重新备案")
+    # Filed again and confirmed (an hour later): a new plan awaiting its own receipt; then acknowledged.
+    review.clock.at = IN_REVIEW + timedelta(hours=1)
+    plan = (await review.put(GREEN + "/plan", json=plan_body(roster(8)), headers=eco)).json()["plan_event_id"]
+    r = await review.post(GREEN + "/plan/confirmation", json={"plan_event_id": plan}, headers=clean)
+    assert r.status_code == 201, r.text
+    await views_show(review.db, targets + "confirmed_plan_event_id = $1", 1, plan)
+    await shown("已备案；待回执")
+    review.clock.at = IN_REVIEW + timedelta(hours=2)
+    r = await review.post(GREEN + "/plan/receipt", json={"plan_event_id": plan, "acknowledged": True},
+                          headers=secretariat)
+    assert r.status_code == 201, r.text
+    await views_show(review.db, targets + "receipt_plan_event_id = $1 AND NOT receipt_returned", 1, plan)
+    await shown("已备案；秘书处已确认")

@@ -107,6 +107,7 @@ class World:
     seated_on_b: str = ""         # an expert seated on nomination_b (to unassign)
     green_plan: str = ""          # ECO's plan event on the joint target, for CLEAN to confirm
     t1_plan: str = ""             # MATERIALS' plan event on T1, for the secretariat's receipt
+    t1_document: str = ""         # the SHA-256 of T1's plan's 方案 document (a PDF MATERIALS uploaded)
     notice_open: str = ""         # the notice of LIST_O, open
     notice_closed: str = ""       # the notice of LIST_P, closed, the list published
     objection: str = ""           # on the open notice, unresolved
@@ -235,8 +236,10 @@ async def _review(s: Services, w: World) -> None:
     await rows_are("SELECT count(*) FROM intake.nomination_status WHERE screening = 'returned'", 1)
     materials, info = headers(s, "review_body", MATERIALS), headers(s, "review_body", INFO)
     # T1: five experts, two per nomination (two may declare a conflict on one and still be replaced).
-    w.t1_plan = ok(await s.review.put(T1 + "/plan", json=plan_body(ROSTER, per_item=2), headers=materials))[
-        "plan_event_id"]
+    w.t1_document = ok(await s.review.post("/v1/review/plan-documents", headers=materials, files={
+        "file": ("评审工作方案.pdf", b"%PDF-1.7\n% T1 plan\n%%EOF\n", "application/pdf")}))["sha256"]
+    w.t1_plan = ok(await s.review.put(T1 + "/plan", json=plan_body(ROSTER, per_item=2, document=w.t1_document),
+                                      headers=materials))["plan_event_id"]
     ok(await s.review.post(T1 + "/assignments/auto", json={}, headers=materials))
     seats = await fetch("SELECT nomination_id::text, expert_id, active, conflict FROM review.seats")
     active = lambda nid: sorted(r["expert_id"] for r in seats if r["nomination_id"] == nid and r["active"])  # noqa: E731

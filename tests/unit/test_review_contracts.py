@@ -60,8 +60,8 @@ def test_campaign_and_events_share_one_criterion_type() -> None:
 
 def test_a_plan_with_defaults_is_whole() -> None:
     p = plan()
-    assert (p.schema_version, p.score_min, p.score_max, p.experts_per_item, p.trim_min_scores) == (3, 0, 100, 7, 5)
-    assert p.tie_break == ("raw_sum", "earliest_submission") and p.divergence_threshold is None
+    assert (p.schema_version, p.score_min, p.score_max, p.experts_per_item, p.trim_min_scores) == (4, 0, 100, 7, 5)
+    assert p.tie_break == ("raw_sum", "earliest_submission") and p.divergence_threshold is None and p.document is None
     assert decode_event(encode_event(p)) == p
 
 
@@ -258,3 +258,15 @@ def test_a_nomination_carries_its_channels_and_old_ones_none() -> None:
     assert decode_event(v1("NominationSubmitted", **fields)).channels == ()
     n = NominationSubmitted(**envelope(), **{**fields, "channels": ("national_society", "provincial_cast")})
     assert decode_event(encode_event(n)).channels == ("national_society", "provincial_cast")
+
+
+def test_a_v4_plan_carries_its_document_by_reference_and_a_v3_plan_has_none() -> None:
+    ref = {"name": "评审工作方案.pdf", "size": 1024, "media_type": "application/pdf", "sha256": "ab" * 32}
+    p = plan(document=ref)
+    assert (p.schema_version, p.document.name, p.document.sha256) == (4, "评审工作方案.pdf", "ab" * 32)
+    v3 = json.loads(plan().model_dump_json()) | {"schema_version": 3}
+    v3.pop("document")
+    decoded = decode_event(json.dumps(v3).encode())
+    assert isinstance(decoded, ReviewPlanFiled) and decoded.document is None and decoded.schema_version == 3
+    with pytest.raises(ValidationError):
+        plan(document={**ref, "sha256": "not-a-hash"})

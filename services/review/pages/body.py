@@ -22,7 +22,7 @@ from eventlog.http.problems import field_message
 from eventlog.pages.addresses import service_url
 from eventlog.write.idempotency import Reply
 
-from .. import handlers
+from .. import handlers, roster_names
 from ..domain.commands import AssignAutomatically, AssignExpert, CloseReReview, ConfirmPlan, OpenReReview
 from ..domain.targets import is_joint, managed_by, targets_of
 from ..schemas import (NO_DOMAIN, TARGET, AssignRequest, AutoAssignRequest, CloseReReviewRequest, ConfirmRequest,
@@ -30,6 +30,7 @@ from ..schemas import (NO_DOMAIN, TARGET, AssignRequest, AutoAssignRequest, Clos
 from ..standings import live_results
 from ..views import body_queries, review_queries
 from .access import Refused, T, signed_in
+from .plan_document import document_href
 
 router = APIRouter(include_in_schema=False)
 HOME = PAGES + "/review/body"
@@ -66,6 +67,8 @@ async def target_state(request: Request, who: Identity, campaign: str, list_code
         summary = await review_queries.target(conn, target.key)
         everything = await review_queries.target_nominations(conn, target.key, 1, ALL)
         experts = await body_queries.expert_progress(conn, target.key)
+        roster = (await roster_names.roster_of(conn, [target.key])).get(target.key, [])
+    names = {e["expert_id"]: e["name"] for e in roster}
     lst = found.ranking_list(list_code)
     now = now_for(request)
     due = found.timeline.prelim_due_at
@@ -74,7 +77,8 @@ async def target_state(request: Request, who: Identity, campaign: str, list_code
         e["late"] = e["to_score"] if now >= due else 0
     experts.sort(key=lambda e: (-e["to_score"], e["expert_id"]))
     return {"found": found, "target": target, "bodies": bodies, "joint": is_joint(found, target),
-            "summary": summary, "experts": experts,
+            "summary": summary, "experts": experts, "roster": roster,
+            "named": lambda expert_id: roster_names.labelled(expert_id, names.get(expert_id)),
             "rows": [{"live": None, **r} for r in live_results(summary, everything["items"], found)],
             "name": " · ".join([lst.name] + ([lst.domain(target.domain).name] if target.domain else [])),
             "due": due, "now": now, "href": href(campaign, list_code, target.domain)}
@@ -107,7 +111,9 @@ async def page(request: Request, who: Identity, csrf: str, campaign: str, list_c
                   divergent=[] if summary.get("results_submitted") else  # re-reviews end with the results
                   [r for r in in_review if (r.get("live") or {}).get("divergent") or r.get("re_review")],
                   needs_confirmation=bool(plan) and s["joint"] and not summary.get("plan_confirmed")
-                  and plan["filed_by"] != who.org)
+                  and plan["filed_by"] != who.org,
+                  document_href=document_href(campaign, list_code, s["target"].domain, plan["document"]["sha256"])
+                  if plan and plan.get("document") and plan["filed_by"] == who.org else None)
 
 
 @router.get(HOME)

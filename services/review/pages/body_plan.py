@@ -16,12 +16,13 @@ from contracts.identity import Identity
 from eventlog.http.front_door import now_for, service_of
 from eventlog.http.problems import field_message
 
-from .. import handlers
+from .. import handlers, plan_documents
 from ..domain.context import ReviewContext
 from ..domain.plans import plan_defaults
 from ..schemas import PlanRequest, target_of
 from . import roster_sheet
 from .access import Refused, T, signed_in
+from .plan_document import document_href
 from .body import (AGGREGATIONS, MEASURES, PAGE, TIE_BREAKS, api_path, blank, invalid, manages, not_found,
                    refused_beside, run, target_state)
 
@@ -57,10 +58,13 @@ async def _page(request: Request, who: Identity, csrf: str, campaign: str, list_
         return not_found(who, csrf, exc.message)
     plan = (s["summary"] or {}).get("plan")
     typed = typed or _typed_of(plan, plan_defaults(ReviewContext(now_for(request), s["found"])))
+    document = (plan or {}).get("document")
     return T.page("body_plan.html", status, title=f"备案评审方案 · {s['name']}", who=who, csrf=csrf, s=s, plan=plan,
                   typed=typed, done=done, rows=CRITERIA_ROWS, aggregations=AGGREGATIONS, measures=MEASURES,
                   tie_breaks=TIE_BREAKS, submission=uuid4().hex, roster_href=s["href"] + "/plan/roster.xlsx",
-                  action=s["href"] + "/plan")
+                  action=s["href"] + "/plan", document=document, max_document_mib=plan_documents.MAX_BYTES // (1024 * 1024),
+                  document_href=document_href(campaign, list_code, s["target"].domain, document["sha256"]) if document
+                  else None)
 
 
 @router.get(PLAN)
@@ -111,19 +115,32 @@ async def file_plan(campaign: str, list_code: str, domain: str, request: Request
     except DomainError as exc:
         return not_found(who, csrf, exc.message)
     typed = blank("plan")
-    if len(await request.body()) > MAX_UPLOAD_BYTES + 64 * 1024:
-        typed["errors"]["roster"] = "文件过大（上限 512 KiB）。"
+    if len(await request.body()) > plan_documents.MAX_BYTES + MAX_UPLOAD_BYTES + 64 * 1024:
+        typed["errors"]["document"] = f"提交的文件过大（方案文件上限 {plan_documents.MAX_BYTES // (1024 * 1024)} MiB）。"
         return await _page(request, who, csrf, campaign, list_code, domain, 413, typed)
-    form = await request.form(max_files=1, max_fields=20 + 4 * CRITERIA_ROWS)
+    form = await request.form(max_files=2, max_fields=20 + 4 * CRITERIA_ROWS)
     names = ("plan", "expert_composition", *TERMS, "tie_break.0", "tie_break.1",
              *(f"criteria.{i}.{p}" for i in range(CRITERIA_ROWS) for p in CRITERION))
     typed["values"] = {k: str(form.get(k) or "").strip()[:4000] for k in names}
+    document = form.get("document")
+    upload = None
+    if document is not None and not isinstance(document, str) and document.filename:
+        data = await document.read(plan_documents.MAX_BYTES + 1)
+        try:  # checked before anything is stored: a refused file leaves nothing behind
+            upload = (plan_documents.check(document.filename, document.content_type, data), data)
+        except DomainError as exc:
+            typed["errors"]["document"] = exc.message
+            return await _page(request, who, csrf, campaign, list_code, domain, 422, typed)
     file = form.get("roster")
     if file is None or isinstance(file, str) or not file.filename:
         typed["errors"]["roster"] = "请选择专家名单文件（.xlsx，可先下载本页的模板填写）。"
         return await _page(request, who, csrf, campaign, list_code, domain, 422, typed)
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        typed["errors"]["roster"] = "文件过大（上限 512 KiB）。"
+        return await _page(request, who, csrf, campaign, list_code, domain, 413, typed)
     try:
-        entries = roster_sheet.read(await file.read())
+        entries = roster_sheet.read(data)
     except roster_sheet.RosterUnreadable as exc:
         typed["errors"]["roster"] = str(exc)
         return await _page(request, who, csrf, campaign, list_code, domain, 422, typed)
@@ -131,6 +148,11 @@ async def file_plan(campaign: str, list_code: str, domain: str, request: Request
         typed["errors"]["roster"] = "专家名单中没有填写任何专家。"
         return await _page(request, who, csrf, campaign, list_code, domain, 422, typed)
     terms = {**_terms(typed["values"]), "roster": [e for _, e in entries]}
+    state = service_of(request)
+    if upload is not None:
+        terms["document"] = upload[0].sha256
+    elif kept := await _kept_document(state, who, campaign, list_code, domain):
+        terms["document"] = kept  # no new file: the plan in force's stays
     try:
         body = PlanRequest.model_validate(terms)
     except ValidationError as exc:
@@ -138,7 +160,9 @@ async def file_plan(campaign: str, list_code: str, domain: str, request: Request
         invalid(exc, typed)
         return await _page(request, who, csrf, campaign, list_code, domain, 422, typed)
     terms = body.model_dump(mode="json", exclude_none=True)
-    state = service_of(request)
+    if upload is not None:
+        async with state.pool.acquire() as conn:
+            await plan_documents.store(conn, who.org, *upload)
     reply = await run(request, who, "PUT", api_path(campaign, list_code, domain, "/plan"), terms,
                       str(form.get("submission") or "")[:64],
                       lambda req: handlers.file_plan(state, req, target_of(campaign, list_code, domain), terms))
@@ -147,6 +171,12 @@ async def file_plan(campaign: str, list_code: str, domain: str, request: Request
         return await _page(request, who, csrf, campaign, list_code, domain, reply.status, typed)
     return await _page(request, who, csrf, campaign, list_code, domain, typed={**typed, "errors": {}},
                        done={**reply.body, "roster": len(entries), "replayed": reply.replayed})
+
+
+async def _kept_document(state, who: Identity, campaign: str, list_code: str, domain: str) -> str | None:
+    """The document of the plan in force, if the caller's body filed it."""
+    async with state.pool.acquire() as conn:
+        return await plan_documents.of_plan_in_force(conn, target_of(campaign, list_code, domain).key, who.org)
 
 
 def _roster_rows(exc: ValidationError, entries: list[tuple[int, dict]], typed: dict) -> None:

@@ -17,6 +17,7 @@ from eventlog.http.page_session import PAGES
 from eventlog.pages import charts
 from eventlog.pages.addresses import service_url
 
+from .. import roster_names
 from ..domain.targets import bodies_of, targets_of
 from ..views import dashboard_queries as q, review_queries
 from .access import T, signed_in
@@ -91,6 +92,11 @@ async def _body(state, found, campaign: str, target: str | None, now, due) -> Ma
         plan = (await review_queries.target(conn, chosen.key) or {}).get("plan") if chosen else None
         totals = await q.totals(conn, chosen.key) if chosen else []
         leniency = await q.leniency(conn, chosen.key) if chosen else []
+        experts = await roster_names.names_of(conn, {e["target_key"] for e in owing} | ({chosen.key} if chosen else set()))
+    for e in owing:
+        e["label"] = roster_names.labelled(e["expert_id"], experts.get((e["target_key"], e["expert_id"])))
+    for e in leniency:
+        e["label"] = roster_names.labelled(e["expert_id"], experts.get((chosen.key, e["expert_id"])))
     names = {t.key: _target_name(found, t) for t in targets}
     rows = []
     for p in progress["targets"]:
@@ -113,7 +119,7 @@ async def _body(state, found, campaign: str, target: str | None, now, due) -> Ma
         targets=[(t.key, names[t.key]) for t in targets], chosen=chosen.key if chosen else None,
         chosen_name=names[chosen.key] if chosen else "", distribution=distribution, bins=bins, total_count=len(totals),
         leniency=leniency, leniency_chart=charts.bars("专家平均分与同组均分", [
-            charts.Bar(e["expert_id"], e["mean"], e["panel_mean"]) for e in leniency], scale_max=high),
+            charts.Bar(e["label"], e["mean"], e["panel_mean"]) for e in leniency], scale_max=high),
         days=[(d[0], *c) for d, *c in zip(days, *cumulative)],
         progress_chart=charts.lines("累计进度", labels, [("收集", cumulative[0]), ("形式审查", cumulative[1]),
                                                         ("专家评分", cumulative[2])]),

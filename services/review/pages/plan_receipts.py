@@ -20,6 +20,7 @@ from ..domain.commands import ReceivePlan
 from ..schemas import NO_DOMAIN, PlanReceiptRequest, target_of
 from ..views import review_queries
 from .access import T, signed_in
+from .plan_document import document_href
 from .body import AGGREGATIONS, TIE_BREAKS, api_path, invalid, one, read_form, run
 
 router = APIRouter(include_in_schema=False)
@@ -50,6 +51,8 @@ async def _page(request: Request, who: Identity, csrf: str, campaign: str, statu
         p["name"] = " · ".join([lst.name] + ([lst.domain(p["domain"]).name] if p["domain"] else []))
         p["body_name"] = bodies.get(p["plan"]["filed_by"], p["plan"]["filed_by"])
         p["domain_segment"] = p["domain"] or NO_DOMAIN
+        document = p["plan"].get("document")
+        p["document_href"] = document_href(campaign, p["list_code"], p["domain"], document["sha256"]) if document else None
     counts = {label: sum(p["receipt"]["label"] == label for p in plans) for label in ("待回执", "已确认", "已退回")}
     return T.page("plan_receipts.html", status, title="评审方案回执", who=who, csrf=csrf, campaign=campaign,
                   campaign_title=found.title, plans=plans, counts=counts, action=LIST.format(campaign=campaign),

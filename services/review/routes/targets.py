@@ -6,14 +6,16 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import UploadFile
 
+from contracts.errors import DomainError
 from contracts.identity import Identity
 from eventlog.http.auth import requires
 from eventlog.http.front_door import WriteRequest, now_for, service_of
 from eventlog.http.docs import Paging, json_response, paging
 from eventlog.http.problems import reply_response
 
-from .. import handlers
+from .. import handlers, plan_documents
 from ..domain.commands import (AssignAutomatically, AssignExpert, CloseReReview, ConfirmPlan, OpenReReview,
                                ReceivePlan, SubmitResults, UnassignExpert)
 from ..domain.context import ReviewContext
@@ -32,6 +34,7 @@ body, body_writing = requires("review_body"), review_writer("review_body")
 reader = requires("review_body", "secretariat")
 secretariat_writing = review_writer("secretariat")
 RECEIPTS = ["评审方案回执（秘书处）"]
+PLAN_DOCUMENTS = "/v1/review/plan-documents"
 ALL = 1_000_000  # a target's nominations are ranked as a whole (a 2022 target held ~350; 10x fits)
 
 
@@ -78,6 +81,31 @@ async def get_target(campaign: str, list_code: str, domain: str, request: Reques
 async def plan_template(campaign: str, list_code: str, domain: str, request: Request, who: Identity = Depends(body)):
     found, _ = await _visible(request, who, campaign, list_code, domain)
     return json_response(_plain(plan_defaults(ReviewContext(now_for(request), found))))
+
+
+_DOCUMENT_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "additionalProperties": False,
+    "properties": {"file": {"type": "string", "format": "binary", "description": "PDF，按内容识别类型"}}}}}}}
+_DOCUMENT = {"name": "评审工作方案.pdf", "size": 183245, "media_type": "application/pdf",
+             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+
+
+@router.post(PLAN_DOCUMENTS, status_code=201, openapi_extra=_DOCUMENT_BODY, summary="上传评审方案文件（PDF）",
+             responses={201: {"content": {"application/json": {"example": _DOCUMENT}}}, **problems(413, 415, 422)})
+async def upload_plan_document(request: Request, who: Identity = Depends(body)):
+    """multipart/form-data with one `file` (a PDF); the returned `sha256` is the plan's `document` (PUT …/plan)."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise DomainError("请以 multipart/form-data 上传，文件字段名为 file。", code="multipart_required",
+                          http_status=415)
+    async with request.form(max_files=1, max_fields=5) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise DomainError("缺少文件字段 file。", code="file_required", field="file")
+        data = await upload.read(plan_documents.MAX_BYTES + 1)
+        ref = plan_documents.check(upload.filename, upload.content_type, data, field="file")
+    async with service_of(request).pool.acquire() as conn:
+        await plan_documents.store(conn, who.org, ref, data)
+    return json_response(ref.model_dump(), 201)
 
 
 # The commands: whether the caller's body manages the target is the domain's to say (handlers.py).

@@ -21,7 +21,8 @@ def plan_of(r) -> dict | None:
         "experts_per_item": r["experts_per_item"], "criteria": orjson.loads(r["criteria"]),
         "score_min": r["score_min"], "score_max": r["score_max"], "aggregation": r["aggregation"],
         "trim_min_scores": r["trim_min_scores"], "divergence_threshold": r["divergence_threshold"],
-        "tie_break": orjson.loads(r["tie_break"]), "max_load": r["max_load"], "roster_size": r["roster_size"]}
+        "tie_break": orjson.loads(r["tie_break"]), "max_load": r["max_load"], "roster_size": r["roster_size"],
+        "document": orjson.loads(r["plan_document"]) if r["plan_document"] else None}
 
 
 def receipt_of(r) -> dict | None:

@@ -139,6 +139,7 @@ class ReviewPlanFiled(_OnTarget, kw_only=True):
     max_load: int | None = None
     roster: tuple[RosterExpert, ...] = ()
     extends: str | None = None
+    document: Attachment | None = None  # v4: the 方案 document
 
 
 class ReviewPlanConfirmed(_OnTarget, kw_only=True):

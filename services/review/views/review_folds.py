@@ -107,7 +107,8 @@ def review_plan_filed(view: ViewBatch, e: ev.ReviewPlanFiled) -> None:
     view.targets.latest(PLAN, _name_target(view, e, version), version,
                         (e.body_code, e.experts_per_item, json_text(e.criteria), e.score_min, e.score_max,
                          e.aggregation, e.trim_min_scores, e.divergence_threshold, json_text(e.tie_break),
-                         e.max_load, len(e.roster), e.extends))
+                         e.max_load, len(e.roster), e.extends,
+                         json_text(e.document) if e.document is not None else None))
 
 
 def review_plan_confirmed(view: ViewBatch, e: ev.ReviewPlanConfirmed) -> None:
@@ -206,4 +207,4 @@ FOLDS = {
 }
 
 REVIEW_VIEWS = Projection(name="review.views", schema="review_views", topics=(NOMINATIONS, QUOTA, REVIEW, PUBLISH),
-                          tables=(NOMINATION_ROWS, TARGETS, PANEL, UNITS, NOTICES), folds=FOLDS, version=5)
+                          tables=(NOMINATION_ROWS, TARGETS, PANEL, UNITS, NOTICES), folds=FOLDS, version=6)

@@ -39,7 +39,8 @@ async def body_progress(conn: asyncpg.Connection, campaign: str, targets: Sequen
     counts = {r["target_key"]: r for r in await conn.fetch(_PROGRESS, campaign, list(targets))}
     states = {r["target_key"]: r for r in await conn.fetch(
         f"SELECT target_key, plan_event_id, confirmed_plan_event_id, experts_per_item, results_submitted_at, "
-        f"results_late FROM {S}.targets WHERE target_key = ANY($1::text[])", list(targets))}
+        f"results_late, plan_extends, receipt_plan_event_id, receipt_returned FROM {S}.targets "
+        "WHERE target_key = ANY($1::text[])", list(targets))}
     progress = []
     for key in targets:
         c, s = counts.get(key), states.get(key)
@@ -47,10 +48,19 @@ async def body_progress(conn: asyncpg.Connection, campaign: str, targets: Sequen
         progress.append({"target_key": key, **{k: c[k] if c else 0 for k in _COUNTS},
                          "experts_per_item": s["experts_per_item"] if s else None, "plan_filed": filed,
                          "plan_confirmed": filed and s["confirmed_plan_event_id"] == s["plan_event_id"],
+                         "plan_receipt": _receipt(s) if filed else None,
                          "results_submitted": s is not None and s["results_submitted_at"] is not None,
                          "results_submitted_at": s["results_submitted_at"] if s else None,
                          "results_late": bool(s and s["results_late"])})
     return progress
+
+
+def _receipt(s) -> str:
+    """The secretariat's receipt of the plan in force (as plan_queries.receipt_of reads it): pending, acknowledged
+    or returned."""
+    if s["receipt_plan_event_id"] is None or s["receipt_plan_event_id"] not in (s["plan_event_id"], s["plan_extends"]):
+        return "pending"
+    return "returned" if s["receipt_returned"] else "acknowledged"
 
 
 async def campaign_progress(conn: asyncpg.Connection, campaign: str, due_at: datetime,

@@ -95,7 +95,8 @@ PLAN = LatestBy((C("plan_filed_at", "timestamptz"), event_id("plan_event_id")),
                 (C("filed_by", "text"), C("experts_per_item", "integer"), C("criteria", "jsonb"),
                  C("score_min", "integer"), C("score_max", "integer"), C("aggregation", "text"),
                  C("trim_min_scores", "integer"), C("divergence_threshold", "numeric"), C("tie_break", "jsonb"),
-                 C("max_load", "integer"), C("roster_size", "integer"), C("plan_extends", "text")))
+                 C("max_load", "integer"), C("roster_size", "integer"), C("plan_extends", "text"),
+                 C("plan_document", "jsonb")))
 # A joint target's plan takes effect when the other body confirms that very plan (or the plan an
 # extension extends: `plan_extends`).
 CONFIRMATION = LatestBy(occurred("confirmed"), (C("confirmed_by", "text"), event_id("confirmed_plan_event_id")))
