@@ -130,7 +130,8 @@ JSON_VALUE = {"anyOf": [{"type": "string", "pattern": NO_NUL}, {"type": ["number
                          "propertyNames": {"pattern": NO_NUL}}],
               "description": "任意 JSON 值（任何层级的文本都不得含空字符 U+0000）"}
 _ANY_JSON = {"$ref": "#/components/schemas/JsonValue"}
-DECIMAL = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"  # the text pydantic reads as a Decimal
+# The text pydantic reads as a Decimal: an exponent of up to 9 digits (Python's decimals stop at 18).
+DECIMAL = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,9})?$"
 _SHAPES = {"type", "$ref", "anyOf", "oneOf", "allOf", "enum", "const", "not"}
 
 
