@@ -28,7 +28,7 @@ DASHBOARD = PAGES + "/review/campaigns/{campaign}/dashboard"
 UNCHANNELLED = "（不占渠道名额）"
 # The drawn dashboard per (campaign, target asked for, past the deadline, the deadline), with the views'
 # position it was read at: it is read far more often than the views move, and costs ~40 ms to read and draw.
-# Kept encoded, set into each reader's page as it is: encoding its ~100 KB anew was a tenth of a request's time.
+# Kept encoded and set into each reader's page as it is: encoding it anew was a tenth of a request's time.
 _RENDERED: dict[tuple, tuple[int, bytes]] = {}
 _BODY = Markup("\x00dashboard\x00")  # where the drawn dashboard goes in the reader's page
 

@@ -35,7 +35,8 @@ _LISTED = ", ".join(f"n.{c}" for c in (
     "re_review_threshold", "re_review_cleared", "re_review_reason"))
 _TARGET_COLUMNS = ", ".join(f"{c.name}::text AS {c.name}" if c.sql_type == "jsonb" else c.name for c in TARGETS.columns)
 # The same columns read beside another table's, each as t_<name> (expert_seat's target).
-_JOINED_TARGET = ", ".join(f"t.{c.name}{'::text' if c.sql_type == 'jsonb' else ''} AS t_{c.name}" for c in TARGETS.columns)
+_JOINED_TARGET = ", ".join(f"t.{c.name}{'::text' if c.sql_type == 'jsonb' else ''} AS t_{c.name}"
+                           for c in TARGETS.columns)
 
 
 def _page(page: int, page_size: int, total: int, items: list[dict], **extra) -> dict:
