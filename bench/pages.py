@@ -9,7 +9,7 @@ connections GET: /workbench/static/workbench.css (the baseline: the same process
 an expert's seat page (the dossier and the score sheet; each connection its own expert and seats); the
 dashboard (the secretariat's, one campaign, the most-scored target's charts). Goal: p99 ≤ 150 ms on 2 cores.
 
-    python -m bench.pages [--seconds 15] [--nominations 2281] [--scores 3000]
+    python -m bench.pages [--seconds 15] [--nominations 2281] [--scores 3000] [--workers 1]
 
 Measured 2026-12-07 on the shared 2-core box while other sessions ran (load average 13-20 in every run, the
 machine's two cores busy throughout), 2,281 nominations, 15,967 seats, 3,000 scored, one worker, 10 s each:
@@ -18,9 +18,24 @@ machine's two cores busy throughout), 2,281 nominations, 15,967 seats, 3,000 sco
   leniency, the drawing), so it could never make 150 ms at concurrency 32 on two cores.
 - dashboard drawn once per move of the views (pages/dashboard.py): static 779/s p50 41 ms p99 84 ms; seat page
   138/s p50 153 ms p99 1,183 ms (2.1 ms review CPU each); dashboard 181/s p50 132 ms p99 466 ms (1.4 ms CPU).
-Goal (p99 ≤ 150 ms) not met on that box: the static file itself sat at p99 84-156 ms, the machine saturated by
-others; the seat page's time is mostly PostgreSQL's and waiting (2 ms of its own CPU). To be measured again on a
-quiet machine.
+
+Measured again 2026-12-07 19:02-19:12 UTC, `python -m bench.pages --seconds 15 [--workers 2]`, full scale (48 seats
+an expert), the box still shared (load average 4-6 over each run), the code before and after these changes run
+back to back: the seat page reads its seat, neighbours and target in one query, ordering the expert's queue on
+narrow rows (EXPLAIN ANALYZE at this scale: 0.73 → 0.46 ms); the dashboard sets its drawn part into the page encoded
+(encoding it per request was a tenth of the request); templates are no longer stat'ed per page.
+- one worker, before (load 4.3-4.5): static 2,609/s p99 31 ms; seat page 349/s p50 62 ms p99 408 ms (1.89 ms
+  review CPU each); dashboard 529/s p50 47 ms p99 215 ms (1.37 ms).
+- one worker, after (load 3.8-4.3): static 2,701/s p99 26 ms; seat page 451/s p50 51 ms p99 233 ms (1.74 ms);
+  dashboard 874/s p50 27 ms p99 148 ms (0.93 ms).
+- two workers (`--workers 2`, REVIEW_WORKERS), before (load 5.7-6.1): static 3,107/s p99 32 ms; seat page
+  464/s p99 188 ms (2.0 ms); dashboard 1,109/s p99 112 ms (1.15 ms).
+- two workers, after (load 4.5-4.9): static 6,594/s p99 21 ms; seat page 1,045/s p50 25 ms p99 114 ms
+  (1.21 ms); dashboard 1,310/s p50 16 ms p99 121 ms (0.83 ms).
+Goal (p99 ≤ 150 ms) met with two workers at load ~5; with one, the dashboard just meets it and the seat page does
+not: one process's event loop is the limit (per page ~0.4 ms is Jinja, ~0.2 ms the query's round trip, the rest
+the HTTP stack every route pays). CPU per request is the comparable figure across runs; latencies follow the
+box's load (the static file's p99 went from 21 to 156 ms between quiet and saturated runs).
 """
 
 from __future__ import annotations

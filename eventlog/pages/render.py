@@ -28,9 +28,10 @@ class Templates:
 
     def __init__(self, directory: Path | None = None) -> None:
         loaders = [FileSystemLoader(directory)] if directory else []
+        # Templates are read once per process, as code is (no stat of every template on every page).
         self.env = Environment(loader=ChoiceLoader([*loaders, FileSystemLoader(SHARED)]),
                                autoescape=select_autoescape(default=True), undefined=StrictUndefined,
-                               trim_blocks=True, lstrip_blocks=True)
+                               trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         self.env.filters["beijing"] = beijing
         self.env.filters["deadline"] = deadline_text  # an end at midnight reads as 24:00 of the day before
 

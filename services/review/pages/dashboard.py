@@ -10,12 +10,13 @@ from itertools import accumulate
 
 from fastapi import APIRouter, Request
 from markupsafe import Markup
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from eventlog.http.front_door import now_for, service_of
 from eventlog.http.page_session import PAGES
 from eventlog.pages import charts
 from eventlog.pages.addresses import service_url
+from eventlog.pages.render import PAGE_HEADERS
 
 from .. import roster_names
 from ..domain.targets import bodies_of, targets_of
@@ -28,7 +29,9 @@ DASHBOARD = PAGES + "/review/campaigns/{campaign}/dashboard"
 UNCHANNELLED = "（不占渠道名额）"
 # The drawn dashboard per (campaign, target asked for, past the deadline, the deadline), with the views'
 # position it was read at: it is read far more often than the views move, and costs ~40 ms to read and draw.
-_RENDERED: dict[tuple, tuple[int, Markup]] = {}
+# Kept encoded and set into each reader's page as it is: encoding it anew was a tenth of a request's time.
+_RENDERED: dict[tuple, tuple[int, bytes]] = {}
+_BODY = Markup("\x00dashboard\x00")  # where the drawn dashboard goes in the reader's page
 
 
 def publish_url() -> str:
@@ -70,8 +73,9 @@ async def dashboard(campaign: str, request: Request, target: str | None = None) 
     if cached is None or cached[0] != stamp:  # the views moved (or the campaign did): read and draw again
         if len(_RENDERED) >= 64:
             _RENDERED.clear()
-        _RENDERED[key] = cached = (stamp, await _body(state, found, campaign, target, now, due))
-    return T.page("dashboard.html", title="进度看板", who=who, csrf=csrf, body=cached[1])
+        _RENDERED[key] = cached = (stamp, (await _body(state, found, campaign, target, now, due)).encode())
+    head, tail = T.render("dashboard.html", title="进度看板", who=who, csrf=csrf, body=_BODY).split(_BODY)
+    return HTMLResponse(b"".join((head.encode(), cached[1], tail.encode())), headers=PAGE_HEADERS)
 
 
 async def _body(state, found, campaign: str, target: str | None, now, due) -> Markup:

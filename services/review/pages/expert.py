@@ -89,7 +89,7 @@ async def _seat_page(request: Request, who: Identity, csrf: str, campaign: str, 
     state = service_of(request)
     async with state.pool.acquire() as conn:
         seat = await review_queries.expert_seat(conn, who.sub, str(nomination_id))
-        target = await review_queries.target(conn, seat["target_key"]) if seat else None
+    target = seat and seat["target"]
     if (seat is None or target is None or target["plan"] is None
             or (seat["campaign"], seat["list_code"], seat["domain"] or "-") != (campaign, list_code, domain)):
         return T.page("message.html", 404, title="未找到", heading="未找到", who=who, csrf=csrf, back=HOME,
@@ -147,7 +147,7 @@ async def score(campaign: str, list_code: str, domain: str, nomination_id: UUID,
     state = service_of(request)
     async with state.pool.acquire() as conn:
         seat = await review_queries.expert_seat(conn, who.sub, str(nomination_id))
-        target = await review_queries.target(conn, seat["target_key"]) if seat else None
+    target = seat and seat["target"]
     if seat is None or target is None or target["plan"] is None:
         return await _seat_page(request, who, csrf, campaign, list_code, domain, nomination_id)  # its 404 page
     sheet = Sheet.of_plan(target["plan"])

@@ -18,6 +18,7 @@ from ..schemas import ScoreRequest
 SCORE_FIELD = "score."  # a criterion's input is named score.<code>
 CONFLICT_REASONS = {"same_organisation": "同单位", "collaboration": "合作关系", "relative": "亲属",
                     "interest": "利益相关", "other": "其他"}
+_CRITERIA: dict[object, tuple[Criterion, ...]] = {}  # per plan filing (its event id): a filed plan never changes
 
 
 @dataclass
@@ -31,7 +32,9 @@ class Sheet:
 
     @classmethod
     def of_plan(cls, plan: dict, submitted: dict[str, Decimal] | None = None) -> Sheet:
-        criteria = tuple(Criterion(**c) for c in plan["criteria"])
+        criteria = _CRITERIA.get(plan["event_id"])
+        if criteria is None:
+            criteria = _CRITERIA[plan["event_id"]] = tuple(Criterion(**c) for c in plan["criteria"])
         typed = {code: _plain(v) for code, v in (submitted or {}).items()}
         return cls(criteria, Decimal(plan["score_min"]), Decimal(plan["score_max"]), typed)
 

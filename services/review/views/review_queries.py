@@ -34,6 +34,9 @@ _LISTED = ", ".join(f"n.{c}" for c in (
     "short_max_load_needed", "short_left_by", "re_review_at", "re_review_open", "re_review_spread",
     "re_review_threshold", "re_review_cleared", "re_review_reason"))
 _TARGET_COLUMNS = ", ".join(f"{c.name}::text AS {c.name}" if c.sql_type == "jsonb" else c.name for c in TARGETS.columns)
+# The same columns read beside another table's, each as t_<name> (expert_seat's target).
+_JOINED_TARGET = ", ".join(f"t.{c.name}{'::text' if c.sql_type == 'jsonb' else ''} AS t_{c.name}"
+                           for c in TARGETS.columns)
 
 
 def _page(page: int, page_size: int, total: int, items: list[dict], **extra) -> dict:
@@ -51,8 +54,10 @@ def _scores(text: str | None) -> dict[str, Decimal] | None:
 async def target(conn: asyncpg.Connection, key: str) -> dict | None:
     """One review target: the plan in force, whether it is confirmed, whether results are in and late."""
     r = await conn.fetchrow(f"SELECT {_TARGET_COLUMNS} FROM {S}.targets WHERE target_key = $1", key)
-    if r is None:
-        return None
+    return None if r is None else _target(key, r)
+
+
+def _target(key: str, r) -> dict:
     plan = plan_of(r)
     results = None if r["results_submitted_at"] is None else {
         "submitted_at": r["results_submitted_at"], "submitted_by": r["results_submitted_by"],
@@ -147,15 +152,26 @@ async def expert_queue(conn: asyncpg.Connection, expert_id: str, page: int, page
 
 
 async def expert_seat(conn: asyncpg.Connection, expert_id: str, nomination_id: str) -> dict | None:
-    """One item of the expert's queue (None: not theirs to score), and its neighbours in the queue's order
-    (`previous`, `next`: nomination ids, or None at either end)."""
-    where = (f"FROM {S}.panel p JOIN {S}.nominations n ON n.nomination_id = p.nomination_id "
-             f"WHERE p.expert_id = $1 AND {_SEATED} AND n.revision IS NOT NULL")
-    r = await conn.fetchrow(f"SELECT * FROM (SELECT {_SEAT_COLUMNS}, "
-                            "lag(n.nomination_id::text) OVER w AS previous, lead(n.nomination_id::text) OVER w AS next "
-                            f"{where} WINDOW w AS (ORDER BY n.target_key, n.submitted_at, n.nomination_id)) q "
-                            "WHERE q.nomination_id = $2", expert_id, nomination_id)
-    return None if r is None else {**_seat(r), "previous": r["previous"], "next": r["next"]}
+    """One item of the expert's queue (None: not theirs to score), its neighbours in the queue's order
+    (`previous`, `next`: nomination ids, or None at either end) and its target as `target` reads it (`target`,
+    None while the view has none)."""
+    # One round trip; the queue's order is worked out on narrow rows, the dossier read for the one seat only.
+    r = await conn.fetchrow(
+        f"SELECT {_SEAT_COLUMNS}, q.previous, q.next, {_JOINED_TARGET} FROM ("
+        "SELECT p.nomination_id, lag(p.nomination_id::text) OVER w AS previous, "
+        f"lead(p.nomination_id::text) OVER w AS next FROM {S}.panel p "
+        f"JOIN {S}.nominations n ON n.nomination_id = p.nomination_id "
+        f"WHERE p.expert_id = $1 AND {_SEATED} AND n.revision IS NOT NULL "
+        "WINDOW w AS (ORDER BY n.target_key, n.submitted_at, n.nomination_id)) q "
+        f"JOIN {S}.panel p ON p.nomination_id = q.nomination_id AND p.expert_id = $1 "
+        f"JOIN {S}.nominations n ON n.nomination_id = q.nomination_id "
+        f"LEFT JOIN {S}.targets t ON t.target_key = n.target_key WHERE q.nomination_id = $2::uuid",
+        expert_id, nomination_id)
+    if r is None:
+        return None
+    target = None if r["t_target_key"] is None else _target(
+        r["t_target_key"], {c.name: r[f"t_{c.name}"] for c in TARGETS.columns})
+    return {**_seat(r), "previous": r["previous"], "next": r["next"], "target": target}
 
 
 async def dossier(conn: asyncpg.Connection, nomination_id: str) -> dict | None:
