@@ -85,7 +85,7 @@ async def fuzz_services(names: tuple[str, ...], tmp_path, monkeypatch) -> None:
     assert not fuzzer.failures, (f"{len(fuzzer.failures)} failing cases:\n" + "\n\n".join(fuzzer.failures[:SHOWN]))
 
 
-# Two halves, two files (this one and test_fuzz_apis_review_publish.py): the suite spreads files over its
-# workers, and one file fuzzing all four services was the longest test of the run.
+# Three files (this one, test_fuzz_apis_review.py and test_fuzz_apis_publish.py): the suite spreads files
+# over its workers, and one file fuzzing every service was the longest test of the run.
 async def test_fuzz_every_operation_of_intake_quota_and_notify(env, tmp_path, monkeypatch):
     await fuzz_services(("intake", "quota", "notify"), tmp_path, monkeypatch)
