@@ -47,6 +47,12 @@ def service(module: str, env: dict, keys: Keys, log, clock: str, port_var: str) 
     return proc, f"http://127.0.0.1:{port}"
 
 
+async def quota_decisions() -> list:
+    """The quota's decisions on this test's units, each event once (distinct_events)."""
+    return [e for e in distinct_events(await read_topic(QUOTA.name), QuotaReserved, QuotaRejected)
+            if e.unit_id.startswith("unit-")]
+
+
 def submission(unit: int, i: int) -> dict:
     form = example_form("leading_tech", domain="biomedicine", technology_name=f"技术{unit}-{i}")
     return {"campaign": "kczg-2022", "list_code": "leading_tech", "domain": "biomedicine", "form": form,
@@ -135,6 +141,10 @@ async def test_a_dependency_killed_mid_stream_gets_bounded_503s_and_loses_or_dou
                 async def is_ready(base=base):
                     return (await client.get(f"{base}/readyz")).status_code == 200
                 await wait_for(is_ready, timeout_s=60)
+
+            async def all_decided() -> bool:  # the decider catches up by itself (its consumer rewound at the kill)
+                return len({e.nomination_id for e in await quota_decisions()}) >= UNITS * PER_UNIT
+            await wait_for(all_decided, timeout_s=60, interval_s=0.5)
         assert all(p.alive() for p in processes), "a service died with its dependency"
     finally:
         stack.up()  # whatever happened, both running again for the next test (a no-op for a running one)
@@ -166,8 +176,7 @@ async def test_a_dependency_killed_mid_stream_gets_bounded_503s_and_loses_or_dou
     assert len(submissions.acked) == UNITS * PER_UNIT
     assert len({e.event_id for e in log_nominations}) == UNITS * PER_UNIT
     assert {str(e.nomination_id) for e in log_nominations} == {a["nomination_id"] for a in submissions.acked.values()}
-    decisions = {e.event_id: e for e in distinct_events(await read_topic(QUOTA.name), QuotaReserved, QuotaRejected)
-                 if e.unit_id.startswith("unit-")}  # a repeat under one id must be the same record
+    decisions = {e.event_id: e for e in await quota_decisions()}  # a repeat under one id must be the same record
     decided = collections.Counter(e.nomination_id for e in decisions.values())
     assert len(decided) == UNITS * PER_UNIT and set(decided.values()) == {1}
     reserved = collections.Counter(e.unit_id for e in decisions.values() if isinstance(e, QuotaReserved))
