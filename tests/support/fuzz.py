@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -102,6 +103,18 @@ def refused_by_a_rule(failure: Exception, case, response) -> bool:
     return not fields & queried and (bool(case.operation.body) or bool(case.operation.path_parameters))
 
 
+# The 503s a service answers while a dependency does not answer its health check: nothing was written.
+TRANSIENT = frozenset({"event_log_unavailable", "database_unavailable"})
+TRANSIENT_RETRIES = 4
+
+
+def transient_code(response) -> str | None:
+    try:
+        return json.loads(response.content).get("code")
+    except ValueError:
+        return None
+
+
 class Fuzzer:
     """Counts the cases sent per service and collects every failing one (nothing raises mid-run, so
     hypothesis never shrinks: the budget is exactly `examples` cases per call)."""
@@ -125,6 +138,17 @@ class Fuzzer:
         every `anonymous_every`-th case, sent without credentials. Call from a worker thread."""
         label = f"{service} {operation.label} [{mode.value}{', fixed ' + ','.join(path) if path else ''}]"
 
+        def send(case, headers):
+            """The case sent as the README tells every client: a transient 503 (a dependency's health check
+            missed, the test's loop being busy with the fuzz) is sent again after its Retry-After, a few times;
+            a 503 that stays is kept and fails not_a_server_error."""
+            for _ in range(TRANSIENT_RETRIES):
+                response = case.call(base_url=base_url, headers=headers, timeout=120)
+                if response.status_code != 503 or transient_code(response) not in TRANSIENT:
+                    return response
+                time.sleep(min(float(response.headers.get("retry-after", ["1"])[0]), 5.0))
+            return response
+
         @hypothesis.given(case=operation.as_strategy(generation_mode=mode, path_parameters=path or None))
         @hypothesis.settings(max_examples=self.examples, deadline=None, database=None, derandomize=self.derandomize,
                              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
@@ -135,7 +159,7 @@ class Fuzzer:
             anonymous = n % anonymous_every == 0 or case.meta.is_negative_at(ParameterLocation.HEADER)
             headers = {"X-Forwarded-For": f"10.7.{n // 250 % 250}.{n % 250}", **({} if anonymous else auth)}
             try:
-                response = case.call(base_url=base_url, headers=headers, timeout=120)
+                response = send(case, headers)
             except (ValueError, requests.RequestException):  # no HTTP client could send it (e.g. a header's bytes)
                 self.unsendable[service] += 1
                 return
