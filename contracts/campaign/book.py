@@ -55,7 +55,8 @@ class CampaignBook:
 
     def history(self, code: str) -> tuple[CampaignVersion, ...]:
         if code not in self.versions:
-            raise UnknownCampaign(f"未找到活动：{code}（unknown campaign; load it with `kczg campaign load`）",
+            shown = "".join(c for c in code if c.isprintable())  # echoed: never a control character or U+0000
+            raise UnknownCampaign(f"未找到活动：{shown}（unknown campaign; load it with `kczg campaign load`）",
                                   field="campaign")
         return self.versions[code]
 

@@ -46,7 +46,8 @@ async def screen(nomination_id: UUID, body: ScreeningRequest, request: Request,
     return reply_response(await handlers.screen(service_of(request), req, cmd))
 
 
-@router.post("/v1/review/nominations/{nomination_id}/return", status_code=201, responses=problems(404, 409, 422),
+@router.post("/v1/review/nominations/{nomination_id}/return", status_code=201,
+             responses={**problems(404, 409, 422), **ALREADY_SO},
              summary="退回补正：说明理由并给出补正期限；推荐单位可在期限前修改并重新提交，重新提交后再行审查")
 async def return_for_correction(nomination_id: UUID, body: ReturnRequest, request: Request,
                                 req: WriteRequest = Depends(secretariat_writing)):
