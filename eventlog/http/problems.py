@@ -38,7 +38,8 @@ FIELD_MESSAGES = {
 
 def field_message(err: dict[str, Any]) -> str:
     """A pydantic error in the words every service answers with (pages show them beside the field)."""
-    return f"{FIELD_MESSAGES.get(err.get('type', 'invalid'), '取值无效')}（{err.get('msg', '')}）"
+    # The message may quote the input; a U+0000 in it is never echoed (the answers are documented without it).
+    return f"{FIELD_MESSAGES.get(err.get('type', 'invalid'), '取值无效')}（{err.get('msg', '')}）".replace("\x00", "")
 
 
 def problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None,
@@ -82,7 +83,7 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-        out.append({"field": ".".join(loc) or "body", "code": err.get("type", "invalid"), "message": field_message(err)})
+        out.append({"field": ".".join(loc).replace("\x00", "") or "body", "code": err.get("type", "invalid"), "message": field_message(err)})
     return out
 
 
