@@ -31,6 +31,7 @@ from aiokafka.partitioner import DefaultPartitioner  # noqa: E402
 
 from bench.event_mix import EventMix, encode, validate_sample  # noqa: E402
 from eventlog.admin import create_topics  # noqa: E402
+from eventlog.projection.replay import BATCH_RECORDS  # noqa: E402
 from eventlog.write.producer import event_producer  # noqa: E402
 from eventlog.projection.replay import BULK_FETCH  # noqa: E402
 from eventlog.settings import database_url, kafka_bootstrap  # noqa: E402
@@ -172,7 +173,7 @@ async def _clean_up(admin_url: str, db: str, prefix: str) -> None:
 
 
 def main(events: int = typer.Option(1_000_000, help="How many events to write and rebuild."),
-         batch_records: int = typer.Option(50_000, help="Records folded per rebuild transaction."),
+         batch_records: int = typer.Option(BATCH_RECORDS, help="Records folded per rebuild transaction (the service's own by default)."),
          keep: bool = typer.Option(False, help="Keep the database and topics afterwards."),
          projection: list[str] = typer.Option(["publish.rankings"], help="Projection(s) to rebuild, in turn, on one log.")
          ) -> None:
