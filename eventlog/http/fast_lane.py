@@ -4,12 +4,12 @@ ordinary case of a few declared requests itself and hands everything else to the
 A lane route is a declaration — method, path pattern, parse, handle — and `FastLane` is all the rest,
 for every service. The request is the lane's only when it is the ordinary case: JSON (as FastAPI reads
 it, `is_json`) with a declared length within the route's limit, no repeated header (which copy counts is
-the app's call), no clock header where one is honoured (KCZG_CLOCK_HEADER=1: the route reads it), a
-body read whole, and a `parse` that accepts it (the caller, key and body as the route's own parser reads
-them: eventlog/http/front_door.py). Anything else — a bad token or key, a body that does not validate, an odd
-path — goes to the app, so every error before the domain decides comes from one place. The handler is
-the one the route calls (services/<svc>/handlers.py); its answers and refusals are rendered by the
-app's own exception handlers (eventlog/http/problems.py), and the metrics are told the route template.
+the app's call), a body read whole, and a `parse` that accepts it (the caller, key, clock and body as the
+route's own parser reads them: eventlog/http/front_door.py, a demo's X-Kczg-Clock included). Anything
+else — a bad token, key or clock, a body that does not validate, an odd path — goes to the app, so every
+error before the domain decides comes from one place. The handler is the one the route calls
+(services/<svc>/handlers.py); its answers and refusals are rendered by the app's own exception handlers
+(eventlog/http/problems.py), and the metrics are told the route template.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from eventlog.clock import CLOCK_HEADER, header_clock_allowed
 from eventlog.http.problems import reply_response
 from eventlog.write.idempotency import Reply
 from eventlog.http.metrics import HttpMetrics
@@ -67,8 +66,7 @@ class FastLane:
         length = headers.get("content-length", "")
         if (len({k for k, _ in raw}) != len(raw)  # a repeated header: which copy counts is the app's call
                 or not length.isdigit() or int(length) > route.max_body
-                or not is_json(headers.get("content-type"))
-                or (CLOCK_HEADER in headers and header_clock_allowed())):  # honoured: the route reads it
+                or not is_json(headers.get("content-type"))):
             return await self.app(scope, receive, send)  # an oversized body is refused there, unread
         read, whole = await read_body(receive, route.max_body)
         if not whole:

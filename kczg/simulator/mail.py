@@ -11,14 +11,15 @@ Exact counts are kept to the kinds whose timing the simulator controls. Left out
 - plan_filed: bodies file no address in the simulation;
 - the nominations a review body submitted itself (not a unit): the notifier has no unit address for them; the
   simulator counts them per kind (`by_review_bodies`) and takes them off the expectation;
-- nomination_received of a withdrawn nomination (the withdrawal may be read before it is sent): those subjects
-  are left out of the count, on both sides.
+- nomination_received and over_quota of a withdrawn nomination (the withdrawal may be read before either is
+  sent, or after): those subjects are left out of the count, on both sides.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import os
 from pathlib import Path
 
 DOMAIN = "example.org"
@@ -91,20 +92,37 @@ def _kind_and_subject(message) -> tuple[str, str]:
     return kind, subject
 
 
-_READ: dict[Path, tuple[tuple[str, ...], str, str]] = {}  # a sink file, once read: (rcpt_to, kind, subject)
+WITHDRAWN_MAY_HAVE = ("nomination_received", "over_quota")
+_READ: dict[str, tuple[tuple[str, ...], str, str]] = {}  # a sink file, once read: (rcpt_to, kind, subject)
 
 
-def _read(path: Path) -> tuple[tuple[str, ...], str, str]:
+_BEFORE: set[str] = set()  # sink files written before the run began: another run's, never read
+
+
+def _since(entry: os.DirEntry, since: float) -> bool:
+    if entry.path in _READ:
+        return True
+    if entry.path in _BEFORE:
+        return False
+    if entry.stat().st_mtime < since:
+        _BEFORE.add(entry.path)
+        return False
+    return True
+
+
+def _read(path: str) -> tuple[tuple[str, ...], str, str]:
     from deploy.local import mailbox
 
     if path not in _READ:
-        message = mailbox.read_message(path)
+        message = mailbox.read_message(Path(path), head_only=True)
         _READ[path] = (message.rcpt_to, *_kind_and_subject(message))
     return _READ[path]
 
 
-def received(tag: str, withdrawn: set[str], folder: Path | None = None) -> dict[str, dict[str, int]]:
-    """role -> kind -> messages at the sink for this run's addresses (the tag), withdrawn nominations' left out."""
+def received(tag: str, withdrawn: set[str], folder: Path | None = None, since: float = 0) -> dict[str, dict[str, int]]:
+    """role -> kind -> messages at the sink for this run's addresses (the tag), withdrawn nominations' left out.
+    Polled every second while the sender works: each file is read once, and files last written before `since`
+    (another run's: a sink many runs wrote to holds tens of thousands of messages) are not read at all."""
     if folder is None:
         from kczg.mail_cli import mail_dir  # KCZG_MAIL_DIR, else the stack's own sink (`kczg mail`)
 
@@ -112,25 +130,28 @@ def received(tag: str, withdrawn: set[str], folder: Path | None = None) -> dict[
     counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     if not folder.is_dir():
         return {}
-    for path in sorted(folder.glob("*.eml")):
+    ours_only = f"sim-{tag}-"
+    with os.scandir(folder) as entries:
+        paths = [e.path for e in entries if e.name.endswith(".eml") and _since(e, since)]
+    for path in paths:
         rcpt_to, kind, subject = _read(path)
-        ours = [a for a in rcpt_to if f"sim-{tag}-" in a]
+        ours = [a for a in rcpt_to if ours_only in a]
         if not ours:
             continue
-        if kind == "nomination_received" and subject in withdrawn:
+        if kind in WITHDRAWN_MAY_HAVE and subject in withdrawn:
             continue
         counts[ours[0].split("-", 1)[0]][kind] += 1
     return {role: dict(sorted(kinds.items())) for role, kinds in sorted(counts.items())}
 
 
 async def mail_check(summary: dict, tag: str, withdrawn: set[str], unaddressed: dict[str, int] | None = None,
-                     timeout_s: float = 120) -> dict:
+                     timeout_s: float = 120, since: float = 0) -> dict:
     """The sink's counts once they reach what the run implies (the sender works behind the log), or at the
-    timeout; `mail_consistent` if every exact kind matches."""
+    timeout; `mail_consistent` if every exact kind matches. since: when the run began (time.time())."""
     expected = mail_expected(summary, unaddressed)
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
-        got = await asyncio.to_thread(received, tag, withdrawn)
+        got = await asyncio.to_thread(received, tag, withdrawn, None, since)
         by_kind = collections.Counter()
         for kinds in got.values():
             by_kind.update(kinds)

@@ -20,7 +20,7 @@ from eventlog.consume.campaign_follower import CampaignFollower
 
 from . import store
 from .domain import Notice, collection_reminders, digest_notices, expert_reminders, is_optional, results_due_reminders, still_due
-from .render import compose
+from .render import as_read, compose
 
 log = logging.getLogger("notify")
 DIGEST_HOUR = 8
@@ -81,7 +81,7 @@ async def preview(conn: asyncpg.Connection, campaign: Campaign, now: datetime,
         if not party.contact_email or await store.is_bad(conn, party.contact_email) or (
                 is_optional(notice.kind) and await store.is_unsubscribed(conn, notice.recipient, notice.kind)):
             continue
-        message = compose(notice, subject, party, campaign, now)
+        message = as_read(compose(notice, subject, party, campaign, now))
         found.append({"recipient": notice.recipient, "kind": notice.kind, "round": notice.round,
                       "subject": notice.subject, "address": party.contact_email, "headline": message["Subject"],
                       "text": message.get_body(("plain",)).get_content()})

@@ -3,10 +3,15 @@ kind), dates in Beijing time, the Message-ID its key gives (domain/notices.py)."
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -146,24 +151,75 @@ def _words(notice: Notice, subject, party: Party, campaign: Campaign | None) -> 
     return words
 
 
-def compose(notice: Notice, subject, party: Party, campaign: Campaign | None, now: datetime) -> EmailMessage:
+def compose(notice: Notice, subject, party: Party, campaign: Campaign | None, now: datetime) -> Message:
     """The e-mail of `notice` to `party` at its address, about `subject` as it stands at `now`."""
     words = dict(addressee=party.name, round=notice.round, facts=notice.facts, occurred_at=notice.occurred_at,
                  sent_at=now)
     words.update(_words(notice, subject, party, campaign))
     headline = "【科创中国】" + SUBJECTS[notice.kind].format(**words)
     words["subject"] = headline
-    message = EmailMessage()
-    message["Subject"] = headline
-    message["From"] = sender_address()
-    message["To"] = party.contact_email
-    message["Date"] = format_datetime(now.astimezone(BEIJING))
-    message["Message-ID"] = message_id(*notice.key)
-    message["X-Kczg-Notice"] = f"{notice.kind}; round={notice.round}; subject={notice.subject}"
+    headers = [("Subject", headline), ("From", sender_address()), ("To", party.contact_email),
+               ("Date", format_datetime(now.astimezone(BEIJING))), ("Message-ID", message_id(*notice.key)),
+               ("X-Kczg-Notice", f"{notice.kind}; round={notice.round}; subject={notice.subject}")]
     if is_optional(notice.kind):  # RFC 8058: a one-click POST; duty mail carries no such header
         words["unsubscribe"] = unsubscribe_url(public_base(), unsubscribe_secret(), notice.recipient, notice.kind)
-        message["List-Unsubscribe"] = f"<{words['unsubscribe']}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(_TEXT.get_template(f"{notice.kind}.txt").render(words))
-    message.add_alternative(_HTML.get_template(f"{notice.kind}.html").render(words), subtype="html")
-    return message
+        headers += [("List-Unsubscribe", f"<{words['unsubscribe']}>"),
+                    ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+    return mime_message(headers, _TEXT.get_template(f"{notice.kind}.txt").render(words),
+                        _HTML.get_template(f"{notice.kind}.html").render(words))
+
+
+def mime_message(headers: list[tuple[str, str]], text: str, html: str) -> Message:
+    """multipart/alternative, plain text then HTML, in UTF-8. Built with the legacy (compat32) classes: the
+    modern EmailMessage parses and folds every header through its registry, a third of the sender's CPU per
+    message (2.6 ms against 0.8 ms to build and flatten one). Only an address outside ASCII, which needs
+    SMTPUTF8 rather than encoded words, takes the modern API."""
+    addresses = [parseaddr(value)[1] for name, value in headers if name in ("From", "To")]
+    if not all(address.isascii() for address in addresses):
+        message = EmailMessage()
+        for name, value in headers:
+            message[name] = value
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        return message
+    legacy = MIMEMultipart("alternative")
+    for name, value in headers:
+        legacy[name] = _encoded(name, value)
+    legacy.attach(MIMEText(text, "plain", "utf-8"))
+    legacy.attach(MIMEText(html, "html", "utf-8"))
+    return legacy
+
+
+class _AsGiven:
+    """An ASCII header value the legacy generator (aiosmtplib flattens with compat32) writes on one line, as the
+    modern API does: it would fold an unsubscribe link before the value, leaving a reader a leading blank."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def encode(self, linesep: str = "\n", maxlinelen: int | None = None) -> str:
+        return self.value
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == other if isinstance(other, str) else NotImplemented
+
+    __hash__ = None
+
+
+def as_read(message: Message) -> EmailMessage:
+    """`message` as its reader gets it: parsed from the bytes sent, with the modern API (decoded headers, bodies)."""
+    return email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+
+
+def _encoded(name: str, value: str) -> str | Header | _AsGiven:
+    """A header as the wire carries it: ASCII, a display name or subject outside it as RFC 2047 encoded words."""
+    if value.isascii():  # only a value the legacy generator would fold is wrapped; addresses stay as aiosmtplib reads them
+        return _AsGiven(value) if len(name) + 2 + len(value) > 78 and name not in ("From", "To") else value
+    if name in ("From", "To"):
+        return formataddr(parseaddr(value), charset="utf-8")
+    return Header(value, "utf-8")

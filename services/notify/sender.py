@@ -15,7 +15,7 @@ import logging
 import os
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from email.message import EmailMessage
+from email.message import Message
 
 import aiosmtplib
 import asyncpg
@@ -59,7 +59,7 @@ class Mailer:
         self.start_tls = os.environ.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes")
         self._smtp: aiosmtplib.SMTP | None = None
 
-    async def send(self, message: EmailMessage) -> str:
+    async def send(self, message: Message) -> str:
         for attempt in range(2):
             if self._smtp is None or not self._smtp.is_connected:
                 self._smtp = aiosmtplib.SMTP(hostname=self.host, port=self.port, start_tls=self.start_tls,
@@ -165,7 +165,7 @@ class Sender:
                 await store.mark(conn, row["id"], "sent", reply[:500], at=datetime.now(timezone.utc))
             return self._finished(notice.kind, "sent")
 
-    async def _prepare(self, conn: asyncpg.Connection, row: asyncpg.Record, notice, now: datetime) -> EmailMessage | None:
+    async def _prepare(self, conn: asyncpg.Connection, row: asyncpg.Record, notice, now: datetime) -> Message | None:
         """The message to send, the notice marked `sending`; or None, the notice finished or deferred here."""
         campaign = self._campaign(notice.campaign)
         subject = await store.subject_of(conn, notice, campaign, self.clock())

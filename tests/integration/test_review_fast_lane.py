@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import timedelta
 from uuid import uuid4
 
 import orjson
 
+from contracts.events import ExpertScoreRecorded
+from contracts.topics import REVIEW
 from tests.integration.test_review_flow import GREEN, SCORES, _ready, as_, review  # noqa: F401 (fixture)
-from tests.support.review import ECO, MATERIALS
+from tests.support.intake import events_of
+from tests.support.kafka import read_topic
+from tests.support.review import ECO, IN_REVIEW, MATERIALS
 
 BODIES = {
     "valid": lambda k: {"scores": {**SCORES, "innovation": str(50 + k % 50)}},
@@ -100,3 +105,23 @@ async def test_an_ordinary_score_is_the_lanes(review):
     r = await review.put(f"{GREEN}/nominations/{nid}/scores", json={"scores": SCORES},
                          headers=as_(review, "expert", ECO, sub=seated))
     assert (r.status_code, r.json()["total"], lane.answered) == (200, "83.00", before + 1)
+
+
+async def test_a_demos_clock_header_is_read_in_the_lane_as_the_route_reads_it(review, monkeypatch):
+    """Where demos honour X-Kczg-Clock, a score naming an instant is still the lane's, recorded at that instant;
+    a clock the parser refuses goes to the app, which answers it as the route does."""
+    monkeypatch.setenv("KCZG_CLOCK_HEADER", "1")
+    seated, (_, nid), _ = await _seats(review)
+    lane = review.app.lane
+    at = IN_REVIEW + timedelta(days=1, minutes=7)
+    before = lane.answered
+    r = await review.put(f"{GREEN}/nominations/{nid}/scores", json={"scores": SCORES},
+                         headers={**as_(review, "expert", ECO, sub=seated), "X-Kczg-Clock": at.isoformat()})
+    assert (r.status_code, lane.answered) == (200, before + 1), r.text
+    (recorded,) = [e for e in events_of(await read_topic(REVIEW.name), ExpertScoreRecorded)
+                   if str(e.event_id) == r.json()["event_id"]]
+    assert recorded.occurred_at == at
+
+    bad = await review.put(f"{GREEN}/nominations/{nid}/scores", json={"scores": SCORES},
+                           headers={**as_(review, "expert", ECO, sub=seated), "X-Kczg-Clock": "yesterday"})
+    assert (bad.status_code, bad.json()["code"], lane.answered) == (400, "invalid_clock_header", before + 1)

@@ -114,17 +114,39 @@ def test_the_html_part_escapes_what_units_typed_and_the_text_part_keeps_it():
 
     from contracts.campaign import load_builtin_campaign
     from services.notify.domain import Nomination, Party
+    import email
+    import email.policy
+
     from services.notify.render import compose
 
     n = submitted("unit-a", "<b>A&B</b> 技术")
     _, (receipt,) = fold(n)
     nomination = Nomination(str(n.nomination_id), "kczg-2022", "unit-a", n.title, "leading_tech", "biomedicine")
     party = Party("unit:kczg-2022:unit-a", "某<单位>", "a@unit.example.cn")
-    message = compose(receipt, nomination, party, load_builtin_campaign("kczg-2022"),
-                      datetime(2022, 10, 20, 3, 0, tzinfo=timezone.utc))
+    sent = compose(receipt, nomination, party, load_builtin_campaign("kczg-2022"),
+                   datetime(2022, 10, 20, 3, 0, tzinfo=timezone.utc))
+    message = email.message_from_bytes(sent.as_bytes(), policy=email.policy.default)  # as a mail reader reads it
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert text.startswith("某<单位>：\n\n贵单位推荐的“<b>A&B</b> 技术”（先导技术榜 · 生物医药）")
     assert "&lt;b&gt;A&amp;B&lt;/b&gt; 技术" in html and "<b>A&B</b>" not in html and "某&lt;单位&gt;" in html
     assert "发送时间：2022年10月20日 11:00（北京时间）" in text
     assert message["Message-ID"] == message_id(*receipt.key) and message["To"] == "a@unit.example.cn"
+    assert message["Subject"] == "【科创中国】推荐已收到：<b>A&B</b> 技术"
+    assert (message["From"].addresses[0].display_name, message["From"].addresses[0].addr_spec) == (
+        "科创中国榜单平台", "noreply@ranking.kczg.cloud")
+    assert sent.as_bytes().isascii()  # encoded words and base64: nothing asks the server for 8-bit or SMTPUTF8
+
+
+def test_an_address_outside_ascii_takes_the_modern_api_for_smtputf8():
+    import email
+    import email.policy
+    from email.message import EmailMessage
+
+    from services.notify.render import mime_message
+
+    sent = mime_message([("Subject", "测试"), ("From", "noreply@ranking.kczg.cloud"), ("To", "联系人@单位.中国")],
+                        "正文", "<p>正文</p>")
+    assert isinstance(sent, EmailMessage)  # the modern API: aiosmtplib then sends it with SMTPUTF8
+    read = email.message_from_bytes(sent.as_bytes(policy=email.policy.SMTPUTF8), policy=email.policy.default)
+    assert (read["To"], read["Subject"], read.get_body(("plain",)).get_content()) == ("联系人@单位.中国", "测试", "正文\r\n")
