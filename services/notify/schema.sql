@@ -48,7 +48,11 @@ CREATE TABLE IF NOT EXISTS notify.notices (
     result       text,
     UNIQUE (recipient, subject, kind, round)
 );
-CREATE INDEX IF NOT EXISTS notices_due ON notify.notices (next_attempt, id) WHERE status IN ('pending', 'sending');
+-- The sender claims the oldest due notice (ORDER BY id LIMIT 1): ordered by id, so the claim reads the first
+-- unfinished rows, not every sent one (the planner took the primary key and filtered out each sent row: 2.7 ms
+-- a claim at 20,000 sent, growing with the table; 0.05 ms on this index).
+DROP INDEX IF EXISTS notify.notices_due;
+CREATE INDEX IF NOT EXISTS notices_unfinished ON notify.notices (id) WHERE status IN ('pending', 'sending');
 CREATE INDEX IF NOT EXISTS notices_by_subject ON notify.notices (subject);
 
 -- Addresses a mail server refused permanently (5xx): nothing more is sent to them; the secretariat sees them.

@@ -233,9 +233,12 @@ async def add_notices(conn: asyncpg.Connection, notices: list[Notice]) -> None:
 
 async def claim_next(conn: asyncpg.Connection, now: datetime) -> asyncpg.Record | None:
     """The oldest notice due for sending that no other sender holds, locked for this transaction."""
-    return await conn.fetchrow(
-        """SELECT * FROM notify.notices WHERE status IN ('pending', 'sending') AND next_attempt <= $1
-           ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED""", now)
+    return await conn.fetchrow(CLAIM_NEXT, now)
+
+
+# On the index of unfinished notices (schema.sql): a claim reads the oldest unfinished rows, never the sent ones.
+CLAIM_NEXT = """SELECT * FROM notify.notices WHERE status IN ('pending', 'sending') AND next_attempt <= $1
+                ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"""
 
 
 def notice_of(row: asyncpg.Record) -> Notice:

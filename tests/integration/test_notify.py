@@ -291,3 +291,36 @@ async def test_a_mail_server_away_defers_the_notice_and_it_goes_once_when_back(e
                                          "nomination_received", 1)
     (row,) = await notices()
     assert (row["status"], row["attempts"]) == ("sent", 2)
+
+
+async def test_the_senders_claim_reads_no_finished_notice(env):
+    """The claim of the next due notice stays as cheap with the campaign's thousands of sent notices behind it:
+    it reads the index of unfinished ones, and no sent row is read and filtered out."""
+    import orjson
+
+    from services.notify import store
+
+    conn = await asyncpg.connect(env["DATABASE_URL"])
+    try:
+        await store.ensure_schema(conn)
+        await conn.execute("""INSERT INTO notify.notices (recipient, subject, kind, round, campaign, occurred_at, status)
+                              SELECT 'unit:kczg-2022:u' || g, 's' || g, 'nomination_received', 1, 'kczg-2022', now(),
+                                     CASE WHEN g <= 5000 THEN 'sent' ELSE 'pending' END
+                              FROM generate_series(1, 5003) AS g""")
+        await conn.execute("ANALYZE notify.notices")
+        async with conn.transaction():
+            (plan,) = orjson.loads(await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + store.CLAIM_NEXT,
+                                                       datetime.now(timezone.utc)))
+            claimed = await conn.fetchrow(store.CLAIM_NEXT, datetime.now(timezone.utc))
+        scans = []
+        nodes = [plan["Plan"]]
+        while nodes:
+            node = nodes.pop()
+            nodes += node.get("Plans", [])
+            if "Scan" in node["Node Type"]:
+                scans.append((node["Node Type"], node.get("Index Name"), node.get("Rows Removed by Filter", 0)))
+        assert scans == [("Index Scan", "notices_unfinished", 0)]
+        assert (claimed["subject"], claimed["status"]) == ("s5001", "pending")
+    finally:
+        await conn.execute("DELETE FROM notify.notices WHERE subject ~ '^s[0-9]+$'")
+        await conn.close()
