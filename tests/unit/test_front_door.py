@@ -102,11 +102,15 @@ async def test_what_the_lane_does_not_take_goes_to_the_route_body_and_all(servic
         assert r.status_code == status, (headers, r.text)
         if n is not None:
             assert r.json()["n"] == n
-    # A clock header where one is honoured is the route's to read.
+    assert app.lane.answered == 0
+    # A clock header where one is honoured: a bad one is the route's to refuse, a good one the lane reads as the
+    # route would (the front door's parser reads the clock).
     monkeypatch.setenv("KCZG_CLOCK_HEADER", "1")
+    r = await _post(app, {**unit, "Content-Type": "application/json", "X-Kczg-Clock": "tomorrow"}, b'{"n": 2}')
+    assert (r.status_code, r.json()["code"], app.lane.answered) == (400, "invalid_clock_header", 0)
     r = await _post(app, {**unit, "Content-Type": "application/json", "X-Kczg-Clock": MOVED}, b'{"n": 2}')
     assert (r.status_code, r.json()["now"]) == (201, datetime.fromisoformat(MOVED).isoformat())
-    assert app.lane.answered == 0
+    assert app.lane.answered == 1
 
 
 async def test_keys_are_in_the_space_the_service_names(service):
