@@ -282,6 +282,8 @@ async def test_a_body_assigns_opens_a_re_review_and_submits_its_results_once(des
     assert ws["A1"].value.endswith("· 初评结果") and ws["B2"].value == "中国科协先进材料学会联合体"
     assert [ws.cell(row=5 + i, column=1).value for i in range(3)] == [1, 2, None]
     assert ws.cell(row=7, column=2).value == nid
+    totals = {panel[nid][0]: "95.00", panel[nid][1]: "60.00"}  # each expert by the roster's name, as the pages do
+    assert ws.cell(row=7, column=9).value == "；".join(f"专家{e[1:]}（{e}） {totals[e]}" for e in sorted(totals))
     pdf = await review.get(TARGET + "/results.pdf", headers=review.session)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")

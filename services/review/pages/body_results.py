@@ -153,7 +153,7 @@ async def sheet_xlsx(campaign: str, list_code: str, domain: str, request: Reques
         res = r["result"] or {}
         append(ws, [res.get("rank"), r["nomination_id"], r["title"], r["unit_id"], _num(res.get("aggregate")),
                     _num(res.get("raw_sum")), len(r["scores"]), "是" if res.get("divergent") else "",
-                    "；".join(f"{x['expert_id']} {x['total']}" for x in r["scores"])])
+                    "；".join(f"{s['named'](x['expert_id'])} {x['total']}" for x in r["scores"])])
     append(ws, [])
     append(ws, ["评审机构（盖章）：", "", "负责人（签字）：", "", "日期："])
     for col, width in zip("ABCDEFGHI", (6, 38, 36, 18, 10, 10, 10, 6, 50)):
