@@ -78,9 +78,7 @@ def received(folder: Path, to: str | None = None) -> list[Received]:
 
 def _envelope(path: Path) -> str:
     """The sink's envelope headers (the first lines it writes), lower-cased, without parsing the message."""
-    with open(path, "rb") as f:
-        head = f.read(4096)
-    return head.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("utf-8", "replace").lower()
+    return _head(path).decode("utf-8", "replace").lower()
 
 
 def _head(path: Path) -> bytes:
