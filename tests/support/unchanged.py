@@ -103,3 +103,55 @@ async def settled(timeout_s: float = 90, quiet_s: float = 0.6) -> State:
                 raise AssertionError(f"never settled: {pending} outbox rows; behind: {behind[:5]}; moving: {moving}")
             last = state
             await asyncio.sleep(quiet_s)
+
+
+class Quietly:
+    """Requests that must change nothing, checked a batch at a time: one look at every topic and table per
+    `every` requests instead of one per request (a state look costs more than most refusals). A batch that
+    changed something is sent again, request by request, each looked at alone, to name the one that did; if
+    none does it again, the batch is named. Either way the change is reported, and the next batch starts
+    from the settled state, so what one request set going is never the next one's doing.
+
+        async with Unchanged() as watch:
+            quietly = Quietly(watch, await settled())
+            for case in cases:
+                r = await quietly.send(case.name, lambda: client.request(...))   # the answer, to check
+            failures += await quietly.finish()
+    """
+
+    def __init__(self, watch: Unchanged, before: State, every: int = 32) -> None:
+        self.watch, self.before, self.every = watch, before, every
+        self.batch: list[tuple[str, object]] = []  # (name, send) since the last look
+        self.changes: list[str] = []
+
+    async def send(self, name: str, send):
+        answer = await send()
+        self.batch.append((name, send))
+        if len(self.batch) >= self.every:
+            await self._look()
+        return answer
+
+    async def finish(self) -> list[str]:
+        """Looks at the last batch; every change found, one line each, naming its request."""
+        if self.batch:
+            await self._look()
+        return self.changes
+
+    async def _look(self) -> None:
+        batch, self.batch = self.batch, []
+        after = await self.watch.state()
+        changes = self.before.differences(after)
+        if changes:
+            after = await settled()
+            named = False
+            for name, send in batch:
+                await send()
+                now = await self.watch.state()
+                if again := after.differences(now):
+                    self.changes += [f"{name} changed {change}" for change in again]
+                    named, now = True, await settled()
+                after = now
+            if not named:
+                names = ", ".join(name for name, _ in batch)
+                self.changes += [f"one of [{names}] changed {change}" for change in changes]
+        self.before = after
