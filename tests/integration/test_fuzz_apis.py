@@ -28,7 +28,7 @@ from tests.support.intake import Keys
 from tests.support.world import C, all_in_process, build_world
 
 DEEP = os.environ.get("KCZG_FUZZ_DEEP") == "1"
-FUZZ_EXAMPLES = int(os.environ.get("KCZG_FUZZ_EXAMPLES", "50" if DEEP else "6"))
+FUZZ_EXAMPLES = int(os.environ.get("KCZG_FUZZ_EXAMPLES", "50" if DEEP else "4"))
 SHOWN = 40  # failing cases printed in full
 # schemathesis's own strategies draw from `random`; hypothesis warns on every case about it.
 pytestmark = [pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning"),
