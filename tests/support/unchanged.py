@@ -7,6 +7,7 @@ services' schemas (intake, quota, review, review_views, publish, publish_facts, 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -121,10 +122,10 @@ class Quietly:
 
     def __init__(self, watch: Unchanged, before: State, every: int = 32) -> None:
         self.watch, self.before, self.every = watch, before, every
-        self.batch: list[tuple[str, object]] = []  # (name, send) since the last look
+        self.batch: list[tuple[str, Callable[[], Awaitable]]] = []  # (name, send) since the last look
         self.changes: list[str] = []
 
-    async def send(self, name: str, send):
+    async def send(self, name: str, send: Callable[[], Awaitable]):
         answer = await send()
         self.batch.append((name, send))
         if len(self.batch) >= self.every:
